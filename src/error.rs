@@ -1,0 +1,119 @@
+//! Every error sagitta reports, and which exit code each one means (in one place).
+//!
+//! | exit code | meaning |
+//! |---|---|
+//! | 0 | every file was analysed (a declined measurement is a normal result) |
+//! | 1 | at least one file could not be analysed ([`FileError`]) |
+//! | 2 | usage or setup error ([`SetupError`], bad arguments): nothing could run |
+
+use std::path::PathBuf;
+
+/// Exit code when every file was analysed.
+pub const EXIT_OK: u8 = 0;
+/// Exit code when at least one file could not be analysed.
+pub const EXIT_FILE_FAILED: u8 = 1;
+/// Exit code for usage and setup errors.
+pub const EXIT_SETUP: u8 = 2;
+
+/// A problem with the installation (runtime library, model files) or the
+/// arguments: nothing can be analysed until it is fixed.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(
+        "ONNX Runtime library not found (looked in: {searched}). Fix: build sagitta with `cargo build --release`, \
+         which fetches onnxruntime {version} from PyPI, or set ORT_DYLIB_PATH=/path/to/libonnxruntime.so.{version}"
+    )]
+    RuntimeMissing { searched: String, version: &'static str },
+    #[error(
+        "cannot load ONNX Runtime from {path}: {reason}. Fix: point ORT_DYLIB_PATH at libonnxruntime.so.{version} \
+         (from the PyPI wheel onnxruntime=={version}) or unset it to use the library built with sagitta"
+    )]
+    RuntimeLoad { path: PathBuf, reason: String, version: &'static str },
+    #[error("cannot start ONNX Runtime: {0}")]
+    RuntimeInit(String),
+    #[error("model file {path} not found. Fix: {fix}")]
+    ModelMissing { path: PathBuf, fix: String },
+    #[error(
+        "model file {path} is damaged or not the expected version (sha256 {actual}, expected {expected}). \
+         Fix: restore it with `git checkout -- models/` or regenerate it with `bash models/convert.sh`"
+    )]
+    ModelChecksum { path: PathBuf, expected: &'static str, actual: String },
+    #[error("cannot read model file {path}: {reason}")]
+    ModelRead { path: PathBuf, reason: String },
+    #[error("cannot create an inference session for {path}: {reason}")]
+    Session { path: PathBuf, reason: String },
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// What went wrong with one input file; the batch goes on with the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileErrorKind {
+    /// The file could not be read (missing, a directory, a broken link...).
+    Io,
+    /// The content is not an image format sagitta reads.
+    NotAnImage,
+    /// The content looks like an image but cannot be decoded (truncated, corrupt).
+    Decode,
+    /// The image is larger than the decoding limits allow.
+    TooLarge,
+    /// The image is too small or too narrow to hold a measurable person.
+    TooSmall,
+    /// The pose model found no person.
+    NoPerson,
+    /// ONNX Runtime failed while running the model on this image.
+    Inference,
+    /// A result file could not be written.
+    Output,
+}
+
+impl FileErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Io => "io",
+            Self::NotAnImage => "not_an_image",
+            Self::Decode => "decode",
+            Self::TooLarge => "too_large",
+            Self::TooSmall => "too_small",
+            Self::NoPerson => "no_person",
+            Self::Inference => "inference",
+            Self::Output => "output",
+        }
+    }
+}
+
+/// One file that could not be analysed, with the reason.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}: {message}", path.display())]
+pub struct FileError {
+    pub path: PathBuf,
+    pub kind: FileErrorKind,
+    pub message: String,
+}
+
+impl FileError {
+    pub fn new(path: impl Into<PathBuf>, kind: FileErrorKind, message: impl Into<String>) -> Self {
+        Self { path: path.into(), kind, message: message.into() }
+    }
+}
+
+/// Any error that ends a command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("cannot write the output: {0}")]
+    Output(std::io::Error),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Setup(_) | Self::Output(_) => EXIT_SETUP,
+            Self::File(_) => EXIT_FILE_FAILED,
+        }
+    }
+}

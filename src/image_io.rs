@@ -1,0 +1,179 @@
+//! Reading photos: format by content (not by name), decoding limits, EXIF
+//! orientation applied so that the person is upright as the camera saw them.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+
+use crate::error::{FileError, FileErrorKind};
+
+/// Limits that keep a hostile or broken file from exhausting memory.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeLimits {
+    /// Largest file read, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest width or height, in pixels.
+    pub max_side: u32,
+    /// Most memory the decoder may allocate, in bytes.
+    pub max_alloc: u64,
+    /// Smallest width or height a person could be measured in.
+    pub min_side: u32,
+    /// Widest long-side to short-side ratio accepted.
+    pub max_aspect: f32,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 256 * 1024 * 1024,
+            max_side: 16_384,
+            max_alloc: 1024 * 1024 * 1024,
+            min_side: 64,
+            max_aspect: 8.0,
+        }
+    }
+}
+
+/// A decoded photo, upright, with anything worth telling the user.
+pub struct Photo {
+    pub image: RgbImage,
+    pub warnings: Vec<String>,
+}
+
+/// Reads and decodes the photo at `path`.
+pub fn load(path: &Path, limits: &DecodeLimits) -> Result<Photo, FileError> {
+    let error = |kind, message: String| FileError::new(path, kind, message);
+    let metadata = std::fs::metadata(path).map_err(|e| error(FileErrorKind::Io, format!("cannot read the file: {e}")))?;
+    if !metadata.is_file() {
+        return Err(error(FileErrorKind::Io, "not a regular file".to_string()));
+    }
+    if metadata.len() > limits.max_file_bytes {
+        return Err(error(
+            FileErrorKind::TooLarge,
+            format!("the file is {} MB, over the {} MB limit", metadata.len() >> 20, limits.max_file_bytes >> 20),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| error(FileErrorKind::Io, format!("cannot read the file: {e}")))?;
+    decode(&bytes, limits).map_err(|(kind, message)| error(kind, message))
+}
+
+/// Decodes image bytes; the error carries the kind and a message without the path.
+pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Photo, (FileErrorKind, String)> {
+    if bytes.is_empty() {
+        return Err((FileErrorKind::NotAnImage, "the file is empty".to_string()));
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| (FileErrorKind::Io, e.to_string()))?;
+    let Some(format) = reader.format() else {
+        return Err((FileErrorKind::NotAnImage, "the content is not an image sagitta can read".to_string()));
+    };
+    let mut image_limits = image::Limits::default();
+    image_limits.max_image_width = Some(limits.max_side);
+    image_limits.max_image_height = Some(limits.max_side);
+    image_limits.max_alloc = Some(limits.max_alloc);
+    reader.limits(image_limits);
+
+    let format_name = format!("{format:?}").to_uppercase();
+    // The JPEG decoder fills a cut-off scan with grey instead of failing; a
+    // half-grey photo would give wrong keypoints, so refuse it here.
+    if format == image::ImageFormat::Jpeg && !jpeg_has_end_marker(bytes) {
+        return Err((FileErrorKind::Decode, "the JPEG data is truncated (no end-of-image marker)".to_string()));
+    }
+    let mut decoder = reader.into_decoder().map_err(|e| classify(e, &format_name))?;
+    let orientation = decoder.orientation().map_err(|e| classify(e, &format_name))?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| classify(e, &format_name))?;
+    image.apply_orientation(orientation);
+
+    let (width, height) = (image.width(), image.height());
+    let (short, long) = (width.min(height), width.max(height));
+    if short < limits.min_side {
+        return Err((
+            FileErrorKind::TooSmall,
+            format!("the image is {width}x{height} pixels; a person needs at least {} pixels each way", limits.min_side),
+        ));
+    }
+    if long as f32 / short as f32 > limits.max_aspect {
+        return Err((
+            FileErrorKind::TooSmall,
+            format!("the image is {width}x{height} pixels, too narrow to hold a whole person"),
+        ));
+    }
+    let mut warnings = Vec::new();
+    if matches!(format, image::ImageFormat::Gif | image::ImageFormat::WebP) && is_animated(bytes, format) {
+        warnings.push("the file is animated: only its first frame was analysed".to_string());
+    }
+    Ok(Photo { image: image.into_rgb8(), warnings })
+}
+
+fn classify(error: image::ImageError, format: &str) -> (FileErrorKind, String) {
+    use image::ImageError;
+    match error {
+        ImageError::Limits(e) => (FileErrorKind::TooLarge, format!("the image exceeds the decoding limits ({e})")),
+        ImageError::Unsupported(e) => (FileErrorKind::NotAnImage, format!("unsupported {format} image: {e}")),
+        ImageError::IoError(e) => (FileErrorKind::Decode, format!("the {format} data is truncated or unreadable: {e}")),
+        e => (FileErrorKind::Decode, format!("the {format} data is corrupt: {e}")),
+    }
+}
+
+/// True when an end-of-image marker follows the last start-of-scan marker.
+/// Inside entropy-coded data every 0xFF byte is stuffed with 0x00, so these
+/// two-byte markers cannot appear by accident; an embedded EXIF thumbnail
+/// ends before the main image's scans begin.
+fn jpeg_has_end_marker(bytes: &[u8]) -> bool {
+    const START_OF_SCAN: [u8; 2] = [0xFF, 0xDA];
+    const END_OF_IMAGE: [u8; 2] = [0xFF, 0xD9];
+    let last_scan = bytes.windows(2).rposition(|w| w == START_OF_SCAN);
+    let last_end = bytes.windows(2).rposition(|w| w == END_OF_IMAGE);
+    matches!((last_scan, last_end), (Some(scan), Some(end)) if end > scan)
+}
+
+fn is_animated(bytes: &[u8], format: image::ImageFormat) -> bool {
+    use image::AnimationDecoder;
+    match format {
+        image::ImageFormat::Gif => image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
+            .map(|decoder| decoder.into_frames().take(2).count() > 1)
+            .unwrap_or(false),
+        image::ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
+            .map(|decoder| decoder.has_animation())
+            .unwrap_or(false),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(image: &DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        image.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn decodes_by_content_not_name() {
+        let image = DynamicImage::ImageRgb8(RgbImage::from_pixel(80, 120, image::Rgb([10, 20, 30])));
+        let photo = decode(&encode(&image, image::ImageFormat::Png), &DecodeLimits::default()).unwrap();
+        assert_eq!(photo.image.dimensions(), (80, 120));
+        assert_eq!(photo.image.get_pixel(5, 5).0, [10, 20, 30]);
+    }
+
+    #[test]
+    fn rejects_text_empty_truncated_tiny_and_huge() {
+        let limits = DecodeLimits::default();
+        assert_eq!(decode(b"hello, not an image", &limits).err().unwrap().0, FileErrorKind::NotAnImage);
+        assert_eq!(decode(b"", &limits).err().unwrap().0, FileErrorKind::NotAnImage);
+
+        let image = DynamicImage::ImageRgb8(RgbImage::from_pixel(200, 200, image::Rgb([200, 20, 30])));
+        let jpeg = encode(&image, image::ImageFormat::Jpeg);
+        assert_eq!(decode(&jpeg[..jpeg.len() / 2], &limits).err().unwrap().0, FileErrorKind::Decode);
+
+        let tiny = DynamicImage::ImageRgb8(RgbImage::new(8, 8));
+        assert_eq!(decode(&encode(&tiny, image::ImageFormat::Png), &limits).err().unwrap().0, FileErrorKind::TooSmall);
+
+        let strict = DecodeLimits { max_side: 100, ..limits };
+        assert_eq!(decode(&jpeg, &strict).err().unwrap().0, FileErrorKind::TooLarge);
+    }
+}

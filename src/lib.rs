@@ -1,0 +1,126 @@
+//! sagitta: sagittal posture analysis from side-view photos.
+//!
+//! Data flows one way: photo ([`image_io`]) -> keypoints ([`pose`]) ->
+//! analysis document ([`analysis`]) -> report ([`report`]). The binary only
+//! parses arguments ([`cli`]) and maps errors to exit codes ([`error`]).
+//!
+//! ```no_run
+//! use sagitta::{Analyzer, AnalyzerOptions};
+//! let mut analyzer = Analyzer::new(&AnalyzerOptions::default())?;
+//! let analysis = analyzer.analyze(std::path::Path::new("samples/walker_01.jpg"))?;
+//! println!("{}", analysis.pose.persons_found);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod analysis;
+pub mod cli;
+pub mod error;
+pub mod image_io;
+pub mod pose;
+pub mod report;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use analysis::{Analysis, ImageInfo, ModelInfo, ModelRef, PoseReport, SCHEMA_VERSION};
+use error::{FileError, FileErrorKind, SetupError};
+use image_io::DecodeLimits;
+use pose::{ModelKind, ModelSet, PoseError, PoseEstimator, PoseOptions, PoseTimings};
+
+/// Everything that configures an [`Analyzer`].
+#[derive(Debug, Clone)]
+pub struct AnalyzerOptions {
+    pub model: ModelKind,
+    pub model_dir: Option<PathBuf>,
+    /// ONNX Runtime intra-op threads per session.
+    pub inference_threads: usize,
+    pub limits: DecodeLimits,
+    pub pose: PoseOptions,
+}
+
+impl Default for AnalyzerOptions {
+    fn default() -> Self {
+        Self {
+            model: ModelKind::Full,
+            model_dir: None,
+            inference_threads: 1,
+            limits: DecodeLimits::default(),
+            pose: PoseOptions::default(),
+        }
+    }
+}
+
+/// Time spent on each stage of one photo.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StageTimings {
+    pub decode: Duration,
+    pub pose: PoseTimings,
+    pub report: Duration,
+}
+
+/// Runs photos through the whole pipeline. Holds the model sessions: build
+/// one per worker and reuse it for every photo that worker handles.
+pub struct Analyzer {
+    estimator: PoseEstimator,
+    models: ModelSet,
+    limits: DecodeLimits,
+}
+
+impl Analyzer {
+    pub fn new(options: &AnalyzerOptions) -> Result<Self, SetupError> {
+        let models = ModelSet::locate(options.model, options.model_dir.as_deref())?;
+        let estimator = PoseEstimator::new(&models, options.inference_threads, options.pose)?;
+        Ok(Self { estimator, models, limits: options.limits })
+    }
+
+    pub fn analyze(&mut self, path: &Path) -> Result<Analysis, FileError> {
+        self.analyze_timed(path).map(|(analysis, _)| analysis)
+    }
+
+    /// Analyses one photo and reports how long each stage took.
+    pub fn analyze_timed(&mut self, path: &Path) -> Result<(Analysis, StageTimings), FileError> {
+        let mut timings = StageTimings::default();
+        let started = Instant::now();
+        let photo = image_io::load(path, &self.limits)?;
+        timings.decode = started.elapsed();
+
+        let (pose, pose_timings) = self.estimator.estimate(&photo.image).map_err(|error| {
+            let kind = match error {
+                PoseError::NoPerson | PoseError::NotConfirmed { .. } => FileErrorKind::NoPerson,
+                PoseError::Inference(_) => FileErrorKind::Inference,
+            };
+            FileError::new(path, kind, error.to_string())
+        })?;
+        timings.pose = pose_timings;
+
+        let started = Instant::now();
+        let mut warnings = photo.warnings;
+        if pose.persons_found > 1 {
+            warnings.push(format!(
+                "{} people found; the most prominent one (largest in the frame) was analysed",
+                pose.persons_found
+            ));
+        }
+        let analysis = Analysis {
+            schema_version: SCHEMA_VERSION.to_string(),
+            image: ImageInfo {
+                path: path.display().to_string(),
+                width: photo.image.width(),
+                height: photo.image.height(),
+            },
+            model: ModelInfo {
+                kind: self.models.kind,
+                detector: model_ref(&self.models.detector),
+                landmark: model_ref(&self.models.landmark),
+            },
+            pose: PoseReport::from_pose(&pose),
+            warnings,
+        };
+        timings.report = started.elapsed();
+        Ok((analysis, timings))
+    }
+}
+
+fn model_ref(file: &pose::models::ModelFile) -> ModelRef {
+    ModelRef { name: file.known.name.to_string(), sha256: file.known.sha256.to_string() }
+}

@@ -1,0 +1,21 @@
+//! The `sagitta` binary: parse, run, map the outcome to an exit code
+//! (0 all analysed, 1 some file failed, 2 usage or setup error; see `error.rs`).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use sagitta::cli::{Cli, run};
+use sagitta::error::{EXIT_OK, Error};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        // A reader that stops early (`sagitta ... | head`) is not an error.
+        Err(Error::Output(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        Err(error) => {
+            eprintln!("sagitta: error: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! The model stage: photo in, body keypoints and a person mask out. Nothing
+//! outside this module knows about tensors or ONNX Runtime.
+
+pub mod detector;
+pub mod landmarks;
+pub mod models;
+pub mod preprocess;
+pub mod runtime;
+
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+
+use detector::{Detection, Detector};
+use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput, Landmarker, MIN_POSE_PRESENCE};
+pub use models::{ModelKind, ModelSet};
+use preprocess::Roi;
+
+/// The 33 BlazePose body landmarks, in the model's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Joint {
+    Nose,
+    LeftEyeInner,
+    LeftEye,
+    LeftEyeOuter,
+    RightEyeInner,
+    RightEye,
+    RightEyeOuter,
+    LeftEar,
+    RightEar,
+    MouthLeft,
+    MouthRight,
+    LeftShoulder,
+    RightShoulder,
+    LeftElbow,
+    RightElbow,
+    LeftWrist,
+    RightWrist,
+    LeftPinky,
+    RightPinky,
+    LeftIndex,
+    RightIndex,
+    LeftThumb,
+    RightThumb,
+    LeftHip,
+    RightHip,
+    LeftKnee,
+    RightKnee,
+    LeftAnkle,
+    RightAnkle,
+    LeftHeel,
+    RightHeel,
+    LeftFootIndex,
+    RightFootIndex,
+}
+
+impl Joint {
+    pub const COUNT: usize = 33;
+
+    pub const ALL: [Joint; Self::COUNT] = [
+        Joint::Nose,
+        Joint::LeftEyeInner,
+        Joint::LeftEye,
+        Joint::LeftEyeOuter,
+        Joint::RightEyeInner,
+        Joint::RightEye,
+        Joint::RightEyeOuter,
+        Joint::LeftEar,
+        Joint::RightEar,
+        Joint::MouthLeft,
+        Joint::MouthRight,
+        Joint::LeftShoulder,
+        Joint::RightShoulder,
+        Joint::LeftElbow,
+        Joint::RightElbow,
+        Joint::LeftWrist,
+        Joint::RightWrist,
+        Joint::LeftPinky,
+        Joint::RightPinky,
+        Joint::LeftIndex,
+        Joint::RightIndex,
+        Joint::LeftThumb,
+        Joint::RightThumb,
+        Joint::LeftHip,
+        Joint::RightHip,
+        Joint::LeftKnee,
+        Joint::RightKnee,
+        Joint::LeftAnkle,
+        Joint::RightAnkle,
+        Joint::LeftHeel,
+        Joint::RightHeel,
+        Joint::LeftFootIndex,
+        Joint::RightFootIndex,
+    ];
+
+    /// The model's index of this landmark.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The stable snake_case name used in the JSON output.
+    pub fn name(self) -> &'static str {
+        const NAMES: [&str; Joint::COUNT] = [
+            "nose",
+            "left_eye_inner",
+            "left_eye",
+            "left_eye_outer",
+            "right_eye_inner",
+            "right_eye",
+            "right_eye_outer",
+            "left_ear",
+            "right_ear",
+            "mouth_left",
+            "mouth_right",
+            "left_shoulder",
+            "right_shoulder",
+            "left_elbow",
+            "right_elbow",
+            "left_wrist",
+            "right_wrist",
+            "left_pinky",
+            "right_pinky",
+            "left_index",
+            "right_index",
+            "left_thumb",
+            "right_thumb",
+            "left_hip",
+            "right_hip",
+            "left_knee",
+            "right_knee",
+            "left_ankle",
+            "right_ankle",
+            "left_heel",
+            "right_heel",
+            "left_foot_index",
+            "right_foot_index",
+        ];
+        NAMES[self.index()]
+    }
+
+    pub fn from_name(name: &str) -> Option<Joint> {
+        Self::ALL.into_iter().find(|joint| joint.name() == name)
+    }
+}
+
+/// One landmark in photo pixels. `z` is depth relative to the hips in the
+/// same pixel scale (smaller is nearer the camera); `visibility` and
+/// `presence` are the model's probabilities that the point is unoccluded and
+/// inside the photo.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Keypoint {
+    pub x: f32,
+    pub y: f32,
+    pub z: f32,
+    pub visibility: f32,
+    pub presence: f32,
+}
+
+/// The landmark model's person mask: probabilities on the model's crop, with
+/// the crop's placement so any photo pixel can be looked up.
+#[derive(Debug, Clone)]
+pub struct SegmentationMask {
+    probabilities: Vec<f32>,
+    side: usize,
+    roi: Roi,
+}
+
+impl SegmentationMask {
+    pub fn from_logits(mut logits: Vec<f32>, side: usize, roi: Roi) -> Self {
+        for value in &mut logits {
+            *value = detector::sigmoid(*value);
+        }
+        Self { probabilities: logits, side, roi }
+    }
+
+    /// Probability that photo pixel (x, y) belongs to the person; 0 outside the crop.
+    pub fn probability_at(&self, x: f32, y: f32) -> f32 {
+        let (u, v) = self.roi.from_image(x, y);
+        let (col, row) = ((u * self.side as f32).floor(), (v * self.side as f32).floor());
+        if !(col >= 0.0 && row >= 0.0 && col < self.side as f32 && row < self.side as f32) {
+            return 0.0;
+        }
+        self.probabilities.get(row as usize * self.side + col as usize).copied().unwrap_or(0.0)
+    }
+
+    pub fn roi(&self) -> &Roi {
+        &self.roi
+    }
+}
+
+/// A body found in a photo.
+#[derive(Debug, Clone)]
+pub struct Pose {
+    /// The 33 landmarks, indexed by [`Joint::index`].
+    pub keypoints: [Keypoint; Joint::COUNT],
+    pub mask: SegmentationMask,
+    /// The region the landmark model looked at.
+    pub roi: Roi,
+    /// People the detector found; the most prominent one was analysed.
+    pub persons_found: usize,
+    pub detector_score: f32,
+    /// The landmark model's pose-presence probability.
+    pub pose_presence: f32,
+}
+
+impl Pose {
+    pub fn get(&self, joint: Joint) -> &Keypoint {
+        &self.keypoints[joint.index()]
+    }
+}
+
+/// Time spent in each step of one estimate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoseTimings {
+    pub preprocess: Duration,
+    pub detector: Duration,
+    pub landmark: Duration,
+    pub postprocess: Duration,
+}
+
+/// Why no pose came out of a photo.
+#[derive(Debug, thiserror::Error)]
+pub enum PoseError {
+    #[error("no person found in the photo")]
+    NoPerson,
+    #[error("no person found: the detector saw someone (score {score:.2}) but the landmark model did not confirm a body (presence {presence:.2})")]
+    NotConfirmed { score: f32, presence: f32 },
+    #[error("the pose model failed: {0}")]
+    Inference(#[from] ort::Error),
+}
+
+/// How the estimator refines its result.
+#[derive(Debug, Clone, Copy)]
+pub struct PoseOptions {
+    /// Run the landmark model a second time on the region derived from its
+    /// own alignment points (MediaPipe's tracking step, applied to one photo).
+    pub second_pass: bool,
+}
+
+impl Default for PoseOptions {
+    fn default() -> Self {
+        Self { second_pass: true }
+    }
+}
+
+/// Detector and landmark sessions for one worker; reuse it for every photo.
+pub struct PoseEstimator {
+    detector: Detector,
+    landmarker: Landmarker,
+    options: PoseOptions,
+}
+
+/// Scale of the landmark crop around the alignment points (MediaPipe's 1.25).
+const ROI_SCALE: f32 = 1.25;
+
+impl PoseEstimator {
+    pub fn new(models: &ModelSet, threads: usize, options: PoseOptions) -> Result<Self, crate::error::SetupError> {
+        Ok(Self {
+            detector: Detector::new(runtime::session(&models.detector, threads)?),
+            landmarker: Landmarker::new(runtime::session(&models.landmark, threads)?),
+            options,
+        })
+    }
+
+    /// Finds the most prominent person in `image`.
+    pub fn estimate(&mut self, image: &RgbImage) -> Result<(Pose, PoseTimings), PoseError> {
+        let mut timings = PoseTimings::default();
+
+        let started = Instant::now();
+        let letterbox = self.detector.prepare(image);
+        timings.preprocess += started.elapsed();
+
+        let started = Instant::now();
+        let (regressors, logits) = self.detector.infer()?;
+        timings.detector += started.elapsed();
+
+        let started = Instant::now();
+        let people = self.detector.postprocess(&regressors, &logits, &letterbox);
+        let person = most_prominent(&people).ok_or(PoseError::NoPerson)?;
+        let roi = Roi::from_alignment_points(person.keypoints[0], person.keypoints[1], ROI_SCALE);
+        timings.postprocess += started.elapsed();
+
+        let mut output = self.landmarks(image, &roi, &mut timings)?;
+        let mut final_roi = roi;
+        if self.options.second_pass && output.presence >= MIN_POSE_PRESENCE {
+            let center = &output.points[ALIGN_CENTER];
+            let top = &output.points[ALIGN_TOP];
+            let refined = Roi::from_alignment_points((center.x, center.y), (top.x, top.y), ROI_SCALE);
+            let second = self.landmarks(image, &refined, &mut timings)?;
+            if second.presence >= MIN_POSE_PRESENCE {
+                output = second;
+                final_roi = refined;
+            }
+        }
+        if output.presence < MIN_POSE_PRESENCE {
+            return Err(PoseError::NotConfirmed { score: person.score, presence: output.presence });
+        }
+
+        let mut keypoints = [Keypoint::default(); Joint::COUNT];
+        keypoints.copy_from_slice(&output.points[..Joint::COUNT]);
+        let pose = Pose {
+            keypoints,
+            mask: output.mask,
+            roi: final_roi,
+            persons_found: people.len(),
+            detector_score: person.score,
+            pose_presence: output.presence,
+        };
+        Ok((pose, timings))
+    }
+
+    fn landmarks(&mut self, image: &RgbImage, roi: &Roi, timings: &mut PoseTimings) -> Result<LandmarkOutput, PoseError> {
+        let started = Instant::now();
+        self.landmarker.prepare(image, roi);
+        timings.preprocess += started.elapsed();
+
+        let started = Instant::now();
+        let raw = self.landmarker.infer()?;
+        timings.landmark += started.elapsed();
+
+        let started = Instant::now();
+        let output = landmarks::postprocess(raw, roi);
+        timings.postprocess += started.elapsed();
+        Ok(output)
+    }
+}
+
+/// The person to analyse when several are found: the largest box (nearest
+/// the camera or most in frame), which in a clinic photo is the client.
+fn most_prominent(people: &[Detection]) -> Option<&Detection> {
+    people.iter().max_by(|a, b| a.area().total_cmp(&b.area()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joint_names_round_trip_and_follow_the_model_order() {
+        for (index, joint) in Joint::ALL.iter().enumerate() {
+            assert_eq!(joint.index(), index);
+            assert_eq!(Joint::from_name(joint.name()), Some(*joint));
+        }
+        assert_eq!(Joint::LeftHip.index(), 23);
+        assert_eq!(Joint::RightFootIndex.index(), 32);
+        assert_eq!(Joint::from_name("tail"), None);
+    }
+
+    #[test]
+    fn mask_lookup_follows_the_crop() {
+        let roi = Roi { center_x: 10.0, center_y: 10.0, size: 4.0, rotation: 0.0 };
+        // 2x2 mask: only the top-left cell is the person.
+        let mask = SegmentationMask::from_logits(vec![20.0, -20.0, -20.0, -20.0], 2, roi);
+        assert!(mask.probability_at(8.5, 8.5) > 0.99);
+        assert!(mask.probability_at(11.5, 8.5) < 0.01);
+        assert_eq!(mask.probability_at(100.0, 100.0), 0.0);
+    }
+}

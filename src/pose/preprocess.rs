@@ -1,0 +1,212 @@
+//! Shared pre-processing: a rotated square region of the photo sampled into a
+//! model's NHWC float tensor, and the transform that maps model coordinates
+//! back to photo pixels.
+//!
+//! Both models see the photo through a [`Roi`]: the detector through the
+//! whole photo letterboxed into a square, the landmark model through a square
+//! rotated so the body stands upright. Sampling follows MediaPipe's
+//! `ImageToTensorCalculator`: the region's top-left corner maps to tensor
+//! coordinate 0 and its far edge to `size`, bilinear interpolation, black
+//! outside the photo.
+
+use image::RgbImage;
+
+/// A square region of the photo, possibly rotated, in photo pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Roi {
+    pub center_x: f32,
+    pub center_y: f32,
+    /// Side length in pixels.
+    pub size: f32,
+    /// Rotation in radians; positive turns the region clockwise on screen
+    /// (image y points down), so that `rotation` undoes a body leaning by the same angle.
+    pub rotation: f32,
+}
+
+impl Roi {
+    /// The square that letterboxes the whole photo: centred, as wide as its long side.
+    pub fn letterbox(width: u32, height: u32) -> Self {
+        Self {
+            center_x: width as f32 / 2.0,
+            center_y: height as f32 / 2.0,
+            size: width.max(height) as f32,
+            rotation: 0.0,
+        }
+    }
+
+    /// The region MediaPipe derives from two alignment points: centred on
+    /// `center`, rotated so that `center -> top` points straight up, with a side
+    /// of `2 * |top - center| * scale`.
+    pub fn from_alignment_points(center: (f32, f32), top: (f32, f32), scale: f32) -> Self {
+        let (dx, dy) = (top.0 - center.0, top.1 - center.1);
+        let rotation = normalize_radians(std::f32::consts::FRAC_PI_2 - (-dy).atan2(dx));
+        Self {
+            center_x: center.0,
+            center_y: center.1,
+            size: 2.0 * dx.hypot(dy) * scale,
+            rotation,
+        }
+    }
+
+    /// Maps a point given as a fraction of the region (0..1 along each side,
+    /// in the region's own rotated frame) to photo pixels.
+    pub fn to_image(&self, u: f32, v: f32) -> (f32, f32) {
+        let (sin, cos) = self.rotation.sin_cos();
+        let (x, y) = ((u - 0.5) * self.size, (v - 0.5) * self.size);
+        (self.center_x + cos * x - sin * y, self.center_y + sin * x + cos * y)
+    }
+
+    /// Inverse of [`Roi::to_image`]: photo pixels to fractions of the region.
+    pub fn from_image(&self, x: f32, y: f32) -> (f32, f32) {
+        let (sin, cos) = self.rotation.sin_cos();
+        let (dx, dy) = (x - self.center_x, y - self.center_y);
+        let u = (cos * dx + sin * dy) / self.size + 0.5;
+        let v = (-sin * dx + cos * dy) / self.size + 0.5;
+        (u, v)
+    }
+}
+
+/// Normalises an angle to [-pi, pi).
+pub fn normalize_radians(angle: f32) -> f32 {
+    use std::f32::consts::PI;
+    angle - 2.0 * PI * ((angle + PI) / (2.0 * PI)).floor()
+}
+
+/// How pixel values 0..255 become tensor values.
+#[derive(Debug, Clone, Copy)]
+pub struct ValueRange {
+    pub min: f32,
+    pub max: f32,
+}
+
+/// Samples `roi` of `image` into `tensor` (NHWC, `side x side x 3`, RGB),
+/// scaling 0..255 to `range`. Outside the photo the pixel is black, as in
+/// MediaPipe's zero border.
+pub fn sample_roi(image: &RgbImage, roi: &Roi, side: usize, range: ValueRange, tensor: &mut Vec<f32>) {
+    tensor.clear();
+    tensor.resize(side * side * 3, 0.0);
+    let scale = (range.max - range.min) / 255.0;
+    let (width, height) = (image.width() as i64, image.height() as i64);
+    let pixels = image.as_raw();
+    let stride = width as usize * 3;
+    let (sin, cos) = roi.rotation.sin_cos();
+    let step = roi.size / side as f32;
+    // Source position of tensor pixel (0, 0), and how it moves per column and row.
+    let (origin_x, origin_y) = roi.to_image(0.0, 0.0);
+    let (col_dx, col_dy) = (cos * step, sin * step);
+    let (row_dx, row_dy) = (-sin * step, cos * step);
+
+    let fetch = |x: i64, y: i64, channel: usize| -> f32 {
+        if x < 0 || y < 0 || x >= width || y >= height {
+            0.0
+        } else {
+            pixels[y as usize * stride + x as usize * 3 + channel] as f32
+        }
+    };
+
+    for row in 0..side {
+        let mut src_x = origin_x + row as f32 * row_dx;
+        let mut src_y = origin_y + row as f32 * row_dy;
+        let out_row = &mut tensor[row * side * 3..(row + 1) * side * 3];
+        for out in out_row.chunks_exact_mut(3) {
+            let x0 = src_x.floor();
+            let y0 = src_y.floor();
+            let (fx, fy) = (src_x - x0, src_y - y0);
+            let (xi, yi) = (x0 as i64, y0 as i64);
+            let inside = xi >= 0 && yi >= 0 && xi + 1 < width && yi + 1 < height;
+            for (channel, value) in out.iter_mut().enumerate() {
+                let (p00, p10, p01, p11) = if inside {
+                    let base = yi as usize * stride + xi as usize * 3 + channel;
+                    (
+                        pixels[base] as f32,
+                        pixels[base + 3] as f32,
+                        pixels[base + stride] as f32,
+                        pixels[base + stride + 3] as f32,
+                    )
+                } else {
+                    (
+                        fetch(xi, yi, channel),
+                        fetch(xi + 1, yi, channel),
+                        fetch(xi, yi + 1, channel),
+                        fetch(xi + 1, yi + 1, channel),
+                    )
+                };
+                let top = p00 + (p10 - p00) * fx;
+                let bottom = p01 + (p11 - p01) * fx;
+                *value = range.min + (top + (bottom - top) * fy) * scale;
+            }
+            src_x += col_dx;
+            src_y += col_dy;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roi_round_trip_and_corners() {
+        let roi = Roi { center_x: 100.0, center_y: 50.0, size: 40.0, rotation: 0.3 };
+        let (x, y) = roi.to_image(0.2, 0.9);
+        let (u, v) = roi.from_image(x, y);
+        assert!((u - 0.2).abs() < 1e-5 && (v - 0.9).abs() < 1e-5);
+        let centre = roi.to_image(0.5, 0.5);
+        assert_eq!(centre, (100.0, 50.0));
+    }
+
+    #[test]
+    fn alignment_points_make_the_body_upright() {
+        // A body lying along +x (head to the right): the region must turn by +90 degrees
+        // so that the crop's "up" points along the body.
+        let roi = Roi::from_alignment_points((10.0, 10.0), (30.0, 10.0), 1.25);
+        assert!((roi.rotation - std::f32::consts::FRAC_PI_2).abs() < 1e-6);
+        assert!((roi.size - 50.0).abs() < 1e-5);
+        // The crop's top centre lands on the head side.
+        let (x, y) = roi.to_image(0.5, 0.0);
+        assert!((x - 35.0).abs() < 1e-4 && (y - 10.0).abs() < 1e-4, "{x},{y}");
+        // Upright body: no rotation.
+        let upright = Roi::from_alignment_points((10.0, 50.0), (10.0, 10.0), 1.0);
+        assert!(upright.rotation.abs() < 1e-6);
+    }
+
+    #[test]
+    fn normalize_radians_range() {
+        use std::f32::consts::PI;
+        for angle in [-7.0, -PI, -1.0, 0.0, 1.0, PI, 7.0] {
+            let n = normalize_radians(angle);
+            assert!((-PI..PI).contains(&n), "{angle} -> {n}");
+            assert!(((n - angle) / (2.0 * PI)).fract().abs() < 1e-5 || ((n - angle) / (2.0 * PI)).fract().abs() > 1.0 - 1e-5);
+        }
+    }
+
+    #[test]
+    fn letterbox_samples_pixels_and_black_border() {
+        // A 4x2 image, each pixel a distinct red value; letterboxed into 4x4.
+        let image = RgbImage::from_fn(4, 2, |x, y| image::Rgb([(x * 10 + y * 100) as u8, 7, 0]));
+        let roi = Roi::letterbox(4, 2);
+        let mut tensor = Vec::new();
+        sample_roi(&image, &roi, 4, ValueRange { min: 0.0, max: 255.0 }, &mut tensor);
+        let at = |row: usize, col: usize, ch: usize| tensor[(row * 4 + col) * 3 + ch];
+        // Row 0 lies above the photo (source y = -1): black.
+        assert_eq!(at(0, 0, 0), 0.0);
+        // Row 1 maps to source y = 0 exactly, column c to source x = c.
+        for col in 0..3 {
+            assert!((at(1, col, 0) - (col * 10) as f32).abs() < 1e-4);
+            assert!((at(1, col, 1) - 7.0).abs() < 1e-4);
+        }
+        // Row 2 maps to source y = 1.
+        assert!((at(2, 1, 0) - 110.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn value_range_scales() {
+        let image = RgbImage::from_pixel(2, 2, image::Rgb([255, 0, 51]));
+        let roi = Roi { center_x: 1.0, center_y: 1.0, size: 1.0, rotation: 0.0 };
+        let mut tensor = Vec::new();
+        sample_roi(&image, &roi, 1, ValueRange { min: -1.0, max: 1.0 }, &mut tensor);
+        assert!((tensor[0] - 1.0).abs() < 1e-6);
+        assert!((tensor[1] + 1.0).abs() < 1e-6);
+        assert!((tensor[2] - (51.0 / 127.5 - 1.0)).abs() < 1e-6);
+    }
+}

@@ -3,9 +3,12 @@
 //! Names are stable snake_case; a change that renames or removes a field
 //! bumps the major part of [`SCHEMA_VERSION`], an added field the minor part.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::pose::{Joint, ModelKind, Pose};
+use crate::recommend::Routine;
 
 pub const SCHEMA_VERSION: &str = "1.0";
 
@@ -15,8 +18,122 @@ pub struct Analysis {
     pub image: ImageInfo,
     pub model: ModelInfo,
     pub pose: PoseReport,
+    /// Which test the photo shows and how well it shows it.
+    pub protocol: Protocol,
+    /// Keyed by a stable snake_case name (`pelvic_tilt`, `hip_extension`, ...).
+    pub measurements: BTreeMap<String, Measurement>,
+    /// What the measurements suggest, for the recommender.
+    pub findings: Vec<Finding>,
+    /// The exercise plan; absent only in documents made before planning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routine: Option<Routine>,
     /// Things the user should know that did not stop the analysis.
     pub warnings: Vec<String>,
+}
+
+/// The photo's test protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProtocolKind {
+    /// Upright, side view.
+    Standing,
+    /// Supine at a table end, test thigh off the end, the other knee held to the chest.
+    ThomasTest,
+    /// Anything else (seated, kneeling, lunging, frontal view...).
+    Unsupported,
+}
+
+/// Left or right, of the body (not of the image).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Left,
+    Right,
+}
+
+/// Which way the person faces in the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Facing {
+    /// The front of the body points towards the image's left edge.
+    ImageLeft,
+    /// The front of the body points towards the image's right edge.
+    ImageRight,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Protocol {
+    pub kind: ProtocolKind,
+    /// Whether the photo satisfies the protocol; an invalid test yields no findings.
+    pub valid: bool,
+    /// Why this protocol was chosen, or why it is not valid.
+    pub reason: String,
+    /// True when `--protocol` forced the kind instead of auto-detection.
+    pub forced: bool,
+    pub facing: Option<Facing>,
+    /// The body side nearer the camera; measurements use it.
+    pub near_side: Option<Side>,
+    /// How side-on the view is: 1 = a true side view, 0 = frontal.
+    pub lateral_score: f64,
+    /// How to retake the photo when something could not be measured.
+    pub retake: Option<String>,
+    /// Assumptions the measurements rest on (e.g. image vertical = true vertical).
+    pub assumptions: Vec<String>,
+}
+
+/// One measurement, or the reason it was declined.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Measurement {
+    /// The angle in degrees, signed as `measure::conventions` documents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_deg: Option<f64>,
+    /// A non-angle value (ratio, fraction), with its `unit`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// How it was obtained (`keypoints`, `landmarks`, `markers`, `estimate`...).
+    pub method: String,
+    /// 0..1, from keypoint visibilities and view quality.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
+    /// Plus-or-minus uncertainty of `value_deg`, where it can be stated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertainty_deg: Option<f64>,
+    /// The value against a published reference range or cut-off; null where
+    /// the references give none.
+    pub classification: Option<String>,
+    /// Short citation of the range or cut-off used for `classification`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Set instead of a value when the photo cannot support the measurement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declined: Option<String>,
+}
+
+/// How strongly a finding should steer the routine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Mild,
+    Moderate,
+    Marked,
+}
+
+/// Something the measurements show, for the recommender.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable snake_case id (`short_hip_flexors`, `marked_anterior_tilt`, ...).
+    pub id: String,
+    pub severity: Severity,
+    /// One line: which measurement, its value, and the cut-off it crossed.
+    pub because: String,
+    /// The measurement it came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measurement: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

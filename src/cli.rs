@@ -41,9 +41,10 @@ pub struct AnalyzeArgs {
     /// ONNX Runtime threads per model.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub threads: u16,
-    /// Run the landmark model once instead of refining its crop with a second pass.
+    /// Run the landmark model a second time on the crop its first result implies
+    /// (off by default: it did not bring results closer to the heavy model).
     #[arg(long)]
-    pub single_pass: bool,
+    pub second_pass: bool,
 }
 
 impl AnalyzeArgs {
@@ -52,7 +53,7 @@ impl AnalyzeArgs {
             model: self.model,
             model_dir: self.model_dir.clone(),
             inference_threads: usize::from(self.threads),
-            pose: PoseOptions { second_pass: !self.single_pass },
+            pose: PoseOptions { second_pass: self.second_pass },
             ..AnalyzerOptions::default()
         }
     }

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod error;
 pub mod image_io;
 pub mod pose;
+pub mod recommend;
 pub mod report;
 
 use std::path::{Path, PathBuf};
@@ -114,6 +115,20 @@ impl Analyzer {
                 landmark: model_ref(&self.models.landmark),
             },
             pose: PoseReport::from_pose(&pose),
+            protocol: analysis::Protocol {
+                kind: analysis::ProtocolKind::Unsupported,
+                valid: false,
+                reason: "posture measurements are not implemented yet".to_string(),
+                forced: false,
+                facing: None,
+                near_side: None,
+                lateral_score: 0.0,
+                retake: None,
+                assumptions: Vec::new(),
+            },
+            measurements: Default::default(),
+            findings: Vec::new(),
+            routine: None,
             warnings,
         };
         timings.report = started.elapsed();

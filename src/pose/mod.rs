@@ -230,17 +230,16 @@ pub enum PoseError {
 }
 
 /// How the estimator refines its result.
-#[derive(Debug, Clone, Copy)]
+///
+/// Measured on the 5 samples and 44 shared photos against the heavy model
+/// (median near-side ear/shoulder/hip/knee/ankle distance, in torso lengths):
+/// heatmap refinement (always on) brings the full model from 0.069 to 0.035;
+/// a second pass moved it away (0.035 -> 0.043), so it is off by default.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct PoseOptions {
     /// Run the landmark model a second time on the region derived from its
     /// own alignment points (MediaPipe's tracking step, applied to one photo).
     pub second_pass: bool,
-}
-
-impl Default for PoseOptions {
-    fn default() -> Self {
-        Self { second_pass: true }
-    }
 }
 
 /// Detector and landmark sessions for one worker; reuse it for every photo.

@@ -34,7 +34,7 @@ pub struct KnownModel {
 pub const DETECTOR: KnownModel = KnownModel {
     name: "pose_detection",
     file_name: "pose_detection.onnx",
-    sha256: "PENDING",
+    sha256: "d92952526ab957374fc9cb4337cf6fb8b3311c3c7dfd351af9d375267b76ba46",
 };
 
 impl ModelKind {
@@ -43,17 +43,17 @@ impl ModelKind {
             ModelKind::Lite => KnownModel {
                 name: "pose_landmark_lite",
                 file_name: "pose_landmark_lite.onnx",
-                sha256: "PENDING",
+                sha256: "a6be56f416dc70a0406a2404ebe986ae4a41f942e567436f6df891baf9071201",
             },
             ModelKind::Full => KnownModel {
                 name: "pose_landmark_full",
                 file_name: "pose_landmark_full.onnx",
-                sha256: "PENDING",
+                sha256: "eae2a5593689bc1f013c5edefffef13d40f957eb5650152f88b7253e91f3cacc",
             },
             ModelKind::Heavy => KnownModel {
                 name: "pose_landmark_heavy",
                 file_name: "pose_landmark_heavy.onnx",
-                sha256: "PENDING",
+                sha256: "6d704ab5c25761da365372ec11e8524e07d29d6a67b923653d8a03649da7b7ff",
             },
         }
     }

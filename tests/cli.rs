@@ -1,0 +1,187 @@
+//! The real binary, as a user runs it: output formats, exit codes, and a
+//! clear message for every file that cannot be analysed.
+
+mod common;
+
+use common::{sagitta, sample};
+use predicates::prelude::*;
+
+#[test]
+fn analyze_sample_prints_json_with_the_documented_fields() {
+    let output = sagitta()
+        .args(["analyze", "--format", "json"])
+        .arg(sample("walker_01.jpg"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(doc["schema_version"], "1.0");
+    assert_eq!(doc["image"]["width"], 480);
+    assert_eq!(doc["image"]["height"], 600);
+    assert_eq!(doc["model"]["detector"]["name"], "pose_detection");
+    assert_eq!(doc["model"]["landmark"]["name"], "pose_landmark_full");
+    assert_eq!(doc["model"]["landmark"]["sha256"].as_str().unwrap().len(), 64);
+    let keypoints = doc["pose"]["keypoints"].as_array().unwrap();
+    assert_eq!(keypoints.len(), 33);
+    assert_eq!(keypoints[0]["name"], "nose");
+    assert_eq!(keypoints[32]["name"], "right_foot_index");
+    for k in keypoints {
+        for field in ["x", "y", "z", "visibility", "presence"] {
+            assert!(k[field].is_number(), "{k}");
+        }
+    }
+    assert_eq!(doc["pose"]["persons_found"], 1);
+    assert!(doc["pose"]["detector_score"].as_f64().unwrap() > 0.5);
+    assert!(doc["warnings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn several_images_give_one_json_array() {
+    let output = sagitta()
+        .args(["analyze", "--format", "json", "--model", "lite"])
+        .arg(sample("walker_01.jpg"))
+        .arg(sample("walker_02.jpg"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    let items = doc.as_array().expect("an array");
+    assert_eq!(items.len(), 2);
+    assert!(items[1]["image"]["path"].as_str().unwrap().ends_with("walker_02.jpg"));
+    assert_eq!(items[0]["model"]["landmark"]["name"], "pose_landmark_lite");
+}
+
+#[test]
+fn text_output_is_a_short_summary() {
+    sagitta()
+        .arg("analyze")
+        .arg(sample("walker_03.jpg"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("walker_03.jpg (480x600 px"))
+        .stdout(predicate::str::contains("hip"));
+}
+
+#[test]
+fn bad_files_are_named_with_their_problem_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.jpg");
+    std::fs::write(&text, "this is a text file, not a photo").unwrap();
+    let truncated = dir.path().join("cut.jpg");
+    let bytes = std::fs::read(sample("walker_01.jpg")).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let empty = dir.path().join("empty.png");
+    std::fs::write(&empty, "").unwrap();
+    let missing = dir.path().join("missing.jpg");
+
+    let assert = sagitta()
+        .args(["analyze", "--format", "json"])
+        .args([&text, &truncated, &empty, &missing])
+        .arg(sample("walker_01.jpg"))
+        .assert()
+        .code(1);
+    let output = assert.get_output();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("notes.jpg: the content is not an image"), "{stderr}");
+    assert!(stderr.contains("cut.jpg: the JPEG data is truncated"), "{stderr}");
+    assert!(stderr.contains("empty.png: the file is empty"), "{stderr}");
+    assert!(stderr.contains("missing.jpg: cannot read the file"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // The good photo after the bad ones is still analysed.
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_photo_without_a_person_is_an_error_for_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wall.png");
+    // A smooth gradient: a plain wall with nobody in front of it.
+    image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x / 3) as u8, (y / 2) as u8, 120]))
+        .save(&path)
+        .unwrap();
+    sagitta()
+        .arg("analyze")
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("wall.png: no person found"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    sagitta().arg("analyze").assert().code(2);
+    sagitta().args(["analyze", "--model", "huge", "x.jpg"]).assert().code(2);
+    sagitta().args(["analyze", "--threads", "0", "x.jpg"]).assert().code(2);
+}
+
+#[test]
+fn setup_errors_name_the_fix_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    sagitta()
+        .args(["analyze", "--model-dir"])
+        .arg(dir.path())
+        .arg(sample("walker_01.jpg"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("pose_detection.onnx not found"))
+        .stderr(predicate::str::contains("Fix:"));
+
+    // A damaged model file is refused by its checksum.
+    for name in ["pose_detection.onnx", "pose_landmark_full.onnx"] {
+        let bytes = std::fs::read(common::repo().join("models").join(name)).unwrap();
+        std::fs::write(dir.path().join(name), &bytes[..bytes.len() / 3]).unwrap();
+    }
+    sagitta()
+        .args(["analyze", "--model-dir"])
+        .arg(dir.path())
+        .arg(sample("walker_01.jpg"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("damaged or not the expected version"));
+
+    // The heavy model is not shipped: the message says which command builds it.
+    let shipped = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        common::repo().join("models/pose_detection.onnx"),
+        shipped.path().join("pose_detection.onnx"),
+    )
+    .unwrap();
+    sagitta()
+        .args(["analyze", "--model", "heavy", "--model-dir"])
+        .arg(shipped.path())
+        .arg(sample("walker_01.jpg"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("pose_landmark_heavy.onnx not found"))
+        .stderr(predicate::str::contains("bash models/convert.sh heavy"));
+}
+
+#[test]
+fn a_missing_or_wrong_runtime_library_names_the_fix() {
+    sagitta()
+        .arg("analyze")
+        .arg(sample("walker_01.jpg"))
+        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("ONNX Runtime library not found"))
+        .stderr(predicate::str::contains("ORT_DYLIB_PATH"));
+
+    // A file that is not ONNX Runtime at all.
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("libonnxruntime.so");
+    std::fs::write(&fake, "not a shared library").unwrap();
+    sagitta()
+        .arg("analyze")
+        .arg(sample("walker_01.jpg"))
+        .env("ORT_DYLIB_PATH", &fake)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot load ONNX Runtime"))
+        .stderr(predicate::str::contains("panicked").not());
+}

@@ -27,13 +27,19 @@ const LIB_FILE: &str = "libonnxruntime.so";
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    for var in ["SAGITTA_ORT_WHEEL", "SAGITTA_CACHE_DIR", "SAGITTA_SKIP_ORT_FETCH"] {
+    for var in [
+        "SAGITTA_ORT_WHEEL",
+        "SAGITTA_CACHE_DIR",
+        "SAGITTA_SKIP_ORT_FETCH",
+    ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
     println!("cargo:rustc-env=SAGITTA_ORT_VERSION={ORT_VERSION}");
 
     if env::var_os("SAGITTA_SKIP_ORT_FETCH").is_some() {
-        println!("cargo:warning=SAGITTA_SKIP_ORT_FETCH is set: set ORT_DYLIB_PATH when running sagitta");
+        println!(
+            "cargo:warning=SAGITTA_SKIP_ORT_FETCH is set: set ORT_DYLIB_PATH when running sagitta"
+        );
         println!("cargo:rustc-env=SAGITTA_BUILD_ORT_DYLIB=");
         return;
     }
@@ -48,7 +54,10 @@ fn main() {
     }
 
     match provide_library() {
-        Ok(cached) => println!("cargo:rustc-env=SAGITTA_BUILD_ORT_DYLIB={}", cached.display()),
+        Ok(cached) => println!(
+            "cargo:rustc-env=SAGITTA_BUILD_ORT_DYLIB={}",
+            cached.display()
+        ),
         Err(message) => {
             eprintln!("error: could not provide ONNX Runtime {ORT_VERSION}: {message}");
             eprintln!(
@@ -72,11 +81,16 @@ fn provide_library() -> Result<PathBuf, String> {
             None => download_wheel(&cache)?,
         };
         if !file_has_sha256(&wheel, WHEEL_SHA256) {
-            return Err(format!("{} does not have the pinned sha256 {WHEEL_SHA256}", wheel.display()));
+            return Err(format!(
+                "{} does not have the pinned sha256 {WHEEL_SHA256}",
+                wheel.display()
+            ));
         }
         let bytes = read_zip_member(&wheel, LIB_MEMBER)?;
         if sha256_hex(&bytes) != LIB_SHA256 {
-            return Err(format!("{LIB_MEMBER} in the wheel does not have the pinned sha256 {LIB_SHA256}"));
+            return Err(format!(
+                "{LIB_MEMBER} in the wheel does not have the pinned sha256 {LIB_SHA256}"
+            ));
         }
         write_atomically(&cached_lib, &bytes)?;
     }
@@ -84,8 +98,10 @@ fn provide_library() -> Result<PathBuf, String> {
     for dir in binary_dirs()? {
         let target = dir.join(LIB_FILE);
         if !file_has_sha256(&target, LIB_SHA256) {
-            let bytes = fs::read(&cached_lib).map_err(|e| format!("cannot read {}: {e}", cached_lib.display()))?;
-            fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            let bytes = fs::read(&cached_lib)
+                .map_err(|e| format!("cannot read {}: {e}", cached_lib.display()))?;
+            fs::create_dir_all(&dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             write_atomically(&target, &bytes)?;
         }
     }
@@ -125,21 +141,32 @@ fn download_wheel(cache: &Path) -> Result<PathBuf, String> {
     let python = env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
     let status = Command::new(&python)
         .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
-        .args(["--platform", "manylinux_2_28_x86_64", "--python-version", "3.11", "--implementation", "cp"])
+        .args([
+            "--platform",
+            "manylinux_2_28_x86_64",
+            "--python-version",
+            "3.11",
+            "--implementation",
+            "cp",
+        ])
         .arg(format!("onnxruntime=={ORT_VERSION}"))
         .arg("-d")
         .arg(&wheel_dir)
         .status()
         .map_err(|e| format!("cannot run `{python} -m pip`: {e}"))?;
     if !status.success() {
-        return Err(format!("`{python} -m pip download onnxruntime=={ORT_VERSION}` failed ({status})"));
+        return Err(format!(
+            "`{python} -m pip download onnxruntime=={ORT_VERSION}` failed ({status})"
+        ));
     }
     Ok(wheel)
 }
 
 fn read_zip_member(archive: &Path, member: &str) -> Result<Vec<u8>, String> {
-    let file = fs::File::open(archive).map_err(|e| format!("cannot open {}: {e}", archive.display()))?;
-    let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("{} is not a wheel: {e}", archive.display()))?;
+    let file =
+        fs::File::open(archive).map_err(|e| format!("cannot open {}: {e}", archive.display()))?;
+    let mut zip = zip::ZipArchive::new(file)
+        .map_err(|e| format!("{} is not a wheel: {e}", archive.display()))?;
     let mut entry = zip
         .by_name(member)
         .map_err(|e| format!("{} lacks {member}: {e}", archive.display()))?;
@@ -152,7 +179,8 @@ fn read_zip_member(archive: &Path, member: &str) -> Result<Vec<u8>, String> {
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut file = fs::File::create(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    let mut file =
+        fs::File::create(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
     file.write_all(bytes)
         .and_then(|_| file.sync_all())
         .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
@@ -160,9 +188,14 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 fn file_has_sha256(path: &Path, expected: &str) -> bool {
-    fs::read(path).map(|bytes| sha256_hex(&bytes) == expected).unwrap_or(false)
+    fs::read(path)
+        .map(|bytes| sha256_hex(&bytes) == expected)
+        .unwrap_or(false)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

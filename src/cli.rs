@@ -6,13 +6,20 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::error::{EXIT_FILE_FAILED, EXIT_OK, Error};
+use crate::analysis::{Analysis, SCHEMA_VERSION};
+use crate::error::{EXIT_FILE_FAILED, EXIT_OK, Error, SetupError};
+use crate::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice};
 use crate::pose::{ModelKind, PoseOptions};
+use crate::recommend::{self, Recommender, RedFlag, Screening};
 use crate::report::{self, Format};
-use crate::{Analyzer, AnalyzerOptions};
+use crate::{Analyzer, AnalyzerOptions, PlanOptions, plan_routine};
 
 #[derive(Debug, Parser)]
-#[command(name = "sagitta", version, about = "Posture analysis from side-view photos: keypoints, pelvic tilt, Thomas test")]
+#[command(
+    name = "sagitta",
+    version,
+    about = "Posture analysis from side-view photos: keypoints, pelvic tilt, Thomas test"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -20,8 +27,76 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Find the body keypoints in one or more side-view photos.
+    /// Analyse side-view photos: keypoints, measurements, findings, routine.
     Analyze(AnalyzeArgs),
+    /// Plan the routine again from a saved analysis (no model is run).
+    Routine(RoutineArgs),
+    /// List the exercises sagitta can recommend.
+    Catalog(CatalogArgs),
+}
+
+/// Options that shape the routine, shared by `analyze` and `routine`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// A warning sign the client reports (repeatable); any one withholds the routine.
+    #[arg(long = "red-flag", value_enum, value_name = "NAME")]
+    pub red_flags: Vec<RedFlag>,
+    /// JSON file with the client's answers to the safety questions (see the README).
+    #[arg(long, value_name = "FILE")]
+    pub screening: Option<PathBuf>,
+    /// Time budget of the routine in minutes.
+    #[arg(long, default_value_t = recommend::DEFAULT_MINUTES, value_parser = parse_minutes)]
+    pub minutes: f64,
+    /// Exercise catalogue replacing the built-in one (TOML, see assets/catalogue.toml).
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Rules replacing the built-in ones (TOML, see assets/rules.toml).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+}
+
+impl PlanArgs {
+    fn plan_options(&self) -> Result<PlanOptions, Error> {
+        let mut screening = Screening::new(self.red_flags.iter().copied());
+        if let Some(path) = &self.screening {
+            screening.merge(Screening::from_json_file(path).map_err(SetupError::from)?);
+        }
+        Ok(PlanOptions {
+            catalog: self.catalog.clone(),
+            rules: self.rules.clone(),
+            screening,
+            minutes: self.minutes,
+        })
+    }
+}
+
+fn parse_minutes(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(minutes) if minutes.is_finite() && minutes > 0.0 && minutes <= 240.0 => Ok(minutes),
+        _ => Err(format!("expected minutes between 0 and 240, got {text:?}")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RoutineArgs {
+    /// A saved analysis document (`sagitta analyze --format json`).
+    #[arg(long, value_name = "RESULT.json")]
+    pub from: PathBuf,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Catalogue file replacing the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -45,17 +120,68 @@ pub struct AnalyzeArgs {
     /// (off by default: it did not bring results closer to the heavy model).
     #[arg(long)]
     pub second_pass: bool,
+    /// Test protocol: detect it, or force one (a forced protocol the photo does not show is marked invalid).
+    #[arg(long, value_enum, default_value_t = ProtocolChoice::Auto)]
+    pub protocol: ProtocolChoice,
+    /// The camera's roll in degrees: true vertical appears turned this far clockwise in the image.
+    #[arg(long, value_name = "DEG", allow_negative_numbers = true)]
+    pub camera_roll_deg: Option<f64>,
+    /// ASIS position in image pixels (with --psis): pelvic tilt from these landmarks.
+    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "psis")]
+    pub asis: Option<(f64, f64)>,
+    /// PSIS position in image pixels (with --asis).
+    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "asis")]
+    pub psis: Option<(f64, f64)>,
+    /// Find two coloured marker dots on ASIS and PSIS near the hip for the pelvic tilt.
+    #[arg(long, conflicts_with = "asis")]
+    pub markers: bool,
+    /// Colour of the marker dots: red, green, blue, yellow, magenta, cyan or #rrggbb.
+    #[arg(
+        long,
+        value_name = "COLOUR",
+        default_value = "red",
+        requires = "markers"
+    )]
+    pub marker_color: MarkerColor,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+}
+
+fn parse_point(text: &str) -> Result<(f64, f64), String> {
+    let (x, y) = text
+        .split_once(',')
+        .ok_or_else(|| format!("expected X,Y, got {text:?}"))?;
+    let number = |v: &str| {
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("bad number {v:?}"))
+    };
+    Ok((number(x)?, number(y)?))
 }
 
 impl AnalyzeArgs {
-    fn analyzer_options(&self) -> AnalyzerOptions {
-        AnalyzerOptions {
+    fn analyzer_options(&self) -> Result<AnalyzerOptions, Error> {
+        Ok(AnalyzerOptions {
             model: self.model,
             model_dir: self.model_dir.clone(),
             inference_threads: usize::from(self.threads),
-            pose: PoseOptions { second_pass: self.second_pass },
+            pose: PoseOptions {
+                second_pass: self.second_pass,
+            },
+            measure: MeasureOptions {
+                protocol: self.protocol,
+                camera_roll_deg: self.camera_roll_deg,
+                pelvis: match (self.asis, self.psis) {
+                    (Some(asis), Some(psis)) => PelvisInput::Landmarks { asis, psis },
+                    _ if self.markers => PelvisInput::Markers(self.marker_color),
+                    _ => PelvisInput::Estimate,
+                },
+            },
+            plan: self.plan.plan_options()?,
             ..AnalyzerOptions::default()
-        }
+        })
     }
 }
 
@@ -63,11 +189,19 @@ impl AnalyzeArgs {
 pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Analyze(args) => analyze(&args),
+        Command::Routine(args) => routine(&args),
+        Command::Catalog(args) => catalog(&args),
     }
 }
 
 fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
-    let mut analyzer = Analyzer::new(&args.analyzer_options())?;
+    if args.asis.is_some() && args.paths.len() > 1 {
+        return Err(Error::Setup(SetupError::Usage(
+            "--asis and --psis give points on one photo: analyse one photo at a time with them"
+                .to_string(),
+        )));
+    }
+    let mut analyzer = Analyzer::new(&args.analyzer_options()?)?;
     let stdout = io::stdout().lock();
     let mut exporter = report::exporter(args.format, Box::new(stdout), args.paths.len() > 1);
     let mut failed = 0usize;
@@ -82,7 +216,65 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     }
     exporter.finish().map_err(output_error)?;
     let _ = io::stderr().flush();
-    Ok(if failed == 0 { EXIT_OK } else { EXIT_FILE_FAILED })
+    Ok(if failed == 0 {
+        EXIT_OK
+    } else {
+        EXIT_FILE_FAILED
+    })
+}
+
+/// Re-plans a saved analysis: the findings are derived again from its
+/// protocol and measurements (so replacement rules take effect), then planned.
+fn routine(args: &RoutineArgs) -> Result<u8, Error> {
+    let usage = |message: String| Error::Setup(SetupError::Usage(message));
+    let text = std::fs::read_to_string(&args.from)
+        .map_err(|e| usage(format!("{}: cannot read: {e}", args.from.display())))?;
+    let mut analysis: Analysis = serde_json::from_str(&text).map_err(|e| {
+        usage(format!(
+            "{}: not a sagitta analysis document: {e}",
+            args.from.display()
+        ))
+    })?;
+    let major = |version: &str| version.split('.').next().map(str::to_string);
+    if major(&analysis.schema_version) != major(SCHEMA_VERSION) {
+        return Err(usage(format!(
+            "{}: schema_version {} is not readable by this sagitta (schema {SCHEMA_VERSION})",
+            args.from.display(),
+            analysis.schema_version
+        )));
+    }
+    let options = args.plan.plan_options()?;
+    plan_routine(&options.recommender()?, &options, &mut analysis);
+    let mut out = io::stdout().lock();
+    let routine = analysis
+        .routine
+        .as_ref()
+        .expect("plan_routine sets the routine");
+    match args.format {
+        Format::Json => serde_json::to_writer_pretty(&mut out, routine)
+            .map_err(io::Error::from)
+            .map_err(output_error)?,
+        Format::Text => recommend::write_routine_text(routine, &mut out).map_err(output_error)?,
+    }
+    writeln!(out).map_err(output_error)?;
+    Ok(EXIT_OK)
+}
+
+fn catalog(args: &CatalogArgs) -> Result<u8, Error> {
+    let recommender = Recommender::load(args.catalog.as_deref(), None).map_err(SetupError::from)?;
+    let mut out = io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, recommender.catalog())
+                .map_err(io::Error::from)
+                .map_err(output_error)?;
+            writeln!(out).map_err(output_error)?;
+        }
+        Format::Text => {
+            recommend::write_catalog_text(recommender.catalog(), &mut out).map_err(output_error)?
+        }
+    }
+    Ok(EXIT_OK)
 }
 
 fn output_error(error: io::Error) -> Error {

@@ -23,12 +23,19 @@ pub enum SetupError {
         "ONNX Runtime library not found (looked in: {searched}). Fix: build sagitta with `cargo build --release`, \
          which fetches onnxruntime {version} from PyPI, or set ORT_DYLIB_PATH=/path/to/libonnxruntime.so.{version}"
     )]
-    RuntimeMissing { searched: String, version: &'static str },
+    RuntimeMissing {
+        searched: String,
+        version: &'static str,
+    },
     #[error(
         "cannot load ONNX Runtime from {path}: {reason}. Fix: point ORT_DYLIB_PATH at libonnxruntime.so.{version} \
          (from the PyPI wheel onnxruntime=={version}) or unset it to use the library built with sagitta"
     )]
-    RuntimeLoad { path: PathBuf, reason: String, version: &'static str },
+    RuntimeLoad {
+        path: PathBuf,
+        reason: String,
+        version: &'static str,
+    },
     #[error("cannot start ONNX Runtime: {0}")]
     RuntimeInit(String),
     #[error("model file {path} not found. Fix: {fix}")]
@@ -37,13 +44,19 @@ pub enum SetupError {
         "model file {path} is damaged or not the expected version (sha256 {actual}, expected {expected}). \
          Fix: restore it with `git checkout -- models/` or regenerate it with `bash models/convert.sh`"
     )]
-    ModelChecksum { path: PathBuf, expected: &'static str, actual: String },
+    ModelChecksum {
+        path: PathBuf,
+        expected: &'static str,
+        actual: String,
+    },
     #[error("cannot read model file {path}: {reason}")]
     ModelRead { path: PathBuf, reason: String },
     #[error("cannot create an inference session for {path}: {reason}")]
     Session { path: PathBuf, reason: String },
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Recommend(#[from] crate::recommend::RecommendError),
 }
 
 /// What went wrong with one input file; the batch goes on with the others.
@@ -94,7 +107,11 @@ pub struct FileError {
 
 impl FileError {
     pub fn new(path: impl Into<PathBuf>, kind: FileErrorKind, message: impl Into<String>) -> Self {
-        Self { path: path.into(), kind, message: message.into() }
+        Self {
+            path: path.into(),
+            kind,
+            message: message.into(),
+        }
     }
 }
 

@@ -44,17 +44,23 @@ pub struct Photo {
 /// Reads and decodes the photo at `path`.
 pub fn load(path: &Path, limits: &DecodeLimits) -> Result<Photo, FileError> {
     let error = |kind, message: String| FileError::new(path, kind, message);
-    let metadata = std::fs::metadata(path).map_err(|e| error(FileErrorKind::Io, format!("cannot read the file: {e}")))?;
+    let metadata = std::fs::metadata(path)
+        .map_err(|e| error(FileErrorKind::Io, format!("cannot read the file: {e}")))?;
     if !metadata.is_file() {
         return Err(error(FileErrorKind::Io, "not a regular file".to_string()));
     }
     if metadata.len() > limits.max_file_bytes {
         return Err(error(
             FileErrorKind::TooLarge,
-            format!("the file is {} MB, over the {} MB limit", metadata.len() >> 20, limits.max_file_bytes >> 20),
+            format!(
+                "the file is {} MB, over the {} MB limit",
+                metadata.len() >> 20,
+                limits.max_file_bytes >> 20
+            ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| error(FileErrorKind::Io, format!("cannot read the file: {e}")))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| error(FileErrorKind::Io, format!("cannot read the file: {e}")))?;
     decode(&bytes, limits).map_err(|(kind, message)| error(kind, message))
 }
 
@@ -67,7 +73,10 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
         .with_guessed_format()
         .map_err(|e| (FileErrorKind::Io, e.to_string()))?;
     let Some(format) = reader.format() else {
-        return Err((FileErrorKind::NotAnImage, "the content is not an image sagitta can read".to_string()));
+        return Err((
+            FileErrorKind::NotAnImage,
+            "the content is not an image sagitta can read".to_string(),
+        ));
     };
     let mut image_limits = image::Limits::default();
     image_limits.max_image_width = Some(limits.max_side);
@@ -79,10 +88,17 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
     // The JPEG decoder fills a cut-off scan with grey instead of failing; a
     // half-grey photo would give wrong keypoints, so refuse it here.
     if format == image::ImageFormat::Jpeg && !jpeg_has_end_marker(bytes) {
-        return Err((FileErrorKind::Decode, "the JPEG data is truncated (no end-of-image marker)".to_string()));
+        return Err((
+            FileErrorKind::Decode,
+            "the JPEG data is truncated (no end-of-image marker)".to_string(),
+        ));
     }
-    let mut decoder = reader.into_decoder().map_err(|e| classify(e, &format_name))?;
-    let orientation = decoder.orientation().map_err(|e| classify(e, &format_name))?;
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| classify(e, &format_name))?;
+    let orientation = decoder
+        .orientation()
+        .map_err(|e| classify(e, &format_name))?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| classify(e, &format_name))?;
     image.apply_orientation(orientation);
 
@@ -91,7 +107,10 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
     if short < limits.min_side {
         return Err((
             FileErrorKind::TooSmall,
-            format!("the image is {width}x{height} pixels; a person needs at least {} pixels each way", limits.min_side),
+            format!(
+                "the image is {width}x{height} pixels; a person needs at least {} pixels each way",
+                limits.min_side
+            ),
         ));
     }
     if long as f32 / short as f32 > limits.max_aspect {
@@ -101,19 +120,36 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
         ));
     }
     let mut warnings = Vec::new();
-    if matches!(format, image::ImageFormat::Gif | image::ImageFormat::WebP) && is_animated(bytes, format) {
+    if matches!(format, image::ImageFormat::Gif | image::ImageFormat::WebP)
+        && is_animated(bytes, format)
+    {
         warnings.push("the file is animated: only its first frame was analysed".to_string());
     }
-    Ok(Photo { image: image.into_rgb8(), warnings })
+    Ok(Photo {
+        image: image.into_rgb8(),
+        warnings,
+    })
 }
 
 fn classify(error: image::ImageError, format: &str) -> (FileErrorKind, String) {
     use image::ImageError;
     match error {
-        ImageError::Limits(e) => (FileErrorKind::TooLarge, format!("the image exceeds the decoding limits ({e})")),
-        ImageError::Unsupported(e) => (FileErrorKind::NotAnImage, format!("unsupported {format} image: {e}")),
-        ImageError::IoError(e) => (FileErrorKind::Decode, format!("the {format} data is truncated or unreadable: {e}")),
-        e => (FileErrorKind::Decode, format!("the {format} data is corrupt: {e}")),
+        ImageError::Limits(e) => (
+            FileErrorKind::TooLarge,
+            format!("the image exceeds the decoding limits ({e})"),
+        ),
+        ImageError::Unsupported(e) => (
+            FileErrorKind::NotAnImage,
+            format!("unsupported {format} image: {e}"),
+        ),
+        ImageError::IoError(e) => (
+            FileErrorKind::Decode,
+            format!("the {format} data is truncated or unreadable: {e}"),
+        ),
+        e => (
+            FileErrorKind::Decode,
+            format!("the {format} data is corrupt: {e}"),
+        ),
     }
 }
 
@@ -148,14 +184,21 @@ mod tests {
 
     fn encode(image: &DynamicImage, format: image::ImageFormat) -> Vec<u8> {
         let mut bytes = Vec::new();
-        image.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+        image
+            .write_to(&mut Cursor::new(&mut bytes), format)
+            .unwrap();
         bytes
     }
 
     #[test]
     fn decodes_by_content_not_name() {
-        let image = DynamicImage::ImageRgb8(RgbImage::from_pixel(80, 120, image::Rgb([10, 20, 30])));
-        let photo = decode(&encode(&image, image::ImageFormat::Png), &DecodeLimits::default()).unwrap();
+        let image =
+            DynamicImage::ImageRgb8(RgbImage::from_pixel(80, 120, image::Rgb([10, 20, 30])));
+        let photo = decode(
+            &encode(&image, image::ImageFormat::Png),
+            &DecodeLimits::default(),
+        )
+        .unwrap();
         assert_eq!(photo.image.dimensions(), (80, 120));
         assert_eq!(photo.image.get_pixel(5, 5).0, [10, 20, 30]);
     }
@@ -163,17 +206,39 @@ mod tests {
     #[test]
     fn rejects_text_empty_truncated_tiny_and_huge() {
         let limits = DecodeLimits::default();
-        assert_eq!(decode(b"hello, not an image", &limits).err().unwrap().0, FileErrorKind::NotAnImage);
-        assert_eq!(decode(b"", &limits).err().unwrap().0, FileErrorKind::NotAnImage);
+        assert_eq!(
+            decode(b"hello, not an image", &limits).err().unwrap().0,
+            FileErrorKind::NotAnImage
+        );
+        assert_eq!(
+            decode(b"", &limits).err().unwrap().0,
+            FileErrorKind::NotAnImage
+        );
 
-        let image = DynamicImage::ImageRgb8(RgbImage::from_pixel(200, 200, image::Rgb([200, 20, 30])));
+        let image =
+            DynamicImage::ImageRgb8(RgbImage::from_pixel(200, 200, image::Rgb([200, 20, 30])));
         let jpeg = encode(&image, image::ImageFormat::Jpeg);
-        assert_eq!(decode(&jpeg[..jpeg.len() / 2], &limits).err().unwrap().0, FileErrorKind::Decode);
+        assert_eq!(
+            decode(&jpeg[..jpeg.len() / 2], &limits).err().unwrap().0,
+            FileErrorKind::Decode
+        );
 
         let tiny = DynamicImage::ImageRgb8(RgbImage::new(8, 8));
-        assert_eq!(decode(&encode(&tiny, image::ImageFormat::Png), &limits).err().unwrap().0, FileErrorKind::TooSmall);
+        assert_eq!(
+            decode(&encode(&tiny, image::ImageFormat::Png), &limits)
+                .err()
+                .unwrap()
+                .0,
+            FileErrorKind::TooSmall
+        );
 
-        let strict = DecodeLimits { max_side: 100, ..limits };
-        assert_eq!(decode(&jpeg, &strict).err().unwrap().0, FileErrorKind::TooLarge);
+        let strict = DecodeLimits {
+            max_side: 100,
+            ..limits
+        };
+        assert_eq!(
+            decode(&jpeg, &strict).err().unwrap().0,
+            FileErrorKind::TooLarge
+        );
     }
 }

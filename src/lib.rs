@@ -16,6 +16,7 @@ pub mod analysis;
 pub mod cli;
 pub mod error;
 pub mod image_io;
+pub mod measure;
 pub mod pose;
 pub mod recommend;
 pub mod report;
@@ -26,7 +27,9 @@ use std::time::{Duration, Instant};
 use analysis::{Analysis, ImageInfo, ModelInfo, ModelRef, PoseReport, SCHEMA_VERSION};
 use error::{FileError, FileErrorKind, SetupError};
 use image_io::DecodeLimits;
+use measure::MeasureOptions;
 use pose::{ModelKind, ModelSet, PoseError, PoseEstimator, PoseOptions, PoseTimings};
+use recommend::{Recommender, Screening};
 
 /// Everything that configures an [`Analyzer`].
 #[derive(Debug, Clone)]
@@ -37,6 +40,48 @@ pub struct AnalyzerOptions {
     pub inference_threads: usize,
     pub limits: DecodeLimits,
     pub pose: PoseOptions,
+    pub measure: MeasureOptions,
+    pub plan: PlanOptions,
+}
+
+/// How the routine is planned.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// Replacement catalogue and rules files (`None`: the built-in ones).
+    pub catalog: Option<PathBuf>,
+    pub rules: Option<PathBuf>,
+    pub screening: Screening,
+    /// Time budget of the routine.
+    pub minutes: f64,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        Self {
+            catalog: None,
+            rules: None,
+            screening: Screening::default(),
+            minutes: recommend::DEFAULT_MINUTES,
+        }
+    }
+}
+
+impl PlanOptions {
+    pub fn recommender(&self) -> Result<Recommender, SetupError> {
+        Ok(Recommender::load(
+            self.catalog.as_deref(),
+            self.rules.as_deref(),
+        )?)
+    }
+}
+
+/// Findings, classifications and the routine for a measured photo. The same
+/// function serves `analyze` and `routine --from`, so both plan alike.
+pub fn plan_routine(recommender: &Recommender, options: &PlanOptions, analysis: &mut Analysis) {
+    recommender.classify(analysis.protocol.kind, &mut analysis.measurements);
+    analysis.findings = recommender.findings(&analysis.protocol, &analysis.measurements);
+    analysis.routine =
+        Some(recommender.plan(&analysis.findings, &options.screening, options.minutes));
 }
 
 impl Default for AnalyzerOptions {
@@ -47,6 +92,8 @@ impl Default for AnalyzerOptions {
             inference_threads: 1,
             limits: DecodeLimits::default(),
             pose: PoseOptions::default(),
+            measure: MeasureOptions::default(),
+            plan: PlanOptions::default(),
         }
     }
 }
@@ -56,7 +103,8 @@ impl Default for AnalyzerOptions {
 pub struct StageTimings {
     pub decode: Duration,
     pub pose: PoseTimings,
-    pub report: Duration,
+    /// Measurements, findings, the routine and the document.
+    pub geometry: Duration,
 }
 
 /// Runs photos through the whole pipeline. Holds the model sessions: build
@@ -65,13 +113,24 @@ pub struct Analyzer {
     estimator: PoseEstimator,
     models: ModelSet,
     limits: DecodeLimits,
+    measure: MeasureOptions,
+    recommender: Recommender,
+    plan: PlanOptions,
 }
 
 impl Analyzer {
     pub fn new(options: &AnalyzerOptions) -> Result<Self, SetupError> {
         let models = ModelSet::locate(options.model, options.model_dir.as_deref())?;
+        let recommender = options.plan.recommender()?;
         let estimator = PoseEstimator::new(&models, options.inference_threads, options.pose)?;
-        Ok(Self { estimator, models, limits: options.limits })
+        Ok(Self {
+            estimator,
+            models,
+            limits: options.limits,
+            measure: options.measure.clone(),
+            recommender,
+            plan: options.plan.clone(),
+        })
     }
 
     pub fn analyze(&mut self, path: &Path) -> Result<Analysis, FileError> {
@@ -95,6 +154,8 @@ impl Analyzer {
         timings.pose = pose_timings;
 
         let started = Instant::now();
+        let measured = measure::measure(&pose, &photo.image, &self.measure);
+
         let mut warnings = photo.warnings;
         if pose.persons_found > 1 {
             warnings.push(format!(
@@ -102,7 +163,7 @@ impl Analyzer {
                 pose.persons_found
             ));
         }
-        let analysis = Analysis {
+        let mut analysis = Analysis {
             schema_version: SCHEMA_VERSION.to_string(),
             image: ImageInfo {
                 path: path.display().to_string(),
@@ -115,27 +176,21 @@ impl Analyzer {
                 landmark: model_ref(&self.models.landmark),
             },
             pose: PoseReport::from_pose(&pose),
-            protocol: analysis::Protocol {
-                kind: analysis::ProtocolKind::Unsupported,
-                valid: false,
-                reason: "posture measurements are not implemented yet".to_string(),
-                forced: false,
-                facing: None,
-                near_side: None,
-                lateral_score: 0.0,
-                retake: None,
-                assumptions: Vec::new(),
-            },
-            measurements: Default::default(),
+            protocol: measured.protocol,
+            measurements: measured.measurements,
             findings: Vec::new(),
             routine: None,
             warnings,
         };
-        timings.report = started.elapsed();
+        plan_routine(&self.recommender, &self.plan, &mut analysis);
+        timings.geometry = started.elapsed();
         Ok((analysis, timings))
     }
 }
 
 fn model_ref(file: &pose::models::ModelFile) -> ModelRef {
-    ModelRef { name: file.known.name.to_string(), sha256: file.known.sha256.to_string() }
+    ModelRef {
+        name: file.known.name.to_string(),
+        sha256: file.known.sha256.to_string(),
+    }
 }

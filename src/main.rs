@@ -12,7 +12,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         // A reader that stops early (`sagitta ... | head`) is not an error.
-        Err(Error::Output(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        Err(Error::Output(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::from(EXIT_OK)
+        }
         Err(error) => {
             eprintln!("sagitta: error: {error}");
             ExitCode::from(error.exit_code())

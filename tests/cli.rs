@@ -22,7 +22,10 @@ fn analyze_sample_prints_json_with_the_documented_fields() {
     assert_eq!(doc["image"]["height"], 600);
     assert_eq!(doc["model"]["detector"]["name"], "pose_detection");
     assert_eq!(doc["model"]["landmark"]["name"], "pose_landmark_full");
-    assert_eq!(doc["model"]["landmark"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        doc["model"]["landmark"]["sha256"].as_str().unwrap().len(),
+        64
+    );
     let keypoints = doc["pose"]["keypoints"].as_array().unwrap();
     assert_eq!(keypoints.len(), 33);
     assert_eq!(keypoints[0]["name"], "nose");
@@ -51,7 +54,12 @@ fn several_images_give_one_json_array() {
     let doc: serde_json::Value = serde_json::from_slice(&output).unwrap();
     let items = doc.as_array().expect("an array");
     assert_eq!(items.len(), 2);
-    assert!(items[1]["image"]["path"].as_str().unwrap().ends_with("walker_02.jpg"));
+    assert!(
+        items[1]["image"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("walker_02.jpg")
+    );
     assert_eq!(items[0]["model"]["landmark"]["name"], "pose_landmark_lite");
 }
 
@@ -86,10 +94,19 @@ fn bad_files_are_named_with_their_problem_and_exit_1() {
         .code(1);
     let output = assert.get_output();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("notes.jpg: the content is not an image"), "{stderr}");
-    assert!(stderr.contains("cut.jpg: the JPEG data is truncated"), "{stderr}");
+    assert!(
+        stderr.contains("notes.jpg: the content is not an image"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cut.jpg: the JPEG data is truncated"),
+        "{stderr}"
+    );
     assert!(stderr.contains("empty.png: the file is empty"), "{stderr}");
-    assert!(stderr.contains("missing.jpg: cannot read the file"), "{stderr}");
+    assert!(
+        stderr.contains("missing.jpg: cannot read the file"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     // The good photo after the bad ones is still analysed.
     let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -101,9 +118,11 @@ fn a_photo_without_a_person_is_an_error_for_that_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wall.png");
     // A smooth gradient: a plain wall with nobody in front of it.
-    image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x / 3) as u8, (y / 2) as u8, 120]))
-        .save(&path)
-        .unwrap();
+    image::RgbImage::from_fn(640, 480, |x, y| {
+        image::Rgb([(x / 3) as u8, (y / 2) as u8, 120])
+    })
+    .save(&path)
+    .unwrap();
     sagitta()
         .arg("analyze")
         .arg(&path)
@@ -115,8 +134,14 @@ fn a_photo_without_a_person_is_an_error_for_that_file() {
 #[test]
 fn usage_errors_exit_2() {
     sagitta().arg("analyze").assert().code(2);
-    sagitta().args(["analyze", "--model", "huge", "x.jpg"]).assert().code(2);
-    sagitta().args(["analyze", "--threads", "0", "x.jpg"]).assert().code(2);
+    sagitta()
+        .args(["analyze", "--model", "huge", "x.jpg"])
+        .assert()
+        .code(2);
+    sagitta()
+        .args(["analyze", "--threads", "0", "x.jpg"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -142,7 +167,9 @@ fn setup_errors_name_the_fix_and_exit_2() {
         .arg(sample("walker_01.jpg"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("damaged or not the expected version"));
+        .stderr(predicate::str::contains(
+            "damaged or not the expected version",
+        ));
 
     // The heavy model is not shipped: the message says which command builds it.
     let shipped = tempfile::tempdir().unwrap();
@@ -157,7 +184,9 @@ fn setup_errors_name_the_fix_and_exit_2() {
         .arg(sample("walker_01.jpg"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("pose_landmark_heavy.onnx not found"))
+        .stderr(predicate::str::contains(
+            "pose_landmark_heavy.onnx not found",
+        ))
         .stderr(predicate::str::contains("bash models/convert.sh heavy"));
 }
 

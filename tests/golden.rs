@@ -26,8 +26,20 @@ const TOLERANCE_TRUNK: f64 = 0.03;
 const TOLERANCE_LIMB: f64 = 0.08;
 
 const SIDES: [[Joint; 5]; 2] = [
-    [Joint::LeftEar, Joint::LeftShoulder, Joint::LeftHip, Joint::LeftKnee, Joint::LeftAnkle],
-    [Joint::RightEar, Joint::RightShoulder, Joint::RightHip, Joint::RightKnee, Joint::RightAnkle],
+    [
+        Joint::LeftEar,
+        Joint::LeftShoulder,
+        Joint::LeftHip,
+        Joint::LeftKnee,
+        Joint::LeftAnkle,
+    ],
+    [
+        Joint::RightEar,
+        Joint::RightShoulder,
+        Joint::RightHip,
+        Joint::RightKnee,
+        Joint::RightAnkle,
+    ],
 ];
 
 struct Golden {
@@ -77,7 +89,11 @@ fn goldens() -> Vec<Golden> {
 fn golden_point(golden: &Golden, joint: Joint) -> (f64, f64, f64) {
     let lm = &golden.landmarks[joint.index()];
     assert_eq!(lm["name"], joint.name());
-    (lm["x"].as_f64().unwrap(), lm["y"].as_f64().unwrap(), lm["visibility"].as_f64().unwrap())
+    (
+        lm["x"].as_f64().unwrap(),
+        lm["y"].as_f64().unwrap(),
+        lm["visibility"].as_f64().unwrap(),
+    )
 }
 
 #[test]
@@ -91,8 +107,16 @@ fn keypoints_match_mediapipe_on_every_golden_photo() {
         assert_eq!(analysis.image.height as f64, golden.height);
 
         // The near side is the one MediaPipe sees better.
-        let visibility = |side: &[Joint; 5]| side.iter().map(|&j| golden_point(&golden, j).2).sum::<f64>();
-        let near = if visibility(&SIDES[0]) >= visibility(&SIDES[1]) { &SIDES[0] } else { &SIDES[1] };
+        let visibility = |side: &[Joint; 5]| {
+            side.iter()
+                .map(|&j| golden_point(&golden, j).2)
+                .sum::<f64>()
+        };
+        let near = if visibility(&SIDES[0]) >= visibility(&SIDES[1]) {
+            &SIDES[0]
+        } else {
+            &SIDES[1]
+        };
         let (sx, sy, _) = golden_point(&golden, near[1]);
         let (hx, hy, _) = golden_point(&golden, near[2]);
         let torso = (sx - hx).hypot(sy - hy);
@@ -103,12 +127,20 @@ fn keypoints_match_mediapipe_on_every_golden_photo() {
             let inside = (0.0..golden.width).contains(&gx) && (0.0..golden.height).contains(&gy);
             let ours = analysis.pose.keypoint(joint).unwrap();
             let error = (ours.x as f64 - gx).hypot(ours.y as f64 - gy) / torso;
-            report.push_str(&format!(" {}={:.3}{}", joint.name(), error, if inside { "" } else { "(out)" }));
+            report.push_str(&format!(
+                " {}={:.3}{}",
+                joint.name(),
+                error,
+                if inside { "" } else { "(out)" }
+            ));
             // A point outside the photo is the models' guess, not a measurement.
             if !inside {
                 continue;
             }
-            if matches!(joint, Joint::LeftKnee | Joint::RightKnee | Joint::LeftAnkle | Joint::RightAnkle) {
+            if matches!(
+                joint,
+                Joint::LeftKnee | Joint::RightKnee | Joint::LeftAnkle | Joint::RightAnkle
+            ) {
                 worst_limb = worst_limb.max(error);
             } else {
                 worst_trunk = worst_trunk.max(error);
@@ -116,30 +148,54 @@ fn keypoints_match_mediapipe_on_every_golden_photo() {
         }
         report.push('\n');
     }
-    eprintln!("distance to MediaPipe, in torso lengths:\n{report}worst in-frame: trunk {worst_trunk:.3}, limbs {worst_limb:.3}");
-    assert!(worst_trunk <= TOLERANCE_TRUNK, "trunk landmarks differ by {worst_trunk:.3} torso lengths:\n{report}");
-    assert!(worst_limb <= TOLERANCE_LIMB, "knee/ankle differ by {worst_limb:.3} torso lengths:\n{report}");
+    eprintln!(
+        "distance to MediaPipe, in torso lengths:\n{report}worst in-frame: trunk {worst_trunk:.3}, limbs {worst_limb:.3}"
+    );
+    assert!(
+        worst_trunk <= TOLERANCE_TRUNK,
+        "trunk landmarks differ by {worst_trunk:.3} torso lengths:\n{report}"
+    );
+    assert!(
+        worst_limb <= TOLERANCE_LIMB,
+        "knee/ankle differ by {worst_limb:.3} torso lengths:\n{report}"
+    );
 }
 
 #[test]
 fn exif_orientation_is_applied_before_the_model_runs() {
-    let Some(path) = common::shared_photo("openposture_fixtures/desk_lean_exif.jpeg") else { return };
+    let Some(path) = common::shared_photo("openposture_fixtures/desk_lean_exif.jpeg") else {
+        return;
+    };
     // The stored pixels are sideways (EXIF orientation 6): upright, the photo is portrait.
-    let raw = image::ImageReader::open(&path).unwrap().into_dimensions().unwrap();
+    let raw = image::ImageReader::open(&path)
+        .unwrap()
+        .into_dimensions()
+        .unwrap();
     let mut analyzer = Analyzer::new(&AnalyzerOptions::default()).unwrap();
     let analysis = analyzer.analyze(&path).unwrap();
-    assert_eq!((analysis.image.width, analysis.image.height), (raw.1, raw.0));
+    assert_eq!(
+        (analysis.image.width, analysis.image.height),
+        (raw.1, raw.0)
+    );
     // Upright: the head is above the hips.
     let nose = analysis.pose.keypoint(Joint::Nose).unwrap();
-    let hip_y = (analysis.pose.keypoint(Joint::LeftHip).unwrap().y + analysis.pose.keypoint(Joint::RightHip).unwrap().y) / 2.0;
-    assert!(nose.y < hip_y - 0.1 * analysis.image.height as f32, "nose {} hips {hip_y}", nose.y);
+    let hip_y = (analysis.pose.keypoint(Joint::LeftHip).unwrap().y
+        + analysis.pose.keypoint(Joint::RightHip).unwrap().y)
+        / 2.0;
+    assert!(
+        nose.y < hip_y - 0.1 * analysis.image.height as f32,
+        "nose {} hips {hip_y}",
+        nose.y
+    );
 }
 
 #[test]
 fn a_person_lying_down_is_found_in_the_rotated_sample() {
     let mut analyzer = Analyzer::new(&AnalyzerOptions::default()).unwrap();
     let upright = analyzer.analyze(&common::sample("walker_02.jpg")).unwrap();
-    let lying = analyzer.analyze(&common::sample("walker_rotated90.jpg")).unwrap();
+    let lying = analyzer
+        .analyze(&common::sample("walker_rotated90.jpg"))
+        .unwrap();
     // Rotating the photo 90 degrees clockwise maps (x, y) to (H - 1 - y, x).
     let height = upright.image.height as f32;
     let torso = {
@@ -147,7 +203,12 @@ fn a_person_lying_down_is_found_in_the_rotated_sample() {
         let h = upright.pose.keypoint(Joint::LeftHip).unwrap();
         (s.x - h.x).hypot(s.y - h.y)
     };
-    for joint in [Joint::Nose, Joint::LeftHip, Joint::LeftKnee, Joint::LeftAnkle] {
+    for joint in [
+        Joint::Nose,
+        Joint::LeftHip,
+        Joint::LeftKnee,
+        Joint::LeftAnkle,
+    ] {
         let a = upright.pose.keypoint(joint).unwrap();
         let b = lying.pose.keypoint(joint).unwrap();
         let (ex, ey) = (height - 1.0 - a.y, a.x);

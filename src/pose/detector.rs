@@ -9,7 +9,10 @@ use super::preprocess::{Roi, ValueRange, sample_roi};
 
 /// Side of the detector's square input tensor.
 pub const INPUT_SIDE: usize = 224;
-const INPUT_RANGE: ValueRange = ValueRange { min: -1.0, max: 1.0 };
+const INPUT_RANGE: ValueRange = ValueRange {
+    min: -1.0,
+    max: 1.0,
+};
 /// Scores below this are not people (MediaPipe's `min_score_thresh`).
 const MIN_SCORE: f32 = 0.5;
 /// Boxes overlapping more than this are one person (MediaPipe's `min_suppression_threshold`).
@@ -53,7 +56,10 @@ pub fn anchors() -> Vec<(f32, f32)> {
         let grid = INPUT_SIDE.div_ceil(stride);
         for y in 0..grid {
             for x in 0..grid {
-                let centre = ((x as f32 + 0.5) / grid as f32, (y as f32 + 0.5) / grid as f32);
+                let centre = (
+                    (x as f32 + 0.5) / grid as f32,
+                    (y as f32 + 0.5) / grid as f32,
+                );
                 anchors.extend(std::iter::repeat_n(centre, per_cell));
             }
         }
@@ -71,7 +77,8 @@ pub fn decode(regressors: &[f32], logits: &[f32], anchors: &[(f32, f32)]) -> Vec
         .zip(regressors.chunks_exact(VALUES_PER_ANCHOR))
         .filter_map(|((&(ax, ay), &logit), r)| {
             let score = sigmoid(logit.clamp(-SCORE_CLIP, SCORE_CLIP));
-            if !(score >= MIN_SCORE) {
+            // `is_nan` too: a NaN logit must not count as a person.
+            if score.is_nan() || score < MIN_SCORE {
                 return None;
             }
             let (cx, cy) = (r[0] / side + ax, r[1] / side + ay);
@@ -98,8 +105,9 @@ pub fn weighted_nms(mut candidates: Vec<Detection>) -> Vec<Detection> {
     while !candidates.is_empty() {
         // The best one always belongs to its own group, even when its box is degenerate.
         let best = candidates.remove(0);
-        let (mut overlapping, rest): (Vec<_>, Vec<_>) =
-            candidates.into_iter().partition(|d| iou(&best.bbox, &d.bbox) > NMS_IOU);
+        let (mut overlapping, rest): (Vec<_>, Vec<_>) = candidates
+            .into_iter()
+            .partition(|d| iou(&best.bbox, &d.bbox) > NMS_IOU);
         overlapping.insert(0, best);
         candidates = rest;
         let total: f32 = overlapping.iter().map(|d| d.score).sum();
@@ -126,7 +134,11 @@ fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     let iy = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
     let intersection = ix * iy;
     let union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - intersection;
-    if union <= 0.0 { 0.0 } else { intersection / union }
+    if union <= 0.0 {
+        0.0
+    } else {
+        intersection / union
+    }
 }
 
 pub fn sigmoid(x: f32) -> f32 {
@@ -142,7 +154,11 @@ pub struct Detector {
 
 impl Detector {
     pub fn new(session: Session) -> Self {
-        Self { session, anchors: anchors(), input: Vec::new() }
+        Self {
+            session,
+            anchors: anchors(),
+            input: Vec::new(),
+        }
     }
 
     /// Letterboxes the photo into the input tensor (the pre-processing step).
@@ -154,7 +170,10 @@ impl Detector {
 
     /// Runs the model on the prepared input; returns the raw regressors and logits.
     pub fn infer(&mut self) -> Result<(Vec<f32>, Vec<f32>), ort::Error> {
-        let input = TensorRef::from_array_view(([1usize, INPUT_SIDE, INPUT_SIDE, 3], self.input.as_slice()))?;
+        let input = TensorRef::from_array_view((
+            [1usize, INPUT_SIDE, INPUT_SIDE, 3],
+            self.input.as_slice(),
+        ))?;
         let outputs = self.session.run(ort::inputs![input])?;
         let (_, regressors) = outputs[0].try_extract_tensor::<f32>()?;
         let (_, logits) = outputs[1].try_extract_tensor::<f32>()?;
@@ -163,7 +182,12 @@ impl Detector {
 
     /// Turns raw outputs into people found in the photo, most confident first,
     /// in photo pixels.
-    pub fn postprocess(&self, regressors: &[f32], logits: &[f32], letterbox: &Roi) -> Vec<Detection> {
+    pub fn postprocess(
+        &self,
+        regressors: &[f32],
+        logits: &[f32],
+        letterbox: &Roi,
+    ) -> Vec<Detection> {
         let mut people = weighted_nms(decode(regressors, logits, &self.anchors));
         for person in &mut people {
             let (x0, y0) = letterbox.to_image(person.bbox[0], person.bbox[1]);

@@ -62,7 +62,10 @@ pub struct Landmarker {
 
 impl Landmarker {
     pub fn new(session: Session) -> Self {
-        Self { session, input: Vec::new() }
+        Self {
+            session,
+            input: Vec::new(),
+        }
     }
 
     /// Crops `roi` into the input tensor (the pre-processing step).
@@ -71,7 +74,10 @@ impl Landmarker {
     }
 
     pub fn infer(&mut self) -> Result<RawLandmarks, ort::Error> {
-        let input = TensorRef::from_array_view(([1usize, INPUT_SIDE, INPUT_SIDE, 3], self.input.as_slice()))?;
+        let input = TensorRef::from_array_view((
+            [1usize, INPUT_SIDE, INPUT_SIDE, 3],
+            self.input.as_slice(),
+        ))?;
         let outputs = self.session.run(ort::inputs![input])?;
         let (_, landmarks) = outputs["Identity"].try_extract_tensor::<f32>()?;
         let (_, presence) = outputs["Identity_1"].try_extract_tensor::<f32>()?;
@@ -95,7 +101,13 @@ pub fn postprocess(raw: RawLandmarks, roi: &Roi) -> LandmarkOutput {
         .iter()
         .map(|p| {
             let (x, y) = roi.to_image(p.x, p.y);
-            Keypoint { x, y, z: p.z * roi.size, visibility: p.visibility, presence: p.presence }
+            Keypoint {
+                x,
+                y,
+                z: p.z * roi.size,
+                visibility: p.visibility,
+                presence: p.presence,
+            }
         })
         .collect();
     LandmarkOutput {
@@ -133,12 +145,16 @@ pub fn refine_from_heatmap(points: &mut [CropPoint], heatmap: &[f32], side: usiz
     }
     let half = (HEATMAP_KERNEL - 1) / 2;
     for (index, point) in points.iter_mut().enumerate() {
-        let (col, row) = ((point.x * side as f32).floor(), (point.y * side as f32).floor());
+        let (col, row) = (
+            (point.x * side as f32).floor(),
+            (point.y * side as f32).floor(),
+        );
         if !(col >= 0.0 && row >= 0.0 && col < side as f32 && row < side as f32) {
             continue;
         }
         let (col, row) = (col as usize, row as usize);
-        let (mut sum, mut weighted_col, mut weighted_row, mut max_confidence) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+        let (mut sum, mut weighted_col, mut weighted_row, mut max_confidence) =
+            (0.0f32, 0.0f32, 0.0f32, 0.0f32);
         for r in row.saturating_sub(half)..(row + half + 1).min(side) {
             for c in col.saturating_sub(half)..(col + half + 1).min(side) {
                 let confidence = sigmoid(heatmap[(r * side + c) * channels + index]);
@@ -178,19 +194,31 @@ mod tests {
         heatmap[2 * side + 5] = 5.0;
         heatmap[2 * side + 4] = 0.0;
         heatmap[2 * side + 6] = 0.0;
-        let mut points = [CropPoint { x: 0.6, y: 0.3, ..Default::default() }];
+        let mut points = [CropPoint {
+            x: 0.6,
+            y: 0.3,
+            ..Default::default()
+        }];
         refine_from_heatmap(&mut points, &heatmap, side);
         assert!((points[0].x - 5.0 / 8.0).abs() < 1e-3, "{:?}", points[0]);
         assert!((points[0].y - 2.0 / 8.0).abs() < 1e-3, "{:?}", points[0]);
 
         // An unconfident heatmap leaves the point where it was.
         let flat = vec![-20.0; side * side];
-        let mut points = [CropPoint { x: 0.6, y: 0.3, ..Default::default() }];
+        let mut points = [CropPoint {
+            x: 0.6,
+            y: 0.3,
+            ..Default::default()
+        }];
         refine_from_heatmap(&mut points, &flat, side);
         assert_eq!((points[0].x, points[0].y), (0.6, 0.3));
 
         // A point outside the crop is left alone.
-        let mut points = [CropPoint { x: -0.1, y: 0.3, ..Default::default() }];
+        let mut points = [CropPoint {
+            x: -0.1,
+            y: 0.3,
+            ..Default::default()
+        }];
         refine_from_heatmap(&mut points, &heatmap, side);
         assert_eq!(points[0].x, -0.1);
     }

@@ -170,17 +170,27 @@ impl SegmentationMask {
         for value in &mut logits {
             *value = detector::sigmoid(*value);
         }
-        Self { probabilities: logits, side, roi }
+        Self {
+            probabilities: logits,
+            side,
+            roi,
+        }
     }
 
     /// Probability that photo pixel (x, y) belongs to the person; 0 outside the crop.
     pub fn probability_at(&self, x: f32, y: f32) -> f32 {
         let (u, v) = self.roi.from_image(x, y);
-        let (col, row) = ((u * self.side as f32).floor(), (v * self.side as f32).floor());
+        let (col, row) = (
+            (u * self.side as f32).floor(),
+            (v * self.side as f32).floor(),
+        );
         if !(col >= 0.0 && row >= 0.0 && col < self.side as f32 && row < self.side as f32) {
             return 0.0;
         }
-        self.probabilities.get(row as usize * self.side + col as usize).copied().unwrap_or(0.0)
+        self.probabilities
+            .get(row as usize * self.side + col as usize)
+            .copied()
+            .unwrap_or(0.0)
     }
 
     pub fn roi(&self) -> &Roi {
@@ -223,7 +233,9 @@ pub struct PoseTimings {
 pub enum PoseError {
     #[error("no person found in the photo")]
     NoPerson,
-    #[error("no person found: the detector saw someone (score {score:.2}) but the landmark model did not confirm a body (presence {presence:.2})")]
+    #[error(
+        "no person found: the detector saw someone (score {score:.2}) but the landmark model did not confirm a body (presence {presence:.2})"
+    )]
     NotConfirmed { score: f32, presence: f32 },
     #[error("the pose model failed: {0}")]
     Inference(#[from] ort::Error),
@@ -253,7 +265,11 @@ pub struct PoseEstimator {
 const ROI_SCALE: f32 = 1.25;
 
 impl PoseEstimator {
-    pub fn new(models: &ModelSet, threads: usize, options: PoseOptions) -> Result<Self, crate::error::SetupError> {
+    pub fn new(
+        models: &ModelSet,
+        threads: usize,
+        options: PoseOptions,
+    ) -> Result<Self, crate::error::SetupError> {
         Ok(Self {
             detector: Detector::new(runtime::session(&models.detector, threads)?),
             landmarker: Landmarker::new(runtime::session(&models.landmark, threads)?),
@@ -284,7 +300,8 @@ impl PoseEstimator {
         if self.options.second_pass && output.presence >= MIN_POSE_PRESENCE {
             let center = &output.points[ALIGN_CENTER];
             let top = &output.points[ALIGN_TOP];
-            let refined = Roi::from_alignment_points((center.x, center.y), (top.x, top.y), ROI_SCALE);
+            let refined =
+                Roi::from_alignment_points((center.x, center.y), (top.x, top.y), ROI_SCALE);
             let second = self.landmarks(image, &refined, &mut timings)?;
             if second.presence >= MIN_POSE_PRESENCE {
                 output = second;
@@ -292,7 +309,10 @@ impl PoseEstimator {
             }
         }
         if output.presence < MIN_POSE_PRESENCE {
-            return Err(PoseError::NotConfirmed { score: person.score, presence: output.presence });
+            return Err(PoseError::NotConfirmed {
+                score: person.score,
+                presence: output.presence,
+            });
         }
 
         let mut keypoints = [Keypoint::default(); Joint::COUNT];
@@ -308,7 +328,12 @@ impl PoseEstimator {
         Ok((pose, timings))
     }
 
-    fn landmarks(&mut self, image: &RgbImage, roi: &Roi, timings: &mut PoseTimings) -> Result<LandmarkOutput, PoseError> {
+    fn landmarks(
+        &mut self,
+        image: &RgbImage,
+        roi: &Roi,
+        timings: &mut PoseTimings,
+    ) -> Result<LandmarkOutput, PoseError> {
         let started = Instant::now();
         self.landmarker.prepare(image, roi);
         timings.preprocess += started.elapsed();
@@ -347,7 +372,12 @@ mod tests {
 
     #[test]
     fn mask_lookup_follows_the_crop() {
-        let roi = Roi { center_x: 10.0, center_y: 10.0, size: 4.0, rotation: 0.0 };
+        let roi = Roi {
+            center_x: 10.0,
+            center_y: 10.0,
+            size: 4.0,
+            rotation: 0.0,
+        };
         // 2x2 mask: only the top-left cell is the person.
         let mask = SegmentationMask::from_logits(vec![20.0, -20.0, -20.0, -20.0], 2, roi);
         assert!(mask.probability_at(8.5, 8.5) > 0.99);

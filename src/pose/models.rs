@@ -14,7 +14,17 @@ use crate::error::SetupError;
 
 /// The landmark model size: `lite` is fastest, `heavy` most accurate (it is
 /// not shipped in git; `bash models/convert.sh` produces it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
     Lite,
@@ -74,11 +84,17 @@ pub struct ModelFile {
 impl ModelFile {
     /// Reads the file and checks its checksum.
     pub fn read_verified(&self) -> Result<Vec<u8>, SetupError> {
-        let bytes = std::fs::read(&self.path)
-            .map_err(|error| SetupError::ModelRead { path: self.path.clone(), reason: error.to_string() })?;
+        let bytes = std::fs::read(&self.path).map_err(|error| SetupError::ModelRead {
+            path: self.path.clone(),
+            reason: error.to_string(),
+        })?;
         let actual = sha256_hex(&bytes);
         if actual != self.known.sha256 {
-            return Err(SetupError::ModelChecksum { path: self.path.clone(), expected: self.known.sha256, actual });
+            return Err(SetupError::ModelChecksum {
+                path: self.path.clone(),
+                expected: self.known.sha256,
+                actual,
+            });
         }
         Ok(bytes)
     }
@@ -140,5 +156,8 @@ fn resolve_dir(explicit: Option<&Path>) -> PathBuf {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -53,7 +53,10 @@ impl Roi {
     pub fn to_image(&self, u: f32, v: f32) -> (f32, f32) {
         let (sin, cos) = self.rotation.sin_cos();
         let (x, y) = ((u - 0.5) * self.size, (v - 0.5) * self.size);
-        (self.center_x + cos * x - sin * y, self.center_y + sin * x + cos * y)
+        (
+            self.center_x + cos * x - sin * y,
+            self.center_y + sin * x + cos * y,
+        )
     }
 
     /// Inverse of [`Roi::to_image`]: photo pixels to fractions of the region.
@@ -82,7 +85,13 @@ pub struct ValueRange {
 /// Samples `roi` of `image` into `tensor` (NHWC, `side x side x 3`, RGB),
 /// scaling 0..255 to `range`. Outside the photo the pixel is black, as in
 /// MediaPipe's zero border.
-pub fn sample_roi(image: &RgbImage, roi: &Roi, side: usize, range: ValueRange, tensor: &mut Vec<f32>) {
+pub fn sample_roi(
+    image: &RgbImage,
+    roi: &Roi,
+    side: usize,
+    range: ValueRange,
+    tensor: &mut Vec<f32>,
+) {
     tensor.clear();
     tensor.resize(side * side * 3, 0.0);
     let scale = (range.max - range.min) / 255.0;
@@ -147,7 +156,12 @@ mod tests {
 
     #[test]
     fn roi_round_trip_and_corners() {
-        let roi = Roi { center_x: 100.0, center_y: 50.0, size: 40.0, rotation: 0.3 };
+        let roi = Roi {
+            center_x: 100.0,
+            center_y: 50.0,
+            size: 40.0,
+            rotation: 0.3,
+        };
         let (x, y) = roi.to_image(0.2, 0.9);
         let (u, v) = roi.from_image(x, y);
         assert!((u - 0.2).abs() < 1e-5 && (v - 0.9).abs() < 1e-5);
@@ -164,7 +178,10 @@ mod tests {
         assert!((roi.size - 50.0).abs() < 1e-5);
         // The crop's top centre lands on the head side.
         let (x, y) = roi.to_image(0.5, 0.0);
-        assert!((x - 35.0).abs() < 1e-4 && (y - 10.0).abs() < 1e-4, "{x},{y}");
+        assert!(
+            (x - 35.0).abs() < 1e-4 && (y - 10.0).abs() < 1e-4,
+            "{x},{y}"
+        );
         // Upright body: no rotation.
         let upright = Roi::from_alignment_points((10.0, 50.0), (10.0, 10.0), 1.0);
         assert!(upright.rotation.abs() < 1e-6);
@@ -176,7 +193,10 @@ mod tests {
         for angle in [-7.0, -PI, -1.0, 0.0, 1.0, PI, 7.0] {
             let n = normalize_radians(angle);
             assert!((-PI..PI).contains(&n), "{angle} -> {n}");
-            assert!(((n - angle) / (2.0 * PI)).fract().abs() < 1e-5 || ((n - angle) / (2.0 * PI)).fract().abs() > 1.0 - 1e-5);
+            assert!(
+                ((n - angle) / (2.0 * PI)).fract().abs() < 1e-5
+                    || ((n - angle) / (2.0 * PI)).fract().abs() > 1.0 - 1e-5
+            );
         }
     }
 
@@ -186,7 +206,16 @@ mod tests {
         let image = RgbImage::from_fn(4, 2, |x, y| image::Rgb([(x * 10 + y * 100) as u8, 7, 0]));
         let roi = Roi::letterbox(4, 2);
         let mut tensor = Vec::new();
-        sample_roi(&image, &roi, 4, ValueRange { min: 0.0, max: 255.0 }, &mut tensor);
+        sample_roi(
+            &image,
+            &roi,
+            4,
+            ValueRange {
+                min: 0.0,
+                max: 255.0,
+            },
+            &mut tensor,
+        );
         let at = |row: usize, col: usize, ch: usize| tensor[(row * 4 + col) * 3 + ch];
         // Row 0 lies above the photo (source y = -1): black.
         assert_eq!(at(0, 0, 0), 0.0);
@@ -202,9 +231,23 @@ mod tests {
     #[test]
     fn value_range_scales() {
         let image = RgbImage::from_pixel(2, 2, image::Rgb([255, 0, 51]));
-        let roi = Roi { center_x: 1.0, center_y: 1.0, size: 1.0, rotation: 0.0 };
+        let roi = Roi {
+            center_x: 1.0,
+            center_y: 1.0,
+            size: 1.0,
+            rotation: 0.0,
+        };
         let mut tensor = Vec::new();
-        sample_roi(&image, &roi, 1, ValueRange { min: -1.0, max: 1.0 }, &mut tensor);
+        sample_roi(
+            &image,
+            &roi,
+            1,
+            ValueRange {
+                min: -1.0,
+                max: 1.0,
+            },
+            &mut tensor,
+        );
         assert!((tensor[0] - 1.0).abs() < 1e-6);
         assert!((tensor[1] + 1.0).abs() < 1e-6);
         assert!((tensor[2] - (51.0 / 127.5 - 1.0)).abs() < 1e-6);

@@ -31,7 +31,10 @@ pub fn library_candidates() -> Vec<PathBuf> {
         return vec![PathBuf::from(path)];
     }
     let mut candidates = Vec::new();
-    if let Some(dir) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf)) {
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf))
+    {
         candidates.push(dir.join(LIB_FILE));
     }
     let built = env!("SAGITTA_BUILD_ORT_DYLIB");
@@ -46,15 +49,24 @@ pub fn environment() -> Result<&'static Environment, SetupError> {
     if let Some(env) = ENVIRONMENT.get() {
         return Ok(env);
     }
-    let _guard = INIT_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _guard = INIT_LOCK
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(env) = ENVIRONMENT.get() {
         return Ok(env);
     }
     let candidates = library_candidates();
-    let path = candidates.iter().find(|path| path.is_file()).ok_or_else(|| SetupError::RuntimeMissing {
-        searched: candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
-        version: ORT_VERSION,
-    })?;
+    let path = candidates
+        .iter()
+        .find(|path| path.is_file())
+        .ok_or_else(|| SetupError::RuntimeMissing {
+            searched: candidates
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            version: ORT_VERSION,
+        })?;
     let builder = ort::init_from(path).map_err(|error| SetupError::RuntimeLoad {
         path: path.clone(),
         reason: error.to_string(),
@@ -72,7 +84,10 @@ pub fn environment() -> Result<&'static Environment, SetupError> {
 pub fn session(model: &ModelFile, threads: usize) -> Result<Session, SetupError> {
     let bytes = model.read_verified()?;
     let env = environment()?;
-    let session_error = |error: ort::Error| SetupError::Session { path: model.path.clone(), reason: error.to_string() };
+    let session_error = |error: ort::Error| SetupError::Session {
+        path: model.path.clone(),
+        reason: error.to_string(),
+    };
     Session::builder(env)
         .map_err(session_error)?
         .with_optimization_level(GraphOptimizationLevel::All)

@@ -1,16 +1,300 @@
-//! From findings to an exercise routine. The catalogue and the rules are
-//! data (`assets/`); this module loads and checks them and applies them.
+//! From measurements to findings, and from findings to an exercise routine.
+//!
+//! The catalogue (`assets/catalogue.toml`) and the rules (`assets/rules.toml`)
+//! are data, embedded in the binary and replaceable by files; this module
+//! loads them, checks them against each other, and applies them:
+//!
+//! - [`Recommender::findings`] turns the measurements of a valid protocol into
+//!   [`Finding`]s, by the cut-offs in the rules (each with its citation);
+//! - [`Recommender::plan`] turns findings into a [`Routine`] that fits a time
+//!   budget, or withholds it when the [`Screening`] raised a red flag.
+//!
+//! Planning is deterministic: the same findings, screening and budget always
+//! give the same routine.
+//!
+//! # Screening file (`--screening FILE`)
+//!
+//! A JSON object. Each red flag may be given as a key with a boolean, and/or
+//! listed by name in a `red_flags` array; a flag is raised when it is `true`
+//! or listed. Any other key, or a value of the wrong type, is an error that
+//! names the file and the key.
+//!
+//! ```json
+//! {
+//!   "radiating_pain": false,
+//!   "night_pain": true,
+//!   "red_flags": ["sharp_pain"]
+//! }
+//! ```
+//!
+//! The names: `radiating_pain`, `numbness_or_weakness`, `recent_injury`,
+//! `sharp_pain`, `bladder_bowel_change`, `night_pain`, `worsening_pain`,
+//! `no_improvement` (the same as `--red-flag NAME`).
 
-use serde::{Deserialize, Serialize};
+mod catalog;
+mod plan;
+mod rules;
+mod screening;
+mod text;
 
-/// The routine handed to the client, or the referral that replaces it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Routine {
-    /// True when a warning sign means: see a professional, don't exercise.
-    pub withheld: bool,
-    /// Why the routine is withheld and whom to see; null otherwise.
-    pub referral: Option<String>,
-    pub total_minutes: f64,
-    pub exercises: Vec<serde_json::Value>,
-    pub phase_two: Option<serde_json::Value>,
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use catalog::{
+    Amount, Catalog, Credit, Dose, Exercise, Level, Phase, SAGITTA_DEFAULT, Sides, SourceText,
+    Sourced, Timing,
+};
+pub use plan::{Because, LeftOut, PhaseTwo, Routine, RoutineExercise};
+pub use rules::{
+    Condition, Direction, FindingRule, PhaseTwoRule, Quantity, RedFlagRule, RoutineGuidance, Rule,
+    RuleItem, Rules,
+};
+pub use screening::{RedFlag, Screening};
+pub use text::{write_catalog_text, write_routine_text};
+
+use crate::analysis::{Finding, Measurement, Protocol, ProtocolKind};
+
+/// The session length when none is asked for: that of the reference routine
+/// (`hip-flexor-routine-12min.txt`).
+pub const DEFAULT_MINUTES: f64 = 12.0;
+
+const EMBEDDED_CATALOG: &str = include_str!("../../assets/catalogue.toml");
+const EMBEDDED_RULES: &str = include_str!("../../assets/rules.toml");
+
+/// A catalogue, rules or screening file that cannot be used. Every message
+/// starts with the file (or the embedded asset) it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum RecommendError {
+    #[error("{origin}: cannot read: {source}")]
+    Read {
+        origin: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{origin}: {message}")]
+    Syntax { origin: String, message: String },
+    #[error("{origin}: {}", problems.join("; "))]
+    Invalid {
+        origin: String,
+        problems: Vec<String>,
+    },
+}
+
+/// The catalogue and the rules, loaded and checked against each other.
+#[derive(Debug, Clone)]
+pub struct Recommender {
+    catalog: Catalog,
+    rules: Rules,
+}
+
+impl Recommender {
+    /// The catalogue and rules built into the binary.
+    pub fn embedded() -> Result<Self, RecommendError> {
+        Self::load(None, None)
+    }
+
+    /// Loads the catalogue and the rules from files; `None` takes the
+    /// embedded one. The rules are checked against the catalogue they will use.
+    pub fn load(catalog: Option<&Path>, rules: Option<&Path>) -> Result<Self, RecommendError> {
+        let catalog_doc = Document::open(catalog, "assets/catalogue.toml", EMBEDDED_CATALOG)?;
+        let catalog: Catalog = catalog_doc.parse_toml()?;
+        catalog.validate().finish(&catalog_doc.origin)?;
+
+        let rules_doc = Document::open(rules, "assets/rules.toml", EMBEDDED_RULES)?;
+        let rules: Rules = rules_doc.parse_toml()?;
+        rules.validate(&catalog).finish(&rules_doc.origin)?;
+        Ok(Self { catalog, rules })
+    }
+
+    /// The findings the measurements support. Empty unless the protocol is
+    /// valid; only the rules written for this protocol apply, and declined
+    /// measurements never count. In the order of the rules file.
+    pub fn findings(
+        &self,
+        protocol: &Protocol,
+        measurements: &BTreeMap<String, Measurement>,
+    ) -> Vec<Finding> {
+        if !protocol.valid {
+            return Vec::new();
+        }
+        self.rules
+            .findings
+            .iter()
+            .filter(|rule| rule.protocol == protocol.kind)
+            .filter_map(|rule| rule.evaluate(measurements.get(&rule.measurement)?))
+            .collect()
+    }
+
+    /// The routine for these findings within `minutes` (a non-positive or
+    /// non-finite budget fits nothing), or the referral that replaces it.
+    pub fn plan(&self, findings: &[Finding], screening: &Screening, minutes: f64) -> Routine {
+        plan::plan(&self.catalog, &self.rules, findings, screening, minutes)
+    }
+
+    /// Sets each measurement's `classification` and `reference` from the
+    /// finding rules written for it under this protocol: the ids of the rules
+    /// it meets, or `within_cutoffs`. Measurements no rule covers, declined
+    /// ones and those already classified (e.g. `posture_type`) are left as they are.
+    pub fn classify(&self, kind: ProtocolKind, measurements: &mut BTreeMap<String, Measurement>) {
+        for (name, measurement) in measurements.iter_mut() {
+            if measurement.declined.is_some() || measurement.classification.is_some() {
+                continue;
+            }
+            let applicable: Vec<&FindingRule> = self
+                .rules
+                .findings
+                .iter()
+                .filter(|rule| rule.protocol == kind && &rule.measurement == name)
+                .collect();
+            if applicable.is_empty() {
+                continue;
+            }
+            let met: Vec<&str> = applicable
+                .iter()
+                .filter(|rule| rule.evaluate(measurement).is_some())
+                .map(|rule| rule.id.as_str())
+                .collect();
+            measurement.classification = Some(if met.is_empty() {
+                "within_cutoffs".to_string()
+            } else {
+                met.join(",")
+            });
+            let mut references: Vec<&str> = applicable
+                .iter()
+                .map(|rule| rule.reference.as_str())
+                .collect();
+            references.dedup();
+            measurement.reference = Some(references.join("; "));
+        }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+}
+
+/// A data file's text and how messages name it.
+struct Document {
+    origin: String,
+    text: Cow<'static, str>,
+}
+
+impl Document {
+    fn open(
+        path: Option<&Path>,
+        asset: &str,
+        embedded: &'static str,
+    ) -> Result<Self, RecommendError> {
+        let Some(path) = path else {
+            return Ok(Self {
+                origin: format!("{asset} (embedded)"),
+                text: Cow::Borrowed(embedded),
+            });
+        };
+        let origin = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Self {
+                origin,
+                text: Cow::Owned(text),
+            }),
+            Err(source) => Err(RecommendError::Read { origin, source }),
+        }
+    }
+
+    fn parse_toml<T: serde::de::DeserializeOwned>(&self) -> Result<T, RecommendError> {
+        toml::from_str(&self.text).map_err(|error| RecommendError::Syntax {
+            origin: self.origin.clone(),
+            message: error.to_string().trim_end().to_string(),
+        })
+    }
+}
+
+/// Collects every problem a check finds, so one run reports them all.
+#[derive(Debug, Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn push(&mut self, problem: String) {
+        self.0.push(problem);
+    }
+
+    fn require(&mut self, ok: bool, problem: impl FnOnce() -> String) {
+        if !ok {
+            self.push(problem());
+        }
+    }
+
+    /// A problem for each id that occurs more than once.
+    fn unique<'a>(&mut self, what: &str, ids: impl IntoIterator<Item = &'a str>) {
+        let mut seen = std::collections::BTreeSet::new();
+        for id in ids {
+            self.require(seen.insert(id), || {
+                format!("{what} `{id}` is defined more than once")
+            });
+        }
+    }
+
+    fn snake_case(&mut self, what: &str, id: &str) {
+        let ok = id.starts_with(|c: char| c.is_ascii_lowercase())
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        self.require(ok, || format!("{what} id `{id}` is not snake_case"));
+    }
+
+    fn not_blank(&mut self, what: impl FnOnce() -> String, text: &str) {
+        self.require(!text.trim().is_empty(), || format!("{} is empty", what()));
+    }
+
+    fn finish(self, origin: &str) -> Result<(), RecommendError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(RecommendError::Invalid {
+                origin: origin.to_string(),
+                problems: self.0,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_data_loads_and_validates() {
+        let recommender = Recommender::embedded().expect("embedded data is valid");
+        assert!(recommender.catalog().exercises.len() >= 16);
+    }
+
+    #[test]
+    fn a_missing_file_is_named_in_the_error() {
+        let error = Recommender::load(Some(Path::new("/nonexistent/cat.toml")), None).unwrap_err();
+        assert!(matches!(error, RecommendError::Read { .. }));
+        assert!(
+            error
+                .to_string()
+                .starts_with("/nonexistent/cat.toml: cannot read"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_origin() {
+        let mut problems = Problems::default();
+        problems.unique("exercise", ["a", "b", "a"]);
+        problems.snake_case("exercise", "Bad-Id");
+        problems.not_blank(|| "name".to_string(), "  ");
+        let error = problems.finish("x.toml").unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "x.toml: exercise `a` is defined more than once; exercise id `Bad-Id` is not snake_case; name is empty"
+        );
+    }
 }

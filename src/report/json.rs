@@ -13,7 +13,11 @@ pub struct JsonExporter<'w> {
 
 impl<'w> JsonExporter<'w> {
     pub fn new(out: Box<dyn Write + 'w>, many: bool) -> Self {
-        Self { out, many, written: 0 }
+        Self {
+            out,
+            many,
+            written: 0,
+        }
     }
 }
 
@@ -21,7 +25,8 @@ impl Exporter for JsonExporter<'_> {
     fn analysis(&mut self, analysis: &Analysis) -> io::Result<()> {
         // The array is streamed so results appear as they are done.
         if self.many {
-            self.out.write_all(if self.written == 0 { b"[\n" } else { b",\n" })?;
+            self.out
+                .write_all(if self.written == 0 { b"[\n" } else { b",\n" })?;
         }
         serde_json::to_writer_pretty(&mut self.out, analysis)?;
         if !self.many {
@@ -33,7 +38,8 @@ impl Exporter for JsonExporter<'_> {
 
     fn finish(&mut self) -> io::Result<()> {
         if self.many {
-            self.out.write_all(if self.written == 0 { b"[]\n" } else { b"\n]\n" })?;
+            self.out
+                .write_all(if self.written == 0 { b"[]\n" } else { b"\n]\n" })?;
         }
         self.out.flush()
     }

@@ -26,7 +26,11 @@ pub trait Exporter {
 
 /// The exporter for `format`. `many` says whether several photos were asked
 /// for (JSON then prints an array even if only one succeeded).
-pub fn exporter<'w>(format: Format, out: Box<dyn Write + 'w>, many: bool) -> Box<dyn Exporter + 'w> {
+pub fn exporter<'w>(
+    format: Format,
+    out: Box<dyn Write + 'w>,
+    many: bool,
+) -> Box<dyn Exporter + 'w> {
     match format {
         Format::Text => Box::new(text::TextExporter::new(out)),
         Format::Json => Box::new(json::JsonExporter::new(out, many)),

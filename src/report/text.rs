@@ -29,13 +29,21 @@ const SUMMARY_JOINTS: [(&str, Joint, Joint); 6] = [
 impl Exporter for TextExporter<'_> {
     fn analysis(&mut self, a: &Analysis) -> io::Result<()> {
         let out = &mut self.out;
-        writeln!(out, "{} ({}x{} px, model {:?})", a.image.path, a.image.width, a.image.height, a.model.kind)?;
+        writeln!(
+            out,
+            "{} ({}x{} px, model {:?})",
+            a.image.path, a.image.width, a.image.height, a.model.kind
+        )?;
         writeln!(
             out,
             "  person: detector score {:.2}, pose presence {:.2}, {} found",
             a.pose.detector_score, a.pose.pose_presence, a.pose.persons_found
         )?;
-        writeln!(out, "  {:<9} {:>22} {:>22}", "keypoint", "left x, y (vis)", "right x, y (vis)")?;
+        writeln!(
+            out,
+            "  {:<9} {:>22} {:>22}",
+            "keypoint", "left x, y (vis)", "right x, y (vis)"
+        )?;
         for (label, left, right) in SUMMARY_JOINTS {
             let cell = |joint: Joint| {
                 a.pose
@@ -44,6 +52,45 @@ impl Exporter for TextExporter<'_> {
                     .unwrap_or_default()
             };
             writeln!(out, "  {:<9} {:>22} {:>22}", label, cell(left), cell(right))?;
+        }
+        let p = &a.protocol;
+        writeln!(
+            out,
+            "  protocol: {} ({}){}: {}",
+            serde_plain(&p.kind),
+            if p.valid { "valid" } else { "not valid" },
+            if p.forced { ", forced" } else { "" },
+            p.reason
+        )?;
+        for (name, m) in &a.measurements {
+            let value = match (m.value_deg, m.value, &m.declined) {
+                (_, _, Some(reason)) => format!("declined: {reason}"),
+                (Some(deg), _, _) => match m.uncertainty_deg {
+                    Some(u) => format!("{deg:+.1} deg +/- {u:.1} ({})", m.method),
+                    None => format!("{deg:+.1} deg ({})", m.method),
+                },
+                (None, Some(v), _) => format!("{v:+.3} {}", m.unit.as_deref().unwrap_or("")),
+                (None, None, None) => String::new(),
+            };
+            let class = m
+                .classification
+                .as_deref()
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default();
+            writeln!(out, "  {name:<26} {value}{class}")?;
+        }
+        if let Some(retake) = &p.retake {
+            writeln!(out, "  retake: {retake}")?;
+        }
+        for finding in &a.findings {
+            writeln!(
+                out,
+                "  finding: {} ({:?}): {}",
+                finding.id, finding.severity, finding.because
+            )?;
+        }
+        if let Some(routine) = &a.routine {
+            crate::recommend::write_routine_text(routine, &mut *out)?;
         }
         for warning in &a.warnings {
             writeln!(out, "  warning: {warning}")?;
@@ -54,4 +101,12 @@ impl Exporter for TextExporter<'_> {
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+}
+
+/// The snake_case name serde gives a unit enum variant.
+fn serde_plain<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }

@@ -19,8 +19,15 @@ pub fn shared_photo(relative: &str) -> Option<PathBuf> {
     if path.is_file() {
         return Some(path);
     }
-    assert!(std::env::var_os("CI").is_none(), "{} is missing in CI", path.display());
-    eprintln!("skipped: {} is not here (it lives in ../shared beside the checkout)", path.display());
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is missing in CI",
+        path.display()
+    );
+    eprintln!(
+        "skipped: {} is not here (it lives in ../shared beside the checkout)",
+        path.display()
+    );
     None
 }
 

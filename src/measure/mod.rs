@@ -1,0 +1,279 @@
+//! The measurement stage: geometry on the keypoints (and the person mask),
+//! no model and no I/O. Angle definitions and signs: [`conventions`].
+
+pub mod conventions;
+pub mod geometry;
+pub mod pelvis;
+pub mod protocol;
+pub mod standing;
+pub mod thomas;
+
+use std::collections::BTreeMap;
+
+use image::RgbImage;
+
+use crate::analysis::{Measurement, Protocol, ProtocolKind, Side};
+use crate::pose::{Joint, Pose};
+use geometry::Vec2;
+
+pub use pelvis::{MarkerColor, PelvisInput};
+
+/// A keypoint counts as seen when the model gives it at least this visibility
+/// (MediaPipe's own threshold for drawing a landmark).
+const MIN_VISIBILITY: f64 = 0.5;
+
+/// What the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum ProtocolChoice {
+    /// Detect the protocol from the pose.
+    #[default]
+    Auto,
+    Standing,
+    ThomasTest,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MeasureOptions {
+    pub protocol: ProtocolChoice,
+    /// Degrees the camera was rolled (see [`conventions`]); `None` = level.
+    pub camera_roll_deg: Option<f64>,
+    pub pelvis: PelvisInput,
+}
+
+/// What the measurement stage hands on.
+#[derive(Debug, Clone)]
+pub struct MeasureResult {
+    pub protocol: Protocol,
+    pub measurements: BTreeMap<String, Measurement>,
+}
+
+/// The one line that tells how to retake a photo that could not be measured.
+pub const RETAKE: &str = "Retake side-on at hip height from about 3 m, whole body in frame, in tight clothing, \
+                          arms clear of the trunk (CLINICAL.md 4.9, 4.13).";
+
+/// Body parts that come in pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limb {
+    Ear,
+    Shoulder,
+    Elbow,
+    Wrist,
+    Hip,
+    Knee,
+    Ankle,
+    Heel,
+    Toe,
+}
+
+pub fn joint(side: Side, limb: Limb) -> Joint {
+    use Joint::*;
+    let (left, right) = match limb {
+        Limb::Ear => (LeftEar, RightEar),
+        Limb::Shoulder => (LeftShoulder, RightShoulder),
+        Limb::Elbow => (LeftElbow, RightElbow),
+        Limb::Wrist => (LeftWrist, RightWrist),
+        Limb::Hip => (LeftHip, RightHip),
+        Limb::Knee => (LeftKnee, RightKnee),
+        Limb::Ankle => (LeftAnkle, RightAnkle),
+        Limb::Heel => (LeftHeel, RightHeel),
+        Limb::Toe => (LeftFootIndex, RightFootIndex),
+    };
+    if side == Side::Left { left } else { right }
+}
+
+pub fn other(side: Side) -> Side {
+    if side == Side::Left {
+        Side::Right
+    } else {
+        Side::Left
+    }
+}
+
+/// The keypoints as the measurements see them: camera roll undone, with
+/// whether each one was seen and lies inside the photo.
+pub struct Body<'a> {
+    points: [Vec2; Joint::COUNT],
+    visibility: [f64; Joint::COUNT],
+    in_frame: [bool; Joint::COUNT],
+    pose: &'a Pose,
+    /// Centre of the roll correction, and the correction itself.
+    center: Vec2,
+    roll_deg: f64,
+    size: (f64, f64),
+}
+
+impl<'a> Body<'a> {
+    pub fn new(pose: &'a Pose, width: u32, height: u32, roll_deg: f64) -> Self {
+        let center = Vec2::new(width as f64 / 2.0, height as f64 / 2.0);
+        let mut points = [Vec2::default(); Joint::COUNT];
+        let mut visibility = [0.0; Joint::COUNT];
+        let mut in_frame = [false; Joint::COUNT];
+        for joint in Joint::ALL {
+            let k = pose.get(joint);
+            let raw = Vec2::new(k.x as f64, k.y as f64);
+            points[joint.index()] = raw.rotated_about(center, -roll_deg);
+            visibility[joint.index()] = if k.visibility.is_finite() {
+                k.visibility as f64
+            } else {
+                0.0
+            };
+            in_frame[joint.index()] =
+                raw.x >= 0.0 && raw.y >= 0.0 && raw.x < width as f64 && raw.y < height as f64;
+        }
+        Self {
+            points,
+            visibility,
+            in_frame,
+            pose,
+            center,
+            roll_deg,
+            size: (width as f64, height as f64),
+        }
+    }
+
+    pub fn point(&self, joint: Joint) -> Vec2 {
+        self.points[joint.index()]
+    }
+
+    pub fn visibility(&self, joint: Joint) -> f64 {
+        self.visibility[joint.index()]
+    }
+
+    pub fn in_frame(&self, joint: Joint) -> bool {
+        self.in_frame[joint.index()]
+    }
+
+    /// Photo width and height in pixels.
+    pub fn photo_size(&self) -> (f64, f64) {
+        self.size
+    }
+
+    /// The model's depth of a keypoint (smaller = nearer the camera).
+    pub fn pose_z(&self, joint: Joint) -> f64 {
+        self.pose.get(joint).z as f64
+    }
+
+    /// Seen by the model and inside the photo.
+    pub fn usable(&self, joint: Joint) -> bool {
+        self.in_frame(joint) && self.visibility(joint) >= MIN_VISIBILITY
+    }
+
+    /// Checks that every joint is usable; otherwise the reason names the first
+    /// that is not.
+    pub fn require(&self, joints: &[Joint]) -> Result<(), String> {
+        for &joint in joints {
+            if !self.in_frame(joint) {
+                return Err(format!(
+                    "the {} is outside the photo",
+                    joint.name().replace('_', " ")
+                ));
+            }
+            if self.visibility(joint) < MIN_VISIBILITY {
+                return Err(format!(
+                    "the {} is hidden (visibility {:.2})",
+                    joint.name().replace('_', " "),
+                    self.visibility(joint)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The lowest visibility among `joints`: the confidence a measurement built on them can claim.
+    pub fn min_visibility(&self, joints: &[Joint]) -> f64 {
+        joints
+            .iter()
+            .map(|&j| self.visibility(j))
+            .fold(1.0, f64::min)
+    }
+
+    /// Person-mask probability at a (roll-corrected) point.
+    pub fn mask_at(&self, point: Vec2) -> f64 {
+        let raw = point.rotated_about(self.center, self.roll_deg);
+        self.pose.mask.probability_at(raw.x as f32, raw.y as f32) as f64
+    }
+
+    /// Maps a roll-corrected point back to photo pixels.
+    pub fn to_photo(&self, point: Vec2) -> Vec2 {
+        point.rotated_about(self.center, self.roll_deg)
+    }
+
+    /// Maps photo pixels to the roll-corrected frame.
+    pub fn from_photo(&self, point: Vec2) -> Vec2 {
+        point.rotated_about(self.center, -self.roll_deg)
+    }
+
+    /// Shoulder-to-hip distance on `side`, the length unit of the measurements.
+    pub fn torso_length(&self, side: Side) -> f64 {
+        self.point(joint(side, Limb::Shoulder))
+            .distance(self.point(joint(side, Limb::Hip)))
+    }
+}
+
+/// A measured angle with its method and confidence.
+pub fn angle(value_deg: f64, method: &str, confidence: f64) -> Measurement {
+    Measurement {
+        value_deg: Some(round(value_deg, 1)),
+        method: method.to_string(),
+        confidence: Some(round(confidence.clamp(0.0, 1.0), 2)),
+        ..Measurement::default()
+    }
+}
+
+/// A measurement the photo cannot support, with the reason.
+pub fn declined(method: &str, reason: impl Into<String>) -> Measurement {
+    Measurement {
+        method: method.to_string(),
+        declined: Some(reason.into()),
+        ..Measurement::default()
+    }
+}
+
+pub fn round(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
+/// Measures everything the photo supports.
+pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> MeasureResult {
+    let body = Body::new(
+        pose,
+        image.width(),
+        image.height(),
+        options.camera_roll_deg.unwrap_or(0.0),
+    );
+    let view = protocol::view(&body);
+    let mut protocol = protocol::detect(&body, &view, options.protocol);
+    let mut measurements = BTreeMap::new();
+
+    protocol.assumptions.push(match options.camera_roll_deg {
+        Some(roll) => format!("the camera was rolled {roll} degrees (corrected before measuring)"),
+        None => {
+            "the image vertical is true vertical (camera level; set --camera-roll-deg otherwise)"
+                .to_string()
+        }
+    });
+
+    match protocol.kind {
+        ProtocolKind::Standing => {
+            standing::measure(&body, &view, &mut measurements);
+            measurements.insert(
+                "pelvic_tilt".to_string(),
+                pelvis::measure(&body, &view, image, &options.pelvis),
+            );
+            standing::classify_posture(&mut measurements);
+        }
+        ProtocolKind::ThomasTest => thomas::measure(&body, &view, &mut protocol, &mut measurements),
+        ProtocolKind::Unsupported => {}
+    }
+
+    let declined_any = measurements.values().any(|m| m.declined.is_some());
+    if declined_any || !protocol.valid {
+        protocol.retake = Some(RETAKE.to_string());
+    }
+    MeasureResult {
+        protocol,
+        measurements,
+    }
+}

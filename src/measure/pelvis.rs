@@ -1,0 +1,472 @@
+//! Standing pelvic tilt: the ASIS-PSIS line against the horizontal, positive
+//! for anterior tilt, by one of three methods.
+//!
+//! - `landmarks`: the user gives the ASIS and PSIS in image pixels: exact.
+//! - `markers`: two coloured adhesive dots on ASIS and PSIS are found near the
+//!   hip: the same angle, from the dots' centres.
+//! - `estimate`: no markers. The pelvis is a rigid block; tilting it turns
+//!   the body outline around it by the same angle, at the back (lumbar hollow
+//!   to buttock) and at the front (lower abdomen to pubis). sagitta finds both
+//!   outlines in the person mask at 12 heights between the waist and the hip
+//!   joint, fits a straight line to each, and reads its inclination (positive
+//!   when the outline runs backwards as it descends, as anterior tilt makes
+//!   it). Kendall's neutral pelvis has the ASIS above the pubic symphysis
+//!   (CLINICAL.md 2), so the front outline is then about vertical, and the
+//!   ASIS-PSIS line is then tilted 13 degrees on average (Preece 2008,
+//!   CLINICAL.md 1.4): the front outline's inclination plus 13 degrees is the
+//!   estimate. The back outline is not vertical in a neutral pelvis (the
+//!   buttock protrudes); its neutral inclination, [`BACK_NEUTRAL_DEG`], is a
+//!   sagitta default, so the back estimate is its inclination minus that plus
+//!   13. Where both outlines are clear the two estimates are averaged and
+//!   their disagreement enters the uncertainty. An outline crossed by a hand
+//!   or an arm, or too irregular to be a body contour, is left out; with
+//!   neither left, the estimate is declined with the reason.
+
+use std::str::FromStr;
+
+use image::RgbImage;
+
+use crate::analysis::{Measurement, Side};
+use crate::pose::Joint;
+
+use super::conventions::pelvic_tilt_deg;
+use super::geometry::Vec2;
+use super::protocol::View;
+use super::{Body, Limb, angle, declined, joint, round};
+
+/// How the pelvic tilt is obtained.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum PelvisInput {
+    /// From the body outline; needs nothing from the user.
+    #[default]
+    Estimate,
+    /// ASIS and PSIS given in photo pixels.
+    Landmarks { asis: (f64, f64), psis: (f64, f64) },
+    /// Coloured dots on ASIS and PSIS.
+    Markers(MarkerColor),
+}
+
+/// Mean ASIS-PSIS angle of pelves in the anatomical reference position,
+/// and its spread from pelvic shape alone (Preece 2008, CLINICAL.md 1.4).
+const NEUTRAL_TILT_DEG: f64 = 13.0;
+const MORPHOLOGY_SD_DEG: f64 = 5.0;
+/// The back outline's inclination from the waist to the hip joint with the
+/// pelvis neutral (sagitta default, not from a published source: the buttock
+/// sits about a fifth of the torso length behind the lumbar hollow).
+pub const BACK_NEUTRAL_DEG: f64 = 15.0;
+/// The outline is sampled from this far above the hip joint (the waist) ...
+const BAND_TOP_TORSO: f64 = 0.35;
+/// ... down to the buttock, a little below the hip joint (negative = below).
+const BAND_BOTTOM_TORSO: f64 = -0.10;
+const BAND_LEVELS: usize = 12;
+/// At least this share of the levels must give an outline point.
+const MIN_LEVEL_SHARE: f64 = 0.75;
+/// A contour whose points stray further than this from their line (RMS,
+/// torso lengths) is folds of cloth, hair or a hand, not a body outline.
+const MAX_RESIDUAL_TORSO: f64 = 0.03;
+/// The buttock must stand out at least this far (torso lengths, about 1.5 cm)
+/// behind the waist; cloth hanging straight down hides the curve (sagitta default).
+const MIN_BUTTOCK_CURVE_TORSO: f64 = 0.03;
+/// An elbow, wrist or hand keypoint this close (torso lengths) to an outline point hides it.
+const ARM_CLEARANCE: f64 = 0.10;
+
+pub fn measure(body: &Body, view: &View, image: &RgbImage, input: &PelvisInput) -> Measurement {
+    match input {
+        PelvisInput::Estimate => estimate(body, view),
+        PelvisInput::Landmarks { asis, psis } => {
+            let (asis, psis) = (
+                body.from_photo(Vec2::new(asis.0, asis.1)),
+                body.from_photo(Vec2::new(psis.0, psis.1)),
+            );
+            from_points("landmarks", asis, psis, view)
+        }
+        PelvisInput::Markers(color) => match find_markers(image, body, view, *color) {
+            Ok((asis, psis)) => from_points("markers", asis, psis, view),
+            Err(reason) => declined("markers", reason),
+        },
+    }
+}
+
+fn from_points(method: &str, asis: Vec2, psis: Vec2, view: &View) -> Measurement {
+    match pelvic_tilt_deg(asis, psis, view.anterior) {
+        Some(value) => angle(value, method, 1.0),
+        None => declined(
+            method,
+            "the ASIS must lie in front of the PSIS (check which point is which, and the facing)",
+        ),
+    }
+}
+
+fn estimate(body: &Body, view: &View) -> Measurement {
+    const METHOD: &str = "estimate";
+    let near = view.near_side;
+    let (shoulder, hip) = (joint(near, Limb::Shoulder), joint(near, Limb::Hip));
+    if let Err(reason) = body.require(&[shoulder, hip]) {
+        return declined(METHOD, reason);
+    }
+    let torso = body.torso_length(near);
+    let arms: Vec<Vec2> = [Side::Left, Side::Right]
+        .into_iter()
+        .flat_map(|side| [Limb::Elbow, Limb::Wrist].map(|limb| joint(side, limb)))
+        .chain([
+            Joint::LeftIndex,
+            Joint::RightIndex,
+            Joint::LeftThumb,
+            Joint::RightThumb,
+        ])
+        .filter(|&j| body.in_frame(j))
+        .map(|j| body.point(j))
+        .collect();
+
+    let back = outline_inclination(body, view, near, torso, Edge::Back, &arms);
+    let front = outline_inclination(body, view, near, torso, Edge::Front, &arms);
+    let estimates: Vec<(f64, f64)> = [
+        back.as_ref()
+            .ok()
+            .map(|&(deg, fit)| (deg - BACK_NEUTRAL_DEG + NEUTRAL_TILT_DEG, fit)),
+        front
+            .as_ref()
+            .ok()
+            .map(|&(deg, fit)| (deg + NEUTRAL_TILT_DEG, fit)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if estimates.is_empty() {
+        let (Err(back), Err(front)) = (back, front) else {
+            unreachable!("an outline succeeded")
+        };
+        return declined(
+            METHOD,
+            format!("back outline: {back}; front outline: {front}"),
+        );
+    }
+    let value = estimates.iter().map(|e| e.0).sum::<f64>() / estimates.len() as f64;
+    // The two outlines' disagreement, or for a single outline its fit error, measured here.
+    let measured = if estimates.len() == 2 {
+        (estimates[0].0 - estimates[1].0).abs() / 2.0
+    } else {
+        estimates[0].1
+    };
+    let uncertainty = (MORPHOLOGY_SD_DEG.powi(2) + measured.powi(2)).sqrt();
+    let share = estimates.len() as f64 / 2.0;
+    let confidence = body.min_visibility(&[shoulder, hip])
+        * view.lateral_score
+        * share
+        * (1.0 - measured / 15.0).clamp(0.0, 1.0);
+    Measurement {
+        uncertainty_deg: Some(round(uncertainty, 1)),
+        ..angle(value, METHOD, confidence)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Edge {
+    Back,
+    Front,
+}
+
+/// Finds one outline of the body between the waist and the hip joint, fits
+/// a line to it, and returns its inclination (degrees, positive when the
+/// outline runs backwards as it descends) and the fit's angular error.
+fn outline_inclination(
+    body: &Body,
+    view: &View,
+    near: Side,
+    torso: f64,
+    edge: Edge,
+    arms: &[Vec2],
+) -> Result<(f64, f64), String> {
+    let name = if edge == Edge::Back { "back" } else { "front" };
+    let hip = body.point(joint(near, Limb::Hip));
+    let shoulder = body.point(joint(near, Limb::Shoulder));
+    let outward = if edge == Edge::Back {
+        view.anterior * -1.0
+    } else {
+        view.anterior
+    };
+    let backward = view.anterior * -1.0;
+    let mut points = Vec::with_capacity(BAND_LEVELS);
+    let mut occluded = false;
+    for level in 0..BAND_LEVELS {
+        let t = level as f64 / (BAND_LEVELS - 1) as f64;
+        let rise = torso * (BAND_TOP_TORSO + (BAND_BOTTOM_TORSO - BAND_TOP_TORSO) * t);
+        // Start inside the body, on the trunk line at this height.
+        let along = rise / torso;
+        let start = hip + (shoulder - hip) * along;
+        if body.mask_at(start) < 0.5 {
+            continue;
+        }
+        let Some(point) = find_edge(body, start, outward, torso)? else {
+            continue;
+        };
+        if arms
+            .iter()
+            .any(|a| a.distance(point) < ARM_CLEARANCE * torso)
+        {
+            occluded = true;
+            continue;
+        }
+        // Height below the waist, and how far back the outline lies.
+        points.push((-(point - hip).dot(super::geometry::UP), point.dot(backward)));
+    }
+    if (points.len() as f64) < MIN_LEVEL_SHARE * BAND_LEVELS as f64 {
+        return Err(if occluded {
+            format!("a hand or arm lies over the {name} outline of the pelvis")
+        } else {
+            format!("the {name} outline of the pelvis was not found in the person mask")
+        });
+    }
+    if edge == Edge::Back {
+        buttock_curve(torso, &points).map_err(|reason| {
+            if occluded {
+                "a hand or arm lies over the back outline of the pelvis".to_string()
+            } else {
+                reason
+            }
+        })?;
+    }
+    let (slope, residual) = fit_line(&points);
+    if residual > MAX_RESIDUAL_TORSO * torso {
+        return Err(format!(
+            "the {name} outline of the pelvis is irregular (loose clothing, hair or a hand over it)"
+        ));
+    }
+    let span = torso * (BAND_TOP_TORSO - BAND_BOTTOM_TORSO);
+    Ok((
+        slope.atan().to_degrees(),
+        (residual / span).atan().to_degrees(),
+    ))
+}
+
+/// Walks from `start` (inside the body) along `outward` to where the person
+/// mask ends; `None` if it does not end within a torso length.
+fn find_edge(body: &Body, start: Vec2, outward: Vec2, torso: f64) -> Result<Option<Vec2>, String> {
+    const STEP: f64 = 0.5;
+    let (width, height) = body.photo_size();
+    let mut previous = body.mask_at(start);
+    let mut distance = 0.0;
+    while distance < torso {
+        let point = start + outward * (distance + STEP);
+        let photo = body.to_photo(point);
+        if photo.x < 0.0 || photo.y < 0.0 || photo.x >= width || photo.y >= height {
+            return Err("the body is cut by the frame around the pelvis".to_string());
+        }
+        let current = body.mask_at(point);
+        if current < 0.5 {
+            let fraction = (previous - 0.5) / (previous - current).max(1e-9);
+            return Ok(Some(start + outward * (distance + fraction * STEP)));
+        }
+        previous = current;
+        distance += STEP;
+    }
+    Ok(None)
+}
+
+/// Checks that the buttock stands out behind the waist, as a body contour
+/// does; cloth hanging straight from the back does not.
+fn buttock_curve(torso: f64, band: &[(f64, f64)]) -> Result<(), String> {
+    let waist = band[0].1;
+    let lower_half = &band[band.len() / 2..];
+    let buttock = lower_half.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+    if buttock - waist < MIN_BUTTOCK_CURVE_TORSO * torso {
+        return Err("the outline runs straight down from the waist with no buttock curve: loose clothing over the lower back and buttock".to_string());
+    }
+    Ok(())
+}
+
+/// Least-squares line `y = a + b x`; returns the slope and the RMS residual.
+fn fit_line(points: &[(f64, f64)]) -> (f64, f64) {
+    let n = points.len() as f64;
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum::<f64>();
+    let sxy = points
+        .iter()
+        .map(|p| (p.0 - mean_x) * (p.1 - mean_y))
+        .sum::<f64>();
+    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    let residual = (points
+        .iter()
+        .map(|p| (p.1 - mean_y - slope * (p.0 - mean_x)).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt();
+    (slope, residual)
+}
+
+/// A marker colour: a named colour or `#rrggbb`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MarkerColor {
+    pub rgb: [u8; 3],
+}
+
+impl FromStr for MarkerColor {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let rgb = match text.to_ascii_lowercase().as_str() {
+            "red" => [220, 30, 30],
+            "green" => [30, 180, 60],
+            "blue" => [30, 80, 220],
+            "yellow" => [240, 220, 30],
+            "magenta" => [220, 30, 200],
+            "cyan" => [30, 200, 220],
+            hex if hex.len() == 7 && hex.starts_with('#') => {
+                let byte = |i: usize| {
+                    u8::from_str_radix(&hex[i..i + 2], 16)
+                        .map_err(|_| format!("bad colour {text:?}"))
+                };
+                [byte(1)?, byte(3)?, byte(5)?]
+            }
+            _ => {
+                return Err(format!(
+                    "unknown marker colour {text:?}: use red, green, blue, yellow, magenta, cyan or #rrggbb"
+                ));
+            }
+        };
+        let (_, saturation, _) = hsv(rgb);
+        if saturation < 0.4 {
+            return Err(format!(
+                "marker colour {text:?} is too grey to tell from skin and clothing"
+            ));
+        }
+        Ok(Self { rgb })
+    }
+}
+
+/// Hue (degrees), saturation and value (0..1).
+fn hsv([r, g, b]: [u8; 3]) -> (f64, f64, f64) {
+    let (r, g, b) = (r as f64 / 255.0, g as f64 / 255.0, b as f64 / 255.0);
+    let max = r.max(g).max(b);
+    let min = r.min(g).min(b);
+    let delta = max - min;
+    let hue = if delta == 0.0 {
+        0.0
+    } else if max == r {
+        60.0 * (((g - b) / delta).rem_euclid(6.0))
+    } else if max == g {
+        60.0 * ((b - r) / delta + 2.0)
+    } else {
+        60.0 * ((r - g) / delta + 4.0)
+    };
+    (hue, if max == 0.0 { 0.0 } else { delta / max }, max)
+}
+
+/// Finds exactly two dots of `color` within 0.6 torso lengths of the near
+/// hip; returns (ASIS, PSIS) in the corrected frame, the ASIS being the more
+/// anterior one.
+pub fn find_markers(
+    image: &RgbImage,
+    body: &Body,
+    view: &View,
+    color: MarkerColor,
+) -> Result<(Vec2, Vec2), String> {
+    const HUE_TOLERANCE_DEG: f64 = 20.0;
+    const MIN_SATURATION: f64 = 0.4;
+    const MIN_VALUE: f64 = 0.25;
+    let near = view.near_side;
+    let hip = joint(near, Limb::Hip);
+    if !body.in_frame(hip) {
+        return Err(
+            "the hip is outside the photo, so the markers cannot be searched for".to_string(),
+        );
+    }
+    let torso = body.torso_length(near);
+    let center = body.to_photo(body.point(hip));
+    let half = 0.6 * torso;
+    let x0 = (center.x - half).floor().max(0.0) as u32;
+    let y0 = (center.y - half).floor().max(0.0) as u32;
+    let x1 = ((center.x + half).ceil() as u32).min(image.width());
+    let y1 = ((center.y + half).ceil() as u32).min(image.height());
+    if x1 <= x0 || y1 <= y0 {
+        return Err("the hip region is outside the photo".to_string());
+    }
+    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    let (target_hue, _, _) = hsv(color.rgb);
+    let matches: Vec<bool> = (0..h * w)
+        .map(|i| {
+            let p = image.get_pixel(x0 + (i % w) as u32, y0 + (i / w) as u32).0;
+            let (hue, s, v) = hsv(p);
+            let diff = (hue - target_hue).abs();
+            diff.min(360.0 - diff) <= HUE_TOLERANCE_DEG && s >= MIN_SATURATION && v >= MIN_VALUE
+        })
+        .collect();
+
+    let min_area = 4usize;
+    let max_area = ((0.2 * torso).powi(2)) as usize;
+    let mut seen = vec![false; h * w];
+    let mut dots = Vec::new();
+    for start in 0..h * w {
+        if !matches[start] || seen[start] {
+            continue;
+        }
+        let (mut area, mut sum_x, mut sum_y) = (0usize, 0.0, 0.0);
+        let mut stack = vec![start];
+        seen[start] = true;
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % w, i / w);
+            area += 1;
+            sum_x += x as f64;
+            sum_y += y as f64;
+            let neighbours = [
+                (x > 0).then(|| i - 1),
+                (x + 1 < w).then(|| i + 1),
+                (y > 0).then(|| i - w),
+                (y + 1 < h).then(|| i + w),
+            ];
+            for n in neighbours.into_iter().flatten() {
+                if matches[n] && !seen[n] {
+                    seen[n] = true;
+                    stack.push(n);
+                }
+            }
+        }
+        if (min_area..=max_area.max(min_area)).contains(&area) {
+            let centre = Vec2::new(
+                x0 as f64 + sum_x / area as f64 + 0.5,
+                y0 as f64 + sum_y / area as f64 + 0.5,
+            );
+            dots.push(body.from_photo(centre));
+        }
+    }
+    match dots.as_slice() {
+        [a, b] => {
+            let (asis, psis) = if a.dot(view.anterior) >= b.dot(view.anterior) {
+                (*a, *b)
+            } else {
+                (*b, *a)
+            };
+            Ok((asis, psis))
+        }
+        found => Err(format!(
+            "found {} marker dots of colour #{:02x}{:02x}{:02x} near the hip; expected exactly 2 (ASIS and PSIS)",
+            found.len(),
+            color.rgb[0],
+            color.rgb[1],
+            color.rgb[2]
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marker_colours_parse() {
+        assert_eq!("#ff0000".parse::<MarkerColor>().unwrap().rgb, [255, 0, 0]);
+        assert_eq!("Green".parse::<MarkerColor>().unwrap().rgb, [30, 180, 60]);
+        assert!("#808080".parse::<MarkerColor>().is_err());
+        assert!("plaid".parse::<MarkerColor>().is_err());
+        assert!("#12345".parse::<MarkerColor>().is_err());
+    }
+
+    #[test]
+    fn hsv_of_primaries() {
+        assert_eq!(hsv([255, 0, 0]), (0.0, 1.0, 1.0));
+        assert_eq!(hsv([0, 255, 0]).0, 120.0);
+        assert_eq!(hsv([0, 0, 255]).0, 240.0);
+        assert_eq!(hsv([0, 0, 0]), (0.0, 0.0, 0.0));
+    }
+}

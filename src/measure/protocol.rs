@@ -1,0 +1,329 @@
+//! Which way the person faces, which side is nearer the camera, how side-on
+//! the view is, and which test protocol the photo shows.
+
+use crate::analysis::{Facing, Protocol, ProtocolKind, Side};
+
+use super::conventions::{hip_flexion_deg, knee_flexion_deg};
+use super::geometry::{UP, Vec2};
+use super::{Body, Limb, ProtocolChoice, joint, other};
+
+/// A view is side-on enough for sagittal angles when the left and right
+/// shoulders and hips are at most this far apart across the body axis, in
+/// torso lengths (score 0.5). Shoulders about 0.75 torso lengths wide appear
+/// 0.25 apart when the camera is about 20 degrees off a true side view;
+/// MediaPipe's knee-angle error grows from -2.3 degrees at a true side view
+/// to -13.9 degrees over 45-90 degree views (CLINICAL.md 4.9).
+const MAX_SIDE_SEPARATION: f64 = 0.5;
+const MIN_LATERAL_SCORE: f64 = 0.5;
+
+/// Trunk within this many degrees of vertical counts as upright, beyond
+/// `LYING_DEG` as lying (sagitta defaults: a wide margin either side of 45).
+const UPRIGHT_DEG: f64 = 35.0;
+const LYING_DEG: f64 = 55.0;
+/// Standing: thighs and knees close to straight (sagitta defaults; a seated
+/// person's hips are flexed about 90 degrees, a kneeling person's knees more).
+const MAX_STANDING_HIP_FLEXION: f64 = 45.0;
+const MAX_STANDING_KNEE_FLEXION: f64 = 45.0;
+/// Thomas test: the held knee is pulled towards the chest (hip flexed past
+/// this), the test thigh stays near the trunk line (sagitta defaults).
+pub const MIN_HELD_HIP_FLEXION: f64 = 80.0;
+const MAX_TEST_HIP_FLEXION: f64 = 45.0;
+
+/// How the person is seen.
+#[derive(Debug, Clone, Copy)]
+pub struct View {
+    /// The front direction of the body in the image: horizontal for an
+    /// upright person, straight up for one lying on the back.
+    pub anterior: Vec2,
+    pub facing: Option<Facing>,
+    pub near_side: Side,
+    /// 1 = true side view, 0 = frontal.
+    pub lateral_score: f64,
+    /// Trunk angle from vertical, degrees (0 upright, 90 lying).
+    pub trunk_from_vertical_deg: f64,
+}
+
+/// Works out facing, near side and view quality.
+pub fn view(body: &Body) -> View {
+    let near_side = near_side(body);
+    let shoulder_mid = body
+        .point(joint(Side::Left, Limb::Shoulder))
+        .midpoint(body.point(joint(Side::Right, Limb::Shoulder)));
+    let hip_mid = body
+        .point(joint(Side::Left, Limb::Hip))
+        .midpoint(body.point(joint(Side::Right, Limb::Hip)));
+    let axis = shoulder_mid - hip_mid;
+    let trunk_from_vertical_deg = axis
+        .normalized()
+        .map(|a| a.dot(UP).clamp(-1.0, 1.0).acos().to_degrees())
+        .unwrap_or(0.0);
+
+    let facing = if trunk_from_vertical_deg <= LYING_DEG {
+        facing_upright(body)
+    } else {
+        None
+    };
+    let anterior = match facing {
+        Some(Facing::ImageRight) => Vec2::new(1.0, 0.0),
+        Some(Facing::ImageLeft) => Vec2::new(-1.0, 0.0),
+        // Lying on the back: the front of the body faces the ceiling.
+        None => UP,
+    };
+
+    // Left-right separation across the body axis, in torso lengths.
+    let across = axis
+        .normalized()
+        .map(|a| Vec2::new(-a.y, a.x))
+        .unwrap_or(Vec2::new(1.0, 0.0));
+    let torso = axis.length().max(1e-9);
+    let separation = [Limb::Shoulder, Limb::Hip]
+        .iter()
+        .map(|&limb| {
+            (body.point(joint(Side::Left, limb)) - body.point(joint(Side::Right, limb)))
+                .dot(across)
+                .abs()
+        })
+        .sum::<f64>()
+        / 2.0
+        / torso;
+    let lateral_score = (1.0 - separation / MAX_SIDE_SEPARATION).clamp(0.0, 1.0);
+    View {
+        anterior,
+        facing,
+        near_side,
+        lateral_score,
+        trunk_from_vertical_deg,
+    }
+}
+
+/// The side whose shoulder, hip, knee and ankle the model sees better; on a
+/// tie, the one with the smaller depth (nearer the camera).
+fn near_side(body: &Body) -> Side {
+    let limbs = [Limb::Shoulder, Limb::Hip, Limb::Knee, Limb::Ankle];
+    let score = |side: Side| {
+        limbs
+            .iter()
+            .map(|&l| body.visibility(joint(side, l)))
+            .sum::<f64>()
+    };
+    let depth = |side: Side| {
+        limbs
+            .iter()
+            .map(|&l| body.pose_z(joint(side, l)))
+            .sum::<f64>()
+    };
+    let (left, right) = (score(Side::Left), score(Side::Right));
+    if (left - right).abs() > 0.05 {
+        if left > right {
+            Side::Left
+        } else {
+            Side::Right
+        }
+    } else if depth(Side::Left) <= depth(Side::Right) {
+        Side::Left
+    } else {
+        Side::Right
+    }
+}
+
+/// Facing of an upright person: the nose lies ahead of the ears and the toes
+/// ahead of the heels; each cue votes with its visibility.
+fn facing_upright(body: &Body) -> Option<Facing> {
+    let ear_mid = body
+        .point(joint(Side::Left, Limb::Ear))
+        .midpoint(body.point(joint(Side::Right, Limb::Ear)));
+    let nose = crate::pose::Joint::Nose;
+    let mut vote = (body.point(nose).x - ear_mid.x).signum() * body.visibility(nose);
+    for side in [Side::Left, Side::Right] {
+        let (heel, toe) = (joint(side, Limb::Heel), joint(side, Limb::Toe));
+        if body.in_frame(heel) && body.in_frame(toe) {
+            vote += (body.point(toe).x - body.point(heel).x).signum()
+                * body.min_visibility(&[heel, toe])
+                * 0.5;
+        }
+    }
+    if vote > 0.0 {
+        Some(Facing::ImageRight)
+    } else if vote < 0.0 {
+        Some(Facing::ImageLeft)
+    } else {
+        None
+    }
+}
+
+/// Chooses the protocol (or checks the forced one) and says why.
+pub fn detect(body: &Body, view: &View, choice: ProtocolChoice) -> Protocol {
+    let auto = auto_detect(body, view);
+    let (kind, valid, reason, forced) = match choice {
+        ProtocolChoice::Auto => (auto.0, auto.0 != ProtocolKind::Unsupported, auto.1, false),
+        ProtocolChoice::Standing | ProtocolChoice::ThomasTest => {
+            let kind = if choice == ProtocolChoice::Standing {
+                ProtocolKind::Standing
+            } else {
+                ProtocolKind::ThomasTest
+            };
+            if auto.0 == kind {
+                (kind, true, auto.1, true)
+            } else {
+                (
+                    kind,
+                    false,
+                    format!(
+                        "forced by --protocol, but the photo does not show it: {}",
+                        auto.1
+                    ),
+                    true,
+                )
+            }
+        }
+    };
+    Protocol {
+        kind,
+        valid,
+        reason,
+        forced,
+        facing: view.facing,
+        near_side: Some(view.near_side),
+        lateral_score: super::round(view.lateral_score, 2),
+        retake: None,
+        assumptions: Vec::new(),
+    }
+}
+
+fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
+    use ProtocolKind::Unsupported;
+    let trunk: Vec<_> = [Side::Left, Side::Right]
+        .iter()
+        .flat_map(|&s| [joint(s, Limb::Shoulder), joint(s, Limb::Hip)])
+        .collect();
+    if trunk.iter().any(|&j| !body.in_frame(j)) {
+        return (
+            Unsupported,
+            "the shoulders and hips must both be in the photo".to_string(),
+        );
+    }
+    if view.lateral_score < MIN_LATERAL_SCORE {
+        return (
+            Unsupported,
+            format!(
+                "frontal or oblique view (side-view score {:.2}, needs {MIN_LATERAL_SCORE}): sagittal angles need a side view",
+                view.lateral_score
+            ),
+        );
+    }
+    let near = view.near_side;
+    let (shoulder, hip, knee, ankle) = (
+        body.point(joint(near, Limb::Shoulder)),
+        body.point(joint(near, Limb::Hip)),
+        body.point(joint(near, Limb::Knee)),
+        body.point(joint(near, Limb::Ankle)),
+    );
+    let tilt = view.trunk_from_vertical_deg;
+    if tilt <= UPRIGHT_DEG {
+        let hip_flexion = hip_flexion_deg(shoulder, hip, knee, view.anterior).unwrap_or(0.0);
+        if hip_flexion > MAX_STANDING_HIP_FLEXION {
+            return (
+                Unsupported,
+                format!(
+                    "seated or crouching: the thigh is {hip_flexion:.0} degrees forward of the trunk line"
+                ),
+            );
+        }
+        if body.in_frame(joint(near, Limb::Ankle)) {
+            let knee_flexion = knee_flexion_deg(hip, knee, ankle, view.anterior).unwrap_or(0.0);
+            if knee_flexion > MAX_STANDING_KNEE_FLEXION {
+                return (
+                    Unsupported,
+                    format!(
+                        "kneeling, lunging or squatting: the knee is bent {knee_flexion:.0} degrees"
+                    ),
+                );
+            }
+        }
+        let far = other(near);
+        let far_flexion = hip_flexion_deg(
+            shoulder,
+            hip,
+            body.point(joint(far, Limb::Knee)),
+            view.anterior,
+        )
+        .unwrap_or(0.0);
+        if (far_flexion - hip_flexion).abs() > MAX_STANDING_HIP_FLEXION {
+            return (
+                Unsupported,
+                format!(
+                    "split stance or lunge: the thighs are {:.0} degrees apart",
+                    (far_flexion - hip_flexion).abs()
+                ),
+            );
+        }
+        return (
+            ProtocolKind::Standing,
+            format!("upright side view (trunk {tilt:.0} degrees from vertical)"),
+        );
+    }
+    if tilt < LYING_DEG {
+        return (
+            Unsupported,
+            format!("the trunk is neither upright nor lying ({tilt:.0} degrees from vertical)"),
+        );
+    }
+    // Lying: on the back the nose points to the ceiling, above the ears.
+    let ear_mid = body
+        .point(joint(Side::Left, Limb::Ear))
+        .midpoint(body.point(joint(Side::Right, Limb::Ear)));
+    if body.point(crate::pose::Joint::Nose).y > ear_mid.y {
+        return (
+            Unsupported,
+            "lying face down: the Thomas test is done lying on the back".to_string(),
+        );
+    }
+    let flexion = |side: Side| {
+        hip_flexion_deg(
+            body.point(joint(side, Limb::Shoulder)),
+            body.point(joint(side, Limb::Hip)),
+            body.point(joint(side, Limb::Knee)),
+            view.anterior,
+        )
+        .unwrap_or(0.0)
+    };
+    let (held, test) = thomas_legs(flexion(Side::Left), flexion(Side::Right));
+    let (held_flexion, test_flexion) = (flexion(held), flexion(test));
+    if held_flexion < MIN_HELD_HIP_FLEXION {
+        return (
+            Unsupported,
+            format!(
+                "lying on the back without a knee held to the chest (hip flexion {held_flexion:.0} degrees, needs {MIN_HELD_HIP_FLEXION:.0}): not a Thomas-test position"
+            ),
+        );
+    }
+    if test_flexion > MAX_TEST_HIP_FLEXION {
+        return (
+            Unsupported,
+            format!(
+                "both hips are flexed ({held_flexion:.0} and {test_flexion:.0} degrees): the test leg must hang free"
+            ),
+        );
+    }
+    (
+        ProtocolKind::ThomasTest,
+        format!(
+            "lying on the back, {} knee held to the chest, {} leg free",
+            side_name(held),
+            side_name(test)
+        ),
+    )
+}
+
+/// (held leg, test leg): the test leg is the less flexed one.
+pub fn thomas_legs(left_flexion: f64, right_flexion: f64) -> (Side, Side) {
+    if left_flexion >= right_flexion {
+        (Side::Left, Side::Right)
+    } else {
+        (Side::Right, Side::Left)
+    }
+}
+
+pub fn side_name(side: Side) -> &'static str {
+    if side == Side::Left { "left" } else { "right" }
+}

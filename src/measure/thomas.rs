@@ -1,0 +1,100 @@
+//! The (modified) Thomas test from a side photo: the test thigh against the
+//! horizontal, the test knee's flexion, the held hip's flexion, and whether
+//! the trunk is level enough for the test to be valid.
+
+use std::collections::BTreeMap;
+
+use crate::analysis::{Measurement, Protocol};
+
+use super::conventions::{below_horizontal_deg, hip_flexion_deg, knee_flexion_deg};
+use super::protocol::{MIN_HELD_HIP_FLEXION, View, side_name, thomas_legs};
+use super::{Body, Limb, angle, declined, joint, other};
+
+/// The thigh-against-horizontal angle is confounded by pelvic tilt; the test
+/// is valid only with the pelvis controlled (Vigotsky 2016, CLINICAL.md 3.7).
+/// A photo cannot see the pelvis directly, so a trunk (shoulder-hip line)
+/// tilted more than this from level is flagged as a compensation (sagitta default).
+const MAX_TRUNK_TILT_DEG: f64 = 15.0;
+const KEYPOINTS: &str = "keypoints";
+
+pub fn measure(
+    body: &Body,
+    view: &View,
+    protocol: &mut Protocol,
+    out: &mut BTreeMap<String, Measurement>,
+) {
+    let flexion = |side| {
+        hip_flexion_deg(
+            body.point(joint(side, Limb::Shoulder)),
+            body.point(joint(side, Limb::Hip)),
+            body.point(joint(side, Limb::Knee)),
+            view.anterior,
+        )
+        .unwrap_or(0.0)
+    };
+    // A forced test measures the near leg; a detected one the leg that hangs free.
+    let (held, test) = if protocol.forced && !protocol.valid {
+        (other(view.near_side), view.near_side)
+    } else {
+        thomas_legs(
+            flexion(crate::analysis::Side::Left),
+            flexion(crate::analysis::Side::Right),
+        )
+    };
+    let [shoulder, hip, knee, ankle] =
+        [Limb::Shoulder, Limb::Hip, Limb::Knee, Limb::Ankle].map(|l| joint(test, l));
+    let [held_shoulder, held_hip, held_knee] =
+        [Limb::Shoulder, Limb::Hip, Limb::Knee].map(|l| joint(held, l));
+    let p = |j| body.point(j);
+    // Towards the feet along the body, for "below the horizontal".
+    let feet = p(hip) - p(shoulder);
+
+    let mut put = |name: &str, joints: &[crate::pose::Joint], value: Option<f64>| {
+        let measurement = match (body.require(joints), value) {
+            (Err(reason), _) => declined(KEYPOINTS, reason),
+            (Ok(()), None) => declined(KEYPOINTS, "the keypoints coincide"),
+            (Ok(()), Some(value)) => angle(
+                value,
+                KEYPOINTS,
+                body.min_visibility(joints) * view.lateral_score,
+            ),
+        };
+        out.insert(name.to_string(), measurement);
+    };
+    put(
+        "hip_extension",
+        &[shoulder, hip, knee],
+        below_horizontal_deg(p(hip), p(knee), feet),
+    );
+    put(
+        "knee_flexion",
+        &[hip, knee, ankle],
+        knee_flexion_deg(p(hip), p(knee), p(ankle), view.anterior),
+    );
+    put(
+        "contralateral_hip_flexion",
+        &[held_shoulder, held_hip, held_knee],
+        hip_flexion_deg(p(held_shoulder), p(held_hip), p(held_knee), view.anterior),
+    );
+    let trunk_tilt = below_horizontal_deg(p(shoulder), p(hip), feet);
+    put("trunk_tilt", &[shoulder, hip], trunk_tilt);
+
+    protocol.reason = format!("{} (test leg: {})", protocol.reason, side_name(test));
+    if protocol.valid {
+        let held_flexion = flexion(held);
+        if held_flexion < MIN_HELD_HIP_FLEXION {
+            protocol.valid = false;
+            protocol.reason = format!(
+                "the other knee is not held to the chest (hip flexion {held_flexion:.0} degrees), so the lumbar spine is not flattened"
+            );
+        } else if let Some(tilt) = trunk_tilt.filter(|t| t.abs() > MAX_TRUNK_TILT_DEG) {
+            protocol.valid = false;
+            protocol.reason = format!(
+                "compensation: the trunk is tilted {tilt:.0} degrees from level, so pelvic tilt may be masking the hip angle (Vigotsky 2016)"
+            );
+        }
+    }
+    protocol.assumptions.push(
+        "the table is level: the thigh angle is read against the image horizontal".to_string(),
+    );
+}

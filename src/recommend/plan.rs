@@ -1,0 +1,505 @@
+//! Routine assembly: the rules that fire, their exercises merged, fitted into
+//! the time budget by priority, and put in session order.
+
+use std::cmp::Reverse;
+
+use serde::{Deserialize, Serialize};
+
+use super::catalog::{Amount, Catalog, Exercise, Level, Phase, Sides, Timing};
+use super::rules::{Rule, RuleItem, Rules};
+use super::screening::{RedFlag, Screening};
+use crate::analysis::{Finding, Severity};
+
+/// The routine handed to the client, or the referral that replaces it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Routine {
+    /// True when a warning sign means: see a professional, don't exercise.
+    pub withheld: bool,
+    /// Why the routine is withheld and whom to see; null otherwise.
+    pub referral: Option<String>,
+    /// The warning signs that withheld it.
+    pub red_flags: Vec<RedFlag>,
+    /// The time asked for.
+    pub budget_minutes: f64,
+    /// The time the exercises take; never more than `budget_minutes`.
+    pub total_minutes: f64,
+    /// In session order.
+    pub exercises: Vec<RoutineExercise>,
+    /// What the rules asked for but the routine leaves out, and why.
+    pub left_out: Vec<LeftOut>,
+    /// The strengthening phase that follows, when the findings call for it.
+    pub phase_two: Option<PhaseTwo>,
+    /// How often to do it; null when withheld.
+    pub frequency: Option<String>,
+    /// Remarks on the plan as a whole (budget, findings without a rule).
+    pub notes: Vec<String>,
+    /// When to stop and seek help.
+    pub safety_note: String,
+}
+
+/// One exercise of a routine, with its dose and why it is there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoutineExercise {
+    pub id: String,
+    pub name: String,
+    pub phase: Phase,
+    pub level: Level,
+    pub position: String,
+    pub sides: Sides,
+    #[serde(flatten)]
+    pub amount: Amount,
+    /// The whole exercise, setup and switches included.
+    pub duration_s: u32,
+    /// The closing position of the routine.
+    pub closing: bool,
+    pub steps: Vec<String>,
+    pub cautions: Vec<String>,
+    /// Emphases the rules add.
+    pub notes: Vec<String>,
+    pub because: Vec<Because>,
+}
+
+/// What led to an exercise: a finding, and the rule that acted on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Because {
+    /// The finding id; `none` for the maintenance routine.
+    pub finding: String,
+    /// The measurement behind the finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measurement: Option<String>,
+    /// The finding's explanation: value and cut-off.
+    pub evidence: String,
+    pub rule: String,
+    pub rationale: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeftOut {
+    pub id: String,
+    pub name: String,
+    pub closing: bool,
+    pub duration_s: u32,
+    pub reason: String,
+}
+
+/// Strengthening to add once the stretching phase has run its course.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseTwo {
+    pub start_after: String,
+    pub rationale: String,
+    /// Planned, like the routine, within the budget.
+    pub total_minutes: f64,
+    pub exercises: Vec<RoutineExercise>,
+    pub left_out: Vec<LeftOut>,
+}
+
+/// The finding id in [`Because`] when no rule fired.
+const NO_FINDING: &str = "none";
+
+/// Minutes for a number of seconds, rounded up to the hundredth so that a
+/// total that fits the budget is never printed as more than it.
+pub(super) fn minutes(seconds: u32) -> f64 {
+    (u64::from(seconds) * 100).div_ceil(60) as f64 / 100.0
+}
+
+/// "2 min 20 s", "45 s".
+pub(super) fn clock(seconds: u32) -> String {
+    match (seconds / 60, seconds % 60) {
+        (0, s) => format!("{s} s"),
+        (m, 0) => format!("{m} min"),
+        (m, s) => format!("{m} min {s} s"),
+    }
+}
+
+/// A rule that fires, with what made it fire.
+struct Activation<'a> {
+    rule: &'a Rule,
+    because: Vec<Because>,
+    /// The highest severity among its findings; none for maintenance.
+    severity: Option<Severity>,
+}
+
+/// An exercise on its way into a routine, possibly asked for by several rules.
+struct Candidate<'a> {
+    exercise: &'a Exercise,
+    /// Rank of first mention: the session order within a phase.
+    mention: usize,
+    closing: bool,
+    priority: u8,
+    severity: Option<Severity>,
+    sets: u32,
+    notes: Vec<String>,
+    because: Vec<Because>,
+}
+
+impl Candidate<'_> {
+    fn duration_s(&self, timing: &Timing) -> u32 {
+        self.exercise.duration_s(timing, self.sets)
+    }
+
+    fn left_out(&self, timing: &Timing, reason: String) -> LeftOut {
+        LeftOut {
+            id: self.exercise.id.clone(),
+            name: self.exercise.name.clone(),
+            closing: self.closing,
+            duration_s: self.duration_s(timing),
+            reason,
+        }
+    }
+
+    fn into_exercise(self, timing: &Timing) -> RoutineExercise {
+        let duration_s = self.duration_s(timing);
+        let exercise = self.exercise;
+        RoutineExercise {
+            id: exercise.id.clone(),
+            name: exercise.name.clone(),
+            phase: exercise.phase,
+            level: exercise.level,
+            position: exercise.position.clone(),
+            sides: exercise.sides,
+            amount: exercise.dose.amount(self.sets),
+            duration_s,
+            closing: self.closing,
+            steps: exercise.steps.clone(),
+            cautions: exercise.cautions.clone(),
+            notes: self.notes,
+            because: self.because,
+        }
+    }
+}
+
+fn push_new<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+/// The candidates for these items, one per exercise and place: an exercise
+/// asked for twice keeps the best priority, the most sets and every reason.
+/// In order of first mention.
+fn gather<'a>(
+    catalog: &'a Catalog,
+    items: impl IntoIterator<Item = (&'a RuleItem, &'a [Because], Option<Severity>)>,
+) -> Vec<Candidate<'a>> {
+    let mut candidates: Vec<Candidate<'a>> = Vec::new();
+    for (item, because, severity) in items {
+        // Validation guarantees the exercise exists.
+        let Some(exercise) = catalog.exercise(&item.exercise) else {
+            continue;
+        };
+        let sets = item.sets.as_ref().unwrap_or(&exercise.dose.sets).value;
+        let slot = candidates
+            .iter_mut()
+            .find(|c| c.exercise.id == exercise.id && c.closing == item.closing);
+        let candidate = match slot {
+            Some(candidate) => {
+                candidate.priority = candidate.priority.min(item.priority);
+                candidate.severity = candidate.severity.max(severity);
+                candidate.sets = candidate.sets.max(sets);
+                candidate
+            }
+            None => {
+                candidates.push(Candidate {
+                    exercise,
+                    mention: candidates.len(),
+                    closing: item.closing,
+                    priority: item.priority,
+                    severity,
+                    sets,
+                    notes: Vec::new(),
+                    because: Vec::new(),
+                });
+                let last = candidates.len() - 1;
+                &mut candidates[last]
+            }
+        };
+        if let Some(note) = &item.note {
+            push_new(&mut candidate.notes, note.clone());
+        }
+        for reason in because {
+            push_new(&mut candidate.because, reason.clone());
+        }
+    }
+    candidates
+}
+
+/// Removes the exercises that a rule which fired avoids, whichever rule
+/// asked for them, and lists them as left out with that rule's rationale.
+fn drop_avoided(
+    candidates: &mut Vec<Candidate<'_>>,
+    activations: &[Activation<'_>],
+    timing: &Timing,
+) -> Vec<LeftOut> {
+    let mut left_out = Vec::new();
+    for activation in activations {
+        for avoided in &activation.rule.avoid {
+            candidates.retain(|candidate| {
+                let keep = candidate.exercise.id != *avoided;
+                if !keep {
+                    let reason = format!("avoided: {}", activation.rule.rationale);
+                    left_out.push(candidate.left_out(timing, reason));
+                }
+                keep
+            });
+        }
+    }
+    left_out
+}
+
+/// A session fitted into the budget.
+struct Fitted {
+    exercises: Vec<RoutineExercise>,
+    left_out: Vec<LeftOut>,
+    total_s: u32,
+    /// Set when even the most important exercise does not fit.
+    shortfall: Option<String>,
+}
+
+/// Takes candidates by priority (then severity, then first mention) while
+/// they fit; one that does not fit is left out and the next is tried. The
+/// chosen ones come back in session order: phase, then first mention, with
+/// closing positions last.
+fn fit(mut candidates: Vec<Candidate<'_>>, timing: &Timing, budget: f64) -> Fitted {
+    candidates.sort_by_key(|c| (c.priority, Reverse(c.severity), c.mention));
+    let mut chosen = Vec::new();
+    let mut left_out = Vec::new();
+    let mut total_s = 0;
+    let mut shortfall = None;
+    let budget_s = (budget * 60.0).floor() as u32;
+    for (rank, candidate) in candidates.into_iter().enumerate() {
+        let needed = candidate.duration_s(timing);
+        if minutes(total_s + needed) <= budget {
+            total_s += needed;
+            chosen.push(candidate);
+            continue;
+        }
+        if rank == 0 {
+            shortfall = Some(format!(
+                "Even the most important exercise, {}, takes {}: more than the {budget}-minute budget; allow at least {} minutes.",
+                candidate.exercise.name,
+                clock(needed),
+                minutes(needed)
+            ));
+        }
+        let reason = format!(
+            "takes {}, but only {} of the {budget}-minute budget was left",
+            clock(needed),
+            clock(budget_s.saturating_sub(total_s))
+        );
+        left_out.push(candidate.left_out(timing, reason));
+    }
+    chosen.sort_by_key(|c| (c.closing, c.exercise.phase, c.mention));
+    Fitted {
+        exercises: chosen
+            .into_iter()
+            .map(|c| c.into_exercise(timing))
+            .collect(),
+        left_out,
+        total_s,
+        shortfall,
+    }
+}
+
+/// Gathers the items, drops what a rule that fired avoids, and fits the
+/// rest into the budget; everything not taken is listed as left out.
+fn assemble<'a>(
+    catalog: &'a Catalog,
+    items: impl IntoIterator<Item = (&'a RuleItem, &'a [Because], Option<Severity>)>,
+    activations: &[Activation<'_>],
+    budget: f64,
+) -> Fitted {
+    let mut candidates = gather(catalog, items);
+    let avoided = drop_avoided(&mut candidates, activations, &catalog.timing);
+    let mut fitted = fit(candidates, &catalog.timing, budget);
+    fitted.left_out.splice(0..0, avoided);
+    fitted
+}
+
+pub(super) fn plan(
+    catalog: &Catalog,
+    rules: &Rules,
+    findings: &[Finding],
+    screening: &Screening,
+    minutes_asked: f64,
+) -> Routine {
+    let budget = if minutes_asked.is_finite() && minutes_asked > 0.0 {
+        minutes_asked
+    } else {
+        0.0
+    };
+    if !screening.is_empty() {
+        return withheld(rules, screening, budget);
+    }
+    let mut notes = Vec::new();
+    for finding in findings {
+        if !rules
+            .rules
+            .iter()
+            .any(|rule| rule.findings.contains(&finding.id))
+        {
+            notes.push(format!(
+                "The finding `{}` has no rule in the rules data; it did not change the routine.",
+                finding.id
+            ));
+        }
+    }
+    let activations = activations(rules, findings);
+
+    let items = activations.iter().flat_map(|a| {
+        a.rule
+            .items
+            .iter()
+            .map(move |item| (item, a.because.as_slice(), a.severity))
+    });
+    let session = assemble(catalog, items, &activations, budget);
+    notes.extend(session.shortfall);
+
+    let phase_two =
+        phase_two(catalog, rules, &activations, budget).map(|(phase_two, shortfall)| {
+            notes.extend(shortfall.map(|s| format!("Phase two: {s}")));
+            phase_two
+        });
+
+    Routine {
+        withheld: false,
+        referral: None,
+        red_flags: Vec::new(),
+        budget_minutes: budget,
+        total_minutes: minutes(session.total_s),
+        exercises: session.exercises,
+        left_out: session.left_out,
+        phase_two,
+        frequency: Some(rules.routine.frequency.clone()),
+        notes,
+        safety_note: rules.routine.safety_note.clone(),
+    }
+}
+
+/// The rules that fire on these findings, in the order of the rules file;
+/// the maintenance rule when none does.
+fn activations<'a>(rules: &'a Rules, findings: &[Finding]) -> Vec<Activation<'a>> {
+    let fired: Vec<Activation<'a>> = rules
+        .rules
+        .iter()
+        .filter_map(|rule| {
+            let matched: Vec<&Finding> = findings
+                .iter()
+                .filter(|finding| rule.findings.contains(&finding.id))
+                .collect();
+            let severity = matched.iter().map(|finding| finding.severity).max()?;
+            let because = matched
+                .iter()
+                .map(|finding| Because {
+                    finding: finding.id.clone(),
+                    measurement: finding.measurement.clone(),
+                    evidence: finding.because.clone(),
+                    rule: rule.id.clone(),
+                    rationale: rule.rationale.clone(),
+                })
+                .collect();
+            Some(Activation {
+                rule,
+                because,
+                severity: Some(severity),
+            })
+        })
+        .collect();
+    if !fired.is_empty() {
+        return fired;
+    }
+    let maintenance = &rules.maintenance;
+    vec![Activation {
+        rule: maintenance,
+        because: vec![Because {
+            finding: NO_FINDING.to_string(),
+            measurement: None,
+            evidence: "no finding that the rules act on".to_string(),
+            rule: maintenance.id.clone(),
+            rationale: maintenance.rationale.clone(),
+        }],
+        severity: None,
+    }]
+}
+
+/// Phase two, when a rule that fired asks for it, with its shortfall note.
+fn phase_two(
+    catalog: &Catalog,
+    rules: &Rules,
+    activations: &[Activation<'_>],
+    budget: f64,
+) -> Option<(PhaseTwo, Option<String>)> {
+    let rule = &rules.phase_two;
+    let triggers: Vec<&Activation<'_>> = activations.iter().filter(|a| a.rule.phase_two).collect();
+    let severity = triggers.iter().map(|a| a.severity).max()?;
+    let mut because = Vec::new();
+    for reason in triggers.iter().flat_map(|a| &a.because) {
+        push_new(
+            &mut because,
+            Because {
+                rule: rule.id.clone(),
+                rationale: rule.rationale.clone(),
+                ..reason.clone()
+            },
+        );
+    }
+    let items = rule
+        .items
+        .iter()
+        .map(|item| (item, because.as_slice(), severity));
+    let fitted = assemble(catalog, items, activations, budget);
+    let phase_two = PhaseTwo {
+        start_after: rule.start_after.clone(),
+        rationale: rule.rationale.clone(),
+        total_minutes: minutes(fitted.total_s),
+        exercises: fitted.exercises,
+        left_out: fitted.left_out,
+    };
+    Some((phase_two, fitted.shortfall))
+}
+
+/// The referral that replaces the routine: urgent flags first.
+fn withheld(rules: &Rules, screening: &Screening, budget: f64) -> Routine {
+    let mut entries: Vec<_> = rules
+        .red_flags
+        .iter()
+        .filter(|entry| screening.contains(entry.id))
+        .collect();
+    entries.sort_by_key(|entry| (!entry.urgent, entry.id));
+    let referral: Vec<&str> = entries
+        .iter()
+        .map(|entry| entry.referral.as_str())
+        .collect();
+    Routine {
+        withheld: true,
+        referral: Some(referral.join(" ")),
+        red_flags: screening.flags().collect(),
+        budget_minutes: budget,
+        total_minutes: 0.0,
+        exercises: Vec::new(),
+        left_out: Vec::new(),
+        phase_two: None,
+        frequency: None,
+        notes: Vec::new(),
+        safety_note: rules.routine.safety_note.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minutes_round_up_to_the_hundredth() {
+        assert_eq!(minutes(720), 12.0);
+        assert_eq!(minutes(719), 11.99);
+        assert_eq!(minutes(1), 0.02);
+        assert_eq!(minutes(0), 0.0);
+    }
+
+    #[test]
+    fn clock_reads_naturally() {
+        assert_eq!(clock(45), "45 s");
+        assert_eq!(clock(120), "2 min");
+        assert_eq!(clock(140), "2 min 20 s");
+    }
+}

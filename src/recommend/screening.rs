@@ -1,0 +1,212 @@
+//! Safety screening: warning signs that call for a professional instead of a
+//! routine. The referral texts live in the rules; the names live here so that
+//! `--red-flag` can offer them.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::Path;
+
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use super::{Problems, RecommendError};
+
+/// A warning sign reported by the user. Any one withholds the routine.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum RedFlag {
+    /// Pain that travels into a buttock or along a leg.
+    RadiatingPain,
+    /// A leg that is numb, tingles or has lost strength.
+    NumbnessOrWeakness,
+    /// The pain began with a recent injury.
+    RecentInjury,
+    /// Sharp rather than dull pain.
+    SharpPain,
+    /// Any change in bladder or bowel control.
+    BladderBowelChange,
+    /// Severe pain, or pain that wakes you at night.
+    NightPain,
+    /// Pain that gets worse during or after stretching.
+    WorseningPain,
+    /// No better after 2-3 weeks of practice every day.
+    NoImprovement,
+}
+
+impl fmt::Display for RedFlag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_possible_value() {
+            Some(value) => f.write_str(value.get_name()),
+            None => Ok(()),
+        }
+    }
+}
+
+fn parse_flag(name: &str) -> Result<RedFlag, String> {
+    RedFlag::from_str(name, false).map_err(|_| {
+        let names: Vec<String> = RedFlag::value_variants()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        format!(
+            "unknown red flag `{name}`; expected one of {}",
+            names.join(", ")
+        )
+    })
+}
+
+/// The red flags raised for one person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Screening {
+    flags: BTreeSet<RedFlag>,
+}
+
+impl Screening {
+    pub fn new(flags: impl IntoIterator<Item = RedFlag>) -> Self {
+        Self {
+            flags: flags.into_iter().collect(),
+        }
+    }
+
+    /// Reads a screening file (format: see the module documentation).
+    pub fn from_json_file(path: &Path) -> Result<Self, RecommendError> {
+        let origin = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::from_json(&text, &origin),
+            Err(source) => Err(RecommendError::Read { origin, source }),
+        }
+    }
+
+    fn from_json(text: &str, origin: &str) -> Result<Self, RecommendError> {
+        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
+            .map_err(|error| RecommendError::Syntax {
+                origin: origin.to_string(),
+                message: format!("expected a JSON object of red flags: {error}"),
+            })?;
+        let mut flags = BTreeSet::new();
+        let mut problems = Problems::default();
+        for (key, value) in &object {
+            if key == "red_flags" {
+                let Some(names) = value.as_array() else {
+                    problems.push("`red_flags` must be an array of red flag names".into());
+                    continue;
+                };
+                for name in names {
+                    match name.as_str().map(parse_flag) {
+                        Some(Ok(flag)) => {
+                            flags.insert(flag);
+                        }
+                        Some(Err(problem)) => problems.push(format!("red_flags: {problem}")),
+                        None => problems.push(format!("red_flags: {name} is not a name")),
+                    }
+                }
+                continue;
+            }
+            let flag = match parse_flag(key) {
+                Ok(flag) => flag,
+                Err(_) => {
+                    problems.push(format!(
+                        "unknown key `{key}`; expected `red_flags` or a red flag name"
+                    ));
+                    continue;
+                }
+            };
+            match value.as_bool() {
+                Some(true) => {
+                    flags.insert(flag);
+                }
+                Some(false) => {}
+                None => problems.push(format!("`{key}` must be true or false, not {value}")),
+            }
+        }
+        problems.finish(origin)?;
+        Ok(Self { flags })
+    }
+
+    /// Adds the other screening's flags (e.g. `--red-flag` to `--screening`).
+    pub fn merge(&mut self, other: Screening) {
+        self.flags.extend(other.flags);
+    }
+
+    pub fn contains(&self, flag: RedFlag) -> bool {
+        self.flags.contains(&flag)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flags.is_empty()
+    }
+
+    /// The raised flags, in a fixed order.
+    pub fn flags(&self) -> impl Iterator<Item = RedFlag> + '_ {
+        self.flags.iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Screening, String> {
+        Screening::from_json(text, "screen.json").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn flags_may_be_keys_or_listed() {
+        let screening =
+            parse(r#"{"radiating_pain": false, "night_pain": true, "red_flags": ["sharp_pain"]}"#)
+                .unwrap();
+        assert_eq!(
+            screening.flags().collect::<Vec<_>>(),
+            [RedFlag::SharpPain, RedFlag::NightPain]
+        );
+        assert!(parse("{}").unwrap().is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_file_and_the_key() {
+        let error = parse(r#"{"back_ache": true}"#).unwrap_err();
+        assert!(
+            error.starts_with("screen.json: unknown key `back_ache`"),
+            "{error}"
+        );
+        let error = parse(r#"{"night_pain": "yes"}"#).unwrap_err();
+        assert!(
+            error.contains("`night_pain` must be true or false"),
+            "{error}"
+        );
+        let error = parse(r#"{"red_flags": ["cramp"]}"#).unwrap_err();
+        assert!(
+            error.contains("unknown red flag `cramp`; expected one of radiating_pain,"),
+            "{error}"
+        );
+        let error = parse("[]").unwrap_err();
+        assert!(
+            error.starts_with("screen.json: expected a JSON object"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn cli_and_json_names_agree() {
+        for flag in RedFlag::value_variants() {
+            let json = serde_json::to_value(flag).unwrap();
+            assert_eq!(json.as_str(), Some(flag.to_string().as_str()));
+            assert_eq!(parse_flag(&flag.to_string()), Ok(*flag));
+        }
+        assert_eq!(
+            RedFlag::BladderBowelChange.to_string(),
+            "bladder_bowel_change"
+        );
+    }
+
+    #[test]
+    fn merge_unites_the_flags() {
+        let mut screening = Screening::new([RedFlag::RecentInjury]);
+        screening.merge(Screening::new([RedFlag::NightPain, RedFlag::RecentInjury]));
+        assert_eq!(screening.flags().count(), 2);
+        assert!(screening.contains(RedFlag::NightPain));
+    }
+}

@@ -1,0 +1,895 @@
+//! The recommender through its public API: the embedded catalogue and rules,
+//! findings from crafted measurements, routines from crafted findings, the
+//! safety screening and the time budget.
+
+use std::collections::BTreeMap;
+
+use sagitta::analysis::{Finding, Measurement, Protocol, ProtocolKind, Severity};
+use sagitta::recommend::{
+    Condition, Direction, Phase, Quantity, RecommendError, Recommender, RedFlag, Routine,
+    SAGITTA_DEFAULT, Screening, write_catalog_text, write_routine_text,
+};
+
+fn recommender() -> Recommender {
+    Recommender::embedded().expect("the embedded catalogue and rules are valid")
+}
+
+fn protocol(kind: ProtocolKind, valid: bool) -> Protocol {
+    Protocol {
+        kind,
+        valid,
+        reason: String::new(),
+        forced: false,
+        facing: None,
+        near_side: None,
+        lateral_score: 1.0,
+        retake: None,
+        assumptions: Vec::new(),
+    }
+}
+
+fn angle(value: f64, uncertainty: Option<f64>) -> Measurement {
+    Measurement {
+        value_deg: Some(value),
+        uncertainty_deg: uncertainty,
+        method: "keypoints".into(),
+        ..Measurement::default()
+    }
+}
+
+fn finding_ids(
+    recommender: &Recommender,
+    kind: ProtocolKind,
+    measurements: &[(&str, Measurement)],
+) -> Vec<String> {
+    let measurements: BTreeMap<String, Measurement> = measurements
+        .iter()
+        .map(|(name, m)| (name.to_string(), m.clone()))
+        .collect();
+    recommender
+        .findings(&protocol(kind, true), &measurements)
+        .into_iter()
+        .map(|f| f.id)
+        .collect()
+}
+
+fn finding(id: &str) -> Finding {
+    Finding {
+        id: id.into(),
+        severity: Severity::Moderate,
+        because: format!("crafted {id}"),
+        measurement: Some("crafted".into()),
+        reference: None,
+    }
+}
+
+fn plan(findings: &[&str], minutes: f64) -> Routine {
+    let findings: Vec<Finding> = findings.iter().map(|id| finding(id)).collect();
+    recommender().plan(&findings, &Screening::default(), minutes)
+}
+
+fn ids(routine: &Routine) -> Vec<&str> {
+    routine.exercises.iter().map(|e| e.id.as_str()).collect()
+}
+
+/// The rule ids that contributed to the routine (phase two aside).
+fn fired_rules(routine: &Routine) -> Vec<&str> {
+    let mut rules: Vec<&str> = routine
+        .exercises
+        .iter()
+        .flat_map(|e| &e.because)
+        .map(|b| b.rule.as_str())
+        .collect();
+    rules.sort_unstable();
+    rules.dedup();
+    rules
+}
+
+// --- Catalogue and rules -----------------------------------------------------
+
+#[test]
+fn the_catalogue_covers_every_exercise_the_texts_describe() {
+    let recommender = recommender();
+    let catalog = recommender.catalog();
+    for id in [
+        "supine_knee_to_chest",
+        "supine_figure_four",
+        "kneeling_hip_flexor_stretch",
+        "kneeling_hip_flexor_overhead_reach",
+        "hip_90_90_rotation",
+        "pigeon_pose",
+        "couch_stretch",
+        "leg_swings",
+        "walking_lunges",
+        "foam_roll_quads_hip_flexors",
+        "massage_ball_iliopsoas",
+        "glute_bridge",
+        "hip_thrust",
+        "clam_shell",
+        "plank",
+        "bird_dog",
+    ] {
+        assert!(catalog.exercise(id).is_some(), "{id} is missing");
+    }
+    for phase in [
+        Phase::Decompress,
+        Phase::Stretch,
+        Phase::Release,
+        Phase::Dynamic,
+        Phase::Strengthen,
+    ] {
+        assert!(
+            catalog.exercises.iter().any(|e| e.phase == phase),
+            "{phase:?}"
+        );
+    }
+    let kneeling = catalog.exercise("kneeling_hip_flexor_stretch").unwrap();
+    let steps = kneeling.steps.join(" ").to_lowercase();
+    for cue in ["neutral", "tuck", "buttock"] {
+        assert!(steps.contains(cue), "kneeling stretch steps lack `{cue}`");
+    }
+    let ball = catalog.exercise("massage_ball_iliopsoas").unwrap();
+    assert!(ball.cautions.iter().any(|c| c.contains("belly")));
+    assert_eq!(
+        serde_json::to_value(ball.level).unwrap(),
+        "advanced",
+        "the ball release is advanced"
+    );
+}
+
+#[test]
+fn ids_are_unique_and_every_entry_is_complete() {
+    let recommender = recommender();
+    let catalog = recommender.catalog();
+    let mut ids: Vec<&str> = catalog.exercises.iter().map(|e| e.id.as_str()).collect();
+    ids.sort_unstable();
+    let count = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "duplicate exercise ids");
+    for e in &catalog.exercises {
+        assert!(!e.name.is_empty() && !e.position.is_empty(), "{}", e.id);
+        assert!(
+            !e.targets.is_empty() && !e.steps.is_empty() && !e.cautions.is_empty(),
+            "{}",
+            e.id
+        );
+        assert!(!e.sources.is_empty(), "{}", e.id);
+        for source in &e.sources {
+            assert!(catalog.source(source).is_some(), "{}: {source}", e.id);
+        }
+        assert!(e.dose.sets.value >= 1, "{}", e.id);
+        assert!(
+            e.duration_s(&catalog.timing, e.dose.sets.value) > 0,
+            "{}",
+            e.id
+        );
+    }
+}
+
+/// The texts give one dose only: static holds of 20-30 s. Every other number
+/// must be sagitta's, with a reason.
+#[test]
+fn only_the_doses_the_texts_give_are_credited_to_them() {
+    let recommender = recommender();
+    let catalog = recommender.catalog();
+    for e in &catalog.exercises {
+        let d = &e.dose;
+        let numbers = [
+            ("hold_s", d.hold_s.as_ref()),
+            ("reps", d.reps.as_ref()),
+            ("seconds_per_rep", d.seconds_per_rep.as_ref()),
+            ("time_s", d.time_s.as_ref()),
+            ("sets", Some(&d.sets)),
+        ];
+        for (field, number) in numbers.into_iter().filter_map(|(f, n)| Some((f, n?))) {
+            if number.source == SAGITTA_DEFAULT {
+                assert!(
+                    number.reason.as_deref().is_some_and(|r| !r.is_empty()),
+                    "{}.{field} lacks a reason",
+                    e.id
+                );
+            } else {
+                assert_eq!(field, "hold_s", "{}.{field} is credited to a text", e.id);
+                assert!(
+                    (20..=30).contains(&number.value),
+                    "{}: the texts give 20-30 s",
+                    e.id
+                );
+            }
+        }
+    }
+    for number in [&catalog.timing.setup_s, &catalog.timing.switch_s] {
+        assert_eq!(number.source, SAGITTA_DEFAULT);
+    }
+    for rule in &recommender.rules().rules {
+        for item in &rule.items {
+            if let Some(sets) = &item.sets {
+                assert_eq!(sets.source, SAGITTA_DEFAULT, "{}", rule.id);
+                assert!(sets.reason.is_some());
+            }
+        }
+    }
+}
+
+#[test]
+fn every_rule_names_existing_exercises_and_findings() {
+    let recommender = recommender();
+    let rules = recommender.rules();
+    let catalog = recommender.catalog();
+    let all_rules = rules.rules.iter().chain([&rules.maintenance]);
+    for rule in all_rules {
+        for item in &rule.items {
+            assert!(catalog.exercise(&item.exercise).is_some(), "{}", rule.id);
+        }
+        for avoided in &rule.avoid {
+            assert!(catalog.exercise(avoided).is_some(), "{}", rule.id);
+        }
+        for id in &rule.findings {
+            assert!(
+                rules.findings.iter().any(|f| &f.id == id),
+                "{}: {id}",
+                rule.id
+            );
+        }
+    }
+    for item in &rules.phase_two.items {
+        assert!(catalog.exercise(&item.exercise).is_some());
+    }
+}
+
+#[test]
+fn heuristic_cut_offs_are_labelled_and_every_cut_off_is_cited() {
+    let recommender = recommender();
+    for rule in &recommender.rules().findings {
+        assert!(rule.reference.contains("CLINICAL.md"), "{}", rule.id);
+        if rule.measurement == "pelvic_tilt" {
+            assert!(
+                rule.heuristic,
+                "{}: no validated tilt cut-off exists",
+                rule.id
+            );
+        }
+    }
+}
+
+#[test]
+fn broken_data_files_are_rejected_with_the_file_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalogue.toml");
+    let text =
+        include_str!("../assets/catalogue.toml").replace("id = \"plank\"", "id = \"bird_dog\"");
+    std::fs::write(&catalog, text).unwrap();
+    let error = Recommender::load(Some(&catalog), None).unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, RecommendError::Invalid { .. }), "{message}");
+    assert!(
+        message.starts_with(&catalog.display().to_string()),
+        "{message}"
+    );
+    assert!(
+        message.contains("exercise `bird_dog` is defined more than once"),
+        "{message}"
+    );
+
+    let rules = dir.path().join("rules.toml");
+    let text = include_str!("../assets/rules.toml")
+        .replace("exercise = \"pigeon_pose\"", "exercise = \"pigeon_flight\"");
+    std::fs::write(&rules, text).unwrap();
+    let message = Recommender::load(None, Some(&rules))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.starts_with(&rules.display().to_string()),
+        "{message}"
+    );
+    assert!(
+        message.contains("unknown exercise `pigeon_flight`"),
+        "{message}"
+    );
+
+    std::fs::write(&rules, "[routine\n").unwrap();
+    let error = Recommender::load(None, Some(&rules)).unwrap_err();
+    assert!(matches!(error, RecommendError::Syntax { .. }), "{error}");
+}
+
+#[test]
+fn files_replace_the_embedded_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalogue.toml");
+    let text = include_str!("../assets/catalogue.toml")
+        .replace("name = \"Pigeon pose\"", "name = \"Pigeon (from file)\"");
+    std::fs::write(&catalog, text).unwrap();
+    let recommender = Recommender::load(Some(&catalog), None).unwrap();
+    let pigeon = recommender.catalog().exercise("pigeon_pose").unwrap();
+    assert_eq!(pigeon.name, "Pigeon (from file)");
+}
+
+// --- Findings ----------------------------------------------------------------
+
+/// A measurement just past each finding's cut-off fires it; one at the
+/// cut-off, a declined one, another protocol or an invalid test does not.
+#[test]
+fn each_finding_fires_past_its_cut_off_and_only_then() {
+    let recommender = recommender();
+    let other = |kind| match kind {
+        ProtocolKind::Standing => ProtocolKind::ThomasTest,
+        _ => ProtocolKind::Standing,
+    };
+    for rule in &recommender.rules().findings {
+        let (hit, miss) = match &rule.when {
+            Condition::Threshold {
+                quantity: Quantity::ValueDeg,
+                direction,
+                cutoff,
+                ..
+            } => {
+                let step = if *direction == Direction::Above {
+                    1.0
+                } else {
+                    -1.0
+                };
+                (angle(cutoff + step, None), angle(*cutoff, None))
+            }
+            Condition::Threshold {
+                direction, cutoff, ..
+            } => {
+                let step = if *direction == Direction::Above {
+                    0.01
+                } else {
+                    -0.01
+                };
+                let ratio = |value| Measurement {
+                    value: Some(value),
+                    method: "keypoints".into(),
+                    ..Measurement::default()
+                };
+                (ratio(cutoff + step), ratio(*cutoff))
+            }
+            Condition::Classification(class) => {
+                let class_of = |class: &str| Measurement {
+                    classification: Some(class.into()),
+                    method: "keypoints".into(),
+                    ..Measurement::default()
+                };
+                (class_of(class), class_of("ideal"))
+            }
+        };
+        let name = rule.measurement.as_str();
+        let fires = |kind, valid, m: &Measurement| {
+            let measurements = BTreeMap::from([(name.to_string(), m.clone())]);
+            let found = recommender.findings(&protocol(kind, valid), &measurements);
+            found.iter().any(|f| f.id == rule.id)
+        };
+        assert!(fires(rule.protocol, true, &hit), "{} should fire", rule.id);
+        assert!(
+            !fires(rule.protocol, true, &miss),
+            "{} fired at the cut-off",
+            rule.id
+        );
+        assert!(
+            !fires(other(rule.protocol), true, &hit),
+            "{}: wrong protocol",
+            rule.id
+        );
+        assert!(
+            !fires(rule.protocol, false, &hit),
+            "{}: invalid protocol",
+            rule.id
+        );
+        let declined = Measurement {
+            declined: Some("not visible".into()),
+            ..hit.clone()
+        };
+        assert!(
+            !fires(rule.protocol, true, &declined),
+            "{}: declined",
+            rule.id
+        );
+    }
+}
+
+/// EXECP reads "hip angle > 0 deg (thigh above horizontal) = short". sagitta's
+/// hip_extension is + below horizontal, so EXECP +5 is hip_extension -5.
+#[test]
+fn the_thomas_hip_cut_off_converts_the_papers_sign() {
+    let recommender = recommender();
+    let execp_hip_angle = 5.0;
+    let thigh_above = angle(-execp_hip_angle, None);
+    let found = finding_ids(
+        &recommender,
+        ProtocolKind::ThomasTest,
+        &[("hip_extension", thigh_above)],
+    );
+    assert_eq!(found, ["short_hip_flexors"]);
+    // Harvey's elite athletes: mean -11.9 deg in the paper (thigh below horizontal).
+    let harvey_mean = angle(11.9, None);
+    let found = finding_ids(
+        &recommender,
+        ProtocolKind::ThomasTest,
+        &[("hip_extension", harvey_mean)],
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn the_rectus_femoris_cut_off_is_67_degrees() {
+    let recommender = recommender();
+    let knee = |value| {
+        finding_ids(
+            &recommender,
+            ProtocolKind::ThomasTest,
+            &[("knee_flexion", angle(value, None))],
+        )
+    };
+    assert_eq!(knee(60.0), ["short_rectus_femoris"]);
+    assert!(knee(67.0).is_empty());
+    assert!(knee(85.0).is_empty());
+    let rule = recommender
+        .rules()
+        .findings
+        .iter()
+        .find(|f| f.id == "short_rectus_femoris")
+        .unwrap();
+    assert!(rule.reference.contains("67") && rule.reference.contains("CLINICAL.md 3.2"));
+    // Standing knee flexion is another measurement with the same name: no finding.
+    assert!(
+        finding_ids(
+            &recommender,
+            ProtocolKind::Standing,
+            &[("knee_flexion", angle(10.0, None))]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn ordinary_anterior_tilt_is_no_finding_and_uncertainty_must_be_cleared() {
+    let recommender = recommender();
+    let tilt = |value, uncertainty| {
+        finding_ids(
+            &recommender,
+            ProtocolKind::Standing,
+            &[("pelvic_tilt", angle(value, uncertainty))],
+        )
+    };
+    // The cadaver mean (13 deg) and the top of the teaching range (15 deg).
+    assert!(tilt(13.0, None).is_empty());
+    assert!(tilt(15.0, Some(3.0)).is_empty());
+    // Past 23 deg, but not by the estimate's uncertainty.
+    assert!(tilt(26.0, Some(5.0)).is_empty());
+    assert_eq!(tilt(29.0, Some(5.0)), ["marked_anterior_tilt"]);
+    assert_eq!(tilt(-6.0, Some(4.0)), ["posterior_tilt"]);
+    assert!(tilt(-2.0, Some(4.0)).is_empty());
+
+    let measurements = BTreeMap::from([("pelvic_tilt".to_string(), angle(29.0, Some(5.0)))]);
+    let found = recommender.findings(&protocol(ProtocolKind::Standing, true), &measurements);
+    let finding = &found[0];
+    assert_eq!(finding.severity, Severity::Marked);
+    assert_eq!(finding.measurement.as_deref(), Some("pelvic_tilt"));
+    assert!(finding.because.contains("29.0°") && finding.because.contains("23.0°"));
+    assert!(
+        finding
+            .reference
+            .as_deref()
+            .unwrap()
+            .starts_with("heuristic")
+    );
+}
+
+// --- Rules -> routine --------------------------------------------------------
+
+/// For each rule and each of its findings: that finding alone fires the rule,
+/// and no rule fires that does not name it.
+#[test]
+fn each_rule_fires_on_its_findings_and_only_then() {
+    let recommender = recommender();
+    let rules = recommender.rules();
+    for rule in &rules.rules {
+        for id in &rule.findings {
+            let routine = plan(&[id.as_str()], 60.0);
+            let fired = fired_rules(&routine);
+            assert!(
+                fired.contains(&rule.id.as_str()),
+                "{id} did not fire {}",
+                rule.id
+            );
+            for other in &rules.rules {
+                if !other.findings.contains(id) {
+                    assert!(
+                        !fired.contains(&other.id.as_str()),
+                        "{id} fired {}",
+                        other.id
+                    );
+                }
+            }
+            assert!(!fired.contains(&rules.maintenance.id.as_str()), "{id}");
+        }
+    }
+    let routine = plan(&[], 60.0);
+    assert_eq!(fired_rules(&routine), [rules.maintenance.id.as_str()]);
+}
+
+#[test]
+fn marked_tilt_or_short_hip_flexors_give_the_decompress_stretch_decompress_sequence() {
+    for finding in ["marked_anterior_tilt", "short_hip_flexors"] {
+        let routine = plan(&[finding], 30.0);
+        let ids = ids(&routine);
+        assert_eq!(
+            ids.first(),
+            Some(&"supine_knee_to_chest"),
+            "{finding}: {ids:?}"
+        );
+        assert_eq!(
+            ids.last(),
+            Some(&"supine_knee_to_chest"),
+            "{finding}: {ids:?}"
+        );
+        assert!(routine.exercises.last().unwrap().closing);
+        for id in [
+            "supine_figure_four",
+            "kneeling_hip_flexor_stretch",
+            "hip_90_90_rotation",
+            "pigeon_pose",
+        ] {
+            assert!(ids.contains(&id), "{finding}: {id} missing from {ids:?}");
+        }
+        let kneeling = routine
+            .exercises
+            .iter()
+            .find(|e| e.id == "kneeling_hip_flexor_stretch")
+            .unwrap();
+        assert!(kneeling.notes.iter().any(|n| n.contains("neutral")));
+        assert!(kneeling.because.iter().any(|b| b.finding == finding));
+        assert!(kneeling.because.iter().all(|b| !b.evidence.is_empty()));
+    }
+}
+
+#[test]
+fn the_session_keeps_the_reference_order_with_release_before_stretching() {
+    let sequence = [
+        "supine_knee_to_chest",
+        "supine_figure_four",
+        "kneeling_hip_flexor_stretch",
+        "hip_90_90_rotation",
+        "pigeon_pose",
+        "supine_knee_to_chest",
+    ];
+    assert_eq!(ids(&plan(&["marked_anterior_tilt"], 30.0)), sequence);
+    let mut with_rolling = sequence.to_vec();
+    with_rolling.insert(1, "foam_roll_quads_hip_flexors");
+    assert_eq!(ids(&plan(&["short_hip_flexors"], 30.0)), with_rolling);
+}
+
+#[test]
+fn a_high_thigh_on_the_thomas_test_emphasises_the_iliopsoas() {
+    let tilt = plan(&["marked_anterior_tilt"], 30.0);
+    let thomas = plan(&["short_hip_flexors"], 30.0);
+    let sets = |routine: &Routine| {
+        routine
+            .exercises
+            .iter()
+            .find(|e| e.id == "kneeling_hip_flexor_stretch")
+            .map(|e| e.amount.sets)
+    };
+    assert_eq!(sets(&tilt), Some(2));
+    assert_eq!(sets(&thomas), Some(3));
+    assert!(ids(&thomas).contains(&"foam_roll_quads_hip_flexors"));
+    assert!(!ids(&tilt).contains(&"foam_roll_quads_hip_flexors"));
+}
+
+#[test]
+fn a_short_rectus_femoris_gets_the_couch_stretch_and_quadriceps_rolling() {
+    let routine = plan(&["short_rectus_femoris"], 12.0);
+    assert_eq!(
+        ids(&routine),
+        ["foam_roll_quads_hip_flexors", "couch_stretch"],
+        "release before stretch"
+    );
+    let couch = &routine.exercises[1];
+    assert_eq!(couch.amount.sets, 2);
+    assert!(!couch.cautions.is_empty());
+}
+
+#[test]
+fn posterior_tilt_or_flat_back_gets_no_hip_flexor_stretching() {
+    let hip_flexor_stretches = [
+        "kneeling_hip_flexor_stretch",
+        "kneeling_hip_flexor_overhead_reach",
+        "couch_stretch",
+    ];
+    for finding in ["posterior_tilt", "flat_back_posture", "sway_back_posture"] {
+        let routine = plan(&[finding], 30.0);
+        assert!(!routine.exercises.is_empty(), "{finding}");
+        for id in ids(&routine) {
+            assert!(!hip_flexor_stretches.contains(&id), "{finding}: {id}");
+        }
+        assert!(routine.phase_two.is_none(), "{finding}");
+    }
+    // Even when another finding asks for them, they stay out and say why.
+    let routine = plan(&["flat_back_posture", "short_hip_flexors"], 30.0);
+    assert!(!ids(&routine).contains(&"kneeling_hip_flexor_stretch"));
+    let avoided = routine
+        .left_out
+        .iter()
+        .find(|l| l.id == "kneeling_hip_flexor_stretch")
+        .unwrap();
+    assert!(avoided.reason.starts_with("avoided"), "{}", avoided.reason);
+}
+
+#[test]
+fn no_finding_gives_a_short_maintenance_routine() {
+    let routine = plan(&[], 12.0);
+    assert!(!routine.withheld);
+    assert!(!routine.exercises.is_empty());
+    assert!(routine.total_minutes <= 7.0, "{}", routine.total_minutes);
+    assert!(routine.left_out.is_empty());
+    assert!(routine.phase_two.is_none());
+    assert!(
+        routine
+            .exercises
+            .iter()
+            .all(|e| e.because[0].finding == "none")
+    );
+}
+
+#[test]
+fn findings_without_a_rule_are_noted_not_acted_on() {
+    let routine = plan(&["forward_head"], 12.0);
+    assert!(routine.notes.iter().any(|n| n.contains("`forward_head`")));
+    assert_eq!(fired_rules(&routine), ["maintenance"]);
+}
+
+#[test]
+fn phase_two_adds_glute_and_core_strength_after_the_stretching_weeks() {
+    let routine = plan(&["marked_anterior_tilt"], 12.0);
+    let phase_two = routine.phase_two.as_ref().expect("phase two");
+    assert!(phase_two.start_after.contains("2-3 weeks"));
+    let ids: Vec<&str> = phase_two.exercises.iter().map(|e| e.id.as_str()).collect();
+    for id in ["glute_bridge", "hip_thrust", "plank", "bird_dog"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert!(phase_two.total_minutes <= 12.0);
+    assert!(
+        phase_two
+            .exercises
+            .iter()
+            .all(|e| e.phase == Phase::Strengthen)
+    );
+}
+
+// --- Safety screening --------------------------------------------------------
+
+#[test]
+fn each_red_flag_withholds_the_routine() {
+    use clap::ValueEnum;
+    let recommender = recommender();
+    let findings = [finding("marked_anterior_tilt")];
+    for flag in RedFlag::value_variants() {
+        let routine = recommender.plan(&findings, &Screening::new([*flag]), 12.0);
+        assert!(routine.withheld, "{flag}");
+        assert!(
+            routine.exercises.is_empty() && routine.phase_two.is_none(),
+            "{flag}"
+        );
+        assert_eq!(routine.total_minutes, 0.0);
+        assert_eq!(routine.red_flags, [*flag]);
+        let referral = routine.referral.as_deref().unwrap_or_default();
+        assert!(!referral.is_empty(), "{flag}");
+        assert!(
+            ["physiotherapist", "doctor", "medical care"]
+                .iter()
+                .any(|who| referral.contains(who)),
+            "{flag}: {referral}"
+        );
+        assert!(!routine.safety_note.is_empty());
+    }
+    let urgent = recommender.plan(
+        &findings,
+        &Screening::new([RedFlag::NightPain, RedFlag::BladderBowelChange]),
+        12.0,
+    );
+    let referral = urgent.referral.unwrap();
+    assert!(
+        referral.starts_with("A change in bladder or bowel control"),
+        "{referral}"
+    );
+    assert!(referral.contains("immediately"));
+}
+
+#[test]
+fn every_routine_says_when_to_stop_and_seek_help() {
+    for findings in [
+        &[][..],
+        &["short_hip_flexors"][..],
+        &["flat_back_posture"][..],
+    ] {
+        let routine = plan(findings, 12.0);
+        let note = routine.safety_note.to_lowercase();
+        assert!(
+            note.contains("stop") && note.contains("physiotherapist"),
+            "{note}"
+        );
+    }
+}
+
+#[test]
+fn a_screening_file_is_read_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("screening.json");
+    std::fs::write(
+        &path,
+        r#"{"sharp_pain": true, "red_flags": ["recent_injury"]}"#,
+    )
+    .unwrap();
+    let screening = Screening::from_json_file(&path).unwrap();
+    assert_eq!(
+        screening.flags().collect::<Vec<_>>(),
+        [RedFlag::RecentInjury, RedFlag::SharpPain]
+    );
+    std::fs::write(&path, r#"{"sharp_pain": true, "dizzy": true}"#).unwrap();
+    let message = Screening::from_json_file(&path).unwrap_err().to_string();
+    assert!(
+        message.starts_with(&path.display().to_string()),
+        "{message}"
+    );
+    assert!(message.contains("unknown key `dizzy`"), "{message}");
+}
+
+// --- Time budget -------------------------------------------------------------
+
+#[test]
+fn the_time_budget_holds_for_5_12_and_30_minutes() {
+    let sets: [&[&str]; 6] = [
+        &[],
+        &["marked_anterior_tilt"],
+        &["short_hip_flexors", "short_rectus_femoris"],
+        &["flat_back_posture"],
+        &["short_rectus_femoris"],
+        &[
+            "marked_anterior_tilt",
+            "short_hip_flexors",
+            "short_rectus_femoris",
+        ],
+    ];
+    for findings in sets {
+        let full = plan(findings, 600.0);
+        let full_s: u32 = full.exercises.iter().map(|e| e.duration_s).sum();
+        for minutes in [5.0, 12.0, 30.0] {
+            let routine = plan(findings, minutes);
+            assert!(
+                routine.total_minutes <= minutes,
+                "{findings:?} at {minutes}"
+            );
+            assert_eq!(routine.budget_minutes, minutes);
+            let total_s: u32 = routine.exercises.iter().map(|e| e.duration_s).sum();
+            assert!(
+                f64::from(total_s) <= minutes * 60.0,
+                "{findings:?} at {minutes}"
+            );
+            // Whatever is not in the routine is listed as left out.
+            let left_s: u32 = routine.left_out.iter().map(|l| l.duration_s).sum();
+            assert_eq!(total_s + left_s, full_s, "{findings:?} at {minutes}");
+            assert!(!routine.exercises.is_empty(), "{findings:?} at {minutes}");
+            if let Some(phase_two) = &routine.phase_two {
+                assert!(phase_two.total_minutes <= minutes);
+            }
+        }
+    }
+    // The 12-minute reference sequence fits its own 12 minutes.
+    assert!(plan(&["marked_anterior_tilt"], 12.0).left_out.is_empty());
+}
+
+#[test]
+fn the_lowest_priority_goes_first() {
+    let routine = plan(&["marked_anterior_tilt"], 5.0);
+    let ids = ids(&routine);
+    assert!(ids.contains(&"kneeling_hip_flexor_stretch"), "{ids:?}");
+    assert!(ids.contains(&"supine_knee_to_chest"), "{ids:?}");
+    let left: Vec<&str> = routine.left_out.iter().map(|l| l.id.as_str()).collect();
+    assert!(left.contains(&"pigeon_pose"), "{left:?}");
+    assert!(
+        routine
+            .left_out
+            .iter()
+            .all(|l| l.reason.contains("5-minute budget")),
+        "{:?}",
+        routine.left_out
+    );
+}
+
+#[test]
+fn a_budget_too_short_for_anything_says_so() {
+    for minutes in [1.0, 0.0, -3.0, f64::NAN] {
+        let routine = plan(&["marked_anterior_tilt"], minutes);
+        assert!(routine.total_minutes <= routine.budget_minutes.max(0.0));
+        assert!(routine.exercises.is_empty(), "{minutes}");
+        assert!(
+            routine
+                .notes
+                .iter()
+                .any(|n| n.starts_with("Even the most important exercise")),
+            "{minutes}: {:?}",
+            routine.notes
+        );
+        assert!(serde_json::to_string(&routine).is_ok());
+    }
+}
+
+// --- Output ------------------------------------------------------------------
+
+#[test]
+fn plans_are_deterministic_and_survive_a_json_round_trip() {
+    let findings = ["short_rectus_femoris", "short_hip_flexors"];
+    let first = plan(&findings, 12.0);
+    assert_eq!(first, plan(&findings, 12.0));
+    let json = serde_json::to_string_pretty(&first).unwrap();
+    let back: Routine = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, first);
+
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for key in [
+        "withheld",
+        "referral",
+        "total_minutes",
+        "exercises",
+        "left_out",
+        "phase_two",
+        "safety_note",
+    ] {
+        assert!(value.get(key).is_some(), "{key}");
+    }
+    let item = &value["exercises"][0];
+    for key in [
+        "id",
+        "name",
+        "phase",
+        "sides",
+        "sets",
+        "duration_s",
+        "steps",
+        "because",
+    ] {
+        assert!(item.get(key).is_some(), "{key} in {item}");
+    }
+    assert!(
+        item.get("hold_s").is_some() || item.get("reps").is_some() || item.get("time_s").is_some()
+    );
+    assert!(item["because"][0].get("measurement").is_some());
+}
+
+#[test]
+fn routine_and_catalogue_read_as_text() {
+    let mut out = Vec::new();
+    write_routine_text(&plan(&["short_hip_flexors"], 12.0), &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("Kneeling hip flexor stretch"), "{text}");
+    assert!(text.contains("3 × 30 s hold, each side"), "{text}");
+    assert!(text.contains("Phase two"), "{text}");
+    assert!(text.contains("Safety:"), "{text}");
+
+    let mut withheld = Vec::new();
+    let routine = recommender().plan(&[], &Screening::new([RedFlag::RadiatingPain]), 12.0);
+    write_routine_text(&routine, &mut withheld).unwrap();
+    let text = String::from_utf8(withheld).unwrap();
+    assert!(
+        text.starts_with("Routine withheld (warning signs: radiating_pain)"),
+        "{text}"
+    );
+
+    let recommender = recommender();
+    let mut out = Vec::new();
+    write_catalog_text(recommender.catalog(), &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("couch_stretch: Couch stretch"), "{text}");
+    assert!(text.contains(SAGITTA_DEFAULT));
+
+    let json = serde_json::to_value(recommender.catalog()).unwrap();
+    assert_eq!(
+        json["exercises"].as_array().unwrap().len(),
+        recommender.catalog().exercises.len()
+    );
+    assert_eq!(
+        json["exercises"][0]["dose"]["sets"]["source"],
+        SAGITTA_DEFAULT
+    );
+}

@@ -109,6 +109,11 @@ pub struct Measurement {
     /// Set instead of a value when the photo cannot support the measurement.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub declined: Option<String>,
+    /// The photo points (pixels) the value was computed from, in the order
+    /// the conventions table gives: two for a segment against the vertical or
+    /// horizontal, three (end, vertex, end) for a joint angle.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub points_px: Vec<[f64; 2]>,
 }
 
 /// How strongly a finding should steer the routine.

@@ -18,6 +18,11 @@
 //! | `trunk_tilt` (Thomas test) | shoulder -> hip line against the horizontal, pointing to the feet | trunk level | hips lower than shoulders |
 //! | `plumb_*` (ratio) | horizontal offset of ear, shoulder, hip or knee from the vertical through the ankle, over the height from ankle to the top of the head | on the plumb line | anterior of the plumb line |
 //!
+//! Each measured value lists the photo points it came from in `points_px`,
+//! in the order the definition names them: the segment's start and end
+//! (`plumb_*`: ankle, then the point; `pelvic_tilt`: PSIS, then ASIS), or end,
+//! vertex, end for a joint angle.
+//!
 //! Sources use other signs: Harvey's Thomas-test hip angle (CLINICAL.md 3.1)
 //! and the EXECP cut-off "hip angle > 0 = short hip flexors" (3.2) count the
 //! thigh *above* horizontal as positive, so their values are the negative of

@@ -221,6 +221,19 @@ pub fn angle(value_deg: f64, method: &str, confidence: f64) -> Measurement {
     }
 }
 
+impl Body<'_> {
+    /// Roll-corrected points back in photo pixels, rounded, for `points_px`.
+    pub fn photo_points(&self, points: &[Vec2]) -> Vec<[f64; 2]> {
+        points
+            .iter()
+            .map(|&p| {
+                let photo = self.to_photo(p);
+                [round(photo.x, 1), round(photo.y, 1)]
+            })
+            .collect()
+    }
+}
+
 /// A measurement the photo cannot support, with the reason.
 pub fn declined(method: &str, reason: impl Into<String>) -> Measurement {
     Measurement {

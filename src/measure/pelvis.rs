@@ -78,18 +78,18 @@ pub fn measure(body: &Body, view: &View, image: &RgbImage, input: &PelvisInput) 
                 body.from_photo(Vec2::new(asis.0, asis.1)),
                 body.from_photo(Vec2::new(psis.0, psis.1)),
             );
-            from_points("landmarks", asis, psis, view)
+            from_points(body, "landmarks", asis, psis, view)
         }
         PelvisInput::Markers(color) => match find_markers(image, body, view, *color) {
-            Ok((asis, psis)) => from_points("markers", asis, psis, view),
+            Ok((asis, psis)) => from_points(body, "markers", asis, psis, view),
             Err(reason) => declined("markers", reason),
         },
     }
 }
 
-fn from_points(method: &str, asis: Vec2, psis: Vec2, view: &View) -> Measurement {
+fn from_points(body: &Body, method: &str, asis: Vec2, psis: Vec2, view: &View) -> Measurement {
     match pelvic_tilt_deg(asis, psis, view.anterior) {
-        Some(value) => angle(value, method, 1.0),
+        Some(value) => Measurement { points_px: body.photo_points(&[psis, asis]), ..angle(value, method, 1.0) },
         None => declined(
             method,
             "the ASIS must lie in front of the PSIS (check which point is which, and the facing)",

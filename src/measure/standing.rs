@@ -51,7 +51,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
             out.insert(name.to_string(), measurement);
         };
     let p = |j| body.point(j);
-    angle_from("trunk_inclination", &[shoulder, hip], &|| {
+    angle_from("trunk_inclination", &[hip, shoulder], &|| {
         inclination_to_vertical_deg(p(hip), p(shoulder), anterior)
     });
     angle_from("standing_hip_flexion", &[shoulder, hip, knee], &|| {
@@ -60,7 +60,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
     angle_from("knee_flexion", &[hip, knee, ankle], &|| {
         knee_flexion_deg(p(hip), p(knee), p(ankle), anterior)
     });
-    angle_from("head_forward", &[ear, shoulder], &|| {
+    angle_from("head_forward", &[shoulder, ear], &|| {
         inclination_to_vertical_deg(p(shoulder), p(ear), anterior)
     });
 

@@ -49,35 +49,30 @@ pub fn measure(
     // Towards the feet along the body, for "below the horizontal".
     let feet = p(hip) - p(shoulder);
 
-    let mut put = |name: &str, joints: &[crate::pose::Joint], value: Option<f64>| {
-        let measurement = match (body.require(joints), value) {
+    // `points` are the joints the value is drawn from, in `points_px` order;
+    // `also` are joints it needs besides (the shoulder gives the way to the feet).
+    let mut put = |name: &str, points: &[crate::pose::Joint], also: &[crate::pose::Joint], value: Option<f64>| {
+        let required: Vec<_> = points.iter().chain(also).copied().collect();
+        let measurement = match (body.require(&required), value) {
             (Err(reason), _) => declined(KEYPOINTS, reason),
             (Ok(()), None) => declined(KEYPOINTS, "the keypoints coincide"),
-            (Ok(()), Some(value)) => angle(
-                value,
-                KEYPOINTS,
-                body.min_visibility(joints) * view.lateral_score,
-            ),
+            (Ok(()), Some(value)) => Measurement {
+                points_px: body.photo_points(&points.iter().map(|&j| body.point(j)).collect::<Vec<_>>()),
+                ..angle(value, KEYPOINTS, body.min_visibility(&required) * view.lateral_score)
+            },
         };
         out.insert(name.to_string(), measurement);
     };
-    put(
-        "hip_extension",
-        &[shoulder, hip, knee],
-        below_horizontal_deg(p(hip), p(knee), feet),
-    );
-    put(
-        "knee_flexion",
-        &[hip, knee, ankle],
-        knee_flexion_deg(p(hip), p(knee), p(ankle), view.anterior),
-    );
+    put("hip_extension", &[hip, knee], &[shoulder], below_horizontal_deg(p(hip), p(knee), feet));
+    put("knee_flexion", &[hip, knee, ankle], &[], knee_flexion_deg(p(hip), p(knee), p(ankle), view.anterior));
     put(
         "contralateral_hip_flexion",
         &[held_shoulder, held_hip, held_knee],
+        &[],
         hip_flexion_deg(p(held_shoulder), p(held_hip), p(held_knee), view.anterior),
     );
     let trunk_tilt = below_horizontal_deg(p(shoulder), p(hip), feet);
-    put("trunk_tilt", &[shoulder, hip], trunk_tilt);
+    put("trunk_tilt", &[shoulder, hip], &[], trunk_tilt);
 
     protocol.reason = format!("{} (test leg: {})", protocol.reason, side_name(test));
     if protocol.valid {

@@ -220,3 +220,24 @@ fn round(value: f32, decimals: i32) -> f32 {
     let scale = 10f32.powi(decimals);
     (value * scale).round() / scale
 }
+
+/// The last record of a batch run (`--format jsonl`): counts and timings.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    /// Files that got a record (analysed or failed).
+    pub files: usize,
+    pub analysed: usize,
+    pub failed: usize,
+    /// Files in walked folders whose names are not image names.
+    pub skipped_not_image: usize,
+    /// Images skipped by `--resume` because their complete result exists.
+    pub skipped_existing: usize,
+    /// Images left to other shards by `--shard`.
+    pub other_shards: usize,
+    /// `I/N` when the run was one shard of N.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    pub jobs: usize,
+    pub elapsed_s: f64,
+    pub images_per_second: f64,
+}

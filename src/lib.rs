@@ -13,6 +13,7 @@
 //! ```
 
 pub mod analysis;
+pub mod batch;
 pub mod cli;
 pub mod error;
 pub mod image_io;
@@ -107,6 +108,14 @@ pub struct StageTimings {
     pub geometry: Duration,
 }
 
+/// One analysed photo.
+pub struct Outcome {
+    pub analysis: Analysis,
+    /// The decoded photo, upright.
+    pub photo: image::RgbImage,
+    pub timings: StageTimings,
+}
+
 /// Runs photos through the whole pipeline. Holds the model sessions: build
 /// one per worker and reuse it for every photo that worker handles.
 pub struct Analyzer {
@@ -134,14 +143,15 @@ impl Analyzer {
     }
 
     pub fn analyze(&mut self, path: &Path) -> Result<Analysis, FileError> {
-        self.analyze_timed(path).map(|(analysis, _)| analysis)
+        self.analyze_timed(path).map(|outcome| outcome.analysis)
     }
 
-    /// Analyses one photo and reports how long each stage took.
-    pub fn analyze_timed(&mut self, path: &Path) -> Result<(Analysis, StageTimings), FileError> {
+    /// Analyses one photo; the outcome keeps the decoded photo (for drawing)
+    /// and how long each stage took.
+    pub fn analyze_timed(&mut self, path: &Path) -> Result<Outcome, FileError> {
         let mut timings = StageTimings::default();
         let started = Instant::now();
-        let photo = image_io::load(path, &self.limits)?;
+        let mut photo = image_io::load(path, &self.limits)?;
         timings.decode = started.elapsed();
 
         let (pose, pose_timings) = self.estimator.estimate(&photo.image).map_err(|error| {
@@ -156,7 +166,7 @@ impl Analyzer {
         let started = Instant::now();
         let measured = measure::measure(&pose, &photo.image, &self.measure);
 
-        let mut warnings = photo.warnings;
+        let mut warnings = std::mem::take(&mut photo.warnings);
         if pose.persons_found > 1 {
             warnings.push(format!(
                 "{} people found; the most prominent one (largest in the frame) was analysed",
@@ -184,7 +194,7 @@ impl Analyzer {
         };
         plan_routine(&self.recommender, &self.plan, &mut analysis);
         timings.geometry = started.elapsed();
-        Ok((analysis, timings))
+        Ok(Outcome { analysis, photo: photo.image, timings })
     }
 }
 

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::Exporter;
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Summary};
 
 pub struct JsonExporter<'w> {
     out: Box<dyn Write + 'w>,
@@ -36,7 +36,7 @@ impl Exporter for JsonExporter<'_> {
         self.out.flush()
     }
 
-    fn finish(&mut self) -> io::Result<()> {
+    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         if self.many {
             self.out
                 .write_all(if self.written == 0 { b"[]\n" } else { b"\n]\n" })?;

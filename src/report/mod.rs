@@ -1,12 +1,17 @@
 //! Turning analysis documents into output. One exporter per format behind
 //! [`Exporter`]; the runner feeds it results in input order.
 
+mod csv;
+pub mod html;
 mod json;
+mod jsonl;
+pub mod overlay;
 mod text;
 
 use std::io::{self, Write};
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Summary};
+use crate::error::FileError;
 
 /// What `--format` prints on standard output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -16,12 +21,21 @@ pub enum Format {
     Text,
     /// The analysis document; several photos give one JSON array.
     Json,
+    /// One typed JSON record per line: `analysis`, `error`, then a `summary`.
+    Jsonl,
+    /// One row per photo with the key measurements, findings and status.
+    Csv,
 }
 
 /// Writes results as they arrive; `finish` closes the output.
 pub trait Exporter {
     fn analysis(&mut self, analysis: &Analysis) -> io::Result<()>;
-    fn finish(&mut self) -> io::Result<()>;
+    /// A file that could not be analysed (formats without error records
+    /// leave it to the message on standard error).
+    fn error(&mut self, _error: &FileError) -> io::Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self, summary: &Summary) -> io::Result<()>;
 }
 
 /// The exporter for `format`. `many` says whether several photos were asked
@@ -34,5 +48,7 @@ pub fn exporter<'w>(
     match format {
         Format::Text => Box::new(text::TextExporter::new(out)),
         Format::Json => Box::new(json::JsonExporter::new(out, many)),
+        Format::Jsonl => Box::new(jsonl::JsonlExporter::new(out)),
+        Format::Csv => Box::new(csv::CsvExporter::new(out)),
     }
 }

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::Exporter;
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Summary};
 use crate::pose::Joint;
 
 pub struct TextExporter<'w> {
@@ -98,7 +98,7 @@ impl Exporter for TextExporter<'_> {
         out.flush()
     }
 
-    fn finish(&mut self) -> io::Result<()> {
+    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         self.out.flush()
     }
 }

@@ -1,0 +1,106 @@
+//! `--format csv`: one row per photo (analysed or not) with a header row.
+
+use std::io::{self, Write};
+
+use super::Exporter;
+use crate::analysis::{Analysis, Summary};
+use crate::error::FileError;
+
+/// The measurements that get a column, in order.
+const MEASUREMENTS: [&str; 14] = [
+    "pelvic_tilt",
+    "trunk_inclination",
+    "standing_hip_flexion",
+    "knee_flexion",
+    "head_forward",
+    "plumb_ear",
+    "plumb_shoulder",
+    "plumb_hip",
+    "plumb_knee",
+    "hip_extension",
+    "contralateral_hip_flexion",
+    "trunk_tilt",
+    "posture_type",
+    "pelvic_tilt_uncertainty",
+];
+
+pub struct CsvExporter<'w> {
+    writer: csv::Writer<Box<dyn Write + 'w>>,
+    header_written: bool,
+}
+
+impl<'w> CsvExporter<'w> {
+    pub fn new(out: Box<dyn Write + 'w>) -> Self {
+        Self { writer: csv::Writer::from_writer(out), header_written: false }
+    }
+
+    fn row(&mut self, fields: Vec<String>) -> io::Result<()> {
+        if !self.header_written {
+            let mut header: Vec<String> =
+                ["path", "status", "error_kind", "error_message", "width", "height", "protocol", "protocol_valid", "near_side"]
+                    .map(String::from)
+                    .to_vec();
+            header.extend(MEASUREMENTS.iter().map(|m| match *m {
+                "posture_type" => "posture_type".to_string(),
+                "pelvic_tilt_uncertainty" => "pelvic_tilt_uncertainty_deg".to_string(),
+                name if name.starts_with("plumb_") => name.to_string(),
+                name => format!("{name}_deg"),
+            }));
+            header.extend(["pelvic_tilt_method", "findings", "routine_withheld", "routine_minutes", "warnings"].map(String::from));
+            self.writer.write_record(&header)?;
+            self.header_written = true;
+        }
+        self.writer.write_record(&fields)?;
+        self.writer.flush()
+    }
+}
+
+fn plain<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+impl Exporter for CsvExporter<'_> {
+    fn analysis(&mut self, a: &Analysis) -> io::Result<()> {
+        let mut fields = vec![
+            a.image.path.clone(),
+            "analysed".to_string(),
+            String::new(),
+            String::new(),
+            a.image.width.to_string(),
+            a.image.height.to_string(),
+            plain(&a.protocol.kind),
+            a.protocol.valid.to_string(),
+            a.protocol.near_side.map(|s| plain(&s)).unwrap_or_default(),
+        ];
+        let measurement = |name: &str| a.measurements.get(name);
+        for name in MEASUREMENTS {
+            let cell = match name {
+                "posture_type" => measurement(name).and_then(|m| m.classification.clone()),
+                "pelvic_tilt_uncertainty" => measurement("pelvic_tilt").and_then(|m| m.uncertainty_deg).map(|v| v.to_string()),
+                _ => measurement(name).and_then(|m| m.value_deg.or(m.value)).map(|v| v.to_string()),
+            };
+            fields.push(cell.unwrap_or_default());
+        }
+        fields.push(measurement("pelvic_tilt").filter(|m| m.declined.is_none()).map(|m| m.method.clone()).unwrap_or_default());
+        fields.push(a.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>().join(";"));
+        fields.push(a.routine.as_ref().map(|r| r.withheld.to_string()).unwrap_or_default());
+        fields.push(a.routine.as_ref().map(|r| r.total_minutes.to_string()).unwrap_or_default());
+        fields.push(a.warnings.join("; "));
+        self.row(fields)
+    }
+
+    fn error(&mut self, error: &FileError) -> io::Result<()> {
+        let mut fields = vec![
+            error.path.display().to_string(),
+            "failed".to_string(),
+            error.kind.as_str().to_string(),
+            error.message.clone(),
+        ];
+        fields.resize(9 + MEASUREMENTS.len() + 5, String::new());
+        self.row(fields)
+    }
+
+    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
+        self.writer.flush()
+    }
+}

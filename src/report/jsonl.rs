@@ -1,0 +1,64 @@
+//! `--format jsonl`: one typed record per line, written as soon as it is
+//! known, like ripgrep's JSON output: `{"type": "analysis", ...document}`,
+//! `{"type": "error", "image": {"path"}, "error": {"kind", "message"}}`,
+//! and a final `{"type": "summary", ...}`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::Exporter;
+use crate::analysis::{Analysis, Summary};
+use crate::error::{FileError, FileErrorKind};
+
+pub struct JsonlExporter<'w> {
+    out: Box<dyn Write + 'w>,
+}
+
+impl<'w> JsonlExporter<'w> {
+    pub fn new(out: Box<dyn Write + 'w>) -> Self {
+        Self { out }
+    }
+
+    fn line(&mut self, record: &impl Serialize) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, record)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Record<'a> {
+    Analysis(&'a Analysis),
+    Error { image: ImagePath, error: ErrorBody<'a> },
+    Summary(&'a Summary),
+}
+
+#[derive(Serialize)]
+struct ImagePath {
+    path: String,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    kind: FileErrorKind,
+    message: &'a str,
+}
+
+impl Exporter for JsonlExporter<'_> {
+    fn analysis(&mut self, analysis: &Analysis) -> io::Result<()> {
+        self.line(&Record::Analysis(analysis))
+    }
+
+    fn error(&mut self, error: &FileError) -> io::Result<()> {
+        self.line(&Record::Error {
+            image: ImagePath { path: error.path.display().to_string() },
+            error: ErrorBody { kind: error.kind, message: &error.message },
+        })
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        self.line(&Record::Summary(summary))
+    }
+}

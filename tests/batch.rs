@@ -1,0 +1,211 @@
+//! Batch runs through the real binary: a folder with good and bad files,
+//! JSON Lines and CSV records, the output folder, resume after a kill, shards.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::{sagitta, sample};
+use serde_json::Value;
+
+/// A folder a clinic might point sagitta at: good photos (one in a nested
+/// folder), a corrupt JPEG, a text file named `.jpg`, an empty file, a photo
+/// without a person and a file that is not an image by name.
+fn clinic_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("nested")).unwrap();
+    for (from, to) in [("walker_01.jpg", "a.jpg"), ("walker_03.jpg", "b.jpg"), ("walker_04.jpg", "nested/c.jpg")] {
+        std::fs::copy(sample(from), root.join(to)).unwrap();
+    }
+    let jpeg = std::fs::read(sample("walker_02.jpg")).unwrap();
+    std::fs::write(root.join("corrupt.jpg"), &jpeg[..jpeg.len() / 3]).unwrap();
+    std::fs::write(root.join("notes.jpg"), "session notes, not a photo").unwrap();
+    std::fs::write(root.join("empty.png"), "").unwrap();
+    std::fs::write(root.join("readme.txt"), "not an image name").unwrap();
+    image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x / 3) as u8, (y / 2) as u8, 90]))
+        .save(root.join("wall.png"))
+        .unwrap();
+    dir
+}
+
+fn jsonl(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout).lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+}
+
+fn by_type<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    records.iter().filter(|r| r["type"] == kind).collect()
+}
+
+#[test]
+fn a_folder_with_bad_files_gives_every_record_and_exit_1() {
+    let dir = clinic_folder();
+    let out = tempfile::tempdir().unwrap();
+    let output = sagitta()
+        .args(["analyze", "--format", "jsonl", "--recursive", "--jobs", "2", "--out"])
+        .arg(out.path())
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let records = jsonl(&output.stdout);
+    let analyses = by_type(&records, "analysis");
+    let errors = by_type(&records, "error");
+    let summaries = by_type(&records, "summary");
+    assert_eq!(analyses.len(), 3);
+    assert_eq!(summaries.len(), 1);
+    assert_eq!(records.last().unwrap()["type"], "summary", "the summary comes last");
+    let kinds: BTreeSet<(String, String)> = errors
+        .iter()
+        .map(|e| {
+            let path = PathBuf::from(e["image"]["path"].as_str().unwrap());
+            (path.file_name().unwrap().to_string_lossy().into_owned(), e["error"]["kind"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        ("corrupt.jpg", "decode"),
+        ("empty.png", "not_an_image"),
+        ("notes.jpg", "not_an_image"),
+        ("wall.png", "no_person"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(kinds, expected);
+    let summary = summaries[0];
+    assert_eq!(summary["analysed"], 3);
+    assert_eq!(summary["failed"], 4);
+    assert_eq!(summary["skipped_not_image"], 1);
+    assert_eq!(summary["files"], 7);
+
+    // Every good photo's result is in the output folder, and nothing half-written.
+    let mut names: Vec<String> = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["a.annotated.jpg", "a.json", "b.annotated.jpg", "b.json", "nested__c.annotated.jpg", "nested__c.json"]);
+    let doc = common::read_json(&out.path().join("nested__c.json"));
+    assert!(doc["image"]["path"].as_str().unwrap().ends_with("nested/c.jpg"));
+}
+
+#[test]
+fn csv_parses_back_with_one_row_per_photo() {
+    let dir = clinic_folder();
+    let output = sagitta().args(["analyze", "--format", "csv", "-r"]).arg(dir.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    for column in ["path", "status", "error_kind", "protocol", "pelvic_tilt_deg", "knee_flexion_deg", "findings"] {
+        assert!(headers.iter().any(|h| h == column), "{column} missing from {headers:?}");
+    }
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 7);
+    let status = headers.iter().position(|h| h == "status").unwrap();
+    assert_eq!(rows.iter().filter(|r| &r[status] == "analysed").count(), 3);
+    assert!(rows.iter().all(|r| r.len() == headers.len()));
+}
+
+#[test]
+fn shards_cover_every_photo_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..9 {
+        let from = sample(["walker_01.jpg", "walker_03.jpg", "walker_04.jpg"][i % 3]);
+        std::fs::copy(from, dir.path().join(format!("p{i}.jpg"))).unwrap();
+    }
+    let mut seen = Vec::new();
+    for shard in ["1/3", "2/3", "3/3"] {
+        let output = sagitta()
+            .args(["analyze", "--format", "jsonl", "--model", "lite", "--shard", shard])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        let records = jsonl(&output.stdout);
+        let summary = by_type(&records, "summary")[0];
+        assert_eq!(summary["shard"], shard);
+        for analysis in by_type(&records, "analysis") {
+            seen.push(analysis["image"]["path"].as_str().unwrap().to_string());
+        }
+    }
+    seen.sort();
+    let unique: BTreeSet<_> = seen.iter().cloned().collect();
+    assert_eq!(seen.len(), 9, "{seen:?}");
+    assert_eq!(unique.len(), 9);
+}
+
+fn result_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_full_set_without_duplicates_or_half_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..12 {
+        std::fs::copy(sample("walker_03.jpg"), dir.path().join(format!("photo{i:02}.jpg"))).unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("sagitta");
+    let mut child = std::process::Command::new(&binary)
+        .args(["analyze", "--format", "jsonl", "--jobs", "1", "--quiet", "--out"])
+        .arg(out.path())
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once a few results are written, mid-way through the batch.
+    let started = Instant::now();
+    while result_files(out.path()).iter().filter(|n| n.ends_with(".json")).count() < 3 {
+        assert!(started.elapsed() < Duration::from_secs(120), "no results appeared");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = result_files(out.path()).iter().filter(|n| n.ends_with(".json")).count();
+    assert!(partial < 12, "the run finished before it was killed");
+
+    let output = sagitta()
+        .args(["analyze", "--format", "jsonl", "--resume", "--out"])
+        .arg(out.path())
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let records = jsonl(&output.stdout);
+    let summary = by_type(&records, "summary")[0];
+    assert_eq!(summary["skipped_existing"].as_u64().unwrap() as usize, partial);
+    assert_eq!(by_type(&records, "analysis").len(), 12 - partial);
+
+    let names = result_files(out.path());
+    // Temporary files of the killed run are hidden dot files; the result set is whole.
+    let visible: Vec<&String> = names.iter().filter(|n| !n.starts_with('.')).collect();
+    assert_eq!(visible.len(), 24, "{names:?}");
+    for i in 0..12 {
+        let json = out.path().join(format!("photo{i:02}.json"));
+        let doc = common::read_json(&json);
+        assert_eq!(doc["schema_version"], "1.0");
+        assert!(out.path().join(format!("photo{i:02}.annotated.jpg")).is_file());
+    }
+}
+
+#[test]
+fn same_named_photos_in_different_folders_do_not_collide() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["x", "y"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        std::fs::copy(sample("walker_03.jpg"), dir.path().join(sub).join("same.jpg")).unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    sagitta()
+        .args(["analyze", "--format", "jsonl", "--model", "lite", "--out"])
+        .arg(out.path())
+        .arg(dir.path().join("x/same.jpg"))
+        .arg(dir.path().join("y/same.jpg"))
+        .assert()
+        .success();
+    let jsons: Vec<String> = result_files(out.path()).into_iter().filter(|n| n.ends_with(".json")).collect();
+    assert_eq!(jsons.len(), 2, "{jsons:?}");
+    assert!(jsons.iter().all(|n| n.starts_with("same-")));
+}

@@ -1,0 +1,329 @@
+//! The measurement stage on synthetic skeletons whose angles are known
+//! exactly, on real photos, and on marker dots drawn onto a real photo.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use image::RgbImage;
+use proptest::prelude::*;
+use sagitta::analysis::{Measurement, ProtocolKind, Side};
+use sagitta::measure::{MeasureOptions, PelvisInput, ProtocolChoice, measure};
+use sagitta::pose::preprocess::Roi;
+use sagitta::pose::{Joint, Keypoint, Pose, SegmentationMask};
+
+const W: u32 = 1800;
+const H: u32 = 1800;
+/// Where the synthetic hips stand.
+const CENTER: f64 = 900.0;
+
+/// A point `length` from `from`, `deg` degrees from straight down, turned
+/// towards `forward` (+1 = image right, -1 = image left).
+fn limb(from: (f64, f64), length: f64, deg: f64, forward: f64) -> (f64, f64) {
+    let (s, c) = deg.to_radians().sin_cos();
+    (from.0 + forward * s * length, from.1 + c * length)
+}
+
+/// A standing person, side-on, facing `forward`, with the given angles
+/// (degrees, sagitta's conventions).
+struct Standing {
+    trunk: f64,
+    hip_flexion: f64,
+    knee_flexion: f64,
+    head_forward: f64,
+}
+
+fn standing_points(s: &Standing, forward: f64) -> BTreeMap<Joint, (f64, f64)> {
+    let hip = (CENTER, CENTER);
+    // The trunk leans `trunk` forward: the shoulder is above and ahead of the hip.
+    let shoulder = limb(hip, 250.0, 180.0 - s.trunk, forward);
+    let ear = limb(shoulder, 100.0, 180.0 - s.head_forward, forward);
+    // The trunk line continued below the hip points `trunk` degrees back from
+    // straight down; the thigh is `hip_flexion` forward of it.
+    let knee = limb(hip, 220.0, s.hip_flexion - s.trunk, forward);
+    // The shank swings back from the thigh line by the knee flexion.
+    let ankle = limb(knee, 220.0, s.hip_flexion - s.trunk - s.knee_flexion, forward);
+    let heel = (ankle.0 - forward * 15.0, ankle.1 + 20.0);
+    let toe = (ankle.0 + forward * 60.0, ankle.1 + 25.0);
+    let nose = (ear.0 + forward * 40.0, ear.1 + 5.0);
+    let mut points = BTreeMap::new();
+    // Side-on: left and right overlap, the near (left) side a little in front.
+    for (left, right, p) in [
+        (Joint::LeftEar, Joint::RightEar, ear),
+        (Joint::LeftShoulder, Joint::RightShoulder, shoulder),
+        (Joint::LeftElbow, Joint::RightElbow, (shoulder.0 + forward * 5.0, shoulder.1 + 120.0)),
+        (Joint::LeftWrist, Joint::RightWrist, (shoulder.0 + forward * 10.0, shoulder.1 + 230.0)),
+        (Joint::LeftHip, Joint::RightHip, hip),
+        (Joint::LeftKnee, Joint::RightKnee, knee),
+        (Joint::LeftAnkle, Joint::RightAnkle, ankle),
+        (Joint::LeftHeel, Joint::RightHeel, heel),
+        (Joint::LeftFootIndex, Joint::RightFootIndex, toe),
+    ] {
+        points.insert(left, p);
+        points.insert(right, p);
+    }
+    points.insert(Joint::Nose, nose);
+    points
+}
+
+/// A pose from named points: unlisted joints sit at the hips, hidden; the
+/// person mask covers a box around the listed points (and 80 px above the top one).
+fn pose_from(points: &BTreeMap<Joint, (f64, f64)>) -> Pose {
+    let hip = points[&Joint::LeftHip];
+    let mut keypoints = [Keypoint { x: hip.0 as f32, y: hip.1 as f32, visibility: 0.0, presence: 0.0, z: 0.0 }; Joint::COUNT];
+    for (joint, &(x, y)) in points {
+        // The near (left) side slightly nearer the camera and better seen.
+        let left = joint.name().starts_with("left");
+        keypoints[joint.index()] = Keypoint {
+            x: x as f32,
+            y: y as f32,
+            z: if left { -10.0 } else { 10.0 },
+            visibility: if left { 0.99 } else { 0.9 },
+            presence: 0.99,
+        };
+    }
+    let xs = points.values().map(|p| p.0);
+    let ys = points.values().map(|p| p.1);
+    let (x0, x1) = (xs.clone().fold(f64::MAX, f64::min) - 60.0, xs.fold(f64::MIN, f64::max) + 60.0);
+    let (y0, y1) = (ys.clone().fold(f64::MAX, f64::min) - 80.0, ys.fold(f64::MIN, f64::max) + 10.0);
+    let roi = Roi { center_x: W as f32 / 2.0, center_y: H as f32 / 2.0, size: W as f32, rotation: 0.0 };
+    let side = 256;
+    let logits = (0..side * side)
+        .map(|i| {
+            let (u, v) = (((i % side) as f32 + 0.5) / side as f32, ((i / side) as f32 + 0.5) / side as f32);
+            let (x, y) = roi.to_image(u, v);
+            let inside = (x0..x1).contains(&(x as f64)) && (y0..y1).contains(&(y as f64));
+            if inside { 20.0 } else { -20.0 }
+        })
+        .collect();
+    Pose {
+        keypoints,
+        mask: SegmentationMask::from_logits(logits, side, roi),
+        roi,
+        persons_found: 1,
+        detector_score: 0.9,
+        pose_presence: 0.99,
+    }
+}
+
+fn transform(points: &BTreeMap<Joint, (f64, f64)>, f: impl Fn((f64, f64)) -> (f64, f64)) -> BTreeMap<Joint, (f64, f64)> {
+    points.iter().map(|(&j, &p)| (j, f(p))).collect()
+}
+
+fn value(measurements: &BTreeMap<String, Measurement>, name: &str) -> f64 {
+    let m = &measurements[name];
+    m.value_deg.or(m.value).unwrap_or_else(|| panic!("{name}: {m:?}"))
+}
+
+fn run(points: &BTreeMap<Joint, (f64, f64)>, options: &MeasureOptions) -> sagitta::measure::MeasureResult {
+    measure(&pose_from(points), &RgbImage::new(W, H), options)
+}
+
+const ANGLES: Standing = Standing { trunk: 4.0, hip_flexion: 7.0, knee_flexion: 12.0, head_forward: 25.0 };
+
+#[test]
+fn standing_angles_are_exact_for_both_facings() {
+    for forward in [1.0, -1.0] {
+        let result = run(&standing_points(&ANGLES, forward), &MeasureOptions::default());
+        assert_eq!(result.protocol.kind, ProtocolKind::Standing, "{:?}", result.protocol);
+        assert!(result.protocol.valid);
+        assert_eq!(result.protocol.near_side, Some(Side::Left));
+        let m = &result.measurements;
+        // Values are rounded to 0.1 degree in the output.
+        assert!((value(m, "trunk_inclination") - 4.0).abs() <= 0.05);
+        assert!((value(m, "standing_hip_flexion") - 7.0).abs() <= 0.05);
+        assert!((value(m, "knee_flexion") - 12.0).abs() <= 0.05);
+        assert!((value(m, "head_forward") - 25.0).abs() <= 0.05);
+        // The knee is ahead of the ankle, the shoulder ahead of the hip.
+        assert!(value(m, "plumb_knee") > 0.0);
+        assert!(value(m, "plumb_shoulder") > value(m, "plumb_hip"));
+    }
+}
+
+#[test]
+fn hyperextension_and_extension_are_negative() {
+    let s = Standing { trunk: -3.0, hip_flexion: -8.0, knee_flexion: -6.0, head_forward: -5.0 };
+    let m = run(&standing_points(&s, 1.0), &MeasureOptions::default()).measurements;
+    assert!((value(&m, "trunk_inclination") + 3.0).abs() <= 0.05);
+    assert!((value(&m, "standing_hip_flexion") + 8.0).abs() <= 0.05);
+    assert!((value(&m, "knee_flexion") + 6.0).abs() <= 0.05);
+    assert!((value(&m, "head_forward") + 5.0).abs() <= 0.05);
+}
+
+#[test]
+fn camera_roll_is_undone() {
+    let points = standing_points(&ANGLES, 1.0);
+    for roll in [-8.0f64, 5.0] {
+        // The camera rolled: everything appears turned `roll` degrees clockwise about the centre.
+        let (sin, cos) = roll.to_radians().sin_cos();
+        let rolled = transform(&points, |(x, y)| {
+            let (dx, dy) = (x - W as f64 / 2.0, y - H as f64 / 2.0);
+            (W as f64 / 2.0 + dx * cos - dy * sin, H as f64 / 2.0 + dx * sin + dy * cos)
+        });
+        let uncorrected = run(&rolled, &MeasureOptions::default()).measurements;
+        assert!((value(&uncorrected, "trunk_inclination") - 4.0).abs() > 3.0, "the roll must show without correction");
+        let corrected = run(&rolled, &MeasureOptions { camera_roll_deg: Some(roll), ..Default::default() });
+        let m = corrected.measurements;
+        assert!((value(&m, "trunk_inclination") - 4.0).abs() <= 0.06, "{}", value(&m, "trunk_inclination"));
+        assert!((value(&m, "knee_flexion") - 12.0).abs() <= 0.06);
+        assert!(corrected.protocol.assumptions.iter().any(|a| a.contains("rolled")));
+    }
+}
+
+#[test]
+fn pelvic_tilt_from_given_landmarks() {
+    let points = standing_points(&ANGLES, 1.0);
+    // ASIS 120 px ahead of the PSIS and 12 degrees lower: anterior tilt of 12.
+    let (s, c) = 12f64.to_radians().sin_cos();
+    let psis = (840.0, 820.0);
+    let asis = (psis.0 + c * 120.0, psis.1 + s * 120.0);
+    let options = MeasureOptions { pelvis: PelvisInput::Landmarks { asis, psis }, ..Default::default() };
+    let tilt = &run(&points, &options).measurements["pelvic_tilt"];
+    assert_eq!(tilt.method, "landmarks");
+    assert!((tilt.value_deg.unwrap() - 12.0).abs() <= 0.05);
+    let rounded = |v: f64| (v * 10.0).round() / 10.0;
+    assert_eq!(tilt.points_px, vec![[psis.0, psis.1], [rounded(asis.0), rounded(asis.1)]]);
+    // Facing left, the same anatomy is mirrored; swapping the points is caught.
+    let swapped = MeasureOptions { pelvis: PelvisInput::Landmarks { asis: psis, psis: asis }, ..Default::default() };
+    assert!(run(&points, &swapped).measurements["pelvic_tilt"].declined.is_some());
+}
+
+#[test]
+fn a_frontal_view_is_unsupported_and_forcing_it_declines_the_angles() {
+    let mut points = standing_points(&ANGLES, 1.0);
+    // Shoulders and hips spread across the body: seen from the front.
+    for (joint, dx) in [(Joint::LeftShoulder, -90.0), (Joint::RightShoulder, 90.0), (Joint::LeftHip, -60.0), (Joint::RightHip, 60.0)] {
+        points.get_mut(&joint).unwrap().0 += dx;
+    }
+    let auto = run(&points, &MeasureOptions::default());
+    assert_eq!(auto.protocol.kind, ProtocolKind::Unsupported);
+    assert!(auto.protocol.reason.contains("frontal or oblique"), "{}", auto.protocol.reason);
+    assert!(auto.protocol.retake.is_some());
+    let forced = run(&points, &MeasureOptions { protocol: ProtocolChoice::Standing, ..Default::default() });
+    assert!(!forced.protocol.valid);
+    assert!(forced.measurements["knee_flexion"].declined.as_deref().unwrap().contains("too oblique"));
+}
+
+/// Supine, head towards `head` (+1 right), test thigh `below` degrees below
+/// horizontal, test knee bent `knee`, the other hip flexed `held`.
+fn thomas_points(head: f64, below: f64, knee: f64, held: f64) -> BTreeMap<Joint, (f64, f64)> {
+    let hip = (CENTER, CENTER);
+    let shoulder = (hip.0 + head * 260.0, CENTER);
+    let feet = -head;
+    let (s, c) = below.to_radians().sin_cos();
+    let test_knee = (hip.0 + feet * c * 220.0, hip.1 + s * 220.0);
+    // The shank turns from the thigh line by `knee` towards the floor
+    // (posterior for a person on their back): clockwise on screen when the
+    // feet point right, anticlockwise when they point left.
+    let thigh_angle = s.atan2(feet * c);
+    let shank_angle = thigh_angle + feet * knee.to_radians();
+    let test_ankle = (test_knee.0 + shank_angle.cos() * 220.0, test_knee.1 + shank_angle.sin() * 220.0);
+    // Held thigh: flexed `held` degrees from the trunk line continued, towards the ceiling.
+    let (hs, hc) = held.to_radians().sin_cos();
+    let held_knee = (hip.0 + feet * hc * 200.0, hip.1 - hs * 200.0);
+    let ear = (shoulder.0 + head * 90.0, CENTER - 30.0);
+    let nose = (ear.0 + head * 10.0, CENTER - 70.0);
+    let mut points = BTreeMap::new();
+    points.insert(Joint::Nose, nose);
+    for (near, far, p) in [
+        (Joint::LeftEar, Joint::RightEar, ear),
+        (Joint::LeftShoulder, Joint::RightShoulder, shoulder),
+        (Joint::LeftHip, Joint::RightHip, hip),
+        (Joint::LeftElbow, Joint::RightElbow, (shoulder.0 - head * 100.0, CENTER + 40.0)),
+        (Joint::LeftWrist, Joint::RightWrist, (shoulder.0 - head * 180.0, CENTER + 60.0)),
+    ] {
+        points.insert(near, p);
+        points.insert(far, p);
+    }
+    points.insert(Joint::LeftKnee, test_knee);
+    points.insert(Joint::LeftAnkle, test_ankle);
+    points.insert(Joint::RightKnee, held_knee);
+    points.insert(Joint::RightAnkle, (held_knee.0 + feet * 150.0, held_knee.1 + 40.0));
+    points
+}
+
+#[test]
+fn thomas_test_angles_are_exact_and_signed_for_both_directions() {
+    for head in [1.0, -1.0] {
+        for (below, knee) in [(10.0, 80.0), (-7.0, 55.0)] {
+            let result = run(&thomas_points(head, below, knee, 120.0), &MeasureOptions::default());
+            assert_eq!(result.protocol.kind, ProtocolKind::ThomasTest, "{:?}", result.protocol);
+            assert!(result.protocol.valid, "{:?}", result.protocol);
+            let m = &result.measurements;
+            assert!((value(m, "hip_extension") - below).abs() <= 0.05, "{below}: {}", value(m, "hip_extension"));
+            assert!((value(m, "knee_flexion") - knee).abs() <= 0.05, "{knee}: {}", value(m, "knee_flexion"));
+            assert!((value(m, "contralateral_hip_flexion") - 120.0).abs() <= 0.05);
+            assert!(value(m, "trunk_tilt").abs() <= 0.05);
+        }
+    }
+}
+
+#[test]
+fn supine_without_the_held_knee_is_not_a_thomas_test() {
+    let points = thomas_points(1.0, 5.0, 80.0, 10.0);
+    let auto = run(&points, &MeasureOptions::default());
+    assert_eq!(auto.protocol.kind, ProtocolKind::Unsupported);
+    assert!(auto.protocol.reason.contains("without a knee held to the chest"), "{}", auto.protocol.reason);
+    let forced = run(&points, &MeasureOptions { protocol: ProtocolChoice::ThomasTest, ..Default::default() });
+    assert_eq!(forced.protocol.kind, ProtocolKind::ThomasTest);
+    assert!(!forced.protocol.valid);
+    // The near leg is still measured.
+    assert!(forced.measurements["hip_extension"].value_deg.is_some());
+}
+
+#[test]
+fn a_tilted_trunk_invalidates_the_thomas_test() {
+    let mut points = thomas_points(1.0, 10.0, 80.0, 120.0);
+    // Shoulders 25 degrees higher than the hips: the pelvis is not controlled.
+    for joint in [Joint::LeftShoulder, Joint::RightShoulder] {
+        points.get_mut(&joint).unwrap().1 -= 260.0 * 25f64.to_radians().tan();
+    }
+    let result = run(&points, &MeasureOptions::default());
+    assert_eq!(result.protocol.kind, ProtocolKind::ThomasTest);
+    assert!(!result.protocol.valid);
+    assert!(result.protocol.reason.contains("compensation"), "{}", result.protocol.reason);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn angles_do_not_change_with_scale_translation_or_mirroring(
+        scale in 0.3f64..1.6, dx in -150.0f64..150.0, dy in -150.0f64..150.0,
+        trunk in -10.0f64..10.0, hip in -15.0f64..30.0, knee in -10.0f64..40.0,
+    ) {
+        let s = Standing { trunk, hip_flexion: hip, knee_flexion: knee, head_forward: 20.0 };
+        let base = run(&standing_points(&s, 1.0), &MeasureOptions::default()).measurements;
+        let moved = transform(&standing_points(&s, 1.0), |(x, y)| (CENTER + (x - CENTER) * scale + dx, CENTER + (y - CENTER) * scale + dy));
+        let mirrored = transform(&standing_points(&s, 1.0), |(x, y)| (W as f64 - x, y));
+        for other in [run(&moved, &MeasureOptions::default()).measurements, run(&mirrored, &MeasureOptions::default()).measurements] {
+            for name in ["trunk_inclination", "standing_hip_flexion", "knee_flexion", "head_forward"] {
+                // Both are rounded to 0.1 degree; the underlying values agree far closer.
+                prop_assert!((base[name].value_deg.unwrap() - other[name].value_deg.unwrap()).abs() <= 0.1 + 1e-9, "{}", name);
+            }
+        }
+    }
+
+    #[test]
+    fn any_finite_keypoints_give_no_nan_and_no_panic(
+        coords in proptest::collection::vec((-2000.0f64..3000.0, -2000.0f64..3000.0), Joint::COUNT),
+        collapse in any::<bool>(),
+    ) {
+        let points: BTreeMap<Joint, (f64, f64)> = Joint::ALL
+            .iter()
+            .zip(&coords)
+            // Coincident points too: every joint on one spot.
+            .map(|(&j, &p)| (j, if collapse { (CENTER, CENTER) } else { p }))
+            .collect();
+        for protocol in [ProtocolChoice::Auto, ProtocolChoice::Standing, ProtocolChoice::ThomasTest] {
+            let result = run(&points, &MeasureOptions { protocol, ..Default::default() });
+            for (name, m) in &result.measurements {
+                for v in [m.value_deg, m.value, m.confidence, m.uncertainty_deg].into_iter().flatten() {
+                    prop_assert!(v.is_finite(), "{} = {}", name, v);
+                }
+                prop_assert!(m.declined.is_some() || m.value_deg.is_some() || m.value.is_some() || m.classification.is_some(), "{}", name);
+            }
+            prop_assert!(result.protocol.lateral_score.is_finite());
+        }
+    }
+}

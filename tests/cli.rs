@@ -214,3 +214,65 @@ fn a_missing_or_wrong_runtime_library_names_the_fix() {
         .stderr(predicate::str::contains("cannot load ONNX Runtime"))
         .stderr(predicate::str::contains("panicked").not());
 }
+
+#[test]
+fn routine_from_a_saved_analysis_matches_the_direct_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("result.json");
+    let output = sagitta()
+        .args(["analyze", "--format", "json", "--minutes", "8"])
+        .arg(sample("walker_03.jpg"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    std::fs::write(&saved, &output.stdout).unwrap();
+    let direct: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(direct["routine"]["total_minutes"].as_f64().unwrap() <= 8.0);
+
+    let replanned = sagitta()
+        .args(["routine", "--format", "json", "--minutes", "8", "--from"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert!(replanned.status.success(), "{}", String::from_utf8_lossy(&replanned.stderr));
+    let routine: serde_json::Value = serde_json::from_slice(&replanned.stdout).unwrap();
+    assert_eq!(routine, direct["routine"]);
+
+    // A red flag on re-planning withholds the routine and says where to go.
+    let withheld = sagitta()
+        .args(["routine", "--format", "json", "--red-flag", "bladder_bowel_change", "--from"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    let routine: serde_json::Value = serde_json::from_slice(&withheld.stdout).unwrap();
+    assert_eq!(routine["withheld"], true);
+    assert!(routine["referral"].as_str().unwrap().contains("immediately"));
+    assert!(routine["exercises"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn routine_from_a_file_that_is_not_an_analysis_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"schema_version\": \"1.0\"}").unwrap();
+    sagitta()
+        .args(["routine", "--from"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.json: not a sagitta analysis document"));
+}
+
+#[test]
+fn catalog_lists_every_exercise_in_text_and_json() {
+    let output = sagitta().args(["catalog", "--format", "json"]).output().unwrap();
+    assert!(output.status.success());
+    let catalog: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let text = String::from_utf8(sagitta().arg("catalog").output().unwrap().stdout).unwrap();
+    let exercises = catalog["exercises"].as_array().expect("an exercises array");
+    assert!(exercises.len() >= 15);
+    for exercise in exercises {
+        let name = exercise["name"].as_str().unwrap();
+        assert!(text.contains(name), "{name} missing from the text listing");
+    }
+}

@@ -29,7 +29,9 @@ pub enum ProtocolChoice {
     /// Detect the protocol from the pose.
     #[default]
     Auto,
+    /// Upright side view.
     Standing,
+    /// Supine at a table end, one knee held to the chest, the test leg hanging.
     ThomasTest,
 }
 

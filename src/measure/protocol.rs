@@ -28,6 +28,8 @@ const MAX_STANDING_KNEE_FLEXION: f64 = 45.0;
 /// this), the test thigh stays near the trunk line (sagitta defaults).
 pub const MIN_HELD_HIP_FLEXION: f64 = 80.0;
 const MAX_TEST_HIP_FLEXION: f64 = 45.0;
+/// How far (in thigh lengths) the test ankle may sit above its knee (sagitta default).
+const MAX_TEST_SHANK_RISE: f64 = 0.25;
 
 /// How the person is seen.
 #[derive(Debug, Clone, Copy)]
@@ -303,6 +305,23 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
             format!(
                 "both hips are flexed ({held_flexion:.0} and {test_flexion:.0} degrees): the test leg must hang free"
             ),
+        );
+    }
+    // The free leg rests or hangs: its shank must not point upwards (as in a
+    // figure-4 stretch with the ankle crossed over the other knee).
+    let (test_knee, test_ankle) = (
+        body.point(joint(test, Limb::Knee)),
+        body.point(joint(test, Limb::Ankle)),
+    );
+    let shank_rise = (test_knee.y - test_ankle.y)
+        / test_knee
+            .distance(body.point(joint(test, Limb::Hip)))
+            .max(1e-9);
+    if body.in_frame(joint(test, Limb::Ankle)) && shank_rise > MAX_TEST_SHANK_RISE {
+        return (
+            Unsupported,
+            "the free leg's foot is raised above its knee: the test leg must rest or hang"
+                .to_string(),
         );
     }
     (

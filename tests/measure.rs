@@ -42,7 +42,12 @@ fn standing_points(s: &Standing, forward: f64) -> BTreeMap<Joint, (f64, f64)> {
     // straight down; the thigh is `hip_flexion` forward of it.
     let knee = limb(hip, 220.0, s.hip_flexion - s.trunk, forward);
     // The shank swings back from the thigh line by the knee flexion.
-    let ankle = limb(knee, 220.0, s.hip_flexion - s.trunk - s.knee_flexion, forward);
+    let ankle = limb(
+        knee,
+        220.0,
+        s.hip_flexion - s.trunk - s.knee_flexion,
+        forward,
+    );
     let heel = (ankle.0 - forward * 15.0, ankle.1 + 20.0);
     let toe = (ankle.0 + forward * 60.0, ankle.1 + 25.0);
     let nose = (ear.0 + forward * 40.0, ear.1 + 5.0);
@@ -51,8 +56,16 @@ fn standing_points(s: &Standing, forward: f64) -> BTreeMap<Joint, (f64, f64)> {
     for (left, right, p) in [
         (Joint::LeftEar, Joint::RightEar, ear),
         (Joint::LeftShoulder, Joint::RightShoulder, shoulder),
-        (Joint::LeftElbow, Joint::RightElbow, (shoulder.0 + forward * 5.0, shoulder.1 + 120.0)),
-        (Joint::LeftWrist, Joint::RightWrist, (shoulder.0 + forward * 10.0, shoulder.1 + 230.0)),
+        (
+            Joint::LeftElbow,
+            Joint::RightElbow,
+            (shoulder.0 + forward * 5.0, shoulder.1 + 120.0),
+        ),
+        (
+            Joint::LeftWrist,
+            Joint::RightWrist,
+            (shoulder.0 + forward * 10.0, shoulder.1 + 230.0),
+        ),
         (Joint::LeftHip, Joint::RightHip, hip),
         (Joint::LeftKnee, Joint::RightKnee, knee),
         (Joint::LeftAnkle, Joint::RightAnkle, ankle),
@@ -70,7 +83,13 @@ fn standing_points(s: &Standing, forward: f64) -> BTreeMap<Joint, (f64, f64)> {
 /// person mask covers a box around the listed points (and 80 px above the top one).
 fn pose_from(points: &BTreeMap<Joint, (f64, f64)>) -> Pose {
     let hip = points[&Joint::LeftHip];
-    let mut keypoints = [Keypoint { x: hip.0 as f32, y: hip.1 as f32, visibility: 0.0, presence: 0.0, z: 0.0 }; Joint::COUNT];
+    let mut keypoints = [Keypoint {
+        x: hip.0 as f32,
+        y: hip.1 as f32,
+        visibility: 0.0,
+        presence: 0.0,
+        z: 0.0,
+    }; Joint::COUNT];
     for (joint, &(x, y)) in points {
         // The near (left) side slightly nearer the camera and better seen.
         let left = joint.name().starts_with("left");
@@ -84,13 +103,27 @@ fn pose_from(points: &BTreeMap<Joint, (f64, f64)>) -> Pose {
     }
     let xs = points.values().map(|p| p.0);
     let ys = points.values().map(|p| p.1);
-    let (x0, x1) = (xs.clone().fold(f64::MAX, f64::min) - 60.0, xs.fold(f64::MIN, f64::max) + 60.0);
-    let (y0, y1) = (ys.clone().fold(f64::MAX, f64::min) - 80.0, ys.fold(f64::MIN, f64::max) + 10.0);
-    let roi = Roi { center_x: W as f32 / 2.0, center_y: H as f32 / 2.0, size: W as f32, rotation: 0.0 };
+    let (x0, x1) = (
+        xs.clone().fold(f64::MAX, f64::min) - 60.0,
+        xs.fold(f64::MIN, f64::max) + 60.0,
+    );
+    let (y0, y1) = (
+        ys.clone().fold(f64::MAX, f64::min) - 80.0,
+        ys.fold(f64::MIN, f64::max) + 10.0,
+    );
+    let roi = Roi {
+        center_x: W as f32 / 2.0,
+        center_y: H as f32 / 2.0,
+        size: W as f32,
+        rotation: 0.0,
+    };
     let side = 256;
     let logits = (0..side * side)
         .map(|i| {
-            let (u, v) = (((i % side) as f32 + 0.5) / side as f32, ((i / side) as f32 + 0.5) / side as f32);
+            let (u, v) = (
+                ((i % side) as f32 + 0.5) / side as f32,
+                ((i / side) as f32 + 0.5) / side as f32,
+            );
             let (x, y) = roi.to_image(u, v);
             let inside = (x0..x1).contains(&(x as f64)) && (y0..y1).contains(&(y as f64));
             if inside { 20.0 } else { -20.0 }
@@ -106,26 +139,47 @@ fn pose_from(points: &BTreeMap<Joint, (f64, f64)>) -> Pose {
     }
 }
 
-fn transform(points: &BTreeMap<Joint, (f64, f64)>, f: impl Fn((f64, f64)) -> (f64, f64)) -> BTreeMap<Joint, (f64, f64)> {
+fn transform(
+    points: &BTreeMap<Joint, (f64, f64)>,
+    f: impl Fn((f64, f64)) -> (f64, f64),
+) -> BTreeMap<Joint, (f64, f64)> {
     points.iter().map(|(&j, &p)| (j, f(p))).collect()
 }
 
 fn value(measurements: &BTreeMap<String, Measurement>, name: &str) -> f64 {
     let m = &measurements[name];
-    m.value_deg.or(m.value).unwrap_or_else(|| panic!("{name}: {m:?}"))
+    m.value_deg
+        .or(m.value)
+        .unwrap_or_else(|| panic!("{name}: {m:?}"))
 }
 
-fn run(points: &BTreeMap<Joint, (f64, f64)>, options: &MeasureOptions) -> sagitta::measure::MeasureResult {
+fn run(
+    points: &BTreeMap<Joint, (f64, f64)>,
+    options: &MeasureOptions,
+) -> sagitta::measure::MeasureResult {
     measure(&pose_from(points), &RgbImage::new(W, H), options)
 }
 
-const ANGLES: Standing = Standing { trunk: 4.0, hip_flexion: 7.0, knee_flexion: 12.0, head_forward: 25.0 };
+const ANGLES: Standing = Standing {
+    trunk: 4.0,
+    hip_flexion: 7.0,
+    knee_flexion: 12.0,
+    head_forward: 25.0,
+};
 
 #[test]
 fn standing_angles_are_exact_for_both_facings() {
     for forward in [1.0, -1.0] {
-        let result = run(&standing_points(&ANGLES, forward), &MeasureOptions::default());
-        assert_eq!(result.protocol.kind, ProtocolKind::Standing, "{:?}", result.protocol);
+        let result = run(
+            &standing_points(&ANGLES, forward),
+            &MeasureOptions::default(),
+        );
+        assert_eq!(
+            result.protocol.kind,
+            ProtocolKind::Standing,
+            "{:?}",
+            result.protocol
+        );
         assert!(result.protocol.valid);
         assert_eq!(result.protocol.near_side, Some(Side::Left));
         let m = &result.measurements;
@@ -142,7 +196,12 @@ fn standing_angles_are_exact_for_both_facings() {
 
 #[test]
 fn hyperextension_and_extension_are_negative() {
-    let s = Standing { trunk: -3.0, hip_flexion: -8.0, knee_flexion: -6.0, head_forward: -5.0 };
+    let s = Standing {
+        trunk: -3.0,
+        hip_flexion: -8.0,
+        knee_flexion: -6.0,
+        head_forward: -5.0,
+    };
     let m = run(&standing_points(&s, 1.0), &MeasureOptions::default()).measurements;
     assert!((value(&m, "trunk_inclination") + 3.0).abs() <= 0.05);
     assert!((value(&m, "standing_hip_flexion") + 8.0).abs() <= 0.05);
@@ -158,15 +217,37 @@ fn camera_roll_is_undone() {
         let (sin, cos) = roll.to_radians().sin_cos();
         let rolled = transform(&points, |(x, y)| {
             let (dx, dy) = (x - W as f64 / 2.0, y - H as f64 / 2.0);
-            (W as f64 / 2.0 + dx * cos - dy * sin, H as f64 / 2.0 + dx * sin + dy * cos)
+            (
+                W as f64 / 2.0 + dx * cos - dy * sin,
+                H as f64 / 2.0 + dx * sin + dy * cos,
+            )
         });
         let uncorrected = run(&rolled, &MeasureOptions::default()).measurements;
-        assert!((value(&uncorrected, "trunk_inclination") - 4.0).abs() > 3.0, "the roll must show without correction");
-        let corrected = run(&rolled, &MeasureOptions { camera_roll_deg: Some(roll), ..Default::default() });
+        assert!(
+            (value(&uncorrected, "trunk_inclination") - 4.0).abs() > 3.0,
+            "the roll must show without correction"
+        );
+        let corrected = run(
+            &rolled,
+            &MeasureOptions {
+                camera_roll_deg: Some(roll),
+                ..Default::default()
+            },
+        );
         let m = corrected.measurements;
-        assert!((value(&m, "trunk_inclination") - 4.0).abs() <= 0.06, "{}", value(&m, "trunk_inclination"));
+        assert!(
+            (value(&m, "trunk_inclination") - 4.0).abs() <= 0.06,
+            "{}",
+            value(&m, "trunk_inclination")
+        );
         assert!((value(&m, "knee_flexion") - 12.0).abs() <= 0.06);
-        assert!(corrected.protocol.assumptions.iter().any(|a| a.contains("rolled")));
+        assert!(
+            corrected
+                .protocol
+                .assumptions
+                .iter()
+                .any(|a| a.contains("rolled"))
+        );
     }
 }
 
@@ -177,31 +258,68 @@ fn pelvic_tilt_from_given_landmarks() {
     let (s, c) = 12f64.to_radians().sin_cos();
     let psis = (840.0, 820.0);
     let asis = (psis.0 + c * 120.0, psis.1 + s * 120.0);
-    let options = MeasureOptions { pelvis: PelvisInput::Landmarks { asis, psis }, ..Default::default() };
+    let options = MeasureOptions {
+        pelvis: PelvisInput::Landmarks { asis, psis },
+        ..Default::default()
+    };
     let tilt = &run(&points, &options).measurements["pelvic_tilt"];
     assert_eq!(tilt.method, "landmarks");
     assert!((tilt.value_deg.unwrap() - 12.0).abs() <= 0.05);
     let rounded = |v: f64| (v * 10.0).round() / 10.0;
-    assert_eq!(tilt.points_px, vec![[psis.0, psis.1], [rounded(asis.0), rounded(asis.1)]]);
+    assert_eq!(
+        tilt.points_px,
+        vec![[psis.0, psis.1], [rounded(asis.0), rounded(asis.1)]]
+    );
     // Facing left, the same anatomy is mirrored; swapping the points is caught.
-    let swapped = MeasureOptions { pelvis: PelvisInput::Landmarks { asis: psis, psis: asis }, ..Default::default() };
-    assert!(run(&points, &swapped).measurements["pelvic_tilt"].declined.is_some());
+    let swapped = MeasureOptions {
+        pelvis: PelvisInput::Landmarks {
+            asis: psis,
+            psis: asis,
+        },
+        ..Default::default()
+    };
+    assert!(
+        run(&points, &swapped).measurements["pelvic_tilt"]
+            .declined
+            .is_some()
+    );
 }
 
 #[test]
 fn a_frontal_view_is_unsupported_and_forcing_it_declines_the_angles() {
     let mut points = standing_points(&ANGLES, 1.0);
     // Shoulders and hips spread across the body: seen from the front.
-    for (joint, dx) in [(Joint::LeftShoulder, -90.0), (Joint::RightShoulder, 90.0), (Joint::LeftHip, -60.0), (Joint::RightHip, 60.0)] {
+    for (joint, dx) in [
+        (Joint::LeftShoulder, -90.0),
+        (Joint::RightShoulder, 90.0),
+        (Joint::LeftHip, -60.0),
+        (Joint::RightHip, 60.0),
+    ] {
         points.get_mut(&joint).unwrap().0 += dx;
     }
     let auto = run(&points, &MeasureOptions::default());
     assert_eq!(auto.protocol.kind, ProtocolKind::Unsupported);
-    assert!(auto.protocol.reason.contains("frontal or oblique"), "{}", auto.protocol.reason);
+    assert!(
+        auto.protocol.reason.contains("frontal or oblique"),
+        "{}",
+        auto.protocol.reason
+    );
     assert!(auto.protocol.retake.is_some());
-    let forced = run(&points, &MeasureOptions { protocol: ProtocolChoice::Standing, ..Default::default() });
+    let forced = run(
+        &points,
+        &MeasureOptions {
+            protocol: ProtocolChoice::Standing,
+            ..Default::default()
+        },
+    );
     assert!(!forced.protocol.valid);
-    assert!(forced.measurements["knee_flexion"].declined.as_deref().unwrap().contains("too oblique"));
+    assert!(
+        forced.measurements["knee_flexion"]
+            .declined
+            .as_deref()
+            .unwrap()
+            .contains("too oblique")
+    );
 }
 
 /// Supine, head towards `head` (+1 right), test thigh `below` degrees below
@@ -217,7 +335,10 @@ fn thomas_points(head: f64, below: f64, knee: f64, held: f64) -> BTreeMap<Joint,
     // feet point right, anticlockwise when they point left.
     let thigh_angle = s.atan2(feet * c);
     let shank_angle = thigh_angle + feet * knee.to_radians();
-    let test_ankle = (test_knee.0 + shank_angle.cos() * 220.0, test_knee.1 + shank_angle.sin() * 220.0);
+    let test_ankle = (
+        test_knee.0 + shank_angle.cos() * 220.0,
+        test_knee.1 + shank_angle.sin() * 220.0,
+    );
     // Held thigh: flexed `held` degrees from the trunk line continued, towards the ceiling.
     let (hs, hc) = held.to_radians().sin_cos();
     let held_knee = (hip.0 + feet * hc * 200.0, hip.1 - hs * 200.0);
@@ -229,8 +350,16 @@ fn thomas_points(head: f64, below: f64, knee: f64, held: f64) -> BTreeMap<Joint,
         (Joint::LeftEar, Joint::RightEar, ear),
         (Joint::LeftShoulder, Joint::RightShoulder, shoulder),
         (Joint::LeftHip, Joint::RightHip, hip),
-        (Joint::LeftElbow, Joint::RightElbow, (shoulder.0 - head * 100.0, CENTER + 40.0)),
-        (Joint::LeftWrist, Joint::RightWrist, (shoulder.0 - head * 180.0, CENTER + 60.0)),
+        (
+            Joint::LeftElbow,
+            Joint::RightElbow,
+            (shoulder.0 - head * 100.0, CENTER + 40.0),
+        ),
+        (
+            Joint::LeftWrist,
+            Joint::RightWrist,
+            (shoulder.0 - head * 180.0, CENTER + 60.0),
+        ),
     ] {
         points.insert(near, p);
         points.insert(far, p);
@@ -238,7 +367,10 @@ fn thomas_points(head: f64, below: f64, knee: f64, held: f64) -> BTreeMap<Joint,
     points.insert(Joint::LeftKnee, test_knee);
     points.insert(Joint::LeftAnkle, test_ankle);
     points.insert(Joint::RightKnee, held_knee);
-    points.insert(Joint::RightAnkle, (held_knee.0 + feet * 150.0, held_knee.1 + 40.0));
+    points.insert(
+        Joint::RightAnkle,
+        (held_knee.0 + feet * 150.0, held_knee.1 + 40.0),
+    );
     points
 }
 
@@ -246,12 +378,28 @@ fn thomas_points(head: f64, below: f64, knee: f64, held: f64) -> BTreeMap<Joint,
 fn thomas_test_angles_are_exact_and_signed_for_both_directions() {
     for head in [1.0, -1.0] {
         for (below, knee) in [(10.0, 80.0), (-7.0, 55.0)] {
-            let result = run(&thomas_points(head, below, knee, 120.0), &MeasureOptions::default());
-            assert_eq!(result.protocol.kind, ProtocolKind::ThomasTest, "{:?}", result.protocol);
+            let result = run(
+                &thomas_points(head, below, knee, 120.0),
+                &MeasureOptions::default(),
+            );
+            assert_eq!(
+                result.protocol.kind,
+                ProtocolKind::ThomasTest,
+                "{:?}",
+                result.protocol
+            );
             assert!(result.protocol.valid, "{:?}", result.protocol);
             let m = &result.measurements;
-            assert!((value(m, "hip_extension") - below).abs() <= 0.05, "{below}: {}", value(m, "hip_extension"));
-            assert!((value(m, "knee_flexion") - knee).abs() <= 0.05, "{knee}: {}", value(m, "knee_flexion"));
+            assert!(
+                (value(m, "hip_extension") - below).abs() <= 0.05,
+                "{below}: {}",
+                value(m, "hip_extension")
+            );
+            assert!(
+                (value(m, "knee_flexion") - knee).abs() <= 0.05,
+                "{knee}: {}",
+                value(m, "knee_flexion")
+            );
             assert!((value(m, "contralateral_hip_flexion") - 120.0).abs() <= 0.05);
             assert!(value(m, "trunk_tilt").abs() <= 0.05);
         }
@@ -263,12 +411,32 @@ fn supine_without_the_held_knee_is_not_a_thomas_test() {
     let points = thomas_points(1.0, 5.0, 80.0, 10.0);
     let auto = run(&points, &MeasureOptions::default());
     assert_eq!(auto.protocol.kind, ProtocolKind::Unsupported);
-    assert!(auto.protocol.reason.contains("without a knee held to the chest"), "{}", auto.protocol.reason);
-    let forced = run(&points, &MeasureOptions { protocol: ProtocolChoice::ThomasTest, ..Default::default() });
+    assert!(
+        auto.protocol
+            .reason
+            .contains("without a knee held to the chest"),
+        "{}",
+        auto.protocol.reason
+    );
+    let forced = run(
+        &points,
+        &MeasureOptions {
+            protocol: ProtocolChoice::ThomasTest,
+            ..Default::default()
+        },
+    );
     assert_eq!(forced.protocol.kind, ProtocolKind::ThomasTest);
     assert!(!forced.protocol.valid);
     // The near leg is still measured.
     assert!(forced.measurements["hip_extension"].value_deg.is_some());
+}
+
+#[test]
+fn a_test_leg_lying_flat_is_not_the_modified_thomas_test() {
+    // Knee to chest on the floor with the other leg straight along it.
+    let result = run(&thomas_points(1.0, 0.0, 0.0, 120.0), &MeasureOptions::default());
+    assert_eq!(result.protocol.kind, ProtocolKind::Unsupported);
+    assert!(result.protocol.reason.contains("does not hang"), "{}", result.protocol.reason);
 }
 
 #[test]
@@ -281,7 +449,11 @@ fn a_tilted_trunk_invalidates_the_thomas_test() {
     let result = run(&points, &MeasureOptions::default());
     assert_eq!(result.protocol.kind, ProtocolKind::ThomasTest);
     assert!(!result.protocol.valid);
-    assert!(result.protocol.reason.contains("compensation"), "{}", result.protocol.reason);
+    assert!(
+        result.protocol.reason.contains("compensation"),
+        "{}",
+        result.protocol.reason
+    );
 }
 
 proptest! {

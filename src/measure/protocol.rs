@@ -28,8 +28,9 @@ const MAX_STANDING_KNEE_FLEXION: f64 = 45.0;
 /// this), the test thigh stays near the trunk line (sagitta defaults).
 pub const MIN_HELD_HIP_FLEXION: f64 = 80.0;
 const MAX_TEST_HIP_FLEXION: f64 = 45.0;
-/// How far (in thigh lengths) the test ankle may sit above its knee (sagitta default).
-const MAX_TEST_SHANK_RISE: f64 = 0.25;
+/// How far (in thigh lengths) the test ankle must hang below its knee
+/// (sagitta default: a shank about 20 degrees below horizontal).
+const MIN_TEST_SHANK_DROP: f64 = 0.3;
 
 /// How the person is seen.
 #[derive(Debug, Clone, Copy)]
@@ -307,20 +308,21 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
             ),
         );
     }
-    // The free leg rests or hangs: its shank must not point upwards (as in a
-    // figure-4 stretch with the ankle crossed over the other knee).
+    // In the modified Thomas test the test thigh lies off the table end and
+    // the lower leg hangs (CLINICAL.md 3, set-up): a leg lying flat on the
+    // floor, or raised as in a figure-4 stretch, does not test the hip flexors.
     let (test_knee, test_ankle) = (
         body.point(joint(test, Limb::Knee)),
         body.point(joint(test, Limb::Ankle)),
     );
-    let shank_rise = (test_knee.y - test_ankle.y)
+    let shank_drop = (test_ankle.y - test_knee.y)
         / test_knee
             .distance(body.point(joint(test, Limb::Hip)))
             .max(1e-9);
-    if body.in_frame(joint(test, Limb::Ankle)) && shank_rise > MAX_TEST_SHANK_RISE {
+    if body.in_frame(joint(test, Limb::Ankle)) && shank_drop < MIN_TEST_SHANK_DROP {
         return (
             Unsupported,
-            "the free leg's foot is raised above its knee: the test leg must rest or hang"
+            "the free lower leg does not hang: the modified Thomas test needs the test thigh off the table end with the lower leg hanging down"
                 .to_string(),
         );
     }

@@ -194,7 +194,11 @@ impl Analyzer {
         };
         plan_routine(&self.recommender, &self.plan, &mut analysis);
         timings.geometry = started.elapsed();
-        Ok(Outcome { analysis, photo: photo.image, timings })
+        Ok(Outcome {
+            analysis,
+            photo: photo.image,
+            timings,
+        })
     }
 }
 

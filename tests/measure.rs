@@ -188,6 +188,30 @@ fn standing_angles_are_exact_for_both_facings() {
         assert!((value(m, "standing_hip_flexion") - 7.0).abs() <= 0.05);
         assert!((value(m, "knee_flexion") - 12.0).abs() <= 0.05);
         assert!((value(m, "head_forward") - 25.0).abs() <= 0.05);
+        // Each value names its points: hip, knee, ankle for the knee; ankle first for the plumb line.
+        let points = standing_points(&ANGLES, forward);
+        let at = |j: Joint| {
+            [
+                (points[&j].0 * 10.0).round() / 10.0,
+                (points[&j].1 * 10.0).round() / 10.0,
+            ]
+        };
+        assert_eq!(
+            m["knee_flexion"].points_px,
+            vec![
+                at(Joint::LeftHip),
+                at(Joint::LeftKnee),
+                at(Joint::LeftAnkle)
+            ]
+        );
+        assert_eq!(
+            m["trunk_inclination"].points_px,
+            vec![at(Joint::LeftHip), at(Joint::LeftShoulder)]
+        );
+        assert_eq!(
+            m["plumb_hip"].points_px,
+            vec![at(Joint::LeftAnkle), at(Joint::LeftHip)]
+        );
         // The knee is ahead of the ankle, the shoulder ahead of the hip.
         assert!(value(m, "plumb_knee") > 0.0);
         assert!(value(m, "plumb_shoulder") > value(m, "plumb_hip"));
@@ -434,9 +458,16 @@ fn supine_without_the_held_knee_is_not_a_thomas_test() {
 #[test]
 fn a_test_leg_lying_flat_is_not_the_modified_thomas_test() {
     // Knee to chest on the floor with the other leg straight along it.
-    let result = run(&thomas_points(1.0, 0.0, 0.0, 120.0), &MeasureOptions::default());
+    let result = run(
+        &thomas_points(1.0, 0.0, 0.0, 120.0),
+        &MeasureOptions::default(),
+    );
     assert_eq!(result.protocol.kind, ProtocolKind::Unsupported);
-    assert!(result.protocol.reason.contains("does not hang"), "{}", result.protocol.reason);
+    assert!(
+        result.protocol.reason.contains("does not hang"),
+        "{}",
+        result.protocol.reason
+    );
 }
 
 #[test]

@@ -11,7 +11,11 @@ use sagitta::pose::Joint;
 use sagitta::{Analyzer, AnalyzerOptions};
 
 fn analyze(path: &Path, measure: MeasureOptions) -> Analysis {
-    let mut analyzer = Analyzer::new(&AnalyzerOptions { measure, ..AnalyzerOptions::default() }).unwrap();
+    let mut analyzer = Analyzer::new(&AnalyzerOptions {
+        measure,
+        ..AnalyzerOptions::default()
+    })
+    .unwrap();
     analyzer.analyze(path).unwrap()
 }
 
@@ -26,10 +30,25 @@ fn pelvic_tilt_pair_is_ordered_or_declined_and_ankle_measures_are_declined() {
     let relaxed = analyze(&relaxed, MeasureOptions::default());
     let tucked = analyze(&tucked, MeasureOptions::default());
     for analysis in [&relaxed, &tucked] {
-        assert_eq!(analysis.protocol.kind, ProtocolKind::Standing, "{:?}", analysis.protocol);
+        assert_eq!(
+            analysis.protocol.kind,
+            ProtocolKind::Standing,
+            "{:?}",
+            analysis.protocol
+        );
         // The feet are cut off by the frame: everything that needs the ankle is declined.
-        for name in ["knee_flexion", "plumb_ear", "plumb_shoulder", "plumb_hip", "plumb_knee"] {
-            assert!(analysis.measurements[name].declined.is_some(), "{name}: {:?}", analysis.measurements[name]);
+        for name in [
+            "knee_flexion",
+            "plumb_ear",
+            "plumb_shoulder",
+            "plumb_hip",
+            "plumb_knee",
+        ] {
+            assert!(
+                analysis.measurements[name].declined.is_some(),
+                "{name}: {:?}",
+                analysis.measurements[name]
+            );
         }
     }
     let tilt = |a: &Analysis| a.measurements["pelvic_tilt"].value_deg;
@@ -39,7 +58,9 @@ fn pelvic_tilt_pair_is_ordered_or_declined_and_ankle_measures_are_declined() {
         _ => {
             for a in [&relaxed, &tucked] {
                 let m = &a.measurements["pelvic_tilt"];
-                assert!(m.value_deg.is_some() || m.declined.as_deref().is_some_and(|r| !r.is_empty()));
+                assert!(
+                    m.value_deg.is_some() || m.declined.as_deref().is_some_and(|r| !r.is_empty())
+                );
             }
         }
     }
@@ -63,28 +84,66 @@ const KNEE_TOLERANCE: f64 = 12.0;
 
 #[test]
 fn supine_quad_stretch_is_unsupported_but_measurable_when_forced() {
-    let Some(path) = common::shared_photo("free_exercise_db_stretches/On-Your-Back_Quad_Stretch__0.jpg") else { return };
+    let Some(path) =
+        common::shared_photo("free_exercise_db_stretches/On-Your-Back_Quad_Stretch__0.jpg")
+    else {
+        return;
+    };
     let auto = analyze(&path, MeasureOptions::default());
     assert_eq!(auto.protocol.kind, ProtocolKind::Unsupported);
-    assert!(auto.protocol.reason.contains("knee held to the chest"), "{}", auto.protocol.reason);
+    assert!(
+        auto.protocol.reason.contains("knee held to the chest"),
+        "{}",
+        auto.protocol.reason
+    );
     assert!(auto.findings.is_empty());
 
-    let forced = analyze(&path, MeasureOptions { protocol: ProtocolChoice::ThomasTest, ..Default::default() });
+    let forced = analyze(
+        &path,
+        MeasureOptions {
+            protocol: ProtocolChoice::ThomasTest,
+            ..Default::default()
+        },
+    );
     assert_eq!(forced.protocol.kind, ProtocolKind::ThomasTest);
     assert!(!forced.protocol.valid);
-    assert!(forced.findings.is_empty(), "an invalid test yields no findings");
+    assert!(
+        forced.findings.is_empty(),
+        "an invalid test yields no findings"
+    );
     let hip = forced.measurements["hip_extension"].value_deg.unwrap();
     let knee = forced.measurements["knee_flexion"].value_deg.unwrap();
-    assert!((hip - HAND_HIP_EXTENSION).abs() <= THIGH_TOLERANCE, "hip_extension {hip}");
-    assert!((knee - HAND_KNEE_FLEXION).abs() <= KNEE_TOLERANCE, "knee_flexion {knee}");
+    assert!(
+        (hip - HAND_HIP_EXTENSION).abs() <= THIGH_TOLERANCE,
+        "hip_extension {hip}"
+    );
+    assert!(
+        (knee - HAND_KNEE_FLEXION).abs() <= KNEE_TOLERANCE,
+        "knee_flexion {knee}"
+    );
 }
 
 #[test]
 fn seated_photos_are_unsupported_for_standing_measures() {
-    for name in ["bench_feet_dangling.jpg", "desk_hunch.jpeg", "hunchback_left.jpg", "hunchback_right.jpg", "straight_armsfolded.jpg", "reclined_right.jpg", "kneeling_right.jpg"] {
-        let Some(path) = common::shared_photo(&format!("openposture_fixtures/{name}")) else { return };
+    for name in [
+        "bench_feet_dangling.jpg",
+        "desk_hunch.jpeg",
+        "hunchback_left.jpg",
+        "hunchback_right.jpg",
+        "straight_armsfolded.jpg",
+        "reclined_right.jpg",
+        "kneeling_right.jpg",
+    ] {
+        let Some(path) = common::shared_photo(&format!("openposture_fixtures/{name}")) else {
+            return;
+        };
         let analysis = analyze(&path, MeasureOptions::default());
-        assert_eq!(analysis.protocol.kind, ProtocolKind::Unsupported, "{name}: {:?}", analysis.protocol);
+        assert_eq!(
+            analysis.protocol.kind,
+            ProtocolKind::Unsupported,
+            "{name}: {:?}",
+            analysis.protocol
+        );
         assert!(analysis.measurements.is_empty(), "{name}");
         assert!(analysis.protocol.retake.is_some());
     }
@@ -101,30 +160,58 @@ fn marker_dots_drawn_on_a_photo_give_the_known_angle() {
     };
     let hip = plain.pose.keypoint(near_hip).unwrap();
     // She faces the image's left: the ASIS lies to the left of the PSIS.
-    assert_eq!(plain.protocol.facing, Some(sagitta::analysis::Facing::ImageLeft));
+    assert_eq!(
+        plain.protocol.facing,
+        Some(sagitta::analysis::Facing::ImageLeft)
+    );
     let asis = (hip.x as f64 - 22.0, hip.y as f64 - 14.0);
     let psis = (hip.x as f64 + 24.0, hip.y as f64 - 21.0);
     let expected = ((asis.1 - psis.1) / (psis.0 - asis.0)).atan().to_degrees();
 
     let mut photo = image::open(&sample).unwrap().to_rgb8();
     for (cx, cy) in [asis, psis] {
-        imageproc::drawing::draw_filled_circle_mut(&mut photo, (cx.round() as i32, cy.round() as i32), 4, image::Rgb([230, 25, 25]));
+        imageproc::drawing::draw_filled_circle_mut(
+            &mut photo,
+            (cx.round() as i32, cy.round() as i32),
+            4,
+            image::Rgb([230, 25, 25]),
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let marked = dir.path().join("marked.png");
     photo.save(&marked).unwrap();
 
-    let options = MeasureOptions { pelvis: PelvisInput::Markers("red".parse::<MarkerColor>().unwrap()), ..Default::default() };
+    let options = MeasureOptions {
+        pelvis: PelvisInput::Markers("red".parse::<MarkerColor>().unwrap()),
+        ..Default::default()
+    };
     let analysis = analyze(&marked, options);
     let tilt = &analysis.measurements["pelvic_tilt"];
     assert_eq!(tilt.method, "markers");
     let value = tilt.value_deg.unwrap_or_else(|| panic!("{tilt:?}"));
-    assert!((value - expected).abs() <= 1.0, "expected {expected:.2}, got {value}");
+    assert!(
+        (value - expected).abs() <= 1.0,
+        "expected {expected:.2}, got {value}"
+    );
 
     // A third dot is one too many: a clear decline, not a guess.
-    imageproc::drawing::draw_filled_circle_mut(&mut photo, (hip.x as i32, hip.y as i32 + 30), 4, image::Rgb([230, 25, 25]));
+    imageproc::drawing::draw_filled_circle_mut(
+        &mut photo,
+        (hip.x as i32, hip.y as i32 + 30),
+        4,
+        image::Rgb([230, 25, 25]),
+    );
     photo.save(&marked).unwrap();
-    let options = MeasureOptions { pelvis: PelvisInput::Markers("red".parse::<MarkerColor>().unwrap()), ..Default::default() };
+    let options = MeasureOptions {
+        pelvis: PelvisInput::Markers("red".parse::<MarkerColor>().unwrap()),
+        ..Default::default()
+    };
     let tilt = &analyze(&marked, options).measurements["pelvic_tilt"];
-    assert!(tilt.declined.as_deref().unwrap().contains("found 3 marker dots"), "{tilt:?}");
+    assert!(
+        tilt.declined
+            .as_deref()
+            .unwrap()
+            .contains("found 3 marker dots"),
+        "{tilt:?}"
+    );
 }

@@ -89,7 +89,10 @@ pub fn measure(body: &Body, view: &View, image: &RgbImage, input: &PelvisInput) 
 
 fn from_points(body: &Body, method: &str, asis: Vec2, psis: Vec2, view: &View) -> Measurement {
     match pelvic_tilt_deg(asis, psis, view.anterior) {
-        Some(value) => Measurement { points_px: body.photo_points(&[psis, asis]), ..angle(value, method, 1.0) },
+        Some(value) => Measurement {
+            points_px: body.photo_points(&[psis, asis]),
+            ..angle(value, method, 1.0)
+        },
         None => declined(
             method,
             "the ASIS must lie in front of the PSIS (check which point is which, and the facing)",

@@ -34,22 +34,27 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
         )
     });
 
-    let mut angle_from =
-        |name: &str, joints: &[crate::pose::Joint], compute: &dyn Fn() -> Option<f64>| {
-            let measurement = match (&oblique, body.require(joints)) {
-                (Some(reason), _) => declined(KEYPOINTS, reason.clone()),
-                (None, Err(reason)) => declined(KEYPOINTS, reason),
-                (None, Ok(())) => match compute() {
-                    Some(value) => angle(
+    let mut angle_from = |name: &str,
+                          joints: &[crate::pose::Joint],
+                          compute: &dyn Fn() -> Option<f64>| {
+        let measurement = match (&oblique, body.require(joints)) {
+            (Some(reason), _) => declined(KEYPOINTS, reason.clone()),
+            (None, Err(reason)) => declined(KEYPOINTS, reason),
+            (None, Ok(())) => match compute() {
+                Some(value) => Measurement {
+                    points_px: body
+                        .photo_points(&joints.iter().map(|&j| body.point(j)).collect::<Vec<_>>()),
+                    ..angle(
                         value,
                         KEYPOINTS,
                         body.min_visibility(joints) * view.lateral_score,
-                    ),
-                    None => declined(KEYPOINTS, "the keypoints coincide"),
+                    )
                 },
-            };
-            out.insert(name.to_string(), measurement);
+                None => declined(KEYPOINTS, "the keypoints coincide"),
+            },
         };
+        out.insert(name.to_string(), measurement);
+    };
     let p = |j| body.point(j);
     angle_from("trunk_inclination", &[hip, shoulder], &|| {
         inclination_to_vertical_deg(p(hip), p(shoulder), anterior)
@@ -89,6 +94,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
                         body.min_visibility(&[limb, ankle]) * view.lateral_score,
                         2,
                     )),
+                    points_px: body.photo_points(&[p(ankle), p(limb)]),
                     ..Measurement::default()
                 },
                 None => declined("plumb_line", "the body height could not be measured"),

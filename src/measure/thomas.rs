@@ -51,20 +51,38 @@ pub fn measure(
 
     // `points` are the joints the value is drawn from, in `points_px` order;
     // `also` are joints it needs besides (the shoulder gives the way to the feet).
-    let mut put = |name: &str, points: &[crate::pose::Joint], also: &[crate::pose::Joint], value: Option<f64>| {
+    let mut put = |name: &str,
+                   points: &[crate::pose::Joint],
+                   also: &[crate::pose::Joint],
+                   value: Option<f64>| {
         let required: Vec<_> = points.iter().chain(also).copied().collect();
         let measurement = match (body.require(&required), value) {
             (Err(reason), _) => declined(KEYPOINTS, reason),
             (Ok(()), None) => declined(KEYPOINTS, "the keypoints coincide"),
             (Ok(()), Some(value)) => Measurement {
-                points_px: body.photo_points(&points.iter().map(|&j| body.point(j)).collect::<Vec<_>>()),
-                ..angle(value, KEYPOINTS, body.min_visibility(&required) * view.lateral_score)
+                points_px: body
+                    .photo_points(&points.iter().map(|&j| body.point(j)).collect::<Vec<_>>()),
+                ..angle(
+                    value,
+                    KEYPOINTS,
+                    body.min_visibility(&required) * view.lateral_score,
+                )
             },
         };
         out.insert(name.to_string(), measurement);
     };
-    put("hip_extension", &[hip, knee], &[shoulder], below_horizontal_deg(p(hip), p(knee), feet));
-    put("knee_flexion", &[hip, knee, ankle], &[], knee_flexion_deg(p(hip), p(knee), p(ankle), view.anterior));
+    put(
+        "hip_extension",
+        &[hip, knee],
+        &[shoulder],
+        below_horizontal_deg(p(hip), p(knee), feet),
+    );
+    put(
+        "knee_flexion",
+        &[hip, knee, ankle],
+        &[],
+        knee_flexion_deg(p(hip), p(knee), p(ankle), view.anterior),
+    );
     put(
         "contralateral_hip_flexion",
         &[held_shoulder, held_hip, held_knee],

@@ -31,22 +31,43 @@ pub struct CsvExporter<'w> {
 
 impl<'w> CsvExporter<'w> {
     pub fn new(out: Box<dyn Write + 'w>) -> Self {
-        Self { writer: csv::Writer::from_writer(out), header_written: false }
+        Self {
+            writer: csv::Writer::from_writer(out),
+            header_written: false,
+        }
     }
 
     fn row(&mut self, fields: Vec<String>) -> io::Result<()> {
         if !self.header_written {
-            let mut header: Vec<String> =
-                ["path", "status", "error_kind", "error_message", "width", "height", "protocol", "protocol_valid", "near_side"]
-                    .map(String::from)
-                    .to_vec();
+            let mut header: Vec<String> = [
+                "path",
+                "status",
+                "error_kind",
+                "error_message",
+                "width",
+                "height",
+                "protocol",
+                "protocol_valid",
+                "near_side",
+            ]
+            .map(String::from)
+            .to_vec();
             header.extend(MEASUREMENTS.iter().map(|m| match *m {
                 "posture_type" => "posture_type".to_string(),
                 "pelvic_tilt_uncertainty" => "pelvic_tilt_uncertainty_deg".to_string(),
                 name if name.starts_with("plumb_") => name.to_string(),
                 name => format!("{name}_deg"),
             }));
-            header.extend(["pelvic_tilt_method", "findings", "routine_withheld", "routine_minutes", "warnings"].map(String::from));
+            header.extend(
+                [
+                    "pelvic_tilt_method",
+                    "findings",
+                    "routine_withheld",
+                    "routine_minutes",
+                    "warnings",
+                ]
+                .map(String::from),
+            );
             self.writer.write_record(&header)?;
             self.header_written = true;
         }
@@ -56,7 +77,10 @@ impl<'w> CsvExporter<'w> {
 }
 
 fn plain<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 impl Exporter for CsvExporter<'_> {
@@ -76,15 +100,40 @@ impl Exporter for CsvExporter<'_> {
         for name in MEASUREMENTS {
             let cell = match name {
                 "posture_type" => measurement(name).and_then(|m| m.classification.clone()),
-                "pelvic_tilt_uncertainty" => measurement("pelvic_tilt").and_then(|m| m.uncertainty_deg).map(|v| v.to_string()),
-                _ => measurement(name).and_then(|m| m.value_deg.or(m.value)).map(|v| v.to_string()),
+                "pelvic_tilt_uncertainty" => measurement("pelvic_tilt")
+                    .and_then(|m| m.uncertainty_deg)
+                    .map(|v| v.to_string()),
+                _ => measurement(name)
+                    .and_then(|m| m.value_deg.or(m.value))
+                    .map(|v| v.to_string()),
             };
             fields.push(cell.unwrap_or_default());
         }
-        fields.push(measurement("pelvic_tilt").filter(|m| m.declined.is_none()).map(|m| m.method.clone()).unwrap_or_default());
-        fields.push(a.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>().join(";"));
-        fields.push(a.routine.as_ref().map(|r| r.withheld.to_string()).unwrap_or_default());
-        fields.push(a.routine.as_ref().map(|r| r.total_minutes.to_string()).unwrap_or_default());
+        fields.push(
+            measurement("pelvic_tilt")
+                .filter(|m| m.declined.is_none())
+                .map(|m| m.method.clone())
+                .unwrap_or_default(),
+        );
+        fields.push(
+            a.findings
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
+        fields.push(
+            a.routine
+                .as_ref()
+                .map(|r| r.withheld.to_string())
+                .unwrap_or_default(),
+        );
+        fields.push(
+            a.routine
+                .as_ref()
+                .map(|r| r.total_minutes.to_string())
+                .unwrap_or_default(),
+        );
         fields.push(a.warnings.join("; "));
         self.row(fields)
     }

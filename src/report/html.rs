@@ -1,6 +1,528 @@
-//! The printable one-page report.
+//! The printable report: one self-contained HTML page per photo (inline CSS,
+//! the annotated photo as a data URI, no scripts, nothing fetched) laid out
+//! for one or two A4 pages. Every text from the document is escaped, since
+//! paths and data files can hold anything.
 
-// TEMPORARY (lead): lets the tree build until the report lands; replace this whole file.
-pub fn render(_analysis: &crate::analysis::Analysis, _annotated_jpeg: &[u8]) -> String {
-    String::new()
+use std::fmt::{self, Display, Write};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::overlay::{model_name, protocol_name, side_name};
+use crate::analysis::{Analysis, Finding, Measurement, Severity};
+use crate::recommend::{Amount, LeftOut, Routine, RoutineExercise, Sides};
+
+const STYLE: &str = r#"
+@page { size: A4; margin: 11mm 12mm; }
+* { box-sizing: border-box; }
+html { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; font-size: 8pt;
+  line-height: 1.27; color: #1d2327; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { margin: 0 auto; max-width: 186mm; }
+@media screen { body { padding: 8mm 4mm; } }
+h1 { font-size: 15pt; margin: 0; color: #17465c; }
+h2 { font-size: 10.5pt; margin: 3mm 0 1.4mm; padding-bottom: .5mm; color: #17465c;
+  border-bottom: .4mm solid #2c6e8f; break-after: avoid; }
+h3 { font-size: 9pt; margin: 0 0 .6mm; }
+p { margin: .8mm 0; }
+ul, ol { margin: .6mm 0; padding-left: 4.5mm; }
+li { margin: .2mm 0; }
+header { display: flex; justify-content: space-between; align-items: baseline; gap: 4mm;
+  border-bottom: .8mm solid #17465c; padding-bottom: 1.2mm; margin-bottom: 2.5mm; }
+.meta { color: #56616a; font-size: 7.4pt; text-align: right; overflow-wrap: anywhere; }
+.top { display: flex; gap: 4.5mm; align-items: flex-start; break-inside: avoid; }
+figure { margin: 0; flex: none; max-width: 58%; }
+figure img { display: block; max-width: 100%; max-height: 84mm; border-radius: 1mm; }
+.side { flex: 1; min-width: 0; }
+.side h2:first-child { margin-top: 0; }
+.badge { display: inline-block; padding: .1mm 1.5mm; border-radius: 1mm; font-weight: bold;
+  font-size: 7.4pt; white-space: nowrap; }
+.ok { background: #dff2e4; color: #1f6b35; }
+.bad { background: #fbe2df; color: #9b2a1f; }
+.sev-info { background: #e6eef3; color: #34576b; }
+.sev-mild { background: #fff3cf; color: #7a5a00; }
+.sev-moderate { background: #ffe2c6; color: #8a4200; }
+.sev-marked { background: #fbd5d0; color: #8f1f14; }
+.muted { color: #5b6770; }
+.small { font-size: 7.2pt; }
+.ref { font-size: 6.6pt; color: #5b6770; }
+table { width: 100%; border-collapse: collapse; font-size: 7.5pt; }
+th { text-align: left; background: #eaf1f5; }
+th, td { padding: .6mm 1.2mm; border-bottom: .2mm solid #d5dde2; vertical-align: top; }
+tr { break-inside: avoid; }
+td:first-child, td.value { white-space: nowrap; font-variant-numeric: tabular-nums; }
+tr.declined td { color: #6b747a; font-style: italic; }
+.exercises { columns: 2; column-gap: 4mm; }
+/* A card may continue in the next column, its border repeated, but only
+   between steps and never right after its heading. */
+.exercise { border: .2mm solid #d5dde2; border-left: 1mm solid #2c6e8f; border-radius: 1mm;
+  padding: 1.1mm 1.8mm; margin: 0 0 1.8mm; -webkit-box-decoration-break: clone;
+  box-decoration-break: clone; }
+.exercise .head { break-inside: avoid; break-after: avoid; }
+.exercise p, .exercise li { break-inside: avoid; }
+.exercise.later { border-left-color: #8a9aa5; break-inside: avoid; }
+.exercise ol { padding-left: 4mm; }
+.dose { font-weight: bold; color: #17465c; }
+.block { break-inside: avoid; }
+.alert { break-inside: avoid; border: .5mm solid #c0392b; background: #fdf1ef;
+  border-radius: 1.5mm; padding: 2mm 3mm; margin: 2.5mm 0; }
+.alert.big { font-size: 10pt; border-width: .8mm; }
+.alert h2 { border: 0; margin: 0 0 1mm; color: #9b2a1f; }
+"#;
+
+/// Text from the document, HTML-escaped when displayed.
+struct Esc<'a>(&'a str);
+
+impl Display for Esc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+            f.write_str(&rest[..at])?;
+            f.write_str(match rest.as_bytes()[at] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#39;",
+            })?;
+            rest = &rest[at + 1..];
+        }
+        f.write_str(rest)
+    }
+}
+
+/// A snake_case id as words: `short_hip_flexors` -> "short hip flexors".
+fn words(id: &str) -> String {
+    id.replace('_', " ")
+}
+
+/// The report page for one analysed photo; `annotated_jpeg` is the
+/// annotated photo, embedded as it is.
+pub fn render(analysis: &Analysis, annotated_jpeg: &[u8]) -> String {
+    let mut page = String::new();
+    write_page(&mut page, analysis, annotated_jpeg).expect("writing to a String cannot fail");
+    page
+}
+
+fn write_page(out: &mut String, a: &Analysis, jpeg: &[u8]) -> fmt::Result {
+    let path = Esc(&a.image.path);
+    writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Posture report: {path}</title>\n<style>{STYLE}</style>\n</head>\n<body>"
+    )?;
+    writeln!(
+        out,
+        "<header><h1>Posture report</h1><div class=\"meta\">{path}<br>{}&#215;{} px \
+         &#183; model {} &#183; sagitta schema {}</div></header>",
+        a.image.width,
+        a.image.height,
+        model_name(a.model.kind),
+        Esc(&a.schema_version)
+    )?;
+    if let Some(routine) = a.routine.as_ref().filter(|r| r.withheld) {
+        write_referral(out, routine)?;
+    }
+    writeln!(
+        out,
+        "<div class=\"top\"><figure><img alt=\"The photo with the measured angles drawn on it\" \
+         src=\"data:image/jpeg;base64,{}\"></figure><div class=\"side\">",
+        STANDARD.encode(jpeg)
+    )?;
+    write_protocol(out, a)?;
+    write_findings(out, &a.findings)?;
+    if !a.warnings.is_empty() {
+        writeln!(out, "<h2>Warnings</h2><ul class=\"small\">")?;
+        for warning in &a.warnings {
+            writeln!(out, "<li>{}</li>", Esc(warning))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    // Beside the photo, where it is read before any exercise.
+    if let Some(routine) = &a.routine {
+        writeln!(
+            out,
+            "<div class=\"alert\"><b>Safety.</b> {}</div>",
+            Esc(&routine.safety_note)
+        )?;
+    }
+    writeln!(out, "</div></div>")?;
+    write_measurements(out, a)?;
+    if let Some(routine) = a.routine.as_ref().filter(|r| !r.withheld) {
+        write_routine(out, routine)?;
+    }
+    writeln!(out, "</body>\n</html>")
+}
+
+fn write_protocol(out: &mut String, a: &Analysis) -> fmt::Result {
+    let p = &a.protocol;
+    let (class, validity) = if p.valid {
+        ("ok", "valid")
+    } else {
+        ("bad", "not valid")
+    };
+    writeln!(
+        out,
+        "<h2>Test</h2><p><span class=\"badge {class}\">{} &#183; {validity}</span>{}",
+        protocol_name(p.kind),
+        if p.forced {
+            " <span class=\"muted\">(chosen by --protocol)</span>"
+        } else {
+            ""
+        }
+    )?;
+    let mut view = Vec::new();
+    if let Some(side) = p.near_side {
+        view.push(format!("near side {}", side_name(side)));
+    }
+    view.push(format!("side view {:.0}&#160;%", p.lateral_score * 100.0));
+    writeln!(out, " {}</p>\n<p>{}</p>", view.join(", "), Esc(&p.reason))?;
+    if let Some(retake) = &p.retake {
+        writeln!(out, "<p class=\"small\"><b>Retake:</b> {}</p>", Esc(retake))?;
+    }
+    if !p.assumptions.is_empty() {
+        let assumptions: Vec<String> = p.assumptions.iter().map(|a| Esc(a).to_string()).collect();
+        writeln!(
+            out,
+            "<p class=\"small\"><b>Assumes:</b> {}.</p>",
+            assumptions.join("; ")
+        )?;
+    }
+    Ok(())
+}
+
+fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Info => "info",
+        Severity::Mild => "mild",
+        Severity::Moderate => "moderate",
+        Severity::Marked => "marked",
+    }
+}
+
+fn write_findings(out: &mut String, findings: &[Finding]) -> fmt::Result {
+    writeln!(out, "<h2>Findings</h2>")?;
+    if findings.is_empty() {
+        return writeln!(
+            out,
+            "<p class=\"muted\">None: no measurement crossed a cut-off the rules act on.</p>"
+        );
+    }
+    writeln!(out, "<ul>")?;
+    for finding in findings {
+        let severity = severity_name(finding.severity);
+        write!(
+            out,
+            "<li class=\"block\"><span class=\"badge sev-{severity}\">{severity}</span> \
+             <b>{}</b>: {}",
+            Esc(&words(&finding.id)),
+            Esc(&finding.because)
+        )?;
+        if let Some(reference) = &finding.reference {
+            write!(out, "<br><span class=\"ref\">{}</span>", Esc(reference))?;
+        }
+        writeln!(out, "</li>")?;
+    }
+    writeln!(out, "</ul>")
+}
+
+/// The value cell: degrees with their sign and uncertainty, or a ratio.
+fn value_text(m: &Measurement) -> String {
+    match (m.value_deg, m.value) {
+        (Some(deg), _) => match m.uncertainty_deg {
+            Some(u) => format!("{deg:+.1}&#176; &#177;&#160;{u:.1}&#176;"),
+            None => format!("{deg:+.1}&#176;"),
+        },
+        (None, Some(value)) => match m.unit.as_deref() {
+            Some("fraction_of_height") => format!("{:+.1}&#160;% of height", value * 100.0),
+            Some(unit) => format!("{value:.3} {}", Esc(&words(unit))),
+            None => format!("{value:.3}"),
+        },
+        (None, None) => "&#8212;".to_string(),
+    }
+}
+
+fn write_measurements(out: &mut String, a: &Analysis) -> fmt::Result {
+    writeln!(
+        out,
+        "<h2>Measurements</h2><table><thead><tr><th>Measurement</th><th>Value</th>\
+         <th>Method</th><th>Confidence</th><th>Classification</th><th>Reference</th>\
+         </tr></thead><tbody>"
+    )?;
+    for (name, m) in &a.measurements {
+        let name = Esc(&words(name));
+        if let Some(reason) = &m.declined {
+            writeln!(
+                out,
+                "<tr class=\"declined\"><td>{name}</td><td>declined</td>\
+                 <td colspan=\"4\">{}</td></tr>",
+                Esc(reason)
+            )?;
+            continue;
+        }
+        let confidence = m.confidence.map(|c| format!("{c:.2}")).unwrap_or_default();
+        writeln!(
+            out,
+            "<tr><td>{name}</td><td class=\"value\">{}</td><td>{}</td><td>{confidence}</td>\
+             <td>{}</td><td class=\"ref\">{}</td></tr>",
+            value_text(m),
+            Esc(&words(&m.method)),
+            Esc(&words(m.classification.as_deref().unwrap_or(""))),
+            Esc(m.reference.as_deref().unwrap_or(""))
+        )?;
+    }
+    writeln!(out, "</tbody></table>")
+}
+
+/// "2 × 30 s hold, each side": sets, the work of one set, and the sides.
+fn dose_text(amount: &Amount, sides: Sides) -> String {
+    let work = match (amount.hold_s, amount.reps, amount.time_s) {
+        (Some(hold), _, _) => format!("{hold}&#160;s hold"),
+        (_, Some(reps), _) => match amount.seconds_per_rep {
+            Some(pace) => format!("{reps} reps (about {pace}&#160;s each)"),
+            None => format!("{reps} reps"),
+        },
+        (_, _, Some(time)) => format!("{time}&#160;s"),
+        _ => String::new(),
+    };
+    let sides = match sides {
+        Sides::Each => "each side",
+        Sides::Both => "both sides together",
+    };
+    format!("{}&#160;&#215; {work}, {sides}", amount.sets)
+}
+
+/// The texts in first-seen order, each once.
+fn distinct<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = Vec::new();
+    for text in texts {
+        if !seen.contains(&text) {
+            seen.push(text);
+        }
+    }
+    seen
+}
+
+/// "2:20 min".
+fn duration_text(seconds: u32) -> String {
+    format!("{}:{:02}&#160;min", seconds / 60, seconds % 60)
+}
+
+/// Decimal minutes as in [`duration_text`]: 11.17 -> "11:10 min".
+fn minutes_text(minutes: f64) -> String {
+    duration_text((minutes * 60.0).round() as u32)
+}
+
+/// The referral that replaces a withheld routine, at the top of the page.
+fn write_referral(out: &mut String, routine: &Routine) -> fmt::Result {
+    writeln!(
+        out,
+        "<div class=\"alert big\"><h2>Routine withheld: please see a professional first</h2>"
+    )?;
+    if let Some(referral) = &routine.referral {
+        writeln!(out, "<p>{}</p>", Esc(referral))?;
+    }
+    if !routine.red_flags.is_empty() {
+        let flags: Vec<String> = routine
+            .red_flags
+            .iter()
+            .map(|flag| words(&flag.to_string()))
+            .collect();
+        writeln!(
+            out,
+            "<p class=\"small\"><b>Warning signs reported:</b> {}</p>",
+            Esc(&flags.join(", "))
+        )?;
+    }
+    writeln!(out, "</div>")
+}
+
+/// The routine, with phase two; not called for a withheld one.
+fn write_routine(out: &mut String, routine: &Routine) -> fmt::Result {
+    let count = routine.exercises.len();
+    writeln!(
+        out,
+        "<h2>Your routine: {count} exercise{}, {} of {}</h2>",
+        if count == 1 { "" } else { "s" },
+        minutes_text(routine.total_minutes),
+        minutes_text(routine.budget_minutes)
+    )?;
+    if let Some(frequency) = &routine.frequency {
+        writeln!(out, "<p><b>{}</b></p>", Esc(frequency))?;
+    }
+    // Each rule's rationale once, for the whole routine.
+    let because = routine.exercises.iter().flat_map(|e| &e.because);
+    writeln!(out, "<ul class=\"small\">")?;
+    for rationale in distinct(because.map(|b| b.rationale.as_str())) {
+        writeln!(out, "<li>{}</li>", Esc(rationale))?;
+    }
+    writeln!(out, "</ul>")?;
+    let reasons: Vec<String> = routine.exercises.iter().map(reasons).collect();
+    let shared = reasons.windows(2).all(|pair| pair[0] == pair[1]);
+    if let (true, Some(reason)) = (shared, reasons.first()) {
+        writeln!(out, "<p><b>For:</b> {}</p>", Esc(reason))?;
+    }
+    let reasons = (!shared).then_some(reasons.as_slice());
+    write_exercises(out, &routine.exercises, Session::Now { reasons })?;
+    write_left_out(out, &routine.left_out)?;
+    if let Some(phase_two) = &routine.phase_two {
+        writeln!(
+            out,
+            "<h2>Phase two, after {}: {}</h2><p class=\"small\">{}</p>",
+            Esc(&phase_two.start_after),
+            minutes_text(phase_two.total_minutes),
+            Esc(&phase_two.rationale)
+        )?;
+        write_exercises(out, &phase_two.exercises, Session::Later)?;
+        write_left_out(out, &phase_two.left_out)?;
+    }
+    if !routine.notes.is_empty() {
+        writeln!(out, "<ul class=\"small\">")?;
+        for note in &routine.notes {
+            writeln!(out, "<li>{}</li>", Esc(note))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    Ok(())
+}
+
+/// What an exercise is for: its findings, by name. The findings section
+/// gives their evidence.
+fn reasons(item: &RoutineExercise) -> String {
+    let findings = item.because.iter().map(|b| {
+        // `none` marks the maintenance routine, which no finding asked for.
+        if b.finding == "none" {
+            b.rule.as_str()
+        } else {
+            b.finding.as_str()
+        }
+    });
+    let names: Vec<String> = distinct(findings).into_iter().map(words).collect();
+    names.join(", ")
+}
+
+/// Which session a list of exercises is for.
+#[derive(Clone, Copy)]
+enum Session<'a> {
+    /// Today's routine: steps one per line, and what each exercise is for
+    /// when the exercises differ in that (else the heading says it once).
+    Now { reasons: Option<&'a [String]> },
+    /// Phase two, weeks away: the same facts in less room.
+    Later,
+}
+
+/// The exercises as numbered cards in two columns.
+fn write_exercises(
+    out: &mut String,
+    exercises: &[RoutineExercise],
+    session: Session<'_>,
+) -> fmt::Result {
+    writeln!(out, "<div class=\"exercises\">")?;
+    for (number, item) in exercises.iter().enumerate() {
+        writeln!(
+            out,
+            "<div class=\"exercise{}\"><div class=\"head\"><h3>{}. {}</h3>",
+            if matches!(session, Session::Later) {
+                " later"
+            } else {
+                ""
+            },
+            number + 1,
+            Esc(&item.name)
+        )?;
+        writeln!(
+            out,
+            "<p><span class=\"dose\">{}</span> <span class=\"muted\">&#183; {} &#183; {}{}</span></p></div>",
+            dose_text(&item.amount, item.sides),
+            duration_text(item.duration_s),
+            item.phase.name(),
+            if item.closing { ", to close" } else { "" }
+        )?;
+        write!(
+            out,
+            "<p class=\"small\"><b>Position:</b> {}",
+            Esc(&item.position)
+        )?;
+        match session {
+            Session::Now { .. } => {
+                writeln!(out, "</p><ol>")?;
+                for step in &item.steps {
+                    writeln!(out, "<li>{}</li>", Esc(step))?;
+                }
+                writeln!(out, "</ol>")?;
+            }
+            Session::Later => {
+                // The steps run on after the position, numbered inline.
+                let mut separator = " &#8212;";
+                for (number, step) in item.steps.iter().enumerate() {
+                    write!(out, "{separator} <b>{}.</b>&#160;{}", number + 1, Esc(step))?;
+                    separator = "";
+                }
+                writeln!(out, "</p>")?;
+            }
+        }
+        for note in &item.notes {
+            writeln!(out, "<p class=\"small\"><b>Note:</b> {}</p>", Esc(note))?;
+        }
+        for caution in &item.cautions {
+            writeln!(
+                out,
+                "<p class=\"small\"><b>Caution:</b> {}</p>",
+                Esc(caution)
+            )?;
+        }
+        if let Session::Now {
+            reasons: Some(reasons),
+        } = session
+        {
+            writeln!(
+                out,
+                "<p class=\"small muted\"><b>For:</b> {}</p>",
+                Esc(&reasons[number])
+            )?;
+        }
+        writeln!(out, "</div>")?;
+    }
+    writeln!(out, "</div>")
+}
+
+fn write_left_out(out: &mut String, left_out: &[LeftOut]) -> fmt::Result {
+    if left_out.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<div class=\"block\"><h3>Left out</h3><ul class=\"small\">"
+    )?;
+    for item in left_out {
+        writeln!(
+            out,
+            "<li><b>{}</b>{} ({}): {}</li>",
+            Esc(&item.name),
+            if item.closing { ", closing" } else { "" },
+            duration_text(item.duration_s),
+            Esc(&item.reason)
+        )?;
+    }
+    writeln!(out, "</ul></div>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_every_special_character() {
+        assert_eq!(
+            Esc(r#"a&b<c>d"e'f"#).to_string(),
+            "a&amp;b&lt;c&gt;d&quot;e&#39;f"
+        );
+        assert_eq!(Esc("plain ünïcode").to_string(), "plain ünïcode");
+    }
+
+    #[test]
+    fn durations_read_as_minutes_and_seconds() {
+        assert_eq!(duration_text(140), "2:20&#160;min");
+        assert_eq!(duration_text(45), "0:45&#160;min");
+    }
 }

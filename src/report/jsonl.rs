@@ -31,7 +31,10 @@ impl<'w> JsonlExporter<'w> {
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Record<'a> {
     Analysis(&'a Analysis),
-    Error { image: ImagePath, error: ErrorBody<'a> },
+    Error {
+        image: ImagePath,
+        error: ErrorBody<'a>,
+    },
     Summary(&'a Summary),
 }
 
@@ -53,8 +56,13 @@ impl Exporter for JsonlExporter<'_> {
 
     fn error(&mut self, error: &FileError) -> io::Result<()> {
         self.line(&Record::Error {
-            image: ImagePath { path: error.path.display().to_string() },
-            error: ErrorBody { kind: error.kind, message: &error.message },
+            image: ImagePath {
+                path: error.path.display().to_string(),
+            },
+            error: ErrorBody {
+                kind: error.kind,
+                message: &error.message,
+            },
         })
     }
 

@@ -44,28 +44,31 @@ const BOX_ALPHA: f64 = 0.72;
 /// Below this visibility a bone is drawn dashed: the model guessed its end.
 const SURE_VISIBILITY: f32 = 0.5;
 
-/// The near-side chain: ear to foot, with the foot's three points.
-const CHAIN: [[Joint; 7]; 2] = [
-    [
-        Joint::LeftEar,
-        Joint::LeftShoulder,
-        Joint::LeftHip,
-        Joint::LeftKnee,
-        Joint::LeftAnkle,
-        Joint::LeftHeel,
-        Joint::LeftFootIndex,
-    ],
-    [
-        Joint::RightEar,
-        Joint::RightShoulder,
-        Joint::RightHip,
-        Joint::RightKnee,
-        Joint::RightAnkle,
-        Joint::RightHeel,
-        Joint::RightFootIndex,
-    ],
-];
-/// Bones as indices into a [`CHAIN`] row; the foot is a triangle.
+/// A side's chain: ear to foot, with the foot's three points.
+fn chain(side: Side) -> [Joint; 7] {
+    match side {
+        Side::Left => [
+            Joint::LeftEar,
+            Joint::LeftShoulder,
+            Joint::LeftHip,
+            Joint::LeftKnee,
+            Joint::LeftAnkle,
+            Joint::LeftHeel,
+            Joint::LeftFootIndex,
+        ],
+        Side::Right => [
+            Joint::RightEar,
+            Joint::RightShoulder,
+            Joint::RightHip,
+            Joint::RightKnee,
+            Joint::RightAnkle,
+            Joint::RightHeel,
+            Joint::RightFootIndex,
+        ],
+    }
+}
+
+/// Bones as indices into a [`chain`]; the foot is a triangle.
 const BONES: [(usize, usize); 7] = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 6), (6, 4)];
 const ANKLE: usize = 4;
 
@@ -81,7 +84,7 @@ struct Style {
 impl Style {
     fn new(width: u32, height: u32) -> Self {
         let diagonal = f64::from(width).hypot(f64::from(height));
-        let radius = (diagonal / 700.0).max(1.0);
+        let radius = (diagonal / 450.0).max(1.0);
         Self {
             radius,
             outline: (radius * 0.8).max(1.0),
@@ -107,6 +110,18 @@ impl Rect {
             min: center - size * 0.5,
             max: center + size * 0.5,
         }
+    }
+
+    /// The point of the box nearest to `p`.
+    fn nearest(&self, p: Vec2) -> Vec2 {
+        Vec2::new(
+            p.x.clamp(self.min.x, self.max.x),
+            p.y.clamp(self.min.y, self.max.y),
+        )
+    }
+
+    fn contains(&self, p: Vec2) -> bool {
+        (self.min.x..=self.max.x).contains(&p.x) && (self.min.y..=self.max.y).contains(&p.y)
     }
 
     fn overlaps(&self, other: &Rect) -> bool {
@@ -139,6 +154,8 @@ struct Label {
     /// its nearest edge stays from the anchor.
     direction: Vec2,
     distance: f64,
+    /// Where a leader line from a displaced label ends.
+    tip: Vec2,
 }
 
 /// How a measurement's angle is read (see `measure::conventions`).
@@ -166,6 +183,8 @@ fn label_name(name: &str) -> String {
         other => other.replace('_', " "),
     }
 }
+
+// Names for people, shared with the HTML report.
 
 pub(super) fn protocol_name(kind: ProtocolKind) -> &'static str {
     match kind {
@@ -209,24 +228,29 @@ pub fn annotate(photo: &image::RgbImage, analysis: &Analysis) -> image::RgbImage
     let mut painter = Painter::new(&mut image);
 
     // The near side's keypoints; `None` where the model gave no usable point.
-    let side = analysis.protocol.near_side.unwrap_or_else(|| likelier_side(analysis));
-    let chain = CHAIN[side as usize].map(|joint| {
+    let side = analysis
+        .protocol
+        .near_side
+        .unwrap_or_else(|| likelier_side(analysis));
+    let keypoints = chain(side).map(|joint| {
         analysis.pose.keypoint(joint).and_then(|k| {
             let point = to_photo(f64::from(k.x), f64::from(k.y));
             is_finite(point).then_some((point, k.visibility))
         })
     });
 
-    let plumb = plumb_line(analysis, chain[ANKLE].map(|(p, _)| p), &to_photo);
+    let plumb = plumb_line(analysis, keypoints[ANKLE].map(|(p, _)| p), &to_photo);
     if let Some((x, ties)) = &plumb {
         painter.plumb(*x, ties);
     }
-    painter.skeleton(&chain);
+    painter.skeleton(&keypoints);
 
-    let skeleton: Vec<Vec2> = chain.iter().flatten().map(|&(p, _)| p).collect();
+    let skeleton: Vec<Vec2> = keypoints.iter().flatten().map(|&(p, _)| p).collect();
     let mut labels = Vec::new();
     let angles = analysis.measurements.iter().filter_map(|(name, m)| {
-        let value = m.value_deg.filter(|v| v.is_finite() && m.declined.is_none())?;
+        let value = m
+            .value_deg
+            .filter(|v| v.is_finite() && m.declined.is_none())?;
         let points: Vec<Vec2> = m.points_px.iter().map(|&[x, y]| to_photo(x, y)).collect();
         (matches!(points.len(), 2 | 3) && points.iter().all(|&p| is_finite(p)))
             .then_some((name, value, points))
@@ -235,22 +259,15 @@ pub fn annotate(photo: &image::RgbImage, analysis: &Analysis) -> image::RgbImage
         labels.push(painter.angle(name, value, &points, &skeleton, *color));
     }
 
+    let (validity, validity_color) = if analysis.protocol.valid {
+        ("valid", VALID)
+    } else {
+        ("not valid", INVALID)
+    };
     let mut legend = vec![
         (
-            format!(
-                "{} · {}",
-                protocol_name(analysis.protocol.kind),
-                if analysis.protocol.valid {
-                    "valid"
-                } else {
-                    "not valid"
-                }
-            ),
-            if analysis.protocol.valid {
-                VALID
-            } else {
-                INVALID
-            },
+            format!("{} · {validity}", protocol_name(analysis.protocol.kind)),
+            validity_color,
         ),
         (format!("near side: {}", side_name(side)), BONE),
         (format!("model: {}", model_name(analysis.model.kind)), BONE),
@@ -263,9 +280,7 @@ pub fn annotate(photo: &image::RgbImage, analysis: &Analysis) -> image::RgbImage
         && skeleton.iter().map(|p| p.x).sum::<f64>() / (skeleton.len() as f64)
             < f64::from(painter.image.width()) / 2.0;
     painter.legend(&legend, left_of_centre);
-    for label in &labels {
-        painter.label(label);
-    }
+    painter.labels(&labels);
     image
 }
 
@@ -275,13 +290,14 @@ fn is_finite(p: Vec2) -> bool {
 
 /// The side whose chain the model saw better, when the protocol names none.
 fn likelier_side(analysis: &Analysis) -> Side {
-    let seen = |row: &[Joint]| -> f32 {
-        row.iter()
+    let seen = |side| -> f32 {
+        chain(side)
+            .iter()
             .filter_map(|&joint| analysis.pose.keypoint(joint))
             .map(|k| k.visibility)
             .sum()
     };
-    if seen(&CHAIN[Side::Right as usize]) > seen(&CHAIN[Side::Left as usize]) {
+    if seen(Side::Right) > seen(Side::Left) {
         Side::Right
     } else {
         Side::Left
@@ -325,6 +341,8 @@ struct Painter<'a> {
     style: Style,
     /// Boxes already holding text, which later labels avoid.
     taken: Vec<Rect>,
+    /// Points along every line drawn, which labels avoid covering.
+    ink: Vec<Vec2>,
 }
 
 impl<'a> Painter<'a> {
@@ -334,6 +352,7 @@ impl<'a> Painter<'a> {
             image,
             style,
             taken: Vec::new(),
+            ink: Vec::new(),
         }
     }
 
@@ -380,7 +399,11 @@ impl<'a> Painter<'a> {
                 };
                 let coverage = (radius + 0.5 - p.distance(a + d * t)).clamp(0.0, 1.0);
                 if coverage > 0.0 {
-                    blend(self.image.get_pixel_mut(x as u32, y as u32), color, coverage);
+                    blend(
+                        self.image.get_pixel_mut(x as u32, y as u32),
+                        color,
+                        coverage,
+                    );
                 }
                 x += 1.0;
             }
@@ -392,8 +415,16 @@ impl<'a> Painter<'a> {
     /// across a neighbouring segment's colour.
     fn strokes(&mut self, segments: &[(Vec2, Vec2)], radius: f64, color: Rgb<u8>) {
         let rim = radius + self.style.outline;
+        let spacing = self.style.text_px() / 4.0;
+        let size = self.size();
         for &(a, b) in segments {
             self.capsule(a, b, rim, OUTLINE);
+            // Bounded like the dashes: a far-off point must not ask for millions.
+            let count = (a.distance(b) / spacing).ceil().min(4096.0) as usize;
+            let samples = (0..=count).map(|i| a + (b - a) * (i as f64 / count.max(1) as f64));
+            self.ink.extend(
+                samples.filter(|p| (0.0..size.x).contains(&p.x) && (0.0..size.y).contains(&p.y)),
+            );
         }
         for &(a, b) in segments {
             self.capsule(a, b, radius, color);
@@ -456,7 +487,8 @@ impl<'a> Painter<'a> {
         skeleton: &[Vec2],
         color: Rgb<u8>,
     ) -> Label {
-        let on_skeleton = |p: Vec2| skeleton.iter().any(|&k| k.distance(p) < 1.5);
+        let near = self.style.radius;
+        let on_skeleton = |p: Vec2| skeleton.iter().any(|&k| k.distance(p) <= near);
         let own: Vec<(Vec2, Vec2)> = points
             .windows(2)
             .map(|w| (w[0], w[1]))
@@ -493,6 +525,7 @@ impl<'a> Painter<'a> {
                 anchor: vertex,
                 direction: measured.map_or(Vec2::new(1.0, 0.0), |m| Vec2::new(-m.y, m.x)),
                 distance: self.style.radius * 4.0,
+                tip: vertex,
             };
         };
         let style = &self.style;
@@ -501,7 +534,9 @@ impl<'a> Painter<'a> {
             .max(style.radius * 6.0);
         let start = zero.y.atan2(zero.x);
         let sweep = wrap_angle(measured.y.atan2(measured.x) - start);
-        let steps = (sweep.abs() * radius / (style.radius * 3.0)).ceil().clamp(2.0, 96.0) as usize;
+        let steps = (sweep.abs() * radius / (style.radius * 3.0))
+            .ceil()
+            .clamp(2.0, 96.0) as usize;
         let arc: Vec<Vec2> = (0..=steps)
             .map(|i| {
                 let angle = start + sweep * i as f64 / steps as f64;
@@ -519,33 +554,60 @@ impl<'a> Painter<'a> {
             anchor: vertex,
             direction: Vec2::new(middle.cos(), middle.sin()),
             distance: radius + self.style.radius * 3.0,
+            tip: vertex + Vec2::new(middle.cos(), middle.sin()) * radius,
         }
     }
 
-    /// Places a label off its anchor, in its direction if free, else
-    /// further out or shifted up or down, and draws it.
-    fn label(&mut self, label: &Label) {
+    /// Draws the labels where they cover the fewest drawn lines and no other
+    /// text, each with a leader line when it ends up away from its arc. All
+    /// leaders go first so that none crosses a label's text.
+    fn labels(&mut self, labels: &[Label]) {
+        let boxes: Vec<Rect> = labels.iter().map(|label| self.place(label)).collect();
+        let text_px = self.style.text_px();
+        for (label, rect) in labels.iter().zip(&boxes) {
+            let near = rect.nearest(label.tip);
+            if near.distance(label.tip) > text_px * 0.5 {
+                self.strokes(&[(label.tip, near)], self.style.radius * 0.5, label.color);
+            }
+        }
+        for (label, rect) in labels.iter().zip(boxes) {
+            self.text_lines(rect, &[(label.text.clone(), label.color)], self.style.text);
+        }
+    }
+
+    /// The box for a label around its anchor: the one that covers the least,
+    /// preferring the label's own direction and nearness. It is taken at once.
+    fn place(&mut self, label: &Label) -> Rect {
         let text_px = self.style.text_px();
         let size = self.text_box(&label.text, self.style.text);
-        let unit = label.direction;
-        // From the box centre to its edge along `unit`, about.
-        let half = (unit.x * size.x).abs() / 2.0 + (unit.y * size.y).abs() / 2.0;
-        let centre = label.anchor + unit * (label.distance + half);
         let image = self.size();
-        let candidates = (0..4)
-            .map(|step| centre + unit * (f64::from(step) * text_px * 0.6))
-            .chain((1..8).flat_map(|step| {
-                let shift = Vec2::new(0.0, f64::from(step) * (size.y + text_px * 0.2));
-                [centre + shift, centre - shift]
-            }));
-        let boxes: Vec<Rect> = candidates
-            .map(|centre| Rect::around(centre, size).inside(image.x, image.y))
-            .collect();
-        let chosen = boxes
-            .iter()
-            .find(|b| !self.taken.iter().any(|t| t.overlaps(b)))
-            .unwrap_or(&boxes[0]);
-        self.text_lines(*chosen, &[(label.text.clone(), label.color)], self.style.text);
+        // Five rings of sixteen directions around the anchor.
+        let candidates = (0..5u8).flat_map(|ring| (0..16u8).map(move |step| (ring, step)));
+        let (_, chosen) = candidates
+            .map(|(ring, step)| {
+                let reach = label.distance + f64::from(ring) * text_px * 0.9;
+                let angle = f64::from(step) * PI / 8.0;
+                let unit = Vec2::new(angle.cos(), angle.sin());
+                // From the box centre to its edge along `unit`, about.
+                let half = (unit.x * size.x).abs() / 2.0 + (unit.y * size.y).abs() / 2.0;
+                let rect = Rect::around(label.anchor + unit * (reach + half), size)
+                    .inside(image.x, image.y);
+                let score = self.cost(&rect)
+                    + f64::from(ring) * 2.0
+                    + (1.0 - unit.dot(label.direction)) * 1.5;
+                (score, rect)
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .expect("there are eighty candidates");
+        self.taken.push(chosen);
+        chosen
+    }
+
+    /// What covering `rect` spoils: other text above all, then drawn lines.
+    fn cost(&self, rect: &Rect) -> f64 {
+        let boxes = self.taken.iter().filter(|t| t.overlaps(rect)).count();
+        let ink = self.ink.iter().filter(|&&p| rect.contains(p)).count();
+        boxes as f64 * 100.0 + ink as f64 * 3.0
     }
 
     /// The legend box in a top corner: left, or right when `right` is set.
@@ -567,6 +629,7 @@ impl<'a> Painter<'a> {
             max: min + Vec2::new(width, height),
         }
         .inside(self.size().x, self.size().y);
+        self.taken.push(rect);
         self.text_lines(rect, lines, scale);
     }
 
@@ -604,7 +667,6 @@ impl<'a> Painter<'a> {
             );
             y += f64::from(h);
         }
-        self.taken.push(rect);
     }
 }
 
@@ -635,7 +697,8 @@ mod tests {
 
     #[test]
     fn a_box_is_moved_inside_the_image() {
-        let rect = Rect::around(Vec2::new(-10.0, 500.0), Vec2::new(40.0, 20.0)).inside(100.0, 100.0);
+        let rect =
+            Rect::around(Vec2::new(-10.0, 500.0), Vec2::new(40.0, 20.0)).inside(100.0, 100.0);
         assert_eq!((rect.min.x, rect.min.y), (0.0, 80.0));
         assert_eq!((rect.max.x, rect.max.y), (40.0, 100.0));
     }

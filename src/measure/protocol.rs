@@ -281,15 +281,7 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
             "lying face down: the Thomas test is done lying on the back".to_string(),
         );
     }
-    let flexion = |side: Side| {
-        hip_flexion_deg(
-            body.point(joint(side, Limb::Shoulder)),
-            body.point(joint(side, Limb::Hip)),
-            body.point(joint(side, Limb::Knee)),
-            view.anterior,
-        )
-        .unwrap_or(0.0)
-    };
+    let flexion = |side| hip_flexion_of(body, side, view.anterior);
     let (held, test) = thomas_legs(flexion(Side::Left), flexion(Side::Right));
     let (held_flexion, test_flexion) = (flexion(held), flexion(test));
     if held_flexion < MIN_HELD_HIP_FLEXION {
@@ -334,6 +326,17 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
             side_name(test)
         ),
     )
+}
+
+/// Hip flexion on one side (0 where the points coincide).
+pub fn hip_flexion_of(body: &Body, side: Side, anterior: Vec2) -> f64 {
+    hip_flexion_deg(
+        body.point(joint(side, Limb::Shoulder)),
+        body.point(joint(side, Limb::Hip)),
+        body.point(joint(side, Limb::Knee)),
+        anterior,
+    )
+    .unwrap_or(0.0)
 }
 
 /// (held leg, test leg): the test leg is the less flexed one.

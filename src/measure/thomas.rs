@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::analysis::{Measurement, Protocol};
 
 use super::conventions::{below_horizontal_deg, hip_flexion_deg, knee_flexion_deg};
-use super::protocol::{MIN_HELD_HIP_FLEXION, View, side_name, thomas_legs};
+use super::protocol::{MIN_HELD_HIP_FLEXION, View, hip_flexion_of, side_name, thomas_legs};
 use super::{Body, Limb, angle, declined, joint, other};
 
 /// The thigh-against-horizontal angle is confounded by pelvic tilt; the test
@@ -23,15 +23,7 @@ pub fn measure(
     protocol: &mut Protocol,
     out: &mut BTreeMap<String, Measurement>,
 ) {
-    let flexion = |side| {
-        hip_flexion_deg(
-            body.point(joint(side, Limb::Shoulder)),
-            body.point(joint(side, Limb::Hip)),
-            body.point(joint(side, Limb::Knee)),
-            view.anterior,
-        )
-        .unwrap_or(0.0)
-    };
+    let flexion = |side| hip_flexion_of(body, side, view.anterior);
     // A forced test measures the near leg; a detected one the leg that hangs free.
     let (held, test) = if protocol.forced && !protocol.valid {
         (other(view.near_side), view.near_side)

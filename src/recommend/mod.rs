@@ -51,7 +51,7 @@ pub use rules::{
     RuleItem, Rules,
 };
 pub use screening::{RedFlag, Screening};
-pub use text::{write_catalog_text, write_routine_text};
+pub use text::{dose_text, write_catalog_text, write_routine_text};
 
 use crate::analysis::{Finding, Measurement, Protocol, ProtocolKind};
 

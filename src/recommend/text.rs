@@ -6,7 +6,7 @@ use super::catalog::{Amount, Catalog, Exercise, Sides, Sourced};
 use super::plan::{LeftOut, Routine, RoutineExercise, clock};
 
 /// "2 × 30 s hold, each side", "2 × 10 reps of about 3 s, both sides at once".
-fn amount_text(amount: &Amount, sides: Sides) -> String {
+pub fn dose_text(amount: &Amount, sides: Sides) -> String {
     let work = match (amount.hold_s, amount.reps, amount.time_s) {
         (Some(hold), _, _) => format!("{hold} s hold"),
         (_, Some(reps), _) => match amount.seconds_per_rep {
@@ -36,7 +36,7 @@ fn write_exercise(
         item.name,
         clock(item.duration_s),
         item.phase.name(),
-        amount_text(&item.amount, item.sides)
+        dose_text(&item.amount, item.sides)
     )?;
     writeln!(out, "    Position: {}", item.position)?;
     for (step, text) in item.steps.iter().enumerate() {
@@ -176,7 +176,7 @@ fn write_catalog_exercise(out: &mut dyn Write, exercise: &Exercise) -> io::Resul
     writeln!(
         out,
         "  Dose: {}",
-        amount_text(&dose.amount(dose.sets.value), exercise.sides)
+        dose_text(&dose.amount(dose.sets.value), exercise.sides)
     )?;
     let numbers = [
         ("hold_s", dose.hold_s.as_ref()),

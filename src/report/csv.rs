@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::Exporter;
+use super::{Exporter, snake_name};
 use crate::analysis::{Analysis, Summary};
 use crate::error::FileError;
 
@@ -76,13 +76,6 @@ impl<'w> CsvExporter<'w> {
     }
 }
 
-fn plain<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 impl Exporter for CsvExporter<'_> {
     fn analysis(&mut self, a: &Analysis) -> io::Result<()> {
         let mut fields = vec![
@@ -92,9 +85,12 @@ impl Exporter for CsvExporter<'_> {
             String::new(),
             a.image.width.to_string(),
             a.image.height.to_string(),
-            plain(&a.protocol.kind),
+            snake_name(&a.protocol.kind),
             a.protocol.valid.to_string(),
-            a.protocol.near_side.map(|s| plain(&s)).unwrap_or_default(),
+            a.protocol
+                .near_side
+                .map(|s| snake_name(&s))
+                .unwrap_or_default(),
         ];
         let measurement = |name: &str| a.measurements.get(name);
         for name in MEASUREMENTS {

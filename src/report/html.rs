@@ -8,9 +8,9 @@ use std::fmt::{self, Display, Write};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::overlay::{model_name, protocol_name, side_name};
+use super::overlay::protocol_name;
 use crate::analysis::{Analysis, Finding, Measurement, Severity};
-use crate::recommend::{Amount, LeftOut, Routine, RoutineExercise, Sides};
+use crate::recommend::{LeftOut, Routine, RoutineExercise};
 
 const STYLE: &str = r#"
 @page { size: A4; margin: 11mm 12mm; }
@@ -117,7 +117,7 @@ fn write_page(out: &mut String, a: &Analysis, jpeg: &[u8]) -> fmt::Result {
          &#183; model {} &#183; sagitta schema {}</div></header>",
         a.image.width,
         a.image.height,
-        model_name(a.model.kind),
+        super::snake_name(&a.model.kind),
         Esc(&a.schema_version)
     )?;
     if let Some(routine) = a.routine.as_ref().filter(|r| r.withheld) {
@@ -173,7 +173,7 @@ fn write_protocol(out: &mut String, a: &Analysis) -> fmt::Result {
     )?;
     let mut view = Vec::new();
     if let Some(side) = p.near_side {
-        view.push(format!("near side {}", side_name(side)));
+        view.push(format!("near side {}", super::snake_name(&side)));
     }
     view.push(format!("side view {:.0}&#160;%", p.lateral_score * 100.0));
     writeln!(out, " {}</p>\n<p>{}</p>", view.join(", "), Esc(&p.reason))?;
@@ -272,24 +272,6 @@ fn write_measurements(out: &mut String, a: &Analysis) -> fmt::Result {
         )?;
     }
     writeln!(out, "</tbody></table>")
-}
-
-/// "2 × 30 s hold, each side": sets, the work of one set, and the sides.
-fn dose_text(amount: &Amount, sides: Sides) -> String {
-    let work = match (amount.hold_s, amount.reps, amount.time_s) {
-        (Some(hold), _, _) => format!("{hold}&#160;s hold"),
-        (_, Some(reps), _) => match amount.seconds_per_rep {
-            Some(pace) => format!("{reps} reps (about {pace}&#160;s each)"),
-            None => format!("{reps} reps"),
-        },
-        (_, _, Some(time)) => format!("{time}&#160;s"),
-        _ => String::new(),
-    };
-    let sides = match sides {
-        Sides::Each => "each side",
-        Sides::Both => "both sides together",
-    };
-    format!("{}&#160;&#215; {work}, {sides}", amount.sets)
 }
 
 /// The texts in first-seen order, each once.
@@ -433,7 +415,7 @@ fn write_exercises(
         writeln!(
             out,
             "<p><span class=\"dose\">{}</span> <span class=\"muted\">&#183; {} &#183; {}{}</span></p></div>",
-            dose_text(&item.amount, item.sides),
+            Esc(&crate::recommend::dose_text(&item.amount, item.sides)),
             duration_text(item.duration_s),
             item.phase.name(),
             if item.closing { ", to close" } else { "" }

@@ -27,6 +27,14 @@ pub enum Format {
     Csv,
 }
 
+/// The snake_case name serde gives a unit enum variant (`thomas_test`, `left`).
+pub(crate) fn snake_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 /// Writes results as they arrive; `finish` closes the output.
 pub trait Exporter {
     fn analysis(&mut self, analysis: &Analysis) -> io::Result<()>;

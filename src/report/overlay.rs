@@ -14,7 +14,7 @@ use imageproc::drawing::{draw_text_mut, text_size};
 
 use crate::analysis::{Analysis, ProtocolKind, Side};
 use crate::measure::geometry::{UP, Vec2};
-use crate::pose::{Joint, ModelKind};
+use crate::pose::Joint;
 
 /// DejaVu Sans Bold (Bitstream Vera licence, see `assets/fonts/`): bold
 /// strokes stay readable over a busy photo.
@@ -194,21 +194,6 @@ pub(super) fn protocol_name(kind: ProtocolKind) -> &'static str {
     }
 }
 
-pub(super) fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Left => "left",
-        Side::Right => "right",
-    }
-}
-
-pub(super) fn model_name(kind: ModelKind) -> &'static str {
-    match kind {
-        ModelKind::Lite => "lite",
-        ModelKind::Full => "full",
-        ModelKind::Heavy => "heavy",
-    }
-}
-
 /// A copy of `photo` with the analysis drawn on it. Points are scaled from
 /// the analysed image's size to the photo's, so a resized copy works too.
 pub fn annotate(photo: &image::RgbImage, analysis: &Analysis) -> image::RgbImage {
@@ -269,8 +254,11 @@ pub fn annotate(photo: &image::RgbImage, analysis: &Analysis) -> image::RgbImage
             format!("{} · {validity}", protocol_name(analysis.protocol.kind)),
             validity_color,
         ),
-        (format!("near side: {}", side_name(side)), BONE),
-        (format!("model: {}", model_name(analysis.model.kind)), BONE),
+        (format!("near side: {}", super::snake_name(&side)), BONE),
+        (
+            format!("model: {}", super::snake_name(&analysis.model.kind)),
+            BONE,
+        ),
     ];
     if plumb.is_some() {
         legend.push(("plumb line".to_string(), PLUMB));

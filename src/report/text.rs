@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::Exporter;
+use super::{Exporter, snake_name};
 use crate::analysis::{Analysis, Summary};
 use crate::pose::Joint;
 
@@ -57,7 +57,7 @@ impl Exporter for TextExporter<'_> {
         writeln!(
             out,
             "  protocol: {} ({}){}: {}",
-            serde_plain(&p.kind),
+            snake_name(&p.kind),
             if p.valid { "valid" } else { "not valid" },
             if p.forced { ", forced" } else { "" },
             p.reason
@@ -101,12 +101,4 @@ impl Exporter for TextExporter<'_> {
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         self.out.flush()
     }
-}
-
-/// The snake_case name serde gives a unit enum variant.
-fn serde_plain<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }

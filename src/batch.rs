@@ -19,7 +19,9 @@ use crate::report::Exporter;
 use crate::{Analyzer, AnalyzerOptions, Outcome};
 
 /// File name endings a folder walk treats as photos (case-insensitive).
-const IMAGE_EXTENSIONS: [&str; 9] = ["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "jfif"];
+const IMAGE_EXTENSIONS: [&str; 9] = [
+    "jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "jfif",
+];
 
 /// `--shard I/N`: this run takes the images whose path hashes to `I - 1` mod `N`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +36,9 @@ impl FromStr for Shard {
     fn from_str(text: &str) -> Result<Self, String> {
         let parse = |v: &str| v.trim().parse::<usize>().ok();
         match text.split_once('/').map(|(i, n)| (parse(i), parse(n))) {
-            Some((Some(index), Some(count))) if count >= 1 && (1..=count).contains(&index) => Ok(Self { index, count }),
+            Some((Some(index), Some(count))) if count >= 1 && (1..=count).contains(&index) => {
+                Ok(Self { index, count })
+            }
             _ => Err(format!("expected I/N with 1 <= I <= N, got {text:?}")),
         }
     }
@@ -97,7 +101,9 @@ pub fn expand(args: &[PathBuf], recursive: bool) -> Inputs {
         let text = arg.to_string_lossy();
         let is_pattern = !arg.exists() && text.contains(['*', '?', '[']);
         if is_pattern {
-            let matches: Vec<PathBuf> = glob::glob(&text).map(|paths| paths.flatten().collect()).unwrap_or_default();
+            let matches: Vec<PathBuf> = glob::glob(&text)
+                .map(|paths| paths.flatten().collect())
+                .unwrap_or_default();
             if matches.is_empty() {
                 let error = FileError::new(arg, FileErrorKind::Io, "no file matches this pattern");
                 listed.push((arg.clone(), stem_name(arg), Some(error)));
@@ -107,7 +113,13 @@ pub fn expand(args: &[PathBuf], recursive: bool) -> Inputs {
                 listed.push((path, name, None));
             }
         } else if arg.is_dir() {
-            walk(arg, arg, recursive, &mut listed, &mut inputs.skipped_not_image);
+            walk(
+                arg,
+                arg,
+                recursive,
+                &mut listed,
+                &mut inputs.skipped_not_image,
+            );
         } else {
             listed.push((arg.clone(), stem_name(arg), None));
         }
@@ -126,17 +138,31 @@ pub fn expand(args: &[PathBuf], recursive: bool) -> Inputs {
             } else {
                 name
             };
-            Item { path, output_name, listing_error }
+            Item {
+                path,
+                output_name,
+                listing_error,
+            }
         })
         .collect();
     inputs
 }
 
-fn walk(root: &Path, dir: &Path, recursive: bool, out: &mut Vec<(PathBuf, String, Option<FileError>)>, skipped: &mut usize) {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    recursive: bool,
+    out: &mut Vec<(PathBuf, String, Option<FileError>)>,
+    skipped: &mut usize,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) => {
-            let error = FileError::new(dir, FileErrorKind::Io, format!("cannot list the folder: {error}"));
+            let error = FileError::new(
+                dir,
+                FileErrorKind::Io,
+                format!("cannot list the folder: {error}"),
+            );
             out.push((dir.to_path_buf(), stem_name(dir), Some(error)));
             return;
         }
@@ -146,7 +172,9 @@ fn walk(root: &Path, dir: &Path, recursive: bool, out: &mut Vec<(PathBuf, String
     paths.sort();
     for path in paths {
         // `symlink_metadata` so a broken link is still listed (and reported).
-        let is_dir = std::fs::metadata(&path).map(|m| m.is_dir()).unwrap_or(false);
+        let is_dir = std::fs::metadata(&path)
+            .map(|m| m.is_dir())
+            .unwrap_or(false);
         if is_dir && recursive {
             walk(root, &path, recursive, out, skipped);
         } else if has_image_name(&path) {
@@ -162,23 +190,50 @@ fn walk(root: &Path, dir: &Path, recursive: bool, out: &mut Vec<(PathBuf, String
 fn sanitize(text: &str) -> String {
     let cleaned: String = text
         .chars()
-        .map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    let cleaned = cleaned.trim_start_matches('.').chars().take(120).collect::<String>();
-    if cleaned.is_empty() { "image".to_string() } else { cleaned }
+    let cleaned = cleaned.trim_start_matches('.');
+    // Bytes, not characters: with `-<hash>`, `.annotated.jpg` and `.tmp-<pid>`
+    // added, it must stay within the 255 bytes a file name may have.
+    let cleaned = &cleaned[..cleaned.floor_char_boundary(120)];
+    if cleaned.is_empty() {
+        "image".to_string()
+    } else {
+        cleaned.to_string()
+    }
 }
 
 fn stem_name(path: &Path) -> String {
-    sanitize(&path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default())
+    sanitize(
+        &path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    )
 }
 
 /// `a/b/photo.jpg` under the walked folder becomes `a__b__photo`.
 fn relative_name(relative: &Path) -> String {
     let mut parts: Vec<String> = relative
         .parent()
-        .map(|p| p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect())
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
-    parts.push(relative.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+    parts.push(
+        relative
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
     sanitize(&parts.join("__"))
 }
 
@@ -191,11 +246,18 @@ struct OutputFiles {
 
 impl OutputFiles {
     fn new(dir: &Path, item: &Item) -> Self {
-        let png = item.path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("png"));
+        let png = item
+            .path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("png"));
         let name = &item.output_name;
         Self {
             json: dir.join(format!("{name}.json")),
-            annotated: dir.join(format!("{name}.annotated.{}", if png { "png" } else { "jpg" })),
+            annotated: dir.join(format!(
+                "{name}.annotated.{}",
+                if png { "png" } else { "jpg" }
+            )),
             report: dir.join(format!("{name}.report.html")),
         }
     }
@@ -214,7 +276,10 @@ impl OutputFiles {
 /// interrupted run never leaves a half-written result.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
@@ -234,26 +299,40 @@ pub fn encode_image(image: &image::RgbImage, path: &Path) -> Result<Vec<u8>, ima
     let mut bytes = Vec::new();
     let mut cursor = std::io::Cursor::new(&mut bytes);
     match format {
-        image::ImageFormat::Jpeg => image::codecs::jpeg::JpegEncoder::new_with_quality(&mut cursor, 90).encode_image(image)?,
+        image::ImageFormat::Jpeg => {
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut cursor, 90)
+                .encode_image(image)?
+        }
         other => image.write_to(&mut cursor, other)?,
     }
     Ok(bytes)
 }
 
-fn write_outputs(dir: &Path, item: &Item, outcome: &Outcome, report: bool) -> Result<(), FileError> {
+fn write_outputs(
+    dir: &Path,
+    item: &Item,
+    outcome: &Outcome,
+    report: bool,
+) -> Result<(), FileError> {
     let files = OutputFiles::new(dir, item);
     let fail = |what: &Path, e: &dyn std::fmt::Display| {
-        FileError::new(&item.path, FileErrorKind::Output, format!("cannot write {}: {e}", what.display()))
+        FileError::new(
+            &item.path,
+            FileErrorKind::Output,
+            format!("cannot write {}: {e}", what.display()),
+        )
     };
     let annotated = crate::report::overlay::annotate(&outcome.photo, &outcome.analysis);
-    let image_bytes = encode_image(&annotated, &files.annotated).map_err(|e| fail(&files.annotated, &e))?;
+    let image_bytes =
+        encode_image(&annotated, &files.annotated).map_err(|e| fail(&files.annotated, &e))?;
     // The JSON goes last: its presence marks the result complete for --resume.
     write_atomically(&files.annotated, &image_bytes).map_err(|e| fail(&files.annotated, &e))?;
     if report {
         let jpeg = if files.annotated.extension().is_some_and(|e| e == "jpg") {
             image_bytes
         } else {
-            encode_image(&annotated, Path::new("report.jpg")).map_err(|e| fail(&files.report, &e))?
+            encode_image(&annotated, Path::new("report.jpg"))
+                .map_err(|e| fail(&files.report, &e))?
         };
         let html = crate::report::html::render(&outcome.analysis, &jpeg);
         write_atomically(&files.report, html.as_bytes()).map_err(|e| fail(&files.report, &e))?;
@@ -293,22 +372,30 @@ pub fn run(
     };
     let items: Vec<Item> = match options.shard {
         Some(shard) => {
-            let (mine, others): (Vec<_>, Vec<_>) = inputs.items.into_iter().partition(|i| shard.takes(&i.path));
+            let (mine, others): (Vec<_>, Vec<_>) =
+                inputs.items.into_iter().partition(|i| shard.takes(&i.path));
             summary.other_shards = others.len();
             mine
         }
         None => inputs.items,
     };
     if let Some(dir) = &options.out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| SetupError::Usage(format!("cannot create the output folder {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            SetupError::Usage(format!(
+                "cannot create the output folder {}: {e}",
+                dir.display()
+            ))
+        })?;
     }
 
     let progress = if options.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
-        let bar = ProgressBar::with_draw_target(Some(items.len() as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} photos  {per_sec}  ETA {eta}") {
+        let bar =
+            ProgressBar::with_draw_target(Some(items.len() as u64), ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:30} {pos}/{len} photos  {per_sec}  ETA {eta}")
+        {
             bar.set_style(style);
         }
         bar
@@ -406,8 +493,11 @@ pub fn run(
     }
     summary.files = summary.analysed + summary.failed;
     summary.elapsed_s = crate::measure::round(started.elapsed().as_secs_f64(), 3);
-    summary.images_per_second =
-        if summary.elapsed_s > 0.0 { crate::measure::round(summary.analysed as f64 / summary.elapsed_s, 2) } else { 0.0 };
+    summary.images_per_second = if summary.elapsed_s > 0.0 {
+        crate::measure::round(summary.analysed as f64 / summary.elapsed_s, 2)
+    } else {
+        0.0
+    };
     exporter.finish(&summary).map_err(Error::Output)?;
     Ok(summary)
 }
@@ -440,7 +530,10 @@ mod tests {
 
     #[test]
     fn shard_parsing_and_partition() {
-        assert_eq!("2/3".parse::<Shard>().unwrap(), Shard { index: 2, count: 3 });
+        assert_eq!(
+            "2/3".parse::<Shard>().unwrap(),
+            Shard { index: 2, count: 3 }
+        );
         for bad in ["0/3", "4/3", "1/0", "x/2", "3"] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }
@@ -455,7 +548,11 @@ mod tests {
     fn output_names_are_safe() {
         assert_eq!(sanitize("../../etc/passwd"), "_.._etc_passwd");
         assert_eq!(sanitize("..."), "image");
-        assert_eq!(relative_name(Path::new("a/b c/photo 1.jpg")), "a__b_c__photo_1");
+        assert_eq!(
+            relative_name(Path::new("a/b c/photo 1.jpg")),
+            "a__b_c__photo_1"
+        );
         assert!(!sanitize("x/../../y").contains('/'));
+        assert_eq!(sanitize(&"写".repeat(80)), "写".repeat(40));
     }
 }

@@ -232,10 +232,14 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     let inputs = batch::expand(&args.paths, args.recursive);
     let single = inputs.items.len() == 1 && args.paths.len() == 1 && !args.paths[0].is_dir();
     if args.asis.is_some() && !single {
-        return usage("--asis and --psis give points on one photo: analyse one photo at a time with them");
+        return usage(
+            "--asis and --psis give points on one photo: analyse one photo at a time with them",
+        );
     }
     if args.annotate.is_some() && !single {
-        return usage("--annotate writes one image: give exactly one photo (use --out DIR for several)");
+        return usage(
+            "--annotate writes one image: give exactly one photo (use --out DIR for several)",
+        );
     }
     if (args.resume || args.report) && args.out.is_none() {
         return usage("--resume and --report work with --out DIR");
@@ -257,24 +261,45 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     let mut exporter = report::exporter(args.format, Box::new(stdout), !single);
     // Formats without error records leave the message on standard error.
     let print_errors = matches!(args.format, Format::Text | Format::Json);
-    let summary = batch::run(&options, &batch_options, inputs, exporter.as_mut(), print_errors)?;
+    let summary = batch::run(
+        &options,
+        &batch_options,
+        inputs,
+        exporter.as_mut(),
+        print_errors,
+    )?;
     if args.format == Format::Text && !single && !args.quiet {
         eprintln!(
             "sagitta: {} analysed, {} failed, {} skipped (not images), {} already done; {:.1} photos/s",
-            summary.analysed, summary.failed, summary.skipped_not_image, summary.skipped_existing, summary.images_per_second
+            summary.analysed,
+            summary.failed,
+            summary.skipped_not_image,
+            summary.skipped_existing,
+            summary.images_per_second
         );
     }
-    Ok(if summary.failed == 0 { EXIT_OK } else { EXIT_FILE_FAILED })
+    Ok(if summary.failed == 0 {
+        EXIT_OK
+    } else {
+        EXIT_FILE_FAILED
+    })
 }
 
 /// One worker per core: measured on a 2-core machine, two workers with one
 /// ONNX Runtime thread each beat one worker with two threads (see benches/README.md).
 fn default_jobs() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// `--annotate FILE`: analyse one photo, print it, and write the annotated image.
-fn annotate_one(options: &AnalyzerOptions, path: &std::path::Path, target: &std::path::Path, format: Format) -> Result<u8, Error> {
+fn annotate_one(
+    options: &AnalyzerOptions,
+    path: &std::path::Path,
+    target: &std::path::Path,
+    format: Format,
+) -> Result<u8, Error> {
     let mut analyzer = Analyzer::new(options)?;
     let outcome = match analyzer.analyze_timed(path) {
         Ok(outcome) => outcome,
@@ -288,7 +313,11 @@ fn annotate_one(options: &AnalyzerOptions, path: &std::path::Path, target: &std:
         .map_err(|e| e.to_string())
         .and_then(|bytes| batch::write_atomically(target, &bytes).map_err(|e| e.to_string()));
     if let Err(error) = written {
-        eprintln!("sagitta: {}: cannot write the annotated image {}: {error}", path.display(), target.display());
+        eprintln!(
+            "sagitta: {}: cannot write the annotated image {}: {error}",
+            path.display(),
+            target.display()
+        );
         return Ok(EXIT_FILE_FAILED);
     }
     let mut exporter = report::exporter(format, Box::new(io::stdout().lock()), false);
@@ -328,7 +357,9 @@ fn routine(args: &RoutineArgs) -> Result<u8, Error> {
         DocFormat::Json => serde_json::to_writer_pretty(&mut out, routine)
             .map_err(io::Error::from)
             .map_err(output_error)?,
-        DocFormat::Text => recommend::write_routine_text(routine, &mut out).map_err(output_error)?,
+        DocFormat::Text => {
+            recommend::write_routine_text(routine, &mut out).map_err(output_error)?
+        }
     }
     writeln!(out).map_err(output_error)?;
     Ok(EXIT_OK)

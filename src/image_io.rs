@@ -82,7 +82,7 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
     image_limits.max_image_width = Some(limits.max_side);
     image_limits.max_image_height = Some(limits.max_side);
     image_limits.max_alloc = Some(limits.max_alloc);
-    reader.limits(image_limits);
+    reader.limits(image_limits.clone());
 
     let format_name = format!("{format:?}").to_uppercase();
     // The JPEG decoder fills a cut-off scan with grey instead of failing; a
@@ -93,8 +93,23 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
             "the JPEG data is truncated (no end-of-image marker)".to_string(),
         ));
     }
+    // The WebP decoder reads a metadata chunk (EXIF, for the orientation) by
+    // its declared size: up to 4 GiB for a file of a few bytes. A chunk that
+    // runs past the end of the file means a truncated file anyway.
+    if format == image::ImageFormat::WebP && !webp_chunks_fit(bytes) {
+        return Err((
+            FileErrorKind::Decode,
+            "the WEBP data is truncated (a chunk runs past the end of the file)".to_string(),
+        ));
+    }
     let mut decoder = reader
         .into_decoder()
+        .map_err(|e| classify(e, &format_name))?;
+    // Unlike `ImageReader::decode`, `into_decoder` leaves the image buffer
+    // itself to the caller: without this, a header within the side limit
+    // (16384 x 16384 RGBA at 16 bits: 2 GiB) would be allocated in full.
+    image_limits
+        .reserve(decoder.total_bytes())
         .map_err(|e| classify(e, &format_name))?;
     let orientation = decoder
         .orientation()
@@ -153,16 +168,46 @@ fn classify(error: image::ImageError, format: &str) -> (FileErrorKind, String) {
     }
 }
 
-/// True when an end-of-image marker follows the last start-of-scan marker.
-/// Inside entropy-coded data every 0xFF byte is stuffed with 0x00, so these
-/// two-byte markers cannot appear by accident; an embedded EXIF thumbnail
-/// ends before the main image's scans begin.
+/// True when the marker structure runs from the start to an end-of-image
+/// marker. Segments are skipped by their length (so an EXIF thumbnail's own
+/// end marker does not count), entropy-coded data byte by byte (where every
+/// 0xFF is followed by 0x00 or a restart marker), and whatever follows the
+/// end marker is not looked at: phones append videos and depth maps there.
 fn jpeg_has_end_marker(bytes: &[u8]) -> bool {
-    const START_OF_SCAN: [u8; 2] = [0xFF, 0xDA];
-    const END_OF_IMAGE: [u8; 2] = [0xFF, 0xD9];
-    let last_scan = bytes.windows(2).rposition(|w| w == START_OF_SCAN);
-    let last_end = bytes.windows(2).rposition(|w| w == END_OF_IMAGE);
-    matches!((last_scan, last_end), (Some(scan), Some(end)) if end > scan)
+    let mut at = 2;
+    while at + 1 < bytes.len() {
+        if bytes[at] != 0xFF {
+            at += 1;
+            continue;
+        }
+        match bytes[at + 1] {
+            0xD9 => return true,
+            // Fill bytes before a marker.
+            0xFF => at += 1,
+            // A stuffed 0xFF in scan data, or a marker without a length (TEM, RSTn).
+            0x00 | 0x01 | 0xD0..=0xD7 => at += 2,
+            _ => match bytes.get(at + 2..at + 4) {
+                Some(&[high, low]) => at += 2 + usize::from(u16::from_be_bytes([high, low])),
+                _ => return false,
+            },
+        }
+    }
+    false
+}
+
+/// True when every RIFF chunk after the `RIFF<size>WEBP` header lies within `bytes`.
+fn webp_chunks_fit(bytes: &[u8]) -> bool {
+    let mut at = 12;
+    while let Some(&[_, _, _, _, a, b, c, d]) = bytes.get(at..at + 8) {
+        let size = u32::from_le_bytes([a, b, c, d]) as usize;
+        let end = at + 8 + size;
+        if end > bytes.len() {
+            return false;
+        }
+        // Chunks are padded to an even length.
+        at = end + size % 2;
+    }
+    true
 }
 
 fn is_animated(bytes: &[u8], format: image::ImageFormat) -> bool {

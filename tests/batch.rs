@@ -17,7 +17,11 @@ fn clinic_folder() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir(root.join("nested")).unwrap();
-    for (from, to) in [("walker_01.jpg", "a.jpg"), ("walker_03.jpg", "b.jpg"), ("walker_04.jpg", "nested/c.jpg")] {
+    for (from, to) in [
+        ("walker_01.jpg", "a.jpg"),
+        ("walker_03.jpg", "b.jpg"),
+        ("walker_04.jpg", "nested/c.jpg"),
+    ] {
         std::fs::copy(sample(from), root.join(to)).unwrap();
     }
     let jpeg = std::fs::read(sample("walker_02.jpg")).unwrap();
@@ -25,14 +29,19 @@ fn clinic_folder() -> tempfile::TempDir {
     std::fs::write(root.join("notes.jpg"), "session notes, not a photo").unwrap();
     std::fs::write(root.join("empty.png"), "").unwrap();
     std::fs::write(root.join("readme.txt"), "not an image name").unwrap();
-    image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x / 3) as u8, (y / 2) as u8, 90]))
-        .save(root.join("wall.png"))
-        .unwrap();
+    image::RgbImage::from_fn(640, 480, |x, y| {
+        image::Rgb([(x / 3) as u8, (y / 2) as u8, 90])
+    })
+    .save(root.join("wall.png"))
+    .unwrap();
     dir
 }
 
 fn jsonl(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout).lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }
 
 fn by_type<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -44,24 +53,44 @@ fn a_folder_with_bad_files_gives_every_record_and_exit_1() {
     let dir = clinic_folder();
     let out = tempfile::tempdir().unwrap();
     let output = sagitta()
-        .args(["analyze", "--format", "jsonl", "--recursive", "--jobs", "2", "--out"])
+        .args([
+            "analyze",
+            "--format",
+            "jsonl",
+            "--recursive",
+            "--jobs",
+            "2",
+            "--out",
+        ])
         .arg(out.path())
         .arg(dir.path())
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let records = jsonl(&output.stdout);
     let analyses = by_type(&records, "analysis");
     let errors = by_type(&records, "error");
     let summaries = by_type(&records, "summary");
     assert_eq!(analyses.len(), 3);
     assert_eq!(summaries.len(), 1);
-    assert_eq!(records.last().unwrap()["type"], "summary", "the summary comes last");
+    assert_eq!(
+        records.last().unwrap()["type"],
+        "summary",
+        "the summary comes last"
+    );
     let kinds: BTreeSet<(String, String)> = errors
         .iter()
         .map(|e| {
             let path = PathBuf::from(e["image"]["path"].as_str().unwrap());
-            (path.file_name().unwrap().to_string_lossy().into_owned(), e["error"]["kind"].as_str().unwrap().to_string())
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                e["error"]["kind"].as_str().unwrap().to_string(),
+            )
         })
         .collect();
     let expected: BTreeSet<(String, String)> = [
@@ -81,22 +110,55 @@ fn a_folder_with_bad_files_gives_every_record_and_exit_1() {
     assert_eq!(summary["files"], 7);
 
     // Every good photo's result is in the output folder, and nothing half-written.
-    let mut names: Vec<String> = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
-    assert_eq!(names, ["a.annotated.jpg", "a.json", "b.annotated.jpg", "b.json", "nested__c.annotated.jpg", "nested__c.json"]);
+    assert_eq!(
+        names,
+        [
+            "a.annotated.jpg",
+            "a.json",
+            "b.annotated.jpg",
+            "b.json",
+            "nested__c.annotated.jpg",
+            "nested__c.json"
+        ]
+    );
     let doc = common::read_json(&out.path().join("nested__c.json"));
-    assert!(doc["image"]["path"].as_str().unwrap().ends_with("nested/c.jpg"));
+    assert!(
+        doc["image"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("nested/c.jpg")
+    );
 }
 
 #[test]
 fn csv_parses_back_with_one_row_per_photo() {
     let dir = clinic_folder();
-    let output = sagitta().args(["analyze", "--format", "csv", "-r"]).arg(dir.path()).output().unwrap();
+    let output = sagitta()
+        .args(["analyze", "--format", "csv", "-r"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
     let headers = reader.headers().unwrap().clone();
-    for column in ["path", "status", "error_kind", "protocol", "pelvic_tilt_deg", "knee_flexion_deg", "findings"] {
-        assert!(headers.iter().any(|h| h == column), "{column} missing from {headers:?}");
+    for column in [
+        "path",
+        "status",
+        "error_kind",
+        "protocol",
+        "pelvic_tilt_deg",
+        "knee_flexion_deg",
+        "findings",
+    ] {
+        assert!(
+            headers.iter().any(|h| h == column),
+            "{column} missing from {headers:?}"
+        );
     }
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), 7);
@@ -115,7 +177,9 @@ fn shards_cover_every_photo_exactly_once() {
     let mut seen = Vec::new();
     for shard in ["1/3", "2/3", "3/3"] {
         let output = sagitta()
-            .args(["analyze", "--format", "jsonl", "--model", "lite", "--shard", shard])
+            .args([
+                "analyze", "--format", "jsonl", "--model", "lite", "--shard", shard,
+            ])
             .arg(dir.path())
             .output()
             .unwrap();
@@ -134,8 +198,10 @@ fn shards_cover_every_photo_exactly_once() {
 }
 
 fn result_files(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     names
 }
@@ -144,12 +210,18 @@ fn result_files(dir: &Path) -> Vec<String> {
 fn a_killed_run_resumes_to_the_full_set_without_duplicates_or_half_files() {
     let dir = tempfile::tempdir().unwrap();
     for i in 0..12 {
-        std::fs::copy(sample("walker_03.jpg"), dir.path().join(format!("photo{i:02}.jpg"))).unwrap();
+        std::fs::copy(
+            sample("walker_03.jpg"),
+            dir.path().join(format!("photo{i:02}.jpg")),
+        )
+        .unwrap();
     }
     let out = tempfile::tempdir().unwrap();
     let binary = assert_cmd::cargo::cargo_bin("sagitta");
     let mut child = std::process::Command::new(&binary)
-        .args(["analyze", "--format", "jsonl", "--jobs", "1", "--quiet", "--out"])
+        .args([
+            "analyze", "--format", "jsonl", "--jobs", "1", "--quiet", "--out",
+        ])
         .arg(out.path())
         .arg(dir.path())
         .stdout(std::process::Stdio::null())
@@ -157,13 +229,25 @@ fn a_killed_run_resumes_to_the_full_set_without_duplicates_or_half_files() {
         .unwrap();
     // Kill it once a few results are written, mid-way through the batch.
     let started = Instant::now();
-    while result_files(out.path()).iter().filter(|n| n.ends_with(".json")).count() < 3 {
-        assert!(started.elapsed() < Duration::from_secs(120), "no results appeared");
+    while result_files(out.path())
+        .iter()
+        .filter(|n| n.ends_with(".json"))
+        .count()
+        < 3
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no results appeared"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
+    let killed_pid = child.id();
     child.kill().unwrap();
     child.wait().unwrap();
-    let partial = result_files(out.path()).iter().filter(|n| n.ends_with(".json")).count();
+    let partial = result_files(out.path())
+        .iter()
+        .filter(|n| n.ends_with(".json"))
+        .count();
     assert!(partial < 12, "the run finished before it was killed");
 
     let output = sagitta()
@@ -175,18 +259,30 @@ fn a_killed_run_resumes_to_the_full_set_without_duplicates_or_half_files() {
     assert_eq!(output.status.code(), Some(0));
     let records = jsonl(&output.stdout);
     let summary = by_type(&records, "summary")[0];
-    assert_eq!(summary["skipped_existing"].as_u64().unwrap() as usize, partial);
+    assert_eq!(
+        summary["skipped_existing"].as_u64().unwrap() as usize,
+        partial
+    );
     assert_eq!(by_type(&records, "analysis").len(), 12 - partial);
 
     let names = result_files(out.path());
     // Temporary files of the killed run are hidden dot files; the result set is whole.
     let visible: Vec<&String> = names.iter().filter(|n| !n.starts_with('.')).collect();
     assert_eq!(visible.len(), 24, "{names:?}");
+    let killed_tmp = format!(".tmp-{killed_pid}");
+    assert!(
+        names
+            .iter()
+            .filter(|n| n.starts_with('.'))
+            .all(|n| n.ends_with(&killed_tmp)),
+        "{names:?}"
+    );
     for i in 0..12 {
         let json = out.path().join(format!("photo{i:02}.json"));
         let doc = common::read_json(&json);
         assert_eq!(doc["schema_version"], "1.0");
-        assert!(out.path().join(format!("photo{i:02}.annotated.jpg")).is_file());
+        let annotated = out.path().join(format!("photo{i:02}.annotated.jpg"));
+        sagitta::image_io::load(&annotated, &Default::default()).expect("a whole annotated image");
     }
 }
 
@@ -195,7 +291,11 @@ fn same_named_photos_in_different_folders_do_not_collide() {
     let dir = tempfile::tempdir().unwrap();
     for sub in ["x", "y"] {
         std::fs::create_dir(dir.path().join(sub)).unwrap();
-        std::fs::copy(sample("walker_03.jpg"), dir.path().join(sub).join("same.jpg")).unwrap();
+        std::fs::copy(
+            sample("walker_03.jpg"),
+            dir.path().join(sub).join("same.jpg"),
+        )
+        .unwrap();
     }
     let out = tempfile::tempdir().unwrap();
     sagitta()
@@ -205,7 +305,10 @@ fn same_named_photos_in_different_folders_do_not_collide() {
         .arg(dir.path().join("y/same.jpg"))
         .assert()
         .success();
-    let jsons: Vec<String> = result_files(out.path()).into_iter().filter(|n| n.ends_with(".json")).collect();
+    let jsons: Vec<String> = result_files(out.path())
+        .into_iter()
+        .filter(|n| n.ends_with(".json"))
+        .collect();
     assert_eq!(jsons.len(), 2, "{jsons:?}");
     assert!(jsons.iter().all(|n| n.starts_with("same-")));
 }

@@ -234,19 +234,35 @@ fn routine_from_a_saved_analysis_matches_the_direct_run() {
         .arg(&saved)
         .output()
         .unwrap();
-    assert!(replanned.status.success(), "{}", String::from_utf8_lossy(&replanned.stderr));
+    assert!(
+        replanned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replanned.stderr)
+    );
     let routine: serde_json::Value = serde_json::from_slice(&replanned.stdout).unwrap();
     assert_eq!(routine, direct["routine"]);
 
     // A red flag on re-planning withholds the routine and says where to go.
     let withheld = sagitta()
-        .args(["routine", "--format", "json", "--red-flag", "bladder_bowel_change", "--from"])
+        .args([
+            "routine",
+            "--format",
+            "json",
+            "--red-flag",
+            "bladder_bowel_change",
+            "--from",
+        ])
         .arg(&saved)
         .output()
         .unwrap();
     let routine: serde_json::Value = serde_json::from_slice(&withheld.stdout).unwrap();
     assert_eq!(routine["withheld"], true);
-    assert!(routine["referral"].as_str().unwrap().contains("immediately"));
+    assert!(
+        routine["referral"]
+            .as_str()
+            .unwrap()
+            .contains("immediately")
+    );
     assert!(routine["exercises"].as_array().unwrap().is_empty());
 }
 
@@ -260,12 +276,17 @@ fn routine_from_a_file_that_is_not_an_analysis_is_a_usage_error() {
         .arg(&bad)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("bad.json: not a sagitta analysis document"));
+        .stderr(predicate::str::contains(
+            "bad.json: not a sagitta analysis document",
+        ));
 }
 
 #[test]
 fn catalog_lists_every_exercise_in_text_and_json() {
-    let output = sagitta().args(["catalog", "--format", "json"]).output().unwrap();
+    let output = sagitta()
+        .args(["catalog", "--format", "json"])
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let catalog: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let text = String::from_utf8(sagitta().arg("catalog").output().unwrap().stdout).unwrap();

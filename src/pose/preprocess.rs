@@ -121,7 +121,9 @@ pub fn sample_roi(
             let x0 = src_x.floor();
             let y0 = src_y.floor();
             let (fx, fy) = (src_x - x0, src_y - y0);
-            let (xi, yi) = (x0 as i64, y0 as i64);
+            // Through i32, which saturates: a region far off the photo (any
+            // float the model emits) must not overflow the `+ 1` below.
+            let (xi, yi) = (x0 as i32 as i64, y0 as i32 as i64);
             let inside = xi >= 0 && yi >= 0 && xi + 1 < width && yi + 1 < height;
             for (channel, value) in out.iter_mut().enumerate() {
                 let (p00, p10, p01, p11) = if inside {

@@ -80,7 +80,8 @@ impl Screening {
         }
     }
 
-    fn from_json(text: &str, origin: &str) -> Result<Self, RecommendError> {
+    /// Parses a screening document; `origin` names it in error messages.
+    pub fn from_json(text: &str, origin: &str) -> Result<Self, RecommendError> {
         let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
             .map_err(|error| RecommendError::Syntax {
                 origin: origin.to_string(),

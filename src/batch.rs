@@ -367,7 +367,6 @@ pub fn run(
     let mut summary = Summary {
         skipped_not_image: inputs.skipped_not_image,
         shard: options.shard.map(|s| format!("{}/{}", s.index, s.count)),
-        jobs: options.jobs.max(1),
         ..Summary::default()
     };
     let items: Vec<Item> = match options.shard {
@@ -379,6 +378,8 @@ pub fn run(
         }
         None => inputs.items,
     };
+    // More workers than photos would only load more model sessions.
+    summary.jobs = options.jobs.clamp(1, items.len().max(1));
     if let Some(dir) = &options.out {
         std::fs::create_dir_all(dir).map_err(|e| {
             SetupError::Usage(format!(

@@ -156,25 +156,19 @@ pub struct Keypoint {
     pub presence: f32,
 }
 
-/// The landmark model's person mask: probabilities on the model's crop, with
-/// the crop's placement so any photo pixel can be looked up.
+/// The landmark model's person mask: logits on the model's crop, with the
+/// crop's placement so any photo pixel can be looked up. The sigmoid is
+/// applied on lookup: the measurements read a few hundred pixels, not 65536.
 #[derive(Debug, Clone)]
 pub struct SegmentationMask {
-    probabilities: Vec<f32>,
+    logits: Vec<f32>,
     side: usize,
     roi: Roi,
 }
 
 impl SegmentationMask {
-    pub fn from_logits(mut logits: Vec<f32>, side: usize, roi: Roi) -> Self {
-        for value in &mut logits {
-            *value = detector::sigmoid(*value);
-        }
-        Self {
-            probabilities: logits,
-            side,
-            roi,
-        }
+    pub fn from_logits(logits: Vec<f32>, side: usize, roi: Roi) -> Self {
+        Self { logits, side, roi }
     }
 
     /// Probability that photo pixel (x, y) belongs to the person; 0 outside the crop.
@@ -187,10 +181,9 @@ impl SegmentationMask {
         if !(col >= 0.0 && row >= 0.0 && col < self.side as f32 && row < self.side as f32) {
             return 0.0;
         }
-        self.probabilities
+        self.logits
             .get(row as usize * self.side + col as usize)
-            .copied()
-            .unwrap_or(0.0)
+            .map_or(0.0, |&logit| detector::sigmoid(logit))
     }
 
     pub fn roi(&self) -> &Roi {

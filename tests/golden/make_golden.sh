@@ -15,29 +15,9 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "${SCRIPT_DIR}/../.." && pwd)"
 PYTHON="${PYTHON:-python3}"
 
-# mediapipe 0.10.21 ships wheels for CPython 3.9-3.12 only.
-"${PYTHON}" - <<'PY'
-import sys
-if not ((3, 9) <= sys.version_info[:2] <= (3, 12)):
-    sys.exit(f"mediapipe 0.10.21 needs CPython 3.9-3.12, this is {sys.version.split()[0]}")
-PY
 
-if [ -n "${GOLDEN_VENV:-}" ]; then
-  VENV="${GOLDEN_VENV}"
-else
-  TMP="$(mktemp -d)"
-  trap 'rm -rf "${TMP}"' EXIT
-  VENV="${TMP}/venv"
-fi
-
-if [ ! -x "${VENV}/bin/python" ]; then
-  echo "Creating virtualenv in ${VENV} ..." >&2
-  "${PYTHON}" -m venv "${VENV}"
-  # Every dependency is pinned in requirements.txt; --no-deps keeps pip from
-  # pulling mediapipe's unused declared deps (jax, jaxlib, ...).
-  "${VENV}/bin/python" -m pip install --quiet --no-deps --only-binary=:all: \
-    -r "${SCRIPT_DIR}/requirements.txt"
-fi
+source "${REPO_ROOT}/tests/golden/mediapipe_venv.sh"
+mediapipe_venv "${GOLDEN_VENV:-}"
 
 cd "${REPO_ROOT}"
 # Quieten MediaPipe's glog/absl chatter.

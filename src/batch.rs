@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::analysis::{Analysis, Summary};
 use crate::error::{Error, FileError, FileErrorKind, SetupError};
 use crate::report::Exporter;
-use crate::{Analyzer, AnalyzerOptions, Outcome};
+use crate::{Analyzer, AnalyzerOptions};
 
 /// File name endings a folder walk treats as photos (case-insensitive).
 const IMAGE_EXTENSIONS: [&str; 9] = [
@@ -311,7 +311,8 @@ pub fn encode_image(image: &image::RgbImage, path: &Path) -> Result<Vec<u8>, ima
 fn write_outputs(
     dir: &Path,
     item: &Item,
-    outcome: &Outcome,
+    photo: image::RgbImage,
+    analysis: &Analysis,
     report: bool,
 ) -> Result<(), FileError> {
     let files = OutputFiles::new(dir, item);
@@ -322,7 +323,7 @@ fn write_outputs(
             format!("cannot write {}: {e}", what.display()),
         )
     };
-    let annotated = crate::report::overlay::annotate(&outcome.photo, &outcome.analysis);
+    let annotated = crate::report::overlay::annotate(photo, analysis);
     let image_bytes =
         encode_image(&annotated, &files.annotated).map_err(|e| fail(&files.annotated, &e))?;
     // The JSON goes last: its presence marks the result complete for --resume.
@@ -334,10 +335,10 @@ fn write_outputs(
             encode_image(&annotated, Path::new("report.jpg"))
                 .map_err(|e| fail(&files.report, &e))?
         };
-        let html = crate::report::html::render(&outcome.analysis, &jpeg);
+        let html = crate::report::html::render(analysis, &jpeg);
         write_atomically(&files.report, html.as_bytes()).map_err(|e| fail(&files.report, &e))?;
     }
-    let json = serde_json::to_vec_pretty(&outcome.analysis).map_err(|e| fail(&files.json, &e))?;
+    let json = serde_json::to_vec_pretty(analysis).map_err(|e| fail(&files.json, &e))?;
     write_atomically(&files.json, &json).map_err(|e| fail(&files.json, &e))
 }
 
@@ -518,7 +519,8 @@ fn process(analyzer: &mut Analyzer, item: &Item, options: &BatchOptions) -> Reco
         Err(error) => return Record::Failed(error),
     };
     if let Some(dir) = &options.out
-        && let Err(error) = write_outputs(dir, item, &outcome, options.report)
+        && let Err(error) =
+            write_outputs(dir, item, outcome.photo, &outcome.analysis, options.report)
     {
         return Record::Failed(error);
     }

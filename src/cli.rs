@@ -308,7 +308,7 @@ fn annotate_one(
             return Ok(EXIT_FILE_FAILED);
         }
     };
-    let annotated = report::overlay::annotate(&outcome.photo, &outcome.analysis);
+    let annotated = report::overlay::annotate(outcome.photo, &outcome.analysis);
     let written = batch::encode_image(&annotated, target)
         .map_err(|e| e.to_string())
         .and_then(|bytes| batch::write_atomically(target, &bytes).map_err(|e| e.to_string()));

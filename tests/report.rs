@@ -89,7 +89,7 @@ fn escaped(text: &str) -> String {
 fn the_near_thigh_is_drawn_and_the_corners_are_left_alone() {
     let analysis = standing();
     let photo = plain(&analysis);
-    let out = overlay::annotate(&photo, &analysis);
+    let out = overlay::annotate(photo.clone(), &analysis);
     assert_eq!(out.dimensions(), photo.dimensions());
     let (hip, knee) = (
         keypoint(&analysis, "left_hip"),
@@ -132,14 +132,14 @@ fn lines_grow_with_the_image_and_follow_a_resized_photo() {
         keypoint(&analysis, "left_hip"),
         keypoint(&analysis, "left_knee"),
     );
-    let small = overlay::annotate(&plain(&analysis), &analysis);
+    let small = overlay::annotate(plain(&analysis), &analysis);
     // The same document on a photo five times the size: points are scaled.
     let big_photo = RgbImage::from_pixel(
         analysis.image.width * 5,
         analysis.image.height * 5,
         BACKGROUND,
     );
-    let big = overlay::annotate(&big_photo, &analysis);
+    let big = overlay::annotate(big_photo.clone(), &analysis);
     let scaled = |p: (f64, f64)| (p.0 * 5.0, p.1 * 5.0);
     let small_width = run_through(&small, between(hip, knee, 0.5));
     let big_width = run_through(&big, between(scaled(hip), scaled(knee), 0.5));
@@ -175,7 +175,10 @@ fn points_far_outside_the_image_and_tiny_images_do_not_panic() {
     }
     for (w, h) in [(480, 600), (3, 2), (1, 1), (0, 0)] {
         let photo = RgbImage::from_pixel(w, h, BACKGROUND);
-        assert_eq!(overlay::annotate(&photo, &analysis).dimensions(), (w, h));
+        assert_eq!(
+            overlay::annotate(photo.clone(), &analysis).dimensions(),
+            (w, h)
+        );
     }
 }
 
@@ -193,9 +196,9 @@ fn declined_measurements_are_not_drawn() {
     removed.measurements.remove("knee_flexion");
 
     let photo = plain(&analysis);
-    let with_declined = overlay::annotate(&photo, &declined);
-    assert!(with_declined == overlay::annotate(&photo, &removed));
-    assert!(with_declined != overlay::annotate(&photo, &analysis));
+    let with_declined = overlay::annotate(photo.clone(), &declined);
+    assert!(with_declined == overlay::annotate(photo.clone(), &removed));
+    assert!(with_declined != overlay::annotate(photo.clone(), &analysis));
 }
 
 #[test]
@@ -204,13 +207,13 @@ fn the_plumb_line_runs_through_the_ankle_when_it_was_measured() {
     let x = analysis.measurements["plumb_ear"].points_px[0][0] as u32;
     let photo = plain(&analysis);
     let top_changed = |image: &RgbImage| (0..40).any(|y| changed(image, (x, y)));
-    assert!(top_changed(&overlay::annotate(&photo, &analysis)));
+    assert!(top_changed(&overlay::annotate(photo.clone(), &analysis)));
 
     let mut without = analysis.clone();
     without
         .measurements
         .retain(|name, _| !name.starts_with("plumb_"));
-    assert!(!top_changed(&overlay::annotate(&photo, &without)));
+    assert!(!top_changed(&overlay::annotate(photo.clone(), &without)));
 }
 
 #[test]
@@ -224,19 +227,25 @@ fn segments_off_the_near_side_skeleton_are_drawn_from_their_points() {
     let thigh = &analysis.measurements["hip_extension"].points_px;
     let middle = between((thigh[0][0], thigh[0][1]), (thigh[1][0], thigh[1][1]), 0.5);
     let photo = plain(&analysis);
-    assert!(changed(&overlay::annotate(&photo, &analysis), middle));
+    assert!(changed(
+        &overlay::annotate(photo.clone(), &analysis),
+        middle
+    ));
 
     let mut without = analysis.clone();
     without
         .measurements
         .retain(|name, _| name != "hip_extension" && name != "knee_flexion");
-    assert!(!changed(&overlay::annotate(&photo, &without), middle));
+    assert!(!changed(
+        &overlay::annotate(photo.clone(), &without),
+        middle
+    ));
 }
 
 #[test]
 fn the_report_is_self_contained_and_complete() {
     let analysis = standing();
-    let image = jpeg(&overlay::annotate(&plain(&analysis), &analysis));
+    let image = jpeg(&overlay::annotate(plain(&analysis), &analysis));
     let page = html::render(&analysis, &image);
 
     assert!(page.starts_with("<!DOCTYPE html>"));
@@ -365,7 +374,7 @@ fn write_sample_reports() {
         ("withheld", &withheld, &walker),
         ("phone", &standing, &phone),
     ] {
-        let annotated = overlay::annotate(photo, analysis);
+        let annotated = overlay::annotate(photo.clone(), analysis);
         let bytes = jpeg(&annotated);
         std::fs::write(dir.join(format!("{name}.annotated.jpg")), &bytes).unwrap();
         std::fs::write(

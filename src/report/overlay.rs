@@ -194,10 +194,12 @@ pub(super) fn protocol_name(kind: ProtocolKind) -> &'static str {
     }
 }
 
-/// A copy of `photo` with the analysis drawn on it. Points are scaled from
+/// `photo` with the analysis drawn on it. Points are scaled from
 /// the analysed image's size to the photo's, so a resized copy works too.
-pub fn annotate(photo: &image::RgbImage, analysis: &Analysis) -> image::RgbImage {
-    let mut image = photo.clone();
+pub fn annotate(photo: image::RgbImage, analysis: &Analysis) -> image::RgbImage {
+    // The photo is taken by value and drawn on in place: a copy of a 12 MP
+    // photo took half the drawing time.
+    let mut image = photo;
     if image.width() == 0 || image.height() == 0 {
         return image;
     }

@@ -116,9 +116,14 @@ pub struct AnalyzeArgs {
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Landmark model: lite (fastest), full, heavy (most accurate; build it with `bash models/convert.sh heavy`).
+    /// Landmark model: lite (fastest), full, heavy (most accurate, about 2.5 times slower).
     #[arg(long, value_enum, default_value_t = ModelKind::Full)]
     pub model: ModelKind,
+    /// Landmark model for photos that show the Thomas test: they are looked at
+    /// again with it (the full model misreads the hanging knee of a lying person);
+    /// the same as --model for no second look.
+    #[arg(long, value_enum, default_value_t = ModelKind::Heavy)]
+    pub thomas_model: ModelKind,
     /// Folder holding the ONNX model files (default: $SAGITTA_MODEL_DIR, else the models/ folder sagitta was built from).
     #[arg(long, value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
@@ -203,6 +208,7 @@ impl AnalyzeArgs {
             pose: PoseOptions {
                 second_pass: self.second_pass,
             },
+            thomas_model: self.thomas_model,
             measure: MeasureOptions {
                 protocol: self.protocol,
                 camera_roll_deg: self.camera_roll_deg,

@@ -171,7 +171,7 @@ fn setup_errors_name_the_fix_and_exit_2() {
             "damaged or not the expected version",
         ));
 
-    // The heavy model is not shipped: the message says which command builds it.
+    // A folder without the landmark model: the message says how to get it back.
     let shipped = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(
         common::repo().join("models/pose_detection.onnx"),
@@ -187,7 +187,7 @@ fn setup_errors_name_the_fix_and_exit_2() {
         .stderr(predicate::str::contains(
             "pose_landmark_heavy.onnx not found",
         ))
-        .stderr(predicate::str::contains("bash models/convert.sh heavy"));
+        .stderr(predicate::str::contains("git checkout -- models/pose_landmark_heavy.onnx"));
 }
 
 #[test]

@@ -82,6 +82,28 @@ fn standing_points(s: &Standing, forward: f64) -> BTreeMap<Joint, (f64, f64)> {
 /// A pose from named points: unlisted joints sit at the hips, hidden; the
 /// person mask covers a box around the listed points (and 80 px above the top one).
 fn pose_from(points: &BTreeMap<Joint, (f64, f64)>) -> Pose {
+    let xs = points.values().map(|p| p.0);
+    let ys = points.values().map(|p| p.1);
+    let (x0, x1) = (
+        xs.clone().fold(f64::MAX, f64::min) - 60.0,
+        xs.fold(f64::MIN, f64::max) + 60.0,
+    );
+    let (y0, y1) = (
+        ys.clone().fold(f64::MAX, f64::min) - 80.0,
+        ys.fold(f64::MIN, f64::max) + 10.0,
+    );
+    pose_with_mask(points, |x, y| {
+        (x - x0).min(x1 - x).min(y - y0).min(y1 - y)
+    })
+}
+
+/// A pose from named points whose person mask is given as a signed distance
+/// to the body outline (pixels, positive inside). The model's logits are
+/// smooth across an edge, so they are made proportional to that distance.
+fn pose_with_mask(
+    points: &BTreeMap<Joint, (f64, f64)>,
+    inside_by: impl Fn(f64, f64) -> f64,
+) -> Pose {
     let hip = points[&Joint::LeftHip];
     let mut keypoints = [Keypoint {
         x: hip.0 as f32,
@@ -101,16 +123,6 @@ fn pose_from(points: &BTreeMap<Joint, (f64, f64)>) -> Pose {
             presence: 0.99,
         };
     }
-    let xs = points.values().map(|p| p.0);
-    let ys = points.values().map(|p| p.1);
-    let (x0, x1) = (
-        xs.clone().fold(f64::MAX, f64::min) - 60.0,
-        xs.fold(f64::MIN, f64::max) + 60.0,
-    );
-    let (y0, y1) = (
-        ys.clone().fold(f64::MAX, f64::min) - 80.0,
-        ys.fold(f64::MIN, f64::max) + 10.0,
-    );
     let roi = Roi {
         center_x: W as f32 / 2.0,
         center_y: H as f32 / 2.0,
@@ -125,8 +137,7 @@ fn pose_from(points: &BTreeMap<Joint, (f64, f64)>) -> Pose {
                 ((i / side) as f32 + 0.5) / side as f32,
             );
             let (x, y) = roi.to_image(u, v);
-            let inside = (x0..x1).contains(&(x as f64)) && (y0..y1).contains(&(y as f64));
-            if inside { 20.0 } else { -20.0 }
+            (0.5 * inside_by(x as f64, y as f64)).clamp(-20.0, 20.0) as f32
         })
         .collect();
     Pose {
@@ -307,6 +318,52 @@ fn pelvic_tilt_from_given_landmarks() {
             .declined
             .is_some()
     );
+}
+
+/// A body whose outline around the pelvis runs backwards by `tilt_deg` as it
+/// descends, front and back alike (the pelvis block turned by that angle),
+/// 240 px deep, from above the shoulders to below the knees.
+fn tilted_pelvis_pose(points: &BTreeMap<Joint, (f64, f64)>, forward: f64, tilt_deg: f64) -> Pose {
+    let hip = points[&Joint::LeftHip];
+    let lean = tilt_deg.to_radians().tan();
+    pose_with_mask(points, |x, y| {
+        // Offset ahead of the tilted mid-line, in the person's frame.
+        let ahead = (x - hip.0) * forward + lean * (y - hip.1);
+        (120.0 - ahead.abs()).min(y - (hip.1 - 330.0)).min(hip.1 + 300.0 - y)
+    })
+}
+
+#[test]
+fn pelvic_tilt_estimate_follows_the_outline_one_to_one_for_both_facings() {
+    for forward in [1.0, -1.0] {
+        let points = standing_points(&ANGLES, forward);
+        let estimate = |tilt: f64| {
+            let pose = tilted_pelvis_pose(&points, forward, tilt);
+            let result = measure(&pose, &RgbImage::new(W, H), &MeasureOptions::default());
+            let m = &result.measurements["pelvic_tilt"];
+            assert_eq!(m.method, "estimate");
+            // The back outline is a straight line: where it does not run back
+            // as it descends there is no buttock curve, and it may be cloth,
+            // which the warning says.
+            assert_eq!(
+                result.warnings.iter().any(|w| w.contains("hangs straight")),
+                tilt <= 0.0,
+                "tilt {tilt}: {:?}",
+                result.warnings
+            );
+            m.value_deg.unwrap_or_else(|| panic!("{m:?}"))
+        };
+        let neutral = estimate(0.0);
+        // Front outline + 13, back outline - 15 + 13, averaged.
+        assert!((neutral - 5.5).abs() <= 0.15, "facing {forward}: {neutral}");
+        for tilt in [-12.0, -5.0, 8.0, 20.0] {
+            let change = estimate(tilt) - neutral;
+            assert!(
+                (change - tilt).abs() <= 0.25,
+                "facing {forward}, tilt {tilt}: estimate moved {change}"
+            );
+        }
+    }
 }
 
 #[test]

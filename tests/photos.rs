@@ -7,7 +7,7 @@ use std::path::Path;
 
 use sagitta::analysis::{Analysis, ProtocolKind};
 use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice};
-use sagitta::pose::Joint;
+use sagitta::pose::{Joint, ModelKind};
 use sagitta::{Analyzer, AnalyzerOptions};
 
 fn analyze(path: &Path, measure: MeasureOptions) -> Analysis {
@@ -20,7 +20,7 @@ fn analyze(path: &Path, measure: MeasureOptions) -> Analysis {
 }
 
 #[test]
-fn pelvic_tilt_pair_is_ordered_or_declined_and_ankle_measures_are_declined() {
+fn pelvic_tilt_pair_is_ordered_and_ankle_measures_are_declined() {
     let (Some(relaxed), Some(tucked)) = (
         common::shared_photo("free_exercise_db_stretches/Standing_Pelvic_Tilt__0.jpg"),
         common::shared_photo("free_exercise_db_stretches/Standing_Pelvic_Tilt__1.jpg"),
@@ -51,19 +51,26 @@ fn pelvic_tilt_pair_is_ordered_or_declined_and_ankle_measures_are_declined() {
             );
         }
     }
-    let tilt = |a: &Analysis| a.measurements["pelvic_tilt"].value_deg;
-    match (tilt(&relaxed), tilt(&tucked)) {
-        // 'Tailbone forward' is a posterior tilt relative to the relaxed stance.
-        (Some(r), Some(t)) => assert!(t < r, "relaxed {r}, tucked {t}"),
-        _ => {
-            for a in [&relaxed, &tucked] {
-                let m = &a.measurements["pelvic_tilt"];
-                assert!(
-                    m.value_deg.is_some() || m.declined.as_deref().is_some_and(|r| !r.is_empty())
-                );
-            }
-        }
-    }
+    // Both outlines are partly hidden in the relaxed photo (a loose shirt
+    // hangs over the back, a hand over the front), but enough of them is
+    // left to estimate; declining here would be the "mostly declines" failure.
+    let tilt = |a: &Analysis| {
+        let m = &a.measurements["pelvic_tilt"];
+        assert_eq!(m.method, "estimate");
+        m.value_deg.unwrap_or_else(|| panic!("{}: {m:?}", a.image.path))
+    };
+    let (relaxed_deg, tucked_deg) = (tilt(&relaxed), tilt(&tucked));
+    // 'Tailbone forward' is a posterior tilt relative to the relaxed stance.
+    assert!(
+        tucked_deg < relaxed_deg,
+        "relaxed {relaxed_deg}, tucked {tucked_deg}"
+    );
+    // The loose shirt is said, not hidden.
+    assert!(
+        relaxed.warnings.iter().any(|w| w.contains("hangs straight")),
+        "{:?}",
+        relaxed.warnings
+    );
 }
 
 /// Hand measurement of On-Your-Back_Quad_Stretch__0.jpg (850x567), picked by
@@ -74,13 +81,13 @@ fn pelvic_tilt_pair_is_ordered_or_declined_and_ankle_measures_are_declined() {
 /// horizontal (hip_extension -2.3); knee flexion 119.5 degrees.
 const HAND_HIP_EXTENSION: f64 = -2.3;
 const HAND_KNEE_FLEXION: f64 = 119.5;
-/// Pose-model angles carry 4-8 degrees of error (CLINICAL.md 4.1, 4.8); the
-/// thigh agrees within the 5 degrees asked for. The full model's knee
-/// flexion read 108.9 degrees here (heavy: 117.9), so its tolerance is set
-/// from that measured 10.6-degree gap, within the 7-degree MAE plus the
-/// 5-degree bias BlazePose shows on knees (CLINICAL.md 4.8).
-const THIGH_TOLERANCE: f64 = 5.0;
-const KNEE_TOLERANCE: f64 = 12.0;
+/// The issue asks for both angles within 5 degrees of the hand measurement.
+/// Pose-model angles carry 4-8 degrees of error (CLINICAL.md 4.1, 4.8), and
+/// the full model read this knee at 108.9 degrees (10.6 off); the heavy model,
+/// which the analyzer switches to for Thomas-test photos by default, reads
+/// 117.9 (thigh -0.6). 5 degrees leaves room for ONNX Runtime's small
+/// numerical drift across machines, not for the full model's error.
+const TOLERANCE: f64 = 5.0;
 
 #[test]
 fn supine_quad_stretch_is_unsupported_but_measurable_when_forced() {
@@ -114,13 +121,18 @@ fn supine_quad_stretch_is_unsupported_but_measurable_when_forced() {
     let hip = forced.measurements["hip_extension"].value_deg.unwrap();
     let knee = forced.measurements["knee_flexion"].value_deg.unwrap();
     assert!(
-        (hip - HAND_HIP_EXTENSION).abs() <= THIGH_TOLERANCE,
+        (hip - HAND_HIP_EXTENSION).abs() <= TOLERANCE,
         "hip_extension {hip}"
     );
     assert!(
-        (knee - HAND_KNEE_FLEXION).abs() <= KNEE_TOLERANCE,
+        (knee - HAND_KNEE_FLEXION).abs() <= TOLERANCE,
         "knee_flexion {knee}"
     );
+    // The test leg was measured with the Thomas-test model, and the output says which.
+    assert_eq!(forced.model.kind, ModelKind::Heavy);
+    assert_eq!(forced.model.landmark.name, "pose_landmark_heavy");
+    // Auto-detection found no Thomas test, so no second look was taken.
+    assert_eq!(auto.model.kind, ModelKind::Full);
 }
 
 #[test]

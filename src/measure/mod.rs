@@ -48,6 +48,8 @@ pub struct MeasureOptions {
 pub struct MeasureResult {
     pub protocol: Protocol,
     pub measurements: BTreeMap<String, Measurement>,
+    /// Caveats about measurements that were made but lean on weak evidence.
+    pub warnings: Vec<String>,
 }
 
 /// The one line that tells how to retake a photo that could not be measured.
@@ -261,6 +263,7 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
     let view = protocol::view(&body);
     let mut protocol = protocol::detect(&body, &view, options.protocol);
     let mut measurements = BTreeMap::new();
+    let mut warnings = Vec::new();
 
     protocol.assumptions.push(match options.camera_roll_deg {
         Some(roll) => format!("the camera was rolled {roll} degrees (corrected before measuring)"),
@@ -273,10 +276,9 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
     match protocol.kind {
         ProtocolKind::Standing => {
             standing::measure(&body, &view, &mut measurements);
-            measurements.insert(
-                "pelvic_tilt".to_string(),
-                pelvis::measure(&body, &view, image, &options.pelvis),
-            );
+            let (tilt, warning) = pelvis::measure(&body, &view, image, &options.pelvis);
+            measurements.insert("pelvic_tilt".to_string(), tilt);
+            warnings.extend(warning);
             standing::classify_posture(&mut measurements);
         }
         ProtocolKind::ThomasTest => thomas::measure(&body, &view, &mut protocol, &mut measurements),
@@ -290,5 +292,6 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
     MeasureResult {
         protocol,
         measurements,
+        warnings,
     }
 }

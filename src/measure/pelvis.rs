@@ -18,9 +18,13 @@
 //!   buttock protrudes); its neutral inclination, [`BACK_NEUTRAL_DEG`], is a
 //!   sagitta default, so the back estimate is its inclination minus that plus
 //!   13. Where both outlines are clear the two estimates are averaged and
-//!   their disagreement enters the uncertainty. An outline crossed by a hand
-//!   or an arm, or too irregular to be a body contour, is left out; with
-//!   neither left, the estimate is declined with the reason.
+//!   their disagreement enters the uncertainty. Heights where a hand or an
+//!   arm crosses an outline are skipped; an outline left with too few heights,
+//!   or too irregular to be a body contour, is not used; with neither outline
+//!   left, the estimate is declined with the reason. A back outline that hangs
+//!   straight from the waist (loose clothing, or a flat buttock) is still used,
+//!   since a tucked pelvis flattens the buttock too, but with a wider
+//!   uncertainty, a lower confidence and a warning.
 
 use std::str::FromStr;
 
@@ -59,18 +63,31 @@ const BAND_TOP_TORSO: f64 = 0.35;
 /// ... down to the buttock, a little below the hip joint (negative = below).
 const BAND_BOTTOM_TORSO: f64 = -0.10;
 const BAND_LEVELS: usize = 12;
-/// At least this share of the levels must give an outline point.
-const MIN_LEVEL_SHARE: f64 = 0.75;
+/// At least this share of the levels must give an outline point, and those
+/// points must span at least `MIN_SPAN_SHARE` of the band's height.
+const MIN_LEVEL_SHARE: f64 = 0.5;
+const MIN_SPAN_SHARE: f64 = 0.6;
 /// A contour whose points stray further than this from their line (RMS,
 /// torso lengths) is folds of cloth, hair or a hand, not a body outline.
 const MAX_RESIDUAL_TORSO: f64 = 0.03;
-/// The buttock must stand out at least this far (torso lengths, about 1.5 cm)
-/// behind the waist; cloth hanging straight down hides the curve (sagitta default).
+/// A buttock standing out less than this (torso lengths, about 1.5 cm)
+/// behind the waist may be cloth hanging straight down (sagitta default).
 const MIN_BUTTOCK_CURVE_TORSO: f64 = 0.03;
+/// Extra uncertainty for an outline that may be cloth, not body: a flat
+/// outline could hide a buttock curve of up to about this angle over the
+/// band (sagitta default, half of [`BACK_NEUTRAL_DEG`]).
+const DRAPED_EXTRA_DEG: f64 = 7.5;
 /// An elbow, wrist or hand keypoint this close (torso lengths) to an outline point hides it.
 const ARM_CLEARANCE: f64 = 0.10;
 
-pub fn measure(body: &Body, view: &View, image: &RgbImage, input: &PelvisInput) -> Measurement {
+/// A pelvic tilt measurement, and a warning where the estimate leans on an
+/// outline that may be cloth rather than body.
+pub fn measure(
+    body: &Body,
+    view: &View,
+    image: &RgbImage,
+    input: &PelvisInput,
+) -> (Measurement, Option<String>) {
     match input {
         PelvisInput::Estimate => estimate(body, view),
         PelvisInput::Landmarks { asis, psis } => {
@@ -78,11 +95,11 @@ pub fn measure(body: &Body, view: &View, image: &RgbImage, input: &PelvisInput) 
                 body.from_photo(Vec2::new(asis.0, asis.1)),
                 body.from_photo(Vec2::new(psis.0, psis.1)),
             );
-            from_points(body, "landmarks", asis, psis, view)
+            (from_points(body, "landmarks", asis, psis, view), None)
         }
         PelvisInput::Markers(color) => match find_markers(image, body, view, *color) {
-            Ok((asis, psis)) => from_points(body, "markers", asis, psis, view),
-            Err(reason) => declined("markers", reason),
+            Ok((asis, psis)) => (from_points(body, "markers", asis, psis, view), None),
+            Err(reason) => (declined("markers", reason), None),
         },
     }
 }
@@ -100,12 +117,22 @@ fn from_points(body: &Body, method: &str, asis: Vec2, psis: Vec2, view: &View) -
     }
 }
 
-fn estimate(body: &Body, view: &View) -> Measurement {
+/// One traced outline: its inclination (degrees, positive when it runs
+/// backwards as it descends), the line fit's angular error, and whether it
+/// hangs straight like cloth.
+#[derive(Debug, Clone, Copy)]
+struct Outline {
+    inclination_deg: f64,
+    fit_error_deg: f64,
+    draped: bool,
+}
+
+fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
     const METHOD: &str = "estimate";
     let near = view.near_side;
     let (shoulder, hip) = (joint(near, Limb::Shoulder), joint(near, Limb::Hip));
     if let Err(reason) = body.require(&[shoulder, hip]) {
-        return declined(METHOD, reason);
+        return (declined(METHOD, reason), None);
     }
     let torso = body.torso_length(near);
     let arms: Vec<Vec2> = [Side::Left, Side::Right]
@@ -121,16 +148,21 @@ fn estimate(body: &Body, view: &View) -> Measurement {
         .map(|j| body.point(j))
         .collect();
 
-    let back = outline_inclination(body, view, near, torso, Edge::Back, &arms);
-    let front = outline_inclination(body, view, near, torso, Edge::Front, &arms);
+    let back = outline(body, view, near, torso, Edge::Back, &arms);
+    let front = outline(body, view, near, torso, Edge::Front, &arms);
+    // Each usable outline's estimate and the error measured on it.
     let estimates: Vec<(f64, f64)> = [
-        back.as_ref()
-            .ok()
-            .map(|&(deg, fit)| (deg - BACK_NEUTRAL_DEG + NEUTRAL_TILT_DEG, fit)),
+        back.as_ref().ok().map(|o| {
+            let draped = if o.draped { DRAPED_EXTRA_DEG } else { 0.0 };
+            (
+                o.inclination_deg - BACK_NEUTRAL_DEG + NEUTRAL_TILT_DEG,
+                o.fit_error_deg.hypot(draped),
+            )
+        }),
         front
             .as_ref()
             .ok()
-            .map(|&(deg, fit)| (deg + NEUTRAL_TILT_DEG, fit)),
+            .map(|o| (o.inclination_deg + NEUTRAL_TILT_DEG, o.fit_error_deg)),
     ]
     .into_iter()
     .flatten()
@@ -139,28 +171,59 @@ fn estimate(body: &Body, view: &View) -> Measurement {
         let (Err(back), Err(front)) = (back, front) else {
             unreachable!("an outline succeeded")
         };
-        return declined(
-            METHOD,
-            format!("back outline: {back}; front outline: {front}"),
+        return (
+            declined(
+                METHOD,
+                format!("back outline: {back}; front outline: {front}"),
+            ),
+            None,
         );
     }
     let value = estimates.iter().map(|e| e.0).sum::<f64>() / estimates.len() as f64;
-    // The two outlines' disagreement, or for a single outline its fit error, measured here.
+    // What the photo itself says about the error: the outlines' own errors,
+    // and for two outlines half their disagreement.
+    let own = (estimates.iter().map(|e| e.1.powi(2)).sum::<f64>() / estimates.len() as f64).sqrt();
     let measured = if estimates.len() == 2 {
-        (estimates[0].0 - estimates[1].0).abs() / 2.0
+        own.hypot((estimates[0].0 - estimates[1].0).abs() / 2.0)
     } else {
-        estimates[0].1
+        own
     };
-    let uncertainty = (MORPHOLOGY_SD_DEG.powi(2) + measured.powi(2)).sqrt();
+    let uncertainty = MORPHOLOGY_SD_DEG.hypot(measured);
     let share = estimates.len() as f64 / 2.0;
+    let draped = back.as_ref().is_ok_and(|o| o.draped);
+    // Halves where the error measured on the photo reaches 7.5 degrees, and
+    // again where the back outline may be cloth.
     let confidence = body.min_visibility(&[shoulder, hip])
         * view.lateral_score
         * share
-        * (1.0 - measured / 15.0).clamp(0.0, 1.0);
-    Measurement {
-        uncertainty_deg: Some(round(uncertainty, 1)),
-        ..angle(value, METHOD, confidence)
+        * (1.0 + (measured / 7.5).powi(2)).recip()
+        * if draped { 0.5 } else { 1.0 };
+    let warning = draped.then(|| {
+        format!(
+            "pelvic_tilt: the back outline hangs straight from the waist (loose clothing, or a flat \
+             buttock); the estimate uses it with {DRAPED_EXTRA_DEG} degrees more uncertainty. \
+             Close-fitting clothing around the pelvis gives a firmer estimate."
+        )
+    });
+    let mut missing = Vec::new();
+    if let Err(reason) = &back {
+        missing.push(format!("back outline not used: {reason}"));
     }
+    if let Err(reason) = &front {
+        missing.push(format!("front outline not used: {reason}"));
+    }
+    let warning = match (warning, missing.is_empty()) {
+        (warning, true) => warning,
+        (None, false) => Some(format!("pelvic_tilt: {}", missing.join("; "))),
+        (Some(w), false) => Some(format!("{w} Also: {}", missing.join("; "))),
+    };
+    (
+        Measurement {
+            uncertainty_deg: Some(round(uncertainty, 1)),
+            ..angle(value, METHOD, confidence)
+        },
+        warning,
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -169,17 +232,17 @@ enum Edge {
     Front,
 }
 
-/// Finds one outline of the body between the waist and the hip joint, fits
-/// a line to it, and returns its inclination (degrees, positive when the
-/// outline runs backwards as it descends) and the fit's angular error.
-fn outline_inclination(
+/// Finds one outline of the body between the waist and the hip joint and
+/// fits a line to it. Heights where a hand or an arm lies over the outline
+/// are skipped.
+fn outline(
     body: &Body,
     view: &View,
     near: Side,
     torso: f64,
     edge: Edge,
     arms: &[Vec2],
-) -> Result<(f64, f64), String> {
+) -> Result<Outline, String> {
     let name = if edge == Edge::Back { "back" } else { "front" };
     let hip = body.point(joint(near, Limb::Hip));
     let shoulder = body.point(joint(near, Limb::Shoulder));
@@ -213,21 +276,14 @@ fn outline_inclination(
         // Height below the waist, and how far back the outline lies.
         points.push((-(point - hip).dot(super::geometry::UP), point.dot(backward)));
     }
-    if (points.len() as f64) < MIN_LEVEL_SHARE * BAND_LEVELS as f64 {
+    let band = torso * (BAND_TOP_TORSO - BAND_BOTTOM_TORSO);
+    let span = points.last().map_or(0.0, |last| last.0) - points.first().map_or(0.0, |first| first.0);
+    if (points.len() as f64) < MIN_LEVEL_SHARE * BAND_LEVELS as f64 || span < MIN_SPAN_SHARE * band {
         return Err(if occluded {
             format!("a hand or arm lies over the {name} outline of the pelvis")
         } else {
             format!("the {name} outline of the pelvis was not found in the person mask")
         });
-    }
-    if edge == Edge::Back {
-        buttock_curve(torso, &points).map_err(|reason| {
-            if occluded {
-                "a hand or arm lies over the back outline of the pelvis".to_string()
-            } else {
-                reason
-            }
-        })?;
     }
     let (slope, residual) = fit_line(&points);
     if residual > MAX_RESIDUAL_TORSO * torso {
@@ -235,11 +291,11 @@ fn outline_inclination(
             "the {name} outline of the pelvis is irregular (loose clothing, hair or a hand over it)"
         ));
     }
-    let span = torso * (BAND_TOP_TORSO - BAND_BOTTOM_TORSO);
-    Ok((
-        slope.atan().to_degrees(),
-        (residual / span).atan().to_degrees(),
-    ))
+    Ok(Outline {
+        inclination_deg: slope.atan().to_degrees(),
+        fit_error_deg: (residual / band).atan().to_degrees(),
+        draped: edge == Edge::Back && !buttock_stands_out(torso, &points),
+    })
 }
 
 /// Walks from `start` (inside the body) along `outward` to where the person
@@ -266,16 +322,13 @@ fn find_edge(body: &Body, start: Vec2, outward: Vec2, torso: f64) -> Result<Opti
     Ok(None)
 }
 
-/// Checks that the buttock stands out behind the waist, as a body contour
-/// does; cloth hanging straight from the back does not.
-fn buttock_curve(torso: f64, band: &[(f64, f64)]) -> Result<(), String> {
+/// Whether the buttock stands out behind the waist, as a body contour does;
+/// cloth hanging straight from the back does not.
+fn buttock_stands_out(torso: f64, band: &[(f64, f64)]) -> bool {
     let waist = band[0].1;
     let lower_half = &band[band.len() / 2..];
     let buttock = lower_half.iter().map(|p| p.1).fold(f64::MIN, f64::max);
-    if buttock - waist < MIN_BUTTOCK_CURVE_TORSO * torso {
-        return Err("the outline runs straight down from the waist with no buttock curve: loose clothing over the lower back and buttock".to_string());
-    }
-    Ok(())
+    buttock - waist >= MIN_BUTTOCK_CURVE_TORSO * torso
 }
 
 /// Least-squares line `y = a + b x`; returns the slope and the RMS residual.

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 
 use detector::{Detection, Detector};
-use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput, Landmarker, MIN_POSE_PRESENCE};
+use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput, MIN_POSE_PRESENCE};
+pub use landmarks::Landmarker;
 pub use models::{ModelKind, ModelSet};
 use preprocess::Roi;
 
@@ -171,19 +172,29 @@ impl SegmentationMask {
         Self { logits, side, roi }
     }
 
-    /// Probability that photo pixel (x, y) belongs to the person; 0 outside the crop.
+    /// Probability that photo pixel (x, y) belongs to the person; 0 outside
+    /// the crop. The logits are interpolated bilinearly between cell centres,
+    /// so the 50 % contour is smooth at sub-cell scale rather than stepped
+    /// (a cell covers several photo pixels when the person fills the photo).
     pub fn probability_at(&self, x: f32, y: f32) -> f32 {
         let (u, v) = self.roi.from_image(x, y);
-        let (col, row) = (
-            (u * self.side as f32).floor(),
-            (v * self.side as f32).floor(),
-        );
-        if !(col >= 0.0 && row >= 0.0 && col < self.side as f32 && row < self.side as f32) {
+        let side = self.side as f32;
+        if !((0.0..1.0).contains(&u) && (0.0..1.0).contains(&v)) || self.side == 0 {
             return 0.0;
         }
-        self.logits
-            .get(row as usize * self.side + col as usize)
-            .map_or(0.0, |&logit| detector::sigmoid(logit))
+        let last = side - 1.0;
+        let (col, row) = (
+            (u * side - 0.5).clamp(0.0, last),
+            (v * side - 0.5).clamp(0.0, last),
+        );
+        let (c0, r0) = (col.floor(), row.floor());
+        let (fx, fy) = (col - c0, row - r0);
+        let (c0, r0) = (c0 as usize, r0 as usize);
+        let (c1, r1) = ((c0 + 1).min(self.side - 1), (r0 + 1).min(self.side - 1));
+        let at = |r: usize, c: usize| self.logits.get(r * self.side + c).copied().unwrap_or(f32::MIN);
+        let top = at(r0, c0) + (at(r0, c1) - at(r0, c0)) * fx;
+        let bottom = at(r1, c0) + (at(r1, c1) - at(r1, c0)) * fx;
+        detector::sigmoid(top + (bottom - top) * fy)
     }
 
     pub fn roi(&self) -> &Roi {
@@ -327,19 +338,56 @@ impl PoseEstimator {
         roi: &Roi,
         timings: &mut PoseTimings,
     ) -> Result<LandmarkOutput, PoseError> {
-        let started = Instant::now();
-        self.landmarker.prepare(image, roi);
-        timings.preprocess += started.elapsed();
-
-        let started = Instant::now();
-        let raw = self.landmarker.infer()?;
-        timings.landmark += started.elapsed();
-
-        let started = Instant::now();
-        let output = landmarks::postprocess(raw, roi);
-        timings.postprocess += started.elapsed();
-        Ok(output)
+        run_landmarks(&mut self.landmarker, image, roi, timings)
     }
+}
+
+/// Runs `landmarker` on the region `pose` was found in, keeping its
+/// detection: a second, usually larger, landmark model's look at the same
+/// person. A result the model does not confirm is an error.
+pub fn relandmark(
+    landmarker: &mut Landmarker,
+    image: &RgbImage,
+    pose: &Pose,
+    timings: &mut PoseTimings,
+) -> Result<Pose, PoseError> {
+    let output = run_landmarks(landmarker, image, &pose.roi, timings)?;
+    if output.presence < MIN_POSE_PRESENCE {
+        return Err(PoseError::NotConfirmed {
+            score: pose.detector_score,
+            presence: output.presence,
+        });
+    }
+    let mut keypoints = [Keypoint::default(); Joint::COUNT];
+    keypoints.copy_from_slice(&output.points[..Joint::COUNT]);
+    Ok(Pose {
+        keypoints,
+        mask: output.mask,
+        roi: pose.roi,
+        persons_found: pose.persons_found,
+        detector_score: pose.detector_score,
+        pose_presence: output.presence,
+    })
+}
+
+fn run_landmarks(
+    landmarker: &mut Landmarker,
+    image: &RgbImage,
+    roi: &Roi,
+    timings: &mut PoseTimings,
+) -> Result<LandmarkOutput, PoseError> {
+    let started = Instant::now();
+    landmarker.prepare(image, roi);
+    timings.preprocess += started.elapsed();
+
+    let started = Instant::now();
+    let raw = landmarker.infer()?;
+    timings.landmark += started.elapsed();
+
+    let started = Instant::now();
+    let output = landmarks::postprocess(raw, roi);
+    timings.postprocess += started.elapsed();
+    Ok(output)
 }
 
 /// The person to analyse when several are found: the largest box (nearest

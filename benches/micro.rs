@@ -96,11 +96,46 @@ fn bench_decode(c: &mut Criterion, f: &Fixture) {
     group.bench_function("sample_480x600", |b| {
         b.iter(|| decode(black_box(&f.sample_jpeg)))
     });
+    group.bench_function("sample_480x600/zune_jpeg_direct", |b| {
+        b.iter(|| zune_direct(black_box(&f.sample_jpeg)))
+    });
+    group.bench_function("sample_480x600/jpeg_decoder", |b| {
+        b.iter(|| jpeg_decoder_scaled(black_box(&f.sample_jpeg), None))
+    });
     group.sample_size(10);
     group.bench_function("photo_3000x4000", |b| {
         b.iter(|| decode(black_box(&f.large_jpeg)))
     });
+    group.bench_function("photo_3000x4000/zune_jpeg_direct", |b| {
+        b.iter(|| zune_direct(black_box(&f.large_jpeg)))
+    });
+    group.bench_function("photo_3000x4000/jpeg_decoder", |b| {
+        b.iter(|| jpeg_decoder_scaled(black_box(&f.large_jpeg), None))
+    });
+    // Downscale-on-decode: the DCT scaled to 1/2 and 1/4 (1500x2000, 750x1000).
+    for (name, size) in [("1_2", (1500, 2000)), ("1_4", (750, 1000))] {
+        group.bench_function(format!("photo_3000x4000/jpeg_decoder_scaled_{name}"), |b| {
+            b.iter(|| jpeg_decoder_scaled(black_box(&f.large_jpeg), Some(size)))
+        });
+    }
     group.finish();
+}
+
+/// The JPEG decoder `image` uses, without `image`'s wrapper or sagitta's
+/// checks (limits, EXIF orientation, marker walk): the floor for `decode`.
+fn zune_direct(bytes: &[u8]) -> Vec<u8> {
+    zune_jpeg::JpegDecoder::new(zune_core::bytestream::ZCursor::new(bytes))
+        .decode()
+        .expect("decodes")
+}
+
+/// image-rs's `jpeg-decoder`, optionally scaling the DCT to at least `size`.
+fn jpeg_decoder_scaled(bytes: &[u8], size: Option<(u16, u16)>) -> Vec<u8> {
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    if let Some((width, height)) = size {
+        decoder.scale(width, height).expect("scales");
+    }
+    decoder.decode().expect("decodes")
 }
 
 fn bench_letterbox(c: &mut Criterion, f: &Fixture) {

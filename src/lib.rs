@@ -25,11 +25,12 @@ pub mod report;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use analysis::{Analysis, ImageInfo, ModelInfo, ModelRef, PoseReport, SCHEMA_VERSION};
+use analysis::{
+    Analysis, ImageInfo, ModelInfo, ModelRef, PoseReport, ProtocolKind, SCHEMA_VERSION,
+};
 use error::{FileError, FileErrorKind, SetupError};
 use image_io::DecodeLimits;
 use measure::MeasureOptions;
-use analysis::ProtocolKind;
 use pose::{Landmarker, ModelKind, ModelSet, PoseError, PoseEstimator, PoseOptions, PoseTimings};
 use recommend::{Recommender, Screening};
 

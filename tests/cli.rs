@@ -187,7 +187,9 @@ fn setup_errors_name_the_fix_and_exit_2() {
         .stderr(predicate::str::contains(
             "pose_landmark_heavy.onnx not found",
         ))
-        .stderr(predicate::str::contains("git checkout -- models/pose_landmark_heavy.onnx"));
+        .stderr(predicate::str::contains(
+            "git checkout -- models/pose_landmark_heavy.onnx",
+        ));
 }
 
 #[test]

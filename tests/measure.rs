@@ -92,9 +92,7 @@ fn pose_from(points: &BTreeMap<Joint, (f64, f64)>) -> Pose {
         ys.clone().fold(f64::MAX, f64::min) - 80.0,
         ys.fold(f64::MIN, f64::max) + 10.0,
     );
-    pose_with_mask(points, |x, y| {
-        (x - x0).min(x1 - x).min(y - y0).min(y1 - y)
-    })
+    pose_with_mask(points, |x, y| (x - x0).min(x1 - x).min(y - y0).min(y1 - y))
 }
 
 /// A pose from named points whose person mask is given as a signed distance
@@ -329,7 +327,9 @@ fn tilted_pelvis_pose(points: &BTreeMap<Joint, (f64, f64)>, forward: f64, tilt_d
     pose_with_mask(points, |x, y| {
         // Offset ahead of the tilted mid-line, in the person's frame.
         let ahead = (x - hip.0) * forward + lean * (y - hip.1);
-        (120.0 - ahead.abs()).min(y - (hip.1 - 330.0)).min(hip.1 + 300.0 - y)
+        (120.0 - ahead.abs())
+            .min(y - (hip.1 - 330.0))
+            .min(hip.1 + 300.0 - y)
     })
 }
 

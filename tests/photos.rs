@@ -57,7 +57,8 @@ fn pelvic_tilt_pair_is_ordered_and_ankle_measures_are_declined() {
     let tilt = |a: &Analysis| {
         let m = &a.measurements["pelvic_tilt"];
         assert_eq!(m.method, "estimate");
-        m.value_deg.unwrap_or_else(|| panic!("{}: {m:?}", a.image.path))
+        m.value_deg
+            .unwrap_or_else(|| panic!("{}: {m:?}", a.image.path))
     };
     let (relaxed_deg, tucked_deg) = (tilt(&relaxed), tilt(&tucked));
     // 'Tailbone forward' is a posterior tilt relative to the relaxed stance.
@@ -67,7 +68,10 @@ fn pelvic_tilt_pair_is_ordered_and_ankle_measures_are_declined() {
     );
     // The loose shirt is said, not hidden.
     assert!(
-        relaxed.warnings.iter().any(|w| w.contains("hangs straight")),
+        relaxed
+            .warnings
+            .iter()
+            .any(|w| w.contains("hangs straight")),
         "{:?}",
         relaxed.warnings
     );

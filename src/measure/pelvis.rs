@@ -277,8 +277,10 @@ fn outline(
         points.push((-(point - hip).dot(super::geometry::UP), point.dot(backward)));
     }
     let band = torso * (BAND_TOP_TORSO - BAND_BOTTOM_TORSO);
-    let span = points.last().map_or(0.0, |last| last.0) - points.first().map_or(0.0, |first| first.0);
-    if (points.len() as f64) < MIN_LEVEL_SHARE * BAND_LEVELS as f64 || span < MIN_SPAN_SHARE * band {
+    let span =
+        points.last().map_or(0.0, |last| last.0) - points.first().map_or(0.0, |first| first.0);
+    if (points.len() as f64) < MIN_LEVEL_SHARE * BAND_LEVELS as f64 || span < MIN_SPAN_SHARE * band
+    {
         return Err(if occluded {
             format!("a hand or arm lies over the {name} outline of the pelvis")
         } else {

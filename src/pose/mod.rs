@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 
 use detector::{Detection, Detector};
-use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput, MIN_POSE_PRESENCE};
 pub use landmarks::Landmarker;
+use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput, MIN_POSE_PRESENCE};
 pub use models::{ModelKind, ModelSet};
 use preprocess::Roi;
 
@@ -191,7 +191,12 @@ impl SegmentationMask {
         let (fx, fy) = (col - c0, row - r0);
         let (c0, r0) = (c0 as usize, r0 as usize);
         let (c1, r1) = ((c0 + 1).min(self.side - 1), (r0 + 1).min(self.side - 1));
-        let at = |r: usize, c: usize| self.logits.get(r * self.side + c).copied().unwrap_or(f32::MIN);
+        let at = |r: usize, c: usize| {
+            self.logits
+                .get(r * self.side + c)
+                .copied()
+                .unwrap_or(f32::MIN)
+        };
         let top = at(r0, c0) + (at(r0, c1) - at(r0, c0)) * fx;
         let bottom = at(r1, c0) + (at(r1, c1) - at(r1, c0)) * fx;
         detector::sigmoid(top + (bottom - top) * fy)

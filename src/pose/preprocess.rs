@@ -270,8 +270,8 @@ mod tests {
                 let (xi, yi) = (x0 as i64, y0 as i64);
                 for c in 0..3 {
                     let top = fetch(xi, yi, c) + (fetch(xi + 1, yi, c) - fetch(xi, yi, c)) * fx;
-                    let bottom =
-                        fetch(xi, yi + 1, c) + (fetch(xi + 1, yi + 1, c) - fetch(xi, yi + 1, c)) * fx;
+                    let bottom = fetch(xi, yi + 1, c)
+                        + (fetch(xi + 1, yi + 1, c) - fetch(xi, yi + 1, c)) * fx;
                     out.push(range.min + (top + (bottom - top) * fy) * scale);
                 }
                 src_x += cos * step;
@@ -286,7 +286,10 @@ mod tests {
         let image = RgbImage::from_fn(61, 47, |x, y| {
             image::Rgb([(x * 7 + y * 3) as u8, (x * y) as u8, (255 - x * 4) as u8])
         });
-        let range = ValueRange { min: -1.0, max: 1.0 };
+        let range = ValueRange {
+            min: -1.0,
+            max: 1.0,
+        };
         let mut tensor = Vec::new();
         // Inside, straddling every edge, rotated, and wholly off the photo.
         for (cx, cy, size, rotation) in [
@@ -297,19 +300,30 @@ mod tests {
             (30.0, 23.0, 70.0, 3.0),
             (-500.0, 900.0, 40.0, 1.0),
         ] {
-            let roi = Roi { center_x: cx, center_y: cy, size, rotation };
+            let roi = Roi {
+                center_x: cx,
+                center_y: cy,
+                size,
+                rotation,
+            };
             sample_roi(&image, &roi, 37, range, &mut tensor);
             let expected = reference_sample(&image, &roi, 37, range);
             assert_eq!(tensor.len(), expected.len());
             for (i, (a, b)) in tensor.iter().zip(&expected).enumerate() {
-                assert_eq!(a.to_bits(), b.to_bits(), "roi {roi:?}, value {i}: {a} vs {b}");
+                assert_eq!(
+                    a.to_bits(),
+                    b.to_bits(),
+                    "roi {roi:?}, value {i}: {a} vs {b}"
+                );
             }
         }
     }
 
     #[test]
     fn floor_matches_the_float_floor() {
-        for value in [-2.5f32, -1.0, -0.25, 0.0, 0.75, 1.0, 3.999, -3.000_001, 1e9, -1e9] {
+        for value in [
+            -2.5f32, -1.0, -0.25, 0.0, 0.75, 1.0, 3.999, -3.000_001, 1e9, -1e9,
+        ] {
             assert_eq!(floor_to_i32(value), value.floor() as i32, "{value}");
         }
         assert_eq!(floor_to_i32(f32::NAN), 0);

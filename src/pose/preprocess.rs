@@ -163,7 +163,8 @@ pub fn sample_roi(
 fn floor_to_i32(value: f32) -> i32 {
     let truncated = value as i32;
     if (truncated as f32) > value {
-        truncated - 1
+        // Saturated at i32::MIN, the cast already rounded down.
+        truncated.saturating_sub(1)
     } else {
         truncated
     }
@@ -328,6 +329,8 @@ mod tests {
         }
         assert_eq!(floor_to_i32(f32::NAN), 0);
         assert_eq!(floor_to_i32(1e20), i32::MAX);
+        assert_eq!(floor_to_i32(-1e20), i32::MIN);
+        assert_eq!(floor_to_i32(f32::NEG_INFINITY), i32::MIN);
     }
 
     #[test]

@@ -248,10 +248,12 @@ impl Analyzer {
                     match refined {
                         Ok(refined) => {
                             pose = refined;
+                            let again = Instant::now();
                             measured = measure::measure(&pose, &photo.image, &self.measure);
+                            timings.geometry += again.elapsed();
                             landmark_model = (kind, model_ref(file));
                         }
-                        Err(PoseError::Inference(error)) => return Err(file_error(PoseError::Inference(error))),
+                        Err(error @ PoseError::Inference(_)) => return Err(file_error(error)),
                         Err(error) => warnings.push(format!(
                             "the {kind:?} landmark model did not confirm the pose ({error}); the Thomas test was measured with the first model"
                         )),

@@ -317,23 +317,7 @@ impl PoseEstimator {
                 final_roi = refined;
             }
         }
-        if output.presence < MIN_POSE_PRESENCE {
-            return Err(PoseError::NotConfirmed {
-                score: person.score,
-                presence: output.presence,
-            });
-        }
-
-        let mut keypoints = [Keypoint::default(); Joint::COUNT];
-        keypoints.copy_from_slice(&output.points[..Joint::COUNT]);
-        let pose = Pose {
-            keypoints,
-            mask: output.mask,
-            roi: final_roi,
-            persons_found: people.len(),
-            detector_score: person.score,
-            pose_presence: output.presence,
-        };
+        let pose = confirmed_pose(output, final_roi, people.len(), person.score)?;
         Ok((pose, timings))
     }
 
@@ -357,9 +341,20 @@ pub fn relandmark(
     timings: &mut PoseTimings,
 ) -> Result<Pose, PoseError> {
     let output = run_landmarks(landmarker, image, &pose.roi, timings)?;
+    confirmed_pose(output, pose.roi, pose.persons_found, pose.detector_score)
+}
+
+/// The pose a landmark run found in `roi`, or an error where the model does
+/// not confirm a person there.
+fn confirmed_pose(
+    output: LandmarkOutput,
+    roi: Roi,
+    persons_found: usize,
+    detector_score: f32,
+) -> Result<Pose, PoseError> {
     if output.presence < MIN_POSE_PRESENCE {
         return Err(PoseError::NotConfirmed {
-            score: pose.detector_score,
+            score: detector_score,
             presence: output.presence,
         });
     }
@@ -368,9 +363,9 @@ pub fn relandmark(
     Ok(Pose {
         keypoints,
         mask: output.mask,
-        roi: pose.roi,
-        persons_found: pose.persons_found,
-        detector_score: pose.detector_score,
+        roi,
+        persons_found,
+        detector_score,
         pose_presence: output.presence,
     })
 }

@@ -198,25 +198,21 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
         * share
         * (1.0 + (measured / 7.5).powi(2)).recip()
         * if draped { 0.5 } else { 1.0 };
-    let warning = draped.then(|| {
-        format!(
-            "pelvic_tilt: the back outline hangs straight from the waist (loose clothing, or a flat \
-             buttock); the estimate uses it with {DRAPED_EXTRA_DEG} degrees more uncertainty. \
-             Close-fitting clothing around the pelvis gives a firmer estimate."
-        )
-    });
-    let mut missing = Vec::new();
-    if let Err(reason) = &back {
-        missing.push(format!("back outline not used: {reason}"));
+    // What the user should know about the evidence behind the value.
+    let mut caveats = Vec::new();
+    if draped {
+        caveats.push(format!(
+            "the back outline hangs straight from the waist (loose clothing, or a flat buttock), \
+             so the estimate uses it with {DRAPED_EXTRA_DEG} degrees more uncertainty; \
+             close-fitting clothing around the pelvis gives a firmer estimate"
+        ));
     }
-    if let Err(reason) = &front {
-        missing.push(format!("front outline not used: {reason}"));
+    for (name, traced) in [("back", &back), ("front", &front)] {
+        if let Err(reason) = traced {
+            caveats.push(format!("the {name} outline was not used: {reason}"));
+        }
     }
-    let warning = match (warning, missing.is_empty()) {
-        (warning, true) => warning,
-        (None, false) => Some(format!("pelvic_tilt: {}", missing.join("; "))),
-        (Some(w), false) => Some(format!("{w} Also: {}", missing.join("; "))),
-    };
+    let warning = (!caveats.is_empty()).then(|| format!("pelvic_tilt: {}", caveats.join("; ")));
     (
         Measurement {
             uncertainty_deg: Some(round(uncertainty, 1)),

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::pose::{Joint, ModelKind, Pose};
-use crate::recommend::Routine;
+use crate::recommend::{Routine, ScreeningRecord};
 
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
@@ -18,17 +18,69 @@ pub struct Analysis {
     pub image: ImageInfo,
     pub model: ModelInfo,
     pub pose: PoseReport,
+    /// Whether the photo could be assessed, and if not, why and how to retake it.
+    #[serde(default)]
+    pub assessment: Assessment,
     /// Which test the photo shows and how well it shows it.
     pub protocol: Protocol,
     /// Keyed by a stable snake_case name (`pelvic_tilt`, `hip_extension`, ...).
     pub measurements: BTreeMap<String, Measurement>,
     /// What the measurements suggest, for the recommender.
     pub findings: Vec<Finding>,
-    /// The exercise plan; absent only in documents made before planning.
+    /// Values within their measurement uncertainty of a cut-off: neither a
+    /// finding nor clearly normal; each says how to re-check it by hand.
+    #[serde(default)]
+    pub borderline: Vec<Borderline>,
+    /// Whether the client was asked the warning-sign questions, and what they said.
+    #[serde(default)]
+    pub screening: ScreeningRecord,
+    /// The exercise plan. Absent when the photo was not assessed (unless a
+    /// general routine was asked for) and in documents made before planning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routine: Option<Routine>,
     /// Things the user should know that did not stop the analysis.
     pub warnings: Vec<String>,
+    /// Keys of the works this document cites (full citations in
+    /// `assets/references.toml` and in the HTML report).
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+/// How far the photo supports an assessment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessmentStatus {
+    /// Every measurement the rules read was made and is reliable.
+    Assessed,
+    /// Some were, some were not (`reasons` says which and why).
+    Partial,
+    /// None could be: unsupported or invalid protocol, or every measurement
+    /// the rules read declined or unreliable. No routine is planned.
+    #[default]
+    NotAssessed,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Assessment {
+    pub status: AssessmentStatus,
+    /// What could not be assessed and why; empty when assessed.
+    pub reasons: Vec<String>,
+    /// How to retake the photo; null when assessed.
+    pub retake: Option<String>,
+}
+
+/// A value within its uncertainty of a cut-off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Borderline {
+    /// The finding it would be if it cleared the cut-off.
+    pub id: String,
+    pub measurement: String,
+    /// The value, its uncertainty and the cut-off.
+    pub because: String,
+    /// How to re-check it by hand.
+    pub recheck: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 /// The photo's test protocol.
@@ -79,6 +131,10 @@ pub struct Protocol {
     pub retake: Option<String>,
     /// Assumptions the measurements rest on (e.g. image vertical = true vertical).
     pub assumptions: Vec<String>,
+    /// Parts of the protocol the photo could not confirm (e.g. the feet are
+    /// outside the photo); they make the assessment partial.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unconfirmed: Vec<String>,
 }
 
 /// One measurement, or the reason it was declined.
@@ -109,6 +165,14 @@ pub struct Measurement {
     /// Set instead of a value when the photo cannot support the measurement.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub declined: Option<String>,
+    /// Set when the value is shown but its confidence is under the floor: it
+    /// is never classified and no rule reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreliable: Option<String>,
+    /// Cut-offs (finding ids, or classes) the value lies within its
+    /// uncertainty of: `classification` is then `borderline`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub borderline: Vec<String>,
     /// The photo points (pixels) the value was computed from, in the order
     /// the conventions table gives: two for a segment against the vertical or
     /// horizontal, three (end, vertex, end) for a joint angle.

@@ -45,6 +45,16 @@ pub struct PlanArgs {
     /// JSON file with the client's answers to the safety questions (see the README).
     #[arg(long, value_name = "FILE")]
     pub screening: Option<PathBuf>,
+    /// The client was asked every warning-sign question and answered no to all.
+    #[arg(long, conflicts_with = "red_flags")]
+    pub no_red_flags: bool,
+    /// Ask the warning-sign questions on the terminal before analysing.
+    #[arg(long)]
+    pub ask: bool,
+    /// For a photo that could not be assessed: give a general routine,
+    /// labelled as not based on the photo, instead of none.
+    #[arg(long)]
+    pub general_routine: bool,
     /// Time budget of the routine in minutes.
     #[arg(long, default_value_t = recommend::DEFAULT_MINUTES, value_parser = parse_minutes)]
     pub minutes: f64,
@@ -59,15 +69,33 @@ pub struct PlanArgs {
 impl PlanArgs {
     fn plan_options(&self) -> Result<PlanOptions, Error> {
         let mut screening = Screening::new(self.red_flags.iter().copied());
+        if self.no_red_flags {
+            screening.merge(Screening::all_answered_no());
+        }
         if let Some(path) = &self.screening {
             screening.merge(Screening::from_json_file(path).map_err(SetupError::from)?);
         }
-        Ok(PlanOptions {
+        let mut options = PlanOptions {
             catalog: self.catalog.clone(),
             rules: self.rules.clone(),
             screening,
             minutes: self.minutes,
-        })
+            general_routine: self.general_routine,
+        };
+        if self.ask {
+            use std::io::IsTerminal;
+            if !io::stdin().is_terminal() {
+                return Err(Error::Setup(SetupError::Usage(
+                    "--ask asks the warning-sign questions on a terminal, and standard input is not one; give the answers with --screening FILE, --red-flag NAME or --no-red-flags".to_string(),
+                )));
+            }
+            let questions = options.recommender()?.questions();
+            options
+                .screening
+                .ask(&questions, &mut io::stdin().lock(), &mut io::stderr())
+                .map_err(output_error)?;
+        }
+        Ok(options)
     }
 }
 
@@ -355,16 +383,25 @@ fn routine(args: &RoutineArgs) -> Result<u8, Error> {
     let options = args.plan.plan_options()?;
     plan_routine(&options.recommender()?, &options, &mut analysis);
     let mut out = io::stdout().lock();
-    let routine = analysis
-        .routine
-        .as_ref()
-        .expect("plan_routine sets the routine");
+    let Some(routine) = analysis.routine.as_ref() else {
+        // Not assessed and no general routine asked for: say why, as `analyze` does.
+        match args.format {
+            DocFormat::Json => serde_json::to_writer_pretty(&mut out, &analysis.assessment)
+                .map_err(io::Error::from)
+                .map_err(output_error)?,
+            DocFormat::Text => {
+                report::write_no_routine(&analysis, &mut out).map_err(output_error)?
+            }
+        }
+        writeln!(out).map_err(output_error)?;
+        return Ok(EXIT_OK);
+    };
     match args.format {
         DocFormat::Json => serde_json::to_writer_pretty(&mut out, routine)
             .map_err(io::Error::from)
             .map_err(output_error)?,
         DocFormat::Text => {
-            recommend::write_routine_text(routine, &mut out).map_err(output_error)?
+            report::write_routine_section(&analysis, routine, &mut out).map_err(output_error)?
         }
     }
     writeln!(out).map_err(output_error)?;

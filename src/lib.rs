@@ -20,13 +20,15 @@ pub mod image_io;
 pub mod measure;
 pub mod pose;
 pub mod recommend;
+pub mod references;
 pub mod report;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use analysis::{
-    Analysis, ImageInfo, ModelInfo, ModelRef, PoseReport, ProtocolKind, SCHEMA_VERSION,
+    Analysis, Assessment, AssessmentStatus, ImageInfo, ModelInfo, ModelRef, PoseReport,
+    ProtocolKind, SCHEMA_VERSION,
 };
 use error::{FileError, FileErrorKind, SetupError};
 use image_io::DecodeLimits;
@@ -61,6 +63,9 @@ pub struct PlanOptions {
     pub screening: Screening,
     /// Time budget of the routine.
     pub minutes: f64,
+    /// For a photo that could not be assessed: plan a general routine,
+    /// labelled as not based on the photo, instead of none.
+    pub general_routine: bool,
 }
 
 impl Default for PlanOptions {
@@ -70,6 +75,7 @@ impl Default for PlanOptions {
             rules: None,
             screening: Screening::default(),
             minutes: recommend::DEFAULT_MINUTES,
+            general_routine: false,
         }
     }
 }
@@ -83,13 +89,113 @@ impl PlanOptions {
     }
 }
 
-/// Findings, classifications and the routine for a measured photo. The same
-/// function serves `analyze` and `routine --from`, so both plan alike.
+/// Findings, classifications, the assessment and the routine for a measured
+/// photo. The same function serves `analyze` and `routine --from`, so both
+/// plan alike. A photo that was not assessed gets no routine (the referral
+/// when a warning sign was reported; a general one only when asked for).
 pub fn plan_routine(recommender: &Recommender, options: &PlanOptions, analysis: &mut Analysis) {
-    recommender.classify(analysis.protocol.kind, &mut analysis.measurements);
-    analysis.findings = recommender.findings(&analysis.protocol, &analysis.measurements);
-    analysis.routine =
-        Some(recommender.plan(&analysis.findings, &options.screening, options.minutes));
+    recommender.classify(&analysis.protocol, &mut analysis.measurements);
+    let evaluation = recommender.evaluate(&analysis.protocol, &analysis.measurements);
+    analysis.assessment = assess(analysis, &evaluation);
+    analysis.findings = evaluation.findings;
+    analysis.borderline = evaluation.borderline;
+    analysis.screening = options.screening.record();
+    let assessed = analysis.assessment.status != AssessmentStatus::NotAssessed;
+    let general_note =
+        "--general-routine was ignored: this photo was assessed, so its routine is based on it";
+    analysis.warnings.retain(|w| w != general_note);
+    if assessed && options.general_routine {
+        analysis.warnings.push(general_note.to_string());
+    }
+    analysis.routine = if !options.screening.is_empty() || assessed {
+        Some(recommender.plan(
+            &analysis.findings,
+            &options.screening,
+            options.minutes,
+            false,
+        ))
+    } else if options.general_routine {
+        Some(recommender.plan(&[], &options.screening, options.minutes, true))
+    } else {
+        None
+    };
+    analysis.references = cited_keys(analysis);
+}
+
+/// Whether the rules could judge what they read: not at all for an
+/// unsupported or invalid protocol, or when every measurement they read was
+/// declined or unreliable; partly when some were, or when the photo could
+/// not confirm part of the protocol.
+fn assess(analysis: &Analysis, evaluation: &recommend::Evaluation) -> Assessment {
+    let protocol = &analysis.protocol;
+    let retake = Some(
+        protocol
+            .retake
+            .clone()
+            .unwrap_or_else(|| measure::RETAKE.to_string()),
+    );
+    if protocol.kind == ProtocolKind::Unsupported || !protocol.valid {
+        let what = match protocol.kind {
+            ProtocolKind::Unsupported => {
+                "the photo shows no posture sagitta can assess".to_string()
+            }
+            kind => format!(
+                "the photo does not show a valid {}",
+                serde_json::to_value(kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+                    .unwrap_or_default()
+            ),
+        };
+        return Assessment {
+            status: AssessmentStatus::NotAssessed,
+            reasons: vec![format!("{what}: {}", protocol.reason)],
+            retake,
+        };
+    }
+    let mut reasons: Vec<String> = evaluation.unassessed.clone();
+    let judged = evaluation
+        .read
+        .iter()
+        .filter(|name| !reasons.iter().any(|r| r.starts_with(&format!("{name}:"))))
+        .count();
+    if !evaluation.read.is_empty() && judged == 0 {
+        reasons.insert(
+            0,
+            "none of the measurements the rules read could be made reliably".to_string(),
+        );
+        return Assessment {
+            status: AssessmentStatus::NotAssessed,
+            reasons,
+            retake,
+        };
+    }
+    reasons.extend(protocol.unconfirmed.iter().cloned());
+    if reasons.is_empty() {
+        Assessment {
+            status: AssessmentStatus::Assessed,
+            reasons,
+            retake: None,
+        }
+    } else {
+        Assessment {
+            status: AssessmentStatus::Partial,
+            reasons,
+            retake,
+        }
+    }
+}
+
+/// The keys of the references the document cites anywhere in its text.
+fn cited_keys(analysis: &Analysis) -> Vec<String> {
+    let mut copy = analysis.clone();
+    copy.references.clear();
+    copy.pose.keypoints.clear();
+    let text = serde_json::to_string(&copy).unwrap_or_default();
+    references::cited_in(&text)
+        .into_iter()
+        .map(|r| r.key.clone())
+        .collect()
 }
 
 impl Default for AnalyzerOptions {
@@ -285,11 +391,15 @@ impl Analyzer {
                 landmark: landmark_model.1,
             },
             pose: PoseReport::from_pose(&pose),
+            assessment: Assessment::default(),
             protocol: measured.protocol,
             measurements: measured.measurements,
             findings: Vec::new(),
+            borderline: Vec::new(),
+            screening: Default::default(),
             routine: None,
             warnings,
+            references: Vec::new(),
         };
         plan_routine(&self.recommender, &self.plan, &mut analysis);
         timings.geometry += started.elapsed();

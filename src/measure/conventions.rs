@@ -23,8 +23,8 @@
 //! (`plumb_*`: ankle, then the point; `pelvic_tilt`: PSIS, then ASIS), or end,
 //! vertex, end for a joint angle.
 //!
-//! Sources use other signs: Harvey's Thomas-test hip angle (CLINICAL.md 3.1)
-//! and the EXECP cut-off "hip angle > 0 = short hip flexors" (3.2) count the
+//! Sources use other signs: Harvey's Thomas-test hip angle (Harvey1998)
+//! and the EXECP cut-off "hip angle > 0 = short hip flexors" (EXECP2021) count the
 //! thigh *above* horizontal as positive, so their values are the negative of
 //! `hip_extension`; the rules data converts them ([`hip_extension_from_harvey_deg`]).
 //!
@@ -86,8 +86,8 @@ pub fn plumb_offset(point: Vec2, ankle: Vec2, anterior: Vec2, height: f64) -> Op
     (height > 0.0 && anterior.x != 0.0).then(|| offset / height)
 }
 
-/// Converts a Thomas-test hip angle in Harvey's convention (CLINICAL.md 3.1,
-/// 3.2: positive = thigh above horizontal) to `hip_extension`.
+/// Converts a Thomas-test hip angle in Harvey's convention (Harvey1998;
+/// EXECP2021 Table 4: positive = thigh above horizontal) to `hip_extension`.
 pub fn hip_extension_from_harvey_deg(harvey_deg: f64) -> f64 {
     -harvey_deg
 }

@@ -53,8 +53,29 @@ pub struct MeasureResult {
 }
 
 /// The one line that tells how to retake a photo that could not be measured.
-pub const RETAKE: &str = "Retake side-on at hip height from about 3 m, whole body in frame, in tight clothing, \
-                          arms clear of the trunk (CLINICAL.md 4.9, 4.13).";
+pub const RETAKE: &str = "Retake side-on at hip height from about 3 m, whole body in frame with both feet, \
+                          standing still on both feet (not mid-step), in tight clothing, arms clear of the \
+                          trunk (Cosoli2026 for the side view, Mota for the distance).";
+
+/// Uncertainty of a keypoint angle at the hip or of a body segment against
+/// the vertical or horizontal: the 4.0-degree mean absolute error of hip
+/// angles from one side-view camera against motion capture (Stenum2021). No
+/// study gives the figure for BlazePose at the hip; this is the nearest
+/// published one. Replace it with sagitta's own benchmark once it exists.
+pub const SEGMENT_UNCERTAINTY_DEG: f64 = 4.0;
+/// Uncertainty of a keypoint knee angle: the 7.07-degree mean absolute error
+/// of BlazePose (heavy) knee angles in a lateral view (Yue2024, a preprint),
+/// rounded to 7.1; at a true side view MediaPipe's knee error has an SD of
+/// 6.4 degrees (Cosoli2026), which agrees.
+pub const KNEE_UNCERTAINTY_DEG: f64 = 7.1;
+
+/// The confidence floor. A measurement's confidence is the lowest visibility
+/// of its keypoints times the side-view score; MediaPipe itself treats a
+/// landmark under 0.5 visibility as not seen, and sagitta needs a side-view
+/// score of 0.5 (see `protocol`). A measurement under 0.5 x 0.5 = 0.25 has
+/// therefore failed at least one of the two checks by the product's
+/// measure, and is shown as unreliable, never classified.
+pub const MIN_CONFIDENCE: f64 = 0.25;
 
 /// Body parts that come in pairs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,6 +273,43 @@ pub fn round(value: f64, decimals: i32) -> f64 {
     (value * scale).round() / scale
 }
 
+fn protocol_label(kind: ProtocolKind) -> &'static str {
+    match kind {
+        ProtocolKind::Standing => "standing",
+        ProtocolKind::ThomasTest => "a Thomas test",
+        ProtocolKind::Unsupported => "not a posture sagitta measures",
+    }
+}
+
+/// Gives every keypoint angle without one its published uncertainty.
+fn assign_uncertainty(measurements: &mut BTreeMap<String, Measurement>) {
+    for (name, m) in measurements.iter_mut() {
+        if m.value_deg.is_some() && m.method == "keypoints" && m.uncertainty_deg.is_none() {
+            m.uncertainty_deg = Some(if name == "knee_flexion" {
+                KNEE_UNCERTAINTY_DEG
+            } else {
+                SEGMENT_UNCERTAINTY_DEG
+            });
+        }
+    }
+}
+
+/// Marks every value whose confidence is under [`MIN_CONFIDENCE`].
+pub fn apply_confidence_floor(measurements: &mut BTreeMap<String, Measurement>) {
+    for m in measurements.values_mut() {
+        let Some(confidence) = m.confidence else {
+            continue;
+        };
+        if m.declined.is_none() && m.unreliable.is_none() && confidence < MIN_CONFIDENCE {
+            m.unreliable = Some(format!(
+                "confidence {confidence:.2} is under the floor of {MIN_CONFIDENCE}: shown, but not classified or acted on"
+            ));
+            m.classification = None;
+            m.borderline.clear();
+        }
+    }
+}
+
 /// Measures everything the photo supports.
 pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> MeasureResult {
     let body = Body::new(
@@ -276,13 +334,44 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
     match protocol.kind {
         ProtocolKind::Standing => {
             standing::measure(&body, &view, &mut measurements);
+            assign_uncertainty(&mut measurements);
             let (tilt, warning) = pelvis::measure(&body, &view, image, &options.pelvis);
             measurements.insert("pelvic_tilt".to_string(), tilt);
             warnings.extend(warning);
+            apply_confidence_floor(&mut measurements);
             standing::classify_posture(&mut measurements);
         }
-        ProtocolKind::ThomasTest => thomas::measure(&body, &view, &mut protocol, &mut measurements),
+        ProtocolKind::ThomasTest => {
+            thomas::measure(&body, &view, &mut protocol, &mut measurements);
+            assign_uncertainty(&mut measurements);
+        }
         ProtocolKind::Unsupported => {}
+    }
+    apply_confidence_floor(&mut measurements);
+
+    // Pelvic landmarks or markers are read only on a standing photo: say so
+    // instead of dropping them without a word.
+    if protocol.kind != ProtocolKind::Standing && options.pelvis != PelvisInput::Estimate {
+        let what = match options.pelvis {
+            PelvisInput::Landmarks { .. } => "--asis/--psis landmarks",
+            _ => "--markers",
+        };
+        let reason = format!(
+            "the {what} were not used: pelvic tilt is measured on a standing photo only, and this one is {} ({})",
+            protocol_label(protocol.kind),
+            protocol.reason
+        );
+        measurements.insert(
+            "pelvic_tilt".to_string(),
+            declined(
+                match options.pelvis {
+                    PelvisInput::Landmarks { .. } => "landmarks",
+                    _ => "markers",
+                },
+                reason.clone(),
+            ),
+        );
+        warnings.push(reason);
     }
 
     let declined_any = measurements.values().any(|m| m.declined.is_some());

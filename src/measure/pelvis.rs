@@ -11,9 +11,9 @@
 //!   joint, fits a straight line to each, and reads its inclination (positive
 //!   when the outline runs backwards as it descends, as anterior tilt makes
 //!   it). Kendall's neutral pelvis has the ASIS above the pubic symphysis
-//!   (CLINICAL.md 2), so the front outline is then about vertical, and the
-//!   ASIS-PSIS line is then tilted 13 degrees on average (Preece 2008,
-//!   CLINICAL.md 1.4): the front outline's inclination plus 13 degrees is the
+//!   (Kendall1993), so the front outline is then about vertical, and the
+//!   ASIS-PSIS line is then tilted 13 degrees on average
+//!   (Preece2008): the front outline's inclination plus 13 degrees is the
 //!   estimate. The back outline is not vertical in a neutral pelvis (the
 //!   buttock protrudes); its neutral inclination, [`BACK_NEUTRAL_DEG`], is a
 //!   sagitta default, so the back estimate is its inclination minus that plus
@@ -51,7 +51,7 @@ pub enum PelvisInput {
 }
 
 /// Mean ASIS-PSIS angle of pelves in the anatomical reference position,
-/// and its spread from pelvic shape alone (Preece 2008, CLINICAL.md 1.4).
+/// and its spread from pelvic shape alone (Preece2008).
 const NEUTRAL_TILT_DEG: f64 = 13.0;
 const MORPHOLOGY_SD_DEG: f64 = 5.0;
 /// The back outline's inclination from the waist to the hip joint with the
@@ -104,10 +104,17 @@ pub fn measure(
     }
 }
 
+/// Uncertainty of a tilt from palpated landmarks (given as pixels or as
+/// marker dots): the angle itself is exact, the palpation is not. The
+/// largest standard error of measurement among the palpation-meter studies
+/// reviewed by Suits2021 is 3.6 degrees; sagitta takes it.
+pub const PALPATION_UNCERTAINTY_DEG: f64 = 3.6;
+
 fn from_points(body: &Body, method: &str, asis: Vec2, psis: Vec2, view: &View) -> Measurement {
     match pelvic_tilt_deg(asis, psis, view.anterior) {
         Some(value) => Measurement {
             points_px: body.photo_points(&[psis, asis]),
+            uncertainty_deg: Some(PALPATION_UNCERTAINTY_DEG),
             ..angle(value, method, 1.0)
         },
         None => declined(

@@ -12,7 +12,7 @@ use super::{Body, Limb, ProtocolChoice, joint, other};
 /// torso lengths (score 0.5). Shoulders about 0.75 torso lengths wide appear
 /// 0.25 apart when the camera is about 20 degrees off a true side view;
 /// MediaPipe's knee-angle error grows from -2.3 degrees at a true side view
-/// to -13.9 degrees over 45-90 degree views (CLINICAL.md 4.9).
+/// to -13.9 degrees over 45-90 degree views (Cosoli2026).
 const MAX_SIDE_SEPARATION: f64 = 0.5;
 const MIN_LATERAL_SCORE: f64 = 0.5;
 
@@ -24,6 +24,11 @@ const LYING_DEG: f64 = 55.0;
 /// person's hips are flexed about 90 degrees, a kneeling person's knees more).
 const MAX_STANDING_HIP_FLEXION: f64 = 45.0;
 const MAX_STANDING_KNEE_FLEXION: f64 = 45.0;
+/// Heels level: the higher heel may sit at most this far above the other, in
+/// leg lengths (hip to ankle). Set in `mid_stride`'s documentation below.
+pub const HEEL_LEVEL_TOLERANCE: f64 = 0.12;
+/// A knee bent more than this (either leg) is a step, not a stance.
+pub const MAX_STANCE_KNEE_FLEXION: f64 = 25.0;
 /// Thomas test: the held knee is pulled towards the chest (hip flexed past
 /// this), the test thigh stays near the trunk line (sagitta defaults).
 pub const MIN_HELD_HIP_FLEXION: f64 = 80.0;
@@ -190,7 +195,77 @@ pub fn detect(body: &Body, view: &View, choice: ProtocolChoice) -> Protocol {
         lateral_score: super::round(view.lateral_score, 2),
         retake: None,
         assumptions: Vec::new(),
+        unconfirmed: if kind == ProtocolKind::Standing {
+            feet_unconfirmed(body)
+        } else {
+            Vec::new()
+        },
     }
+}
+
+/// What the photo cannot confirm of "both feet on the floor".
+fn feet_unconfirmed(body: &Body) -> Vec<String> {
+    let seen = |side| {
+        [Limb::Heel, Limb::Ankle]
+            .iter()
+            .all(|&l| body.usable(joint(side, l)))
+    };
+    match (seen(Side::Left), seen(Side::Right)) {
+        (true, true) => Vec::new(),
+        (false, false) => vec![
+            "both feet on the floor: the feet are hidden or outside the photo, so a step or a raised heel could not be ruled out".to_string(),
+        ],
+        _ => vec![
+            "both feet on the floor: one foot is hidden or outside the photo, so its heel could not be checked".to_string(),
+        ],
+    }
+}
+
+/// Standing means both heels down and neither knee bent as in a step; the
+/// reason when the photo shows otherwise (`None` when it does not, or the
+/// feet cannot be seen).
+fn mid_stride(body: &Body, view: &View) -> Option<String> {
+    let leg = |side| {
+        body.point(joint(side, Limb::Hip))
+            .distance(body.point(joint(side, Limb::Ankle)))
+    };
+    let leg_length = leg(Side::Left).max(leg(Side::Right)).max(1e-9);
+    let heels = [Side::Left, Side::Right].map(|side| joint(side, Limb::Heel));
+    if heels.iter().all(|&h| body.usable(h)) {
+        let rise = (body.point(heels[0]).y - body.point(heels[1]).y).abs() / leg_length;
+        if rise > HEEL_LEVEL_TOLERANCE {
+            let higher = if body.point(heels[0]).y < body.point(heels[1]).y {
+                "left"
+            } else {
+                "right"
+            };
+            return Some(format!(
+                "mid-stride: the {higher} heel is {:.0} % of a leg length above the other (both heels must be down, within {:.0} %)",
+                rise * 100.0,
+                HEEL_LEVEL_TOLERANCE * 100.0
+            ));
+        }
+    }
+    for side in [Side::Left, Side::Right] {
+        let [hip, knee, ankle] = [Limb::Hip, Limb::Knee, Limb::Ankle].map(|l| joint(side, l));
+        if ![hip, knee, ankle].iter().all(|&j| body.usable(j)) {
+            continue;
+        }
+        let bend = knee_flexion_deg(
+            body.point(hip),
+            body.point(knee),
+            body.point(ankle),
+            view.anterior,
+        )
+        .unwrap_or(0.0);
+        if bend > MAX_STANCE_KNEE_FLEXION {
+            return Some(format!(
+                "mid-stride: the {} knee is bent {bend:.0} degrees, as in a step (standing allows {MAX_STANCE_KNEE_FLEXION:.0})",
+                side_name(side)
+            ));
+        }
+    }
+    None
 }
 
 fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
@@ -260,6 +335,9 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
                 ),
             );
         }
+        if let Some(reason) = mid_stride(body, view) {
+            return (Unsupported, reason);
+        }
         return (
             ProtocolKind::Standing,
             format!("upright side view (trunk {tilt:.0} degrees from vertical)"),
@@ -301,7 +379,7 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
         );
     }
     // In the modified Thomas test the test thigh lies off the table end and
-    // the lower leg hangs (CLINICAL.md 3, set-up): a leg lying flat on the
+    // the lower leg hangs (Harvey1998, EXECP2021): a leg lying flat on the
     // floor, or raised as in a figure-4 stretch, does not test the hip flexors.
     let (test_knee, test_ankle) = (
         body.point(joint(test, Limb::Knee)),

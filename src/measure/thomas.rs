@@ -10,8 +10,31 @@ use super::conventions::{below_horizontal_deg, hip_flexion_deg, knee_flexion_deg
 use super::protocol::{MIN_HELD_HIP_FLEXION, View, hip_flexion_of, side_name, thomas_legs};
 use super::{Body, Limb, angle, declined, joint, other};
 
+/// The leg whose ankle hangs lowest below its knee (in thigh lengths, image
+/// down), among those whose hip, knee and ankle are in the photo.
+pub fn hanging_leg(body: &Body) -> Option<crate::analysis::Side> {
+    use crate::analysis::Side;
+    [Side::Left, Side::Right]
+        .into_iter()
+        .filter(|&side| {
+            [Limb::Hip, Limb::Knee, Limb::Ankle]
+                .iter()
+                .all(|&l| body.in_frame(joint(side, l)))
+        })
+        .map(|side| {
+            let (hip, knee, ankle) = (
+                body.point(joint(side, Limb::Hip)),
+                body.point(joint(side, Limb::Knee)),
+                body.point(joint(side, Limb::Ankle)),
+            );
+            (side, (ankle.y - knee.y) / hip.distance(knee).max(1e-9))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(side, _)| side)
+}
+
 /// The thigh-against-horizontal angle is confounded by pelvic tilt; the test
-/// is valid only with the pelvis controlled (Vigotsky 2016, CLINICAL.md 3.7).
+/// is valid only with the pelvis controlled (Vigotsky2016).
 /// A photo cannot see the pelvis directly, so a trunk (shoulder-hip line)
 /// tilted more than this from level is flagged as a compensation (sagitta default).
 const MAX_TRUNK_TILT_DEG: f64 = 15.0;
@@ -24,14 +47,31 @@ pub fn measure(
     out: &mut BTreeMap<String, Measurement>,
 ) {
     let flexion = |side| hip_flexion_of(body, side, view.anterior);
-    // A forced test measures the near leg; a detected one the leg that hangs free.
-    let (held, test) = if protocol.forced && !protocol.valid {
-        (other(view.near_side), view.near_side)
+    // A detected test measures the leg that is free (the less flexed one). A
+    // forced one the photo does not show measures the leg that hangs lowest
+    // below its knee, as the test leg hangs off the table end; with neither
+    // ankle in the photo, the less flexed leg.
+    let (held, test, how) = if protocol.forced && !protocol.valid {
+        match hanging_leg(body) {
+            Some(test) => (other(test), test, "the leg hanging lowest below its knee"),
+            None => {
+                let (held, test) = thomas_legs(
+                    flexion(crate::analysis::Side::Left),
+                    flexion(crate::analysis::Side::Right),
+                );
+                (
+                    held,
+                    test,
+                    "the less flexed leg; neither ankle is in the photo",
+                )
+            }
+        }
     } else {
-        thomas_legs(
+        let (held, test) = thomas_legs(
             flexion(crate::analysis::Side::Left),
             flexion(crate::analysis::Side::Right),
-        )
+        );
+        (held, test, "the free leg")
     };
     let [shoulder, hip, knee, ankle] =
         [Limb::Shoulder, Limb::Hip, Limb::Knee, Limb::Ankle].map(|l| joint(test, l));
@@ -84,7 +124,7 @@ pub fn measure(
     let trunk_tilt = below_horizontal_deg(p(shoulder), p(hip), feet);
     put("trunk_tilt", &[shoulder, hip], &[], trunk_tilt);
 
-    protocol.reason = format!("{} (test leg: {})", protocol.reason, side_name(test));
+    protocol.reason = format!("{} (test leg: {}, {how})", protocol.reason, side_name(test));
     if protocol.valid {
         let held_flexion = flexion(held);
         if held_flexion < MIN_HELD_HIP_FLEXION {
@@ -95,7 +135,7 @@ pub fn measure(
         } else if let Some(tilt) = trunk_tilt.filter(|t| t.abs() > MAX_TRUNK_TILT_DEG) {
             protocol.valid = false;
             protocol.reason = format!(
-                "compensation: the trunk is tilted {tilt:.0} degrees from level, so pelvic tilt may be masking the hip angle (Vigotsky 2016)"
+                "compensation: the trunk is tilted {tilt:.0} degrees from level, so pelvic tilt may be masking the hip angle (Vigotsky2016)"
             );
         }
     }

@@ -131,6 +131,11 @@ pub struct Exercise {
     /// The exercise this one extends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_of: Option<String>,
+    /// For an advanced exercise: the easier form that must come first. The
+    /// routine gives the easier form in the first week and the advanced one
+    /// as a progression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub easier_form: Option<String>,
     pub phase: Phase,
     pub level: Level,
     pub position: String,
@@ -336,6 +341,16 @@ impl Catalog {
         if let Some(parent) = &exercise.variant_of {
             problems.require(parent != id && self.exercise(parent).is_some(), || {
                 format!("exercise `{id}` is a variant of unknown exercise `{parent}`")
+            });
+        }
+        if let Some(easier) = &exercise.easier_form {
+            let found = self.exercise(easier);
+            problems.require(
+                easier != id && found.is_some_and(|e| e.level != Level::Advanced),
+                || format!("exercise `{id}` names `{easier}` as its easier form, which is unknown or advanced itself"),
+            );
+            problems.require(exercise.level == Level::Advanced, || {
+                format!("exercise `{id}` has an easier form but is not advanced")
             });
         }
         self.validate_dose(problems, exercise);

@@ -45,15 +45,15 @@ pub use catalog::{
     Amount, Catalog, Credit, Dose, Exercise, Level, Phase, SAGITTA_DEFAULT, Sides, SourceText,
     Sourced, Timing,
 };
-pub use plan::{Because, LeftOut, PhaseTwo, Routine, RoutineExercise};
+pub use plan::{Because, LeftOut, PhaseTwo, Progression, Routine, RoutineExercise};
 pub use rules::{
-    Condition, Direction, FindingRule, PhaseTwoRule, Quantity, RedFlagRule, RoutineGuidance, Rule,
-    RuleItem, Rules,
+    Condition, Direction, FindingRule, Outcome, PhaseTwoRule, Quantity, RedFlagRule,
+    RoutineGuidance, Rule, RuleItem, Rules,
 };
-pub use screening::{RedFlag, Screening};
+pub use screening::{RedFlag, Screening, ScreeningRecord, ScreeningStatus};
 pub use text::{dose_text, write_catalog_text, write_routine_text};
 
-use crate::analysis::{Finding, Measurement, Protocol, ProtocolKind};
+use crate::analysis::{Borderline, Finding, Measurement, Protocol};
 
 /// The session length when none is asked for: that of the reference routine
 /// (`hip-flexor-routine-12min.txt`).
@@ -107,64 +107,146 @@ impl Recommender {
         Ok(Self { catalog, rules })
     }
 
-    /// The findings the measurements support. Empty unless the protocol is
-    /// valid; only the rules written for this protocol apply, and declined
-    /// measurements never count. In the order of the rules file.
+    /// What the rules make of the measurements: findings, borderline values,
+    /// and the measurements the rules read that could not be judged (with
+    /// the reason). Nothing unless the protocol is valid; only the rules
+    /// written for this protocol apply. In the order of the rules file.
+    pub fn evaluate(
+        &self,
+        protocol: &Protocol,
+        measurements: &BTreeMap<String, Measurement>,
+    ) -> Evaluation {
+        let mut evaluation = Evaluation::default();
+        if !protocol.valid {
+            return evaluation;
+        }
+        for rule in self
+            .rules
+            .findings
+            .iter()
+            .filter(|rule| rule.protocol == protocol.kind)
+        {
+            let name = &rule.measurement;
+            let Some(measurement) = measurements.get(name) else {
+                push_unique(&mut evaluation.unassessed, format!("{name}: not measured"));
+                continue;
+            };
+            match rule.judge(measurement) {
+                Outcome::Finding(finding) => evaluation.findings.push(finding),
+                Outcome::Borderline(borderline) => evaluation.borderline.push(borderline),
+                Outcome::Clear => {}
+                Outcome::Unassessable => {
+                    let reason = measurement
+                        .declined
+                        .as_deref()
+                        .or(measurement.unreliable.as_deref())
+                        .unwrap_or("not usable");
+                    push_unique(&mut evaluation.unassessed, format!("{name}: {reason}"));
+                }
+            }
+        }
+        evaluation.read = self
+            .rules
+            .findings
+            .iter()
+            .filter(|rule| rule.protocol == protocol.kind)
+            .map(|rule| rule.measurement.clone())
+            .fold(Vec::new(), |mut names, name| {
+                push_unique(&mut names, name);
+                names
+            });
+        evaluation
+    }
+
+    /// The findings the measurements support (see [`Recommender::evaluate`]).
     pub fn findings(
         &self,
         protocol: &Protocol,
         measurements: &BTreeMap<String, Measurement>,
     ) -> Vec<Finding> {
-        if !protocol.valid {
-            return Vec::new();
-        }
-        self.rules
-            .findings
-            .iter()
-            .filter(|rule| rule.protocol == protocol.kind)
-            .filter_map(|rule| rule.evaluate(measurements.get(&rule.measurement)?))
-            .collect()
+        self.evaluate(protocol, measurements).findings
     }
 
     /// The routine for these findings within `minutes` (a non-positive or
     /// non-finite budget fits nothing), or the referral that replaces it.
-    pub fn plan(&self, findings: &[Finding], screening: &Screening, minutes: f64) -> Routine {
-        plan::plan(&self.catalog, &self.rules, findings, screening, minutes)
+    /// `general`: a routine not based on any photo (the findings are ignored).
+    pub fn plan(
+        &self,
+        findings: &[Finding],
+        screening: &Screening,
+        minutes: f64,
+        general: bool,
+    ) -> Routine {
+        plan::plan(
+            &self.catalog,
+            &self.rules,
+            findings,
+            screening,
+            minutes,
+            general,
+        )
     }
 
-    /// Sets each measurement's `classification` and `reference` from the
-    /// finding rules written for it under this protocol: the ids of the rules
-    /// it meets, or `within_cutoffs`. Measurements no rule covers, declined
-    /// ones and those already classified (e.g. `posture_type`) are left as they are.
-    pub fn classify(&self, kind: ProtocolKind, measurements: &mut BTreeMap<String, Measurement>) {
+    /// The warning-sign questions, in the order of the rules file.
+    pub fn questions(&self) -> Vec<(RedFlag, String)> {
+        self.rules
+            .red_flags
+            .iter()
+            .map(|entry| (entry.id, entry.question.clone()))
+            .collect()
+    }
+
+    /// Sets each measurement's `classification`, `borderline` and
+    /// `reference` from the finding rules written for it under this protocol:
+    /// the ids of the rules it clearly meets, else `borderline` when it lies
+    /// within its uncertainty of a cut-off, else `within_cutoffs`. With an
+    /// invalid protocol nothing is classified and classes the measure stage
+    /// set are removed. Measurements no rule covers, declined and unreliable
+    /// ones get no classification.
+    pub fn classify(&self, protocol: &Protocol, measurements: &mut BTreeMap<String, Measurement>) {
         for (name, measurement) in measurements.iter_mut() {
-            if measurement.declined.is_some() || measurement.classification.is_some() {
+            if !protocol.valid || measurement.declined.is_some() || measurement.unreliable.is_some()
+            {
+                measurement.classification = None;
+                measurement.borderline.clear();
                 continue;
             }
             let applicable: Vec<&FindingRule> = self
                 .rules
                 .findings
                 .iter()
-                .filter(|rule| rule.protocol == kind && &rule.measurement == name)
+                .filter(|rule| rule.protocol == protocol.kind && &rule.measurement == name)
                 .collect();
             if applicable.is_empty() {
                 continue;
             }
-            let met: Vec<&str> = applicable
-                .iter()
-                .filter(|rule| rule.evaluate(measurement).is_some())
-                .map(|rule| rule.id.as_str())
-                .collect();
-            measurement.classification = Some(if met.is_empty() {
-                "within_cutoffs".to_string()
-            } else {
-                met.join(",")
-            });
             let mut references: Vec<&str> = applicable
                 .iter()
                 .map(|rule| rule.reference.as_str())
                 .collect();
             references.dedup();
+            // Classes set by the measure stage (posture_type) stay as they are.
+            if measurement.classification.is_some() {
+                measurement.reference.get_or_insert(references.join("; "));
+                continue;
+            }
+            let mut met = Vec::new();
+            let mut near = Vec::new();
+            for rule in &applicable {
+                match rule.judge(measurement) {
+                    Outcome::Finding(_) => met.push(rule.id.clone()),
+                    Outcome::Borderline(_) => near.push(rule.id.clone()),
+                    Outcome::Clear | Outcome::Unassessable => {}
+                }
+            }
+            measurement.classification = Some(if !met.is_empty() {
+                met.join(",")
+            } else if !near.is_empty() {
+                "borderline".to_string()
+            } else {
+                "within_cutoffs".to_string()
+            });
+            measurement.borderline = near;
             measurement.reference = Some(references.join("; "));
         }
     }
@@ -175,6 +257,23 @@ impl Recommender {
 
     pub fn rules(&self) -> &Rules {
         &self.rules
+    }
+}
+
+/// What the rules make of one photo's measurements.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub borderline: Vec<Borderline>,
+    /// Measurements the rules read that could not be judged, each with why.
+    pub unassessed: Vec<String>,
+    /// The measurements the rules of this protocol read.
+    pub read: Vec<String>,
+}
+
+fn push_unique(list: &mut Vec<String>, item: String) {
+    if !list.contains(&item) {
+        list.push(item);
     }
 }
 

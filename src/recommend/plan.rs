@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::{Amount, Catalog, Exercise, Level, Phase, Sides, Timing};
 use super::rules::{Rule, RuleItem, Rules};
-use super::screening::{RedFlag, Screening};
+use super::screening::{RedFlag, Screening, ScreeningStatus};
 use crate::analysis::{Finding, Severity};
 
 /// The routine handed to the client, or the referral that replaces it.
@@ -33,8 +33,42 @@ pub struct Routine {
     pub frequency: Option<String>,
     /// Remarks on the plan as a whole (budget, findings without a rule).
     pub notes: Vec<String>,
-    /// When to stop and seek help.
+    /// When to stop and seek help; for a withheld routine, the referral again,
+    /// so that whatever prints it last ends with the referral.
     pub safety_note: String,
+    /// True for a general routine asked for with `--general-routine` on a
+    /// photo that could not be assessed: it is not based on the photo.
+    #[serde(default)]
+    pub general: bool,
+    /// Whom the routine is for, and whom not (from the reference texts).
+    #[serde(default)]
+    pub scope: String,
+    /// When to do it in the day (a break from sitting, before or after exercise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// Everyday advice that goes with it: breaking up long sitting, the workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_life: Option<String>,
+    /// With a screening that was not asked: the warning-sign questions. Do
+    /// the routine only if none of them applies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub screening_questions: Vec<String>,
+    /// Advanced exercises the findings call for, replaced in the first week
+    /// by their easier form, and when to move on to them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub progressions: Vec<Progression>,
+}
+
+/// An advanced exercise that comes after its easier form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progression {
+    pub id: String,
+    pub name: String,
+    /// The easier form done instead until then.
+    pub instead: String,
+    /// When to move on to it.
+    pub start: String,
+    pub because: Vec<Because>,
 }
 
 /// One exercise of a routine, with its dose and why it is there.
@@ -253,40 +287,80 @@ struct Fitted {
     total_s: u32,
     /// Set when even the most important exercise does not fit.
     shortfall: Option<String>,
+    progressions: Vec<Progression>,
 }
 
 /// Takes candidates by priority (then severity, then first mention) while
-/// they fit; one that does not fit is left out and the next is tried. The
-/// chosen ones come back in session order: phase, then first mention, with
-/// closing positions last.
+/// they fit; one that does not fit is left out and the next is tried. An
+/// exercise that both opens and closes the session (the decompression of the
+/// 12-minute routine) is taken or left as a pair, so a short budget drops
+/// exercises from the middle and the session still ends the way it began.
+/// The chosen ones come back in session order: phase, then first mention,
+/// with closing positions last.
 fn fit(mut candidates: Vec<Candidate<'_>>, timing: &Timing, budget: f64) -> Fitted {
     candidates.sort_by_key(|c| (c.priority, Reverse(c.severity), c.mention));
-    let mut chosen = Vec::new();
-    let mut left_out = Vec::new();
+    let twin = |index: usize, candidates: &[Candidate<'_>]| {
+        let c = &candidates[index];
+        candidates
+            .iter()
+            .position(|other| other.exercise.id == c.exercise.id && other.closing != c.closing)
+    };
+    let mut decided = vec![false; candidates.len()];
+    let mut take = vec![false; candidates.len()];
+    let mut left_reasons: Vec<Option<String>> = vec![None; candidates.len()];
     let mut total_s = 0;
     let mut shortfall = None;
     let budget_s = (budget * 60.0).floor() as u32;
-    for (rank, candidate) in candidates.into_iter().enumerate() {
-        let needed = candidate.duration_s(timing);
-        if minutes(total_s + needed) <= budget {
-            total_s += needed;
-            chosen.push(candidate);
+    let mut first = true;
+    for index in 0..candidates.len() {
+        if decided[index] {
             continue;
         }
-        if rank == 0 {
-            shortfall = Some(format!(
-                "Even the most important exercise, {}, takes {}: more than the {budget}-minute budget; allow at least {} minutes.",
-                candidate.exercise.name,
-                clock(needed),
-                minutes(needed)
-            ));
+        let mut group = vec![index];
+        group.extend(twin(index, &candidates).filter(|&t| !decided[t]));
+        let needed: u32 = group
+            .iter()
+            .map(|&i| candidates[i].duration_s(timing))
+            .sum();
+        let fits = minutes(total_s + needed) <= budget;
+        if fits {
+            total_s += needed;
+        } else {
+            if first {
+                shortfall = Some(format!(
+                    "Even the most important exercise, {}, takes {}: more than the {budget}-minute budget; allow at least {} minutes.",
+                    candidates[index].exercise.name,
+                    clock(needed),
+                    minutes(needed)
+                ));
+            }
+            let pair = if group.len() > 1 {
+                " (it opens and closes the session, so both are left out together)"
+            } else {
+                ""
+            };
+            for &i in &group {
+                left_reasons[i] = Some(format!(
+                    "takes {}{pair}, but only {} of the {budget}-minute budget was left",
+                    clock(needed),
+                    clock(budget_s.saturating_sub(total_s))
+                ));
+            }
         }
-        let reason = format!(
-            "takes {}, but only {} of the {budget}-minute budget was left",
-            clock(needed),
-            clock(budget_s.saturating_sub(total_s))
-        );
-        left_out.push(candidate.left_out(timing, reason));
+        for &i in &group {
+            decided[i] = true;
+            take[i] = fits;
+        }
+        first = false;
+    }
+    let mut chosen = Vec::new();
+    let mut left_out = Vec::new();
+    for ((candidate, taken), reason) in candidates.into_iter().zip(take).zip(left_reasons) {
+        if taken {
+            chosen.push(candidate);
+        } else {
+            left_out.push(candidate.left_out(timing, reason.unwrap_or_default()));
+        }
     }
     chosen.sort_by_key(|c| (c.closing, c.exercise.phase, c.mention));
     Fitted {
@@ -297,7 +371,76 @@ fn fit(mut candidates: Vec<Candidate<'_>>, timing: &Timing, budget: f64) -> Fitt
         left_out,
         total_s,
         shortfall,
+        progressions: Vec::new(),
     }
+}
+
+/// Replaces each advanced exercise that names an easier form by that form
+/// (merged into it when the easier form is asked for anyway), and returns
+/// the advanced ones as progressions. An advanced exercise without an easier
+/// form is left out: the texts advise learning it from a professional.
+fn defer_advanced<'a>(
+    catalog: &'a Catalog,
+    candidates: &mut Vec<Candidate<'a>>,
+) -> (Vec<Progression>, Vec<LeftOut>) {
+    let mut progressions = Vec::new();
+    let mut left_out = Vec::new();
+    let mut index = 0;
+    while index < candidates.len() {
+        if candidates[index].exercise.level != Level::Advanced {
+            index += 1;
+            continue;
+        }
+        let advanced = candidates.remove(index);
+        let easier = advanced
+            .exercise
+            .easier_form
+            .as_deref()
+            .and_then(|id| catalog.exercise(id));
+        let Some(easier) = easier else {
+            left_out.push(advanced.left_out(
+                &catalog.timing,
+                "advanced, with no easier form in the catalogue: learn it from a physiotherapist first".to_string(),
+            ));
+            continue;
+        };
+        progressions.push(Progression {
+            id: advanced.exercise.id.clone(),
+            name: advanced.exercise.name.clone(),
+            instead: easier.name.clone(),
+            start: format!(
+                "not in the first week: start it in week two at the earliest, once the {} feels easy with the lower back kept neutral",
+                easier.name.to_lowercase()
+            ),
+            because: advanced.because.clone(),
+        });
+        match candidates
+            .iter_mut()
+            .find(|c| c.exercise.id == easier.id && c.closing == advanced.closing)
+        {
+            Some(existing) => {
+                existing.priority = existing.priority.min(advanced.priority);
+                existing.severity = existing.severity.max(advanced.severity);
+                for reason in advanced.because {
+                    push_new(&mut existing.because, reason);
+                }
+            }
+            None => candidates.insert(
+                index,
+                Candidate {
+                    exercise: easier,
+                    mention: advanced.mention,
+                    closing: advanced.closing,
+                    priority: advanced.priority,
+                    severity: advanced.severity,
+                    sets: easier.dose.sets.value.max(advanced.sets),
+                    notes: Vec::new(),
+                    because: advanced.because,
+                },
+            ),
+        }
+    }
+    (progressions, left_out)
 }
 
 /// Gathers the items, drops what a rule that fired avoids, and fits the
@@ -309,9 +452,12 @@ fn assemble<'a>(
     budget: f64,
 ) -> Fitted {
     let mut candidates = gather(catalog, items);
-    let avoided = drop_avoided(&mut candidates, activations, &catalog.timing);
+    let mut avoided = drop_avoided(&mut candidates, activations, &catalog.timing);
+    let (progressions, advanced) = defer_advanced(catalog, &mut candidates);
+    avoided.extend(advanced);
     let mut fitted = fit(candidates, &catalog.timing, budget);
     fitted.left_out.splice(0..0, avoided);
+    fitted.progressions = progressions;
     fitted
 }
 
@@ -321,6 +467,7 @@ pub(super) fn plan(
     findings: &[Finding],
     screening: &Screening,
     minutes_asked: f64,
+    general: bool,
 ) -> Routine {
     let budget = if minutes_asked.is_finite() && minutes_asked > 0.0 {
         minutes_asked
@@ -330,6 +477,8 @@ pub(super) fn plan(
     if !screening.is_empty() {
         return withheld(rules, screening, budget);
     }
+    // A general routine answers no finding, whatever was passed in.
+    let findings = if general { &[][..] } else { findings };
     let mut notes = Vec::new();
     for finding in findings {
         if !rules
@@ -372,6 +521,16 @@ pub(super) fn plan(
         frequency: Some(rules.routine.frequency.clone()),
         notes,
         safety_note: rules.routine.safety_note.clone(),
+        general,
+        scope: rules.routine.scope.clone(),
+        when: Some(rules.routine.when.clone()),
+        daily_life: Some(rules.routine.daily_life.clone()),
+        screening_questions: if screening.status() == ScreeningStatus::NotAsked {
+            rules.red_flags.iter().map(|f| f.question.clone()).collect()
+        } else {
+            Vec::new()
+        },
+        progressions: session.progressions,
     }
 }
 
@@ -469,9 +628,10 @@ fn withheld(rules: &Rules, screening: &Screening, budget: f64) -> Routine {
         .iter()
         .map(|entry| entry.referral.as_str())
         .collect();
+    let referral = referral.join(" ");
     Routine {
         withheld: true,
-        referral: Some(referral.join(" ")),
+        referral: Some(referral.clone()),
         red_flags: screening.flags().collect(),
         budget_minutes: budget,
         total_minutes: 0.0,
@@ -480,7 +640,13 @@ fn withheld(rules: &Rules, screening: &Screening, budget: f64) -> Routine {
         phase_two: None,
         frequency: None,
         notes: Vec::new(),
-        safety_note: rules.routine.safety_note.clone(),
+        safety_note: referral,
+        general: false,
+        scope: rules.routine.scope.clone(),
+        when: None,
+        daily_life: None,
+        screening_questions: Vec::new(),
+        progressions: Vec::new(),
     }
 }
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::Problems;
 use super::catalog::{Catalog, Sourced};
 use super::screening::RedFlag;
-use crate::analysis::{Finding, Measurement, ProtocolKind, Severity};
+use crate::analysis::{Borderline, Finding, Measurement, ProtocolKind, Severity};
 
 /// Priorities run from 1 (kept first when time is short) to 9 (dropped first).
 const PRIORITIES: std::ops::RangeInclusive<u8> = 1..=9;
@@ -38,6 +38,12 @@ pub struct RoutineGuidance {
     pub frequency: String,
     /// When to stop and seek help.
     pub safety_note: String,
+    /// Whom the routine is for and whom not.
+    pub scope: String,
+    /// When in the day to do it.
+    pub when: String,
+    /// Everyday advice that goes with it (sitting breaks, the workspace).
+    pub daily_life: String,
     pub sources: Vec<String>,
 }
 
@@ -51,6 +57,8 @@ pub struct RedFlagRule {
     pub urgent: bool,
     /// Why the routine is withheld and whom to see.
     pub referral: String,
+    /// The question that asks for this warning sign (yes = raised).
+    pub question: String,
     pub sources: Vec<String>,
 }
 
@@ -69,14 +77,19 @@ pub struct FindingRule {
     pub reference: String,
     /// The finding's one-line explanation, with `{placeholders}`.
     pub because: String,
+    /// How to re-check a borderline value by hand (instrument and test).
+    #[serde(default)]
+    pub recheck: Option<String>,
 }
 
 /// What a measurement must show for a finding.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(try_from = "RawCondition")]
 pub enum Condition {
-    /// A number strictly beyond a cut-off. With `clear_evidence`, the angle's
-    /// bound nearest the cut-off (value ∓ uncertainty_deg) must be beyond it.
+    /// A number strictly beyond a cut-off. An angle's bound nearest the
+    /// cut-off (value ∓ uncertainty_deg) must be beyond it, always;
+    /// `clear_evidence` is still accepted from older rules files and says so
+    /// explicitly.
     Threshold {
         quantity: Quantity,
         direction: Direction,
@@ -176,7 +189,6 @@ impl Condition {
         match self {
             Self::Threshold {
                 quantity: Quantity::ValueDeg,
-                clear_evidence: true,
                 ..
             } => &["value", "cutoff", "uncertainty", "bound"],
             Self::Threshold { .. } => &["value", "cutoff"],
@@ -184,55 +196,93 @@ impl Condition {
         }
     }
 
-    /// The placeholder values when the measurement meets the condition.
-    /// Missing or non-finite values never meet it.
-    fn test(&self, m: &Measurement) -> Option<Vec<(&'static str, String)>> {
+    /// Whether the measurement meets the condition, with the placeholder
+    /// values. Missing or non-finite values never meet it. An angle is tested
+    /// at its bound nearest the cut-off (value -/+ `uncertainty_deg`), and a
+    /// value that meets the cut-off only within its uncertainty, or misses it
+    /// by less than its uncertainty, is borderline.
+    fn test(&self, m: &Measurement) -> Test {
         match self {
-            Self::Classification(class) => (m.classification.as_deref() == Some(class))
-                .then(|| vec![("classification", class.clone())]),
+            Self::Classification(class) => {
+                let fields = vec![("classification", class.clone())];
+                if m.classification.as_deref() == Some(class) {
+                    Test::Met(fields)
+                } else if m.borderline.contains(class) {
+                    Test::Borderline(fields)
+                } else {
+                    Test::Clear
+                }
+            }
             Self::Threshold {
                 quantity: Quantity::Value,
                 direction,
                 cutoff,
                 ..
             } => {
-                let value = m.value?;
+                let Some(value) = m.value else {
+                    return Test::Clear;
+                };
                 let unit = m.unit.as_deref();
-                direction.passes(value, *cutoff).then(|| {
-                    vec![
+                if direction.passes(value, *cutoff) {
+                    Test::Met(vec![
                         ("value", number(value, unit)),
                         ("cutoff", number(*cutoff, unit)),
-                    ]
-                })
+                    ])
+                } else {
+                    Test::Clear
+                }
             }
             Self::Threshold {
                 quantity: Quantity::ValueDeg,
                 direction,
                 cutoff,
-                clear_evidence,
+                ..
             } => {
-                let value = m.value_deg?;
-                // An uncertainty that is NaN makes every comparison false: no finding.
-                let margin = if *clear_evidence {
-                    m.uncertainty_deg.unwrap_or(0.0).abs()
-                } else {
-                    0.0
+                let Some(value) = m.value_deg else {
+                    return Test::Clear;
                 };
+                // An uncertainty that is NaN makes every comparison false: no finding.
+                let margin = m.uncertainty_deg.unwrap_or(0.0).abs();
                 let bound = match direction {
                     Direction::Above => value - margin,
                     Direction::Below => value + margin,
                 };
-                direction.passes(bound, *cutoff).then(|| {
-                    vec![
-                        ("value", degrees(value)),
-                        ("cutoff", degrees(*cutoff)),
-                        ("uncertainty", degrees(margin)),
-                        ("bound", degrees(bound)),
-                    ]
-                })
+                let fields = vec![
+                    ("value", degrees(value)),
+                    ("cutoff", degrees(*cutoff)),
+                    ("uncertainty", degrees(margin)),
+                    ("bound", degrees(bound)),
+                ];
+                if direction.passes(bound, *cutoff) {
+                    Test::Met(fields)
+                } else if margin > 0.0 && (value - cutoff).abs() <= margin {
+                    Test::Borderline(fields)
+                } else {
+                    Test::Clear
+                }
             }
         }
     }
+}
+
+/// What a condition makes of a measurement.
+enum Test {
+    Met(Vec<(&'static str, String)>),
+    Borderline(Vec<(&'static str, String)>),
+    Clear,
+}
+
+/// What a finding rule makes of a measurement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Finding(Finding),
+    /// Within the measurement's uncertainty of the cut-off: shown, with
+    /// advice to re-check, but not a finding.
+    Borderline(Borderline),
+    /// Clearly on the near side of the cut-off.
+    Clear,
+    /// The measurement cannot be judged (declined or unreliable).
+    Unassessable,
 }
 
 fn degrees(x: f64) -> String {
@@ -246,31 +296,82 @@ fn number(x: f64, unit: Option<&str>) -> String {
     }
 }
 
+/// Advice on a borderline value when the rule gives none.
+const DEFAULT_RECHECK: &str =
+    "re-check by hand with a goniometer or an inclinometer before acting on it";
+
 impl FindingRule {
-    /// The finding, when the measurement meets the condition; a declined
-    /// measurement never does.
-    pub(super) fn evaluate(&self, measurement: &Measurement) -> Option<Finding> {
-        if measurement.declined.is_some() {
-            return None;
+    /// The finding, when the measurement clearly meets the condition; a
+    /// declined or unreliable measurement never does.
+    pub fn evaluate(&self, measurement: &Measurement) -> Option<Finding> {
+        match self.judge(measurement) {
+            Outcome::Finding(finding) => Some(finding),
+            _ => None,
         }
-        let fields = self.when.test(measurement)?;
-        let because = fields
-            .iter()
-            .fold(self.because.clone(), |text, (name, value)| {
-                text.replace(&format!("{{{name}}}"), value)
-            });
-        let reference = if self.heuristic {
+    }
+
+    fn reference_text(&self) -> String {
+        if self.heuristic {
             format!("{HEURISTIC}; {}", self.reference)
         } else {
             self.reference.clone()
+        }
+    }
+
+    /// The finding, the borderline value, or neither.
+    pub fn judge(&self, measurement: &Measurement) -> Outcome {
+        if measurement.declined.is_some() || measurement.unreliable.is_some() {
+            return Outcome::Unassessable;
+        }
+        let fill = |fields: &[(&'static str, String)]| {
+            fields
+                .iter()
+                .fold(self.because.clone(), |text, (name, value)| {
+                    text.replace(&format!("{{{name}}}"), value)
+                })
         };
-        Some(Finding {
-            id: self.id.clone(),
-            severity: self.severity,
-            because,
-            measurement: Some(self.measurement.clone()),
-            reference: Some(reference),
-        })
+        match self.when.test(measurement) {
+            Test::Met(fields) => Outcome::Finding(Finding {
+                id: self.id.clone(),
+                severity: self.severity,
+                because: fill(&fields),
+                measurement: Some(self.measurement.clone()),
+                reference: Some(self.reference_text()),
+            }),
+            Test::Borderline(fields) => {
+                let value = |name: &str| {
+                    fields
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, v)| v.as_str())
+                };
+                let because = match (value("value"), value("uncertainty"), value("cutoff")) {
+                    (Some(v), Some(u), Some(c)) => format!(
+                        "{} {v} (±{u}) is within its uncertainty of the {c} cut-off for {}: neither a finding nor clearly normal",
+                        self.measurement,
+                        self.id.replace('_', " ")
+                    ),
+                    _ => format!(
+                        "{} is within the measurement uncertainty of {}: neither a finding nor clearly normal",
+                        self.measurement,
+                        value("classification")
+                            .unwrap_or(&self.id)
+                            .replace('_', " ")
+                    ),
+                };
+                Outcome::Borderline(Borderline {
+                    id: self.id.clone(),
+                    measurement: self.measurement.clone(),
+                    because,
+                    recheck: self
+                        .recheck
+                        .clone()
+                        .unwrap_or_else(|| DEFAULT_RECHECK.to_string()),
+                    reference: Some(self.reference_text()),
+                })
+            }
+            Test::Clear => Outcome::Clear,
+        }
     }
 }
 
@@ -343,6 +444,9 @@ impl Rules {
         let guidance = &self.routine;
         problems.not_blank(|| "routine.frequency".into(), &guidance.frequency);
         problems.not_blank(|| "routine.safety_note".into(), &guidance.safety_note);
+        problems.not_blank(|| "routine.scope".into(), &guidance.scope);
+        problems.not_blank(|| "routine.when".into(), &guidance.when);
+        problems.not_blank(|| "routine.daily_life".into(), &guidance.daily_life);
         catalog.check_sources(&mut problems, || "routine".into(), &guidance.sources);
         self.validate_red_flags(&mut problems, catalog);
         self.validate_findings(&mut problems);
@@ -389,6 +493,10 @@ impl Rules {
                 || format!("red flag `{}` referral", entry.id),
                 &entry.referral,
             );
+            problems.not_blank(
+                || format!("red flag `{}` question", entry.id),
+                &entry.question,
+            );
             catalog.check_sources(
                 problems,
                 || format!("red flag `{}`", entry.id),
@@ -407,6 +515,10 @@ impl Rules {
                 format!("finding `{id}` is for the unsupported protocol, which has no measurements")
             });
             problems.not_blank(|| format!("finding `{id}` reference"), &finding.reference);
+            problems.require(
+                !crate::references::cited_in(&finding.reference).is_empty(),
+                || format!("finding `{id}` reference cites no key of assets/references.toml"),
+            );
             problems.not_blank(|| format!("finding `{id}` because"), &finding.because);
             let allowed = finding.when.placeholders();
             match placeholders(&finding.because) {

@@ -58,17 +58,131 @@ fn parse_flag(name: &str) -> Result<RedFlag, String> {
     })
 }
 
-/// The red flags raised for one person.
+/// Whether the warning-sign questions were asked, and the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreeningStatus {
+    /// Not every question was answered and no warning sign was reported: the
+    /// routine may be done only if none of the questions applies.
+    #[default]
+    NotAsked,
+    /// Every question was answered, and the answer was no.
+    Negative,
+    /// At least one warning sign was reported: the routine is withheld.
+    Positive,
+}
+
+/// The screening as the analysis records it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ScreeningRecord {
+    pub status: ScreeningStatus,
+    /// The warning signs reported (empty unless `positive`).
+    pub flags: Vec<RedFlag>,
+    /// The questions that were not answered (with `not_asked`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unanswered: Vec<RedFlag>,
+}
+
+/// The red flags raised for one person, and which questions were answered.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Screening {
     flags: BTreeSet<RedFlag>,
+    /// Questions answered yes or no (the raised flags included).
+    answered: BTreeSet<RedFlag>,
 }
 
 impl Screening {
+    /// These warning signs were reported (the other questions unanswered).
     pub fn new(flags: impl IntoIterator<Item = RedFlag>) -> Self {
+        let flags: BTreeSet<RedFlag> = flags.into_iter().collect();
         Self {
-            flags: flags.into_iter().collect(),
+            answered: flags.clone(),
+            flags,
         }
+    }
+
+    /// Every question was asked and answered no (`--no-red-flags`).
+    pub fn all_answered_no() -> Self {
+        Self {
+            flags: BTreeSet::new(),
+            answered: RedFlag::value_variants().iter().copied().collect(),
+        }
+    }
+
+    /// Records one answer.
+    pub fn answer(&mut self, flag: RedFlag, yes: bool) {
+        self.answered.insert(flag);
+        if yes {
+            self.flags.insert(flag);
+        }
+    }
+
+    pub fn status(&self) -> ScreeningStatus {
+        if !self.flags.is_empty() {
+            ScreeningStatus::Positive
+        } else if RedFlag::value_variants()
+            .iter()
+            .all(|flag| self.answered.contains(flag))
+        {
+            ScreeningStatus::Negative
+        } else {
+            ScreeningStatus::NotAsked
+        }
+    }
+
+    pub fn record(&self) -> ScreeningRecord {
+        let status = self.status();
+        ScreeningRecord {
+            status,
+            flags: self.flags().collect(),
+            unanswered: if status == ScreeningStatus::NotAsked {
+                RedFlag::value_variants()
+                    .iter()
+                    .copied()
+                    .filter(|flag| !self.answered.contains(flag))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Asks each question on `output` and reads a yes or no from `input`
+    /// (`--ask`). An answer that is neither is asked again; the end of the
+    /// input leaves the remaining questions unanswered.
+    pub fn ask(
+        &mut self,
+        questions: &[(RedFlag, String)],
+        input: &mut dyn std::io::BufRead,
+        output: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        writeln!(
+            output,
+            "Before any exercise: answer each question with y (yes) or n (no)."
+        )?;
+        for (flag, question) in questions {
+            loop {
+                write!(output, "{question} [y/n] ")?;
+                output.flush()?;
+                let mut line = String::new();
+                if input.read_line(&mut line)? == 0 {
+                    writeln!(output)?;
+                    return Ok(());
+                }
+                match line.trim().to_ascii_lowercase().as_str() {
+                    "y" | "yes" => {
+                        self.answer(*flag, true);
+                        break;
+                    }
+                    "n" | "no" => {
+                        self.answer(*flag, false);
+                        break;
+                    }
+                    _ => writeln!(output, "Please answer y or n.")?,
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Reads a screening file (format: see the module documentation).
@@ -88,6 +202,7 @@ impl Screening {
                 message: format!("expected a JSON object of red flags: {error}"),
             })?;
         let mut flags = BTreeSet::new();
+        let mut answered = BTreeSet::new();
         let mut problems = Problems::default();
         for (key, value) in &object {
             if key == "red_flags" {
@@ -99,6 +214,7 @@ impl Screening {
                     match name.as_str().map(parse_flag) {
                         Some(Ok(flag)) => {
                             flags.insert(flag);
+                            answered.insert(flag);
                         }
                         Some(Err(problem)) => problems.push(format!("red_flags: {problem}")),
                         None => problems.push(format!("red_flags: {name} is not a name")),
@@ -118,18 +234,22 @@ impl Screening {
             match value.as_bool() {
                 Some(true) => {
                     flags.insert(flag);
+                    answered.insert(flag);
                 }
-                Some(false) => {}
+                Some(false) => {
+                    answered.insert(flag);
+                }
                 None => problems.push(format!("`{key}` must be true or false, not {value}")),
             }
         }
         problems.finish(origin)?;
-        Ok(Self { flags })
+        Ok(Self { flags, answered })
     }
 
     /// Adds the other screening's flags (e.g. `--red-flag` to `--screening`).
     pub fn merge(&mut self, other: Screening) {
         self.flags.extend(other.flags);
+        self.answered.extend(other.answered);
     }
 
     pub fn contains(&self, flag: RedFlag) -> bool {
@@ -201,6 +321,69 @@ mod tests {
             RedFlag::BladderBowelChange.to_string(),
             "bladder_bowel_change"
         );
+    }
+
+    #[test]
+    fn status_tells_not_asked_from_negative_and_positive() {
+        assert_eq!(Screening::default().status(), ScreeningStatus::NotAsked);
+        assert_eq!(
+            Screening::all_answered_no().status(),
+            ScreeningStatus::Negative
+        );
+        // A file that answers only some questions, all no, was not a full screening.
+        let partial = parse(r#"{"night_pain": false}"#).unwrap();
+        assert_eq!(partial.status(), ScreeningStatus::NotAsked);
+        assert_eq!(partial.record().unanswered.len(), 7);
+        let all_no: String = RedFlag::value_variants()
+            .iter()
+            .map(|f| format!("\"{f}\": false"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        assert_eq!(
+            parse(&format!("{{{all_no}}}")).unwrap().status(),
+            ScreeningStatus::Negative
+        );
+        let positive = Screening::new([RedFlag::SharpPain]).record();
+        assert_eq!(positive.status, ScreeningStatus::Positive);
+        assert_eq!(positive.flags, [RedFlag::SharpPain]);
+        assert!(positive.unanswered.is_empty());
+    }
+
+    #[test]
+    fn asking_reads_yes_and_no_and_repeats_unclear_answers() {
+        let questions: Vec<(RedFlag, String)> = RedFlag::value_variants()
+            .iter()
+            .map(|f| (*f, format!("{f}?")))
+            .collect();
+        let mut screening = Screening::default();
+        let mut output = Vec::new();
+        let answers = "n\nmaybe\nN\nno\nn\nn\nn\nn\nn\n";
+        screening
+            .ask(&questions, &mut answers.as_bytes(), &mut output)
+            .unwrap();
+        assert_eq!(screening.status(), ScreeningStatus::Negative);
+        assert!(
+            String::from_utf8(output)
+                .unwrap()
+                .contains("Please answer y or n.")
+        );
+
+        let mut screening = Screening::default();
+        screening
+            .ask(&questions, &mut "n\ny\n".as_bytes(), &mut Vec::new())
+            .unwrap();
+        assert_eq!(
+            screening.flags().collect::<Vec<_>>(),
+            [RedFlag::NumbnessOrWeakness]
+        );
+        // Input ended after two answers: still positive, the rest unanswered.
+        assert_eq!(screening.status(), ScreeningStatus::Positive);
+
+        let mut screening = Screening::default();
+        screening
+            .ask(&questions, &mut "n\nn\n".as_bytes(), &mut Vec::new())
+            .unwrap();
+        assert_eq!(screening.status(), ScreeningStatus::NotAsked);
     }
 
     #[test]

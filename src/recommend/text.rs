@@ -85,44 +85,79 @@ fn write_left_out(out: &mut dyn Write, left_out: &[LeftOut]) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes the routine, or the referral that replaces it, for a reader.
+/// Writes the routine, or the referral that replaces it, for a reader. A
+/// withheld routine ends with the referral and gives no exercise advice.
 pub fn write_routine_text(routine: &Routine, out: &mut dyn Write) -> io::Result<()> {
     if routine.withheld {
         let flags: Vec<String> = routine.red_flags.iter().map(ToString::to_string).collect();
         writeln!(
             out,
-            "Routine withheld (warning signs: {}).",
+            "Routine withheld (warning signs: {}). Do not start the exercises.",
             flags.join(", ")
         )?;
         if let Some(referral) = &routine.referral {
             writeln!(out, "{referral}")?;
         }
-    } else {
-        let count = routine.exercises.len();
+        return Ok(());
+    }
+    if routine.general {
         writeln!(
             out,
-            "Routine: {} of {} minutes, {count} exercise{}.",
-            routine.total_minutes,
-            routine.budget_minutes,
-            if count == 1 { "" } else { "s" }
+            "GENERAL ROUTINE, NOT BASED ON THIS PHOTO: the photo could not be assessed, and this routine was asked for with --general-routine."
         )?;
-        if let Some(frequency) = &routine.frequency {
-            writeln!(out, "{frequency}")?;
+    }
+    if !routine.scope.is_empty() {
+        writeln!(out, "Who this is for: {}", routine.scope)?;
+    }
+    if !routine.screening_questions.is_empty() {
+        writeln!(
+            out,
+            "The warning-sign questions were not asked. Do this routine only if none of these apply:"
+        )?;
+        for question in &routine.screening_questions {
+            writeln!(out, "  - {question}")?;
         }
-        let mut rationales: Vec<&str> = Vec::new();
-        for because in routine.exercises.iter().flat_map(|e| &e.because) {
-            if !rationales.contains(&because.rationale.as_str()) {
-                rationales.push(&because.rationale);
-            }
+        writeln!(
+            out,
+            "  If any of them applies, do not start: see a physiotherapist or doctor first."
+        )?;
+    }
+    let count = routine.exercises.len();
+    writeln!(
+        out,
+        "Routine: {} of {} minutes, {count} exercise{}.",
+        routine.total_minutes,
+        routine.budget_minutes,
+        if count == 1 { "" } else { "s" }
+    )?;
+    if let Some(frequency) = &routine.frequency {
+        writeln!(out, "{frequency}")?;
+    }
+    if let Some(when) = &routine.when {
+        writeln!(out, "When: {when}")?;
+    }
+    let mut rationales: Vec<&str> = Vec::new();
+    for because in routine.exercises.iter().flat_map(|e| &e.because) {
+        if !rationales.contains(&because.rationale.as_str()) {
+            rationales.push(&because.rationale);
         }
-        for rationale in rationales {
-            writeln!(out, "- {rationale}")?;
-        }
-        writeln!(out)?;
-        for (index, item) in routine.exercises.iter().enumerate() {
-            write_exercise(out, index + 1, item, true)?;
-        }
-        write_left_out(out, &routine.left_out)?;
+    }
+    for rationale in rationales {
+        writeln!(out, "- {rationale}")?;
+    }
+    writeln!(out)?;
+    for (index, item) in routine.exercises.iter().enumerate() {
+        write_exercise(out, index + 1, item, true)?;
+    }
+    write_left_out(out, &routine.left_out)?;
+    for progression in &routine.progressions {
+        writeln!(
+            out,
+            "Later: {} instead of the {}, {}.",
+            progression.name,
+            progression.instead.to_lowercase(),
+            progression.start
+        )?;
     }
     if let Some(phase_two) = &routine.phase_two {
         writeln!(out)?;
@@ -138,6 +173,9 @@ pub fn write_routine_text(routine: &Routine, out: &mut dyn Write) -> io::Result<
     }
     for note in &routine.notes {
         writeln!(out, "Note: {note}")?;
+    }
+    if let Some(daily_life) = &routine.daily_life {
+        writeln!(out, "Day to day: {daily_life}")?;
     }
     writeln!(out)?;
     writeln!(out, "Safety: {}", routine.safety_note)

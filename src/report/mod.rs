@@ -8,6 +8,8 @@ mod jsonl;
 pub mod overlay;
 mod text;
 
+pub use text::{write_no_routine, write_routine_section};
+
 use std::io::{self, Write};
 
 use crate::analysis::{Analysis, Summary};

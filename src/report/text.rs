@@ -77,9 +77,22 @@ impl Exporter for TextExporter<'_> {
                 .as_deref()
                 .map(|c| format!(" [{c}]"))
                 .unwrap_or_default();
-            writeln!(out, "  {name:<26} {value}{class}")?;
+            let unreliable = m
+                .unreliable
+                .as_deref()
+                .map(|why| format!(" UNRELIABLE: {why}"))
+                .unwrap_or_default();
+            writeln!(out, "  {name:<26} {value}{class}{unreliable}")?;
         }
-        if let Some(retake) = &p.retake {
+        writeln!(
+            out,
+            "  assessment: {}",
+            snake_name(&a.assessment.status).replace('_', " ")
+        )?;
+        for reason in &a.assessment.reasons {
+            writeln!(out, "    - {reason}")?;
+        }
+        if let Some(retake) = a.assessment.retake.as_ref().or(p.retake.as_ref()) {
             writeln!(out, "  retake: {retake}")?;
         }
         for finding in &a.findings {
@@ -89,11 +102,20 @@ impl Exporter for TextExporter<'_> {
                 finding.id, finding.severity, finding.because
             )?;
         }
-        if let Some(routine) = &a.routine {
-            crate::recommend::write_routine_text(routine, &mut *out)?;
+        for borderline in &a.borderline {
+            writeln!(
+                out,
+                "  borderline (not a finding): {}; {}",
+                borderline.because, borderline.recheck
+            )?;
         }
         for warning in &a.warnings {
             writeln!(out, "  warning: {warning}")?;
+        }
+        write_references(a, &mut *out)?;
+        match &a.routine {
+            Some(routine) => write_routine_section(a, routine, &mut *out)?,
+            None => write_no_routine(a, &mut *out)?,
         }
         out.flush()
     }
@@ -101,4 +123,47 @@ impl Exporter for TextExporter<'_> {
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         self.out.flush()
     }
+}
+
+/// The cited works in full, so a printed page can be followed up.
+fn write_references(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+    if a.references.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "  references:")?;
+    for key in &a.references {
+        if let Some(reference) = crate::references::get(key) {
+            writeln!(out, "    {key}: {}", reference.full())?;
+        }
+    }
+    Ok(())
+}
+
+/// The routine (or the referral that replaces it). A withheld routine ends
+/// the output with the referral.
+pub fn write_routine_section(
+    _a: &Analysis,
+    routine: &crate::recommend::Routine,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    crate::recommend::write_routine_text(routine, out)
+}
+
+/// What the reader gets instead of a routine for a photo that was not
+/// assessed: what could not be assessed, why, how to retake it.
+pub fn write_no_routine(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "No routine: this photo could not be assessed, so nothing in it supports one."
+    )?;
+    for reason in &a.assessment.reasons {
+        writeln!(out, "  Not assessed: {reason}")?;
+    }
+    if let Some(retake) = &a.assessment.retake {
+        writeln!(out, "  To retake: {retake}")?;
+    }
+    writeln!(
+        out,
+        "  A general routine, not based on any photo, is given with --general-routine."
+    )
 }

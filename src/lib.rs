@@ -108,8 +108,10 @@ pub fn plan_routine(recommender: &Recommender, options: &PlanOptions, analysis: 
         analysis.warnings.push(general_note.to_string());
     }
     analysis.routine = if !options.screening.is_empty() || assessed {
-        Some(recommender.plan(
+        let borderline: Vec<String> = analysis.borderline.iter().map(|b| b.id.clone()).collect();
+        Some(recommender.plan_with(
             &analysis.findings,
+            &borderline,
             &options.screening,
             options.minutes,
             false,

@@ -68,6 +68,21 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
     angle_from("head_forward", &[shoulder, ear], &|| {
         inclination_to_vertical_deg(p(shoulder), p(ear), anterior)
     });
+    if let Some(m) = out.get_mut("head_forward")
+        && m.declined.is_none()
+    {
+        m.reference = Some(
+            "none: no published norm exists for this ear-shoulder angle; it is not the craniovertebral angle (see craniovertebral_angle)"
+                .to_string(),
+        );
+    }
+    let cva = match (&oblique, body.require(&[shoulder, ear])) {
+        (Some(reason), _) => declined(CVA_METHOD, reason.clone()),
+        (None, Err(reason)) => declined(CVA_METHOD, reason),
+        (None, Ok(())) => craniovertebral(body, view, p(shoulder), p(ear))
+            .unwrap_or_else(|reason| declined(CVA_METHOD, reason)),
+    };
+    out.insert("craniovertebral_angle".to_string(), cva);
 
     // The plumb line runs up from the ankle; offsets are fractions of the
     // height from the ankle to the top of the head (found in the person mask).
@@ -102,6 +117,79 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
         };
         out.insert(name.to_string(), measurement);
     }
+}
+
+const CVA_METHOD: &str = "keypoints_and_outline";
+/// C7 is looked for on the back of the person outline at this fraction of
+/// the way from the shoulder keypoint up to the ear: the shoulder keypoint
+/// marks the shoulder joint, which lies in front of and below the C7 spinous
+/// process, and the base of the neck is a little above it (a sagitta
+/// assumption, not a measured landmark).
+const C7_LEVEL: f64 = 0.25;
+/// Uncertainty of the approximated craniovertebral angle: moving C7 up or
+/// down by 3 cm (about the error of placing it from a joint keypoint)
+/// changes the angle of a tragus 12 cm above and 10 cm in front of C7 by
+/// 6-8 degrees; sagitta takes 8. A sagitta estimate, not a measured error:
+/// larger than the 6.6-degree gap between the published means with and
+/// without neck pain (Lau2009), so the value is not classified.
+pub const CVA_UNCERTAINTY_DEG: f64 = 8.0;
+
+/// The craniovertebral angle after Wilmarth2002: the line from C7 to the
+/// tragus against the horizontal (smaller = head further forward). The ear
+/// keypoint stands for the tragus; C7 is found on the back outline of the
+/// person mask at [`C7_LEVEL`], walking backwards from above the shoulder.
+fn craniovertebral(
+    body: &Body,
+    view: &View,
+    shoulder: Vec2,
+    ear: Vec2,
+) -> Result<Measurement, String> {
+    let anterior = view.anterior;
+    if anterior.y != 0.0 {
+        return Err("needs an upright side view".to_string());
+    }
+    let level = shoulder.y + C7_LEVEL * (ear.y - shoulder.y);
+    let start = Vec2::new(shoulder.x, level);
+    if body.mask_at(start) < 0.5 {
+        return Err("the base of the neck is not inside the person outline".to_string());
+    }
+    let backwards = anterior * -1.0;
+    let reach = body.torso_length(view.near_side).max(10.0);
+    let mut travelled = 0.0;
+    let mut c7 = None;
+    while travelled < reach {
+        let point = start + backwards * travelled;
+        let photo = body.to_photo(point);
+        let (width, height) = body.photo_size();
+        if photo.x < 0.0 || photo.y < 0.0 || photo.x >= width || photo.y >= height {
+            return Err("the back of the neck is outside the photo".to_string());
+        }
+        if body.mask_at(point) < 0.5 {
+            c7 = Some(point);
+            break;
+        }
+        travelled += 0.5;
+    }
+    let c7 = c7.ok_or("the back of the neck could not be found in the person outline")?;
+    let forward = (ear.x - c7.x) * anterior.x;
+    let rise = c7.y - ear.y;
+    if rise <= 0.0 {
+        return Err("the ear is not above the base of the neck".to_string());
+    }
+    let value = rise.atan2(forward).to_degrees();
+    let confidence = body.min_visibility(&[
+        super::joint(view.near_side, Limb::Shoulder),
+        super::joint(view.near_side, Limb::Ear),
+    ]) * view.lateral_score;
+    Ok(Measurement {
+        points_px: body.photo_points(&[c7, ear]),
+        uncertainty_deg: Some(CVA_UNCERTAINTY_DEG),
+        reference: Some(
+            "Wilmarth2002 (definition); Lau2009: 50.6 +/- 2.1 deg without neck pain, 43.9 +/- 3.6 with chronic neck pain; C7 approximated from the outline, so not classified"
+                .to_string(),
+        ),
+        ..angle(value, CVA_METHOD, confidence)
+    })
 }
 
 /// The top of the head: from the nose straight up to where the person mask ends.

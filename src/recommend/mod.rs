@@ -177,6 +177,19 @@ impl Recommender {
         minutes: f64,
         general: bool,
     ) -> Routine {
+        self.plan_with(findings, &[], screening, minutes, general)
+    }
+
+    /// As [`Recommender::plan`], and what a rule avoids for a finding that
+    /// is only `borderline` (ids) is left out too until it is re-checked.
+    pub fn plan_with(
+        &self,
+        findings: &[Finding],
+        borderline: &[String],
+        screening: &Screening,
+        minutes: f64,
+        general: bool,
+    ) -> Routine {
         plan::plan(
             &self.catalog,
             &self.rules,
@@ -184,6 +197,7 @@ impl Recommender {
             screening,
             minutes,
             general,
+            borderline,
         )
     }
 

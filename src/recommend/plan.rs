@@ -449,10 +449,28 @@ fn assemble<'a>(
     catalog: &'a Catalog,
     items: impl IntoIterator<Item = (&'a RuleItem, &'a [Because], Option<Severity>)>,
     activations: &[Activation<'_>],
+    cautions: &[(String, String)],
     budget: f64,
 ) -> Fitted {
     let mut candidates = gather(catalog, items);
     let mut avoided = drop_avoided(&mut candidates, activations, &catalog.timing);
+    // What a rule avoids for a finding that is only borderline is avoided
+    // too, until the value has been re-checked.
+    for (exercise, finding) in cautions {
+        candidates.retain(|candidate| {
+            let keep = &candidate.exercise.id != exercise;
+            if !keep {
+                avoided.push(candidate.left_out(
+                    &catalog.timing,
+                    format!(
+                        "avoided until the borderline {} has been re-checked by hand: the rule for it leaves this exercise out",
+                        finding.replace('_', " ")
+                    ),
+                ));
+            }
+            keep
+        });
+    }
     let (progressions, advanced) = defer_advanced(catalog, &mut candidates);
     avoided.extend(advanced);
     let mut fitted = fit(candidates, &catalog.timing, budget);
@@ -468,6 +486,7 @@ pub(super) fn plan(
     screening: &Screening,
     minutes_asked: f64,
     general: bool,
+    borderline: &[String],
 ) -> Routine {
     let budget = if minutes_asked.is_finite() && minutes_asked > 0.0 {
         minutes_asked
@@ -500,7 +519,20 @@ pub(super) fn plan(
             .iter()
             .map(move |item| (item, a.because.as_slice(), a.severity))
     });
-    let session = assemble(catalog, items, &activations, budget);
+    let cautions: Vec<(String, String)> = rules
+        .rules
+        .iter()
+        .flat_map(|rule| {
+            let near = borderline
+                .iter()
+                .find(|id| rule.findings.contains(id))
+                .cloned();
+            rule.avoid
+                .iter()
+                .filter_map(move |exercise| near.clone().map(|id| (exercise.clone(), id)))
+        })
+        .collect();
+    let session = assemble(catalog, items, &activations, &cautions, budget);
     notes.extend(session.shortfall);
 
     let phase_two =
@@ -605,7 +637,7 @@ fn phase_two(
         .items
         .iter()
         .map(|item| (item, because.as_slice(), severity));
-    let fitted = assemble(catalog, items, activations, budget);
+    let fitted = assemble(catalog, items, activations, &[], budget);
     let phase_two = PhaseTwo {
         start_after: rule.start_after.clone(),
         rationale: rule.rationale.clone(),

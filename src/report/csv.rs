@@ -65,6 +65,9 @@ impl<'w> CsvExporter<'w> {
                     "routine_withheld",
                     "routine_minutes",
                     "warnings",
+                    "assessment",
+                    "borderline",
+                    "screening",
                 ]
                 .map(String::from),
             );
@@ -131,6 +134,15 @@ impl Exporter for CsvExporter<'_> {
                 .unwrap_or_default(),
         );
         fields.push(a.warnings.join("; "));
+        fields.push(snake_name(&a.assessment.status));
+        fields.push(
+            a.borderline
+                .iter()
+                .map(|b| b.id.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
+        fields.push(snake_name(&a.screening.status));
         self.row(fields)
     }
 
@@ -141,7 +153,7 @@ impl Exporter for CsvExporter<'_> {
             error.kind.as_str().to_string(),
             error.message.clone(),
         ];
-        fields.resize(9 + MEASUREMENTS.len() + 5, String::new());
+        fields.resize(9 + MEASUREMENTS.len() + 8, String::new());
         self.row(fields)
     }
 

@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::overlay::protocol_name;
-use crate::analysis::{Analysis, Finding, Measurement, Severity};
+use crate::analysis::{Analysis, AssessmentStatus, Finding, Measurement, Severity};
 use crate::recommend::{LeftOut, Routine, RoutineExercise};
 
 const STYLE: &str = r#"
@@ -130,7 +130,9 @@ fn write_page(out: &mut String, a: &Analysis, jpeg: &[u8]) -> fmt::Result {
         STANDARD.encode(jpeg)
     )?;
     write_protocol(out, a)?;
+    write_assessment(out, a)?;
     write_findings(out, &a.findings)?;
+    write_borderline(out, a)?;
     if !a.warnings.is_empty() {
         writeln!(out, "<h2>Warnings</h2><ul class=\"small\">")?;
         for warning in &a.warnings {
@@ -139,7 +141,7 @@ fn write_page(out: &mut String, a: &Analysis, jpeg: &[u8]) -> fmt::Result {
         writeln!(out, "</ul>")?;
     }
     // Beside the photo, where it is read before any exercise.
-    if let Some(routine) = &a.routine {
+    if let Some(routine) = a.routine.as_ref().filter(|r| !r.withheld) {
         writeln!(
             out,
             "<div class=\"alert\"><b>Safety.</b> {}</div>",
@@ -148,10 +150,105 @@ fn write_page(out: &mut String, a: &Analysis, jpeg: &[u8]) -> fmt::Result {
     }
     writeln!(out, "</div></div>")?;
     write_measurements(out, a)?;
-    if let Some(routine) = a.routine.as_ref().filter(|r| !r.withheld) {
-        write_routine(out, routine)?;
+    match &a.routine {
+        Some(routine) if !routine.withheld => write_routine(out, routine)?,
+        Some(_) => {}
+        None => write_no_routine(out, a)?,
+    }
+    write_references(out, a)?;
+    // A withheld routine: the page ends with the referral, as it began.
+    if let Some(routine) = a.routine.as_ref().filter(|r| r.withheld) {
+        write_referral(out, routine)?;
     }
     writeln!(out, "</body>\n</html>")
+}
+
+fn write_assessment(out: &mut String, a: &Analysis) -> fmt::Result {
+    let status = &a.assessment.status;
+    let class = match status {
+        AssessmentStatus::Assessed => "ok",
+        AssessmentStatus::Partial => "sev-mild",
+        AssessmentStatus::NotAssessed => "bad",
+    };
+    writeln!(
+        out,
+        "<h2>Assessment</h2><p><span class=\"badge {class}\">{}</span></p>",
+        Esc(&words(&super::snake_name(status)))
+    )?;
+    if !a.assessment.reasons.is_empty() {
+        writeln!(out, "<ul class=\"small\">")?;
+        for reason in &a.assessment.reasons {
+            writeln!(out, "<li>{}</li>", Esc(reason))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    Ok(())
+}
+
+fn write_borderline(out: &mut String, a: &Analysis) -> fmt::Result {
+    if a.borderline.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<h2>Borderline: re-check by hand</h2><ul class=\"small\">"
+    )?;
+    for b in &a.borderline {
+        write!(
+            out,
+            "<li class=\"block\"><b>{}</b>: {}. <i>{}</i>.",
+            Esc(&words(&b.id)),
+            Esc(&b.because),
+            Esc(&b.recheck)
+        )?;
+        if let Some(reference) = &b.reference {
+            write!(out, "<br><span class=\"ref\">{}</span>", Esc(reference))?;
+        }
+        writeln!(out, "</li>")?;
+    }
+    writeln!(out, "</ul>")
+}
+
+/// In place of a routine for a photo that was not assessed.
+fn write_no_routine(out: &mut String, a: &Analysis) -> fmt::Result {
+    writeln!(
+        out,
+        "<div class=\"alert\"><h2>No routine: this photo could not be assessed</h2>"
+    )?;
+    writeln!(out, "<ul>")?;
+    for reason in &a.assessment.reasons {
+        writeln!(out, "<li>{}</li>", Esc(reason))?;
+    }
+    writeln!(out, "</ul>")?;
+    if let Some(retake) = &a.assessment.retake {
+        writeln!(out, "<p><b>To retake:</b> {}</p>", Esc(retake))?;
+    }
+    writeln!(
+        out,
+        "<p class=\"small\">A general routine, not based on any photo, is available with --general-routine.</p></div>"
+    )
+}
+
+/// Every work the page cites, in full.
+fn write_references(out: &mut String, a: &Analysis) -> fmt::Result {
+    let cited: Vec<_> = a
+        .references
+        .iter()
+        .filter_map(|key| crate::references::get(key))
+        .collect();
+    if cited.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "<div class=\"block\"><h2>References</h2><ul class=\"ref\">")?;
+    for reference in cited {
+        writeln!(
+            out,
+            "<li><b>{}</b>: {}</li>",
+            Esc(&reference.key),
+            Esc(&reference.full())
+        )?;
+    }
+    writeln!(out, "</ul></div>")
 }
 
 fn write_protocol(out: &mut String, a: &Analysis) -> fmt::Result {
@@ -260,7 +357,10 @@ fn write_measurements(out: &mut String, a: &Analysis) -> fmt::Result {
             )?;
             continue;
         }
-        let confidence = m.confidence.map(|c| format!("{c:.2}")).unwrap_or_default();
+        let confidence = match (&m.unreliable, m.confidence) {
+            (Some(_), Some(c)) => format!("{c:.2} <b>unreliable</b>"),
+            (_, c) => c.map(|c| format!("{c:.2}")).unwrap_or_default(),
+        };
         writeln!(
             out,
             "<tr><td>{name}</td><td class=\"value\">{}</td><td>{}</td><td>{confidence}</td>\
@@ -324,13 +424,43 @@ fn write_routine(out: &mut String, routine: &Routine) -> fmt::Result {
     let count = routine.exercises.len();
     writeln!(
         out,
-        "<h2>Your routine: {count} exercise{}, {} of {}</h2>",
+        "<h2>{}: {count} exercise{}, {} of {}</h2>",
+        if routine.general {
+            "General routine, not based on this photo"
+        } else {
+            "Your routine"
+        },
         if count == 1 { "" } else { "s" },
         minutes_text(routine.total_minutes),
         minutes_text(routine.budget_minutes)
     )?;
+    if routine.general {
+        writeln!(
+            out,
+            "<p class=\"alert\">This photo could not be assessed. This routine was asked for with --general-routine: it does not rest on any measurement of yours.</p>"
+        )?;
+    }
+    if !routine.scope.is_empty() {
+        writeln!(out, "<p><b>Who this is for:</b> {}</p>", Esc(&routine.scope))?;
+    }
+    if !routine.screening_questions.is_empty() {
+        writeln!(
+            out,
+            "<div class=\"alert\"><b>Only if none of these apply.</b> The warning-sign questions were not asked; answer them before starting:<ul>"
+        )?;
+        for question in &routine.screening_questions {
+            writeln!(out, "<li>{}</li>", Esc(question))?;
+        }
+        writeln!(
+            out,
+            "</ul>If any of them applies, do not start: see a physiotherapist or doctor first.</div>"
+        )?;
+    }
     if let Some(frequency) = &routine.frequency {
         writeln!(out, "<p><b>{}</b></p>", Esc(frequency))?;
+    }
+    if let Some(when) = &routine.when {
+        writeln!(out, "<p><b>When:</b> {}</p>", Esc(when))?;
     }
     // Each rule's rationale once, for the whole routine.
     let because = routine.exercises.iter().flat_map(|e| &e.because);
@@ -347,6 +477,18 @@ fn write_routine(out: &mut String, routine: &Routine) -> fmt::Result {
     let reasons = (!shared).then_some(reasons.as_slice());
     write_exercises(out, &routine.exercises, Session::Now { reasons })?;
     write_left_out(out, &routine.left_out)?;
+    for progression in &routine.progressions {
+        writeln!(
+            out,
+            "<p class=\"small\"><b>Later: {}</b> instead of the {}, {}.</p>",
+            Esc(&progression.name),
+            Esc(&progression.instead.to_lowercase()),
+            Esc(&progression.start)
+        )?;
+    }
+    if let Some(daily_life) = &routine.daily_life {
+        writeln!(out, "<p><b>Day to day:</b> {}</p>", Esc(daily_life))?;
+    }
     if let Some(phase_two) = &routine.phase_two {
         writeln!(
             out,

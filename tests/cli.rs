@@ -17,7 +17,7 @@ fn analyze_sample_prints_json_with_the_documented_fields() {
         .stdout
         .clone();
     let doc: serde_json::Value = serde_json::from_slice(&output).unwrap();
-    assert_eq!(doc["schema_version"], "1.0");
+    assert_eq!(doc["schema_version"], "1.1");
     assert_eq!(doc["image"]["width"], 480);
     assert_eq!(doc["image"]["height"], 600);
     assert_eq!(doc["model"]["detector"]["name"], "pose_detection");
@@ -221,18 +221,37 @@ fn a_missing_or_wrong_runtime_library_names_the_fix() {
 fn routine_from_a_saved_analysis_matches_the_direct_run() {
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("result.json");
+    // walker_03 is mid-stride: not assessed, so a routine only on request,
+    // labelled as general.
     let output = sagitta()
-        .args(["analyze", "--format", "json", "--minutes", "8"])
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            "--minutes",
+            "8",
+            "--general-routine",
+        ])
         .arg(sample("walker_03.jpg"))
         .output()
         .unwrap();
     assert!(output.status.success());
     std::fs::write(&saved, &output.stdout).unwrap();
     let direct: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(direct["assessment"]["status"], "not_assessed");
+    assert_eq!(direct["routine"]["general"], true);
     assert!(direct["routine"]["total_minutes"].as_f64().unwrap() <= 8.0);
 
     let replanned = sagitta()
-        .args(["routine", "--format", "json", "--minutes", "8", "--from"])
+        .args([
+            "routine",
+            "--format",
+            "json",
+            "--minutes",
+            "8",
+            "--general-routine",
+            "--from",
+        ])
         .arg(&saved)
         .output()
         .unwrap();
@@ -266,6 +285,18 @@ fn routine_from_a_saved_analysis_matches_the_direct_run() {
             .contains("immediately")
     );
     assert!(routine["exercises"].as_array().unwrap().is_empty());
+
+    // Without --general-routine there is none: the text says why and how to retake.
+    let none = sagitta()
+        .args(["routine", "--from"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert!(none.status.success());
+    let text = String::from_utf8_lossy(&none.stdout);
+    assert!(text.contains("No routine"), "{text}");
+    assert!(text.contains("mid-stride"), "{text}");
+    assert!(text.contains("To retake"), "{text}");
 }
 
 #[test]

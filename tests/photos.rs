@@ -167,9 +167,16 @@ fn seated_photos_are_unsupported_for_standing_measures() {
 
 #[test]
 fn marker_dots_drawn_on_a_photo_give_the_known_angle() {
+    // walker_03 is mid-stride, so standing is forced: the markers are still
+    // measured, but the invalid protocol gives them no classification.
     let sample = common::sample("walker_03.jpg");
-    let plain = analyze(&sample, MeasureOptions::default());
+    let forced = || MeasureOptions {
+        protocol: ProtocolChoice::Standing,
+        ..Default::default()
+    };
+    let plain = analyze(&sample, forced());
     assert_eq!(plain.protocol.kind, ProtocolKind::Standing);
+    assert!(!plain.protocol.valid);
     let near_hip = match plain.protocol.near_side {
         Some(sagitta::analysis::Side::Left) => Joint::LeftHip,
         _ => Joint::RightHip,
@@ -199,11 +206,14 @@ fn marker_dots_drawn_on_a_photo_give_the_known_angle() {
 
     let options = MeasureOptions {
         pelvis: PelvisInput::Markers("red".parse::<MarkerColor>().unwrap()),
-        ..Default::default()
+        ..forced()
     };
     let analysis = analyze(&marked, options);
     let tilt = &analysis.measurements["pelvic_tilt"];
     assert_eq!(tilt.method, "markers");
+    assert_eq!(tilt.uncertainty_deg, Some(3.6));
+    assert_eq!(tilt.classification, None, "invalid protocol: no tags");
+    assert!(analysis.findings.is_empty() && analysis.borderline.is_empty());
     let value = tilt.value_deg.unwrap_or_else(|| panic!("{tilt:?}"));
     assert!(
         (value - expected).abs() <= 1.0,
@@ -220,7 +230,7 @@ fn marker_dots_drawn_on_a_photo_give_the_known_angle() {
     photo.save(&marked).unwrap();
     let options = MeasureOptions {
         pelvis: PelvisInput::Markers("red".parse::<MarkerColor>().unwrap()),
-        ..Default::default()
+        ..forced()
     };
     let tilt = &analyze(&marked, options).measurements["pelvic_tilt"];
     assert!(

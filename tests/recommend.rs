@@ -441,7 +441,10 @@ fn the_rectus_femoris_cut_off_is_67_degrees() {
         )
     };
     assert_eq!(knee_u(59.0), ["short_rectus_femoris"]);
-    assert!(knee_u(61.0).is_empty(), "within its uncertainty: borderline");
+    assert!(
+        knee_u(61.0).is_empty(),
+        "within its uncertainty: borderline"
+    );
     let rule = recommender
         .rules()
         .findings
@@ -617,7 +620,11 @@ fn a_short_rectus_femoris_gets_the_kneeling_stretch_first_and_the_couch_stretch_
     let later = &routine.progressions[0];
     assert_eq!(later.id, "couch_stretch");
     assert_eq!(later.instead, "Kneeling hip flexor stretch");
-    assert!(later.start.contains("not in the first week"), "{}", later.start);
+    assert!(
+        later.start.contains("not in the first week"),
+        "{}",
+        later.start
+    );
     // No routine, whatever the findings, puts an advanced exercise in week one.
     for findings in [
         &["short_rectus_femoris", "short_hip_flexors"][..],
@@ -833,10 +840,16 @@ fn a_short_budget_drops_the_middle_and_ends_with_the_closing_decompression() {
         let last = routine.exercises.last().unwrap();
         assert_eq!(first.id, "supine_knee_to_chest", "{minutes}");
         assert!(!first.closing);
-        assert_eq!(last.id, "supine_knee_to_chest", "{minutes}: ends the way it began");
+        assert_eq!(
+            last.id, "supine_knee_to_chest",
+            "{minutes}: ends the way it began"
+        );
         assert!(last.closing);
         assert!(
-            routine.left_out.iter().all(|l| l.id != "supine_knee_to_chest"),
+            routine
+                .left_out
+                .iter()
+                .all(|l| l.id != "supine_knee_to_chest"),
             "{minutes}"
         );
     }

@@ -239,7 +239,10 @@ fn write_references(out: &mut String, a: &Analysis) -> fmt::Result {
     if cited.is_empty() {
         return Ok(());
     }
-    writeln!(out, "<div class=\"block\"><h2>References</h2><ul class=\"ref\">")?;
+    writeln!(
+        out,
+        "<div class=\"block\"><h2>References</h2><ul class=\"ref\">"
+    )?;
     for reference in cited {
         writeln!(
             out,
@@ -441,7 +444,11 @@ fn write_routine(out: &mut String, routine: &Routine) -> fmt::Result {
         )?;
     }
     if !routine.scope.is_empty() {
-        writeln!(out, "<p><b>Who this is for:</b> {}</p>", Esc(&routine.scope))?;
+        writeln!(
+            out,
+            "<p><b>Who this is for:</b> {}</p>",
+            Esc(&routine.scope)
+        )?;
     }
     if !routine.screening_questions.is_empty() {
         writeln!(

@@ -964,3 +964,219 @@ fn routine_and_catalogue_read_as_text() {
         SAGITTA_DEFAULT
     );
 }
+
+// --- Issue 14: decisions a physiotherapist would sign ------------------------
+
+fn measurements(list: &[(&str, Measurement)]) -> BTreeMap<String, Measurement> {
+    list.iter()
+        .map(|(name, m)| (name.to_string(), m.clone()))
+        .collect()
+}
+
+#[test]
+fn a_value_within_its_uncertainty_of_a_cut_off_is_borderline_not_a_finding() {
+    let recommender = recommender();
+    let thomas = protocol(ProtocolKind::ThomasTest, true);
+    // The issue's case: -0.6 degrees, well inside the 4-degree keypoint error.
+    let mut m = measurements(&[("hip_extension", angle(-0.6, Some(4.0)))]);
+    let evaluation = recommender.evaluate(&thomas, &m);
+    assert!(evaluation.findings.is_empty());
+    assert_eq!(evaluation.borderline.len(), 1);
+    let b = &evaluation.borderline[0];
+    assert_eq!(b.id, "short_hip_flexors");
+    assert!(
+        b.because.contains("-0.6°") && b.because.contains("±4.0°"),
+        "{}",
+        b.because
+    );
+    assert!(b.recheck.contains("goniometer") || b.recheck.contains("inclinometer"));
+    recommender.classify(&thomas, &mut m);
+    assert_eq!(
+        m["hip_extension"].classification.as_deref(),
+        Some("borderline")
+    );
+    assert_eq!(m["hip_extension"].borderline, ["short_hip_flexors"]);
+
+    // Just inside on the other side (+3.5) is borderline too; beyond it, clear.
+    let m = measurements(&[("hip_extension", angle(3.5, Some(4.0)))]);
+    assert_eq!(recommender.evaluate(&thomas, &m).borderline.len(), 1);
+    let mut m = measurements(&[("hip_extension", angle(6.0, Some(4.0)))]);
+    assert!(recommender.evaluate(&thomas, &m).borderline.is_empty());
+    recommender.classify(&thomas, &mut m);
+    assert_eq!(
+        m["hip_extension"].classification.as_deref(),
+        Some("within_cutoffs")
+    );
+    // Clearly beyond: a finding.
+    let m = measurements(&[("hip_extension", angle(-5.0, Some(4.0)))]);
+    let evaluation = recommender.evaluate(&thomas, &m);
+    assert_eq!(evaluation.findings.len(), 1);
+    assert!(evaluation.borderline.is_empty());
+}
+
+#[test]
+fn an_invalid_protocol_gets_no_classification_tags_and_no_findings() {
+    let recommender = recommender();
+    let invalid = protocol(ProtocolKind::ThomasTest, false);
+    // The issue's forced test: -120.3 and -124.1 degrees.
+    let mut m = measurements(&[
+        ("hip_extension", angle(-120.3, Some(4.0))),
+        ("knee_flexion", angle(-124.1, Some(7.1))),
+    ]);
+    m.get_mut("knee_flexion").unwrap().classification = Some("stale".into());
+    recommender.classify(&invalid, &mut m);
+    for (name, measurement) in &m {
+        assert_eq!(measurement.classification, None, "{name}");
+        assert!(measurement.borderline.is_empty(), "{name}");
+    }
+    let evaluation = recommender.evaluate(&invalid, &m);
+    assert!(evaluation.findings.is_empty() && evaluation.borderline.is_empty());
+}
+
+#[test]
+fn an_unreliable_value_is_never_classified_or_acted_on() {
+    let recommender = recommender();
+    let standing = protocol(ProtocolKind::Standing, true);
+    let mut tilt = angle(40.0, Some(2.0));
+    tilt.confidence = Some(0.06);
+    tilt.unreliable = Some("confidence 0.06 is under the floor of 0.25".into());
+    let mut m = measurements(&[("pelvic_tilt", tilt)]);
+    recommender.classify(&standing, &mut m);
+    assert_eq!(m["pelvic_tilt"].classification, None);
+    let evaluation = recommender.evaluate(&standing, &m);
+    assert!(evaluation.findings.is_empty());
+    assert!(
+        evaluation
+            .unassessed
+            .iter()
+            .any(|r| r.starts_with("pelvic_tilt: confidence 0.06")),
+        "{:?}",
+        evaluation.unassessed
+    );
+}
+
+fn text(routine: &Routine) -> String {
+    let mut out = Vec::new();
+    write_routine_text(routine, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn a_routine_without_screening_lists_the_questions_and_states_its_scope() {
+    let routine = plan(&["marked_anterior_tilt"], 12.0);
+    assert_eq!(routine.screening_questions.len(), 8);
+    assert!(routine.scope.contains("dull") && routine.scope.contains("sitting"));
+    assert!(routine.scope.contains("injury") && routine.scope.contains("leg"));
+    assert!(
+        routine
+            .when
+            .as_deref()
+            .unwrap()
+            .contains("break from long sitting")
+    );
+    assert!(
+        routine
+            .when
+            .as_deref()
+            .unwrap()
+            .contains("before or after exercise")
+    );
+    assert!(routine.daily_life.as_deref().unwrap().contains("workspace"));
+    let text = text(&routine);
+    assert!(text.contains("only if none of these apply"), "{text}");
+    assert!(text.contains("Does the pain spread into a buttock or down a leg?"));
+    assert!(text.contains("Who this is for:"));
+    assert!(text.contains("Day to day:"));
+
+    // Asked and answered no: no questions to repeat.
+    let negative = recommender().plan(&[], &Screening::all_answered_no(), 12.0, false);
+    assert!(negative.screening_questions.is_empty());
+    assert!(!text_contains(&negative, "only if none of these apply"));
+}
+
+fn text_contains(routine: &Routine, needle: &str) -> bool {
+    text(routine).contains(needle)
+}
+
+#[test]
+fn a_withheld_routine_ends_with_the_referral_not_stretching_advice() {
+    let routine = recommender().plan(
+        &[finding("marked_anterior_tilt")],
+        &Screening::new([RedFlag::RadiatingPain]),
+        12.0,
+        false,
+    );
+    assert!(routine.withheld);
+    let referral = routine.referral.clone().unwrap();
+    assert_eq!(routine.safety_note, referral);
+    let text = text(&routine);
+    assert!(text.trim_end().ends_with(referral.trim_end()), "{text}");
+    for advice in ["Stretch to a mild pull", "Routine:", "Day to day", "When:"] {
+        assert!(!text.contains(advice), "{advice}: {text}");
+    }
+}
+
+#[test]
+fn a_general_routine_is_labelled_and_ignores_findings() {
+    let routine = recommender().plan(
+        &[finding("short_rectus_femoris")],
+        &Screening::default(),
+        12.0,
+        true,
+    );
+    assert!(routine.general);
+    assert_eq!(fired_rules(&routine), ["maintenance"]);
+    assert!(text(&routine).starts_with("GENERAL ROUTINE, NOT BASED ON THIS PHOTO"));
+}
+
+#[test]
+fn a_borderline_posterior_tilt_keeps_hip_flexor_stretches_out_until_rechecked() {
+    let recommender = recommender();
+    let plain = recommender.plan(&[], &Screening::default(), 12.0, false);
+    assert!(ids(&plain).contains(&"kneeling_hip_flexor_stretch"));
+    let cautious = recommender.plan_with(
+        &[],
+        &["posterior_tilt".to_string()],
+        &Screening::default(),
+        12.0,
+        false,
+    );
+    assert!(!ids(&cautious).contains(&"kneeling_hip_flexor_stretch"));
+    let left = cautious
+        .left_out
+        .iter()
+        .find(|l| l.id == "kneeling_hip_flexor_stretch")
+        .unwrap();
+    assert!(
+        left.reason.contains("borderline posterior tilt"),
+        "{}",
+        left.reason
+    );
+}
+
+#[test]
+fn every_key_the_rules_and_catalogue_cite_is_in_the_references_file() {
+    let recommender = recommender();
+    for source in &recommender.catalog().sources {
+        assert!(
+            sagitta::references::get(&source.id).is_some(),
+            "catalogue source {}",
+            source.id
+        );
+    }
+    for rule in &recommender.rules().findings {
+        for reference in sagitta::references::cited_in(&rule.reference) {
+            assert!(!reference.citation.is_empty());
+        }
+    }
+    // No asset names a file outside the repository.
+    for asset in [
+        include_str!("../assets/rules.toml"),
+        include_str!("../assets/catalogue.toml"),
+        include_str!("../assets/references.toml"),
+        include_str!("../README.md"),
+    ] {
+        assert!(!asset.contains("CLINICAL.md"));
+        assert!(!asset.contains("../shared"));
+    }
+}

@@ -330,3 +330,62 @@ fn catalog_lists_every_exercise_in_text_and_json() {
         assert!(text.contains(name), "{name} missing from the text listing");
     }
 }
+
+#[test]
+fn screening_is_recorded_and_asking_needs_a_terminal() {
+    // Standard input is not a terminal here: --ask refuses, naming the alternatives.
+    sagitta()
+        .args(["analyze", "--ask"])
+        .arg(sample("walker_02.jpg"))
+        .write_stdin("n\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--ask"))
+        .stderr(predicate::str::contains("--no-red-flags"));
+
+    let json = |extra: &[&str]| {
+        let output = sagitta()
+            .args(["analyze", "--format", "json", "--model", "lite"])
+            .args(extra)
+            .arg(sample("walker_02.jpg"))
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    assert_eq!(json(&[])["screening"]["status"], "not_asked");
+    assert_eq!(json(&["--no-red-flags"])["screening"]["status"], "negative");
+    let positive = json(&["--red-flag", "sharp_pain"]);
+    assert_eq!(positive["screening"]["status"], "positive");
+    assert_eq!(positive["screening"]["flags"][0], "sharp_pain");
+    // A warning sign gives the referral even for a photo that was not assessed.
+    assert_eq!(positive["assessment"]["status"], "not_assessed");
+    assert_eq!(positive["routine"]["withheld"], true);
+}
+
+#[test]
+fn text_for_a_photo_that_was_not_assessed_says_why_and_how_to_retake() {
+    let output = sagitta()
+        .args(["analyze", "--model", "lite"])
+        .arg(sample("walker_03.jpg"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("assessment: not assessed"), "{text}");
+    assert!(text.contains("No routine"), "{text}");
+    assert!(text.contains("mid-stride"), "{text}");
+    assert!(text.contains("To retake"), "{text}");
+    assert!(!text.contains("Routine:"), "{text}");
+
+    // A warning sign: the output ends with the referral, not with stretching advice.
+    let output = sagitta()
+        .args(["analyze", "--model", "lite", "--red-flag", "radiating_pain"])
+        .arg(sample("walker_03.jpg"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let last = text.trim_end().lines().last().unwrap();
+    assert!(last.contains("see a physiotherapist or doctor"), "{text}");
+    assert!(!text.contains("Stretch to a mild pull"), "{text}");
+}

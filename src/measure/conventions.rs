@@ -11,7 +11,8 @@
 //! | `trunk_inclination` | hip -> shoulder line against the vertical | upright | trunk leans forward (shoulder anterior of hip) |
 //! | `standing_hip_flexion` | thigh (hip -> knee) against the trunk line continued down (shoulder -> hip) | thigh in line with the trunk | hip flexed (knee anterior of the trunk line); negative = extended |
 //! | `knee_flexion` | shank (knee -> ankle) against the thigh line continued (hip -> knee) | straight knee | knee bent (ankle behind the thigh line); negative = hyperextended |
-//! | `head_forward` | shoulder -> ear line against the vertical | ear above shoulder | ear anterior of the shoulder |
+//! | `head_forward` | shoulder -> ear line against the vertical | ear above shoulder | ear anterior of the shoulder (no published norm; not classified) |
+//! | `craniovertebral_angle` | C7 -> ear line against the horizontal (Wilmarth2002), C7 placed on the back outline (see `standing`) | ear level with C7 | ear above C7; smaller = head further forward |
 //! | `pelvic_tilt` | PSIS -> ASIS line against the horizontal | ASIS level with PSIS | anterior tilt (ASIS lower than PSIS) |
 //! | `hip_extension` (Thomas test) | test thigh (hip -> knee) against the horizontal, pointing to the feet | thigh horizontal | thigh below horizontal (hip extended past neutral); negative = above horizontal (short hip flexors) |
 //! | `contralateral_hip_flexion` (Thomas test) | held thigh against the trunk line continued, as `standing_hip_flexion` | thigh in line with the trunk | flexed towards the chest |

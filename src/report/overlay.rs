@@ -170,7 +170,9 @@ enum Reference {
 fn reference(name: &str) -> Option<Reference> {
     match name {
         "trunk_inclination" | "head_forward" => Some(Reference::Vertical),
-        "hip_extension" | "trunk_tilt" | "pelvic_tilt" => Some(Reference::Horizontal),
+        "hip_extension" | "trunk_tilt" | "pelvic_tilt" | "craniovertebral_angle" => {
+            Some(Reference::Horizontal)
+        }
         _ => None,
     }
 }
@@ -180,6 +182,7 @@ fn label_name(name: &str) -> String {
     match name {
         "standing_hip_flexion" => "hip flexion".to_string(),
         "contralateral_hip_flexion" => "held hip flexion".to_string(),
+        "craniovertebral_angle" => "CVA (approx.)".to_string(),
         other => other.replace('_', " "),
     }
 }

@@ -348,6 +348,12 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
         ProtocolKind::Unsupported => {}
     }
     apply_confidence_floor(&mut measurements);
+    if protocol.kind != ProtocolKind::Unsupported {
+        protocol.assumptions.push(format!(
+            "uncertainty_deg is the published error of each method until sagitta's own accuracy benchmark exists: {SEGMENT_UNCERTAINTY_DEG} degrees for keypoint hip and segment angles (Stenum2021), {KNEE_UNCERTAINTY_DEG} for keypoint knee angles (Yue2024), {} for palpated pelvic landmarks (Suits2021)",
+            pelvis::PALPATION_UNCERTAINTY_DEG
+        ));
+    }
 
     // Pelvic landmarks or markers are read only on a standing photo: say so
     // instead of dropping them without a word.

@@ -819,9 +819,27 @@ fn the_time_budget_holds_for_5_12_and_30_minutes() {
                 f64::from(total_s) <= minutes * 60.0,
                 "{findings:?} at {minutes}"
             );
-            // Whatever is not in the routine is listed as left out.
+            // Whatever is not in the routine is listed as left out, or said
+            // to be shortened (the opening and closing decompression).
             let left_s: u32 = routine.left_out.iter().map(|l| l.duration_s).sum();
-            assert_eq!(total_s + left_s, full_s, "{findings:?} at {minutes}");
+            let shortened_s: u32 = routine
+                .exercises
+                .iter()
+                .filter(|e| e.notes.iter().any(|n| n.starts_with("Shortened")))
+                .map(|e| {
+                    let whole = full
+                        .exercises
+                        .iter()
+                        .find(|f| f.id == e.id && f.closing == e.closing)
+                        .unwrap();
+                    whole.duration_s - e.duration_s
+                })
+                .sum();
+            assert_eq!(
+                total_s + left_s + shortened_s,
+                full_s,
+                "{findings:?} at {minutes}"
+            );
             assert!(!routine.exercises.is_empty(), "{findings:?} at {minutes}");
             if let Some(phase_two) = &routine.phase_two {
                 assert!(phase_two.total_minutes <= minutes);
@@ -853,6 +871,36 @@ fn a_short_budget_drops_the_middle_and_ends_with_the_closing_decompression() {
             "{minutes}"
         );
     }
+    // Five minutes: the decompression is shortened to one hold each so the
+    // key stretch still fits between them, and says so.
+    let short = plan(&["marked_anterior_tilt"], 5.0);
+    assert_eq!(
+        ids(&short),
+        [
+            "supine_knee_to_chest",
+            "kneeling_hip_flexor_stretch",
+            "supine_knee_to_chest"
+        ]
+    );
+    for end in [
+        short.exercises.first().unwrap(),
+        short.exercises.last().unwrap(),
+    ] {
+        assert_eq!(end.amount.sets, 1);
+        assert!(
+            end.notes
+                .iter()
+                .any(|n| n.contains("Shortened to one hold")),
+            "{:?}",
+            end.notes
+        );
+    }
+    // Twelve minutes: the full holds, no shortening.
+    let full = plan(&["marked_anterior_tilt"], 12.0);
+    let first = full.exercises.first().unwrap();
+    assert_eq!(first.amount.sets, 2);
+    assert!(first.notes.is_empty());
+
     let routine = plan(&["marked_anterior_tilt"], 7.5);
     let ids = ids(&routine);
     assert!(ids.contains(&"kneeling_hip_flexor_stretch"), "{ids:?}");

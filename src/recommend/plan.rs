@@ -295,8 +295,10 @@ struct Fitted {
 /// exercise that both opens and closes the session (the decompression of the
 /// 12-minute routine) is taken or left as a pair, so a short budget drops
 /// exercises from the middle and the session still ends the way it began.
-/// The chosen ones come back in session order: phase, then first mention,
-/// with closing positions last.
+/// The pair is first fitted with one hold each; once the middle is filled,
+/// it gets its full holds back if they still fit, and otherwise says that it
+/// was shortened. The chosen ones come back in session order: phase, then
+/// first mention, with closing positions last.
 fn fit(mut candidates: Vec<Candidate<'_>>, timing: &Timing, budget: f64) -> Fitted {
     candidates.sort_by_key(|c| (c.priority, Reverse(c.severity), c.mention));
     let twin = |index: usize, candidates: &[Candidate<'_>]| {
@@ -305,6 +307,16 @@ fn fit(mut candidates: Vec<Candidate<'_>>, timing: &Timing, budget: f64) -> Fitt
             .iter()
             .position(|other| other.exercise.id == c.exercise.id && other.closing != c.closing)
     };
+    // Opening-and-closing pairs start at one hold each.
+    let pairs: Vec<(usize, usize)> = (0..candidates.len())
+        .filter(|&i| !candidates[i].closing)
+        .filter_map(|i| twin(i, &candidates).map(|j| (i, j)))
+        .collect();
+    let full_sets: Vec<u32> = candidates.iter().map(|c| c.sets).collect();
+    for &(i, j) in &pairs {
+        candidates[i].sets = 1;
+        candidates[j].sets = 1;
+    }
     let mut decided = vec![false; candidates.len()];
     let mut take = vec![false; candidates.len()];
     let mut left_reasons: Vec<Option<String>> = vec![None; candidates.len()];
@@ -352,6 +364,30 @@ fn fit(mut candidates: Vec<Candidate<'_>>, timing: &Timing, budget: f64) -> Fitt
             take[i] = fits;
         }
         first = false;
+    }
+    // Give the pairs their full holds back where the budget allows.
+    for &(i, j) in &pairs {
+        let shortened = candidates[i].duration_s(timing) + candidates[j].duration_s(timing);
+        let (sets_i, sets_j) = (candidates[i].sets, candidates[j].sets);
+        candidates[i].sets = full_sets[i];
+        candidates[j].sets = full_sets[j];
+        if !take[i] || full_sets[i] + full_sets[j] == sets_i + sets_j {
+            continue;
+        }
+        let full = candidates[i].duration_s(timing) + candidates[j].duration_s(timing);
+        if minutes(total_s - shortened + full) <= budget {
+            total_s = total_s - shortened + full;
+        } else {
+            candidates[i].sets = sets_i;
+            candidates[j].sets = sets_j;
+            for &k in &[i, j] {
+                let note = format!(
+                    "Shortened to one hold to fit the {budget}-minute budget (the full routine holds it {} times); the session still opens and closes with it.",
+                    full_sets[k]
+                );
+                push_new(&mut candidates[k].notes, note);
+            }
+        }
     }
     let mut chosen = Vec::new();
     let mut left_out = Vec::new();

@@ -121,6 +121,14 @@ pub fn plan_routine(recommender: &Recommender, options: &PlanOptions, analysis: 
     } else {
         None
     };
+    let minutes_note = format!(
+        "--minutes {} was not used: no routine was planned for a photo that was not assessed",
+        options.minutes
+    );
+    analysis.warnings.retain(|w| w != &minutes_note);
+    if analysis.routine.is_none() && options.minutes != recommend::DEFAULT_MINUTES {
+        analysis.warnings.push(minutes_note);
+    }
     analysis.references = cited_keys(analysis);
 }
 

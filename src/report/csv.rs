@@ -7,7 +7,7 @@ use crate::analysis::{Analysis, Summary};
 use crate::error::FileError;
 
 /// The measurements that get a column, in order.
-const MEASUREMENTS: [&str; 14] = [
+const MEASUREMENTS: [&str; 15] = [
     "pelvic_tilt",
     "trunk_inclination",
     "standing_hip_flexion",
@@ -22,6 +22,7 @@ const MEASUREMENTS: [&str; 14] = [
     "trunk_tilt",
     "posture_type",
     "pelvic_tilt_uncertainty",
+    "craniovertebral_angle",
 ];
 
 pub struct CsvExporter<'w> {
@@ -68,6 +69,7 @@ impl<'w> CsvExporter<'w> {
                     "assessment",
                     "borderline",
                     "screening",
+                    "routine_general",
                 ]
                 .map(String::from),
             );
@@ -143,6 +145,12 @@ impl Exporter for CsvExporter<'_> {
                 .join(";"),
         );
         fields.push(snake_name(&a.screening.status));
+        fields.push(
+            a.routine
+                .as_ref()
+                .map(|r| r.general.to_string())
+                .unwrap_or_default(),
+        );
         self.row(fields)
     }
 
@@ -153,7 +161,7 @@ impl Exporter for CsvExporter<'_> {
             error.kind.as_str().to_string(),
             error.message.clone(),
         ];
-        fields.resize(9 + MEASUREMENTS.len() + 8, String::new());
+        fields.resize(9 + MEASUREMENTS.len() + 9, String::new());
         self.row(fields)
     }
 

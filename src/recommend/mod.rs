@@ -30,6 +30,10 @@
 //! The names: `radiating_pain`, `numbness_or_weakness`, `recent_injury`,
 //! `sharp_pain`, `bladder_bowel_change`, `night_pain`, `worsening_pain`,
 //! `no_improvement` (the same as `--red-flag NAME`).
+//!
+//! A file that raises no flag counts as a negative screening only when it
+//! answers all eight; otherwise the screening is `not_asked` and the routine
+//! lists the questions ([`ScreeningStatus`]).
 
 mod catalog;
 mod plan;

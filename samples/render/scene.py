@@ -749,6 +749,19 @@ def pose_standing(P, pose, yaw, near):
     return r, G, state
 
 
+def held_knee_flexion(pw_body, held):
+    """The held knee's flexion, in the body's own (upright) sagittal plane:
+    the shank against the thigh line continued, positive towards the back of
+    the thigh. (sagitta's knee_flexion takes a fixed 'anterior' for the sign,
+    which is the same thing while the thigh points downwards but flips for a
+    hip flexed past 90 degrees, so it is not used for the held leg.)"""
+    s = held[0].upper()
+    hip, knee, ankle = (to2d(pw_body[f"{b}.{s}"]) for b in ("upperleg01", "lowerleg01", "foot"))
+    d = knee - hip
+    back_of_thigh = np.array([d[1], -d[0]])  # thigh straight down -> posterior (+x)
+    return signed_angle(ankle - knee, d, back_of_thigh)
+
+
 def two_link(S, W, L1, L2, pole):
     d = W - S
     dist = np.linalg.norm(d)
@@ -798,15 +811,15 @@ def pose_thomas(P, pose, yaw):
             "held_knee": to2d(j[f"{held}_knee"]), "held_ankle": to2d(j[f"{held}_ankle"]),
         }
         if name == "held_knee":
-            return knee_flexion(q["held_hip"], q["held_knee"], q["held_ankle"], UP2)
+            return held_knee_flexion(sk.fk(r, np.eye(3), root_pivot=P.hip_mid)[1], held)
         return thomas_angles(q)[name]
 
     targets = [
         ("dp", "pelvic_tilt", float(pose.get("pelvic_tilt_deg", 10.0))),
         ("t", "hip_extension", float(pose.get("hip_extension_deg", 10.0))),
         ("tk", "knee_flexion", float(pose.get("knee_flexion_deg", 70.0))),
-        ("h", "contralateral_hip_flexion", float(pose.get("held_hip_flexion_deg", 115.0))),
-        ("hk", "held_knee", float(pose.get("held_knee_flexion_deg", 120.0))),
+        ("h", "contralateral_hip_flexion", float(pose.get("held_hip_flexion_deg", 120.0))),
+        ("hk", "held_knee", float(pose.get("held_knee_flexion_deg", 135.0))),
     ]
     for key, name, want in targets:
         def f(x, key=key, name=name):
@@ -943,7 +956,9 @@ def main():
         for k in ("foot", "toe"):
             if b.startswith(k):
                 return "foot"
-        if b.startswith(("lowerarm", "wrist", "finger", "metacarpal")):
+        if b.startswith(("wrist", "finger", "metacarpal")):
+            return "hand"
+        if b.startswith("lowerarm"):
             return "forearm"
         if b.startswith("upperarm02"):
             return "upperarm"
@@ -959,7 +974,9 @@ def main():
         f = faces[i]
         kinds = [bone_kind(wmax.get(x, (None, 0))[0]) for x in f]
         zc = np.mean(v[f, 2])
-        if "foot" in kinds or "forearm" in kinds:
+        if "foot" in kinds or "hand" in kinds:
+            return None
+        if "forearm" in kinds and sleeve_cut != "long":
             return None
         if "neck" in kinds or zc > neck_cut_z:
             return None
@@ -1084,14 +1101,16 @@ def main():
         ank = 0.5 * (pw["foot.L"] + pw["foot.R"])
         t = np.array([-ank[0], -ank[1], -pts[:, 2].min()])
     else:
-        top_z = float(scn.get("table_height_m", 0.68))
         pts = sk.skin_points(back, v, Rw, pw)
+        feet_pts = sk.skin_points(sole, v, Rw, pw)
+        # the plinth is high enough for the hanging foot to clear the floor by 8 cm
+        top_z = max(float(scn.get("table_height_m", 0.7)), pts[:, 2].min() - feet_pts[:, 2].min() + 0.08)
         hipw = pw[f"upperleg01.{'L' if state['test_leg'] == 'left' else 'R'}"]
         t = np.array([-hipw[0] * 0 - 0.5 * (pw["upperleg01.L"][0] + pw["upperleg01.R"][0]),
                       -hipw[1], top_z - pts[:, 2].min()])
         # table: from the hip (its end) towards the head
         towards_head = np.sign((pw["head"] - hipw)[1])
-        table = {"top_z": top_z, "end_y": 0.0 + towards_head * 0.02, "dir": towards_head,
+        table = {"top_z": round(top_z, 4), "end_y": 0.0 + towards_head * 0.02, "dir": towards_head,
                  "length": float(scn.get("table_length_m", 1.9)), "width": 0.65}
     pw = {b: p + t for b, p in pw.items()}
     set_pose(arm, sk.order, rig, Rw, pw)
@@ -1184,7 +1203,8 @@ def main():
 
         a3 = thomas_angles(pick(s3))
         ai = thomas_angles(pick(img))
-        a3["held_knee_flexion"] = knee_flexion(s3[f"{held}_hip"], s3[f"{held}_knee"], s3[f"{held}_ankle"], UP2)
+        Rb, pb = sk.fk(r, np.eye(3), root_pivot=P.hip_mid)
+        a3["held_knee_flexion"] = held_knee_flexion(pb, held)
         # the pelvis against the trunk, read as if the trunk were upright
         test_leg = test
     rnd = lambda d: {k: (round(x, 3) if x is not None else None) for k, x in d.items()}
@@ -1327,7 +1347,12 @@ def build_camera(cam, protocol, bb_min, bb_max):
         target = np.array([0.0, centre[1], centre[2] + float(cam.get("aim_offset_m", 0.0))])
     fill = float(cam.get("fill", 0.72))
     d = cam.get("distance_m")
-    d = float(d) if d is not None else extent * f / (fill * across)
+    if d is None:
+        # fit the body's extent along the body (height or length) to `fill`
+        # of the frame, and make sure the other extent fits too
+        other = (bb_max[1] - bb_min[1], sensor_w) if protocol == "standing" else (bb_max[2] - bb_min[2], sensor_h)
+        d = max(extent * f / (fill * across), other[0] * f / (0.9 * other[1]))
+    d = float(d)
     yaw = math.radians(float(cam.get("view_yaw_deg", 0.0)))
     pos = target + d * np.array([math.cos(yaw), math.sin(yaw), 0.0])
     pos[2] = float(cam.get("height_m", 1.0))
@@ -1390,6 +1415,7 @@ def render_settings(spec):
     scene.render.threads = int(r.get("threads", os.cpu_count() or 2))
     scene.view_settings.view_transform = "Filmic"
     scene.view_settings.look = "Medium Contrast"
+    scene.view_settings.exposure = float(spec.get("scene", {}).get("exposure", 0.0))
     fmt = r.get("format", "jpg")
     scene.render.image_settings.color_mode = "RGB"
     if fmt == "png":

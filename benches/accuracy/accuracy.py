@@ -161,20 +161,30 @@ def undo_roll(points, roll_deg, width, height):
 
 # --- running the two pipelines -----------------------------------------------
 
-def run_sagitta(binary, truths, extra_args):
-    images = [t["_image"] for t in truths]
-    out = subprocess.run(
-        [binary, "analyze", "--format", "jsonl", "--quiet", *extra_args, *images],
-        capture_output=True, text=True, check=False,
-    )
-    if out.returncode not in (0, 1):
-        sys.exit(f"sagitta failed ({out.returncode}): {out.stderr[-2000:]}")
+def camera_roll_deg(truth):
+    """How far true vertical appears turned clockwise: sagitta's `--camera-roll-deg`."""
+    return truth.get("camera", {}).get("vertical_appears_turned_cw_deg", 0.0) or 0.0
+
+
+def run_sagitta(binary, truths, extra_args, give_roll):
+    """One sagitta run per distinct camera roll (all at once when the roll is not given)."""
+    groups = {}
+    for truth in truths:
+        groups.setdefault(camera_roll_deg(truth) if give_roll else None, []).append(truth["_image"])
     by_path = {}
-    for line in out.stdout.splitlines():
-        record = json.loads(line)
-        if record.get("type") in ("analysis", "error"):
-            by_path[record["image"]["path"]] = record
-    return [by_path.get(path) for path in images]
+    for roll, images in groups.items():
+        roll_args = [] if roll is None else [f"--camera-roll-deg={roll}"]
+        out = subprocess.run(
+            [binary, "analyze", "--format", "jsonl", "--quiet", *roll_args, *extra_args, *images],
+            capture_output=True, text=True, check=False,
+        )
+        if out.returncode not in (0, 1):
+            sys.exit(f"sagitta failed ({out.returncode}): {out.stderr[-2000:]}")
+        for line in out.stdout.splitlines():
+            record = json.loads(line)
+            if record.get("type") in ("analysis", "error"):
+                by_path[record["image"]["path"]] = record
+    return [by_path.get(t["_image"]) for t in truths]
 
 
 def run_mediapipe(truths, complexity):
@@ -247,7 +257,7 @@ def fmt(x, digits=1):
     return "-" if x is None else f"{x:+.{digits}f}" if digits and x < 0 else f"{x:.{digits}f}"
 
 
-def evaluate(truths, sagitta, mediapipe, cutoffs):
+def evaluate(truths, sagitta, mediapipe, cutoffs, give_roll):
     rows = []
     for i, truth in enumerate(truths):
         proto = truth["protocol"]
@@ -261,7 +271,7 @@ def evaluate(truths, sagitta, mediapipe, cutoffs):
                "measurements": {}, "findings": {}}
         anterior, leg, other_leg = truth_frame(truth)
         w, h = truth["image"]["width"], truth["image"]["height"]
-        roll = truth.get("camera", {}).get("roll_deg", 0.0) or 0.0
+        roll = camera_roll_deg(truth) if give_roll else 0.0
         mp_angles = {}
         for name, points in (mediapipe or {}).items():
             if points[i] is not None:
@@ -378,17 +388,21 @@ def main():
     parser.add_argument("--rules", default="assets/rules.toml")
     parser.add_argument("--mediapipe", action="append", type=int, default=[],
                         help="also run MediaPipe with this model_complexity (0, 1, 2; repeatable)")
+    parser.add_argument("--assume-level", action="store_true",
+                        help="do not tell sagitta the camera roll (as a user who does not know it)")
     parser.add_argument("--json", help="write every render's row here")
     args = parser.parse_args()
 
     truths = load_truths(args.renders)
     if not truths:
         sys.exit(f"no *.truth.json under {args.renders}")
-    sagitta = run_sagitta(args.sagitta, truths, args.sagitta_arg)
+    sagitta = run_sagitta(args.sagitta, truths, args.sagitta_arg, not args.assume_level)
     names = {0: "mediapipe_lite", 1: "mediapipe_full", 2: "mediapipe_heavy"}
     mediapipe = {names[c]: run_mediapipe(truths, c) for c in args.mediapipe}
-    rows = evaluate(truths, sagitta, mediapipe, finding_cutoffs(args.rules))
-    print(f"{len(truths)} renders from {args.renders}\n")
+    rows = evaluate(truths, sagitta, mediapipe, finding_cutoffs(args.rules), not args.assume_level)
+    roll = "not given (image vertical taken as true)" if args.assume_level else "given per render"
+    print(f"{len(truths)} renders from {args.renders}; camera roll {roll}; "
+          f"sagitta {' '.join(args.sagitta_arg) or 'defaults'}\n")
     print(report(rows, ["sagitta", *mediapipe]))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))

@@ -832,14 +832,14 @@ def pose_thomas(P, pose, yaw):
     # both hands hold the held shin just below the knee
     knee, ankle = j[f"{held}_knee"], j[f"{held}_ankle"]
     shin = (ankle - knee) / np.linalg.norm(ankle - knee)
-    grip = knee + 0.11 * shin
+    grip = knee + 0.15 * shin
     for side, s in (("left", "L"), ("right", "R")):
         lat = G @ np.array([1.0 if s == "L" else -1.0, 0, 0])
         S = j[f"{side}_shoulder"]
         L1 = np.linalg.norm(h[f"lowerarm01.{s}"] - h[f"upperarm01.{s}"])
         L2 = np.linalg.norm(h[f"wrist.{s}"] - h[f"lowerarm01.{s}"])
         # wrists either side of the shin, a little above it (palms wrap it)
-        W = grip + 0.075 * lat + np.array([0, 0, 0.02]) - 0.05 * shin
+        W = grip + 0.075 * lat + np.array([0, 0, 0.02])
         pole = lat * 1.0 - np.array([0, 0, 0.4])
         E, W = two_link(S, W, L1, L2, pole)
         P.arm_to(r, s, G, None, S, (E - S) / np.linalg.norm(E - S), (W - E) / np.linalg.norm(W - E))
@@ -914,7 +914,7 @@ def main():
                                                         - np.array([v[tv][:, 0].mean(), v[tv][:, 1].mean(), 0])), axis=1)))
     nrm *= out_sign if out_sign != 0 else 1
     v = v.copy()
-    push = np.full(n, 0.004)
+    push = np.full(n, 0.006)
     if style == "loose":
         # a loose shirt: the top stands off the body, more towards the hem
         z_waist = heads["spine04"][2]

@@ -1147,11 +1147,12 @@ def main():
 
     # ---- scene
     build_set(scn, protocol, table, bb_min, bb_max, spec.get("seed", 0))
-    camera, cam_info = build_camera(cam, protocol, bb_min, bb_max)
     scene = bpy.context.scene
     W, H = int(cam.get("width", 720)), int(cam.get("height", 960))
+    # the resolution first: the projection (and the roll check) depend on it
     scene.render.resolution_x, scene.render.resolution_y = W, H
     scene.render.resolution_percentage = 100
+    camera, cam_info = build_camera(cam, protocol, bb_min, bb_max)
 
     def px(p):
         c = world_to_camera_view(scene, camera, Vector(p))

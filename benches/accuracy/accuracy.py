@@ -206,6 +206,36 @@ def run_mediapipe(truths, complexity):
 
 # --- scoring -------------------------------------------------------------------
 
+KEYPOINT_JOINTS = ["shoulder", "hip", "knee", "ankle"]
+
+
+def keypoint_offsets(points, truth, leg):
+    """Each measured-side keypoint's offset from the true joint centre in the
+    body's frame, in torso lengths: `along` towards the feet (the true
+    shoulder -> hip direction), `front` towards the body's front."""
+    true_px = truth["joints_px"]
+    shoulder, hip = true_px[f"{leg}_shoulder"], true_px[f"{leg}_hip"]
+    axis = _unit(_sub(hip, shoulder))
+    torso = math.hypot(*_sub(hip, shoulder))
+    if axis is None:
+        return {}
+    # The perpendicular that points to the body's front.
+    normal = (-axis[1], axis[0])
+    nose = true_px.get("nose")
+    if nose is not None:
+        to_nose = _sub(nose, shoulder)
+        if to_nose[0] * normal[0] + to_nose[1] * normal[1] < 0:
+            normal = (-normal[0], -normal[1])
+    offsets = {}
+    for joint in KEYPOINT_JOINTS:
+        name = f"{leg}_{joint}"
+        if name in points and name in true_px:
+            d = _sub(points[name], true_px[name])
+            offsets[joint] = ((d[0] * axis[0] + d[1] * axis[1]) / torso,
+                              (d[0] * normal[0] + d[1] * normal[1]) / torso)
+    return offsets
+
+
 def finding_cutoffs(rules_path):
     """(finding id, protocol, measurement, 'above'|'below', cut-off) for numeric findings."""
     rules = tomllib.loads(Path(rules_path).read_text())
@@ -273,10 +303,15 @@ def evaluate(truths, sagitta, mediapipe, cutoffs, give_roll):
         w, h = truth["image"]["width"], truth["image"]["height"]
         roll = camera_roll_deg(truth) if give_roll else 0.0
         mp_angles = {}
+        row["keypoints"] = {}
+        if analysed:
+            row["keypoints"]["sagitta"] = keypoint_offsets(
+                {k["name"]: (k["x"], k["y"]) for k in record["pose"]["keypoints"]}, truth, leg)
         for name, points in (mediapipe or {}).items():
             if points[i] is not None:
                 mp_angles[name] = keypoint_angles(
                     undo_roll(points[i], roll, w, h), proto, anterior, leg, other_leg)
+                row["keypoints"][name] = keypoint_offsets(points[i], truth, leg)
         for m in MEASUREMENTS[proto]:
             true_3d = truth["angles_3d_deg"].get(m)
             if true_3d is None:
@@ -357,6 +392,21 @@ def report(rows, pipelines):
                      f"{fmt(rho, 3)} over {len(standing)} standing renders "
                      f"(posed {min(e['true_3d'] for e in standing):.1f} to "
                      f"{max(e['true_3d'] for e in standing):.1f} deg).")
+    lines.append("")
+    lines.append("## Keypoint placement against the true joint centre (torso lengths; mean +/- SD)\n")
+    lines.append("`along`: towards the feet along the true shoulder-hip line; `front`: towards the body's front.\n")
+    lines.append("| protocol | pipeline | " + " | ".join(f"{j} along | {j} front" for j in KEYPOINT_JOINTS) + " |")
+    lines.append("|---|---|" + "---|---|" * len(KEYPOINT_JOINTS))
+    for proto, group in sorted(by_proto.items()):
+        for pipe in pipelines:
+            cells = []
+            for joint in KEYPOINT_JOINTS:
+                for axis in (0, 1):
+                    vals = [r["keypoints"][pipe][joint][axis] for r in group
+                            if joint in r["keypoints"].get(pipe, {})]
+                    cells.append("-" if len(vals) < 2 else
+                                 f"{statistics.fmean(vals):+.3f} +/- {statistics.stdev(vals):.3f}")
+            lines.append(f"| {proto} | {pipe} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("## Findings against the finding the true angle implies\n")
     lines.append("| finding | renders | agree | disagree | of which the truth lies within the stated uncertainty of the cut-off | false positives | false negatives |")

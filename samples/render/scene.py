@@ -862,6 +862,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--no-render", action="store_true")
     ap.add_argument("--dump-verts", help="save the posed body vertices (npy) for outline checks")
+    ap.add_argument("--rig-weights", action="store_true",
+                    help="keep the rig's own pelvis weights (for the deformation check only)")
     args = ap.parse_args(argv)
     spec = json.load(open(args.spec))
     name = spec["name"]
@@ -896,7 +898,8 @@ def main():
     weights = {b: (np.array([i for i, _ in l], int), np.array([w for _, w in l])) for b, l in wj.items() if b in rig}
     z_psis = float(np.mean([v[marks[k], 2].mean() for k in ("left_psis", "right_psis", "left_asis", "right_asis")]))
     z_psis = max(z_psis, float(np.mean([v[marks[k], 2].mean() for k in ("left_psis", "right_psis")]))) + 0.01
-    weights = pelvis_reweight(weights, v, z_psis, z_psis + PELVIS_BLEND_M)
+    if not args.rig_weights:
+        weights = pelvis_reweight(weights, v, z_psis, z_psis + PELVIS_BLEND_M)
     sk = Skeleton(rig, heads, weights, n)
     need = set()
     for idx in marks.values():

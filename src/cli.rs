@@ -141,7 +141,12 @@ pub struct AnalyzeArgs {
     #[arg(long, value_enum, default_value_t = ProtocolChoice::Auto)]
     pub protocol: ProtocolChoice,
     /// The camera's roll in degrees (-45 to 45): true vertical appears turned this far clockwise in the image.
-    #[arg(long, value_name = "DEG", allow_negative_numbers = true, value_parser = parse_roll)]
+    #[arg(
+        long,
+        value_name = "DEG",
+        allow_hyphen_values = true,
+        value_parser = parse_roll
+    )]
     pub camera_roll_deg: Option<f64>,
     /// ASIS position in image pixels (with --psis): pelvic tilt from these landmarks.
     #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "psis", allow_hyphen_values = true)]

@@ -83,6 +83,8 @@ pub struct Item {
 pub struct Inputs {
     pub items: Vec<Item>,
     pub skipped_not_image: usize,
+    /// Paths listed again after their first place, and left out.
+    pub listed_twice: usize,
 }
 
 fn has_image_name(path: &Path) -> bool {
@@ -160,7 +162,9 @@ pub fn expand_excluding(args: &[PathBuf], recursive: bool, exclude: Option<&Path
     }
     // The same photo listed twice: analysed once, where it first appears.
     let mut seen = HashSet::new();
+    let before = listed.len();
     listed.retain(|(path, _, _)| seen.insert(identity(path)));
+    inputs.listed_twice = before - listed.len();
     inputs.items = unique_names(listed);
     inputs
 }

@@ -284,6 +284,12 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
         check_annotate_target(target)?;
     }
     let inputs = batch::expand_excluding(&args.paths, args.recursive, args.out.as_deref());
+    if inputs.listed_twice > 0 && !args.quiet {
+        eprintln!(
+            "sagitta: {} path(s) listed more than once: each photo is analysed once, at its first place",
+            inputs.listed_twice
+        );
+    }
     let single = inputs.items.len() == 1 && args.paths.len() == 1 && !args.paths[0].is_dir();
     if args.asis.is_some() && !single {
         return usage(

@@ -158,7 +158,7 @@ fn decode_pixels(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, (FileEr
         return Err((
             FileErrorKind::TooLarge,
             format!(
-                "the image is {width}x{height} pixels ({:.1} megapixels), over the {:.0}-megapixel limit",
+                "the image exceeds the decoding limits ({width}x{height} pixels, {:.1} megapixels; the limit is {:.0})",
                 pixels as f64 / 1e6,
                 limits.max_pixels as f64 / 1e6
             ),

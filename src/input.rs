@@ -39,7 +39,7 @@ fn kind_of(file_type: std::fs::FileType) -> &'static str {
     if file_type.is_dir() {
         "a folder"
     } else if file_type.is_fifo() {
-        "a FIFO (named pipe)"
+        "a FIFO"
     } else if file_type.is_char_device() {
         "a character device"
     } else if file_type.is_block_device() {

@@ -169,7 +169,26 @@ impl ModelFile {
         if verified.contains(&self.path) {
             return Ok(());
         }
-        self.read_verified()?;
+        // Streamed: the heavy model is 55 MB, and is not kept now.
+        let read_error = |error: std::io::Error| SetupError::ModelRead {
+            path: self.path.clone(),
+            reason: error.to_string(),
+        };
+        let mut file = std::fs::File::open(&self.path).map_err(read_error)?;
+        let mut hasher = Sha256::new();
+        std::io::copy(&mut file, &mut hasher).map_err(read_error)?;
+        let actual: String = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if actual != self.known.sha256 {
+            return Err(SetupError::ModelChecksum {
+                path: self.path.clone(),
+                expected: self.known.sha256,
+                actual,
+            });
+        }
         verified.insert(self.path.clone());
         Ok(())
     }

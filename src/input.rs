@@ -136,14 +136,12 @@ fn human_bytes(bytes: u64) -> String {
 /// escaped, and how long the whole was when it was cut.
 pub fn excerpt(text: &str) -> String {
     let mut out = String::new();
-    let mut count = 0;
-    for c in text.chars() {
+    for (count, c) in text.chars().enumerate() {
         if count == EXCERPT_CHARS {
             out.push_str(&format!("... ({} bytes in all)", text.len()));
             return out;
         }
         push_escaped(&mut out, c);
-        count += 1;
     }
     out
 }
@@ -164,14 +162,12 @@ pub fn shorten_message(message: &str) -> String {
         if i > 0 {
             out.push('\n');
         }
-        let mut chars = 0;
-        for c in line.chars() {
+        for (chars, c) in line.chars().enumerate() {
             if chars == LINE_CHARS {
                 out.push_str(&format!("... ({} bytes in this line)", line.len()));
                 break;
             }
             push_escaped(&mut out, c);
-            chars += 1;
         }
     }
     out

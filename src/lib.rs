@@ -17,6 +17,7 @@ pub mod batch;
 pub mod cli;
 pub mod error;
 pub mod image_io;
+pub mod input;
 pub mod measure;
 pub mod pose;
 pub mod recommend;
@@ -195,6 +196,12 @@ impl Analyzer {
         let thomas = if options.thomas_model == options.model {
             ThomasLandmarker::Same
         } else {
+            // Loaded on the first Thomas-test photo, but located and checked
+            // now: a missing or damaged model is a setup error (exit code 2),
+            // as for the first model, not a warning on some photos.
+            ModelSet::locate(options.thomas_model, options.model_dir.as_deref())?
+                .landmark
+                .verify_once()?;
             ThomasLandmarker::NotLoaded {
                 kind: options.thomas_model,
                 model_dir: options.model_dir.clone(),

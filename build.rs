@@ -35,12 +35,15 @@ fn main() {
         println!("cargo:rerun-if-env-changed={var}");
     }
     println!("cargo:rustc-env=SAGITTA_ORT_VERSION={ORT_VERSION}");
+    // What sagitta checks the library the build verified against before loading it.
+    println!("cargo:rustc-env=SAGITTA_ORT_SHA256={LIB_SHA256}");
 
     if env::var_os("SAGITTA_SKIP_ORT_FETCH").is_some() {
         println!(
             "cargo:warning=SAGITTA_SKIP_ORT_FETCH is set: set ORT_DYLIB_PATH when running sagitta"
         );
         println!("cargo:rustc-env=SAGITTA_BUILD_ORT_DYLIB=");
+        println!("cargo:rustc-env=SAGITTA_ORT_SIZE=0");
         return;
     }
     let supported = env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux")
@@ -50,14 +53,19 @@ fn main() {
             "cargo:warning=no pinned ONNX Runtime wheel for this target: set ORT_DYLIB_PATH when running sagitta"
         );
         println!("cargo:rustc-env=SAGITTA_BUILD_ORT_DYLIB=");
+        println!("cargo:rustc-env=SAGITTA_ORT_SIZE=0");
         return;
     }
 
     match provide_library() {
-        Ok(cached) => println!(
-            "cargo:rustc-env=SAGITTA_BUILD_ORT_DYLIB={}",
-            cached.display()
-        ),
+        Ok(cached) => {
+            println!(
+                "cargo:rustc-env=SAGITTA_BUILD_ORT_DYLIB={}",
+                cached.display()
+            );
+            let size = fs::metadata(&cached).map(|m| m.len()).unwrap_or(0);
+            println!("cargo:rustc-env=SAGITTA_ORT_SIZE={size}");
+        }
         Err(message) => {
             eprintln!("error: could not provide ONNX Runtime {ORT_VERSION}: {message}");
             eprintln!(

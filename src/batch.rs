@@ -3,7 +3,7 @@
 //! atomic writes and `--resume`, and `--shard`. One bad file gets its record
 //! and never stops or loses the others.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -83,6 +83,8 @@ pub struct Item {
 pub struct Inputs {
     pub items: Vec<Item>,
     pub skipped_not_image: usize,
+    /// Paths listed again after their first place, and left out.
+    pub listed_twice: usize,
 }
 
 fn has_image_name(path: &Path) -> bool {
@@ -91,12 +93,52 @@ fn has_image_name(path: &Path) -> bool {
         .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
+/// Deepest folder a walk enters, below the folder named on the command
+/// line. Deeper folders are not walked; each gets an error record that names it.
+pub const MAX_WALK_DEPTH: usize = 64;
+
+/// One listed input: its path, the base name of its outputs, and a problem
+/// found while listing it.
+type Listed = (PathBuf, String, Option<FileError>);
+
+/// A folder's identity on this machine, whatever path reaches it.
+type FolderId = (u64, u64);
+
+fn folder_id(metadata: &std::fs::Metadata) -> FolderId {
+    use std::os::unix::fs::MetadataExt;
+    (metadata.dev(), metadata.ino())
+}
+
 /// Expands files, folders (`recursive`: with subfolders) and glob patterns.
 /// A file named on the command line always gets a record; in a folder walk,
 /// files without an image name are counted and skipped.
 pub fn expand(args: &[PathBuf], recursive: bool) -> Inputs {
+    expand_excluding(args, recursive, None)
+}
+
+/// [`expand`], leaving out the folder `exclude` (the output folder) wherever a
+/// walk meets it, so that results written inside the input folder are not
+/// analysed again on the next run.
+///
+/// Folder walks follow links to folders, but enter each real folder (device
+/// and inode) at most once per run, so a link back up the tree (`d/self -> .`)
+/// cannot make a loop or list a photo twice; they go at most
+/// [`MAX_WALK_DEPTH`] folders deep. A path listed more than once (the same
+/// bytes, or the same file name in the same real folder spelled another way,
+/// `./p/a.jpg` and `p/a.jpg`) is analysed once, at its first place.
+pub fn expand_excluding(args: &[PathBuf], recursive: bool, exclude: Option<&Path>) -> Inputs {
     let mut inputs = Inputs::default();
-    let mut listed: Vec<(PathBuf, String, Option<FileError>)> = Vec::new();
+    let mut listed: Vec<Listed> = Vec::new();
+    let mut walker = Walker {
+        recursive,
+        visited: HashSet::new(),
+        exclude: exclude
+            .and_then(|dir| std::fs::metadata(dir).ok())
+            .filter(|m| m.is_dir())
+            .map(|m| folder_id(&m)),
+        out: &mut listed,
+        skipped: &mut inputs.skipped_not_image,
+    };
     for arg in args {
         let text = arg.to_string_lossy();
         let is_pattern = !arg.exists() && text.contains(['*', '?', '[']);
@@ -106,82 +148,141 @@ pub fn expand(args: &[PathBuf], recursive: bool) -> Inputs {
                 .unwrap_or_default();
             if matches.is_empty() {
                 let error = FileError::new(arg, FileErrorKind::Io, "no file matches this pattern");
-                listed.push((arg.clone(), stem_name(arg), Some(error)));
+                walker.out.push((arg.clone(), stem_name(arg), Some(error)));
             }
             for path in matches {
                 let name = stem_name(&path);
-                listed.push((path, name, None));
+                walker.out.push((path, name, None));
             }
         } else if arg.is_dir() {
-            walk(
-                arg,
-                arg,
-                recursive,
-                &mut listed,
-                &mut inputs.skipped_not_image,
-            );
+            walker.walk(arg, arg, 0);
         } else {
-            listed.push((arg.clone(), stem_name(arg), None));
+            walker.out.push((arg.clone(), stem_name(arg), None));
         }
     }
-    // Same-named photos from different folders must not overwrite each other.
+    // The same photo listed twice: analysed once, where it first appears.
+    let mut seen = HashSet::new();
+    let before = listed.len();
+    listed.retain(|(path, _, _)| seen.insert(identity(path)));
+    inputs.listed_twice = before - listed.len();
+    inputs.items = unique_names(listed);
+    inputs
+}
+
+/// What tells two listed paths apart: the bytes of the real folder they lie
+/// in (when it can be resolved) and of their file name. Never lossy, so
+/// `p\xff.jpg` and `p\xfe.jpg` differ.
+fn identity(path: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let folder = match path.parent() {
+        Some(parent) if parent.as_os_str().is_empty() => Path::new("."),
+        Some(parent) => parent,
+        None => Path::new("/"),
+    };
+    match (std::fs::canonicalize(folder), path.file_name()) {
+        (Ok(real), Some(name)) => {
+            let mut key = real.into_os_string().into_vec();
+            key.push(b'/');
+            key.extend_from_slice(name.as_bytes());
+            key
+        }
+        _ => path.as_os_str().as_bytes().to_vec(),
+    }
+}
+
+/// Gives every item a base name no other item has: same-named photos get a
+/// hash of their [`identity`]; what still collides (a hash collision, or a
+/// photo literally named like another's hashed name) gets `-2`, `-3`... in
+/// listing order.
+fn unique_names(listed: Vec<Listed>) -> Vec<Item> {
     let mut counts: HashMap<String, usize> = HashMap::new();
     for (_, name, _) in &listed {
-        *counts.entry(name.clone()).or_default() += 1;
+        *counts.entry(name.to_lowercase()).or_default() += 1;
     }
-    inputs.items = listed
+    let mut taken: HashSet<String> = HashSet::new();
+    let named: Vec<(PathBuf, String, Option<FileError>)> = listed
         .into_iter()
         .map(|(path, name, listing_error)| {
-            let output_name = if counts[&name] > 1 {
-                let digest = crate::pose::models::sha256_hex(path.to_string_lossy().as_bytes());
+            let name = if counts[&name.to_lowercase()] > 1 {
+                let digest = crate::pose::models::sha256_hex(&identity(&path));
                 format!("{name}-{}", &digest[..8])
             } else {
                 name
             };
+            (path, name, listing_error)
+        })
+        .collect();
+    named
+        .into_iter()
+        .map(|(path, name, listing_error)| {
+            let mut output_name = name.clone();
+            let mut n = 2;
+            // Output names compare without case: the folder may be on a
+            // case-insensitive file system (a Samba share, a USB disk).
+            while !taken.insert(output_name.to_lowercase()) {
+                output_name = format!("{name}-{n}");
+                n += 1;
+            }
             Item {
                 path,
                 output_name,
                 listing_error,
             }
         })
-        .collect();
-    inputs
+        .collect()
 }
 
-fn walk(
-    root: &Path,
-    dir: &Path,
+struct Walker<'a> {
     recursive: bool,
-    out: &mut Vec<(PathBuf, String, Option<FileError>)>,
-    skipped: &mut usize,
-) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(error) => {
-            let error = FileError::new(
-                dir,
-                FileErrorKind::Io,
-                format!("cannot list the folder: {error}"),
-            );
-            out.push((dir.to_path_buf(), stem_name(dir), Some(error)));
+    /// Folders already walked, so that each is walked once.
+    visited: HashSet<FolderId>,
+    exclude: Option<FolderId>,
+    out: &'a mut Vec<Listed>,
+    skipped: &'a mut usize,
+}
+
+impl Walker<'_> {
+    fn fail(&mut self, dir: &Path, message: String) {
+        let error = FileError::new(dir, FileErrorKind::Io, message);
+        self.out
+            .push((dir.to_path_buf(), stem_name(dir), Some(error)));
+    }
+
+    fn walk(&mut self, root: &Path, dir: &Path, depth: usize) {
+        let id = match std::fs::metadata(dir) {
+            Ok(metadata) => folder_id(&metadata),
+            Err(error) => return self.fail(dir, format!("cannot list the folder: {error}")),
+        };
+        if Some(id) == self.exclude || !self.visited.insert(id) {
+            // The output folder, or a folder already walked (through a link).
             return;
         }
-    };
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    // Sorted, so that runs and shards list the same order everywhere.
-    paths.sort();
-    for path in paths {
-        // `symlink_metadata` so a broken link is still listed (and reported).
-        let is_dir = std::fs::metadata(&path)
-            .map(|m| m.is_dir())
-            .unwrap_or(false);
-        if is_dir && recursive {
-            walk(root, &path, recursive, out, skipped);
-        } else if has_image_name(&path) {
-            let relative = path.strip_prefix(root).unwrap_or(&path);
-            out.push((path.clone(), relative_name(relative), None));
-        } else if !is_dir {
-            *skipped += 1;
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(error) => return self.fail(dir, format!("cannot list the folder: {error}")),
+        };
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        // Sorted, so that runs and shards list the same order everywhere.
+        paths.sort();
+        for path in paths {
+            let is_dir = std::fs::metadata(&path)
+                .map(|m| m.is_dir())
+                .unwrap_or(false);
+            if is_dir && self.recursive {
+                if depth + 1 > MAX_WALK_DEPTH {
+                    self.fail(
+                        &path,
+                        format!("folder nested more than {MAX_WALK_DEPTH} levels deep: not walked"),
+                    );
+                } else {
+                    self.walk(root, &path, depth + 1);
+                }
+            } else if has_image_name(&path) {
+                let relative = path.strip_prefix(root).unwrap_or(&path);
+                self.out.push((path.clone(), relative_name(relative), None));
+            } else if !is_dir {
+                *self.skipped += 1;
+            }
         }
     }
 }
@@ -262,35 +363,87 @@ impl OutputFiles {
         }
     }
 
-    /// A complete earlier result: every file there, the JSON readable and for this photo.
+    /// A complete earlier result: every file there, the JSON readable and for
+    /// this photo (the same file, however its folder was spelled).
     fn complete(&self, item: &Item, report: bool) -> bool {
-        let json_ok = std::fs::read(&self.json)
+        let json_ok = crate::input::read_bounded(&self.json, crate::input::MAX_DOCUMENT_BYTES)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<Analysis>(&bytes).ok())
-            .is_some_and(|a| a.image.path == item.path.display().to_string());
-        json_ok && self.annotated.is_file() && (!report || self.report.is_file())
+            .is_some_and(|a| same_photo(Path::new(&a.image.path), &item.path));
+        let is_file = |path: &Path| std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+        json_ok && is_file(&self.annotated) && (!report || is_file(&self.report))
     }
 }
 
+/// Whether a path recorded in a result and a listed path name the same photo.
+fn same_photo(recorded: &Path, listed: &Path) -> bool {
+    recorded == listed || identity(recorded) == identity(listed)
+}
+
+/// Marks the name of a temporary file: `.<name>.tmp-<random>`.
+const TEMP_MARK: &str = ".tmp-";
+
 /// Writes `bytes` to `path` through a temporary file and a rename, so an
 /// interrupted run never leaves a half-written result.
+///
+/// The temporary file is created in the target's folder with an
+/// unpredictable name and `O_CREAT | O_EXCL`, so a link planted where it
+/// will be cannot redirect the write; the rename replaces whatever entry
+/// `path` was (a link included) without following it.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    use std::os::unix::fs::PermissionsExt;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!(".{name}{TEMP_MARK}"))
+        .rand_bytes(12)
+        // As a plain create would, less the umask.
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    // On failure the temporary file is removed when dropped.
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Temporary files older than this are left over from a run that was
+/// killed: a live one exists for the milliseconds a write takes.
+const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Removes temporary files that killed runs left in the output folder:
+/// regular files (not links) named `.<name>.tmp-<...>`, older than
+/// [`STALE_TEMP_AGE`] (so that another run writing into the same folder
+/// keeps its own). Returns how many were removed.
+pub fn remove_stale_temporaries(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !name.starts_with('.') || !name.contains(TEMP_MARK) {
+            continue;
+        }
+        let stale = entry.metadata().is_ok_and(|m| {
+            m.file_type().is_file()
+                && m.modified()
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > STALE_TEMP_AGE)
+        });
+        if stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
     }
-    result
+    removed
 }
 
 /// Encodes the annotated photo in the format its name asks for.
@@ -388,6 +541,7 @@ pub fn run(
                 dir.display()
             ))
         })?;
+        remove_stale_temporaries(dir);
     }
 
     let progress = if options.quiet || !std::io::stderr().is_terminal() {
@@ -414,6 +568,11 @@ pub fn run(
 
     let mut setup_error = None;
     let mut output_error = None;
+    // With --out, a closed standard output (`| head -1`) does not stop the
+    // batch: the files are its product. The run goes on and ends with
+    // `Error::StdoutClosed`, so the early end of the stream is not silent.
+    let mut stdout_closed = false;
+    let mut records_written = 0usize;
     std::thread::scope(|scope| {
         let items = &items;
         let (next, stop) = (&next, &stop);
@@ -431,7 +590,7 @@ pub fn run(
                 };
                 loop {
                     let index = next.fetch_add(1, Ordering::SeqCst);
-                    if index >= items.len() || stop.load(Ordering::SeqCst) {
+                    if index >= items.len() || stop.load(Ordering::SeqCst) || interrupted() {
                         break;
                     }
                     let record = process(&mut analyzer, &items[index], options);
@@ -462,24 +621,48 @@ pub fn run(
                         let result = match record {
                             Record::Analysed(analysis) => {
                                 summary.analysed += 1;
-                                exporter.analysis(&analysis)
+                                if stdout_closed {
+                                    Ok(())
+                                } else {
+                                    exporter.analysis(&analysis)
+                                }
                             }
                             Record::Failed(error) => {
                                 summary.failed += 1;
-                                if print_errors {
-                                    progress.suspend(|| eprintln!("sagitta: {error}"));
+                                if print_errors || stdout_closed {
+                                    let text = error.to_string();
+                                    progress.suspend(|| {
+                                        eprintln!(
+                                            "sagitta: {}",
+                                            crate::input::terminal_safe(&text, false)
+                                        )
+                                    });
                                 }
-                                exporter.error(&error)
+                                if stdout_closed {
+                                    Ok(())
+                                } else {
+                                    exporter.error(&error)
+                                }
                             }
                             Record::Skipped => {
                                 summary.skipped_existing += 1;
                                 Ok(())
                             }
                         };
-                        if let Err(error) = result {
-                            // A closed stdout (e.g. `| head`): stop the workers.
-                            stop.store(true, Ordering::SeqCst);
-                            output_error = Some(error);
+                        match result {
+                            Ok(()) if !stdout_closed => records_written += 1,
+                            Ok(()) => {}
+                            Err(error)
+                                if error.kind() == std::io::ErrorKind::BrokenPipe
+                                    && options.out.is_some() =>
+                            {
+                                stdout_closed = true;
+                            }
+                            Err(error) => {
+                                // A closed stdout (e.g. `| head`): stop the workers.
+                                stop.store(true, Ordering::SeqCst);
+                                output_error = Some(error);
+                            }
                         }
                     }
                 }
@@ -493,15 +676,69 @@ pub fn run(
     if let Some(error) = output_error {
         return Err(Error::Output(error));
     }
-    summary.files = summary.analysed + summary.failed;
     summary.elapsed_s = crate::measure::round(started.elapsed().as_secs_f64(), 3);
     summary.images_per_second = if summary.elapsed_s > 0.0 {
         crate::measure::round(summary.analysed as f64 / summary.elapsed_s, 2)
     } else {
         0.0
     };
-    exporter.finish(&summary).map_err(Error::Output)?;
+    summary.files = summary.analysed + summary.failed;
+    let not_started = items.len() - summary.files - summary.skipped_existing;
+    if stdout_closed {
+        return Err(Error::StdoutClosed {
+            records: records_written,
+            dir: options.out.clone().unwrap_or_default(),
+            analysed: summary.analysed,
+            failed: summary.failed,
+            not_started,
+        });
+    }
+    if interrupted() && not_started > 0 {
+        // Close the output properly (a JSON array ends, the summary record is
+        // written), then report the interruption.
+        exporter.finish(&summary).map_err(Error::Output)?;
+        return Err(Error::Interrupted {
+            analysed: summary.analysed,
+            failed: summary.failed,
+            not_started,
+            resume: options.out.is_some(),
+        });
+    }
+    exporter
+        .finish(&summary)
+        .map_err(|error| match &options.out {
+            Some(dir) if error.kind() == std::io::ErrorKind::BrokenPipe => Error::StdoutClosed {
+                records: records_written,
+                dir: dir.clone(),
+                analysed: summary.analysed,
+                failed: summary.failed,
+                not_started: 0,
+            },
+            _ => Error::Output(error),
+        })?;
     Ok(summary)
+}
+
+/// Set by SIGINT or SIGTERM: workers take no new photo.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether SIGINT or SIGTERM arrived.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// On the first SIGINT (Ctrl-C) or SIGTERM, a batch finishes the photos in
+/// progress, writes their results, closes its output (the JSON array, the
+/// summary record) and exits with 130; on the second, it exits at once.
+pub fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
+        }
+        eprintln!(
+            "sagitta: interrupted: finishing the photos in progress (interrupt again to stop at once)"
+        );
+    });
 }
 
 fn process(analyzer: &mut Analyzer, item: &Item, options: &BatchOptions) -> Record {

@@ -155,9 +155,12 @@ pub struct AnalyzeArgs {
     /// Folder holding the ONNX model files (default: $SAGITTA_MODEL_DIR, else the models/ folder sagitta was built from).
     #[arg(long, value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
-    /// ONNX Runtime threads per model.
+    /// ONNX Runtime threads per model (at most the number of cores, unless --force-threads).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub threads: u16,
+    /// Allow --threads above the number of cores (each extra thread only waits for a core).
+    #[arg(long)]
+    pub force_threads: bool,
     /// Run the landmark model a second time on the crop its first result implies
     /// (off by default: it did not bring results closer to the heavy model).
     #[arg(long)]
@@ -165,14 +168,19 @@ pub struct AnalyzeArgs {
     /// Test protocol: detect it, or force one (a forced protocol the photo does not show is marked invalid).
     #[arg(long, value_enum, default_value_t = ProtocolChoice::Auto)]
     pub protocol: ProtocolChoice,
-    /// The camera's roll in degrees: true vertical appears turned this far clockwise in the image.
-    #[arg(long, value_name = "DEG", allow_negative_numbers = true)]
+    /// The camera's roll in degrees (-45 to 45): true vertical appears turned this far clockwise in the image.
+    #[arg(
+        long,
+        value_name = "DEG",
+        allow_hyphen_values = true,
+        value_parser = parse_roll
+    )]
     pub camera_roll_deg: Option<f64>,
     /// ASIS position in image pixels (with --psis): pelvic tilt from these landmarks.
-    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "psis")]
+    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "psis", allow_hyphen_values = true)]
     pub asis: Option<(f64, f64)>,
     /// PSIS position in image pixels (with --asis).
-    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "asis")]
+    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "asis", allow_hyphen_values = true)]
     pub psis: Option<(f64, f64)>,
     /// Find two coloured marker dots on ASIS and PSIS near the hip for the pelvic tilt.
     #[arg(long, conflicts_with = "asis")]
@@ -213,16 +221,44 @@ pub struct AnalyzeArgs {
     pub quiet: bool,
 }
 
+/// The largest camera roll accepted. A side view rolled further is closer to
+/// lying on its side than upright: such a photo wants its EXIF orientation
+/// (or a rotation by a quarter turn) fixed, not a roll correction, and the
+/// protocol checks (trunk within 35 degrees of vertical) would no longer
+/// mean what they say.
+pub const MAX_CAMERA_ROLL_DEG: f64 = 45.0;
+
+fn parse_roll(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(deg) if deg.is_finite() && deg.abs() <= MAX_CAMERA_ROLL_DEG => Ok(deg),
+        Ok(_) => Err(format!(
+            "expected a roll between -{MAX_CAMERA_ROLL_DEG} and {MAX_CAMERA_ROLL_DEG} degrees, got {}",
+            crate::input::excerpt(text)
+        )),
+        Err(_) => Err(format!(
+            "expected a number of degrees, got {}",
+            crate::input::excerpt(text)
+        )),
+    }
+}
+
 fn parse_point(text: &str) -> Result<(f64, f64), String> {
     let (x, y) = text
         .split_once(',')
-        .ok_or_else(|| format!("expected X,Y, got {text:?}"))?;
+        .ok_or_else(|| format!("expected X,Y, got {:?}", crate::input::excerpt(text)))?;
+    // Pixels: a point may lie a little outside the photo, but not a million
+    // pixels (the decoder's side limit is 16384).
     let number = |v: &str| {
         v.trim()
             .parse::<f64>()
             .ok()
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| format!("bad number {v:?}"))
+            .filter(|v| v.is_finite() && v.abs() <= 1e6)
+            .ok_or_else(|| {
+                format!(
+                    "expected a pixel coordinate within +-1000000, got {:?}",
+                    crate::input::excerpt(v)
+                )
+            })
     };
     Ok((number(x)?, number(y)?))
 }
@@ -263,7 +299,25 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
 
 fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     let usage = |message: &str| Err(Error::Setup(SetupError::Usage(message.to_string())));
-    let inputs = batch::expand(&args.paths, args.recursive);
+    let cores = default_jobs();
+    if usize::from(args.threads) > cores && !args.force_threads {
+        return usage(&format!(
+            "--threads {} is more than the {cores} cores here: the extra threads only wait for a core and \
+             make the run many times slower. Use --threads {cores} or less (or --jobs for parallel photos), \
+             or add --force-threads",
+            args.threads
+        ));
+    }
+    if let Some(target) = &args.annotate {
+        check_annotate_target(target)?;
+    }
+    let inputs = batch::expand_excluding(&args.paths, args.recursive, args.out.as_deref());
+    if inputs.listed_twice > 0 && !args.quiet {
+        eprintln!(
+            "sagitta: {} path(s) listed more than once: each photo is analysed once, at its first place",
+            inputs.listed_twice
+        );
+    }
     let single = inputs.items.len() == 1 && args.paths.len() == 1 && !args.paths[0].is_dir();
     if args.asis.is_some() && !single {
         return usage(
@@ -291,6 +345,7 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
         shard: args.shard,
         quiet: args.quiet,
     };
+    batch::install_interrupt_handler();
     let stdout = io::stdout().lock();
     let mut exporter = report::exporter(args.format, Box::new(stdout), !single);
     // Formats without error records leave the message on standard error.
@@ -327,6 +382,26 @@ fn default_jobs() -> usize {
         .unwrap_or(1)
 }
 
+/// `--annotate FILE` replaces FILE only if it is a regular file or nothing
+/// (checked without following a link): never a device, a FIFO, a folder or
+/// a link, whatever it points to.
+fn check_annotate_target(target: &std::path::Path) -> Result<(), Error> {
+    let refuse = |what: &str| {
+        Err(Error::Setup(SetupError::Usage(format!(
+            "--annotate {}: {what}; sagitta only creates a new file or replaces a regular file there",
+            crate::input::terminal_safe(&target.display().to_string(), false)
+        ))))
+    };
+    match std::fs::symlink_metadata(target) {
+        Ok(metadata) if metadata.file_type().is_file() => Ok(()),
+        Ok(metadata) if metadata.file_type().is_symlink() => refuse("is a symbolic link"),
+        Ok(metadata) if metadata.is_dir() => refuse("is a folder"),
+        Ok(_) => refuse("is a device, FIFO or socket"),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(error) => refuse(&format!("cannot be checked ({error})")),
+    }
+}
+
 /// `--annotate FILE`: analyse one photo, print it, and write the annotated image.
 fn annotate_one(
     options: &AnalyzerOptions,
@@ -338,7 +413,8 @@ fn annotate_one(
     let outcome = match analyzer.analyze_timed(path) {
         Ok(outcome) => outcome,
         Err(error) => {
-            eprintln!("sagitta: {error}");
+            let text = error.to_string();
+            eprintln!("sagitta: {}", crate::input::terminal_safe(&text, false));
             return Ok(EXIT_FILE_FAILED);
         }
     };
@@ -347,11 +423,12 @@ fn annotate_one(
         .map_err(|e| e.to_string())
         .and_then(|bytes| batch::write_atomically(target, &bytes).map_err(|e| e.to_string()));
     if let Err(error) = written {
-        eprintln!(
-            "sagitta: {}: cannot write the annotated image {}: {error}",
+        let text = format!(
+            "{}: cannot write the annotated image {}: {error}",
             path.display(),
             target.display()
         );
+        eprintln!("sagitta: {}", crate::input::terminal_safe(&text, false));
         return Ok(EXIT_FILE_FAILED);
     }
     let mut exporter = report::exporter(format, Box::new(io::stdout().lock()), false);
@@ -364,20 +441,25 @@ fn annotate_one(
 /// protocol and measurements (so replacement rules take effect), then planned.
 fn routine(args: &RoutineArgs) -> Result<u8, Error> {
     let usage = |message: String| Error::Setup(SetupError::Usage(message));
-    let text = std::fs::read_to_string(&args.from)
-        .map_err(|e| usage(format!("{}: cannot read: {e}", args.from.display())))?;
-    let mut analysis: Analysis = serde_json::from_str(&text).map_err(|e| {
+    let from = args.from.display().to_string();
+    let text = crate::input::read_document(&args.from)
+        .map_err(|e| usage(format!("{from}: cannot read: {e}")))?;
+    let not_analysis = |e: serde_json::Error| {
         usage(format!(
-            "{}: not a sagitta analysis document: {e}",
-            args.from.display()
+            "{from}: not a sagitta analysis document: {}",
+            crate::input::shorten_message(&e.to_string())
         ))
-    })?;
+    };
+    crate::input::check_unique_keys(&text).map_err(not_analysis)?;
+    let mut analysis: Analysis = serde_json::from_str(&text).map_err(not_analysis)?;
+    if let Err(problem) = plausible(&analysis) {
+        return Err(usage(format!("{from}: {problem}")));
+    }
     let major = |version: &str| version.split('.').next().map(str::to_string);
     if major(&analysis.schema_version) != major(SCHEMA_VERSION) {
         return Err(usage(format!(
-            "{}: schema_version {} is not readable by this sagitta (schema {SCHEMA_VERSION})",
-            args.from.display(),
-            analysis.schema_version
+            "{from}: schema_version {} is not readable by this sagitta (schema {SCHEMA_VERSION})",
+            crate::input::excerpt(&analysis.schema_version)
         )));
     }
     let options = args.plan.plan_options()?;
@@ -406,6 +488,34 @@ fn routine(args: &RoutineArgs) -> Result<u8, Error> {
     }
     writeln!(out).map_err(output_error)?;
     Ok(EXIT_OK)
+}
+
+/// The measurements of a saved analysis are the rules' only input when it is
+/// planned again: each must be a number a photo could have given.
+fn plausible(analysis: &Analysis) -> Result<(), String> {
+    for (name, m) in &analysis.measurements {
+        let name = crate::input::excerpt(name);
+        let checks = [
+            ("value_deg", m.value_deg, -360.0..=360.0),
+            ("uncertainty_deg", m.uncertainty_deg, 0.0..=360.0),
+            ("confidence", m.confidence, 0.0..=1.0),
+            // Plumb offsets are fractions of the body height; other values
+            // (counts, ratios) are small too.
+            ("value", m.value, -1000.0..=1000.0),
+        ];
+        for (field, value, range) in checks {
+            if let Some(value) = value
+                && !range.contains(&value)
+            {
+                return Err(format!(
+                    "measurements.{name}.{field} is {value:e}, outside {} to {}: not a value sagitta writes",
+                    range.start(),
+                    range.end()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn catalog(args: &CatalogArgs) -> Result<u8, Error> {

@@ -5,6 +5,8 @@
 //! | 0 | every file was analysed (a declined measurement is a normal result) |
 //! | 1 | at least one file could not be analysed ([`FileError`]) |
 //! | 2 | usage or setup error ([`SetupError`], bad arguments): nothing could run |
+//! | 3 | standard output was closed before the end of a batch with `--out` ([`Error::StdoutClosed`]); the batch went on, its files are complete |
+//! | 130 | interrupted by SIGINT or SIGTERM ([`Error::Interrupted`]); the output is closed properly, `--resume` finishes the batch |
 
 use std::path::PathBuf;
 
@@ -14,6 +16,10 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FILE_FAILED: u8 = 1;
 /// Exit code for usage and setup errors.
 pub const EXIT_SETUP: u8 = 2;
+/// Exit code when standard output closed early while `--out` files were written.
+pub const EXIT_STDOUT_CLOSED: u8 = 3;
+/// Exit code after SIGINT or SIGTERM (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// A problem with the installation (runtime library, model files) or the
 /// arguments: nothing can be analysed until it is fixed.
@@ -36,6 +42,17 @@ pub enum SetupError {
         reason: String,
         version: &'static str,
     },
+    #[error(
+        "the ONNX Runtime library {path} is damaged ({reason}); it is not loaded. Fix: rebuild with \
+         `cargo build --release`, which fetches and verifies onnxruntime {version} again (delete the cached copy \
+         in ~/.cache/sagitta/onnxruntime-{version}/ first if that is the damaged one), or point ORT_DYLIB_PATH at an \
+         intact libonnxruntime.so.{version}"
+    )]
+    RuntimeDamaged {
+        path: PathBuf,
+        reason: String,
+        version: &'static str,
+    },
     #[error("cannot start ONNX Runtime: {0}")]
     RuntimeInit(String),
     #[error("model file {path} not found. Fix: {fix}")]
@@ -49,6 +66,11 @@ pub enum SetupError {
         expected: &'static str,
         actual: String,
     },
+    #[error(
+        "cannot use the model folder {path}: {reason}. Fix: make it a readable folder, or point --model-dir / \
+         SAGITTA_MODEL_DIR at the folder that holds the models"
+    )]
+    ModelFolder { path: PathBuf, reason: String },
     #[error("cannot read model file {path}: {reason}")]
     ModelRead { path: PathBuf, reason: String },
     #[error("cannot create an inference session for {path}: {reason}")]
@@ -124,6 +146,28 @@ pub enum Error {
     File(#[from] FileError),
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
+    #[error(
+        "standard output was closed after {records} records; the batch went on writing its results to {}: \
+         {analysed} analysed, {failed} failed, {not_started} not started",
+        dir.display()
+    )]
+    StdoutClosed {
+        records: usize,
+        dir: PathBuf,
+        analysed: usize,
+        failed: usize,
+        not_started: usize,
+    },
+    #[error(
+        "interrupted: {analysed} analysed, {failed} failed, {not_started} not started{}",
+        if *resume { "; run the same command with --resume to finish" } else { "" }
+    )]
+    Interrupted {
+        analysed: usize,
+        failed: usize,
+        not_started: usize,
+        resume: bool,
+    },
 }
 
 impl Error {
@@ -131,6 +175,8 @@ impl Error {
         match self {
             Self::Setup(_) | Self::Output(_) => EXIT_SETUP,
             Self::File(_) => EXIT_FILE_FAILED,
+            Self::StdoutClosed { .. } => EXIT_STDOUT_CLOSED,
+            Self::Interrupted { .. } => EXIT_INTERRUPTED,
         }
     }
 }

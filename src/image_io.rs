@@ -9,12 +9,23 @@ use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 use crate::error::{FileError, FileErrorKind};
 
 /// Limits that keep a hostile or broken file from exhausting memory.
+///
+/// They make one worker's memory budget for decoding: the file (at most
+/// `max_file_bytes`, 160 MiB) is read and decoded into a buffer the decoder
+/// may make at most `max_alloc` (256 MiB) large, after the header's width x
+/// height x bytes per pixel was checked against it, and only if the photo
+/// has at most `max_pixels` (50 million: a 48-megapixel phone photo,
+/// 8064 x 6048, fits). The file's bytes are dropped before the pixels are
+/// turned into RGB (150 MB at most) and turned upright (a quarter turn
+/// makes one more RGB copy; flips and half turns are done in place).
 #[derive(Debug, Clone, Copy)]
 pub struct DecodeLimits {
     /// Largest file read, in bytes.
     pub max_file_bytes: u64,
     /// Largest width or height, in pixels.
     pub max_side: u32,
+    /// Largest width x height, in pixels.
+    pub max_pixels: u64,
     /// Most memory the decoder may allocate, in bytes.
     pub max_alloc: u64,
     /// Smallest width or height a person could be measured in.
@@ -26,9 +37,12 @@ pub struct DecodeLimits {
 impl Default for DecodeLimits {
     fn default() -> Self {
         Self {
-            max_file_bytes: 256 * 1024 * 1024,
+            // An uncompressed 48-megapixel RGB TIFF is 146 MB.
+            max_file_bytes: 160 * 1024 * 1024,
             max_side: 16_384,
-            max_alloc: 1024 * 1024 * 1024,
+            max_pixels: 50_000_000,
+            // 48 megapixels at 4 bytes (RGBA) is 195 MB.
+            max_alloc: 256 * 1024 * 1024,
             min_side: 64,
             max_aspect: 8.0,
         }
@@ -44,11 +58,15 @@ pub struct Photo {
 /// Reads and decodes the photo at `path`.
 pub fn load(path: &Path, limits: &DecodeLimits) -> Result<Photo, FileError> {
     let error = |kind, message: String| FileError::new(path, kind, message);
-    let metadata = std::fs::metadata(path)
-        .map_err(|e| error(FileErrorKind::Io, format!("cannot read the file: {e}")))?;
-    if !metadata.is_file() {
-        return Err(error(FileErrorKind::Io, "not a regular file".to_string()));
-    }
+    // Opened without blocking and checked on the open file: a FIFO or a
+    // device is refused, not read.
+    let (file, metadata) = crate::input::open_regular(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            error(FileErrorKind::Io, e.to_string())
+        } else {
+            error(FileErrorKind::Io, format!("cannot read the file: {e}"))
+        }
+    })?;
     if metadata.len() > limits.max_file_bytes {
         return Err(error(
             FileErrorKind::TooLarge,
@@ -59,13 +77,40 @@ pub fn load(path: &Path, limits: &DecodeLimits) -> Result<Photo, FileError> {
             ),
         ));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| error(FileErrorKind::Io, format!("cannot read the file: {e}")))?;
-    decode(&bytes, limits).map_err(|(kind, message)| error(kind, message))
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, limits.max_file_bytes + 1),
+        &mut bytes,
+    )
+    .map_err(|e| error(FileErrorKind::Io, format!("cannot read the file: {e}")))?;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(error(
+            FileErrorKind::TooLarge,
+            format!(
+                "the file grew past the {} MB limit",
+                limits.max_file_bytes >> 20
+            ),
+        ));
+    }
+    let decoded = decode_pixels(&bytes, limits).map_err(|(kind, message)| error(kind, message))?;
+    // The encoded bytes are not needed any more: free them before the copies below.
+    drop(bytes);
+    finish(decoded, limits).map_err(|(kind, message)| error(kind, message))
+}
+
+/// Pixels as decoded, before they are made RGB and upright.
+struct Decoded {
+    image: DynamicImage,
+    orientation: image::metadata::Orientation,
+    warnings: Vec<String>,
 }
 
 /// Decodes image bytes; the error carries the kind and a message without the path.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Photo, (FileErrorKind, String)> {
+    finish(decode_pixels(bytes, limits)?, limits)
+}
+
+fn decode_pixels(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, (FileErrorKind, String)> {
     if bytes.is_empty() {
         return Err((FileErrorKind::NotAnImage, "the file is empty".to_string()));
     }
@@ -105,6 +150,20 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
     let mut decoder = reader
         .into_decoder()
         .map_err(|e| classify(e, &format_name))?;
+    // The header's size, checked before a single pixel is decoded: a file of
+    // a kilobyte can declare gigabytes.
+    let (width, height) = decoder.dimensions();
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > limits.max_pixels {
+        return Err((
+            FileErrorKind::TooLarge,
+            format!(
+                "the image exceeds the decoding limits ({width}x{height} pixels, {:.1} megapixels; the limit is {:.0})",
+                pixels as f64 / 1e6,
+                limits.max_pixels as f64 / 1e6
+            ),
+        ));
+    }
     // Unlike `ImageReader::decode`, `into_decoder` leaves the image buffer
     // itself to the caller: without this, a header within the side limit
     // (16384 x 16384 RGBA at 16 bits: 2 GiB) would be allocated in full.
@@ -114,10 +173,52 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
     let orientation = decoder
         .orientation()
         .map_err(|e| classify(e, &format_name))?;
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| classify(e, &format_name))?;
-    image.apply_orientation(orientation);
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| classify(e, &format_name))?;
+    let mut warnings = Vec::new();
+    if matches!(format, image::ImageFormat::Gif | image::ImageFormat::WebP)
+        && is_animated(bytes, format)
+    {
+        warnings.push("the file is animated: only its first frame was analysed".to_string());
+    }
+    Ok(Decoded {
+        image,
+        orientation,
+        warnings,
+    })
+}
 
-    let (width, height) = (image.width(), image.height());
+/// RGB first (dropping the decoder's buffer), then upright: a quarter turn
+/// copies the 3-byte image rather than a 4- or 8-byte one, and flips and
+/// half turns need no copy.
+fn finish(decoded: Decoded, limits: &DecodeLimits) -> Result<Photo, (FileErrorKind, String)> {
+    use image::metadata::Orientation;
+    let Decoded {
+        image,
+        orientation,
+        warnings,
+    } = decoded;
+    let mut rgb = image.into_rgb8();
+    rgb = match orientation {
+        Orientation::NoTransforms => rgb,
+        Orientation::FlipHorizontal => {
+            image::imageops::flip_horizontal_in_place(&mut rgb);
+            rgb
+        }
+        Orientation::FlipVertical => {
+            image::imageops::flip_vertical_in_place(&mut rgb);
+            rgb
+        }
+        Orientation::Rotate180 => {
+            image::imageops::rotate180_in_place(&mut rgb);
+            rgb
+        }
+        other => {
+            let mut dynamic = DynamicImage::ImageRgb8(rgb);
+            dynamic.apply_orientation(other);
+            dynamic.into_rgb8()
+        }
+    };
+    let (width, height) = (rgb.width(), rgb.height());
     let (short, long) = (width.min(height), width.max(height));
     if short < limits.min_side {
         return Err((
@@ -134,14 +235,8 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
             format!("the image is {width}x{height} pixels, too narrow to hold a whole person"),
         ));
     }
-    let mut warnings = Vec::new();
-    if matches!(format, image::ImageFormat::Gif | image::ImageFormat::WebP)
-        && is_animated(bytes, format)
-    {
-        warnings.push("the file is animated: only its first frame was analysed".to_string());
-    }
     Ok(Photo {
-        image: image.into_rgb8(),
+        image: rgb,
         warnings,
     })
 }

@@ -17,6 +17,7 @@ pub mod batch;
 pub mod cli;
 pub mod error;
 pub mod image_io;
+pub mod input;
 pub mod measure;
 pub mod pose;
 pub mod recommend;
@@ -307,16 +308,33 @@ impl Analyzer {
     pub fn new(options: &AnalyzerOptions) -> Result<Self, SetupError> {
         let models = ModelSet::locate(options.model, options.model_dir.as_deref())?;
         let recommender = options.plan.recommender()?;
-        let estimator = PoseEstimator::new(&models, options.inference_threads, options.pose)?;
-        let thomas = if options.thomas_model == options.model {
-            ThomasLandmarker::Same
-        } else {
-            ThomasLandmarker::NotLoaded {
-                kind: options.thomas_model,
-                model_dir: options.model_dir.clone(),
-                threads: options.inference_threads,
-            }
-        };
+        // The Thomas-test model is loaded on the first photo that needs it,
+        // but located and checked now: a missing or damaged model is a setup
+        // error (exit code 2), as for the first model, not a warning on some
+        // photos. Its checksum runs beside the session set-up, off the path
+        // to the first result.
+        let (estimator, thomas) = std::thread::scope(|scope| {
+            let check = (options.thomas_model != options.model).then(|| {
+                scope.spawn(|| {
+                    ModelSet::locate(options.thomas_model, options.model_dir.as_deref())?
+                        .landmark
+                        .verify_once()
+                })
+            });
+            let estimator = PoseEstimator::new(&models, options.inference_threads, options.pose);
+            let thomas = match check {
+                None => ThomasLandmarker::Same,
+                Some(check) => {
+                    check.join().expect("the model check does not panic")?;
+                    ThomasLandmarker::NotLoaded {
+                        kind: options.thomas_model,
+                        model_dir: options.model_dir.clone(),
+                        threads: options.inference_threads,
+                    }
+                }
+            };
+            Ok::<_, SetupError>((estimator?, thomas))
+        })?;
         Ok(Self {
             estimator,
             models,

@@ -16,7 +16,11 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_OK)
         }
         Err(error) => {
-            eprintln!("sagitta: error: {error}");
+            let message = error.to_string();
+            eprintln!(
+                "sagitta: error: {}",
+                sagitta::input::terminal_safe(&message, true)
+            );
             ExitCode::from(error.exit_code())
         }
     }

@@ -595,3 +595,653 @@ fn a_crop_far_off_the_photo_samples_black() {
         assert!(tensor.iter().all(|&v| v == -1.0), "{roi:?}: {tensor:?}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Issue 13, "Hostile environment": one test per defect. Each failed on the
+// code before the fix (named in the comment) and passes after it.
+
+fn lib_dir() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("sagitta")
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Runs `f` on another thread; a call that does not return within a minute
+/// (a read that blocks on a FIFO) fails the test instead of hanging it.
+fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(f());
+    });
+    receiver
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the call blocked (a FIFO read?)")
+}
+
+/// Before: the temporary file was `.<name>.tmp-<pid>`, created with a plain
+/// create that followed a link planted there, so the write went outside.
+#[test]
+fn a_link_planted_at_the_temporary_name_is_not_followed() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let victim = root.path().join("victim.txt");
+    std::fs::write(&victim, "original").unwrap();
+    let pid = std::process::id();
+    std::os::unix::fs::symlink(&victim, out.join(format!(".result.json.tmp-{pid}"))).unwrap();
+    // A link at the final name is replaced, never written through.
+    std::os::unix::fs::symlink(&victim, out.join("result.json")).unwrap();
+    sagitta::batch::write_atomically(&out.join("result.json"), b"{}").unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "original");
+    let written = std::fs::symlink_metadata(out.join("result.json")).unwrap();
+    assert!(written.file_type().is_file(), "{written:?}");
+    assert_eq!(std::fs::read(out.join("result.json")).unwrap(), b"{}");
+}
+
+/// Before: `--annotate` renamed its output over whatever was there: a FIFO, a
+/// device node or a link became a JPEG.
+#[test]
+fn annotate_replaces_only_a_regular_file_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.jpg");
+    mkfifo(&fifo);
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep").unwrap();
+    let link = dir.path().join("link.jpg");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    for (target, what) in [(&fifo, "device, FIFO or socket"), (&link, "symbolic link")] {
+        sagitta()
+            .args(["analyze", "--model", "lite", "--annotate"])
+            .arg(target)
+            .arg(sample("walker_01.jpg"))
+            .timeout(Duration::from_secs(120))
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(what));
+    }
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+}
+
+use std::os::unix::fs::FileTypeExt;
+
+/// Before: the hash that tells same-named outputs apart was taken over the
+/// lossy UTF-8 form, so `p\xff.jpg` and `p\xfe.jpg` got one output name.
+#[test]
+fn output_names_differ_for_names_that_differ_only_in_non_utf8_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    for byte in 0xf0..=0xffu8 {
+        let name = [b'p', byte, b'.', b'j', b'p', b'g'];
+        std::fs::write(dir.path().join(std::ffi::OsStr::from_bytes(&name)), b"x").unwrap();
+    }
+    let inputs = sagitta::batch::expand(&[dir.path().to_path_buf()], false);
+    assert_eq!(inputs.items.len(), 16);
+    let names: std::collections::BTreeSet<&str> = inputs
+        .items
+        .iter()
+        .map(|i| i.output_name.as_str())
+        .collect();
+    assert_eq!(names.len(), 16, "{names:?}");
+}
+
+/// Before: a photo listed twice was analysed twice, both writing the same
+/// output files at once.
+#[test]
+fn a_photo_listed_twice_is_analysed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("p")).unwrap();
+    let photo = dir.path().join("p/a.jpg");
+    std::fs::write(&photo, b"x").unwrap();
+    let other_spelling = dir.path().join("p/./a.jpg");
+    let inputs = sagitta::batch::expand(&[photo.clone(), photo, other_spelling], false);
+    assert_eq!(inputs.items.len(), 1, "{:?}", inputs.items);
+}
+
+/// Before: the last of two equal keys won: `{"night_pain": true,
+/// "night_pain": false}` raised no flag.
+#[test]
+fn a_screening_key_given_twice_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let screening = dir.path().join("screening.json");
+    std::fs::write(&screening, r#"{"night_pain": true, "night_pain": false}"#).unwrap();
+    sagitta()
+        .args(["routine", "--screening"])
+        .arg(&screening)
+        .arg("--from")
+        .arg(common::repo().join("tests/fixtures/analysis_standing.json"))
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "the key `night_pain` appears more than once",
+        ));
+    // The same for a saved analysis.
+    let text =
+        std::fs::read_to_string(common::repo().join("tests/fixtures/analysis_standing.json"))
+            .unwrap();
+    let doubled = text.replacen('{', "{\"findings\": [],", 1);
+    let saved = dir.path().join("doubled.json");
+    std::fs::write(&saved, doubled).unwrap();
+    sagitta()
+        .args(["routine", "--from"])
+        .arg(&saved)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "`findings` appears more than once",
+        ));
+}
+
+/// Before: documents were read whole with no check of what they were: a
+/// FIFO hung forever, `/dev/zero` grew until killed, and an error echoed
+/// the whole input.
+#[test]
+fn documents_are_read_only_from_bounded_regular_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    mkfifo(&fifo);
+    let from_fifo = fifo.clone();
+    let error = within_a_minute(move || {
+        sagitta::recommend::Recommender::load(Some(&from_fifo), None)
+            .unwrap_err()
+            .to_string()
+    });
+    assert!(error.contains("not a regular file (a FIFO"), "{error}");
+    for option in ["--catalog", "--rules", "--screening"] {
+        sagitta()
+            .args(["routine", option])
+            .arg("/dev/zero")
+            .arg("--from")
+            .arg(common::repo().join("tests/fixtures/analysis_standing.json"))
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("a character device"));
+    }
+    sagitta()
+        .args(["routine", "--from"])
+        .arg(&fifo)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("FIFO"));
+
+    // Over the size limit: refused unread.
+    let big = dir.path().join("big.toml");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(sagitta::input::MAX_DOCUMENT_BYTES + 1)
+        .unwrap();
+    let output = sagitta()
+        .args(["catalog", "--catalog"])
+        .arg(&big)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("over the 4.0 MiB limit"));
+
+    // Within the limit, a one-line document and a huge key are quoted in excerpts.
+    let line = dir.path().join("line.toml");
+    std::fs::write(&line, "x".repeat(3_000_000)).unwrap();
+    let key = dir.path().join("key.json");
+    std::fs::write(&key, format!("{{\"{}\": true}}", "k".repeat(3_000_000))).unwrap();
+    for (option, path) in [("--catalog", &line), ("--screening", &key)] {
+        let output = sagitta()
+            .args(["routine", option])
+            .arg(path)
+            .arg("--from")
+            .arg(common::repo().join("tests/fixtures/analysis_standing.json"))
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert!(
+            output.stderr.len() < 2000,
+            "{option}: {} bytes of message",
+            output.stderr.len()
+        );
+    }
+}
+
+/// Before: `d/self -> .` listed the photo 41 times (until the path was too
+/// long), and two such links never finished.
+#[test]
+fn folder_walks_enter_each_real_folder_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("d");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::write(d.join("a.jpg"), b"x").unwrap();
+    std::os::unix::fs::symlink(".", d.join("self")).unwrap();
+    let inputs = sagitta::batch::expand(std::slice::from_ref(&d), true);
+    assert_eq!(inputs.items.len(), 1, "{:?}", inputs.items);
+    std::os::unix::fs::symlink(".", d.join("self2")).unwrap();
+    std::os::unix::fs::symlink("..", d.join("up")).unwrap();
+    let walked = d.clone();
+    let inputs = within_a_minute(move || sagitta::batch::expand(&[walked], true));
+    assert_eq!(inputs.items.len(), 1, "{:?}", inputs.items);
+}
+
+/// Before: a walk went as deep as the path length allowed and dropped what
+/// lay deeper as "not an image".
+#[test]
+fn a_folder_too_deep_to_walk_gets_a_record_that_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut deep = dir.path().to_path_buf();
+    for _ in 0..sagitta::batch::MAX_WALK_DEPTH + 3 {
+        deep.push("d");
+    }
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::write(deep.join("x.jpg"), b"x").unwrap();
+    let inputs = sagitta::batch::expand(&[dir.path().to_path_buf()], true);
+    let errors: Vec<String> = inputs
+        .items
+        .iter()
+        .filter_map(|i| i.listing_error.as_ref().map(|e| e.to_string()))
+        .collect();
+    assert_eq!(errors.len(), 1, "{:?}", inputs.items);
+    assert!(
+        errors[0].contains("nested more than 64 levels deep"),
+        "{errors:?}"
+    );
+}
+
+/// The corpus's orientation-6 JPEG with its frame header made to declare
+/// `width` x `height`: a kilobyte that asks for hundreds of megabytes.
+fn jpeg_declaring(width: u16, height: u16) -> Vec<u8> {
+    let mut bytes = std::fs::read(corpus_dir().join("orientation-6.jpg")).unwrap();
+    let mut at = 2;
+    loop {
+        let marker = bytes[at + 1];
+        let length = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+        if matches!(marker, 0xC0..=0xC2) {
+            bytes[at + 5..at + 7].copy_from_slice(&height.to_be_bytes());
+            bytes[at + 7..at + 9].copy_from_slice(&width.to_be_bytes());
+            return bytes;
+        }
+        at += 2 + length;
+    }
+}
+
+/// Before: the limits bounded each side (16384) and the decoder's buffer
+/// (1 GiB), not the photo: a 1 KB JPEG declaring 16384 x 16384 took 1.65 GB.
+/// Now a photo may have at most 50 megapixels, checked on the header.
+#[test]
+fn a_tiny_file_declaring_a_huge_photo_is_refused_before_decoding() {
+    let limits = DecodeLimits::default();
+    assert!(
+        limits.max_pixels >= 8064 * 6048,
+        "a 48 MP phone photo must fit"
+    );
+    assert!(limits.max_alloc >= 8064 * 6048 * 4, "... also with alpha");
+    let bomb = jpeg_declaring(8192, 8192);
+    assert!(bomb.len() < 2000);
+    let (kind, message) = image_io::decode(&bomb, &limits).err().expect("refused");
+    assert_eq!(kind, sagitta::error::FileErrorKind::TooLarge);
+    assert!(message.contains("67.1 megapixels"), "{message}");
+}
+
+/// Before: NaN, inf and 1e308 were accepted as the camera roll.
+#[test]
+fn the_camera_roll_must_be_finite_and_within_45_degrees() {
+    for value in ["NaN", "inf", "-inf", "1e308", "45.5", "-90"] {
+        sagitta()
+            .args(["analyze", "--camera-roll-deg", value])
+            .arg(sample("walker_01.jpg"))
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("between -45 and 45"));
+    }
+}
+
+/// Before: `--threads 64` on two cores was accepted (and ran 40-100 times slower).
+#[test]
+fn threads_beyond_the_cores_need_force() {
+    let cores = std::thread::available_parallelism().unwrap().get();
+    if cores >= 64 {
+        eprintln!("skipped: {cores} cores");
+        return;
+    }
+    sagitta()
+        .args(["analyze", "--threads", "64"])
+        .arg(sample("walker_01.jpg"))
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--force-threads"));
+}
+
+/// Before: `routine --from` planned from any number, 1e308 degrees included.
+#[test]
+fn routine_from_refuses_implausible_values() {
+    let text =
+        std::fs::read_to_string(common::repo().join("tests/fixtures/analysis_standing.json"))
+            .unwrap();
+    let mut doc: Value = serde_json::from_str(&text).unwrap();
+    let measurements = doc["measurements"].as_object_mut().unwrap();
+    let (name, measurement) = measurements
+        .iter_mut()
+        .find(|(_, m)| m.get("value_deg").is_some())
+        .unwrap();
+    let name = name.clone();
+    measurement["value_deg"] = serde_json::json!(1e308);
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("huge.json");
+    std::fs::write(&saved, serde_json::to_string(&doc).unwrap()).unwrap();
+    sagitta()
+        .args(["routine", "--from"])
+        .arg(&saved)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(format!(
+            "measurements.{name}.value_deg is 1e308"
+        )));
+}
+
+/// Before: a library cut short was mapped past its end, and the first call
+/// into it killed sagitta with SIGBUS (exit 135, no message).
+#[test]
+fn a_truncated_runtime_library_is_refused_before_it_is_loaded() {
+    let library = lib_dir().join("libonnxruntime.so");
+    let bytes = std::fs::read(&library).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for keep in [4096, bytes.len() / 2] {
+        let cut = dir.path().join(format!("cut-{keep}.so"));
+        std::fs::write(&cut, &bytes[..keep]).unwrap();
+        assert_runtime_refused(&cut, "the file is truncated or not a shared library");
+    }
+    // The build's own copy (next to the executable) is checked by size and checksum.
+    let exe_dir = dir.path().join("bin");
+    std::fs::create_dir(&exe_dir).unwrap();
+    std::fs::copy(
+        assert_cmd::cargo::cargo_bin("sagitta"),
+        exe_dir.join("sagitta"),
+    )
+    .unwrap();
+    std::fs::write(exe_dir.join("libonnxruntime.so"), &bytes[..bytes.len() - 1]).unwrap();
+    let output = std::process::Command::new(exe_dir.join("sagitta"))
+        .arg("analyze")
+        .arg(sample("walker_01.jpg"))
+        .env_remove("ORT_DYLIB_PATH")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is damaged"), "{stderr}");
+    assert!(
+        stderr.contains("Fix: rebuild with `cargo build --release`"),
+        "{stderr}"
+    );
+
+    // Set but empty: said so, not "looked in: ".
+    sagitta()
+        .arg("analyze")
+        .arg(sample("walker_01.jpg"))
+        .env("ORT_DYLIB_PATH", "")
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("ORT_DYLIB_PATH is set but empty"));
+}
+
+/// Before: a model folder that could not be used was reported as a missing
+/// model file, and a damaged heavy model only gave a warning and exit 0.
+#[test]
+fn model_folder_and_heavy_model_faults_are_setup_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_folder = dir.path().join("models.txt");
+    std::fs::write(&not_a_folder, "").unwrap();
+    sagitta()
+        .args(["analyze", "--model-dir"])
+        .arg(&not_a_folder)
+        .arg(sample("walker_01.jpg"))
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot use the model folder"))
+        .stderr(predicates::str::contains("it is not a folder"));
+
+    let models = dir.path().join("models");
+    std::fs::create_dir(&models).unwrap();
+    for name in ["pose_detection.onnx", "pose_landmark_lite.onnx"] {
+        std::os::unix::fs::symlink(common::repo().join("models").join(name), models.join(name))
+            .unwrap();
+    }
+    std::fs::write(models.join("pose_landmark_heavy.onnx"), b"not a model").unwrap();
+    sagitta()
+        .args(["analyze", "--model", "lite", "--model-dir"])
+        .arg(&models)
+        .arg(sample("walker_01.jpg"))
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "pose_landmark_heavy.onnx is damaged",
+        ));
+}
+
+/// Before: an output folder inside the input folder was walked on the next
+/// `-r` run, and its annotated images analysed as photos.
+#[test]
+fn the_output_folder_inside_the_input_folder_is_not_analysed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(sample("walker_03.jpg"), dir.path().join("a.jpg")).unwrap();
+    let out = dir.path().join("results");
+    for _ in 0..2 {
+        let (code, records, stderr) = run_jsonl(&[
+            os("-r"),
+            os("--out"),
+            out.as_os_str(),
+            dir.path().as_os_str(),
+        ]);
+        assert_eq!(code, Some(0), "{stderr}");
+        let (by_name, _) = records_by_name(&records);
+        assert_eq!(by_name.keys().collect::<Vec<_>>(), ["a.jpg"]);
+    }
+}
+
+/// Before: stale `.tmp-PID` files of killed runs stayed for ever.
+#[test]
+fn stale_temporary_files_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let stale = out.join(".a.json.tmp-4242");
+    let fresh = out.join(".b.json.tmp-4243");
+    for path in [&stale, &fresh] {
+        std::fs::write(path, b"half").unwrap();
+    }
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    sagitta::batch::remove_stale_temporaries(&out);
+    assert!(!stale.exists());
+    // A fresh one may be another run's write in progress.
+    assert!(fresh.exists());
+}
+
+/// Before: `--resume` compared the recorded path as text, so `./p8/` after
+/// `p8` redid everything.
+#[test]
+fn resume_recognises_a_folder_spelled_differently() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("p");
+    std::fs::create_dir(&photos).unwrap();
+    for name in ["a.jpg", "b.jpg"] {
+        std::fs::copy(sample("walker_03.jpg"), photos.join(name)).unwrap();
+    }
+    let out = dir.path().join("out");
+    let (code, _, stderr) = run_jsonl(&[os("--out"), out.as_os_str(), photos.as_os_str()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let respelled = dir.path().join("p/../p/./");
+    let (code, records, stderr) = run_jsonl(&[
+        os("--resume"),
+        os("--out"),
+        out.as_os_str(),
+        respelled.as_os_str(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (_, summary) = records_by_name(&records);
+    assert_eq!(summary["skipped_existing"], 2, "{records:?}");
+}
+
+/// Before: a cell that began with `=` was a formula in a spreadsheet, and an
+/// escape sequence in a file name reached the terminal raw.
+#[test]
+fn file_names_cannot_inject_formulas_or_escape_sequences() {
+    let dir = tempfile::tempdir().unwrap();
+    let formula = dir.path().join("=HYPERLINK(1).jpg");
+    std::fs::write(&formula, b"not an image").unwrap();
+    let output = sagitta()
+        .args(["analyze", "--model", "lite", "--format", "csv"])
+        .arg("=HYPERLINK(1).jpg")
+        .current_dir(dir.path())
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let csv = String::from_utf8_lossy(&output.stdout);
+    let row = csv.lines().nth(1).unwrap();
+    assert!(row.starts_with("'"), "{row}");
+
+    let escape = dir.path().join("\u{1b}[31mred\u{1b}]0;title\u{7}.jpg");
+    std::fs::write(&escape, b"not an image").unwrap();
+    let output = sagitta()
+        .args(["analyze", "--model", "lite"])
+        .arg(&escape)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("\\x1b[31mred"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr:?}"
+    );
+}
+
+/// Before: `--asis -10,20` was taken for an option (clap suggested `-- -10,20`).
+#[test]
+fn negative_landmark_coordinates_are_values() {
+    let output = sagitta()
+        .args([
+            "analyze", "--model", "lite", "--asis", "-10,20", "--psis", "-30,25",
+        ])
+        .arg(sample("walker_01.jpg"))
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
+
+/// Spawns a batch with standard output piped; returns the child.
+fn spawn_batch(args: &[&std::ffi::OsStr]) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("sagitta"))
+        .args(["analyze", "--model", "lite", "--jobs", "1", "--quiet"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn photos(dir: &Path, count: usize) {
+    for i in 0..count {
+        std::fs::copy(sample("walker_03.jpg"), dir.join(format!("p{i}.jpg"))).unwrap();
+    }
+}
+
+/// Before: with `--out`, a reader that stopped early (`| head -1`) ended the
+/// batch after a few photos, with exit code 0.
+#[test]
+fn a_closed_stdout_does_not_silently_stop_a_batch_with_out() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    photos(dir.path(), 5);
+    let out = dir.path().join("out");
+    let mut child = spawn_batch(&[
+        os("--format"),
+        os("jsonl"),
+        os("--out"),
+        out.as_os_str(),
+        dir.path().as_os_str(),
+    ]);
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader goes away after one line, as `head -1` does.
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("standard output was closed"), "{stderr}");
+    let jsons = std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
+        .count();
+    assert_eq!(jsons, 5);
+}
+
+/// Before: SIGINT and SIGTERM killed the run mid-array, leaving `--format
+/// json` output that no parser reads.
+#[test]
+fn an_interrupt_ends_the_json_array_and_says_so() {
+    use std::io::Read;
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let dir = tempfile::tempdir().unwrap();
+        photos(dir.path(), 6);
+        let mut child = spawn_batch(&[os("--format"), os("json"), dir.path().as_os_str()]);
+        let mut stdout = child.stdout.take().unwrap();
+        // Wait for the first result to begin, then interrupt.
+        let mut text = Vec::new();
+        let mut byte = [0u8; 1];
+        while !text.ends_with(b"\"schema_version\"") {
+            assert_eq!(stdout.read(&mut byte).unwrap(), 1, "output ended early");
+            text.push(byte[0]);
+        }
+        // SAFETY: kill(2) on our own child's pid.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+        stdout.read_to_end(&mut text).unwrap();
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(130), "{stderr}");
+        assert!(stderr.contains("interrupted"), "{stderr}");
+        let array: Vec<Value> = serde_json::from_slice(&text).expect("a whole JSON array");
+        assert!(!array.is_empty() && array.len() < 6, "{}", array.len());
+    }
+}

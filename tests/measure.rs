@@ -334,7 +334,8 @@ fn tilted_pelvis_pose(points: &BTreeMap<Joint, (f64, f64)>, forward: f64, tilt_d
 }
 
 #[test]
-fn pelvic_tilt_estimate_follows_the_outline_one_to_one_for_both_facings() {
+fn pelvic_tilt_estimate_follows_the_outline_linearly_for_both_facings() {
+    let mut neutral_by_facing = Vec::new();
     for forward in [1.0, -1.0] {
         let points = standing_points(&ANGLES, forward);
         let estimate = |tilt: f64| {
@@ -354,16 +355,23 @@ fn pelvic_tilt_estimate_follows_the_outline_one_to_one_for_both_facings() {
             m.value_deg.unwrap_or_else(|| panic!("{m:?}"))
         };
         let neutral = estimate(0.0);
-        // Front outline + 13, back outline - 15 + 13, averaged.
-        assert!((neutral - 5.5).abs() <= 0.15, "facing {forward}: {neutral}");
-        for tilt in [-12.0, -5.0, 8.0, 20.0] {
+        neutral_by_facing.push(neutral);
+        // One gain for every tilt (a straight calibration line), above one:
+        // the outline turns less than the pelvis it wraps.
+        let gain = (estimate(20.0) - neutral) / 20.0;
+        assert!(gain > 1.0, "facing {forward}: gain {gain}");
+        for tilt in [-12.0, -5.0, 8.0] {
             let change = estimate(tilt) - neutral;
             assert!(
-                (change - tilt).abs() <= 0.25,
-                "facing {forward}, tilt {tilt}: estimate moved {change}"
+                (change - gain * tilt).abs() <= 0.25 * gain,
+                "facing {forward}, tilt {tilt}: estimate moved {change}, gain {gain}"
             );
         }
     }
+    assert!(
+        (neutral_by_facing[0] - neutral_by_facing[1]).abs() <= 0.2,
+        "{neutral_by_facing:?}"
+    );
 }
 
 #[test]

@@ -22,6 +22,7 @@ struct Input<'a> {
 const LIMITS: DecodeLimits = DecodeLimits {
     max_file_bytes: 1 << 20,
     max_side: 4096,
+    max_pixels: 4_000_000,
     max_alloc: 64 << 20,
     min_side: 64,
     max_aspect: 8.0,

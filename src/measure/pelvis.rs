@@ -4,28 +4,29 @@
 //! - `landmarks`: the user gives the ASIS and PSIS in image pixels: exact.
 //! - `markers`: two coloured adhesive dots on ASIS and PSIS are found near the
 //!   hip: the same angle, from the dots' centres.
-//! - `estimate`: no markers. The pelvis is a rigid block; tilting it turns
-//!   the body outline around it by the same angle, at the back (lumbar hollow
-//!   to buttock) and at the front (lower abdomen to pubis). sagitta finds both
-//!   outlines in the person mask at 12 heights between the waist and the hip
-//!   joint, fits a straight line to each, and reads its inclination (positive
-//!   when the outline runs backwards as it descends, as anterior tilt makes
-//!   it). Kendall's neutral pelvis has the ASIS above the pubic symphysis
-//!   (Kendall1993), so the front outline is then about vertical, and the
-//!   ASIS-PSIS line is then tilted 13 degrees on average
-//!   (Preece2008): the front outline's inclination plus 13 degrees is the
-//!   estimate. The back outline is not vertical in a neutral pelvis (the
-//!   buttock protrudes); its neutral inclination, [`BACK_NEUTRAL_DEG`], is a
-//!   sagitta default, so the back estimate is its inclination minus that plus
-//!   13. Where both outlines are clear the two estimates are averaged and
-//!   their disagreement enters the uncertainty. Heights where a hand or an
-//!   arm crosses an outline are skipped; an outline left with too few heights,
-//!   or too irregular to be a body contour, is not used; with neither outline
-//!   left, the estimate is declined with the reason. A back outline that hangs
-//!   straight from the waist (loose clothing, or a flat buttock) is still used,
-//!   since a tucked pelvis flattens the buttock too, but with a wider
-//!   uncertainty, a lower confidence and a warning.
-
+//! - `estimate`: no markers. Tilting the pelvis turns the body outline
+//!   around it, at the front (lower abdomen to pubis) and at the back (lumbar
+//!   hollow to buttock). sagitta finds both outlines in the person mask at 12
+//!   heights between the waist and just below the hip joint, fits a straight
+//!   line to each, and reads its inclination (positive when the outline runs
+//!   backwards as it descends, as anterior tilt makes it). Each inclination
+//!   is turned into a tilt by a straight line fitted on rendered people whose
+//!   tilt is known (samples/render, the accuracy sweep of benches/README.md):
+//!   the outline turns less than the pelvis itself (soft tissue), so the
+//!   gain is above one, and the offset is where a neutral pelvis leaves the
+//!   outline. The front outline follows the tilt far better than the back
+//!   one, whose slope depends mostly on the buttock's shape, so the front
+//!   gives the estimate and the back stands in only where the front is
+//!   hidden. The uncertainty is the calibration's residual spread across
+//!   bodies, widened by the spread pelvic shape alone gives the ASIS-PSIS
+//!   angle in real pelves (Preece2008), which the rendered skeleton does not
+//!   vary. Heights where a hand or an arm crosses an outline are skipped;
+//!   an outline left with too few heights, or too irregular to be a body
+//!   contour, is not used; with neither outline left, the estimate is
+//!   declined with the reason. A back outline that hangs straight from the
+//!   waist (loose clothing, or a flat buttock) is still used, since a tucked
+//!   pelvis flattens the buttock too, but with a wider uncertainty, a lower
+//!   confidence and a warning.
 use std::str::FromStr;
 
 use image::RgbImage;
@@ -50,14 +51,40 @@ pub enum PelvisInput {
     Markers(MarkerColor),
 }
 
-/// Mean ASIS-PSIS angle of pelves in the anatomical reference position,
-/// and its spread from pelvic shape alone (Preece2008).
-const NEUTRAL_TILT_DEG: f64 = 13.0;
+/// Spread of the ASIS-PSIS angle from pelvic shape alone (Preece2008): real
+/// pelves vary this much where the rendered skeleton does not.
 const MORPHOLOGY_SD_DEG: f64 = 5.0;
-/// The back outline's inclination from the waist to the hip joint with the
-/// pelvis neutral (sagitta default, not from a published source: the buttock
-/// sits about a fifth of the torso length behind the lumbar hollow).
-pub const BACK_NEUTRAL_DEG: f64 = 15.0;
+
+/// Tilt from one outline's inclination: `offset_deg + gain * inclination`,
+/// with the residual spread of that line across the rendered bodies.
+#[derive(Debug, Clone, Copy)]
+struct Calibration {
+    offset_deg: f64,
+    gain: f64,
+    residual_sd_deg: f64,
+}
+
+impl Calibration {
+    fn tilt_deg(self, inclination_deg: f64) -> f64 {
+        self.offset_deg + self.gain * inclination_deg
+    }
+}
+
+/// Least-squares lines fitted on the 48 standing renders of the accuracy
+/// sweep (samples/render/sweep.py, seed 11: tilts -15 to 25 degrees, both
+/// sexes, weights, facings, tight and loose clothing, camera heights 0.6 to
+/// 1.6 m), each render analysed with its camera roll given; benches/README.md
+/// gives the figures and the command.
+const FRONT: Calibration = Calibration {
+    offset_deg: 9.6,
+    gain: 1.48,
+    residual_sd_deg: 6.6,
+};
+const BACK: Calibration = Calibration {
+    offset_deg: -0.3,
+    gain: 0.67,
+    residual_sd_deg: 9.6,
+};
 /// The outline is sampled from this far above the hip joint (the waist) ...
 const BAND_TOP_TORSO: f64 = 0.35;
 /// ... down to the buttock, a little below the hip joint (negative = below).
@@ -75,7 +102,8 @@ const MAX_RESIDUAL_TORSO: f64 = 0.03;
 const MIN_BUTTOCK_CURVE_TORSO: f64 = 0.03;
 /// Extra uncertainty for an outline that may be cloth, not body: a flat
 /// outline could hide a buttock curve of up to about this angle over the
-/// band (sagitta default, half of [`BACK_NEUTRAL_DEG`]).
+/// band (sagitta default, the back outline's inclination with a neutral
+/// pelvis on the renders, about 15 degrees, halved).
 const DRAPED_EXTRA_DEG: f64 = 7.5;
 /// An elbow, wrist or hand keypoint this close (torso lengths) to an outline point hides it.
 const ARM_CLEARANCE: f64 = 0.10;
@@ -157,24 +185,15 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
 
     let back = outline(body, view, near, torso, Edge::Back, &arms);
     let front = outline(body, view, near, torso, Edge::Front, &arms);
-    // Each usable outline's estimate and the error measured on it.
-    let estimates: Vec<(f64, f64)> = [
-        back.as_ref().ok().map(|o| {
-            let draped = if o.draped { DRAPED_EXTRA_DEG } else { 0.0 };
-            (
-                o.inclination_deg - BACK_NEUTRAL_DEG + NEUTRAL_TILT_DEG,
-                o.fit_error_deg.hypot(draped),
-            )
-        }),
-        front
-            .as_ref()
-            .ok()
-            .map(|o| (o.inclination_deg + NEUTRAL_TILT_DEG, o.fit_error_deg)),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if estimates.is_empty() {
+    // The front outline gives the estimate; the back one stands in where the
+    // front is hidden. Each carries its calibration's spread and the error of
+    // its own line fit, scaled like the inclination.
+    let chosen = match (&front, &back) {
+        (Ok(o), _) => Some((FRONT, o, 0.0)),
+        (Err(_), Ok(o)) => Some((BACK, o, if o.draped { DRAPED_EXTRA_DEG } else { 0.0 })),
+        _ => None,
+    };
+    let Some((calibration, used, draped_extra)) = chosen else {
         let (Err(back), Err(front)) = (back, front) else {
             unreachable!("an outline succeeded")
         };
@@ -185,39 +204,41 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
             ),
             None,
         );
-    }
-    let value = estimates.iter().map(|e| e.0).sum::<f64>() / estimates.len() as f64;
-    // What the photo itself says about the error: the outlines' own errors,
-    // and for two outlines half their disagreement.
-    let own = (estimates.iter().map(|e| e.1.powi(2)).sum::<f64>() / estimates.len() as f64).sqrt();
-    let measured = if estimates.len() == 2 {
-        own.hypot((estimates[0].0 - estimates[1].0).abs() / 2.0)
-    } else {
-        own
     };
-    let uncertainty = MORPHOLOGY_SD_DEG.hypot(measured);
-    let share = estimates.len() as f64 / 2.0;
-    let draped = back.as_ref().is_ok_and(|o| o.draped);
-    // Halves where the error measured on the photo reaches 7.5 degrees, and
-    // again where the back outline may be cloth.
+    let value = calibration.tilt_deg(used.inclination_deg);
+    // What the photo itself says about the error: the line fit's own error.
+    let measured = (calibration.gain * used.fit_error_deg).hypot(draped_extra);
+    let uncertainty = calibration
+        .residual_sd_deg
+        .hypot(MORPHOLOGY_SD_DEG)
+        .hypot(measured);
+    let from_back = front.is_err();
+    let loose = back.as_ref().is_ok_and(|o| o.draped);
+    // Halves where the error measured on the photo reaches 7.5 degrees, where
+    // only the weaker back outline is left, and where the clothing may hang.
     let confidence = body.min_visibility(&[shoulder, hip])
         * view.lateral_score
-        * share
         * (1.0 + (measured / 7.5).powi(2)).recip()
-        * if draped { 0.5 } else { 1.0 };
+        * if from_back { 0.5 } else { 1.0 }
+        * if loose { 0.5 } else { 1.0 };
     // What the user should know about the evidence behind the value.
     let mut caveats = Vec::new();
-    if draped {
+    if let Err(reason) = &front {
         caveats.push(format!(
-            "the back outline hangs straight from the waist (loose clothing, or a flat buttock), \
-             so the estimate uses it with {DRAPED_EXTRA_DEG} degrees more uncertainty; \
-             close-fitting clothing around the pelvis gives a firmer estimate"
+            "the front outline was not used ({reason}), so the estimate rests on the back \
+             outline, which follows the tilt less closely"
         ));
     }
-    for (name, traced) in [("back", &back), ("front", &front)] {
-        if let Err(reason) = traced {
-            caveats.push(format!("the {name} outline was not used: {reason}"));
-        }
+    if loose {
+        caveats.push(format!(
+            "the back outline hangs straight from the waist (loose clothing, or a flat buttock){}; \
+             close-fitting clothing around the pelvis gives a firmer estimate",
+            if from_back {
+                format!(", so it is used with {DRAPED_EXTRA_DEG} degrees more uncertainty")
+            } else {
+                String::new()
+            }
+        ));
     }
     let warning = (!caveats.is_empty()).then(|| format!("pelvic_tilt: {}", caveats.join("; ")));
     (

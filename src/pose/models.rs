@@ -103,13 +103,42 @@ pub struct ModelSet {
 }
 
 impl ModelSet {
-    /// Locates both files; a missing file is an error that says how to get it.
+    /// Locates both files; a missing file is an error that says how to get it,
+    /// a folder that cannot be read one that says so (not "not found").
     pub fn locate(kind: ModelKind, model_dir: Option<&Path>) -> Result<Self, SetupError> {
         let dir = resolve_dir(model_dir);
+        match std::fs::metadata(&dir) {
+            Ok(metadata) if !metadata.is_dir() => {
+                return Err(SetupError::ModelFolder {
+                    path: dir,
+                    reason: "it is not a folder".to_string(),
+                });
+            }
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(SetupError::ModelFolder {
+                    path: dir,
+                    reason: error.to_string(),
+                });
+            }
+            _ => {}
+        }
         let file = |known: KnownModel| -> Result<ModelFile, SetupError> {
             let path = dir.join(known.file_name);
-            if path.is_file() {
-                return Ok(ModelFile { known, path });
+            match std::fs::metadata(&path) {
+                Ok(metadata) if metadata.is_file() => return Ok(ModelFile { known, path }),
+                Ok(_) => {
+                    return Err(SetupError::ModelRead {
+                        path,
+                        reason: "not a regular file".to_string(),
+                    });
+                }
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(SetupError::ModelRead {
+                        path,
+                        reason: error.to_string(),
+                    });
+                }
+                Err(_) => {}
             }
             let fix = format!(
                 "the file ships with sagitta: restore it with `git checkout -- models/{name}` (or rebuild it with \
@@ -123,6 +152,45 @@ impl ModelSet {
             detector: file(DETECTOR)?,
             landmark: file(kind.landmark_model())?,
         })
+    }
+}
+
+impl ModelFile {
+    /// Checks the checksum once per process and file (later calls for the
+    /// same path trust the first): for a model that is loaded only later, on
+    /// the first photo that needs it, so that a damaged one stops the run at
+    /// its start with exit code 2 instead of being skipped with a warning.
+    pub fn verify_once(&self) -> Result<(), SetupError> {
+        use std::collections::HashSet;
+        use std::sync::Mutex;
+        static VERIFIED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+        let mut verified = VERIFIED.lock().unwrap_or_else(|p| p.into_inner());
+        let verified = verified.get_or_insert_with(HashSet::new);
+        if verified.contains(&self.path) {
+            return Ok(());
+        }
+        // Streamed: the heavy model is 55 MB, and is not kept now.
+        let read_error = |error: std::io::Error| SetupError::ModelRead {
+            path: self.path.clone(),
+            reason: error.to_string(),
+        };
+        let mut file = std::fs::File::open(&self.path).map_err(read_error)?;
+        let mut hasher = Sha256::new();
+        std::io::copy(&mut file, &mut hasher).map_err(read_error)?;
+        let actual: String = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if actual != self.known.sha256 {
+            return Err(SetupError::ModelChecksum {
+                path: self.path.clone(),
+                expected: self.known.sha256,
+                actual,
+            });
+        }
+        verified.insert(self.path.clone());
+        Ok(())
     }
 }
 

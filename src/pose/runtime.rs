@@ -12,6 +12,7 @@ use std::sync::{Mutex, OnceLock};
 use ort::environment::Environment;
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
+use sha2::Digest;
 
 use crate::error::SetupError;
 
@@ -24,6 +25,11 @@ const LIB_FILE: &str = "libonnxruntime.so";
 /// The environment lives as long as the process: ONNX Runtime allows only one.
 static ENVIRONMENT: OnceLock<Environment> = OnceLock::new();
 static INIT_LOCK: Mutex<()> = Mutex::new(());
+
+/// The checksum of the library the build verified (empty when the build
+/// fetched none).
+const BUILD_SHA256: &str = env!("SAGITTA_ORT_SHA256");
+const BUILD_SIZE: &str = env!("SAGITTA_ORT_SIZE");
 
 /// Where the runtime library is looked for, in order.
 pub fn library_candidates() -> Vec<PathBuf> {
@@ -55,6 +61,12 @@ pub fn environment() -> Result<&'static Environment, SetupError> {
     if let Some(env) = ENVIRONMENT.get() {
         return Ok(env);
     }
+    if std::env::var_os("ORT_DYLIB_PATH").is_some_and(|v| v.is_empty()) {
+        return Err(SetupError::Usage(format!(
+            "ORT_DYLIB_PATH is set but empty. Fix: unset it (`unset ORT_DYLIB_PATH`) to use the library built \
+             with sagitta, or set it to the path of libonnxruntime.so.{ORT_VERSION}"
+        )));
+    }
     let candidates = library_candidates();
     let path = candidates
         .iter()
@@ -67,6 +79,9 @@ pub fn environment() -> Result<&'static Environment, SetupError> {
                 .join(", "),
             version: ORT_VERSION,
         })?;
+    // A truncated library would be mapped past its end and the first call
+    // into it would kill the process with SIGBUS: check it before loading.
+    check_library(path)?;
     let builder = ort::init_from(path).map_err(|error| SetupError::RuntimeLoad {
         path: path.clone(),
         reason: error.to_string(),
@@ -78,6 +93,122 @@ pub fn environment() -> Result<&'static Environment, SetupError> {
         .build()
         .map_err(|error| SetupError::RuntimeInit(error.to_string()))?;
     Ok(ENVIRONMENT.get_or_init(|| env))
+}
+
+/// Whether `path` is the library the build fetched and verified: the cached
+/// copy, or the copy next to the executable (where the build puts it).
+fn is_build_verified(path: &Path) -> bool {
+    let built = env!("SAGITTA_BUILD_ORT_DYLIB");
+    if built.is_empty() || BUILD_SHA256.is_empty() {
+        return false;
+    }
+    let real = |p: &Path| std::fs::canonicalize(p).ok();
+    let next_to_exe = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(LIB_FILE)));
+    let target = real(path);
+    target.is_some()
+        && (target == real(Path::new(built))
+            || next_to_exe.is_some_and(|next| target == real(&next)))
+}
+
+/// Checks the library before it is loaded: the build's own copy by size and
+/// SHA-256; any other file (ORT_DYLIB_PATH) for being a whole 64-bit ELF
+/// shared object, every segment it maps lying within the file.
+pub fn check_library(path: &Path) -> Result<(), SetupError> {
+    let load_error = |reason: String| SetupError::RuntimeLoad {
+        path: path.to_path_buf(),
+        reason,
+        version: ORT_VERSION,
+    };
+    let (mut file, metadata) =
+        crate::input::open_regular(path).map_err(|e| load_error(e.to_string()))?;
+    if is_build_verified(path) {
+        let damaged = |reason: String| SetupError::RuntimeDamaged {
+            path: path.to_path_buf(),
+            reason,
+            version: ORT_VERSION,
+        };
+        let expected_size: u64 = BUILD_SIZE.parse().unwrap_or(0);
+        if expected_size != 0 && metadata.len() != expected_size {
+            return Err(damaged(format!(
+                "{} bytes, the verified copy has {expected_size}",
+                metadata.len()
+            )));
+        }
+        let mut hasher = sha2::Sha256::new();
+        std::io::copy(&mut file, &mut hasher).map_err(|e| damaged(e.to_string()))?;
+        let actual: String = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if actual != BUILD_SHA256 {
+            return Err(damaged(format!(
+                "sha256 {actual}, the verified copy has {BUILD_SHA256}"
+            )));
+        }
+        return Ok(());
+    }
+    elf_fits(&mut file, metadata.len()).map_err(|problem| {
+        load_error(format!(
+            "the file is truncated or not a shared library ({problem})"
+        ))
+    })
+}
+
+/// Whether an ELF64 little-endian shared object's headers, program headers,
+/// loaded segments and section headers all lie within its `len` bytes.
+fn elf_fits(file: &mut std::fs::File, len: u64) -> Result<(), String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut read_at = |offset: u64, buf: &mut [u8]| -> Result<(), String> {
+        file.seek(SeekFrom::Start(offset))
+            .and_then(|_| file.read_exact(buf))
+            .map_err(|e| format!("cannot read {} bytes at {offset}: {e}", buf.len()))
+    };
+    let mut header = [0u8; 64];
+    if len < 64 {
+        return Err(format!("only {len} bytes"));
+    }
+    read_at(0, &mut header)?;
+    if &header[..4] != b"\x7fELF" {
+        return Err("no ELF header".to_string());
+    }
+    if header[4] != 2 || header[5] != 1 {
+        return Err("not a 64-bit little-endian ELF file".to_string());
+    }
+    let u16_at = |b: &[u8], at: usize| u64::from(u16::from_le_bytes([b[at], b[at + 1]]));
+    let u64_at =
+        |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"));
+    if u16_at(&header, 16) != 3 {
+        return Err("an ELF file, but not a shared library".to_string());
+    }
+    let (ph_off, sh_off) = (u64_at(&header, 32), u64_at(&header, 40));
+    let (ph_size, ph_num) = (u16_at(&header, 54), u16_at(&header, 56));
+    let (sh_size, sh_num) = (u16_at(&header, 58), u16_at(&header, 60));
+    let within = |offset: u64, size: u64| offset.checked_add(size).is_some_and(|end| end <= len);
+    if ph_size < 56 || !within(ph_off, ph_size * ph_num) {
+        return Err(format!("its program headers end past its {len} bytes"));
+    }
+    if sh_off != 0 && !within(sh_off, sh_size * sh_num) {
+        return Err(format!(
+            "its section headers (at byte {sh_off}) end past its {len} bytes"
+        ));
+    }
+    let mut entry = [0u8; 56];
+    for i in 0..ph_num {
+        read_at(ph_off + i * ph_size, &mut entry)?;
+        let kind = u32::from_le_bytes(entry[..4].try_into().expect("four bytes"));
+        let (offset, size) = (u64_at(&entry, 8), u64_at(&entry, 32));
+        // PT_LOAD: mapped into memory, so it must be there in full.
+        if kind == 1 && !within(offset, size) {
+            return Err(format!(
+                "a segment it maps runs to byte {}, past its {len} bytes",
+                offset.saturating_add(size)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Creates a session for a verified model file with `threads` intra-op threads.

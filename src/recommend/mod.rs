@@ -314,7 +314,8 @@ impl Document {
             });
         };
         let origin = path.display().to_string();
-        match std::fs::read_to_string(path) {
+        // A regular file of limited size, never a FIFO or a device.
+        match crate::input::read_document(path) {
             Ok(text) => Ok(Self {
                 origin,
                 text: Cow::Owned(text),
@@ -326,7 +327,8 @@ impl Document {
     fn parse_toml<T: serde::de::DeserializeOwned>(&self) -> Result<T, RecommendError> {
         toml::from_str(&self.text).map_err(|error| RecommendError::Syntax {
             origin: self.origin.clone(),
-            message: error.to_string().trim_end().to_string(),
+            // TOML errors quote the offending line: keep it short.
+            message: crate::input::shorten_message(error.to_string().trim_end()),
         })
     }
 }
@@ -337,7 +339,8 @@ struct Problems(Vec<String>);
 
 impl Problems {
     fn push(&mut self, problem: String) {
-        self.0.push(problem);
+        // Problems may quote the input (ids, keys): never at length.
+        self.0.push(crate::input::shorten_message(&problem));
     }
 
     fn require(&mut self, ok: bool, problem: impl FnOnce() -> String) {

@@ -47,6 +47,7 @@ impl fmt::Display for RedFlag {
 
 fn parse_flag(name: &str) -> Result<RedFlag, String> {
     RedFlag::from_str(name, false).map_err(|_| {
+        let name = crate::input::excerpt(name);
         let names: Vec<String> = RedFlag::value_variants()
             .iter()
             .map(ToString::to_string)
@@ -185,22 +186,31 @@ impl Screening {
         Ok(())
     }
 
-    /// Reads a screening file (format: see the module documentation).
+    /// Reads a screening file (format: see the module documentation): a
+    /// regular file of limited size (see [`crate::input`]).
     pub fn from_json_file(path: &Path) -> Result<Self, RecommendError> {
         let origin = path.display().to_string();
-        match std::fs::read_to_string(path) {
+        match crate::input::read_document(path) {
             Ok(text) => Self::from_json(&text, &origin),
             Err(source) => Err(RecommendError::Read { origin, source }),
         }
     }
 
-    /// Parses a screening document; `origin` names it in error messages.
+    /// Parses a screening document; `origin` names it in error messages. A
+    /// key given twice is an error: with the last one winning, a raised flag
+    /// could be silently cleared.
     pub fn from_json(text: &str, origin: &str) -> Result<Self, RecommendError> {
-        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
-            .map_err(|error| RecommendError::Syntax {
-                origin: origin.to_string(),
-                message: format!("expected a JSON object of red flags: {error}"),
-            })?;
+        let text = crate::input::strip_bom(text);
+        let syntax = |error: serde_json::Error| RecommendError::Syntax {
+            origin: origin.to_string(),
+            message: format!(
+                "expected a JSON object of red flags: {}",
+                crate::input::shorten_message(&error.to_string())
+            ),
+        };
+        crate::input::check_unique_keys(text).map_err(syntax)?;
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(text).map_err(syntax)?;
         let mut flags = BTreeSet::new();
         let mut answered = BTreeSet::new();
         let mut problems = Problems::default();
@@ -217,7 +227,10 @@ impl Screening {
                             answered.insert(flag);
                         }
                         Some(Err(problem)) => problems.push(format!("red_flags: {problem}")),
-                        None => problems.push(format!("red_flags: {name} is not a name")),
+                        None => problems.push(format!(
+                            "red_flags: {} is not a name",
+                            crate::input::excerpt(&name.to_string())
+                        )),
                     }
                 }
                 continue;
@@ -226,7 +239,8 @@ impl Screening {
                 Ok(flag) => flag,
                 Err(_) => {
                     problems.push(format!(
-                        "unknown key `{key}`; expected `red_flags` or a red flag name"
+                        "unknown key `{}`; expected `red_flags` or a red flag name",
+                        crate::input::excerpt(key)
                     ));
                     continue;
                 }
@@ -239,7 +253,10 @@ impl Screening {
                 Some(false) => {
                     answered.insert(flag);
                 }
-                None => problems.push(format!("`{key}` must be true or false, not {value}")),
+                None => problems.push(format!(
+                    "`{key}` must be true or false, not {}",
+                    crate::input::excerpt(&value.to_string())
+                )),
             }
         }
         problems.finish(origin)?;
@@ -384,6 +401,24 @@ mod tests {
             .ask(&questions, &mut "n\nn\n".as_bytes(), &mut Vec::new())
             .unwrap();
         assert_eq!(screening.status(), ScreeningStatus::NotAsked);
+    }
+
+    #[test]
+    fn a_key_given_twice_is_an_error_not_a_lost_flag() {
+        let error = parse(r#"{"night_pain": true, "night_pain": false}"#).unwrap_err();
+        assert!(
+            error.contains("the key `night_pain` appears more than once"),
+            "{error}"
+        );
+        // A byte-order mark (Windows editors) is not an error.
+        assert!(
+            parse("\u{FEFF}{\"night_pain\": true}")
+                .unwrap()
+                .contains(RedFlag::NightPain)
+        );
+        // A huge unknown key is quoted as an excerpt.
+        let error = parse(&format!(r#"{{"{}": true}}"#, "k".repeat(10_000_000))).unwrap_err();
+        assert!(error.len() < 500, "{} bytes", error.len());
     }
 
     #[test]

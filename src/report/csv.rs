@@ -25,6 +25,18 @@ const MEASUREMENTS: [&str; 15] = [
     "craniovertebral_angle",
 ];
 
+/// A cell of free text (a path, a message) that a spreadsheet would take
+/// for a formula (`=`, `+`, `-`, `@`, or a tab or carriage return before one)
+/// gets a leading `'`, which spreadsheets show as text (OWASP's advice for
+/// CSV injection). Number cells are written as they are.
+fn text_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 pub struct CsvExporter<'w> {
     writer: csv::Writer<Box<dyn Write + 'w>>,
     header_written: bool,
@@ -84,7 +96,7 @@ impl<'w> CsvExporter<'w> {
 impl Exporter for CsvExporter<'_> {
     fn analysis(&mut self, a: &Analysis) -> io::Result<()> {
         let mut fields = vec![
-            a.image.path.clone(),
+            text_cell(&a.image.path),
             "analysed".to_string(),
             String::new(),
             String::new(),
@@ -135,7 +147,7 @@ impl Exporter for CsvExporter<'_> {
                 .map(|r| r.total_minutes.to_string())
                 .unwrap_or_default(),
         );
-        fields.push(a.warnings.join("; "));
+        fields.push(text_cell(&a.warnings.join("; ")));
         fields.push(snake_name(&a.assessment.status));
         fields.push(
             a.borderline
@@ -156,10 +168,10 @@ impl Exporter for CsvExporter<'_> {
 
     fn error(&mut self, error: &FileError) -> io::Result<()> {
         let mut fields = vec![
-            error.path.display().to_string(),
+            text_cell(&error.path.display().to_string()),
             "failed".to_string(),
             error.kind.as_str().to_string(),
-            error.message.clone(),
+            text_cell(&error.message),
         ];
         fields.resize(9 + MEASUREMENTS.len() + 9, String::new());
         self.row(fields)
@@ -167,5 +179,18 @@ impl Exporter for CsvExporter<'_> {
 
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         self.writer.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text_cell;
+
+    #[test]
+    fn formula_like_text_cells_are_quoted() {
+        for formula in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\t=1"] {
+            assert_eq!(text_cell(formula), format!("'{formula}"));
+        }
+        assert_eq!(text_cell("photos/a.jpg"), "photos/a.jpg");
     }
 }

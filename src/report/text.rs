@@ -32,7 +32,11 @@ impl Exporter for TextExporter<'_> {
         writeln!(
             out,
             "{} ({}x{} px, model {:?})",
-            a.image.path, a.image.width, a.image.height, a.model.kind
+            // A file name may hold escape sequences: never raw to a terminal.
+            crate::input::terminal_safe(&a.image.path, false),
+            a.image.width,
+            a.image.height,
+            a.model.kind
         )?;
         writeln!(
             out,

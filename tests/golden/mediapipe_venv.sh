@@ -28,3 +28,36 @@ PY
       -r "${REPO_ROOT}/tests/golden/requirements.txt"
   fi
 }
+
+# The Python wheel bundles only the full landmark model; model_complexity 0
+# and 2 would fetch theirs from the web at first use. This installs the lite
+# and heavy .tflite files from the npm package models/convert.sh uses
+# (pinned, sha256-checked) into the virtualenv instead. Needs VENV and npm.
+mediapipe_extra_models() {
+  local spec="@mediapipe/pose@0.5.1675469404"
+  local tarball_sha="8bb349a7b3a3ba699df23be804ddd3b3eab810b50b15406894be257859388a84"
+  local dest
+  dest="$("${VENV}/bin/python" -c 'import mediapipe, os; print(os.path.join(os.path.dirname(mediapipe.__file__), "modules", "pose_landmark"))')"
+  declare -A want=(
+    [pose_landmark_lite.tflite]=f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61
+    [pose_landmark_heavy.tflite]=59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe
+  )
+  local name missing=0
+  for name in "${!want[@]}"; do
+    [ "$(sha256sum "${dest}/${name}" 2>/dev/null | cut -d' ' -f1)" = "${want[$name]}" ] || missing=1
+  done
+  [ "${missing}" = 1 ] || return 0
+  local work
+  work="$(mktemp -d)"
+  (cd "${work}" && npm pack --silent "${spec}" >/dev/null)
+  local tarball=("${work}"/*.tgz)
+  [ "$(sha256sum "${tarball[0]}" | cut -d' ' -f1)" = "${tarball_sha}" ] \
+    || { echo "${spec}: unexpected sha256" >&2; rm -rf "${work}"; return 1; }
+  for name in "${!want[@]}"; do
+    tar -xzf "${tarball[0]}" -C "${work}" "package/${name}"
+    [ "$(sha256sum "${work}/package/${name}" | cut -d' ' -f1)" = "${want[$name]}" ] \
+      || { echo "${name}: unexpected sha256" >&2; rm -rf "${work}"; return 1; }
+    install -m 0644 "${work}/package/${name}" "${dest}/${name}"
+  done
+  rm -rf "${work}"
+}

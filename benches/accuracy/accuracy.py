@@ -1,0 +1,462 @@
+#!/usr/bin/env python3
+"""How far sagitta's angles are from the rendered truth, next to MediaPipe.
+
+Reads every `*.truth.json` under a folder of renders (made by
+samples/render/), runs the sagitta binary once over all their images
+(`--format jsonl`), optionally runs MediaPipe's Python pose solution on the
+same images, and prints per measurement the mean absolute error, the bias
+(mean signed error, measured minus true) and the worst error, the protocol
+detection rate, the pelvic-tilt rank correlation, how often a stated
+uncertainty covers the error, and how often each finding agrees with the
+finding its true angle implies.
+
+Errors are taken against the angle as posed in 3D (what a clinician wants);
+the error against the angle as projected into the image is printed beside it
+for the keypoint angles, so camera projection and keypoint placement can be
+told apart.
+
+MediaPipe's angles are computed from its keypoints with sagitta's own
+definitions (the same formulas as src/measure/conventions.rs), with the true
+facing and the true test leg: they measure keypoint placement only, while
+sagitta's also include its own protocol, facing and leg decisions.
+
+Run through benches/accuracy/run.sh, which builds sagitta and the MediaPipe
+virtualenv. Without `--mediapipe` the script needs only the standard library.
+"""
+
+import argparse
+import json
+import math
+import statistics
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+# Angles whose rendered truth is compared, per protocol, in report order.
+MEASUREMENTS = {
+    "standing": [
+        "trunk_inclination",
+        "standing_hip_flexion",
+        "knee_flexion",
+        "head_forward",
+        "pelvic_tilt",
+    ],
+    "thomas_test": [
+        "hip_extension",
+        "knee_flexion",
+        "contralateral_hip_flexion",
+        "trunk_tilt",
+    ],
+}
+# The pelvic estimate comes from the body outline, not from keypoints.
+KEYPOINT_FREE = {"pelvic_tilt"}
+UP = (0.0, -1.0)
+DOWN = (0.0, 1.0)
+
+LANDMARKS = [
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner",
+    "right_eye", "right_eye_outer", "left_ear", "right_ear", "mouth_left",
+    "mouth_right", "left_shoulder", "right_shoulder", "left_elbow",
+    "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky",
+    "left_index", "right_index", "left_thumb", "right_thumb", "left_hip",
+    "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+    "left_heel", "right_heel", "left_foot_index", "right_foot_index",
+]
+
+
+# --- sagitta's angle definitions (src/measure/conventions.rs) ---------------
+
+def _sub(a, b):
+    return (a[0] - b[0], a[1] - b[1])
+
+
+def _unit(v):
+    n = math.hypot(*v)
+    return None if n == 0.0 else (v[0] / n, v[1] / n)
+
+
+def signed_angle_deg(v, zero, positive):
+    e1 = _unit(zero)
+    if e1 is None:
+        return None
+    d = positive[0] * e1[0] + positive[1] * e1[1]
+    e2 = _unit((positive[0] - e1[0] * d, positive[1] - e1[1] * d))
+    v = _unit(v)
+    if e2 is None or v is None:
+        return None
+    return math.degrees(math.atan2(v[0] * e2[0] + v[1] * e2[1], v[0] * e1[0] + v[1] * e1[1]))
+
+
+def inclination_to_vertical_deg(a, b, anterior):
+    return signed_angle_deg(_sub(b, a), UP, anterior)
+
+
+def hip_flexion_deg(shoulder, hip, knee, anterior):
+    return signed_angle_deg(_sub(knee, hip), _sub(hip, shoulder), anterior)
+
+
+def knee_flexion_deg(hip, knee, ankle, anterior):
+    return signed_angle_deg(_sub(ankle, knee), _sub(knee, hip), (-anterior[0], -anterior[1]))
+
+
+def below_horizontal_deg(a, b, towards):
+    if towards[0] == 0.0:
+        return None
+    return signed_angle_deg(_sub(b, a), (math.copysign(1.0, towards[0]), 0.0), DOWN)
+
+
+def keypoint_angles(points, protocol, anterior, leg, other_leg):
+    """sagitta's keypoint angles from `points` (name -> (x, y) pixels)."""
+    p = lambda side, joint: points[f"{side}_{joint}"]  # noqa: E731
+    if protocol == "standing":
+        return {
+            "trunk_inclination": inclination_to_vertical_deg(p(leg, "hip"), p(leg, "shoulder"), anterior),
+            "standing_hip_flexion": hip_flexion_deg(p(leg, "shoulder"), p(leg, "hip"), p(leg, "knee"), anterior),
+            "knee_flexion": knee_flexion_deg(p(leg, "hip"), p(leg, "knee"), p(leg, "ankle"), anterior),
+            "head_forward": inclination_to_vertical_deg(p(leg, "shoulder"), p(leg, "ear"), anterior),
+        }
+    feet = _sub(p(leg, "hip"), p(leg, "shoulder"))
+    return {
+        "hip_extension": below_horizontal_deg(p(leg, "hip"), p(leg, "knee"), feet),
+        "knee_flexion": knee_flexion_deg(p(leg, "hip"), p(leg, "knee"), p(leg, "ankle"), anterior),
+        "contralateral_hip_flexion": hip_flexion_deg(
+            p(other_leg, "shoulder"), p(other_leg, "hip"), p(other_leg, "knee"), anterior),
+        "trunk_tilt": below_horizontal_deg(p(leg, "shoulder"), p(leg, "hip"), feet),
+    }
+
+
+# --- the truth ---------------------------------------------------------------
+
+def load_truths(folder):
+    truths = []
+    for path in sorted(Path(folder).rglob("*.truth.json")):
+        truth = json.loads(path.read_text())
+        truth["_image"] = str(path.parent / truth["image"]["file"])
+        truths.append(truth)
+    return truths
+
+
+def truth_frame(truth):
+    """The anterior direction, the measured leg and the other one, as sagitta defines them."""
+    if truth["protocol"] == "thomas_test":
+        leg = truth["test_leg"]
+        return UP, leg, "left" if leg == "right" else "right"
+    anterior = (-1.0, 0.0) if truth["facing"] == "image_left" else (1.0, 0.0)
+    leg = truth.get("near_side") or "left"
+    return anterior, leg, "left" if leg == "right" else "right"
+
+
+def undo_roll(points, roll_deg, width, height):
+    """Turns pixel points back by the camera roll, as `--camera-roll-deg` does."""
+    if not roll_deg:
+        return points
+    cx, cy = width / 2.0, height / 2.0
+    s, c = math.sin(math.radians(-roll_deg)), math.cos(math.radians(-roll_deg))
+    return {
+        k: (cx + (x - cx) * c - (y - cy) * s, cy + (x - cx) * s + (y - cy) * c)
+        for k, (x, y) in points.items()
+    }
+
+
+# --- running the two pipelines -----------------------------------------------
+
+def camera_roll_deg(truth):
+    """How far true vertical appears turned clockwise: sagitta's `--camera-roll-deg`."""
+    return truth.get("camera", {}).get("vertical_appears_turned_cw_deg", 0.0) or 0.0
+
+
+def run_sagitta(binary, truths, extra_args, give_roll):
+    """One sagitta run per distinct camera roll (all at once when the roll is not given)."""
+    groups = {}
+    for truth in truths:
+        groups.setdefault(camera_roll_deg(truth) if give_roll else None, []).append(truth["_image"])
+    by_path = {}
+    for roll, images in groups.items():
+        roll_args = [] if roll is None else [f"--camera-roll-deg={roll}"]
+        out = subprocess.run(
+            [binary, "analyze", "--format", "jsonl", "--quiet", *roll_args, *extra_args, *images],
+            capture_output=True, text=True, check=False,
+        )
+        if out.returncode not in (0, 1):
+            sys.exit(f"sagitta failed ({out.returncode}): {out.stderr[-2000:]}")
+        for line in out.stdout.splitlines():
+            record = json.loads(line)
+            if record.get("type") in ("analysis", "error"):
+                by_path[record["image"]["path"]] = record
+    return [by_path.get(t["_image"]) for t in truths]
+
+
+def run_mediapipe(truths, complexity):
+    import cv2
+    import mediapipe as mp
+
+    results = []
+    with mp.solutions.pose.Pose(static_image_mode=True, model_complexity=complexity,
+                                enable_segmentation=False) as pose:
+        for truth in truths:
+            bgr = cv2.imread(truth["_image"], cv2.IMREAD_COLOR)
+            h, w = bgr.shape[:2]
+            found = pose.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).pose_landmarks
+            results.append(None if found is None else {
+                name: (lm.x * w, lm.y * h) for name, lm in zip(LANDMARKS, found.landmark)
+            })
+    return results
+
+
+# --- scoring -------------------------------------------------------------------
+
+KEYPOINT_JOINTS = ["shoulder", "hip", "knee", "ankle"]
+
+
+def keypoint_offsets(points, truth, leg):
+    """Each measured-side keypoint's offset from the true joint centre in the
+    body's frame, in torso lengths: `along` towards the feet (the true
+    shoulder -> hip direction), `front` towards the body's front."""
+    true_px = truth["joints_px"]
+    shoulder, hip = true_px[f"{leg}_shoulder"], true_px[f"{leg}_hip"]
+    axis = _unit(_sub(hip, shoulder))
+    torso = math.hypot(*_sub(hip, shoulder))
+    if axis is None:
+        return {}
+    # The perpendicular that points to the body's front.
+    normal = (-axis[1], axis[0])
+    nose = true_px.get("nose")
+    if nose is not None:
+        to_nose = _sub(nose, shoulder)
+        if to_nose[0] * normal[0] + to_nose[1] * normal[1] < 0:
+            normal = (-normal[0], -normal[1])
+    offsets = {}
+    for joint in KEYPOINT_JOINTS:
+        name = f"{leg}_{joint}"
+        if name in points and name in true_px:
+            d = _sub(points[name], true_px[name])
+            offsets[joint] = ((d[0] * axis[0] + d[1] * axis[1]) / torso,
+                              (d[0] * normal[0] + d[1] * normal[1]) / torso)
+    return offsets
+
+
+def finding_cutoffs(rules_path):
+    """(finding id, protocol, measurement, 'above'|'below', cut-off) for numeric findings."""
+    rules = tomllib.loads(Path(rules_path).read_text())
+    cutoffs = []
+    for finding in rules.get("finding", []):
+        when = finding.get("when", {})
+        for key, direction in (("value_deg_above", "above"), ("value_deg_below", "below")):
+            if key in when:
+                cutoffs.append((finding["id"], finding.get("protocol"), finding["measurement"],
+                                direction, float(when[key])))
+    return cutoffs
+
+
+def summarise(errors):
+    if not errors:
+        return None
+    return {
+        "n": len(errors),
+        "mae": statistics.fmean(abs(e) for e in errors),
+        "bias": statistics.fmean(errors),
+        "worst": max(errors, key=abs),
+        "p90_abs": sorted(abs(e) for e in errors)[max(0, math.ceil(0.9 * len(errors)) - 1)],
+    }
+
+
+def spearman(xs, ys):
+    def ranks(v):
+        order = sorted(range(len(v)), key=lambda i: v[i])
+        r = [0.0] * len(v)
+        i = 0
+        while i < len(order):
+            j = i
+            while j + 1 < len(order) and v[order[j + 1]] == v[order[i]]:
+                j += 1
+            for k in range(i, j + 1):
+                r[order[k]] = (i + j) / 2.0
+            i = j + 1
+        return r
+    if len(xs) < 3:
+        return None
+    rx, ry = ranks(xs), ranks(ys)
+    mx, my = statistics.fmean(rx), statistics.fmean(ry)
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    var = math.sqrt(sum((a - mx) ** 2 for a in rx) * sum((b - my) ** 2 for b in ry))
+    return None if var == 0 else cov / var
+
+
+def fmt(x, digits=1):
+    return "-" if x is None else f"{x:+.{digits}f}" if digits and x < 0 else f"{x:.{digits}f}"
+
+
+def evaluate(truths, sagitta, mediapipe, cutoffs, give_roll):
+    rows = []
+    for i, truth in enumerate(truths):
+        proto = truth["protocol"]
+        record = sagitta[i]
+        analysed = record is not None and record.get("type") == "analysis"
+        detected = analysed and record["protocol"]["kind"] == proto
+        row = {"image": truth["_image"], "protocol": proto, "detected": detected,
+               "sagitta_protocol": record["protocol"]["kind"] if analysed else None,
+               "sagitta_reason": (record["protocol"].get("reason") if analysed
+                                  else (record or {}).get("error", {}).get("message")),
+               "measurements": {}, "findings": {}}
+        anterior, leg, other_leg = truth_frame(truth)
+        w, h = truth["image"]["width"], truth["image"]["height"]
+        roll = camera_roll_deg(truth) if give_roll else 0.0
+        mp_angles = {}
+        row["keypoints"] = {}
+        if analysed:
+            row["keypoints"]["sagitta"] = keypoint_offsets(
+                {k["name"]: (k["x"], k["y"]) for k in record["pose"]["keypoints"]}, truth, leg)
+        for name, points in (mediapipe or {}).items():
+            if points[i] is not None:
+                mp_angles[name] = keypoint_angles(
+                    undo_roll(points[i], roll, w, h), proto, anterior, leg, other_leg)
+                row["keypoints"][name] = keypoint_offsets(points[i], truth, leg)
+        for m in MEASUREMENTS[proto]:
+            true_3d = truth["angles_3d_deg"].get(m)
+            if true_3d is None:
+                continue
+            entry = {"true_3d": true_3d, "true_image": truth.get("angles_image_deg", {}).get(m)}
+            got = record["measurements"].get(m) if detected else None
+            if got is not None and got.get("value_deg") is not None:
+                entry["sagitta"] = got["value_deg"]
+                entry["uncertainty"] = got.get("uncertainty_deg")
+                entry["confidence"] = got.get("confidence")
+            elif got is not None:
+                entry["declined"] = got.get("declined")
+            for name, angles in mp_angles.items():
+                if m not in KEYPOINT_FREE and angles.get(m) is not None:
+                    entry[name] = angles[m]
+            row["measurements"][m] = entry
+        fired = {f["id"] for f in record.get("findings", [])} if detected else set()
+        for fid, fproto, m, direction, cut in cutoffs:
+            if fproto != proto or m not in row["measurements"]:
+                continue
+            true_value = row["measurements"][m]["true_3d"]
+            implied = true_value > cut if direction == "above" else true_value < cut
+            stated = row["measurements"][m].get("uncertainty")
+            row["findings"][fid] = {
+                "implied": implied, "fired": fid in fired, "true": true_value, "cutoff": cut,
+                "truth_within_uncertainty": stated is not None and abs(true_value - cut) <= stated,
+            }
+        rows.append(row)
+    return rows
+
+
+def report(rows, pipelines):
+    lines = []
+    by_proto = {}
+    for row in rows:
+        by_proto.setdefault(row["protocol"], []).append(row)
+    lines.append("## Protocol detection\n")
+    lines.append("| rendered protocol | renders | detected | rate |")
+    lines.append("|---|---|---|---|")
+    for proto, group in sorted(by_proto.items()):
+        hit = sum(r["detected"] for r in group)
+        lines.append(f"| {proto} | {len(group)} | {hit} | {hit / len(group):.0%} |")
+    lines.append("")
+    lines.append("## Angle error against the posed 3D angle (degrees; bias = measured - true)\n")
+    header = "| protocol | measurement | pipeline | n | MAE | bias | worst | p90 abs | MAE vs image angle | declined | within stated uncertainty |"
+    lines.append(header)
+    lines.append("|---" * (header.count("|") - 1) + "|")
+    for proto, group in sorted(by_proto.items()):
+        for m in MEASUREMENTS[proto]:
+            entries = [r["measurements"][m] for r in group if m in r["measurements"]]
+            if not entries:
+                continue
+            for pipe in pipelines:
+                if m in KEYPOINT_FREE and pipe != "sagitta":
+                    continue
+                have = [e for e in entries if pipe in e]
+                s = summarise([e[pipe] - e["true_3d"] for e in have])
+                s_img = summarise([e[pipe] - e["true_image"] for e in have if e["true_image"] is not None])
+                declined = sum("declined" in e for e in entries) if pipe == "sagitta" else len(entries) - len(have)
+                covered = "-"
+                if pipe == "sagitta":
+                    stated = [e for e in have if e.get("uncertainty") is not None]
+                    if stated:
+                        inside = sum(abs(e[pipe] - e["true_3d"]) <= e["uncertainty"] for e in stated)
+                        covered = f"{inside}/{len(stated)}"
+                if s is None:
+                    lines.append(f"| {proto} | {m} | {pipe} | 0 | - | - | - | - | - | {declined} | {covered} |")
+                    continue
+                lines.append(
+                    f"| {proto} | {m} | {pipe} | {s['n']} | {s['mae']:.2f} | {s['bias']:+.2f} | "
+                    f"{s['worst']:+.1f} | {s['p90_abs']:.1f} | {fmt(s_img and s_img['mae'], 2)} | {declined} | {covered} |")
+    standing = [r["measurements"]["pelvic_tilt"] for r in by_proto.get("standing", [])
+                if "pelvic_tilt" in r["measurements"] and "sagitta" in r["measurements"]["pelvic_tilt"]]
+    if standing:
+        rho = spearman([e["true_3d"] for e in standing], [e["sagitta"] for e in standing])
+        lines.append("")
+        lines.append(f"Pelvic-tilt estimate: Spearman rank correlation with the posed tilt "
+                     f"{fmt(rho, 3)} over {len(standing)} standing renders "
+                     f"(posed {min(e['true_3d'] for e in standing):.1f} to "
+                     f"{max(e['true_3d'] for e in standing):.1f} deg).")
+    lines.append("")
+    lines.append("## Keypoint placement against the true joint centre (torso lengths; mean +/- SD)\n")
+    lines.append("`along`: towards the feet along the true shoulder-hip line; `front`: towards the body's front.\n")
+    lines.append("| protocol | pipeline | " + " | ".join(f"{j} along | {j} front" for j in KEYPOINT_JOINTS) + " |")
+    lines.append("|---|---|" + "---|---|" * len(KEYPOINT_JOINTS))
+    for proto, group in sorted(by_proto.items()):
+        for pipe in pipelines:
+            cells = []
+            for joint in KEYPOINT_JOINTS:
+                for axis in (0, 1):
+                    vals = [r["keypoints"][pipe][joint][axis] for r in group
+                            if joint in r["keypoints"].get(pipe, {})]
+                    cells.append("-" if len(vals) < 2 else
+                                 f"{statistics.fmean(vals):+.3f} +/- {statistics.stdev(vals):.3f}")
+            lines.append(f"| {proto} | {pipe} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("## Findings against the finding the true angle implies\n")
+    lines.append("| finding | renders | agree | disagree | of which the truth lies within the stated uncertainty of the cut-off | false positives | false negatives |")
+    lines.append("|---|---|---|---|---|---|---|")
+    ids = sorted({fid for r in rows for fid in r["findings"]})
+    for fid in ids:
+        items = [r["findings"][fid] for r in rows if fid in r["findings"]]
+        agree = sum(i["implied"] == i["fired"] for i in items)
+        bad = [i for i in items if i["implied"] != i["fired"]]
+        excused = sum(i["truth_within_uncertainty"] for i in bad)
+        fp = sum(i["fired"] and not i["implied"] for i in items)
+        fn = sum(i["implied"] and not i["fired"] for i in items)
+        lines.append(f"| {fid} | {len(items)} | {agree} | {len(bad)} | {excused} | {fp} | {fn} |")
+    missed = [r for r in rows if not r["detected"]]
+    if missed:
+        lines.append("")
+        lines.append("## Renders whose protocol was not detected\n")
+        for r in missed:
+            lines.append(f"- `{Path(r['image']).name}` ({r['protocol']}): {r['sagitta_protocol']}: {r['sagitta_reason']}")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--renders", required=True, help="folder with *.truth.json and their images")
+    parser.add_argument("--sagitta", default="target/release/sagitta")
+    parser.add_argument("--sagitta-arg", action="append", default=[],
+                        help="extra argument for sagitta analyze (repeatable)")
+    parser.add_argument("--rules", default="assets/rules.toml")
+    parser.add_argument("--mediapipe", action="append", type=int, default=[],
+                        help="also run MediaPipe with this model_complexity (0, 1, 2; repeatable)")
+    parser.add_argument("--assume-level", action="store_true",
+                        help="do not tell sagitta the camera roll (as a user who does not know it)")
+    parser.add_argument("--json", help="write every render's row here")
+    args = parser.parse_args()
+
+    truths = load_truths(args.renders)
+    if not truths:
+        sys.exit(f"no *.truth.json under {args.renders}")
+    sagitta = run_sagitta(args.sagitta, truths, args.sagitta_arg, not args.assume_level)
+    names = {0: "mediapipe_lite", 1: "mediapipe_full", 2: "mediapipe_heavy"}
+    mediapipe = {names[c]: run_mediapipe(truths, c) for c in args.mediapipe}
+    rows = evaluate(truths, sagitta, mediapipe, finding_cutoffs(args.rules), not args.assume_level)
+    roll = "not given (image vertical taken as true)" if args.assume_level else "given per render"
+    print(f"{len(truths)} renders from {args.renders}; camera roll {roll}; "
+          f"sagitta {' '.join(args.sagitta_arg) or 'defaults'}\n")
+    print(report(rows, ["sagitta", *mediapipe]))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

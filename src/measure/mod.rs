@@ -179,6 +179,16 @@ impl<'a> Body<'a> {
         self.pose.get(joint).z as f64
     }
 
+    /// The model's probability that a keypoint lies inside the photo.
+    pub fn presence(&self, joint: Joint) -> f64 {
+        let presence = self.pose.get(joint).presence;
+        if presence.is_finite() {
+            presence as f64
+        } else {
+            0.0
+        }
+    }
+
     /// Seen by the model and inside the photo.
     pub fn usable(&self, joint: Joint) -> bool {
         self.in_frame(joint) && self.visibility(joint) >= MIN_VISIBILITY

@@ -555,6 +555,19 @@ pub(super) fn plan(
             .iter()
             .map(move |item| (item, a.because.as_slice(), a.severity))
     });
+    // An exercise stays in when another finding or borderline value (for
+    // instance a borderline anterior tilt beside a borderline flat back)
+    // calls for it: the measurement cannot tell the direction, so neither
+    // side's caution wins.
+    let wanted = |exercise: &str| {
+        rules.rules.iter().any(|rule| {
+            let concerned = rule
+                .findings
+                .iter()
+                .any(|id| borderline.contains(id) || findings.iter().any(|f| &f.id == id));
+            concerned && rule.items.iter().any(|item| item.exercise == exercise)
+        })
+    };
     let cautions: Vec<(String, String)> = rules
         .rules
         .iter()
@@ -565,6 +578,7 @@ pub(super) fn plan(
                 .cloned();
             rule.avoid
                 .iter()
+                .filter(|exercise| !wanted(exercise))
                 .filter_map(move |exercise| near.clone().map(|id| (exercise.clone(), id)))
         })
         .collect();

@@ -25,7 +25,7 @@ fn tolerance_deg(protocol: &str, measurement: &str) -> f64 {
         ("standing", "knee_flexion") => 11.0,
         ("standing", "pelvic_tilt") => 16.0,
         ("thomas_test", "hip_extension") => 7.0,
-        ("thomas_test", "knee_flexion") => 5.0,
+        ("thomas_test", "knee_flexion") => 6.0,
         ("thomas_test", "trunk_tilt") => 8.0,
         // The head angle and the held hip: measured against a different
         // landmark than the keypoint (pinna centre, held thigh under the

@@ -375,7 +375,10 @@ impl Analyzer {
         let mut measured = measure::measure(&pose, &photo.image, &self.measure);
         let mut warnings = std::mem::take(&mut photo.warnings);
         let mut landmark_model = (self.models.kind, model_ref(&self.models.landmark));
-        if measured.protocol.kind == ProtocolKind::ThomasTest
+        // Lying bodies are where the first model misplaces legs most (on the
+        // rendered Thomas tests it swapped the held and the free leg), so any
+        // lying body gets the second look, and its protocol is decided again.
+        if (measured.protocol.kind == ProtocolKind::ThomasTest || measured.lying)
             && !matches!(self.thomas, ThomasLandmarker::Same)
         {
             timings.geometry += started.elapsed();

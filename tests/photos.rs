@@ -149,8 +149,8 @@ fn supine_quad_stretch_is_unsupported_but_measurable_when_forced() {
     // The test leg was measured with the Thomas-test model, and the output says which.
     assert_eq!(forced.model.kind, ModelKind::Heavy);
     assert_eq!(forced.model.landmark.name, "pose_landmark_heavy");
-    // Auto-detection found no Thomas test, so no second look was taken.
-    assert_eq!(auto.model.kind, ModelKind::Full);
+    // A lying body gets the second look even where it shows no Thomas test.
+    assert_eq!(auto.model.kind, ModelKind::Heavy);
 }
 
 #[test]

@@ -49,6 +49,11 @@ MEASUREMENTS = {
         "trunk_tilt",
     ],
 }
+# The measurements whose error is split by subgroup in the report.
+SUBGROUP_MEASUREMENTS = {
+    "standing": ["pelvic_tilt", "trunk_inclination"],
+    "thomas_test": ["hip_extension", "knee_flexion"],
+}
 # The pelvic estimate comes from the body outline, not from keypoints.
 KEYPOINT_FREE = {"pelvic_tilt"}
 UP = (0.0, -1.0)
@@ -287,6 +292,23 @@ def fmt(x, digits=1):
     return "-" if x is None else f"{x:+.{digits}f}" if digits and x < 0 else f"{x:.{digits}f}"
 
 
+def subgroups(truth):
+    """The render's place in each split the accuracy must hold across."""
+    spec = truth.get("spec", {})
+    body, camera = spec.get("body", {}), spec.get("camera", {})
+    side = truth.get("facing") or truth.get("head_side")
+    groups = {
+        "sex": "female" if body.get("sex", 0.0) < 0.5 else "male",
+        "facing" if truth["protocol"] == "standing" else "head side": side,
+        "camera height": "below 1.1 m" if camera.get("height_m", 1.0) < 1.1 else "1.1 m and above",
+        "clothing": spec.get("clothing", {}).get("style"),
+        "weight": "below 0.5" if body.get("weight", 0.5) < 0.5 else "0.5 and above",
+    }
+    if truth.get("test_leg"):
+        groups["test leg"] = truth["test_leg"]
+    return groups
+
+
 def evaluate(truths, sagitta, mediapipe, cutoffs, give_roll):
     rows = []
     for i, truth in enumerate(truths):
@@ -298,7 +320,7 @@ def evaluate(truths, sagitta, mediapipe, cutoffs, give_roll):
                "sagitta_protocol": record["protocol"]["kind"] if analysed else None,
                "sagitta_reason": (record["protocol"].get("reason") if analysed
                                   else (record or {}).get("error", {}).get("message")),
-               "measurements": {}, "findings": {}}
+               "measurements": {}, "findings": {}, "groups": subgroups(truth)}
         anterior, leg, other_leg = truth_frame(truth)
         w, h = truth["image"]["width"], truth["image"]["height"]
         roll = camera_roll_deg(truth) if give_roll else 0.0
@@ -392,6 +414,22 @@ def report(rows, pipelines):
                      f"{fmt(rho, 3)} over {len(standing)} standing renders "
                      f"(posed {min(e['true_3d'] for e in standing):.1f} to "
                      f"{max(e['true_3d'] for e in standing):.1f} deg).")
+    lines.append("")
+    lines.append("## sagitta's error by subgroup (MAE / bias, degrees)\n")
+    lines.append("| protocol | measurement | split | group | n | MAE | bias |")
+    lines.append("|---|---|---|---|---|---|---|")
+    for proto, group in sorted(by_proto.items()):
+        for m in SUBGROUP_MEASUREMENTS.get(proto, []):
+            splits = sorted({k for r in group for k in r["groups"]})
+            for split in splits:
+                for value in sorted({str(r["groups"].get(split)) for r in group}):
+                    errs = [r["measurements"][m]["sagitta"] - r["measurements"][m]["true_3d"]
+                            for r in group if str(r["groups"].get(split)) == value
+                            and "sagitta" in r["measurements"].get(m, {})]
+                    s = summarise(errs)
+                    if s:
+                        lines.append(f"| {proto} | {m} | {split} | {value} | {s['n']} | "
+                                     f"{s['mae']:.2f} | {s['bias']:+.2f} |")
     lines.append("")
     lines.append("## Keypoint placement against the true joint centre (torso lengths; mean +/- SD)\n")
     lines.append("`along`: towards the feet along the true shoulder-hip line; `front`: towards the body's front.\n")

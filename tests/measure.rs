@@ -677,10 +677,12 @@ fn feet_outside_the_photo_leave_standing_unconfirmed() {
 fn every_angle_carries_its_published_uncertainty() {
     let result = run(&standing_points(&ANGLES, 1.0), &MeasureOptions::default());
     let m = &result.measurements;
+    // The larger of the published error on real people and sagitta's own
+    // 90th-percentile error on the rendered ground truth.
     assert_eq!(m["knee_flexion"].uncertainty_deg, Some(7.1));
-    for name in ["trunk_inclination", "standing_hip_flexion", "head_forward"] {
-        assert_eq!(m[name].uncertainty_deg, Some(4.0), "{name}");
-    }
+    assert_eq!(m["standing_hip_flexion"].uncertainty_deg, Some(8.1));
+    assert_eq!(m["trunk_inclination"].uncertainty_deg, Some(5.4));
+    assert_eq!(m["head_forward"].uncertainty_deg, Some(4.0));
     for (name, measurement) in m {
         if measurement.value_deg.is_some() {
             assert!(measurement.uncertainty_deg.is_some(), "{name}");
@@ -718,11 +720,13 @@ fn angles_near_a_posture_cut_off_are_borderline_not_a_type() {
         "{posture:?}"
     );
     assert_eq!(posture.borderline, ["kyphotic_lordotic"]);
-    // Clearly between the cut-offs: ideal.
+    // Clear of every type's cut-offs by the uncertainties (hip 8.1, knee
+    // 7.1 degrees): ideal. With a hip angle this uncertain, only a knee
+    // clearly bent rules out kyphotic-lordotic.
     let s = Standing {
         trunk: 0.0,
-        hip_flexion: 2.0,
-        knee_flexion: 3.0,
+        hip_flexion: 5.0,
+        knee_flexion: 10.0,
         head_forward: 10.0,
     };
     let result = run(&standing_points(&s, 1.0), &MeasureOptions::default());

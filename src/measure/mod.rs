@@ -293,15 +293,44 @@ fn protocol_label(kind: ProtocolKind) -> &'static str {
     }
 }
 
-/// Gives every keypoint angle without one its published uncertainty.
-fn assign_uncertainty(measurements: &mut BTreeMap<String, Measurement>) {
+/// sagitta's own error, from the accuracy benchmark on 88 rendered side
+/// views with posed ground truth (SagittaBench2026: benches/README.md,
+/// "Accuracy against rendered ground truth", figures of 2026-11-25): the
+/// 90th percentile of the absolute error against the posed angle, degrees.
+/// Renders are kinder than real photos (one rig, the camera roll given), so
+/// a keypoint angle's uncertainty is the larger of this and the published
+/// error on real people.
+const BENCHMARK_P90_DEG: [(ProtocolKind, &str, f64); 7] = [
+    (ProtocolKind::ThomasTest, "hip_extension", 3.3),
+    (ProtocolKind::ThomasTest, "knee_flexion", 3.5),
+    (ProtocolKind::ThomasTest, "contralateral_hip_flexion", 9.1),
+    (ProtocolKind::ThomasTest, "trunk_tilt", 4.0),
+    (ProtocolKind::Standing, "trunk_inclination", 5.4),
+    (ProtocolKind::Standing, "standing_hip_flexion", 8.1),
+    (ProtocolKind::Standing, "knee_flexion", 4.8),
+];
+
+/// The uncertainty of a keypoint angle: the larger of the published error of
+/// the method ([`SEGMENT_UNCERTAINTY_DEG`], [`KNEE_UNCERTAINTY_DEG`]) and
+/// sagitta's own benchmark error ([`BENCHMARK_P90_DEG`]).
+pub fn keypoint_uncertainty_deg(kind: ProtocolKind, name: &str) -> f64 {
+    let published = if name == "knee_flexion" {
+        KNEE_UNCERTAINTY_DEG
+    } else {
+        SEGMENT_UNCERTAINTY_DEG
+    };
+    let measured = BENCHMARK_P90_DEG
+        .iter()
+        .find(|(k, n, _)| *k == kind && *n == name)
+        .map_or(0.0, |(_, _, p90)| *p90);
+    published.max(measured)
+}
+
+/// Gives every keypoint angle without one its uncertainty.
+fn assign_uncertainty(kind: ProtocolKind, measurements: &mut BTreeMap<String, Measurement>) {
     for (name, m) in measurements.iter_mut() {
         if m.value_deg.is_some() && m.method == "keypoints" && m.uncertainty_deg.is_none() {
-            m.uncertainty_deg = Some(if name == "knee_flexion" {
-                KNEE_UNCERTAINTY_DEG
-            } else {
-                SEGMENT_UNCERTAINTY_DEG
-            });
+            m.uncertainty_deg = Some(keypoint_uncertainty_deg(kind, name));
         }
     }
 }
@@ -346,7 +375,7 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
     match protocol.kind {
         ProtocolKind::Standing => {
             standing::measure(&body, &view, &mut measurements);
-            assign_uncertainty(&mut measurements);
+            assign_uncertainty(ProtocolKind::Standing, &mut measurements);
             let (tilt, warning) = pelvis::measure(&body, &view, image, &options.pelvis);
             measurements.insert("pelvic_tilt".to_string(), tilt);
             warnings.extend(warning);
@@ -355,14 +384,14 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
         }
         ProtocolKind::ThomasTest => {
             thomas::measure(&body, &view, &mut protocol, &mut measurements);
-            assign_uncertainty(&mut measurements);
+            assign_uncertainty(ProtocolKind::ThomasTest, &mut measurements);
         }
         ProtocolKind::Unsupported => {}
     }
     apply_confidence_floor(&mut measurements);
     if protocol.kind != ProtocolKind::Unsupported {
         protocol.assumptions.push(format!(
-            "uncertainty_deg is the published error of each method until sagitta's own accuracy benchmark exists: {SEGMENT_UNCERTAINTY_DEG} degrees for keypoint hip and segment angles (Stenum2021), {KNEE_UNCERTAINTY_DEG} for keypoint knee angles (Yue2024), {} for palpated pelvic landmarks (Suits2021)",
+            "uncertainty_deg of a keypoint angle is the larger of the published error of the method on real people ({SEGMENT_UNCERTAINTY_DEG} degrees at the hip and for segments, Stenum2021; {KNEE_UNCERTAINTY_DEG} at the knee, Yue2024) and sagitta's 90th-percentile error on rendered ground truth (SagittaBench2026); {} for palpated pelvic landmarks (Suits2021)",
             pelvis::PALPATION_UNCERTAINTY_DEG
         ));
     }

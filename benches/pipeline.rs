@@ -3,8 +3,10 @@
 //! model load, batch throughput, time to the first result and peak RSS.
 //!
 //! `cargo bench --bench pipeline` (`PIPELINE_REPEATS=N` sets the repetitions,
-//! default 5). Photos: `samples/*.jpg` and `../shared/photos/**/*.jpg|jpeg`;
-//! those where no person is found are listed and left out of the figures.
+//! default 5; `PIPELINE_SECOND_LOOK=off` runs the full model alone, without
+//! the heavy model's second look at bodies lying on their back). Photos:
+//! `samples/*.jpg` and `../shared/photos/**/*.jpg|jpeg`; those where no
+//! person is found are listed and left out of the figures.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -24,8 +26,12 @@ fn main() {
     let photos = photo_list();
     assert!(!photos.is_empty(), "no photos found under samples/");
 
+    let mut options = AnalyzerOptions::default();
+    if std::env::var("PIPELINE_SECOND_LOOK").as_deref() == Ok("off") {
+        options.thomas_model = options.model;
+    }
     let load_start = Instant::now();
-    let mut analyzer = Analyzer::new(&AnalyzerOptions::default()).expect("models load");
+    let mut analyzer = Analyzer::new(&options).expect("models load");
     let model_load = load_start.elapsed();
 
     // The first photo is a bundled sample, so it always has a person in it.
@@ -58,6 +64,7 @@ fn main() {
     }
 
     print_report(&Report {
+        second_look: options.thomas_model != options.model,
         photos: photos.len(),
         skipped,
         kept: kept.len(),
@@ -92,6 +99,8 @@ fn photo_list() -> Vec<PathBuf> {
 }
 
 struct Report {
+    /// Whether bodies lying on their back got the heavy model's second look.
+    second_look: bool,
     photos: usize,
     skipped: Vec<String>,
     kept: usize,
@@ -104,7 +113,14 @@ struct Report {
 }
 
 fn print_report(report: &Report) {
-    println!("sagitta pipeline benchmark (full model, 1 inference thread, 1 Analyzer)");
+    println!(
+        "sagitta pipeline benchmark (full model{}, 1 inference thread, 1 Analyzer)",
+        if report.second_look {
+            "; heavy second look at bodies lying on their back"
+        } else {
+            ", no second look"
+        }
+    );
     println!("machine: {} cores, {}", nproc(), cpu_model());
     println!("load average after the run: {}", load_average());
     println!(

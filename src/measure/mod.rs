@@ -50,8 +50,9 @@ pub struct MeasureResult {
     pub measurements: BTreeMap<String, Measurement>,
     /// Caveats about measurements that were made but lean on weak evidence.
     pub warnings: Vec<String>,
-    /// The keypoints show a body lying down.
-    pub lying: bool,
+    /// The keypoints show a body lying on its back, where a Thomas test may
+    /// be shown even if these keypoints do not show it.
+    pub lying_on_back: bool,
 }
 
 /// The one line that tells how to retake a photo that could not be measured.
@@ -429,6 +430,6 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
         protocol,
         measurements,
         warnings,
-        lying: view.lying(),
+        lying_on_back: protocol::lying_on_back(&body, &view),
     }
 }

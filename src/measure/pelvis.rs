@@ -17,10 +17,10 @@
 //!   outline. The front outline follows the tilt far better than the back
 //!   one, whose slope depends mostly on the buttock's shape, so the front
 //!   gives the estimate and the back stands in only where the front is
-//!   hidden. The uncertainty is the calibration's residual spread across
-//!   bodies, widened by the spread pelvic shape alone gives the ASIS-PSIS
-//!   angle in real pelves (Preece2008), which the rendered skeleton does not
-//!   vary. Heights where a hand or an arm crosses an outline are skipped;
+//!   hidden. The uncertainty is a 90 % bound from the calibration's
+//!   residual spread across bodies, widened by the spread pelvic shape alone
+//!   gives the ASIS-PSIS angle in real pelves (Preece2008), which the
+//!   rendered skeleton does not vary. Heights where a hand or an arm crosses an outline are skipped;
 //!   an outline left with too few heights, or too irregular to be a body
 //!   contour, is not used; with neither outline left, the estimate is
 //!   declined with the reason. A back outline that hangs straight from the
@@ -54,6 +54,9 @@ pub enum PelvisInput {
 /// Spread of the ASIS-PSIS angle from pelvic shape alone (Preece2008): real
 /// pelves vary this much where the rendered skeleton does not.
 const MORPHOLOGY_SD_DEG: f64 = 5.0;
+/// Standard deviations to a two-sided 90 % bound: `uncertainty_deg` covers
+/// nine errors in ten, as the keypoint angles' 90th-percentile errors do.
+const SD_TO_90_PERCENT: f64 = 1.645;
 
 /// Tilt from one outline's inclination: `offset_deg + gain * inclination`,
 /// with the residual spread of that line across the rendered bodies.
@@ -208,10 +211,11 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
     let value = calibration.tilt_deg(used.inclination_deg);
     // What the photo itself says about the error: the line fit's own error.
     let measured = (calibration.gain * used.fit_error_deg).hypot(draped_extra);
-    let uncertainty = calibration
-        .residual_sd_deg
-        .hypot(MORPHOLOGY_SD_DEG)
-        .hypot(measured);
+    let uncertainty = SD_TO_90_PERCENT
+        * calibration
+            .residual_sd_deg
+            .hypot(MORPHOLOGY_SD_DEG)
+            .hypot(measured);
     let from_back = front.is_err();
     let loose = back.as_ref().is_ok_and(|o| o.draped);
     // Halves where the error measured on the photo reaches 7.5 degrees, where

@@ -63,6 +63,20 @@ impl View {
     }
 }
 
+/// Lying face down: on the back the nose points to the ceiling, above the
+/// ears; face down it points to the floor, below them.
+fn face_down(body: &Body) -> bool {
+    let ear_mid = body
+        .point(joint(Side::Left, Limb::Ear))
+        .midpoint(body.point(joint(Side::Right, Limb::Ear)));
+    body.point(crate::pose::Joint::Nose).y > ear_mid.y
+}
+
+/// Whether the body lies on its back, where a Thomas test may be shown.
+pub fn lying_on_back(body: &Body, view: &View) -> bool {
+    view.lying() && !face_down(body)
+}
+
 /// Works out facing, near side and view quality.
 pub fn view(body: &Body) -> View {
     let near_side = near_side(body);
@@ -366,11 +380,7 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
             format!("the trunk is neither upright nor lying ({tilt:.0} degrees from vertical)"),
         );
     }
-    // Lying: on the back the nose points to the ceiling, above the ears.
-    let ear_mid = body
-        .point(joint(Side::Left, Limb::Ear))
-        .midpoint(body.point(joint(Side::Right, Limb::Ear)));
-    if body.point(crate::pose::Joint::Nose).y > ear_mid.y {
+    if face_down(body) {
         return (
             Unsupported,
             "lying face down: the Thomas test is done lying on the back".to_string(),

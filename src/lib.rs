@@ -375,10 +375,11 @@ impl Analyzer {
         let mut measured = measure::measure(&pose, &photo.image, &self.measure);
         let mut warnings = std::mem::take(&mut photo.warnings);
         let mut landmark_model = (self.models.kind, model_ref(&self.models.landmark));
-        // Bodies lying on their back are where the first model misplaces legs
-        // most (on the rendered Thomas tests it swapped the held and the free
-        // leg), so each gets the second look, and its protocol is decided again.
-        if (measured.protocol.kind == ProtocolKind::ThomasTest || measured.lying_on_back)
+        // Lying bodies are where the first model misplaces legs most (on the
+        // rendered Thomas tests it swapped the held and the free leg), so a
+        // body that may show the test gets the second look, and its protocol
+        // is decided again.
+        if (measured.protocol.kind == ProtocolKind::ThomasTest || measured.may_show_thomas_test)
             && !matches!(self.thomas, ThomasLandmarker::Same)
         {
             timings.geometry += started.elapsed();

@@ -351,6 +351,7 @@ def evaluate(truths, sagitta, mediapipe, cutoffs, give_roll):
                     entry[name] = angles[m]
             row["measurements"][m] = entry
         fired = {f["id"] for f in record.get("findings", [])} if detected else set()
+        borderline = {b["id"] for b in record.get("borderline", [])} if detected else set()
         for fid, fproto, m, direction, cut in cutoffs:
             if fproto != proto or m not in row["measurements"]:
                 continue
@@ -358,7 +359,8 @@ def evaluate(truths, sagitta, mediapipe, cutoffs, give_roll):
             implied = true_value > cut if direction == "above" else true_value < cut
             stated = row["measurements"][m].get("uncertainty")
             row["findings"][fid] = {
-                "implied": implied, "fired": fid in fired, "true": true_value, "cutoff": cut,
+                "implied": implied, "fired": fid in fired, "borderline": fid in borderline,
+                "true": true_value, "cutoff": cut,
                 "truth_within_uncertainty": stated is not None and abs(true_value - cut) <= stated,
             }
         rows.append(row)
@@ -447,8 +449,9 @@ def report(rows, pipelines):
             lines.append(f"| {proto} | {pipe} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("## Findings against the finding the true angle implies\n")
-    lines.append("| finding | renders | agree | disagree | of which the truth lies within the stated uncertainty of the cut-off | false positives | false negatives |")
-    lines.append("|---|---|---|---|---|---|---|")
+    lines.append("`borderline`: shown as within its uncertainty of the cut-off, neither a finding nor clearly normal.\n")
+    lines.append("| finding | renders | agree | disagree | of which the truth lies within the stated uncertainty of the cut-off | false positives | false negatives | of which borderline |")
+    lines.append("|---|---|---|---|---|---|---|---|")
     ids = sorted({fid for r in rows for fid in r["findings"]})
     for fid in ids:
         items = [r["findings"][fid] for r in rows if fid in r["findings"]]
@@ -457,7 +460,8 @@ def report(rows, pipelines):
         excused = sum(i["truth_within_uncertainty"] for i in bad)
         fp = sum(i["fired"] and not i["implied"] for i in items)
         fn = sum(i["implied"] and not i["fired"] for i in items)
-        lines.append(f"| {fid} | {len(items)} | {agree} | {len(bad)} | {excused} | {fp} | {fn} |")
+        fn_borderline = sum(i["implied"] and not i["fired"] and i["borderline"] for i in items)
+        lines.append(f"| {fid} | {len(items)} | {agree} | {len(bad)} | {excused} | {fp} | {fn} | {fn_borderline} |")
     missed = [r for r in rows if not r["detected"]]
     if missed:
         lines.append("")

@@ -50,9 +50,9 @@ pub struct MeasureResult {
     pub measurements: BTreeMap<String, Measurement>,
     /// Caveats about measurements that were made but lean on weak evidence.
     pub warnings: Vec<String>,
-    /// The keypoints show a body lying on its back, where a Thomas test may
-    /// be shown even if these keypoints do not show it.
-    pub lying_on_back: bool,
+    /// The keypoints show a body lying on its back with a foot below the
+    /// hips: a Thomas test may be shown even if these keypoints miss it.
+    pub may_show_thomas_test: bool,
 }
 
 /// The one line that tells how to retake a photo that could not be measured.
@@ -430,6 +430,6 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
         protocol,
         measurements,
         warnings,
-        lying_on_back: protocol::lying_on_back(&body, &view),
+        may_show_thomas_test: protocol::may_show_thomas_test(&body, &view),
     }
 }

@@ -72,9 +72,30 @@ fn face_down(body: &Body) -> bool {
     body.point(crate::pose::Joint::Nose).y > ear_mid.y
 }
 
-/// Whether the body lies on its back, where a Thomas test may be shown.
-pub fn lying_on_back(body: &Body, view: &View) -> bool {
-    view.lying() && !face_down(body)
+/// How far (torso lengths) the lowest ankle of a modified Thomas test hangs
+/// below the hips at the least: with the test thigh 15 degrees above
+/// horizontal and the knee flexed only 45 degrees, thigh and shank each
+/// about 0.85 torso lengths long, the ankle is 0.85 x (sin 30 - sin 15), about
+/// 0.2, below the hip (sagitta default from that geometry).
+const MIN_THOMAS_ANKLE_DROP_TORSO: f64 = 0.2;
+
+/// Whether the keypoints may show a Thomas test even where they do not show
+/// it clearly: a body lying on its back with a foot hanging below the hips,
+/// whichever leg the keypoints call which (the first model swaps them on
+/// some lying bodies).
+pub fn may_show_thomas_test(body: &Body, view: &View) -> bool {
+    if !view.lying() || face_down(body) {
+        return false;
+    }
+    let hips = body
+        .point(joint(Side::Left, Limb::Hip))
+        .midpoint(body.point(joint(Side::Right, Limb::Hip)));
+    let lowest_ankle = [Side::Left, Side::Right]
+        .map(|side| body.point(joint(side, Limb::Ankle)).y)
+        .into_iter()
+        .fold(f64::MIN, f64::max);
+    let torso = body.torso_length(view.near_side).max(1e-9);
+    (lowest_ankle - hips.y) / torso >= MIN_THOMAS_ANKLE_DROP_TORSO
 }
 
 /// Works out facing, near side and view quality.

@@ -13,9 +13,9 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::analysis::{Analysis, Summary};
 use crate::error::{Error, FileError, FileErrorKind, SetupError};
 use crate::report::Exporter;
+use crate::schema::{Analysis, Summary};
 use crate::{Analyzer, AnalyzerOptions};
 
 /// File name endings a folder walk treats as photos (case-insensitive).

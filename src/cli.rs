@@ -6,13 +6,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::analysis::{Analysis, SCHEMA_VERSION};
 use crate::batch::{self, BatchOptions, Shard};
 use crate::error::{EXIT_FILE_FAILED, EXIT_OK, Error, SetupError};
 use crate::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice};
 use crate::pose::{ModelKind, PoseOptions};
-use crate::recommend::{self, Recommender, RedFlag, Screening};
+use crate::recommend::{self, Recommender, Screening};
 use crate::report::{self, Format};
+use crate::schema::RedFlag;
+use crate::schema::{Analysis, SCHEMA_VERSION};
 use crate::{Analyzer, AnalyzerOptions, PlanOptions, plan_routine};
 
 #[derive(Debug, Parser)]

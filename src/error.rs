@@ -78,7 +78,26 @@ pub enum SetupError {
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
-    Recommend(#[from] crate::recommend::RecommendError),
+    Recommend(#[from] RecommendError),
+}
+
+/// A catalogue, rules or screening file that cannot be used. Every message
+/// starts with the file (or the embedded asset) it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum RecommendError {
+    #[error("{origin}: cannot read: {source}")]
+    Read {
+        origin: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{origin}: {message}")]
+    Syntax { origin: String, message: String },
+    #[error("{origin}: {}", problems.join("; "))]
+    Invalid {
+        origin: String,
+        problems: Vec<String>,
+    },
 }
 
 /// What went wrong with one input file; the batch goes on with the others.

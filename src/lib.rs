@@ -12,7 +12,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod analysis;
 pub mod batch;
 pub mod cli;
 pub mod error;
@@ -23,19 +22,21 @@ pub mod pose;
 pub mod recommend;
 pub mod references;
 pub mod report;
+pub mod schema;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use analysis::{
-    Analysis, Assessment, AssessmentStatus, ImageInfo, ModelInfo, ModelRef, PoseReport,
-    ProtocolKind, SCHEMA_VERSION,
-};
 use error::{FileError, FileErrorKind, SetupError};
 use image_io::DecodeLimits;
 use measure::MeasureOptions;
 use pose::{Landmarker, ModelKind, ModelSet, PoseError, PoseEstimator, PoseOptions, PoseTimings};
 use recommend::{Recommender, Screening};
+use schema::{
+    Analysis, Assessment, AssessmentStatus, Borderline, Finding, ImageInfo, Measurement, ModelInfo,
+    ModelRef, Protocol, ProtocolKind, Routine, SCHEMA_VERSION, ScreeningRecord,
+};
 
 /// Everything that configures an [`Analyzer`].
 #[derive(Debug, Clone)]
@@ -90,28 +91,48 @@ impl PlanOptions {
     }
 }
 
+/// What the planning stage makes of a measured photo: the measurements
+/// classified, the assessment, findings, borderline values, the screening,
+/// the routine, and the warnings with planning's own notes.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub measurements: BTreeMap<String, Measurement>,
+    pub assessment: Assessment,
+    pub findings: Vec<Finding>,
+    pub borderline: Vec<Borderline>,
+    pub screening: ScreeningRecord,
+    pub routine: Option<Routine>,
+    pub warnings: Vec<String>,
+}
+
 /// Findings, classifications, the assessment and the routine for a measured
 /// photo. The same function serves `analyze` and `routine --from`, so both
 /// plan alike. A photo that was not assessed gets no routine (the referral
 /// when a warning sign was reported; a general one only when asked for).
-pub fn plan_routine(recommender: &Recommender, options: &PlanOptions, analysis: &mut Analysis) {
-    recommender.classify(&analysis.protocol, &mut analysis.measurements);
-    let evaluation = recommender.evaluate(&analysis.protocol, &analysis.measurements);
-    analysis.assessment = assess(analysis, &evaluation);
-    analysis.findings = evaluation.findings;
-    analysis.borderline = evaluation.borderline;
-    analysis.screening = options.screening.record();
-    let assessed = analysis.assessment.status != AssessmentStatus::NotAssessed;
+pub fn plan(
+    recommender: &Recommender,
+    options: &PlanOptions,
+    protocol: &Protocol,
+    measurements: BTreeMap<String, Measurement>,
+    mut warnings: Vec<String>,
+) -> Planned {
+    let measurements = recommender.classify(protocol, measurements);
+    let evaluation = recommender.evaluate(protocol, &measurements);
+    let assessment = assess(protocol, &evaluation);
+    let findings = evaluation.findings;
+    let borderline = evaluation.borderline;
+    let screening = options.screening.record();
+    let assessed = assessment.status != AssessmentStatus::NotAssessed;
     let general_note =
         "--general-routine was ignored: this photo was assessed, so its routine is based on it";
-    analysis.warnings.retain(|w| w != general_note);
+    warnings.retain(|w| w != general_note);
     if assessed && options.general_routine {
-        analysis.warnings.push(general_note.to_string());
+        warnings.push(general_note.to_string());
     }
-    analysis.routine = if !options.screening.is_empty() || assessed {
-        let borderline: Vec<String> = analysis.borderline.iter().map(|b| b.id.clone()).collect();
+    let routine = if !options.screening.is_empty() || assessed {
+        let borderline: Vec<String> = borderline.iter().map(|b| b.id.clone()).collect();
         Some(recommender.plan_with(
-            &analysis.findings,
+            &findings,
             &borderline,
             &options.screening,
             options.minutes,
@@ -126,10 +147,47 @@ pub fn plan_routine(recommender: &Recommender, options: &PlanOptions, analysis: 
         "--minutes {} was not used: no routine was planned for a photo that was not assessed",
         options.minutes
     );
-    analysis.warnings.retain(|w| w != &minutes_note);
-    if analysis.routine.is_none() && options.minutes != recommend::DEFAULT_MINUTES {
-        analysis.warnings.push(minutes_note);
+    warnings.retain(|w| w != &minutes_note);
+    if routine.is_none() && options.minutes != recommend::DEFAULT_MINUTES {
+        warnings.push(minutes_note);
     }
+    Planned {
+        measurements,
+        assessment,
+        findings,
+        borderline,
+        screening,
+        routine,
+        warnings,
+    }
+}
+
+/// Plans an existing document again (`routine --from`): its planned parts
+/// are replaced by what [`plan`] makes of its protocol and measurements.
+pub fn plan_routine(recommender: &Recommender, options: &PlanOptions, analysis: &mut Analysis) {
+    let planned = plan(
+        recommender,
+        options,
+        &analysis.protocol,
+        std::mem::take(&mut analysis.measurements),
+        std::mem::take(&mut analysis.warnings),
+    );
+    let Planned {
+        measurements,
+        assessment,
+        findings,
+        borderline,
+        screening,
+        routine,
+        warnings,
+    } = planned;
+    analysis.measurements = measurements;
+    analysis.assessment = assessment;
+    analysis.findings = findings;
+    analysis.borderline = borderline;
+    analysis.screening = screening;
+    analysis.routine = routine;
+    analysis.warnings = warnings;
     analysis.references = cited_keys(analysis);
 }
 
@@ -137,8 +195,7 @@ pub fn plan_routine(recommender: &Recommender, options: &PlanOptions, analysis: 
 /// unsupported or invalid protocol, or when every measurement they read was
 /// declined or unreliable; partly when some were, or when the photo could
 /// not confirm part of the protocol.
-fn assess(analysis: &Analysis, evaluation: &recommend::Evaluation) -> Assessment {
-    let protocol = &analysis.protocol;
+fn assess(protocol: &Protocol, evaluation: &recommend::Evaluation) -> Assessment {
     let retake = Some(
         protocol
             .retake
@@ -413,6 +470,13 @@ impl Analyzer {
                 pose.persons_found
             ));
         }
+        let planned = plan(
+            &self.recommender,
+            &self.plan,
+            &measured.protocol,
+            measured.measurements,
+            warnings,
+        );
         let mut analysis = Analysis {
             schema_version: SCHEMA_VERSION.to_string(),
             image: ImageInfo {
@@ -425,18 +489,19 @@ impl Analyzer {
                 detector: model_ref(&self.models.detector),
                 landmark: landmark_model.1,
             },
-            pose: PoseReport::from_pose(&pose),
-            assessment: Assessment::default(),
+            pose: pose.report(),
+            assessment: planned.assessment,
             protocol: measured.protocol,
-            measurements: measured.measurements,
-            findings: Vec::new(),
-            borderline: Vec::new(),
-            screening: Default::default(),
-            routine: None,
-            warnings,
+            measurements: planned.measurements,
+            findings: planned.findings,
+            borderline: planned.borderline,
+            screening: planned.screening,
+            routine: planned.routine,
+            warnings: planned.warnings,
             references: Vec::new(),
         };
-        plan_routine(&self.recommender, &self.plan, &mut analysis);
+        // The index of what the finished document cites.
+        analysis.references = cited_keys(&analysis);
         timings.geometry += started.elapsed();
         Ok(Outcome {
             analysis,

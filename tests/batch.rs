@@ -279,7 +279,7 @@ fn a_killed_run_resumes_to_the_full_set_without_duplicates_or_half_files() {
     for i in 0..12 {
         let json = out.path().join(format!("photo{i:02}.json"));
         let doc = common::read_json(&json);
-        assert_eq!(doc["schema_version"], sagitta::analysis::SCHEMA_VERSION);
+        assert_eq!(doc["schema_version"], sagitta::schema::SCHEMA_VERSION);
         let annotated = out.path().join(format!("photo{i:02}.annotated.jpg"));
         sagitta::image_io::load(&annotated, &Default::default()).expect("a whole annotated image");
     }

@@ -131,7 +131,7 @@ fn keypoints_match_mediapipe_on_every_golden_photo() {
         for &joint in near {
             let (gx, gy, _) = golden_point(&golden, joint);
             let inside = (0.0..golden.width).contains(&gx) && (0.0..golden.height).contains(&gy);
-            let ours = analysis.pose.keypoint(joint).unwrap();
+            let ours = analysis.pose.keypoint(joint.name()).unwrap();
             let error = (ours.x as f64 - gx).hypot(ours.y as f64 - gy) / torso;
             report.push_str(&format!(
                 " {}={:.3}{}",
@@ -184,9 +184,9 @@ fn exif_orientation_is_applied_before_the_model_runs() {
         (raw.1, raw.0)
     );
     // Upright: the head is above the hips.
-    let nose = analysis.pose.keypoint(Joint::Nose).unwrap();
-    let hip_y = (analysis.pose.keypoint(Joint::LeftHip).unwrap().y
-        + analysis.pose.keypoint(Joint::RightHip).unwrap().y)
+    let nose = analysis.pose.keypoint(Joint::Nose.name()).unwrap();
+    let hip_y = (analysis.pose.keypoint(Joint::LeftHip.name()).unwrap().y
+        + analysis.pose.keypoint(Joint::RightHip.name()).unwrap().y)
         / 2.0;
     assert!(
         nose.y < hip_y - 0.1 * analysis.image.height as f32,
@@ -210,8 +210,8 @@ fn a_person_lying_down_is_found_in_the_rotated_sample() {
     // Rotating the photo 90 degrees clockwise maps (x, y) to (H - 1 - y, x).
     let height = upright.image.height as f32;
     let torso = {
-        let s = upright.pose.keypoint(Joint::LeftShoulder).unwrap();
-        let h = upright.pose.keypoint(Joint::LeftHip).unwrap();
+        let s = upright.pose.keypoint(Joint::LeftShoulder.name()).unwrap();
+        let h = upright.pose.keypoint(Joint::LeftHip.name()).unwrap();
         (s.x - h.x).hypot(s.y - h.y)
     };
     for joint in [
@@ -220,8 +220,8 @@ fn a_person_lying_down_is_found_in_the_rotated_sample() {
         Joint::LeftKnee,
         Joint::LeftAnkle,
     ] {
-        let a = upright.pose.keypoint(joint).unwrap();
-        let b = lying.pose.keypoint(joint).unwrap();
+        let a = upright.pose.keypoint(joint.name()).unwrap();
+        let b = lying.pose.keypoint(joint.name()).unwrap();
         let (ex, ey) = (height - 1.0 - a.y, a.x);
         let error = (b.x - ex).hypot(b.y - ey) / torso;
         assert!(error < 0.1, "{}: {error:.3} torso lengths", joint.name());

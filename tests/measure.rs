@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use image::RgbImage;
 use proptest::prelude::*;
-use sagitta::analysis::{Measurement, ProtocolKind, Side};
 use sagitta::measure::{MeasureOptions, PelvisInput, ProtocolChoice, measure};
 use sagitta::pose::preprocess::Roi;
 use sagitta::pose::{Joint, Keypoint, Pose, SegmentationMask};
+use sagitta::schema::{Measurement, ProtocolKind, Side};
 
 const W: u32 = 1800;
 const H: u32 = 1800;

@@ -5,9 +5,9 @@ mod common;
 
 use std::path::Path;
 
-use sagitta::analysis::{Analysis, AssessmentStatus, ProtocolKind};
 use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice};
 use sagitta::pose::{Joint, ModelKind};
+use sagitta::schema::{Analysis, AssessmentStatus, ProtocolKind};
 use sagitta::{Analyzer, AnalyzerOptions};
 
 fn analyze(path: &Path, measure: MeasureOptions) -> Analysis {
@@ -192,14 +192,14 @@ fn marker_dots_drawn_on_a_photo_give_the_known_angle() {
     assert_eq!(plain.protocol.kind, ProtocolKind::Standing);
     assert!(!plain.protocol.valid);
     let near_hip = match plain.protocol.near_side {
-        Some(sagitta::analysis::Side::Left) => Joint::LeftHip,
+        Some(sagitta::schema::Side::Left) => Joint::LeftHip,
         _ => Joint::RightHip,
     };
-    let hip = plain.pose.keypoint(near_hip).unwrap();
+    let hip = plain.pose.keypoint(near_hip.name()).unwrap();
     // She faces the image's left: the ASIS lies to the left of the PSIS.
     assert_eq!(
         plain.protocol.facing,
-        Some(sagitta::analysis::Facing::ImageLeft)
+        Some(sagitta::schema::Facing::ImageLeft)
     );
     let asis = (hip.x as f64 - 22.0, hip.y as f64 - 14.0);
     let psis = (hip.x as f64 + 24.0, hip.y as f64 - 21.0);
@@ -317,7 +317,7 @@ fn no_photo_that_was_not_assessed_gets_a_routine() {
         }
         assert_eq!(
             a.screening.status,
-            sagitta::recommend::ScreeningStatus::NotAsked
+            sagitta::schema::ScreeningStatus::NotAsked
         );
         // Every value that was classified is reliable.
         for (m_name, m) in &a.measurements {

@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use sagitta::analysis::{Finding, Measurement, Protocol, ProtocolKind, Severity};
 use sagitta::recommend::{
-    Condition, Direction, Phase, Quantity, RecommendError, Recommender, RedFlag, Routine,
-    SAGITTA_DEFAULT, Screening, write_catalog_text, write_routine_text,
+    Condition, Direction, Quantity, RecommendError, Recommender, SAGITTA_DEFAULT, Screening,
+    write_catalog_text, write_routine_text,
+};
+use sagitta::schema::{
+    Finding, Measurement, Phase, Protocol, ProtocolKind, RedFlag, Routine, Severity,
 };
 
 fn recommender() -> Recommender {
@@ -635,7 +637,7 @@ fn a_short_rectus_femoris_gets_the_kneeling_stretch_first_and_the_couch_stretch_
             routine
                 .exercises
                 .iter()
-                .all(|e| e.level != sagitta::recommend::Level::Advanced),
+                .all(|e| e.level != sagitta::schema::Level::Advanced),
             "{findings:?}"
         );
         assert!(routine.progressions.iter().any(|p| p.id == "couch_stretch"));
@@ -1038,7 +1040,7 @@ fn a_value_within_its_uncertainty_of_a_cut_off_is_borderline_not_a_finding() {
         b.because
     );
     assert!(b.recheck.contains("goniometer") || b.recheck.contains("inclinometer"));
-    recommender.classify(&thomas, &mut m);
+    m = recommender.classify(&thomas, m);
     assert_eq!(
         m["hip_extension"].classification.as_deref(),
         Some("borderline")
@@ -1050,7 +1052,7 @@ fn a_value_within_its_uncertainty_of_a_cut_off_is_borderline_not_a_finding() {
     assert_eq!(recommender.evaluate(&thomas, &m).borderline.len(), 1);
     let mut m = measurements(&[("hip_extension", angle(6.0, Some(4.0)))]);
     assert!(recommender.evaluate(&thomas, &m).borderline.is_empty());
-    recommender.classify(&thomas, &mut m);
+    m = recommender.classify(&thomas, m);
     assert_eq!(
         m["hip_extension"].classification.as_deref(),
         Some("within_cutoffs")
@@ -1072,7 +1074,7 @@ fn an_invalid_protocol_gets_no_classification_tags_and_no_findings() {
         ("knee_flexion", angle(-124.1, Some(7.1))),
     ]);
     m.get_mut("knee_flexion").unwrap().classification = Some("stale".into());
-    recommender.classify(&invalid, &mut m);
+    m = recommender.classify(&invalid, m);
     for (name, measurement) in &m {
         assert_eq!(measurement.classification, None, "{name}");
         assert!(measurement.borderline.is_empty(), "{name}");
@@ -1089,7 +1091,7 @@ fn an_unreliable_value_is_never_classified_or_acted_on() {
     tilt.confidence = Some(0.06);
     tilt.unreliable = Some("confidence 0.06 is under the floor of 0.25".into());
     let mut m = measurements(&[("pelvic_tilt", tilt)]);
-    recommender.classify(&standing, &mut m);
+    m = recommender.classify(&standing, m);
     assert_eq!(m["pelvic_tilt"].classification, None);
     let evaluation = recommender.evaluate(&standing, &m);
     assert!(evaluation.findings.is_empty());

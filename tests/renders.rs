@@ -8,8 +8,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use sagitta::analysis::{Analysis, ProtocolKind};
 use sagitta::measure::MeasureOptions;
+use sagitta::schema::{Analysis, ProtocolKind};
 use sagitta::{Analyzer, AnalyzerOptions};
 use serde_json::Value;
 

@@ -26,9 +26,10 @@ use base64::engine::general_purpose::STANDARD;
 use image::codecs::jpeg::JpegEncoder;
 use image::{Rgb, RgbImage};
 use sagitta::PlanOptions;
-use sagitta::analysis::{Analysis, Measurement};
-use sagitta::recommend::{RedFlag, Screening};
+use sagitta::recommend::Screening;
 use sagitta::report::{html, overlay};
+use sagitta::schema::RedFlag;
+use sagitta::schema::{Analysis, Measurement};
 
 const BACKGROUND: Rgb<u8> = Rgb([90, 100, 110]);
 
@@ -226,7 +227,7 @@ fn segments_off_the_near_side_skeleton_are_drawn_from_their_points() {
     let analysis = thomas();
     assert_eq!(
         analysis.protocol.near_side,
-        Some(sagitta::analysis::Side::Left)
+        Some(sagitta::schema::Side::Left)
     );
     let thigh = &analysis.measurements["hip_extension"].points_px;
     let middle = between((thigh[0][0], thigh[0][1]), (thigh[1][0], thigh[1][1]), 0.5);
@@ -419,7 +420,7 @@ fn an_unscreened_routine_lists_the_questions_scope_timing_and_daily_advice() {
     let analysis = replanned(standing(), PlanOptions::default());
     assert_eq!(
         analysis.screening.status,
-        sagitta::recommend::ScreeningStatus::NotAsked
+        sagitta::schema::ScreeningStatus::NotAsked
     );
     let routine = analysis.routine.as_ref().unwrap();
     let page = html::render(&analysis, b"jpeg");
@@ -452,7 +453,7 @@ fn an_unscreened_routine_lists_the_questions_scope_timing_and_daily_advice() {
 #[test]
 fn a_photo_that_was_not_assessed_gets_no_routine_unless_a_general_one_is_asked_for() {
     let mut unsupported = standing();
-    unsupported.protocol.kind = sagitta::analysis::ProtocolKind::Unsupported;
+    unsupported.protocol.kind = sagitta::schema::ProtocolKind::Unsupported;
     unsupported.protocol.valid = false;
     unsupported.protocol.reason =
         "mid-stride: the right heel is 23 % of a leg length above the other".into();
@@ -462,7 +463,7 @@ fn a_photo_that_was_not_assessed_gets_no_routine_unless_a_general_one_is_asked_f
     let analysis = replanned(unsupported.clone(), PlanOptions::default());
     assert_eq!(
         analysis.assessment.status,
-        sagitta::analysis::AssessmentStatus::NotAssessed
+        sagitta::schema::AssessmentStatus::NotAssessed
     );
     assert!(analysis.routine.is_none());
     assert!(analysis.findings.is_empty());
@@ -500,7 +501,7 @@ fn a_photo_that_was_not_assessed_gets_no_routine_unless_a_general_one_is_asked_f
 fn refresh_fixtures() {
     for name in ["analysis_standing.json", "analysis_thomas.json"] {
         let mut analysis = fixture(name);
-        analysis.schema_version = sagitta::analysis::SCHEMA_VERSION.to_string();
+        analysis.schema_version = sagitta::schema::SCHEMA_VERSION.to_string();
         for (key, m) in analysis.measurements.iter_mut() {
             if m.value_deg.is_some() && m.uncertainty_deg.is_none() {
                 m.uncertainty_deg = Some(match (key.as_str(), m.method.as_str()) {

@@ -12,7 +12,8 @@ use libfuzzer_sys::fuzz_target;
 use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice, measure};
 use sagitta::pose::preprocess::Roi;
 use sagitta::pose::{Joint, Keypoint, Pose, SegmentationMask};
-use sagitta::recommend::{Recommender, RedFlag, Screening, write_routine_text};
+use sagitta::recommend::{Recommender, Screening, write_routine_text};
+use sagitta::schema::RedFlag;
 
 /// Fields in the order `arbitrary` reads them: a seed made from a real
 /// analysis needs only the keypoints and the photo size at the front.
@@ -114,7 +115,7 @@ fuzz_target!(|input: Input| {
     let mut result = measure(&pose, &image, &options(&input));
 
     let recommender = &*RECOMMENDER;
-    recommender.classify(result.protocol.kind, &mut result.measurements);
+    result.measurements = recommender.classify(&result.protocol, std::mem::take(&mut result.measurements));
     let findings = recommender.findings(&result.protocol, &result.measurements);
     let flags = RedFlag::value_variants()
         .iter()

@@ -7,7 +7,7 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use sagitta::analysis::Analysis;
+use sagitta::schema::Analysis;
 use sagitta::recommend::{Recommender, Screening, write_routine_text};
 use sagitta::{PlanOptions, plan_routine};
 

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use image::RgbImage;
 
-use crate::analysis::{Measurement, Protocol, ProtocolKind, Side};
 use crate::pose::{Joint, Pose};
+use crate::schema::{Measurement, Protocol, ProtocolKind, Side};
 use geometry::Vec2;
 
 pub use pelvis::{MarkerColor, PelvisInput};

@@ -31,8 +31,8 @@ use std::str::FromStr;
 
 use image::RgbImage;
 
-use crate::analysis::{Measurement, Side};
 use crate::pose::Joint;
+use crate::schema::{Measurement, Side};
 
 use super::conventions::pelvic_tilt_deg;
 use super::geometry::Vec2;

@@ -1,7 +1,7 @@
 //! Which way the person faces, which side is nearer the camera, how side-on
 //! the view is, and which test protocol the photo shows.
 
-use crate::analysis::{Facing, Protocol, ProtocolKind, Side};
+use crate::schema::{Facing, Protocol, ProtocolKind, Side};
 
 use super::conventions::{hip_flexion_deg, knee_flexion_deg};
 use super::geometry::{UP, Vec2};

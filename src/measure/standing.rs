@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::Measurement;
+use crate::schema::Measurement;
 
 use super::conventions::{
     hip_flexion_deg, inclination_to_vertical_deg, knee_flexion_deg, plumb_offset,

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::{Measurement, Protocol};
+use crate::schema::{Measurement, Protocol};
 
 use super::conventions::{below_horizontal_deg, hip_flexion_deg, knee_flexion_deg};
 use super::protocol::{MIN_HELD_HIP_FLEXION, View, hip_flexion_of, side_name, thomas_legs};
@@ -12,8 +12,8 @@ use super::{Body, Limb, angle, declined, joint, other};
 
 /// The leg whose ankle hangs lowest below its knee (in thigh lengths, image
 /// down), among those whose hip, knee and ankle are in the photo.
-pub fn hanging_leg(body: &Body) -> Option<crate::analysis::Side> {
-    use crate::analysis::Side;
+pub fn hanging_leg(body: &Body) -> Option<crate::schema::Side> {
+    use crate::schema::Side;
     [Side::Left, Side::Right]
         .into_iter()
         .filter(|&side| {
@@ -56,8 +56,8 @@ pub fn measure(
             Some(test) => (other(test), test, "the leg hanging lowest below its knee"),
             None => {
                 let (held, test) = thomas_legs(
-                    flexion(crate::analysis::Side::Left),
-                    flexion(crate::analysis::Side::Right),
+                    flexion(crate::schema::Side::Left),
+                    flexion(crate::schema::Side::Right),
                 );
                 (
                     held,
@@ -68,8 +68,8 @@ pub fn measure(
         }
     } else {
         let (held, test) = thomas_legs(
-            flexion(crate::analysis::Side::Left),
-            flexion(crate::analysis::Side::Right),
+            flexion(crate::schema::Side::Left),
+            flexion(crate::schema::Side::Right),
         );
         (held, test, "the free leg")
     };

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 
+use crate::schema::{KeypointReport, PoseReport};
 use detector::{Detection, Detector};
 pub use landmarks::Landmarker;
 use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput, MIN_POSE_PRESENCE};
@@ -404,6 +405,37 @@ fn most_prominent(people: &[Detection]) -> Option<&Detection> {
         .iter()
         .filter(|p| p.score >= PROMINENT_MIN_SCORE_SHARE * best)
         .max_by(|a, b| a.area().total_cmp(&b.area()))
+}
+
+impl Pose {
+    /// The pose as the document reports it, rounded for output.
+    pub fn report(&self) -> PoseReport {
+        PoseReport {
+            keypoints: Joint::ALL
+                .iter()
+                .map(|&joint| {
+                    let k = self.get(joint);
+                    KeypointReport {
+                        name: joint.name().to_string(),
+                        x: round(k.x, 2),
+                        y: round(k.y, 2),
+                        z: round(k.z, 2),
+                        visibility: round(k.visibility, 4),
+                        presence: round(k.presence, 4),
+                    }
+                })
+                .collect(),
+            persons_found: self.persons_found,
+            detector_score: round(self.detector_score, 4),
+            pose_presence: round(self.pose_presence, 4),
+        }
+    }
+}
+
+/// Rounds for output: sub-pixel digits past the second carry no information.
+fn round(value: f32, decimals: i32) -> f32 {
+    let scale = 10f32.powi(decimals);
+    (value * scale).round() / scale
 }
 
 #[cfg(test)]

@@ -11,26 +11,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::error::SetupError;
-
-/// The landmark model size: `lite` is fastest, `heavy` most accurate.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ModelKind {
-    Lite,
-    #[default]
-    Full,
-    Heavy,
-}
+pub use crate::schema::ModelKind;
 
 /// A model file the project knows: name, file and pinned checksum.
 #[derive(Debug, Clone, Copy)]

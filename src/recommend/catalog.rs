@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Problems;
+use crate::schema::{Amount, Level, Phase, Sides};
 
 /// The `source` of a number or a description that no reference text gives.
 pub const SAGITTA_DEFAULT: &str = "sagitta default";
@@ -61,67 +62,6 @@ pub struct Sourced<T> {
     pub reason: Option<String>,
 }
 
-/// The parts of a routine, in the order a session runs them: unload the
-/// lower back first (as the 12-minute routine does), loosen with rolling,
-/// move, stretch, then strengthen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    Decompress,
-    Release,
-    Dynamic,
-    Stretch,
-    Strengthen,
-}
-
-impl Phase {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Decompress => "decompress",
-            Self::Release => "release",
-            Self::Dynamic => "dynamic",
-            Self::Stretch => "stretch",
-            Self::Strengthen => "strengthen",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Beginner,
-    Intermediate,
-    Advanced,
-}
-
-impl Level {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Beginner => "beginner",
-            Self::Intermediate => "intermediate",
-            Self::Advanced => "advanced",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sides {
-    /// Done on the left and then on the right: the dose is per side.
-    Each,
-    /// Both sides at once (or not sided at all).
-    Both,
-}
-
-impl Sides {
-    pub fn count(self) -> u32 {
-        match self {
-            Self::Each => 2,
-            Self::Both => 1,
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exercise {
@@ -168,32 +108,6 @@ pub struct Dose {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_s: Option<Sourced<u32>>,
     pub sets: Sourced<u32>,
-}
-
-/// A dose as plain numbers: one of a hold, repetitions or continuous work
-/// per set (per side when the exercise is done on each side).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Amount {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hold_s: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reps: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seconds_per_rep: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub time_s: Option<u32>,
-    pub sets: u32,
-}
-
-impl Amount {
-    /// Seconds of work in one set on one side.
-    pub fn work_s(&self) -> u32 {
-        let reps = self
-            .reps
-            .zip(self.seconds_per_rep)
-            .map(|(reps, pace)| reps * pace);
-        [self.hold_s, self.time_s, reps].into_iter().flatten().sum()
-    }
 }
 
 impl Dose {

@@ -45,19 +45,16 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use catalog::{
-    Amount, Catalog, Credit, Dose, Exercise, Level, Phase, SAGITTA_DEFAULT, Sides, SourceText,
-    Sourced, Timing,
-};
-pub use plan::{Because, LeftOut, PhaseTwo, Progression, Routine, RoutineExercise};
+pub use catalog::{Catalog, Credit, Dose, Exercise, SAGITTA_DEFAULT, SourceText, Sourced, Timing};
 pub use rules::{
     Condition, Direction, FindingRule, Outcome, PhaseTwoRule, Quantity, RedFlagRule,
     RoutineGuidance, Rule, RuleItem, Rules,
 };
-pub use screening::{RedFlag, Screening, ScreeningRecord, ScreeningStatus};
+pub use screening::Screening;
 pub use text::{dose_text, write_catalog_text, write_routine_text};
 
-use crate::analysis::{Borderline, Finding, Measurement, Protocol};
+pub use crate::error::RecommendError;
+use crate::schema::{Borderline, Finding, Measurement, Protocol, RedFlag, Routine};
 
 /// The session length when none is asked for: that of the reference routine
 /// (`hip-flexor-routine-12min.txt`).
@@ -65,25 +62,6 @@ pub const DEFAULT_MINUTES: f64 = 12.0;
 
 const EMBEDDED_CATALOG: &str = include_str!("../../assets/catalogue.toml");
 const EMBEDDED_RULES: &str = include_str!("../../assets/rules.toml");
-
-/// A catalogue, rules or screening file that cannot be used. Every message
-/// starts with the file (or the embedded asset) it is about.
-#[derive(Debug, thiserror::Error)]
-pub enum RecommendError {
-    #[error("{origin}: cannot read: {source}")]
-    Read {
-        origin: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{origin}: {message}")]
-    Syntax { origin: String, message: String },
-    #[error("{origin}: {}", problems.join("; "))]
-    Invalid {
-        origin: String,
-        problems: Vec<String>,
-    },
-}
 
 /// The catalogue and the rules, loaded and checked against each other.
 #[derive(Debug, Clone)]
@@ -214,14 +192,18 @@ impl Recommender {
             .collect()
     }
 
-    /// Sets each measurement's `classification`, `borderline` and
+    /// The measurements with their `classification`, `borderline` and
     /// `reference` from the finding rules written for it under this protocol:
     /// the ids of the rules it clearly meets, else `borderline` when it lies
     /// within its uncertainty of a cut-off, else `within_cutoffs`. With an
     /// invalid protocol nothing is classified and classes the measure stage
     /// set are removed. Measurements no rule covers, declined and unreliable
     /// ones get no classification.
-    pub fn classify(&self, protocol: &Protocol, measurements: &mut BTreeMap<String, Measurement>) {
+    pub fn classify(
+        &self,
+        protocol: &Protocol,
+        mut measurements: BTreeMap<String, Measurement>,
+    ) -> BTreeMap<String, Measurement> {
         for (name, measurement) in measurements.iter_mut() {
             if !protocol.valid || measurement.declined.is_some() || measurement.unreliable.is_some()
             {
@@ -267,6 +249,7 @@ impl Recommender {
             measurement.borderline = near;
             measurement.reference = Some(references.join("; "));
         }
+        measurements
     }
 
     pub fn catalog(&self) -> &Catalog {

@@ -6,8 +6,7 @@ use serde::Deserialize;
 
 use super::Problems;
 use super::catalog::{Catalog, Sourced};
-use super::screening::RedFlag;
-use crate::analysis::{Borderline, Finding, Measurement, ProtocolKind, Severity};
+use crate::schema::{Borderline, Finding, Measurement, ProtocolKind, RedFlag, Severity};
 
 /// Priorities run from 1 (kept first when time is short) to 9 (dropped first).
 const PRIORITIES: std::ops::RangeInclusive<u8> = 1..=9;

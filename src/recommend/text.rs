@@ -2,8 +2,9 @@
 
 use std::io::{self, Write};
 
-use super::catalog::{Amount, Catalog, Exercise, Sides, Sourced};
-use super::plan::{LeftOut, Routine, RoutineExercise, clock};
+use super::catalog::{Catalog, Exercise, Sourced};
+use super::plan::clock;
+use crate::schema::{Amount, LeftOut, Routine, RoutineExercise, Sides};
 
 /// "2 × 30 s hold, each side", "2 × 10 reps of about 3 s, both sides at once".
 pub fn dose_text(amount: &Amount, sides: Sides) -> String {

@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 
 use super::{Exporter, snake_name};
-use crate::analysis::{Analysis, Summary};
 use crate::error::FileError;
+use crate::schema::{Analysis, Summary};
 
 /// The measurements that get a column, in order.
 const MEASUREMENTS: [&str; 15] = [

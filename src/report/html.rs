@@ -9,8 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::overlay::protocol_name;
-use crate::analysis::{Analysis, AssessmentStatus, Finding, Measurement, Severity};
-use crate::recommend::{LeftOut, Routine, RoutineExercise};
+use crate::schema::{Analysis, AssessmentStatus, Finding, Measurement, Severity};
+use crate::schema::{LeftOut, Routine, RoutineExercise};
 
 const STYLE: &str = r#"
 @page { size: A4; margin: 11mm 12mm; }

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::Exporter;
-use crate::analysis::{Analysis, Summary};
+use crate::schema::{Analysis, Summary};
 
 pub struct JsonExporter<'w> {
     out: Box<dyn Write + 'w>,

@@ -8,8 +8,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Exporter;
-use crate::analysis::{Analysis, Summary};
 use crate::error::{FileError, FileErrorKind};
+use crate::schema::{Analysis, Summary};
 
 pub struct JsonlExporter<'w> {
     out: Box<dyn Write + 'w>,

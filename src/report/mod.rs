@@ -12,8 +12,8 @@ pub use text::{write_no_routine, write_routine_section};
 
 use std::io::{self, Write};
 
-use crate::analysis::{Analysis, Summary};
 use crate::error::FileError;
+use crate::schema::{Analysis, Summary};
 
 /// What `--format` prints on standard output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -12,9 +12,9 @@ use ab_glyph::{FontRef, PxScale};
 use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_text_mut, text_size};
 
-use crate::analysis::{Analysis, ProtocolKind, Side};
 use crate::measure::geometry::{UP, Vec2};
 use crate::pose::Joint;
+use crate::schema::{Analysis, ProtocolKind, Side};
 
 /// DejaVu Sans Bold (Bitstream Vera licence, see `assets/fonts/`): bold
 /// strokes stay readable over a busy photo.
@@ -223,7 +223,7 @@ pub fn annotate(photo: image::RgbImage, analysis: &Analysis) -> image::RgbImage 
         .near_side
         .unwrap_or_else(|| likelier_side(analysis));
     let keypoints = chain(side).map(|joint| {
-        analysis.pose.keypoint(joint).and_then(|k| {
+        analysis.pose.keypoint(joint.name()).and_then(|k| {
             let point = to_photo(f64::from(k.x), f64::from(k.y));
             is_finite(point).then_some((point, k.visibility))
         })
@@ -286,7 +286,7 @@ fn likelier_side(analysis: &Analysis) -> Side {
     let seen = |side| -> f32 {
         chain(side)
             .iter()
-            .filter_map(|&joint| analysis.pose.keypoint(joint))
+            .filter_map(|&joint| analysis.pose.keypoint(joint.name()))
             .map(|k| k.visibility)
             .sum()
     };

@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 
 use super::{Exporter, snake_name};
-use crate::analysis::{Analysis, Summary};
 use crate::pose::Joint;
+use crate::schema::{Analysis, Summary};
 
 pub struct TextExporter<'w> {
     out: Box<dyn Write + 'w>,
@@ -51,7 +51,7 @@ impl Exporter for TextExporter<'_> {
         for (label, left, right) in SUMMARY_JOINTS {
             let cell = |joint: Joint| {
                 a.pose
-                    .keypoint(joint)
+                    .keypoint(joint.name())
                     .map(|k| format!("{:.0}, {:.0} ({:.2})", k.x, k.y, k.visibility))
                     .unwrap_or_default()
             };
@@ -147,7 +147,7 @@ fn write_references(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
 /// the output with the referral.
 pub fn write_routine_section(
     _a: &Analysis,
-    routine: &crate::recommend::Routine,
+    routine: &crate::schema::Routine,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     crate::recommend::write_routine_text(routine, out)

@@ -7,8 +7,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pose::{Joint, ModelKind, Pose};
-use crate::recommend::{Routine, ScreeningRecord};
+mod routine;
+mod screening;
+
+pub use routine::{
+    Amount, Because, LeftOut, Level, Phase, PhaseTwo, Progression, Routine, RoutineExercise, Sides,
+};
+pub use screening::{RedFlag, ScreeningRecord, ScreeningStatus};
 
 pub const SCHEMA_VERSION: &str = "1.1";
 
@@ -214,6 +219,16 @@ pub struct ImageInfo {
     pub height: u32,
 }
 
+/// The landmark model size: `lite` is fastest, `heavy` most accurate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    Lite,
+    #[default]
+    Full,
+    Heavy,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelInfo {
     pub kind: ModelKind,
@@ -252,37 +267,10 @@ pub struct KeypointReport {
 }
 
 impl PoseReport {
-    pub fn from_pose(pose: &Pose) -> Self {
-        Self {
-            keypoints: Joint::ALL
-                .iter()
-                .map(|&joint| {
-                    let k = pose.get(joint);
-                    KeypointReport {
-                        name: joint.name().to_string(),
-                        x: round(k.x, 2),
-                        y: round(k.y, 2),
-                        z: round(k.z, 2),
-                        visibility: round(k.visibility, 4),
-                        presence: round(k.presence, 4),
-                    }
-                })
-                .collect(),
-            persons_found: pose.persons_found,
-            detector_score: round(pose.detector_score, 4),
-            pose_presence: round(pose.pose_presence, 4),
-        }
+    /// The landmark of that name (`left_hip`, ...).
+    pub fn keypoint(&self, name: &str) -> Option<&KeypointReport> {
+        self.keypoints.iter().find(|k| k.name == name)
     }
-
-    pub fn keypoint(&self, joint: Joint) -> Option<&KeypointReport> {
-        self.keypoints.iter().find(|k| k.name == joint.name())
-    }
-}
-
-/// Rounds for output: sub-pixel digits past the second carry no information.
-fn round(value: f32, decimals: i32) -> f32 {
-    let scale = 10f32.powi(decimals);
-    (value * scale).round() / scale
 }
 
 /// The last record of a batch run (`--format jsonl`): counts and timings.

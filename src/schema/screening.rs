@@ -1,0 +1,65 @@
+//! The warning signs and the screening as the document records them.
+
+use std::fmt;
+
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+/// A warning sign reported by the user. Any one withholds the routine.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum RedFlag {
+    /// Pain that travels into a buttock or along a leg.
+    RadiatingPain,
+    /// A leg that is numb, tingles or has lost strength.
+    NumbnessOrWeakness,
+    /// The pain began with a recent injury.
+    RecentInjury,
+    /// Sharp rather than dull pain.
+    SharpPain,
+    /// Any change in bladder or bowel control.
+    BladderBowelChange,
+    /// Severe pain, or pain that wakes you at night.
+    NightPain,
+    /// Pain that gets worse during or after stretching.
+    WorseningPain,
+    /// No better after 2-3 weeks of practice every day.
+    NoImprovement,
+}
+
+impl fmt::Display for RedFlag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_possible_value() {
+            Some(value) => f.write_str(value.get_name()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Whether the warning-sign questions were asked, and the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreeningStatus {
+    /// Not every question was answered and no warning sign was reported: the
+    /// routine may be done only if none of the questions applies.
+    #[default]
+    NotAsked,
+    /// Every question was answered, and the answer was no.
+    Negative,
+    /// At least one warning sign was reported: the routine is withheld.
+    Positive,
+}
+
+/// The screening as the analysis records it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ScreeningRecord {
+    pub status: ScreeningStatus,
+    /// The warning signs reported (empty unless `positive`).
+    pub flags: Vec<RedFlag>,
+    /// The questions that were not answered (with `not_asked`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unanswered: Vec<RedFlag>,
+}

@@ -13,10 +13,10 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::error::{Error, FileError, FileErrorKind, SetupError};
-use crate::report::Exporter;
-use crate::schema::{Analysis, Summary};
-use crate::{Analyzer, AnalyzerOptions};
+use sagitta::error::{Error, FileError, FileErrorKind, SetupError};
+use sagitta::report::Exporter;
+use sagitta::schema::{Analysis, Summary};
+use sagitta::{Analyzer, AnalyzerOptions};
 
 /// File name endings a folder walk treats as photos (case-insensitive).
 const IMAGE_EXTENSIONS: [&str; 9] = [
@@ -48,7 +48,7 @@ impl Shard {
     /// Whether `path` belongs to this shard. The hash of the path as listed is
     /// stable across machines and runs, so N jobs split an archive the same way.
     pub fn takes(&self, path: &Path) -> bool {
-        let digest = crate::pose::models::sha256_hex(path.to_string_lossy().as_bytes());
+        let digest = sagitta::pose::models::sha256_hex(path.to_string_lossy().as_bytes());
         let value = u64::from_str_radix(&digest[..16], 16).unwrap_or(0);
         (value % self.count as u64) as usize == self.index - 1
     }
@@ -59,7 +59,6 @@ impl Shard {
 pub struct BatchOptions {
     /// Parallel workers, each with its own model sessions.
     pub jobs: usize,
-    pub recursive: bool,
     /// Folder for `<name>.json`, `<name>.annotated.jpg|png` and `<name>.report.html`.
     pub out: Option<PathBuf>,
     pub report: bool,
@@ -111,14 +110,9 @@ fn folder_id(metadata: &std::fs::Metadata) -> FolderId {
 
 /// Expands files, folders (`recursive`: with subfolders) and glob patterns.
 /// A file named on the command line always gets a record; in a folder walk,
-/// files without an image name are counted and skipped.
-pub fn expand(args: &[PathBuf], recursive: bool) -> Inputs {
-    expand_excluding(args, recursive, None)
-}
-
-/// [`expand`], leaving out the folder `exclude` (the output folder) wherever a
-/// walk meets it, so that results written inside the input folder are not
-/// analysed again on the next run.
+/// files without an image name are counted and skipped. The folder `exclude`
+/// (the output folder) is left out wherever a walk meets it, so that results
+/// written inside the input folder are not analysed again on the next run.
 ///
 /// Folder walks follow links to folders, but enter each real folder (device
 /// and inode) at most once per run, so a link back up the tree (`d/self -> .`)
@@ -126,7 +120,7 @@ pub fn expand(args: &[PathBuf], recursive: bool) -> Inputs {
 /// [`MAX_WALK_DEPTH`] folders deep. A path listed more than once (the same
 /// bytes, or the same file name in the same real folder spelled another way,
 /// `./p/a.jpg` and `p/a.jpg`) is analysed once, at its first place.
-pub fn expand_excluding(args: &[PathBuf], recursive: bool, exclude: Option<&Path>) -> Inputs {
+pub fn expand(args: &[PathBuf], recursive: bool, exclude: Option<&Path>) -> Inputs {
     let mut inputs = Inputs::default();
     let mut listed: Vec<Listed> = Vec::new();
     let mut walker = Walker {
@@ -204,7 +198,7 @@ fn unique_names(listed: Vec<Listed>) -> Vec<Item> {
         .into_iter()
         .map(|(path, name, listing_error)| {
             let name = if counts[&name.to_lowercase()] > 1 {
-                let digest = crate::pose::models::sha256_hex(&identity(&path));
+                let digest = sagitta::pose::models::sha256_hex(&identity(&path));
                 format!("{name}-{}", &digest[..8])
             } else {
                 name
@@ -366,7 +360,7 @@ impl OutputFiles {
     /// A complete earlier result: every file there, the JSON readable and for
     /// this photo (the same file, however its folder was spelled).
     fn complete(&self, item: &Item, report: bool) -> bool {
-        let json_ok = crate::input::read_bounded(&self.json, crate::input::MAX_DOCUMENT_BYTES)
+        let json_ok = sagitta::input::read_bounded(&self.json, sagitta::input::MAX_DOCUMENT_BYTES)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<Analysis>(&bytes).ok())
             .is_some_and(|a| same_photo(Path::new(&a.image.path), &item.path));
@@ -476,7 +470,7 @@ fn write_outputs(
             format!("cannot write {}: {e}", what.display()),
         )
     };
-    let annotated = crate::report::overlay::annotate(photo, analysis);
+    let annotated = sagitta::report::overlay::annotate(photo, analysis);
     let image_bytes =
         encode_image(&annotated, &files.annotated).map_err(|e| fail(&files.annotated, &e))?;
     // The JSON goes last: its presence marks the result complete for --resume.
@@ -488,7 +482,7 @@ fn write_outputs(
             encode_image(&annotated, Path::new("report.jpg"))
                 .map_err(|e| fail(&files.report, &e))?
         };
-        let html = crate::report::html::render(analysis, &jpeg);
+        let html = sagitta::report::html::render(analysis, &jpeg);
         write_atomically(&files.report, html.as_bytes()).map_err(|e| fail(&files.report, &e))?;
     }
     let json = serde_json::to_vec_pretty(analysis).map_err(|e| fail(&files.json, &e))?;
@@ -634,7 +628,7 @@ pub fn run(
                                     progress.suspend(|| {
                                         eprintln!(
                                             "sagitta: {}",
-                                            crate::input::terminal_safe(&text, false)
+                                            sagitta::input::terminal_safe(&text, false)
                                         )
                                     });
                                 }
@@ -676,9 +670,9 @@ pub fn run(
     if let Some(error) = output_error {
         return Err(Error::Output(error));
     }
-    summary.elapsed_s = crate::measure::round(started.elapsed().as_secs_f64(), 3);
+    summary.elapsed_s = sagitta::measure::round(started.elapsed().as_secs_f64(), 3);
     summary.images_per_second = if summary.elapsed_s > 0.0 {
-        crate::measure::round(summary.analysed as f64 / summary.elapsed_s, 2)
+        sagitta::measure::round(summary.analysed as f64 / summary.elapsed_s, 2)
     } else {
         0.0
     };
@@ -733,7 +727,7 @@ pub fn interrupted() -> bool {
 pub fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
-            std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
+            std::process::exit(i32::from(sagitta::error::EXIT_INTERRUPTED));
         }
         eprintln!(
             "sagitta: interrupted: finishing the photos in progress (interrupt again to stop at once)"
@@ -767,6 +761,141 @@ fn process(analyzer: &mut Analyzer, item: &Item, options: &BatchOptions) -> Reco
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs `f` on another thread; a call that does not return within a minute
+    /// (a read that blocks on a FIFO) fails the test instead of hanging it.
+    fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(f());
+        });
+        receiver
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the call blocked (a FIFO read?)")
+    }
+
+    fn expand_all(args: &[PathBuf], recursive: bool) -> Inputs {
+        expand(args, recursive, None)
+    }
+
+    /// Before: the temporary file was `.<name>.tmp-<pid>`, created with a plain
+    /// create that followed a link planted there, so the write went outside.
+    #[test]
+    fn a_link_planted_at_the_temporary_name_is_not_followed() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let victim = root.path().join("victim.txt");
+        std::fs::write(&victim, "original").unwrap();
+        let pid = std::process::id();
+        std::os::unix::fs::symlink(&victim, out.join(format!(".result.json.tmp-{pid}"))).unwrap();
+        // A link at the final name is replaced, never written through.
+        std::os::unix::fs::symlink(&victim, out.join("result.json")).unwrap();
+        write_atomically(&out.join("result.json"), b"{}").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "original");
+        let written = std::fs::symlink_metadata(out.join("result.json")).unwrap();
+        assert!(written.file_type().is_file(), "{written:?}");
+        assert_eq!(std::fs::read(out.join("result.json")).unwrap(), b"{}");
+    }
+
+    /// Before: the hash that tells same-named outputs apart was taken over the
+    /// lossy UTF-8 form, so `p\xff.jpg` and `p\xfe.jpg` got one output name.
+    #[test]
+    fn output_names_differ_for_names_that_differ_only_in_non_utf8_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        for byte in 0xf0..=0xffu8 {
+            let name = [b'p', byte, b'.', b'j', b'p', b'g'];
+            std::fs::write(dir.path().join(std::ffi::OsStr::from_bytes(&name)), b"x").unwrap();
+        }
+        let inputs = expand_all(&[dir.path().to_path_buf()], false);
+        assert_eq!(inputs.items.len(), 16);
+        let names: std::collections::BTreeSet<&str> = inputs
+            .items
+            .iter()
+            .map(|i| i.output_name.as_str())
+            .collect();
+        assert_eq!(names.len(), 16, "{names:?}");
+    }
+
+    /// Before: a photo listed twice was analysed twice, both writing the same
+    /// output files at once.
+    #[test]
+    fn a_photo_listed_twice_is_analysed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("p")).unwrap();
+        let photo = dir.path().join("p/a.jpg");
+        std::fs::write(&photo, b"x").unwrap();
+        let other_spelling = dir.path().join("p/./a.jpg");
+        let inputs = expand_all(&[photo.clone(), photo, other_spelling], false);
+        assert_eq!(inputs.items.len(), 1, "{:?}", inputs.items);
+    }
+
+    /// Before: `d/self -> .` listed the photo 41 times (until the path was too
+    /// long), and two such links never finished.
+    #[test]
+    fn folder_walks_enter_each_real_folder_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("d");
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(d.join("a.jpg"), b"x").unwrap();
+        std::os::unix::fs::symlink(".", d.join("self")).unwrap();
+        let inputs = expand_all(std::slice::from_ref(&d), true);
+        assert_eq!(inputs.items.len(), 1, "{:?}", inputs.items);
+        std::os::unix::fs::symlink(".", d.join("self2")).unwrap();
+        std::os::unix::fs::symlink("..", d.join("up")).unwrap();
+        let walked = d.clone();
+        let inputs = within_a_minute(move || expand_all(&[walked], true));
+        assert_eq!(inputs.items.len(), 1, "{:?}", inputs.items);
+    }
+
+    /// Before: a walk went as deep as the path length allowed and dropped what
+    /// lay deeper as "not an image".
+    #[test]
+    fn a_folder_too_deep_to_walk_gets_a_record_that_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut deep = dir.path().to_path_buf();
+        for _ in 0..MAX_WALK_DEPTH + 3 {
+            deep.push("d");
+        }
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(deep.join("x.jpg"), b"x").unwrap();
+        let inputs = expand_all(&[dir.path().to_path_buf()], true);
+        let errors: Vec<String> = inputs
+            .items
+            .iter()
+            .filter_map(|i| i.listing_error.as_ref().map(|e| e.to_string()))
+            .collect();
+        assert_eq!(errors.len(), 1, "{:?}", inputs.items);
+        assert!(
+            errors[0].contains("nested more than 64 levels deep"),
+            "{errors:?}"
+        );
+    }
+
+    /// Before: stale `.tmp-PID` files of killed runs stayed for ever.
+    #[test]
+    fn stale_temporary_files_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let stale = out.join(".a.json.tmp-4242");
+        let fresh = out.join(".b.json.tmp-4243");
+        for path in [&stale, &fresh] {
+            std::fs::write(path, b"half").unwrap();
+        }
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        std::fs::File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+        remove_stale_temporaries(&out);
+        assert!(!stale.exists());
+        // A fresh one may be another run's write in progress.
+        assert!(fresh.exists());
+    }
 
     #[test]
     fn shard_parsing_and_partition() {

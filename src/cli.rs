@@ -7,14 +7,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::batch::{self, BatchOptions, Shard};
-use crate::error::{EXIT_FILE_FAILED, EXIT_OK, Error, SetupError};
-use crate::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice};
-use crate::pose::{ModelKind, PoseOptions};
-use crate::recommend::{self, Recommender, Screening};
-use crate::report::{self, Format};
-use crate::schema::RedFlag;
-use crate::schema::{Analysis, SCHEMA_VERSION};
-use crate::{Analyzer, AnalyzerOptions, PlanOptions, plan_routine};
+use sagitta::error::{EXIT_FILE_FAILED, EXIT_OK, Error, SetupError};
+use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice};
+use sagitta::pose::{ModelKind, PoseOptions};
+use sagitta::recommend::{self, Recommender, Screening};
+use sagitta::report::{self, Format};
+use sagitta::schema::RedFlag;
+use sagitta::schema::{Analysis, SCHEMA_VERSION};
+use sagitta::{Analyzer, AnalyzerOptions, PlanOptions, plan_routine};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,7 +42,7 @@ pub enum Command {
 pub struct PlanArgs {
     /// A warning sign the client reports (repeatable); any one withholds the routine.
     #[arg(long = "red-flag", value_enum, value_name = "NAME")]
-    pub red_flags: Vec<RedFlag>,
+    pub red_flags: Vec<RedFlagArg>,
     /// JSON file with the client's answers to the safety questions (see the README).
     #[arg(long, value_name = "FILE")]
     pub screening: Option<PathBuf>,
@@ -69,7 +69,7 @@ pub struct PlanArgs {
 
 impl PlanArgs {
     fn plan_options(&self) -> Result<PlanOptions, Error> {
-        let mut screening = Screening::new(self.red_flags.iter().copied());
+        let mut screening = Screening::new(self.red_flags.iter().map(|&flag| RedFlag::from(flag)));
         if self.no_red_flags {
             screening.merge(Screening::all_answered_no());
         }
@@ -104,6 +104,108 @@ fn parse_minutes(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(minutes) if minutes.is_finite() && minutes > 0.0 && minutes <= 240.0 => Ok(minutes),
         _ => Err(format!("expected minutes between 0 and 240, got {text:?}")),
+    }
+}
+
+/// `--format` of `analyze` (the library's [`Format`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FormatArg {
+    /// A short readable summary per photo.
+    #[default]
+    Text,
+    /// The analysis document; several photos give one JSON array.
+    Json,
+    /// One typed JSON record per line: `analysis`, `error`, then a `summary`.
+    Jsonl,
+    /// One row per photo with the key measurements, findings and status.
+    Csv,
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Text => Self::Text,
+            FormatArg::Json => Self::Json,
+            FormatArg::Jsonl => Self::Jsonl,
+            FormatArg::Csv => Self::Csv,
+        }
+    }
+}
+
+/// `--model` and `--thomas-model` (the library's [`ModelKind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelArg {
+    Lite,
+    Full,
+    Heavy,
+}
+
+impl From<ModelArg> for ModelKind {
+    fn from(model: ModelArg) -> Self {
+        match model {
+            ModelArg::Lite => Self::Lite,
+            ModelArg::Full => Self::Full,
+            ModelArg::Heavy => Self::Heavy,
+        }
+    }
+}
+
+/// `--protocol` (the library's [`ProtocolChoice`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum ProtocolArg {
+    /// Detect the protocol from the pose.
+    Auto,
+    /// Upright side view.
+    Standing,
+    /// Supine at a table end, one knee held to the chest, the test leg hanging.
+    ThomasTest,
+}
+
+impl From<ProtocolArg> for ProtocolChoice {
+    fn from(protocol: ProtocolArg) -> Self {
+        match protocol {
+            ProtocolArg::Auto => Self::Auto,
+            ProtocolArg::Standing => Self::Standing,
+            ProtocolArg::ThomasTest => Self::ThomasTest,
+        }
+    }
+}
+
+/// `--red-flag` (the library's [`RedFlag`], by the same names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum RedFlagArg {
+    /// Pain that travels into a buttock or along a leg.
+    RadiatingPain,
+    /// A leg that is numb, tingles or has lost strength.
+    NumbnessOrWeakness,
+    /// The pain began with a recent injury.
+    RecentInjury,
+    /// Sharp rather than dull pain.
+    SharpPain,
+    /// Any change in bladder or bowel control.
+    BladderBowelChange,
+    /// Severe pain, or pain that wakes you at night.
+    NightPain,
+    /// Pain that gets worse during or after stretching.
+    WorseningPain,
+    /// No better after 2-3 weeks of practice every day.
+    NoImprovement,
+}
+
+impl From<RedFlagArg> for RedFlag {
+    fn from(flag: RedFlagArg) -> Self {
+        match flag {
+            RedFlagArg::RadiatingPain => Self::RadiatingPain,
+            RedFlagArg::NumbnessOrWeakness => Self::NumbnessOrWeakness,
+            RedFlagArg::RecentInjury => Self::RecentInjury,
+            RedFlagArg::SharpPain => Self::SharpPain,
+            RedFlagArg::BladderBowelChange => Self::BladderBowelChange,
+            RedFlagArg::NightPain => Self::NightPain,
+            RedFlagArg::WorseningPain => Self::WorseningPain,
+            RedFlagArg::NoImprovement => Self::NoImprovement,
+        }
     }
 }
 
@@ -143,16 +245,16 @@ pub struct AnalyzeArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output on standard output.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
     /// Landmark model: lite (fastest), full, heavy (most accurate, about 2.5 times slower).
-    #[arg(long, value_enum, default_value_t = ModelKind::Full)]
-    pub model: ModelKind,
+    #[arg(long, value_enum, default_value_t = ModelArg::Full)]
+    pub model: ModelArg,
     /// Landmark model for photos that show the Thomas test: they are looked at
     /// again with it (the full model misreads the hanging knee of a lying person);
     /// the same as --model for no second look.
-    #[arg(long, value_enum, default_value_t = ModelKind::Heavy)]
-    pub thomas_model: ModelKind,
+    #[arg(long, value_enum, default_value_t = ModelArg::Heavy)]
+    pub thomas_model: ModelArg,
     /// Folder holding the ONNX model files (default: $SAGITTA_MODEL_DIR, else the models/ folder sagitta was built from).
     #[arg(long, value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
@@ -167,8 +269,8 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub second_pass: bool,
     /// Test protocol: detect it, or force one (a forced protocol the photo does not show is marked invalid).
-    #[arg(long, value_enum, default_value_t = ProtocolChoice::Auto)]
-    pub protocol: ProtocolChoice,
+    #[arg(long, value_enum, default_value_t = ProtocolArg::Auto)]
+    pub protocol: ProtocolArg,
     /// The camera's roll in degrees (-45 to 45): true vertical appears turned this far clockwise in the image.
     #[arg(
         long,
@@ -234,11 +336,11 @@ fn parse_roll(text: &str) -> Result<f64, String> {
         Ok(deg) if deg.is_finite() && deg.abs() <= MAX_CAMERA_ROLL_DEG => Ok(deg),
         Ok(_) => Err(format!(
             "expected a roll between -{MAX_CAMERA_ROLL_DEG} and {MAX_CAMERA_ROLL_DEG} degrees, got {}",
-            crate::input::excerpt(text)
+            sagitta::input::excerpt(text)
         )),
         Err(_) => Err(format!(
             "expected a number of degrees, got {}",
-            crate::input::excerpt(text)
+            sagitta::input::excerpt(text)
         )),
     }
 }
@@ -246,7 +348,7 @@ fn parse_roll(text: &str) -> Result<f64, String> {
 fn parse_point(text: &str) -> Result<(f64, f64), String> {
     let (x, y) = text
         .split_once(',')
-        .ok_or_else(|| format!("expected X,Y, got {:?}", crate::input::excerpt(text)))?;
+        .ok_or_else(|| format!("expected X,Y, got {:?}", sagitta::input::excerpt(text)))?;
     // Pixels: a point may lie a little outside the photo, but not a million
     // pixels (the decoder's side limit is 16384).
     let number = |v: &str| {
@@ -257,7 +359,7 @@ fn parse_point(text: &str) -> Result<(f64, f64), String> {
             .ok_or_else(|| {
                 format!(
                     "expected a pixel coordinate within +-1000000, got {:?}",
-                    crate::input::excerpt(v)
+                    sagitta::input::excerpt(v)
                 )
             })
     };
@@ -267,15 +369,15 @@ fn parse_point(text: &str) -> Result<(f64, f64), String> {
 impl AnalyzeArgs {
     fn analyzer_options(&self) -> Result<AnalyzerOptions, Error> {
         Ok(AnalyzerOptions {
-            model: self.model,
+            model: self.model.into(),
             model_dir: self.model_dir.clone(),
             inference_threads: usize::from(self.threads),
             pose: PoseOptions {
                 second_pass: self.second_pass,
             },
-            thomas_model: self.thomas_model,
+            thomas_model: self.thomas_model.into(),
             measure: MeasureOptions {
-                protocol: self.protocol,
+                protocol: self.protocol.into(),
                 camera_roll_deg: self.camera_roll_deg,
                 pelvis: match (self.asis, self.psis) {
                     (Some(asis), Some(psis)) => PelvisInput::Landmarks { asis, psis },
@@ -312,7 +414,7 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     if let Some(target) = &args.annotate {
         check_annotate_target(target)?;
     }
-    let inputs = batch::expand_excluding(&args.paths, args.recursive, args.out.as_deref());
+    let inputs = batch::expand(&args.paths, args.recursive, args.out.as_deref());
     if inputs.listed_twice > 0 && !args.quiet {
         eprintln!(
             "sagitta: {} path(s) listed more than once: each photo is analysed once, at its first place",
@@ -335,11 +437,10 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     }
     let options = args.analyzer_options()?;
     if let Some(target) = &args.annotate {
-        return annotate_one(&options, &inputs.items[0].path, target, args.format);
+        return annotate_one(&options, &inputs.items[0].path, target, args.format.into());
     }
     let batch_options = BatchOptions {
         jobs: args.jobs.map(usize::from).unwrap_or_else(default_jobs),
-        recursive: args.recursive,
         out: args.out.clone(),
         report: args.report,
         resume: args.resume,
@@ -348,9 +449,9 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     };
     batch::install_interrupt_handler();
     let stdout = io::stdout().lock();
-    let mut exporter = report::exporter(args.format, Box::new(stdout), !single);
+    let mut exporter = report::exporter(args.format.into(), Box::new(stdout), !single);
     // Formats without error records leave the message on standard error.
-    let print_errors = matches!(args.format, Format::Text | Format::Json);
+    let print_errors = matches!(args.format, FormatArg::Text | FormatArg::Json);
     let summary = batch::run(
         &options,
         &batch_options,
@@ -358,7 +459,7 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
         exporter.as_mut(),
         print_errors,
     )?;
-    if args.format == Format::Text && !single && !args.quiet {
+    if args.format == FormatArg::Text && !single && !args.quiet {
         eprintln!(
             "sagitta: {} analysed, {} failed, {} skipped (not images), {} already done; {:.1} photos/s",
             summary.analysed,
@@ -390,7 +491,7 @@ fn check_annotate_target(target: &std::path::Path) -> Result<(), Error> {
     let refuse = |what: &str| {
         Err(Error::Setup(SetupError::Usage(format!(
             "--annotate {}: {what}; sagitta only creates a new file or replaces a regular file there",
-            crate::input::terminal_safe(&target.display().to_string(), false)
+            sagitta::input::terminal_safe(&target.display().to_string(), false)
         ))))
     };
     match std::fs::symlink_metadata(target) {
@@ -415,7 +516,7 @@ fn annotate_one(
         Ok(outcome) => outcome,
         Err(error) => {
             let text = error.to_string();
-            eprintln!("sagitta: {}", crate::input::terminal_safe(&text, false));
+            eprintln!("sagitta: {}", sagitta::input::terminal_safe(&text, false));
             return Ok(EXIT_FILE_FAILED);
         }
     };
@@ -429,7 +530,7 @@ fn annotate_one(
             path.display(),
             target.display()
         );
-        eprintln!("sagitta: {}", crate::input::terminal_safe(&text, false));
+        eprintln!("sagitta: {}", sagitta::input::terminal_safe(&text, false));
         return Ok(EXIT_FILE_FAILED);
     }
     let mut exporter = report::exporter(format, Box::new(io::stdout().lock()), false);
@@ -443,15 +544,15 @@ fn annotate_one(
 fn routine(args: &RoutineArgs) -> Result<u8, Error> {
     let usage = |message: String| Error::Setup(SetupError::Usage(message));
     let from = args.from.display().to_string();
-    let text = crate::input::read_document(&args.from)
+    let text = sagitta::input::read_document(&args.from)
         .map_err(|e| usage(format!("{from}: cannot read: {e}")))?;
     let not_analysis = |e: serde_json::Error| {
         usage(format!(
             "{from}: not a sagitta analysis document: {}",
-            crate::input::shorten_message(&e.to_string())
+            sagitta::input::shorten_message(&e.to_string())
         ))
     };
-    crate::input::check_unique_keys(&text).map_err(not_analysis)?;
+    sagitta::input::check_unique_keys(&text).map_err(not_analysis)?;
     let mut analysis: Analysis = serde_json::from_str(&text).map_err(not_analysis)?;
     if let Err(problem) = plausible(&analysis) {
         return Err(usage(format!("{from}: {problem}")));
@@ -460,7 +561,7 @@ fn routine(args: &RoutineArgs) -> Result<u8, Error> {
     if major(&analysis.schema_version) != major(SCHEMA_VERSION) {
         return Err(usage(format!(
             "{from}: schema_version {} is not readable by this sagitta (schema {SCHEMA_VERSION})",
-            crate::input::excerpt(&analysis.schema_version)
+            sagitta::input::excerpt(&analysis.schema_version)
         )));
     }
     let options = args.plan.plan_options()?;
@@ -495,7 +596,7 @@ fn routine(args: &RoutineArgs) -> Result<u8, Error> {
 /// planned again: each must be a number a photo could have given.
 fn plausible(analysis: &Analysis) -> Result<(), String> {
     for (name, m) in &analysis.measurements {
-        let name = crate::input::excerpt(name);
+        let name = sagitta::input::excerpt(name);
         let checks = [
             ("value_deg", m.value_deg, -360.0..=360.0),
             ("uncertainty_deg", m.uncertainty_deg, 0.0..=360.0),
@@ -538,4 +639,40 @@ fn catalog(args: &CatalogArgs) -> Result<u8, Error> {
 
 fn output_error(error: io::Error) -> Error {
     Error::Output(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum;
+
+    use super::*;
+
+    /// The command line spells each library value as the JSON does, and
+    /// offers every one.
+    #[test]
+    fn argument_values_map_to_the_library_values_of_the_same_name() {
+        let name = |value: Option<clap::builder::PossibleValue>| {
+            value.map(|v| v.get_name().to_string()).unwrap_or_default()
+        };
+        let flags: Vec<RedFlag> = RedFlagArg::value_variants()
+            .iter()
+            .map(|&flag| {
+                assert_eq!(name(flag.to_possible_value()), RedFlag::from(flag).name());
+                RedFlag::from(flag)
+            })
+            .collect();
+        assert_eq!(flags, RedFlag::ALL);
+        for &model in ModelArg::value_variants() {
+            let json = serde_json::to_value(ModelKind::from(model)).unwrap();
+            assert_eq!(name(model.to_possible_value()), json.as_str().unwrap());
+        }
+        for (&arg, choice) in ProtocolArg::value_variants().iter().zip([
+            ProtocolChoice::Auto,
+            ProtocolChoice::Standing,
+            ProtocolChoice::ThomasTest,
+        ]) {
+            assert_eq!(ProtocolChoice::from(arg), choice);
+        }
+        assert_eq!(Format::from(FormatArg::default()), Format::default());
+    }
 }

@@ -1,8 +1,10 @@
 //! sagitta: sagittal posture analysis from side-view photos.
 //!
 //! Data flows one way: photo ([`image_io`]) -> keypoints ([`pose`]) ->
-//! analysis document ([`analysis`]) -> report ([`report`]). The binary only
-//! parses arguments ([`cli`]) and maps errors to exit codes ([`error`]).
+//! measurements ([`measure`]) -> findings and routine ([`recommend`]) ->
+//! analysis document ([`schema`]) -> report ([`report`]). The command line
+//! and the batch runner are modules of the binary (`src/main.rs`), not of
+//! this library; errors and their exit codes are in [`error`].
 //!
 //! ```no_run
 //! use sagitta::{Analyzer, AnalyzerOptions};
@@ -12,8 +14,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod batch;
-pub mod cli;
 pub mod error;
 pub mod image_io;
 pub mod input;

@@ -1,10 +1,13 @@
 //! The `sagitta` binary: parse, run, map the outcome to an exit code
 //! (0 all analysed, 1 some file failed, 2 usage or setup error; see `error.rs`).
 
+mod batch;
+mod cli;
+
 use std::process::ExitCode;
 
 use clap::Parser;
-use sagitta::cli::{Cli, run};
+use cli::{Cli, run};
 use sagitta::error::{EXIT_OK, Error};
 
 fn main() -> ExitCode {

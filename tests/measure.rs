@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 use image::RgbImage;
 use proptest::prelude::*;
 use sagitta::measure::{MeasureOptions, PelvisInput, ProtocolChoice, measure};
-use sagitta::pose::preprocess::Roi;
-use sagitta::pose::{Joint, Keypoint, Pose, SegmentationMask};
+use sagitta::pose::{Joint, Keypoint, Pose, Roi, SegmentationMask};
 use sagitta::schema::{Measurement, ProtocolKind, Side};
 
 const W: u32 = 1800;

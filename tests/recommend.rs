@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use sagitta::error::RecommendError;
 use sagitta::recommend::{
-    Condition, Direction, Quantity, RecommendError, Recommender, SAGITTA_DEFAULT, Screening,
-    write_catalog_text, write_routine_text,
+    Condition, Direction, Quantity, Recommender, SAGITTA_DEFAULT, Screening, write_catalog_text,
+    write_routine_text,
 };
 use sagitta::schema::{
     Finding, Measurement, Phase, Protocol, ProtocolKind, RedFlag, Routine, Severity,
@@ -715,10 +716,9 @@ fn phase_two_adds_glute_and_core_strength_after_the_stretching_weeks() {
 
 #[test]
 fn each_red_flag_withholds_the_routine() {
-    use clap::ValueEnum;
     let recommender = recommender();
     let findings = [finding("marked_anterior_tilt")];
-    for flag in RedFlag::value_variants() {
+    for flag in &RedFlag::ALL {
         let routine = recommender.plan(&findings, &Screening::new([*flag]), 12.0, false);
         assert!(routine.withheld, "{flag}");
         assert!(

@@ -6,12 +6,10 @@
 
 use std::sync::LazyLock;
 
-use clap::ValueEnum;
 use image::{Rgb, RgbImage};
 use libfuzzer_sys::fuzz_target;
 use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice, measure};
-use sagitta::pose::preprocess::Roi;
-use sagitta::pose::{Joint, Keypoint, Pose, SegmentationMask};
+use sagitta::pose::{Joint, Keypoint, Pose, Roi, SegmentationMask};
 use sagitta::recommend::{Recommender, Screening, write_routine_text};
 use sagitta::schema::RedFlag;
 
@@ -115,9 +113,10 @@ fuzz_target!(|input: Input| {
     let mut result = measure(&pose, &image, &options(&input));
 
     let recommender = &*RECOMMENDER;
-    result.measurements = recommender.classify(&result.protocol, std::mem::take(&mut result.measurements));
+    result.measurements =
+        recommender.classify(&result.protocol, std::mem::take(&mut result.measurements));
     let findings = recommender.findings(&result.protocol, &result.measurements);
-    let flags = RedFlag::value_variants()
+    let flags = RedFlag::ALL
         .iter()
         .enumerate()
         .filter(|(bit, _)| input.red_flags & (1 << bit) != 0);

@@ -7,8 +7,8 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use sagitta::schema::Analysis;
 use sagitta::recommend::{Recommender, Screening, write_routine_text};
+use sagitta::schema::Analysis;
 use sagitta::{PlanOptions, plan_routine};
 
 static RECOMMENDER: LazyLock<Recommender> =

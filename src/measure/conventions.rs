@@ -27,7 +27,7 @@
 //! Sources use other signs: Harvey's Thomas-test hip angle (Harvey1998)
 //! and the EXECP cut-off "hip angle > 0 = short hip flexors" (EXECP2021) count the
 //! thigh *above* horizontal as positive, so their values are the negative of
-//! `hip_extension`; the rules data converts them ([`hip_extension_from_harvey_deg`]).
+//! `hip_extension`; the rules data states their cut-offs with the sign turned.
 //!
 //! `--camera-roll-deg R`: the camera was rolled so that true vertical appears
 //! turned R degrees clockwise in the image; sagitta turns every point back by
@@ -85,12 +85,6 @@ pub fn pelvic_tilt_deg(asis: Vec2, psis: Vec2, anterior: Vec2) -> Option<f64> {
 pub fn plumb_offset(point: Vec2, ankle: Vec2, anterior: Vec2, height: f64) -> Option<f64> {
     let offset = (point.x - ankle.x) * anterior.x.signum();
     (height > 0.0 && anterior.x != 0.0).then(|| offset / height)
-}
-
-/// Converts a Thomas-test hip angle in Harvey's convention (Harvey1998;
-/// EXECP2021 Table 4: positive = thigh above horizontal) to `hip_extension`.
-pub fn hip_extension_from_harvey_deg(harvey_deg: f64) -> f64 {
-    -harvey_deg
 }
 
 #[cfg(test)]
@@ -185,13 +179,5 @@ mod tests {
             plumb_offset(Vec2::new(120.0, 100.0), ankle, LEFT, 0.0),
             None
         );
-    }
-
-    #[test]
-    fn harvey_sign_conversion() {
-        // Harvey's elite-athlete mean of -11.9 degrees (thigh below horizontal) is +11.9 here,
-        // and the EXECP cut-off "hip angle > 0 = short" becomes hip_extension < 0.
-        assert_eq!(hip_extension_from_harvey_deg(-11.9), 11.9);
-        assert!(hip_extension_from_harvey_deg(3.0) < 0.0);
     }
 }

@@ -1,12 +1,12 @@
 //! The measurement stage: geometry on the keypoints (and the person mask),
 //! no model and no I/O. Angle definitions and signs: [`conventions`].
 
-pub mod conventions;
-pub mod geometry;
-pub mod pelvis;
-pub mod protocol;
-pub mod standing;
-pub mod thomas;
+pub(crate) mod conventions;
+pub(crate) mod geometry;
+pub(crate) mod pelvis;
+pub(crate) mod protocol;
+pub(crate) mod standing;
+pub(crate) mod thomas;
 
 use std::collections::BTreeMap;
 
@@ -23,8 +23,7 @@ pub use pelvis::{MarkerColor, PelvisInput};
 const MIN_VISIBILITY: f64 = 0.5;
 
 /// What the user asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-#[value(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProtocolChoice {
     /// Detect the protocol from the pose.
     #[default]

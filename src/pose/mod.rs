@@ -1,11 +1,25 @@
 //! The model stage: photo in, body keypoints and a person mask out. Nothing
 //! outside this module knows about tensors or ONNX Runtime.
 
+// The model internals are the crate's own; the `bench-internals` feature
+// opens them to the micro-benchmarks and the fuzz targets.
+#[cfg(feature = "bench-internals")]
 pub mod detector;
+#[cfg(not(feature = "bench-internals"))]
+pub(crate) mod detector;
+#[cfg(feature = "bench-internals")]
 pub mod landmarks;
+#[cfg(not(feature = "bench-internals"))]
+pub(crate) mod landmarks;
 pub mod models;
+#[cfg(feature = "bench-internals")]
 pub mod preprocess;
+#[cfg(not(feature = "bench-internals"))]
+pub(crate) mod preprocess;
+#[cfg(feature = "bench-internals")]
 pub mod runtime;
+#[cfg(not(feature = "bench-internals"))]
+pub(crate) mod runtime;
 
 use std::time::{Duration, Instant};
 
@@ -13,10 +27,10 @@ use image::RgbImage;
 
 use crate::schema::{KeypointReport, PoseReport};
 use detector::{Detection, Detector};
-pub use landmarks::Landmarker;
+pub(crate) use landmarks::Landmarker;
 use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput, MIN_POSE_PRESENCE};
 pub use models::{ModelKind, ModelSet};
-use preprocess::Roi;
+pub use preprocess::Roi;
 
 /// The 33 BlazePose body landmarks, in the model's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -202,10 +216,6 @@ impl SegmentationMask {
         let bottom = at(r1, c0) + (at(r1, c1) - at(r1, c0)) * fx;
         detector::sigmoid(top + (bottom - top) * fy)
     }
-
-    pub fn roi(&self) -> &Roi {
-        &self.roi
-    }
 }
 
 /// A body found in a photo.
@@ -335,7 +345,7 @@ impl PoseEstimator {
 /// Runs `landmarker` on the region `pose` was found in, keeping its
 /// detection: a second, usually larger, landmark model's look at the same
 /// person. A result the model does not confirm is an error.
-pub fn relandmark(
+pub(crate) fn relandmark(
     landmarker: &mut Landmarker,
     image: &RgbImage,
     pose: &Pose,

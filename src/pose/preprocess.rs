@@ -174,6 +174,33 @@ fn floor_to_i32(value: f32) -> i32 {
 mod tests {
     use super::*;
 
+    /// Found by fuzzing: a crop centred at 3e38 pixels (a float the landmark
+    /// model may emit) overflowed the integer pixel index in debug builds.
+    #[test]
+    fn a_crop_far_off_the_photo_samples_black() {
+        let image = image::RgbImage::from_pixel(64, 64, image::Rgb([200, 100, 50]));
+        let range = ValueRange {
+            min: -1.0,
+            max: 1.0,
+        };
+        let mut tensor = Vec::new();
+        for (center_x, center_y) in [
+            (3e38, 10.0),
+            (10.0, -3e38),
+            (f32::MAX, f32::MAX),
+            (-f32::MAX, 0.0),
+        ] {
+            let roi = Roi {
+                center_x,
+                center_y,
+                size: 100.0,
+                rotation: 0.3,
+            };
+            sample_roi(&image, &roi, 8, range, &mut tensor);
+            assert!(tensor.iter().all(|&v| v == -1.0), "{roi:?}: {tensor:?}");
+        }
+    }
+
     #[test]
     fn roi_round_trip_and_corners() {
         let roi = Roi {

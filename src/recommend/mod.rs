@@ -53,7 +53,7 @@ pub use rules::{
 pub use screening::Screening;
 pub use text::{dose_text, write_catalog_text, write_routine_text};
 
-pub use crate::error::RecommendError;
+use crate::error::RecommendError;
 use crate::schema::{Borderline, Finding, Measurement, Protocol, RedFlag, Routine};
 
 /// The session length when none is asked for: that of the reference routine

@@ -1,7 +1,6 @@
 //! The rules: cut-offs that turn measurements into findings, the exercises
 //! each finding calls for, and the texts of the safety screening.
 
-use clap::ValueEnum;
 use serde::Deserialize;
 
 use super::Problems;
@@ -477,7 +476,7 @@ impl Rules {
     }
 
     fn validate_red_flags(&self, problems: &mut Problems, catalog: &Catalog) {
-        for flag in RedFlag::value_variants() {
+        for flag in &RedFlag::ALL {
             let entries = self
                 .red_flags
                 .iter()

@@ -5,19 +5,14 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use clap::ValueEnum;
-
 use super::Problems;
 use crate::error::RecommendError;
 use crate::schema::{RedFlag, ScreeningRecord, ScreeningStatus};
 
 fn parse_flag(name: &str) -> Result<RedFlag, String> {
-    RedFlag::from_str(name, false).map_err(|_| {
+    RedFlag::from_name(name).ok_or_else(|| {
         let name = crate::input::excerpt(name);
-        let names: Vec<String> = RedFlag::value_variants()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let names: Vec<String> = RedFlag::ALL.iter().map(ToString::to_string).collect();
         format!(
             "unknown red flag `{name}`; expected one of {}",
             names.join(", ")
@@ -47,7 +42,7 @@ impl Screening {
     pub fn all_answered_no() -> Self {
         Self {
             flags: BTreeSet::new(),
-            answered: RedFlag::value_variants().iter().copied().collect(),
+            answered: RedFlag::ALL.iter().copied().collect(),
         }
     }
 
@@ -62,10 +57,7 @@ impl Screening {
     pub fn status(&self) -> ScreeningStatus {
         if !self.flags.is_empty() {
             ScreeningStatus::Positive
-        } else if RedFlag::value_variants()
-            .iter()
-            .all(|flag| self.answered.contains(flag))
-        {
+        } else if RedFlag::ALL.iter().all(|flag| self.answered.contains(flag)) {
             ScreeningStatus::Negative
         } else {
             ScreeningStatus::NotAsked
@@ -78,7 +70,7 @@ impl Screening {
             status,
             flags: self.flags().collect(),
             unanswered: if status == ScreeningStatus::NotAsked {
-                RedFlag::value_variants()
+                RedFlag::ALL
                     .iter()
                     .copied()
                     .filter(|flag| !self.answered.contains(flag))
@@ -270,7 +262,7 @@ mod tests {
 
     #[test]
     fn cli_and_json_names_agree() {
-        for flag in RedFlag::value_variants() {
+        for flag in &RedFlag::ALL {
             let json = serde_json::to_value(flag).unwrap();
             assert_eq!(json.as_str(), Some(flag.to_string().as_str()));
             assert_eq!(parse_flag(&flag.to_string()), Ok(*flag));
@@ -292,7 +284,7 @@ mod tests {
         let partial = parse(r#"{"night_pain": false}"#).unwrap();
         assert_eq!(partial.status(), ScreeningStatus::NotAsked);
         assert_eq!(partial.record().unanswered.len(), 7);
-        let all_no: String = RedFlag::value_variants()
+        let all_no: String = RedFlag::ALL
             .iter()
             .map(|f| format!("\"{f}\": false"))
             .collect::<Vec<_>>()
@@ -309,10 +301,8 @@ mod tests {
 
     #[test]
     fn asking_reads_yes_and_no_and_repeats_unclear_answers() {
-        let questions: Vec<(RedFlag, String)> = RedFlag::value_variants()
-            .iter()
-            .map(|f| (*f, format!("{f}?")))
-            .collect();
+        let questions: Vec<(RedFlag, String)> =
+            RedFlag::ALL.iter().map(|f| (*f, format!("{f}?"))).collect();
         let mut screening = Screening::default();
         let mut output = Vec::new();
         let answers = "n\nmaybe\nN\nno\nn\nn\nn\nn\nn\n";

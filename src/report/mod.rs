@@ -16,7 +16,7 @@ use crate::error::FileError;
 use crate::schema::{Analysis, Summary};
 
 /// What `--format` prints on standard output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// A short readable summary per photo.
     #[default]

@@ -220,7 +220,7 @@ pub struct ImageInfo {
 }
 
 /// The landmark model size: `lite` is fastest, `heavy` most accurate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
     Lite,

@@ -2,15 +2,11 @@
 
 use std::fmt;
 
-use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 /// A warning sign reported by the user. Any one withholds the routine.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[value(rename_all = "snake_case")]
 pub enum RedFlag {
     /// Pain that travels into a buttock or along a leg.
     RadiatingPain,
@@ -30,12 +26,42 @@ pub enum RedFlag {
     NoImprovement,
 }
 
+impl RedFlag {
+    /// Every warning sign, in the order the questions are asked.
+    pub const ALL: [RedFlag; 8] = [
+        Self::RadiatingPain,
+        Self::NumbnessOrWeakness,
+        Self::RecentInjury,
+        Self::SharpPain,
+        Self::BladderBowelChange,
+        Self::NightPain,
+        Self::WorseningPain,
+        Self::NoImprovement,
+    ];
+
+    /// The snake_case name (`radiating_pain`), as the JSON and `--red-flag` spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RadiatingPain => "radiating_pain",
+            Self::NumbnessOrWeakness => "numbness_or_weakness",
+            Self::RecentInjury => "recent_injury",
+            Self::SharpPain => "sharp_pain",
+            Self::BladderBowelChange => "bladder_bowel_change",
+            Self::NightPain => "night_pain",
+            Self::WorseningPain => "worsening_pain",
+            Self::NoImprovement => "no_improvement",
+        }
+    }
+
+    /// The warning sign of that exact name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|flag| flag.name() == name)
+    }
+}
+
 impl fmt::Display for RedFlag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.to_possible_value() {
-            Some(value) => f.write_str(value.get_name()),
-            None => Ok(()),
-        }
+        f.write_str(self.name())
     }
 }
 

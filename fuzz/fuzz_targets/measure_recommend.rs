@@ -35,6 +35,8 @@ struct Input {
     minutes: f64,
     /// Coloured squares painted on the photo, for the marker search.
     paint: Vec<(u16, u16, [u8; 3])>,
+    /// A general routine, not based on the photo (`--general-routine`).
+    general: bool,
 }
 
 /// Large enough for the keypoints of real photos, small enough to stay fast.
@@ -94,7 +96,11 @@ fn photo(input: &Input) -> RgbImage {
 
 fn options(input: &Input) -> MeasureOptions {
     MeasureOptions {
-        protocol: ProtocolChoice::value_variants()[usize::from(input.protocol) % 3],
+        protocol: [
+            ProtocolChoice::Auto,
+            ProtocolChoice::Standing,
+            ProtocolChoice::ThomasTest,
+        ][usize::from(input.protocol) % 3],
         camera_roll_deg: input.camera_roll_deg,
         pelvis: match input.pelvis % 3 {
             0 => PelvisInput::Estimate,
@@ -121,7 +127,7 @@ fuzz_target!(|input: Input| {
         .enumerate()
         .filter(|(bit, _)| input.red_flags & (1 << bit) != 0);
     let screening = Screening::new(flags.map(|(_, flag)| *flag));
-    let routine = recommender.plan(&findings, &screening, input.minutes);
+    let routine = recommender.plan(&findings, &screening, input.minutes, input.general);
 
     serde_json::to_vec(&result.measurements).expect("measurements serialise");
     serde_json::to_vec(&routine).expect("the routine serialises");

@@ -41,8 +41,8 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// A warning sign the client reports (repeatable); any one withholds the routine.
-    #[arg(long = "red-flag", value_enum, value_name = "NAME")]
-    pub red_flags: Vec<RedFlagArg>,
+    #[arg(long = "red-flag", value_name = "NAME", value_parser = red_flag_parser())]
+    pub red_flags: Vec<RedFlag>,
     /// JSON file with the client's answers to the safety questions (see the README).
     #[arg(long, value_name = "FILE")]
     pub screening: Option<PathBuf>,
@@ -69,7 +69,7 @@ pub struct PlanArgs {
 
 impl PlanArgs {
     fn plan_options(&self) -> Result<PlanOptions, Error> {
-        let mut screening = Screening::new(self.red_flags.iter().map(|&flag| RedFlag::from(flag)));
+        let mut screening = Screening::new(self.red_flags.iter().copied());
         if self.no_red_flags {
             screening.merge(Screening::all_answered_no());
         }
@@ -172,41 +172,14 @@ impl From<ProtocolArg> for ProtocolChoice {
     }
 }
 
-/// `--red-flag` (the library's [`RedFlag`], by the same names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub enum RedFlagArg {
-    /// Pain that travels into a buttock or along a leg.
-    RadiatingPain,
-    /// A leg that is numb, tingles or has lost strength.
-    NumbnessOrWeakness,
-    /// The pain began with a recent injury.
-    RecentInjury,
-    /// Sharp rather than dull pain.
-    SharpPain,
-    /// Any change in bladder or bowel control.
-    BladderBowelChange,
-    /// Severe pain, or pain that wakes you at night.
-    NightPain,
-    /// Pain that gets worse during or after stretching.
-    WorseningPain,
-    /// No better after 2-3 weeks of practice every day.
-    NoImprovement,
-}
-
-impl From<RedFlagArg> for RedFlag {
-    fn from(flag: RedFlagArg) -> Self {
-        match flag {
-            RedFlagArg::RadiatingPain => Self::RadiatingPain,
-            RedFlagArg::NumbnessOrWeakness => Self::NumbnessOrWeakness,
-            RedFlagArg::RecentInjury => Self::RecentInjury,
-            RedFlagArg::SharpPain => Self::SharpPain,
-            RedFlagArg::BladderBowelChange => Self::BladderBowelChange,
-            RedFlagArg::NightPain => Self::NightPain,
-            RedFlagArg::WorseningPain => Self::WorseningPain,
-            RedFlagArg::NoImprovement => Self::NoImprovement,
-        }
-    }
+/// `--red-flag NAME`: the library's warning signs, by their JSON names,
+/// each with its one-line summary in the help.
+fn red_flag_parser() -> impl clap::builder::TypedValueParser<Value = RedFlag> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        RedFlag::ALL.map(|flag| PossibleValue::new(flag.name()).help(flag.summary())),
+    )
+    .map(|name| RedFlag::from_name(&name).expect("only listed names get through"))
 }
 
 /// Output of `routine` and `catalog`.
@@ -654,14 +627,19 @@ mod tests {
         let name = |value: Option<clap::builder::PossibleValue>| {
             value.map(|v| v.get_name().to_string()).unwrap_or_default()
         };
-        let flags: Vec<RedFlag> = RedFlagArg::value_variants()
-            .iter()
-            .map(|&flag| {
-                assert_eq!(name(flag.to_possible_value()), RedFlag::from(flag).name());
-                RedFlag::from(flag)
-            })
-            .collect();
-        assert_eq!(flags, RedFlag::ALL);
+        let parser = red_flag_parser();
+        let command = clap::Command::new("test");
+        for flag in RedFlag::ALL {
+            let json = serde_json::to_value(flag).unwrap();
+            assert_eq!(flag.name(), json.as_str().unwrap());
+            let parsed = clap::builder::TypedValueParser::parse_ref(
+                &parser,
+                &command,
+                None,
+                std::ffi::OsStr::new(flag.name()),
+            );
+            assert_eq!(parsed.unwrap(), flag);
+        }
         for &model in ModelArg::value_variants() {
             let json = serde_json::to_value(ModelKind::from(model)).unwrap();
             assert_eq!(name(model.to_possible_value()), json.as_str().unwrap());

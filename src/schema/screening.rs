@@ -8,21 +8,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RedFlag {
-    /// Pain that travels into a buttock or along a leg.
     RadiatingPain,
-    /// A leg that is numb, tingles or has lost strength.
     NumbnessOrWeakness,
-    /// The pain began with a recent injury.
     RecentInjury,
-    /// Sharp rather than dull pain.
     SharpPain,
-    /// Any change in bladder or bowel control.
     BladderBowelChange,
-    /// Severe pain, or pain that wakes you at night.
     NightPain,
-    /// Pain that gets worse during or after stretching.
     WorseningPain,
-    /// No better after 2-3 weeks of practice every day.
     NoImprovement,
 }
 
@@ -50,6 +42,20 @@ impl RedFlag {
             Self::NightPain => "night_pain",
             Self::WorseningPain => "worsening_pain",
             Self::NoImprovement => "no_improvement",
+        }
+    }
+
+    /// What the sign is, in a line (the help of `--red-flag`).
+    pub fn summary(self) -> &'static str {
+        match self {
+            Self::RadiatingPain => "Pain that travels into a buttock or along a leg",
+            Self::NumbnessOrWeakness => "A leg that is numb, tingles or has lost strength",
+            Self::RecentInjury => "The pain began with a recent injury",
+            Self::SharpPain => "Sharp rather than dull pain",
+            Self::BladderBowelChange => "Any change in bladder or bowel control",
+            Self::NightPain => "Severe pain, or pain that wakes you at night",
+            Self::WorseningPain => "Pain that gets worse during or after stretching",
+            Self::NoImprovement => "No better after 2-3 weeks of practice every day",
         }
     }
 

@@ -35,6 +35,8 @@ pub enum Command {
     Routine(RoutineArgs),
     /// List the exercises sagitta can recommend.
     Catalog(CatalogArgs),
+    /// Print the JSON Schema of a machine-readable output.
+    Schema(SchemaArgs),
 }
 
 /// Options that shape the routine, shared by `analyze` and `routine`.
@@ -213,6 +215,23 @@ pub struct CatalogArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which document (the published schemas are also in the checkout's schema/ folder).
+    #[arg(default_value = "analysis", value_parser = schema_name_parser())]
+    pub name: String,
+}
+
+/// The names of the published schemas, each with its one-line summary in the help.
+fn schema_name_parser() -> clap::builder::PossibleValuesParser {
+    use clap::builder::{PossibleValue, PossibleValuesParser};
+    PossibleValuesParser::new(
+        report::json_schema::PUBLISHED
+            .iter()
+            .map(|published| PossibleValue::new(published.name).help(published.about)),
+    )
+}
+
+#[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Photos to analyse (JPEG, PNG, WebP, ...; the format is read from the content).
     #[arg(required = true, value_name = "PATH")]
@@ -370,6 +389,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Analyze(args) => analyze(&args),
         Command::Routine(args) => routine(&args),
         Command::Catalog(args) => catalog(&args),
+        Command::Schema(args) => schema(&args),
     }
 }
 
@@ -607,6 +627,17 @@ fn catalog(args: &CatalogArgs) -> Result<u8, Error> {
             recommend::write_catalog_text(recommender.catalog(), &mut out).map_err(output_error)?
         }
     }
+    Ok(EXIT_OK)
+}
+
+fn schema(args: &SchemaArgs) -> Result<u8, Error> {
+    let published = report::json_schema::Published::named(&args.name)
+        .expect("clap only lets the published names through");
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &published.json())
+        .map_err(io::Error::from)
+        .map_err(output_error)?;
+    writeln!(out).map_err(output_error)?;
     Ok(EXIT_OK)
 }
 

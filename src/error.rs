@@ -101,7 +101,9 @@ pub enum RecommendError {
 }
 
 /// What went wrong with one input file; the batch goes on with the others.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FileErrorKind {
     /// The file could not be read (missing, a directory, a broken link...).

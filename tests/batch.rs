@@ -37,7 +37,9 @@ fn clinic_folder() -> tempfile::TempDir {
     dir
 }
 
+/// The records of a JSON Lines run, each checked against the published schema.
 fn jsonl(stdout: &[u8]) -> Vec<Value> {
+    common::assert_schema_valid("jsonl", None, stdout);
     String::from_utf8_lossy(stdout)
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())

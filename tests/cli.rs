@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{sagitta, sample};
+use common::{assert_schema_valid, sagitta, sample};
 use predicates::prelude::*;
 
 #[test]
@@ -16,8 +16,9 @@ fn analyze_sample_prints_json_with_the_documented_fields() {
         .get_output()
         .stdout
         .clone();
+    assert_schema_valid("analysis", None, &output);
     let doc: serde_json::Value = serde_json::from_slice(&output).unwrap();
-    assert_eq!(doc["schema_version"], "1.1");
+    assert_eq!(doc["schema_version"], sagitta::schema::SCHEMA_VERSION);
     assert_eq!(doc["image"]["width"], 480);
     assert_eq!(doc["image"]["height"], 600);
     assert_eq!(doc["model"]["detector"]["name"], "pose_detection");
@@ -51,6 +52,7 @@ fn several_images_give_one_json_array() {
         .get_output()
         .stdout
         .clone();
+    assert_schema_valid("analysis", None, &output);
     let doc: serde_json::Value = serde_json::from_slice(&output).unwrap();
     let items = doc.as_array().expect("an array");
     assert_eq!(items.len(), 2);
@@ -109,6 +111,7 @@ fn bad_files_are_named_with_their_problem_and_exit_1() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
     // The good photo after the bad ones is still analysed.
+    assert_schema_valid("analysis", None, &output.stdout);
     let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(doc.as_array().unwrap().len(), 1);
 }
@@ -237,6 +240,7 @@ fn routine_from_a_saved_analysis_matches_the_direct_run() {
         .unwrap();
     assert!(output.status.success());
     std::fs::write(&saved, &output.stdout).unwrap();
+    assert_schema_valid("analysis", None, &output.stdout);
     let direct: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(direct["assessment"]["status"], "not_assessed");
     assert_eq!(direct["routine"]["general"], true);
@@ -260,6 +264,7 @@ fn routine_from_a_saved_analysis_matches_the_direct_run() {
         "{}",
         String::from_utf8_lossy(&replanned.stderr)
     );
+    assert_schema_valid("analysis", Some("Routine"), &replanned.stdout);
     let routine: serde_json::Value = serde_json::from_slice(&replanned.stdout).unwrap();
     assert_eq!(routine, direct["routine"]);
 
@@ -276,6 +281,7 @@ fn routine_from_a_saved_analysis_matches_the_direct_run() {
         .arg(&saved)
         .output()
         .unwrap();
+    assert_schema_valid("analysis", Some("Routine"), &withheld.stdout);
     let routine: serde_json::Value = serde_json::from_slice(&withheld.stdout).unwrap();
     assert_eq!(routine["withheld"], true);
     assert!(
@@ -351,6 +357,7 @@ fn screening_is_recorded_and_asking_needs_a_terminal() {
             .output()
             .unwrap();
         assert!(output.status.success());
+        assert_schema_valid("analysis", None, &output.stdout);
         serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
     };
     assert_eq!(json(&[])["screening"]["status"], "not_asked");

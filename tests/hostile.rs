@@ -164,6 +164,9 @@ fn run_jsonl(args: &[&std::ffi::OsStr]) -> (Option<i32>, Vec<Value>, String) {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "{stderr}");
+    if !output.stdout.is_empty() {
+        common::assert_schema_valid("jsonl", None, &output.stdout);
+    }
     let records = String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

@@ -5,6 +5,7 @@
 
 use std::io::{self, Write};
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::Exporter;
@@ -27,25 +28,32 @@ impl<'w> JsonlExporter<'w> {
     }
 }
 
-#[derive(Serialize)]
+/// One line of `--format jsonl`: the record's `type`, then its body.
+#[derive(Serialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
-enum Record<'a> {
+#[schemars(rename = "JsonlRecord")]
+pub(crate) enum Record<'a> {
+    /// One analysed photo: the analysis document.
     Analysis(&'a Analysis),
+    /// One file that could not be analysed.
     Error {
         image: ImagePath,
         error: ErrorBody<'a>,
     },
+    /// The last record of a run: counts and timings.
     Summary(&'a Summary),
 }
 
-#[derive(Serialize)]
-struct ImagePath {
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct ImagePath {
+    /// The path as given on the command line.
     path: String,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct ErrorBody<'a> {
     kind: FileErrorKind,
+    /// What went wrong, naming the file.
     message: &'a str,
 }
 

@@ -4,6 +4,7 @@
 mod csv;
 pub mod html;
 mod json;
+pub mod json_schema;
 mod jsonl;
 pub mod overlay;
 mod text;

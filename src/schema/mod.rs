@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 mod routine;
@@ -15,9 +16,11 @@ pub use routine::{
 };
 pub use screening::{RedFlag, ScreeningRecord, ScreeningStatus};
 
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The analysis document of one photo (`sagitta analyze --format json`):
+/// keypoints, protocol, measurements, findings and routine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Analysis {
     pub schema_version: String,
     pub image: ImageInfo,
@@ -52,7 +55,7 @@ pub struct Analysis {
 }
 
 /// How far the photo supports an assessment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AssessmentStatus {
     /// Every measurement the rules read was made and is reliable.
@@ -65,7 +68,7 @@ pub enum AssessmentStatus {
     NotAssessed,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Assessment {
     pub status: AssessmentStatus,
     /// What could not be assessed and why; empty when assessed.
@@ -75,7 +78,7 @@ pub struct Assessment {
 }
 
 /// A value within its uncertainty of a cut-off.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Borderline {
     /// The finding it would be if it cleared the cut-off.
     pub id: String,
@@ -89,7 +92,7 @@ pub struct Borderline {
 }
 
 /// The photo's test protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProtocolKind {
     /// Upright, side view.
@@ -101,7 +104,7 @@ pub enum ProtocolKind {
 }
 
 /// Left or right, of the body (not of the image).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     Left,
@@ -109,7 +112,7 @@ pub enum Side {
 }
 
 /// Which way the person faces in the image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Facing {
     /// The front of the body points towards the image's left edge.
@@ -118,7 +121,7 @@ pub enum Facing {
     ImageRight,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Protocol {
     pub kind: ProtocolKind,
     /// Whether the photo satisfies the protocol; an invalid test yields no findings.
@@ -143,7 +146,7 @@ pub struct Protocol {
 }
 
 /// One measurement, or the reason it was declined.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Measurement {
     /// The angle in degrees, signed as `measure::conventions` documents.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -186,7 +189,9 @@ pub struct Measurement {
 }
 
 /// How strongly a finding should steer the routine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -196,7 +201,7 @@ pub enum Severity {
 }
 
 /// Something the measurements show, for the recommender.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     /// Stable snake_case id (`short_hip_flexors`, `marked_anterior_tilt`, ...).
     pub id: String,
@@ -210,7 +215,7 @@ pub struct Finding {
     pub reference: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ImageInfo {
     /// The path as given on the command line.
     pub path: String,
@@ -220,7 +225,7 @@ pub struct ImageInfo {
 }
 
 /// The landmark model size: `lite` is fastest, `heavy` most accurate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
     Lite,
@@ -229,20 +234,20 @@ pub enum ModelKind {
     Heavy,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ModelInfo {
     pub kind: ModelKind,
     pub detector: ModelRef,
     pub landmark: ModelRef,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ModelRef {
     pub name: String,
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PoseReport {
     /// The 33 BlazePose landmarks in model order.
     pub keypoints: Vec<KeypointReport>,
@@ -256,7 +261,7 @@ pub struct PoseReport {
 /// One landmark: `x`, `y` in image pixels (origin top-left, y down); `z`
 /// depth relative to the hips in the same pixel scale, negative = nearer the
 /// camera; `visibility` and `presence` are probabilities (0..1).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct KeypointReport {
     pub name: String,
     pub x: f32,
@@ -274,7 +279,7 @@ impl PoseReport {
 }
 
 /// The last record of a batch run (`--format jsonl`): counts and timings.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     /// Files that got a record (analysed or failed).
     pub files: usize,

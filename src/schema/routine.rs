@@ -1,6 +1,7 @@
 //! The routine as the document carries it: the exercises, their doses and
 //! why each was chosen, or the referral that replaces them.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::RedFlag;
@@ -8,7 +9,9 @@ use super::RedFlag;
 /// The parts of a routine, in the order a session runs them: unload the
 /// lower back first (as the 12-minute routine does), loosen with rolling,
 /// move, stretch, then strengthen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Decompress,
@@ -30,7 +33,9 @@ impl Phase {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Beginner,
@@ -48,7 +53,7 @@ impl Level {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sides {
     /// Done on the left and then on the right: the dose is per side.
@@ -68,7 +73,7 @@ impl Sides {
 
 /// A dose as plain numbers: one of a hold, repetitions or continuous work
 /// per set (per side when the exercise is done on each side).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Amount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_s: Option<u32>,
@@ -93,7 +98,7 @@ impl Amount {
 }
 
 /// The routine handed to the client, or the referral that replaces it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Routine {
     /// True when a warning sign means: see a professional, don't exercise.
     pub withheld: bool,
@@ -142,7 +147,7 @@ pub struct Routine {
 }
 
 /// An advanced exercise that comes after its easier form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Progression {
     pub id: String,
     pub name: String,
@@ -154,7 +159,7 @@ pub struct Progression {
 }
 
 /// One exercise of a routine, with its dose and why it is there.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RoutineExercise {
     pub id: String,
     pub name: String,
@@ -176,7 +181,7 @@ pub struct RoutineExercise {
 }
 
 /// What led to an exercise: a finding, and the rule that acted on it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Because {
     /// The finding id; `none` for the maintenance routine.
     pub finding: String,
@@ -189,7 +194,7 @@ pub struct Because {
     pub rationale: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LeftOut {
     pub id: String,
     pub name: String,
@@ -199,7 +204,7 @@ pub struct LeftOut {
 }
 
 /// Strengthening to add once the stretching phase has run its course.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PhaseTwo {
     pub start_after: String,
     pub rationale: String,

@@ -2,10 +2,13 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A warning sign reported by the user. Any one withholds the routine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RedFlag {
     RadiatingPain,
@@ -72,7 +75,7 @@ impl fmt::Display for RedFlag {
 }
 
 /// Whether the warning-sign questions were asked, and the answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScreeningStatus {
     /// Not every question was answered and no warning sign was reported: the
@@ -86,7 +89,7 @@ pub enum ScreeningStatus {
 }
 
 /// The screening as the analysis records it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ScreeningRecord {
     pub status: ScreeningStatus,
     /// The warning signs reported (empty unless `positive`).

@@ -38,3 +38,58 @@ pub fn sagitta() -> assert_cmd::Command {
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
+
+/// The committed JSON Schema `schema/<name>.schema.json` (the one other
+/// programs read; `tests/schema.rs` checks it is what the code generates).
+pub fn published_schema(name: &str) -> serde_json::Value {
+    read_json(&repo().join("schema").join(format!("{name}.schema.json")))
+}
+
+/// Why `value` breaks the published schema `name` (at its definition
+/// `definition` when given, as `Routine` of `analysis`); empty when it is valid.
+pub fn schema_errors(
+    name: &str,
+    definition: Option<&str>,
+    value: &serde_json::Value,
+) -> Vec<String> {
+    let mut schema = published_schema(name);
+    if let Some(definition) = definition {
+        schema = serde_json::json!({
+            "$schema": schema["$schema"],
+            "$ref": format!("#/$defs/{definition}"),
+            "$defs": schema["$defs"],
+        });
+    }
+    let validator = jsonschema::validator_for(&schema).expect("the published schema compiles");
+    validator
+        .iter_errors(value)
+        .map(|error| format!("{}: {error}", error.instance_path()))
+        .collect()
+}
+
+/// Asserts that what sagitta printed validates against its published schema:
+/// `analysis` for `--format json` (one document or an array of them), `jsonl`
+/// line by line, or a definition of one (`("analysis", Some("Routine"))`).
+pub fn assert_schema_valid(name: &str, definition: Option<&str>, output: &[u8]) {
+    let text = std::str::from_utf8(output).expect("sagitta prints UTF-8");
+    let values: Vec<serde_json::Value> = if name == "jsonl" {
+        text.lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| serde_json::from_str(line).expect("each JSON Lines record parses"))
+            .collect()
+    } else {
+        match serde_json::from_str(text).expect("the output parses as JSON") {
+            serde_json::Value::Array(items) if definition.is_none() => items,
+            value => vec![value],
+        }
+    };
+    assert!(!values.is_empty(), "no JSON to validate in {text:?}");
+    for value in &values {
+        let errors = schema_errors(name, definition, value);
+        assert!(
+            errors.is_empty(),
+            "output breaks the published {name} schema:\n{}",
+            errors.join("\n")
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! The published JSON Schemas (`schema/`, `sagitta schema NAME`): the
+//! committed files are what the code generates, they are valid draft
+//! 2020-12 schemas, they reject what sagitta does not write, and every
+//! sample's output in every JSON format validates against them. The other
+//! tests that read JSON output validate it too (`common::assert_schema_valid`).
+//!
+//! After changing a serde type, regenerate the committed files with
+//! `SAGITTA_BLESS=1 cargo test --test schema` (or
+//! `cargo run -- schema NAME > schema/NAME.schema.json` for each name).
+
+mod common;
+
+use common::{assert_schema_valid, repo, sagitta, schema_errors};
+use sagitta::report::json_schema::PUBLISHED;
+
+fn printed(name: &str) -> serde_json::Value {
+    let output = sagitta().args(["schema", name]).assert().success();
+    serde_json::from_slice(&output.get_output().stdout).expect("sagitta schema prints JSON")
+}
+
+#[test]
+fn the_committed_schemas_are_what_the_code_generates() {
+    let bless = std::env::var_os("SAGITTA_BLESS").is_some();
+    for published in PUBLISHED {
+        let path = repo()
+            .join("schema")
+            .join(format!("{}.schema.json", published.name));
+        let generated = printed(published.name);
+        assert_eq!(generated, published.json());
+        if bless {
+            let text = serde_json::to_string_pretty(&generated).unwrap() + "\n";
+            std::fs::write(&path, text).unwrap();
+            continue;
+        }
+        let committed = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; write it with SAGITTA_BLESS=1 cargo test --test schema",
+                path.display()
+            )
+        });
+        let committed: serde_json::Value = serde_json::from_slice(&committed).unwrap();
+        assert!(
+            committed == generated,
+            "{} is out of date with the serde types: regenerate it with SAGITTA_BLESS=1 cargo test --test schema",
+            path.display()
+        );
+    }
+    // No stale file for a document that is no longer published.
+    for entry in std::fs::read_dir(repo().join("schema")).unwrap() {
+        let file = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let name = file.strip_suffix(".schema.json").unwrap_or(&file);
+        assert!(
+            PUBLISHED.iter().any(|p| p.name == name),
+            "schema/{file} is not a published schema"
+        );
+    }
+}
+
+#[test]
+fn the_default_schema_is_the_analysis_document_and_unknown_names_are_refused() {
+    let output = sagitta().arg("schema").assert().success();
+    let default: serde_json::Value = serde_json::from_slice(&output.get_output().stdout).unwrap();
+    assert_eq!(default, printed("analysis"));
+    sagitta()
+        .args(["schema", "nonsense"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("analysis"));
+}
+
+#[test]
+fn the_schemas_are_valid_draft_2020_12_schemas() {
+    for published in PUBLISHED {
+        let schema = published.json();
+        assert_eq!(
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+        jsonschema::meta::validate(&schema)
+            .unwrap_or_else(|e| panic!("{}: not a valid JSON Schema: {e}", published.name));
+    }
+}
+
+/// A document with a field of the wrong type, a missing required field or
+/// an unknown enum value is refused: the validation can fail.
+#[test]
+fn the_analysis_schema_rejects_what_sagitta_does_not_write() {
+    let fixture = common::read_json(&repo().join("tests/fixtures/analysis_thomas.json"));
+    assert!(schema_errors("analysis", None, &fixture).is_empty());
+
+    let mut wrong_type = fixture.clone();
+    wrong_type["measurements"]["hip_extension"]["value_deg"] = "-12".into();
+    let mut missing = fixture.clone();
+    missing.as_object_mut().unwrap().remove("protocol");
+    let mut unknown_status = fixture.clone();
+    unknown_status["assessment"]["status"] = "fine".into();
+    let mut bad_point = fixture.clone();
+    bad_point["measurements"]["hip_extension"]["points_px"] = serde_json::json!([[1.0, 2.0, 3.0]]);
+    for (what, broken) in [
+        ("a string angle", wrong_type),
+        ("no protocol", missing),
+        ("an unknown status", unknown_status),
+        ("a point of three numbers", bad_point),
+    ] {
+        assert!(
+            !schema_errors("analysis", None, &broken).is_empty(),
+            "{what} passed the schema"
+        );
+    }
+}
+
+/// Every sample, as one JSON array and as JSON Lines (an error record
+/// included), with the files `--out` writes.
+#[test]
+fn every_sample_output_validates_in_every_json_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_photo = dir.path().join("notes.jpg");
+    std::fs::write(&not_a_photo, "not a photo").unwrap();
+    let samples: Vec<_> = std::fs::read_dir(repo().join("samples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    assert!(samples.len() >= 10);
+
+    let out = dir.path().join("out");
+    let jsonl = sagitta()
+        .args(["analyze", "--format", "jsonl", "--quiet", "--out"])
+        .arg(&out)
+        .args(&samples)
+        .arg(&not_a_photo)
+        .assert()
+        .code(1);
+    let stdout = &jsonl.get_output().stdout;
+    assert_schema_valid("jsonl", None, stdout);
+    let types: Vec<String> = String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["type"].to_string())
+        .collect();
+    assert!(types.contains(&"\"error\"".to_string()), "{types:?}");
+    assert_eq!(types.last().unwrap(), "\"summary\"");
+
+    let mut written = 0;
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            assert_schema_valid("analysis", None, &std::fs::read(&path).unwrap());
+            written += 1;
+        }
+    }
+    assert_eq!(written, samples.len());
+
+    let json = sagitta()
+        .args(["analyze", "--format", "json", "--general-routine"])
+        .args(&samples[..2])
+        .assert()
+        .success();
+    assert_schema_valid("analysis", None, &json.get_output().stdout);
+}
+
+#[test]
+fn a_replanned_routine_validates_as_the_documents_routine() {
+    let output = sagitta()
+        .args(["routine", "--format", "json", "--from"])
+        .arg(repo().join("tests/fixtures/analysis_thomas.json"))
+        .assert()
+        .success();
+    assert_schema_valid("analysis", Some("Routine"), &output.get_output().stdout);
+}

@@ -9,11 +9,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::batch::{self, BatchOptions, Shard};
 use sagitta::error::{EXIT_FILE_FAILED, EXIT_OK, Error, SetupError};
 use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice};
-use sagitta::pose::{ModelKind, PoseOptions};
+use sagitta::pose::{Joint, ModelKind, PoseOptions};
 use sagitta::recommend::{self, Recommender, Screening};
 use sagitta::report::{self, Format};
 use sagitta::schema::RedFlag;
-use sagitta::schema::{Analysis, SCHEMA_VERSION};
+use sagitta::schema::{Analysis, ProtocolKind, SCHEMA_VERSION};
 use sagitta::{Analyzer, AnalyzerOptions, PlanOptions, plan_routine};
 
 #[derive(Debug, Parser)]
@@ -35,6 +35,9 @@ pub enum Command {
     Routine(RoutineArgs),
     /// List the exercises sagitta can recommend.
     Catalog(CatalogArgs),
+    /// Measure a saved analysis again from its keypoints, moving misplaced
+    /// ones by hand (no model is run).
+    Measure(MeasureArgs),
     /// Print the JSON Schema of a machine-readable output.
     Schema(SchemaArgs),
 }
@@ -215,6 +218,68 @@ pub struct CatalogArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct MeasureArgs {
+    /// A saved analysis document (`sagitta analyze --format json`).
+    #[arg(long, value_name = "RESULT.json")]
+    pub from: PathBuf,
+    /// Move a keypoint to X,Y in photo pixels (e.g. left_knee=412,388); repeatable.
+    #[arg(
+        long = "set",
+        value_name = "KEYPOINT=X,Y",
+        value_parser = parse_keypoint_move,
+        allow_hyphen_values = true
+    )]
+    pub moves: Vec<(Joint, [f64; 2])>,
+    /// Test protocol (default: the saved one when it was forced, else detected again).
+    #[arg(long, value_enum)]
+    pub protocol: Option<ProtocolArg>,
+    /// The camera's roll in degrees (default: the saved document's).
+    #[arg(
+        long,
+        value_name = "DEG",
+        allow_hyphen_values = true,
+        value_parser = parse_roll
+    )]
+    pub camera_roll_deg: Option<f64>,
+    /// ASIS position in image pixels (with --psis); default: the saved landmarks, if the pelvic tilt came from them.
+    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "psis", allow_hyphen_values = true)]
+    pub asis: Option<(f64, f64)>,
+    /// PSIS position in image pixels (with --asis).
+    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "asis", allow_hyphen_values = true)]
+    pub psis: Option<(f64, f64)>,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Write the annotated photo, corrected points marked, to FILE (.jpg or .png).
+    #[arg(long, value_name = "FILE")]
+    pub annotate: Option<PathBuf>,
+    /// With --annotate: the photo, where it is no longer at the path the document names.
+    #[arg(long, value_name = "PATH", requires = "annotate")]
+    pub photo: Option<PathBuf>,
+}
+
+/// `--set KEYPOINT=X,Y`: a landmark by its JSON name and a photo position.
+fn parse_keypoint_move(text: &str) -> Result<(Joint, [f64; 2]), String> {
+    let (name, point) = text.split_once('=').ok_or_else(|| {
+        format!(
+            "expected KEYPOINT=X,Y (e.g. left_knee=412,388), got {:?}",
+            sagitta::input::excerpt(text)
+        )
+    })?;
+    let joint = Joint::from_name(name.trim()).ok_or_else(|| {
+        format!(
+            "unknown keypoint {:?}; the keypoints are {}",
+            sagitta::input::excerpt(name),
+            Joint::ALL.map(Joint::name).join(", ")
+        )
+    })?;
+    let (x, y) = parse_point(point)?;
+    Ok((joint, [x, y]))
+}
+
+#[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// Which document (the published schemas are also in the checkout's schema/ folder).
     #[arg(default_value = "analysis", value_parser = schema_name_parser())]
@@ -389,6 +454,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Analyze(args) => analyze(&args),
         Command::Routine(args) => routine(&args),
         Command::Catalog(args) => catalog(&args),
+        Command::Measure(args) => measure(&args),
         Command::Schema(args) => schema(&args),
     }
 }
@@ -514,10 +580,7 @@ fn annotate_one(
         }
     };
     let annotated = report::overlay::annotate(outcome.photo, &outcome.analysis);
-    let written = batch::encode_image(&annotated, target)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| batch::write_atomically(target, &bytes).map_err(|e| e.to_string()));
-    if let Err(error) = written {
+    if let Err(error) = write_annotated(&annotated, target) {
         let text = format!(
             "{}: cannot write the annotated image {}: {error}",
             path.display(),
@@ -535,28 +598,7 @@ fn annotate_one(
 /// Re-plans a saved analysis: the findings are derived again from its
 /// protocol and measurements (so replacement rules take effect), then planned.
 fn routine(args: &RoutineArgs) -> Result<u8, Error> {
-    let usage = |message: String| Error::Setup(SetupError::Usage(message));
-    let from = args.from.display().to_string();
-    let text = sagitta::input::read_document(&args.from)
-        .map_err(|e| usage(format!("{from}: cannot read: {e}")))?;
-    let not_analysis = |e: serde_json::Error| {
-        usage(format!(
-            "{from}: not a sagitta analysis document: {}",
-            sagitta::input::shorten_message(&e.to_string())
-        ))
-    };
-    sagitta::input::check_unique_keys(&text).map_err(not_analysis)?;
-    let mut analysis: Analysis = serde_json::from_str(&text).map_err(not_analysis)?;
-    if let Err(problem) = plausible(&analysis) {
-        return Err(usage(format!("{from}: {problem}")));
-    }
-    let major = |version: &str| version.split('.').next().map(str::to_string);
-    if major(&analysis.schema_version) != major(SCHEMA_VERSION) {
-        return Err(usage(format!(
-            "{from}: schema_version {} is not readable by this sagitta (schema {SCHEMA_VERSION})",
-            sagitta::input::excerpt(&analysis.schema_version)
-        )));
-    }
+    let mut analysis = read_saved_analysis(&args.from)?;
     let options = args.plan.plan_options()?;
     plan_routine(&options.recommender()?, &options, &mut analysis);
     let mut out = io::stdout().lock();
@@ -583,6 +625,134 @@ fn routine(args: &RoutineArgs) -> Result<u8, Error> {
     }
     writeln!(out).map_err(output_error)?;
     Ok(EXIT_OK)
+}
+
+/// A saved analysis document (`routine --from`, `measure --from`), read as
+/// hostile input: a regular file within the size limit, unique keys, the
+/// same major schema version, and values a photo could have given.
+fn read_saved_analysis(path: &std::path::Path) -> Result<Analysis, Error> {
+    let usage = |message: String| Error::Setup(SetupError::Usage(message));
+    let from = path.display().to_string();
+    let text = sagitta::input::read_document(path)
+        .map_err(|e| usage(format!("{from}: cannot read: {e}")))?;
+    let not_analysis = |e: serde_json::Error| {
+        usage(format!(
+            "{from}: not a sagitta analysis document: {}",
+            sagitta::input::shorten_message(&e.to_string())
+        ))
+    };
+    sagitta::input::check_unique_keys(&text).map_err(not_analysis)?;
+    let analysis: Analysis = serde_json::from_str(&text).map_err(not_analysis)?;
+    if let Err(problem) = plausible(&analysis) {
+        return Err(usage(format!("{from}: {problem}")));
+    }
+    let major = |version: &str| version.split('.').next().map(str::to_string);
+    if major(&analysis.schema_version) != major(SCHEMA_VERSION) {
+        return Err(usage(format!(
+            "{from}: schema_version {} is not readable by this sagitta (schema {SCHEMA_VERSION})",
+            sagitta::input::excerpt(&analysis.schema_version)
+        )));
+    }
+    Ok(analysis)
+}
+
+/// Measures a saved analysis again from its keypoints, with the keypoints
+/// `--set` moves, and prints it like `analyze` (no model is run).
+fn measure(args: &MeasureArgs) -> Result<u8, Error> {
+    let usage = |message: String| Error::Setup(SetupError::Usage(message));
+    let from = args.from.display().to_string();
+    for (i, (joint, _)) in args.moves.iter().enumerate() {
+        if args.moves[..i].iter().any(|(earlier, _)| earlier == joint) {
+            return Err(usage(format!(
+                "--set {} is given twice: move each keypoint once",
+                joint.name()
+            )));
+        }
+    }
+    if let Some(target) = &args.annotate {
+        check_annotate_target(target)?;
+    }
+    let saved = read_saved_analysis(&args.from)?;
+    let protocol = match args.protocol {
+        Some(protocol) => protocol.into(),
+        None if saved.protocol.forced => match saved.protocol.kind {
+            ProtocolKind::Standing => ProtocolChoice::Standing,
+            ProtocolKind::ThomasTest => ProtocolChoice::ThomasTest,
+            ProtocolKind::Unsupported => ProtocolChoice::Auto,
+        },
+        None => ProtocolChoice::Auto,
+    };
+    // Palpated landmarks given to the first run are in its pelvic tilt
+    // (PSIS, then ASIS); they are used again unless new ones are given.
+    let saved_landmarks = saved
+        .measurements
+        .get("pelvic_tilt")
+        .filter(|m| m.method == "landmarks" && m.points_px.len() == 2)
+        .map(|m| (m.points_px[1], m.points_px[0]));
+    let pelvis = match (args.asis, args.psis, saved_landmarks) {
+        (Some(asis), Some(psis), _) => PelvisInput::Landmarks { asis, psis },
+        (_, _, Some((asis, psis))) => PelvisInput::Landmarks {
+            asis: (asis[0], asis[1]),
+            psis: (psis[0], psis[1]),
+        },
+        _ => PelvisInput::Estimate,
+    };
+    let measure_options = MeasureOptions {
+        protocol,
+        camera_roll_deg: args.camera_roll_deg.or(saved.protocol.camera_roll_deg),
+        pelvis,
+    };
+    let plan_options = args.plan.plan_options()?;
+    let analysis = sagitta::remeasure(
+        &saved,
+        &args.moves,
+        &measure_options,
+        &plan_options.recommender()?,
+        &plan_options,
+    )
+    .map_err(|problem| usage(format!("{from}: {problem}")))?;
+    if let Some(target) = &args.annotate {
+        let photo_path = args
+            .photo
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&saved.image.path));
+        let photo = sagitta::image_io::load(&photo_path, &Default::default()).map_err(|e| {
+            usage(format!(
+                "--annotate needs the photo: {e}; give it with --photo PATH"
+            ))
+        })?;
+        let size = (photo.image.width(), photo.image.height());
+        if size != (saved.image.width, saved.image.height) {
+            return Err(usage(format!(
+                "{}: the photo is {}x{} pixels, the analysis was of a {}x{} photo: not the same photo",
+                photo_path.display(),
+                size.0,
+                size.1,
+                saved.image.width,
+                saved.image.height
+            )));
+        }
+        let annotated = report::overlay::annotate(photo.image, &analysis);
+        if let Err(error) = write_annotated(&annotated, target) {
+            let text = format!(
+                "cannot write the annotated image {}: {error}",
+                target.display()
+            );
+            eprintln!("sagitta: {}", sagitta::input::terminal_safe(&text, false));
+            return Ok(EXIT_FILE_FAILED);
+        }
+    }
+    let mut exporter = report::exporter(args.format.into(), Box::new(io::stdout().lock()), false);
+    exporter.analysis(&analysis).map_err(output_error)?;
+    exporter.finish(&Default::default()).map_err(output_error)?;
+    Ok(EXIT_OK)
+}
+
+/// Encodes an annotated image by its file name and writes it atomically.
+fn write_annotated(annotated: &image::RgbImage, target: &std::path::Path) -> Result<(), String> {
+    batch::encode_image(annotated, target)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| batch::write_atomically(target, &bytes).map_err(|e| e.to_string()))
 }
 
 /// The measurements of a saved analysis are the rules' only input when it is

@@ -34,8 +34,9 @@ use measure::MeasureOptions;
 use pose::{Landmarker, ModelKind, ModelSet, PoseError, PoseEstimator, PoseOptions, PoseTimings};
 use recommend::{Recommender, Screening};
 use schema::{
-    Analysis, Assessment, AssessmentStatus, Borderline, Finding, ImageInfo, Measurement, ModelInfo,
-    ModelRef, Protocol, ProtocolKind, Routine, SCHEMA_VERSION, ScreeningRecord,
+    Analysis, Assessment, AssessmentStatus, Borderline, Correction, Finding, ImageInfo,
+    Measurement, ModelInfo, ModelRef, Protocol, ProtocolKind, Routine, SCHEMA_VERSION,
+    ScreeningRecord,
 };
 
 /// Everything that configures an [`Analyzer`].
@@ -189,6 +190,100 @@ pub fn plan_routine(recommender: &Recommender, options: &PlanOptions, analysis: 
     analysis.routine = routine;
     analysis.warnings = warnings;
     analysis.references = cited_keys(analysis);
+}
+
+/// Measures a saved analysis again from its keypoints, without the model,
+/// after moving the keypoints in `moves` (landmark, new photo position):
+/// the clinician's correction of a misplaced point. Each moved point counts
+/// as seen, and the document lists it in `corrections` (with where the model
+/// had it; corrections made earlier are kept). Measurements that trace the
+/// person outline are declined: the document does not keep the mask.
+/// An error names what is wrong with the document or a move.
+pub fn remeasure(
+    saved: &Analysis,
+    moves: &[(pose::Joint, [f64; 2])],
+    measure_options: &MeasureOptions,
+    recommender: &Recommender,
+    plan_options: &PlanOptions,
+) -> Result<Analysis, String> {
+    let mut pose = pose::Pose::from_report(&saved.pose)?;
+    let (width, height) = (saved.image.width, saved.image.height);
+    let mut corrections = saved.corrections.clone();
+    for &(joint, [x, y]) in moves {
+        if !(x.is_finite()
+            && y.is_finite()
+            && (0.0..width as f64).contains(&x)
+            && (0.0..height as f64).contains(&y))
+        {
+            return Err(format!(
+                "{}={x},{y} lies outside the {width}x{height} photo (x from 0 to {width}, y from 0 to {height})",
+                joint.name()
+            ));
+        }
+        let keypoint = &mut pose.keypoints[joint.index()];
+        match corrections.iter_mut().find(|c| c.keypoint == joint.name()) {
+            Some(earlier) => earlier.to_px = [x, y],
+            None => corrections.push(Correction {
+                keypoint: joint.name().to_string(),
+                // As `pose.keypoints` reports it (two decimals).
+                from_px: [keypoint.x, keypoint.y].map(|v| measure::round(v as f64, 2)),
+                to_px: [x, y],
+                visibility_was: keypoint.visibility,
+            }),
+        }
+        keypoint.x = x as f32;
+        keypoint.y = y as f32;
+        keypoint.visibility = 1.0;
+        keypoint.presence = 1.0;
+    }
+    let measured = measure::measure_sized(&pose, (width, height), None, measure_options);
+    let mut warnings = measured.warnings;
+    warnings.push(format!(
+        "measured again from the saved keypoints, without the model{}",
+        if corrections.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; corrected by hand: {}",
+                corrections
+                    .iter()
+                    .map(|c| format!(
+                        "{} moved from ({:.1}, {:.1}) to ({:.1}, {:.1})",
+                        c.keypoint, c.from_px[0], c.from_px[1], c.to_px[0], c.to_px[1]
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    ));
+    let planned = plan(
+        recommender,
+        plan_options,
+        &measured.protocol,
+        measured.measurements,
+        warnings,
+    );
+    let mut analysis = Analysis {
+        schema_version: SCHEMA_VERSION.to_string(),
+        image: saved.image.clone(),
+        model: saved.model.clone(),
+        pose: schema::PoseReport {
+            keypoints: pose.report().keypoints,
+            ..saved.pose.clone()
+        },
+        assessment: planned.assessment,
+        protocol: measured.protocol,
+        measurements: planned.measurements,
+        findings: planned.findings,
+        borderline: planned.borderline,
+        screening: planned.screening,
+        routine: planned.routine,
+        warnings: planned.warnings,
+        references: Vec::new(),
+        corrections,
+    };
+    analysis.references = cited_keys(&analysis);
+    Ok(analysis)
 }
 
 /// Whether the rules could judge what they read: not at all for an
@@ -499,6 +594,7 @@ impl Analyzer {
             routine: planned.routine,
             warnings: planned.warnings,
             references: Vec::new(),
+            corrections: Vec::new(),
         };
         // The index of what the finished document cites.
         analysis.references = cited_keys(&analysis);

@@ -59,6 +59,10 @@ pub const RETAKE: &str = "Retake side-on at hip height from about 3 m, whole bod
                           standing still on both feet (not mid-step), in tight clothing, arms clear of the \
                           trunk (Cosoli2026 for the side view, Mota for the distance).";
 
+/// Why a measurement that traces the person outline is declined when the
+/// keypoints come from a saved analysis.
+pub const NO_OUTLINE: &str = "it traces the person outline, which a saved analysis does not keep (re-measured from its keypoints): analyse the photo again to measure it";
+
 /// Uncertainty of a keypoint angle at the hip or of a body segment against
 /// the vertical or horizontal: the 4.0-degree mean absolute error of hip
 /// angles from one side-view camera against motion capture (Stenum2021). No
@@ -226,6 +230,16 @@ impl<'a> Body<'a> {
     }
 
     /// Person-mask probability at a (roll-corrected) point.
+    /// Checks that the pose has a person outline (mask) to trace: keypoints
+    /// re-measured from a saved analysis have none.
+    pub fn require_outline(&self) -> Result<(), String> {
+        if self.pose.mask.is_present() {
+            Ok(())
+        } else {
+            Err(NO_OUTLINE.to_string())
+        }
+    }
+
     pub fn mask_at(&self, point: Vec2) -> f64 {
         let raw = point.rotated_about(self.center, self.roll_deg);
         self.pose.mask.probability_at(raw.x as f32, raw.y as f32) as f64
@@ -353,14 +367,22 @@ pub fn apply_confidence_floor(measurements: &mut BTreeMap<String, Measurement>) 
 
 /// Measures everything the photo supports.
 pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> MeasureResult {
-    let body = Body::new(
-        pose,
-        image.width(),
-        image.height(),
-        options.camera_roll_deg.unwrap_or(0.0),
-    );
+    measure_sized(pose, (image.width(), image.height()), Some(image), options)
+}
+
+/// Measures a pose on a photo of `size` (width, height in pixels); `photo`
+/// is read only to find marker dots, and may be absent when the keypoints
+/// come from a saved analysis.
+pub fn measure_sized(
+    pose: &Pose,
+    size: (u32, u32),
+    photo: Option<&RgbImage>,
+    options: &MeasureOptions,
+) -> MeasureResult {
+    let body = Body::new(pose, size.0, size.1, options.camera_roll_deg.unwrap_or(0.0));
     let view = protocol::view(&body);
     let mut protocol = protocol::detect(&body, &view, options.protocol);
+    protocol.camera_roll_deg = options.camera_roll_deg;
     let mut measurements = BTreeMap::new();
     let mut warnings = Vec::new();
 
@@ -376,7 +398,7 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
         ProtocolKind::Standing => {
             standing::measure(&body, &view, &mut measurements);
             assign_uncertainty(ProtocolKind::Standing, &mut measurements);
-            let (tilt, warning) = pelvis::measure(&body, &view, image, &options.pelvis);
+            let (tilt, warning) = pelvis::measure(&body, &view, photo, &options.pelvis);
             measurements.insert("pelvic_tilt".to_string(), tilt);
             warnings.extend(warning);
             apply_confidence_floor(&mut measurements);

@@ -116,7 +116,7 @@ const ARM_CLEARANCE: f64 = 0.10;
 pub fn measure(
     body: &Body,
     view: &View,
-    image: &RgbImage,
+    photo: Option<&RgbImage>,
     input: &PelvisInput,
 ) -> (Measurement, Option<String>) {
     match input {
@@ -128,10 +128,17 @@ pub fn measure(
             );
             (from_points(body, "landmarks", asis, psis, view), None)
         }
-        PelvisInput::Markers(color) => match find_markers(image, body, view, *color) {
-            Ok((asis, psis)) => (from_points(body, "markers", asis, psis, view), None),
-            Err(reason) => (declined("markers", reason), None),
-        },
+        PelvisInput::Markers(color) => {
+            let found = photo
+                .ok_or_else(|| {
+                    "the marker dots are found in the photo, and none was read".to_string()
+                })
+                .and_then(|image| find_markers(image, body, view, *color));
+            match found {
+                Ok((asis, psis)) => (from_points(body, "markers", asis, psis, view), None),
+                Err(reason) => (declined("markers", reason), None),
+            }
+        }
     }
 }
 
@@ -169,7 +176,10 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
     const METHOD: &str = "estimate";
     let near = view.near_side;
     let (shoulder, hip) = (joint(near, Limb::Shoulder), joint(near, Limb::Hip));
-    if let Err(reason) = body.require(&[shoulder, hip]) {
+    if let Err(reason) = body
+        .require(&[shoulder, hip])
+        .and_then(|()| body.require_outline())
+    {
         return (declined(METHOD, reason), None);
     }
     let torso = body.torso_length(near);

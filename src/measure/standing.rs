@@ -79,7 +79,9 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
     let cva = match (&oblique, body.require(&[shoulder, ear])) {
         (Some(reason), _) => declined(CVA_METHOD, reason.clone()),
         (None, Err(reason)) => declined(CVA_METHOD, reason),
-        (None, Ok(())) => craniovertebral(body, view, p(shoulder), p(ear))
+        (None, Ok(())) => body
+            .require_outline()
+            .and_then(|()| craniovertebral(body, view, p(shoulder), p(ear)))
             .unwrap_or_else(|reason| declined(CVA_METHOD, reason)),
     };
     out.insert("craniovertebral_angle".to_string(), cva);
@@ -194,6 +196,7 @@ fn craniovertebral(
 
 /// The top of the head: from the nose straight up to where the person mask ends.
 fn head_top(body: &Body, torso: f64) -> Result<Vec2, String> {
+    body.require_outline()?;
     let nose = body.point(crate::pose::Joint::Nose);
     let step = 1.0;
     // The crown is well within one torso length above the nose.

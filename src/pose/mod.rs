@@ -187,6 +187,26 @@ impl SegmentationMask {
         Self { logits, side, roi }
     }
 
+    /// No mask: keypoints that did not come from the model (a saved
+    /// analysis re-measured) have no person outline.
+    pub fn absent() -> Self {
+        Self {
+            logits: Vec::new(),
+            side: 0,
+            roi: Roi {
+                center_x: 0.0,
+                center_y: 0.0,
+                size: 0.0,
+                rotation: 0.0,
+            },
+        }
+    }
+
+    /// Whether there is an outline to look up.
+    pub fn is_present(&self) -> bool {
+        self.side > 0
+    }
+
     /// Probability that photo pixel (x, y) belongs to the person; 0 outside
     /// the crop. The logits are interpolated bilinearly between cell centres,
     /// so the 50 % contour is smooth at sub-cell scale rather than stepped
@@ -236,6 +256,60 @@ pub struct Pose {
 impl Pose {
     pub fn get(&self, joint: Joint) -> &Keypoint {
         &self.keypoints[joint.index()]
+    }
+}
+
+impl Pose {
+    /// The pose a saved analysis reports (`pose.keypoints`), to measure again
+    /// without the model: the 33 landmarks by name, in model order, with
+    /// finite numbers. It has no person mask (the document does not keep it).
+    pub fn from_report(report: &PoseReport) -> Result<Self, String> {
+        if report.keypoints.len() != Joint::COUNT {
+            return Err(format!(
+                "pose.keypoints has {} entries, not the {} BlazePose landmarks",
+                report.keypoints.len(),
+                Joint::COUNT
+            ));
+        }
+        let mut keypoints = [Keypoint::default(); Joint::COUNT];
+        for (joint, reported) in Joint::ALL.iter().zip(&report.keypoints) {
+            if reported.name != joint.name() {
+                return Err(format!(
+                    "pose.keypoints[{}] is {}, expected {} (the landmarks in model order)",
+                    joint.index(),
+                    crate::input::excerpt(&reported.name),
+                    joint.name()
+                ));
+            }
+            let numbers = [reported.x, reported.y, reported.z];
+            let probabilities = [reported.visibility, reported.presence];
+            // Pixels within the decoder's limits (16384 a side), with room
+            // for points placed outside the photo; probabilities in 0..1.
+            if !numbers.iter().all(|v| v.is_finite() && v.abs() <= 1e6)
+                || !probabilities.iter().all(|v| (0.0..=1.0).contains(v))
+            {
+                return Err(format!(
+                    "pose.keypoints[{}] ({}) has a coordinate outside +-1000000 or a probability outside 0..1",
+                    joint.index(),
+                    joint.name()
+                ));
+            }
+            keypoints[joint.index()] = Keypoint {
+                x: reported.x,
+                y: reported.y,
+                z: reported.z,
+                visibility: reported.visibility,
+                presence: reported.presence,
+            };
+        }
+        Ok(Self {
+            keypoints,
+            mask: SegmentationMask::absent(),
+            roi: SegmentationMask::absent().roi,
+            persons_found: report.persons_found,
+            detector_score: report.detector_score,
+            pose_presence: report.pose_presence,
+        })
     }
 }
 

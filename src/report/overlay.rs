@@ -30,6 +30,9 @@ const BONE: Rgb<u8> = Rgb([250, 250, 250]);
 const PLUMB: Rgb<u8> = Rgb([0, 215, 255]);
 const VALID: Rgb<u8> = Rgb([130, 230, 90]);
 const INVALID: Rgb<u8> = Rgb([255, 110, 100]);
+/// Keypoints moved by hand: a ring where the point now is, and a dashed
+/// line from where the model had it.
+const CORRECTED: Rgb<u8> = Rgb([70, 150, 255]);
 /// One colour per measured angle, so an arc and its label belong together.
 const PALETTE: [Rgb<u8>; 6] = [
     Rgb([255, 210, 0]),
@@ -234,6 +237,12 @@ pub fn annotate(photo: image::RgbImage, analysis: &Analysis) -> image::RgbImage 
         painter.plumb(*x, ties);
     }
     painter.skeleton(&keypoints);
+    for correction in &analysis.corrections {
+        let [from, to] = [correction.from_px, correction.to_px].map(|[x, y]| to_photo(x, y));
+        if is_finite(from) && is_finite(to) {
+            painter.corrected(from, to);
+        }
+    }
 
     let skeleton: Vec<Vec2> = keypoints.iter().flatten().map(|&(p, _)| p).collect();
     let mut labels = Vec::new();
@@ -267,6 +276,14 @@ pub fn annotate(photo: image::RgbImage, analysis: &Analysis) -> image::RgbImage 
     ];
     if plumb.is_some() {
         legend.push(("plumb line".to_string(), PLUMB));
+    }
+    if !analysis.corrections.is_empty() {
+        let names: Vec<String> = analysis
+            .corrections
+            .iter()
+            .map(|c| label_name(&c.keypoint))
+            .collect();
+        legend.push((format!("moved by hand: {}", names.join(", ")), CORRECTED));
     }
     // The legend goes in the top corner away from the person.
     let left_of_centre = !skeleton.is_empty()
@@ -440,6 +457,27 @@ impl<'a> Painter<'a> {
                 (a + along * start, a + along * (start + dash).min(length))
             })
             .collect()
+    }
+
+    /// A keypoint moved by hand: a dashed line from where the model had it
+    /// and a ring around where it is now.
+    fn corrected(&mut self, from: Vec2, to: Vec2) {
+        let ring_radius = self.style.radius * 5.0;
+        const SEGMENTS: usize = 24;
+        let on_ring = |i: usize| {
+            let turn = std::f64::consts::TAU * i as f64 / SEGMENTS as f64;
+            to + Vec2::new(turn.cos(), turn.sin()) * ring_radius
+        };
+        let mut segments: Vec<(Vec2, Vec2)> = (0..SEGMENTS)
+            .map(|i| (on_ring(i), on_ring(i + 1)))
+            .collect();
+        // The move, up to the ring, where it is longer than the ring is wide.
+        if let Some(along) = (from - to).normalized()
+            && from.distance(to) > ring_radius
+        {
+            segments.extend(self.dashes(from, to + along * ring_radius));
+        }
+        self.strokes(&segments, self.style.radius * 0.7, CORRECTED);
     }
 
     fn plumb(&mut self, x: f64, ties: &[Vec2]) {

@@ -52,6 +52,23 @@ pub struct Analysis {
     /// `assets/references.toml` and in the HTML report).
     #[serde(default)]
     pub references: Vec<String>,
+    /// Keypoints a clinician moved (`sagitta measure --set`); the document
+    /// was measured again from the corrected keypoints, without the model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<Correction>,
+}
+
+/// A keypoint moved by hand, from where the model placed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Correction {
+    /// The landmark (`left_knee`, ...).
+    pub keypoint: String,
+    /// Where the model placed it, in photo pixels.
+    pub from_px: [f64; 2],
+    /// Where it was moved to; `pose.keypoints` holds this position.
+    pub to_px: [f64; 2],
+    /// The model's visibility of it; a corrected point counts as seen (1).
+    pub visibility_was: f32,
 }
 
 /// How far the photo supports an assessment.
@@ -143,6 +160,10 @@ pub struct Protocol {
     /// outside the photo); they make the assessment partial.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unconfirmed: Vec<String>,
+    /// The camera roll corrected before measuring (`--camera-roll-deg`);
+    /// absent when the image vertical was taken as true vertical.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera_roll_deg: Option<f64>,
 }
 
 /// One measurement, or the reason it was declined.

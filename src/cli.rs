@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::batch::{self, BatchOptions, Shard};
 use sagitta::error::{EXIT_FILE_FAILED, EXIT_OK, Error, SetupError};
 use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice};
-use sagitta::pose::{Joint, ModelKind, PoseOptions};
+use sagitta::pose::{Joint, ModelKind, PersonChoice, PoseOptions};
 use sagitta::recommend::{self, Recommender, Screening};
 use sagitta::report::{self, Format};
 use sagitta::schema::RedFlag;
@@ -342,6 +342,11 @@ pub struct AnalyzeArgs {
     /// PSIS position in image pixels (with --asis).
     #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "asis", allow_hyphen_values = true)]
     pub psis: Option<(f64, f64)>,
+    /// The person to analyse in a photo with several: largest (default: the
+    /// largest of the confidently found), centre (nearest the photo's centre)
+    /// or X,Y (the one whose box holds that pixel; one photo only).
+    #[arg(long, value_name = "largest|centre|X,Y", default_value = "largest", value_parser = parse_person, allow_hyphen_values = true)]
+    pub person: PersonChoice,
     /// Find two coloured marker dots on ASIS and PSIS near the hip for the pelvic tilt.
     #[arg(long, conflicts_with = "asis")]
     pub markers: bool,
@@ -402,6 +407,16 @@ fn parse_roll(text: &str) -> Result<f64, String> {
     }
 }
 
+fn parse_person(text: &str) -> Result<PersonChoice, String> {
+    match text.trim() {
+        "largest" => Ok(PersonChoice::Largest),
+        "centre" | "center" => Ok(PersonChoice::Centre),
+        point => parse_point(point)
+            .map(|(x, y)| PersonChoice::At(x, y))
+            .map_err(|problem| format!("expected largest, centre or X,Y in pixels: {problem}")),
+    }
+}
+
 fn parse_point(text: &str) -> Result<(f64, f64), String> {
     let (x, y) = text
         .split_once(',')
@@ -431,6 +446,7 @@ impl AnalyzeArgs {
             inference_threads: usize::from(self.threads),
             pose: PoseOptions {
                 second_pass: self.second_pass,
+                person: self.person,
             },
             thomas_model: self.thomas_model.into(),
             measure: MeasureOptions {
@@ -484,6 +500,11 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     if args.asis.is_some() && !single {
         return usage(
             "--asis and --psis give points on one photo: analyse one photo at a time with them",
+        );
+    }
+    if matches!(args.person, PersonChoice::At(..)) && !single {
+        return usage(
+            "--person X,Y points at one person in one photo: analyse one photo at a time with it (or use --person centre)",
         );
     }
     if args.annotate.is_some() && !single {

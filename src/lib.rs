@@ -31,7 +31,10 @@ use std::time::{Duration, Instant};
 use error::{FileError, FileErrorKind, SetupError};
 use image_io::DecodeLimits;
 use measure::MeasureOptions;
-use pose::{Landmarker, ModelKind, ModelSet, PoseError, PoseEstimator, PoseOptions, PoseTimings};
+use pose::{
+    Landmarker, ModelKind, ModelSet, PersonChoice, PoseError, PoseEstimator, PoseOptions,
+    PoseTimings,
+};
 use recommend::{Recommender, Screening};
 use schema::{
     Analysis, Assessment, AssessmentStatus, Borderline, Correction, Finding, ImageInfo,
@@ -403,6 +406,7 @@ pub struct Analyzer {
     recommender: Recommender,
     plan: PlanOptions,
     thomas: ThomasLandmarker,
+    person: PersonChoice,
 }
 
 /// The Thomas-test landmark model, loaded on the first photo that needs it
@@ -498,6 +502,7 @@ impl Analyzer {
             recommender,
             plan: options.plan.clone(),
             thomas,
+            person: options.pose.person,
         })
     }
 
@@ -515,7 +520,9 @@ impl Analyzer {
 
         let file_error = |error: PoseError| {
             let kind = match error {
-                PoseError::NoPerson | PoseError::NotConfirmed { .. } => FileErrorKind::NoPerson,
+                PoseError::NoPerson
+                | PoseError::NotConfirmed { .. }
+                | PoseError::NoPersonAt { .. } => FileErrorKind::NoPerson,
                 PoseError::Inference(_) => FileErrorKind::Inference,
             };
             FileError::new(path, kind, error.to_string())
@@ -561,8 +568,14 @@ impl Analyzer {
         warnings.extend(measured.warnings);
         if pose.persons_found > 1 {
             warnings.push(format!(
-                "{} people found; the most prominent one (largest in the frame) was analysed",
-                pose.persons_found
+                "{} people found; {} was analysed",
+                pose.persons_found,
+                match self.person {
+                    PersonChoice::Largest =>
+                        "the most prominent one (largest in the frame; --person centre or --person X,Y chooses another)".to_string(),
+                    PersonChoice::Centre => "the one nearest the centre of the photo (--person centre)".to_string(),
+                    PersonChoice::At(x, y) => format!("the one at {x},{y} (--person)"),
+                }
             ));
         }
         let planned = plan(
@@ -584,7 +597,10 @@ impl Analyzer {
                 detector: model_ref(&self.models.detector),
                 landmark: landmark_model.1,
             },
-            pose: pose.report(),
+            pose: schema::PoseReport {
+                person: Some(self.person.report()),
+                ..pose.report()
+            },
             assessment: planned.assessment,
             protocol: measured.protocol,
             measurements: planned.measurements,

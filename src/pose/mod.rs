@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 
-use crate::schema::{KeypointReport, PoseReport};
+use crate::schema::{KeypointReport, PersonSelection, PoseReport, SelectedBy};
 use detector::{Detection, Detector};
 pub(crate) use landmarks::Landmarker;
 use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput, MIN_POSE_PRESENCE};
@@ -331,6 +331,10 @@ pub enum PoseError {
         "no person found: the detector saw someone (score {score:.2}) but the landmark model did not confirm a body (presence {presence:.2})"
     )]
     NotConfirmed { score: f32, presence: f32 },
+    #[error(
+        "no person found at {x},{y}: none of the {found} people the detector found covers that point (--person)"
+    )]
+    NoPersonAt { x: f64, y: f64, found: usize },
     #[error("the pose model failed: {0}")]
     Inference(#[from] ort::Error),
 }
@@ -346,6 +350,35 @@ pub struct PoseOptions {
     /// Run the landmark model a second time on the region derived from its
     /// own alignment points (MediaPipe's tracking step, applied to one photo).
     pub second_pass: bool,
+    /// Which person to analyse when the detector finds several.
+    pub person: PersonChoice,
+}
+
+/// Which person to analyse in a photo with several (`--person`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum PersonChoice {
+    /// Among the people found about as confidently as the best, the largest
+    /// (the client nearer the camera).
+    #[default]
+    Largest,
+    /// Among those, the one whose box centre is nearest the photo's centre
+    /// (the client in the middle, an assistant at the edge).
+    Centre,
+    /// The person whose box contains this photo point (x, y in pixels); the
+    /// most confident one where boxes overlap there.
+    At(f64, f64),
+}
+
+impl PersonChoice {
+    /// How the document records the choice.
+    pub fn report(self) -> PersonSelection {
+        let (by, point_px) = match self {
+            Self::Largest => (SelectedBy::Largest, None),
+            Self::Centre => (SelectedBy::Centre, None),
+            Self::At(x, y) => (SelectedBy::Point, Some([x, y])),
+        };
+        PersonSelection { by, point_px }
+    }
 }
 
 /// Detector and landmark sessions for one worker; reuse it for every photo.
@@ -385,7 +418,7 @@ impl PoseEstimator {
 
         let started = Instant::now();
         let people = self.detector.postprocess(&regressors, &logits, &letterbox);
-        let person = most_prominent(&people).ok_or(PoseError::NoPerson)?;
+        let person = choose_person(&people, self.options.person, image)?;
         let roi = Roi::from_alignment_points(person.keypoints[0], person.keypoints[1], ROI_SCALE);
         timings.postprocess += started.elapsed();
 
@@ -480,15 +513,60 @@ fn run_landmarks(
 /// score 0.56 around the bent legs outsized the person's own box (0.86).
 const PROMINENT_MIN_SCORE_SHARE: f32 = 0.9;
 
+/// The person to analyse among the detections, as `choice` asks. A
+/// person's place is the detector's hip centre, and their body the circle
+/// about it that reaches the point above the head (the region the landmark
+/// crop is built from): the box the detector gives covers only the head and
+/// upper trunk, where a clinician would not think to point.
+fn choose_person<'a>(
+    people: &'a [Detection],
+    choice: PersonChoice,
+    image: &RgbImage,
+) -> Result<&'a Detection, PoseError> {
+    let hip_centre = |d: &Detection| d.keypoints[0];
+    let reach = |d: &Detection, (x, y): (f32, f32)| {
+        let (hx, hy) = hip_centre(d);
+        (x - hx).hypot(y - hy)
+    };
+    let chosen = match choice {
+        PersonChoice::Largest => most_prominent(people),
+        PersonChoice::Centre => {
+            let centre = (image.width() as f32 / 2.0, image.height() as f32 / 2.0);
+            confident(people).min_by(|a, b| reach(a, centre).total_cmp(&reach(b, centre)))
+        }
+        PersonChoice::At(x, y) => {
+            let point = (x as f32, y as f32);
+            let chosen = people
+                .iter()
+                .filter(|d| reach(d, point) <= reach(d, d.keypoints[1]))
+                .max_by(|a, b| a.score.total_cmp(&b.score));
+            if chosen.is_none() && !people.is_empty() {
+                return Err(PoseError::NoPersonAt {
+                    x,
+                    y,
+                    found: people.len(),
+                });
+            }
+            chosen
+        }
+    };
+    chosen.ok_or(PoseError::NoPerson)
+}
+
+/// The detections about as confident as the best: a much less confident
+/// one is not preferred for its size or place.
+fn confident(people: &[Detection]) -> impl Iterator<Item = &Detection> {
+    let best = people.iter().map(|p| p.score).fold(f32::MIN, f32::max);
+    people
+        .iter()
+        .filter(move |p| p.score >= PROMINENT_MIN_SCORE_SHARE * best)
+}
+
 /// The person to analyse when several are found: among the detections about
 /// as confident as the best, the largest box (nearest the camera or most in
 /// frame), which in a clinic photo is the client.
 fn most_prominent(people: &[Detection]) -> Option<&Detection> {
-    let best = people.iter().map(|p| p.score).fold(f32::MIN, f32::max);
-    people
-        .iter()
-        .filter(|p| p.score >= PROMINENT_MIN_SCORE_SHARE * best)
-        .max_by(|a, b| a.area().total_cmp(&b.area()))
+    confident(people).max_by(|a, b| a.area().total_cmp(&b.area()))
 }
 
 impl Pose {
@@ -512,6 +590,8 @@ impl Pose {
             persons_found: self.persons_found,
             detector_score: round(self.detector_score, 4),
             pose_presence: round(self.pose_presence, 4),
+            // The estimator's caller knows how the person was chosen.
+            person: None,
         }
     }
 }
@@ -540,6 +620,34 @@ mod tests {
         let people = [person(0.86, 100.0), person(0.56, 300.0)];
         assert_eq!(most_prominent(&people).unwrap().bbox[2], 100.0);
         assert!(most_prominent(&[]).is_none());
+    }
+
+    #[test]
+    fn person_choice_picks_the_centre_or_the_body_under_a_point() {
+        // A person with the hips at (x, 300) whose head reaches 200 px above.
+        let person = |score, x: f32, side: f32| Detection {
+            score,
+            bbox: [x - side / 2.0, 100.0, x + side / 2.0, 100.0 + side],
+            keypoints: [(x, 300.0), (x, 100.0), (0.0, 0.0), (0.0, 0.0)],
+        };
+        let image = RgbImage::new(1000, 600);
+        // A larger person at the left edge, a smaller one in the middle.
+        let people = [person(0.9, 150.0, 300.0), person(0.9, 520.0, 200.0)];
+        let pick = |choice| choose_person(&people, choice, &image).map(|d| d.keypoints[0].0);
+        assert_eq!(pick(PersonChoice::Largest).unwrap(), 150.0);
+        assert_eq!(pick(PersonChoice::Centre).unwrap(), 520.0);
+        // A point on the legs, below the detector's box, still names the person.
+        assert_eq!(pick(PersonChoice::At(530.0, 480.0)).unwrap(), 520.0);
+        assert_eq!(pick(PersonChoice::At(100.0, 150.0)).unwrap(), 150.0);
+        assert!(matches!(
+            pick(PersonChoice::At(900.0, 300.0)),
+            Err(PoseError::NoPersonAt { found: 2, .. })
+        ));
+        // A much less confident one in the middle does not win the centre.
+        let people = [person(0.9, 150.0, 300.0), person(0.5, 520.0, 200.0)];
+        let picked = choose_person(&people, PersonChoice::Centre, &image).unwrap();
+        assert_eq!(picked.keypoints[0].0, 150.0);
+        assert!(choose_person(&[], PersonChoice::Centre, &image).is_err());
     }
 
     #[test]

@@ -277,6 +277,30 @@ pub struct PoseReport {
     pub detector_score: f32,
     /// The landmark model's probability that a body is in its crop.
     pub pose_presence: f32,
+    /// How the analysed person was chosen among those found (`--person`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonSelection>,
+}
+
+/// How the analysed person was chosen (`--person`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PersonSelection {
+    pub by: SelectedBy,
+    /// With `point`: the photo point (pixels) the person's box contains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point_px: Option<[f64; 2]>,
+}
+
+/// The rule that chose the analysed person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SelectedBy {
+    /// The largest of the people found about as confidently as the best.
+    Largest,
+    /// The one of those nearest the photo's centre.
+    Centre,
+    /// The one whose box contains a given point.
+    Point,
 }
 
 /// One landmark: `x`, `y` in image pixels (origin top-left, y down); `z`

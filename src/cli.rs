@@ -610,9 +610,21 @@ fn annotate_one(
         eprintln!("sagitta: {}", sagitta::input::terminal_safe(&text, false));
         return Ok(EXIT_FILE_FAILED);
     }
+    print_one(format, &outcome.analysis)
+}
+
+/// Prints the document of one photo in `format`, JSON Lines with its
+/// closing summary (one file, analysed).
+fn print_one(format: Format, analysis: &Analysis) -> Result<u8, Error> {
     let mut exporter = report::exporter(format, Box::new(io::stdout().lock()), false);
-    exporter.analysis(&outcome.analysis).map_err(output_error)?;
-    exporter.finish(&Default::default()).map_err(output_error)?;
+    exporter.analysis(analysis).map_err(output_error)?;
+    let summary = sagitta::schema::Summary {
+        files: 1,
+        analysed: 1,
+        jobs: 1,
+        ..Default::default()
+    };
+    exporter.finish(&summary).map_err(output_error)?;
     Ok(EXIT_OK)
 }
 
@@ -763,10 +775,7 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
             return Ok(EXIT_FILE_FAILED);
         }
     }
-    let mut exporter = report::exporter(args.format.into(), Box::new(io::stdout().lock()), false);
-    exporter.analysis(&analysis).map_err(output_error)?;
-    exporter.finish(&Default::default()).map_err(output_error)?;
-    Ok(EXIT_OK)
+    print_one(args.format.into(), &analysis)
 }
 
 /// Encodes an annotated image by its file name and writes it atomically.

@@ -151,6 +151,28 @@ fn moving_the_test_knee_changes_the_thomas_angles_by_the_geometry() {
     );
     assert_eq!(corrections[1]["keypoint"], "left_ankle");
 
+    // The text output shows the moved point as moved, and says so.
+    sagitta()
+        .args(["measure", "--from"])
+        .arg(&saved)
+        .args(["--set", &format!("left_knee={},{}", moved[0], moved[1])])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(format!(
+            "{:.0}, {:.0} (moved)",
+            moved[0], moved[1]
+        )))
+        .stdout(predicates::str::contains("corrected by hand: left_knee"));
+
+    // JSON Lines: the record and its summary, as the schema has them.
+    let jsonl = sagitta()
+        .args(["measure", "--format", "jsonl", "--from"])
+        .arg(&saved)
+        .args(["--set", &format!("left_knee={},{}", moved[0], moved[1])])
+        .assert()
+        .success();
+    assert_schema_valid("jsonl", None, &jsonl.get_output().stdout);
+
     // Without --set the saved keypoints measure to the saved angles.
     let same = measure(&saved, &[]);
     assert_eq!(

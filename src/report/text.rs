@@ -49,10 +49,15 @@ impl Exporter for TextExporter<'_> {
             "keypoint", "left x, y (vis)", "right x, y (vis)"
         )?;
         for (label, left, right) in SUMMARY_JOINTS {
+            // A keypoint moved by hand shows that instead of a visibility.
             let cell = |joint: Joint| {
+                let moved = a.corrections.iter().any(|c| c.keypoint == joint.name());
                 a.pose
                     .keypoint(joint.name())
-                    .map(|k| format!("{:.0}, {:.0} ({:.2})", k.x, k.y, k.visibility))
+                    .map(|k| match moved {
+                        true => format!("{:.0}, {:.0} (moved)", k.x, k.y),
+                        false => format!("{:.0}, {:.0} ({:.2})", k.x, k.y, k.visibility),
+                    })
                     .unwrap_or_default()
             };
             writeln!(out, "  {:<9} {:>22} {:>22}", label, cell(left), cell(right))?;

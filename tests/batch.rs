@@ -153,8 +153,9 @@ fn csv_parses_back_with_one_row_per_photo() {
         "status",
         "error_kind",
         "protocol",
-        "pelvic_tilt_deg",
-        "knee_flexion_deg",
+        "standing_pelvic_tilt_deg",
+        "standing_knee_flexion_deg",
+        "thomas_knee_flexion_deg",
         "findings",
     ] {
         assert!(
@@ -312,4 +313,98 @@ fn same_named_photos_in_different_folders_do_not_collide() {
         .collect();
     assert_eq!(jsons.len(), 2, "{jsons:?}");
     assert!(jsons.iter().all(|n| n.starts_with("same-")));
+}
+
+/// The CSV a spreadsheet user reads: each protocol's angles in their own
+/// columns with the uncertainty beside each, the test leg and the
+/// assessment, all as the JSON Lines of the same photos say.
+#[test]
+fn csv_columns_are_per_protocol_with_uncertainty_test_leg_and_assessment() {
+    let photos = [
+        sample("thomas_short_left.jpg"),
+        sample("thomas_short_right.jpg"),
+        sample("standing_neutral.jpg"),
+        sample("walker_03.jpg"),
+    ];
+    let run = |format: &str| {
+        sagitta()
+            .args(["analyze", "--quiet", "--jobs", "2", "--format", format])
+            .args(&photos)
+            .output()
+            .unwrap()
+    };
+    let json = run("jsonl");
+    let csv_output = run("csv");
+    assert!(csv_output.status.success());
+    let records = jsonl(&json.stdout);
+    let mut reader = csv::Reader::from_reader(csv_output.stdout.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), photos.len());
+    let cell = |row: &csv::StringRecord, name: &str| {
+        let i = headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {headers:?}"));
+        row[i].to_string()
+    };
+    let number = |value: &Value| value.as_f64().map(|v| v.to_string()).unwrap_or_default();
+    let columns = [
+        ("thomas_test", "hip_extension", "thomas_hip_extension"),
+        ("thomas_test", "knee_flexion", "thomas_knee_flexion"),
+        ("thomas_test", "trunk_tilt", "thomas_trunk_tilt"),
+        ("standing", "knee_flexion", "standing_knee_flexion"),
+        (
+            "standing",
+            "trunk_inclination",
+            "standing_trunk_inclination",
+        ),
+        ("standing", "pelvic_tilt", "standing_pelvic_tilt"),
+    ];
+    for row in &rows {
+        let doc = by_type(&records, "analysis")
+            .into_iter()
+            .find(|d| d["image"]["path"] == cell(row, "path"))
+            .expect("the same photo in the JSON Lines");
+        let kind = doc["protocol"]["kind"].as_str().unwrap();
+        assert_eq!(cell(row, "protocol"), kind);
+        assert_eq!(
+            cell(row, "assessment"),
+            doc["assessment"]["status"].as_str().unwrap()
+        );
+        assert_eq!(
+            cell(row, "test_leg"),
+            doc["protocol"]["test_leg"].as_str().unwrap_or_default()
+        );
+        for (protocol, measurement, column) in columns {
+            let m = &doc["measurements"][measurement];
+            let (value, uncertainty) = (
+                cell(row, &format!("{column}_deg")),
+                cell(row, &format!("{column}_uncertainty_deg")),
+            );
+            if kind == protocol {
+                assert_eq!(value, number(&m["value_deg"]), "{column}");
+                assert_eq!(uncertainty, number(&m["uncertainty_deg"]), "{column}");
+            } else {
+                // The knee of a Thomas test is never in the standing column.
+                assert_eq!((value.as_str(), uncertainty.as_str()), ("", ""), "{column}");
+            }
+        }
+    }
+    let leg = |name: &str| {
+        let row = rows
+            .iter()
+            .find(|r| cell(r, "path").ends_with(name))
+            .unwrap();
+        cell(row, "test_leg")
+    };
+    assert_eq!(leg("thomas_short_left.jpg"), "left");
+    assert_eq!(leg("thomas_short_right.jpg"), "right");
+    assert_eq!(leg("standing_neutral.jpg"), "");
+    let walker = rows
+        .iter()
+        .find(|r| cell(r, "path").ends_with("walker_03.jpg"))
+        .unwrap();
+    assert_eq!(cell(walker, "assessment"), "not_assessed");
+    assert!(cell(walker, "assessment_reasons").contains("mid-stride"));
 }

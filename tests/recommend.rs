@@ -29,6 +29,7 @@ fn protocol(kind: ProtocolKind, valid: bool) -> Protocol {
         retake: None,
         assumptions: Vec::new(),
         unconfirmed: Vec::new(),
+        test_leg: None,
         camera_roll_deg: None,
     }
 }

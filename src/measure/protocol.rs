@@ -247,6 +247,7 @@ pub fn detect(body: &Body, view: &View, choice: ProtocolChoice) -> Protocol {
         } else {
             Vec::new()
         },
+        test_leg: None,
         camera_roll_deg: None,
     }
 }

@@ -125,6 +125,7 @@ pub fn measure(
     put("trunk_tilt", &[shoulder, hip], &[], trunk_tilt);
 
     protocol.reason = format!("{} (test leg: {}, {how})", protocol.reason, side_name(test));
+    protocol.test_leg = Some(test);
     if protocol.valid {
         let held_flexion = flexion(held);
         if held_flexion < MIN_HELD_HIP_FLEXION {

@@ -160,6 +160,9 @@ pub struct Protocol {
     /// outside the photo); they make the assessment partial.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unconfirmed: Vec<String>,
+    /// The Thomas test's test leg (the one measured); absent for another protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_leg: Option<Side>,
     /// The camera roll corrected before measuring (`--camera-roll-deg`);
     /// absent when the image vertical was taken as true vertical.
     #[serde(default, skip_serializing_if = "Option::is_none")]

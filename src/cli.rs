@@ -217,6 +217,32 @@ pub struct CatalogArgs {
     pub catalog: Option<PathBuf>,
 }
 
+/// How the keypoints are measured, shared by `analyze` and `measure`
+/// (which takes each from its saved document unless given).
+#[derive(Debug, Args)]
+pub struct GeometryArgs {
+    /// Test protocol: detect it (default), or force one (a forced protocol the
+    /// photo does not show is marked invalid). `measure`: the document's, if it forced one.
+    #[arg(long, value_enum)]
+    pub protocol: Option<ProtocolArg>,
+    /// The camera's roll in degrees (-45 to 45): true vertical appears turned
+    /// this far clockwise in the image. `measure`: the document's by default.
+    #[arg(
+        long,
+        value_name = "DEG",
+        allow_hyphen_values = true,
+        value_parser = parse_roll
+    )]
+    pub camera_roll_deg: Option<f64>,
+    /// ASIS position in image pixels (with --psis): pelvic tilt from these
+    /// landmarks (one photo). `measure`: the document's landmarks by default.
+    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "psis", allow_hyphen_values = true)]
+    pub asis: Option<(f64, f64)>,
+    /// PSIS position in image pixels (with --asis).
+    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "asis", allow_hyphen_values = true)]
+    pub psis: Option<(f64, f64)>,
+}
+
 #[derive(Debug, Args)]
 pub struct MeasureArgs {
     /// A saved analysis document (`sagitta analyze --format json`).
@@ -230,23 +256,8 @@ pub struct MeasureArgs {
         allow_hyphen_values = true
     )]
     pub moves: Vec<(Joint, [f64; 2])>,
-    /// Test protocol (default: the saved one when it was forced, else detected again).
-    #[arg(long, value_enum)]
-    pub protocol: Option<ProtocolArg>,
-    /// The camera's roll in degrees (default: the saved document's).
-    #[arg(
-        long,
-        value_name = "DEG",
-        allow_hyphen_values = true,
-        value_parser = parse_roll
-    )]
-    pub camera_roll_deg: Option<f64>,
-    /// ASIS position in image pixels (with --psis); default: the saved landmarks, if the pelvic tilt came from them.
-    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "psis", allow_hyphen_values = true)]
-    pub asis: Option<(f64, f64)>,
-    /// PSIS position in image pixels (with --asis).
-    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "asis", allow_hyphen_values = true)]
-    pub psis: Option<(f64, f64)>,
+    #[command(flatten)]
+    pub geometry: GeometryArgs,
     #[command(flatten)]
     pub plan: PlanArgs,
     /// Output on standard output.
@@ -325,26 +336,11 @@ pub struct AnalyzeArgs {
     /// (off by default: it did not bring results closer to the heavy model).
     #[arg(long)]
     pub second_pass: bool,
-    /// Test protocol: detect it, or force one (a forced protocol the photo does not show is marked invalid).
-    #[arg(long, value_enum, default_value_t = ProtocolArg::Auto)]
-    pub protocol: ProtocolArg,
-    /// The camera's roll in degrees (-45 to 45): true vertical appears turned this far clockwise in the image.
-    #[arg(
-        long,
-        value_name = "DEG",
-        allow_hyphen_values = true,
-        value_parser = parse_roll
-    )]
-    pub camera_roll_deg: Option<f64>,
-    /// ASIS position in image pixels (with --psis): pelvic tilt from these landmarks.
-    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "psis", allow_hyphen_values = true)]
-    pub asis: Option<(f64, f64)>,
-    /// PSIS position in image pixels (with --asis).
-    #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "asis", allow_hyphen_values = true)]
-    pub psis: Option<(f64, f64)>,
+    #[command(flatten)]
+    pub geometry: GeometryArgs,
     /// The person to analyse in a photo with several: largest (default: the
     /// largest of the confidently found), centre (nearest the photo's centre)
-    /// or X,Y (the one whose box holds that pixel; one photo only).
+    /// or X,Y (the one whose body holds that pixel; one photo only).
     #[arg(long, value_name = "largest|centre|X,Y", default_value = "largest", value_parser = parse_person, allow_hyphen_values = true)]
     pub person: PersonChoice,
     /// Find two coloured marker dots on ASIS and PSIS near the hip for the pelvic tilt.
@@ -450,9 +446,12 @@ impl AnalyzeArgs {
             },
             thomas_model: self.thomas_model.into(),
             measure: MeasureOptions {
-                protocol: self.protocol.into(),
-                camera_roll_deg: self.camera_roll_deg,
-                pelvis: match (self.asis, self.psis) {
+                protocol: self
+                    .geometry
+                    .protocol
+                    .map_or(ProtocolChoice::Auto, ProtocolChoice::from),
+                camera_roll_deg: self.geometry.camera_roll_deg,
+                pelvis: match (self.geometry.asis, self.geometry.psis) {
                     (Some(asis), Some(psis)) => PelvisInput::Landmarks { asis, psis },
                     _ if self.markers => PelvisInput::Markers(self.marker_color),
                     _ => PelvisInput::Estimate,
@@ -497,7 +496,7 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
         );
     }
     let single = inputs.items.len() == 1 && args.paths.len() == 1 && !args.paths[0].is_dir();
-    if args.asis.is_some() && !single {
+    if args.geometry.asis.is_some() && !single {
         return usage(
             "--asis and --psis give points on one photo: analyse one photo at a time with them",
         );
@@ -706,7 +705,8 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
         check_annotate_target(target)?;
     }
     let saved = read_saved_analysis(&args.from)?;
-    let protocol = match args.protocol {
+    let geometry = &args.geometry;
+    let protocol = match geometry.protocol {
         Some(protocol) => protocol.into(),
         None if saved.protocol.forced => match saved.protocol.kind {
             ProtocolKind::Standing => ProtocolChoice::Standing,
@@ -722,7 +722,7 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
         .get("pelvic_tilt")
         .filter(|m| m.method == "landmarks" && m.points_px.len() == 2)
         .map(|m| (m.points_px[1], m.points_px[0]));
-    let pelvis = match (args.asis, args.psis, saved_landmarks) {
+    let pelvis = match (geometry.asis, geometry.psis, saved_landmarks) {
         (Some(asis), Some(psis), _) => PelvisInput::Landmarks { asis, psis },
         (_, _, Some((asis, psis))) => PelvisInput::Landmarks {
             asis: (asis[0], asis[1]),
@@ -732,7 +732,7 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
     };
     let measure_options = MeasureOptions {
         protocol,
-        camera_roll_deg: args.camera_roll_deg.or(saved.protocol.camera_roll_deg),
+        camera_roll_deg: geometry.camera_roll_deg.or(saved.protocol.camera_roll_deg),
         pelvis,
     };
     let plan_options = args.plan.plan_options()?;

@@ -229,7 +229,6 @@ impl<'a> Body<'a> {
             .fold(1.0, f64::min)
     }
 
-    /// Person-mask probability at a (roll-corrected) point.
     /// Checks that the pose has a person outline (mask) to trace: keypoints
     /// re-measured from a saved analysis have none.
     pub fn require_outline(&self) -> Result<(), String> {
@@ -240,6 +239,7 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// Person-mask probability at a (roll-corrected) point.
     pub fn mask_at(&self, point: Vec2) -> f64 {
         let raw = point.rotated_about(self.center, self.roll_deg);
         self.pose.mask.probability_at(raw.x as f32, raw.y as f32) as f64

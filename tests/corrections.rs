@@ -340,6 +340,22 @@ fn a_hostile_saved_analysis_is_refused_with_the_file_named() {
             .stderr(predicates::str::contains(name))
             .stderr(predicates::str::contains(says));
     }
+    // The photo the document names is read as any photo is: never a device.
+    let mut device = fixture.clone();
+    device["image"]["path"] = "/dev/zero".into();
+    let path = dir.path().join("device.json");
+    std::fs::write(&path, serde_json::to_vec(&device).unwrap()).unwrap();
+    sagitta()
+        .args(["measure", "--from"])
+        .arg(&path)
+        .arg("--annotate")
+        .arg(dir.path().join("out.png"))
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a regular file"));
+    assert!(!dir.path().join("out.png").exists());
+
     let text = dir.path().join("text.json");
     std::fs::write(
         &text,

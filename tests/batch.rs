@@ -128,7 +128,9 @@ fn a_folder_with_bad_files_gives_every_record_and_exit_1() {
             "nested__c.json"
         ]
     );
-    let doc = common::read_json(&out.path().join("nested__c.json"));
+    let saved = out.path().join("nested__c.json");
+    common::assert_schema_valid("analysis", None, &std::fs::read(&saved).unwrap());
+    let doc = common::read_json(&saved);
     assert!(
         doc["image"]["path"]
             .as_str()
@@ -281,6 +283,7 @@ fn a_killed_run_resumes_to_the_full_set_without_duplicates_or_half_files() {
     );
     for i in 0..12 {
         let json = out.path().join(format!("photo{i:02}.json"));
+        common::assert_schema_valid("analysis", None, &std::fs::read(&json).unwrap());
         let doc = common::read_json(&json);
         assert_eq!(doc["schema_version"], sagitta::schema::SCHEMA_VERSION);
         let annotated = out.path().join(format!("photo{i:02}.annotated.jpg"));

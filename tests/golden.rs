@@ -109,6 +109,7 @@ fn keypoints_match_mediapipe_on_every_golden_photo() {
     let mut report = String::new();
     for golden in goldens() {
         let analysis = analyzer.analyze(&golden.image).unwrap();
+        common::assert_document_valid("analysis", &analysis);
         assert_eq!(analysis.image.width as f64, golden.width);
         assert_eq!(analysis.image.height as f64, golden.height);
 
@@ -179,6 +180,7 @@ fn exif_orientation_is_applied_before_the_model_runs() {
         .unwrap();
     let mut analyzer = Analyzer::new(&AnalyzerOptions::default()).unwrap();
     let analysis = analyzer.analyze(&path).unwrap();
+    common::assert_document_valid("analysis", &analysis);
     assert_eq!(
         (analysis.image.width, analysis.image.height),
         (raw.1, raw.0)

@@ -16,7 +16,9 @@ fn analyze(path: &Path, measure: MeasureOptions) -> Analysis {
         ..AnalyzerOptions::default()
     })
     .unwrap();
-    analyzer.analyze(path).unwrap()
+    let analysis = analyzer.analyze(path).unwrap();
+    common::assert_document_valid("analysis", &analysis);
+    analysis
 }
 
 #[test]
@@ -293,6 +295,7 @@ fn no_photo_that_was_not_assessed_gets_a_routine() {
     .unwrap();
     for path in &photos {
         let a = analyzer.analyze(path).unwrap();
+        common::assert_document_valid("analysis", &a);
         let name = path.file_name().unwrap().to_string_lossy();
         match a.assessment.status {
             AssessmentStatus::NotAssessed => {

@@ -81,7 +81,9 @@ fn analyze_all(renders: &[Render]) -> Vec<Analysis> {
                 ..AnalyzerOptions::default()
             })
             .unwrap();
-            analyzer.analyze(&r.image).unwrap()
+            let analysis = analyzer.analyze(&r.image).unwrap();
+            common::assert_document_valid("analysis", &analysis);
+            analysis
         })
         .collect()
 }

@@ -158,6 +158,19 @@ fn every_sample_output_validates_in_every_json_format() {
     assert_schema_valid("analysis", None, &json.get_output().stdout);
 }
 
+/// The saved documents the tests read (written by earlier versions of the
+/// same major schema) are valid against the current schema: 1.2 only adds.
+#[test]
+fn the_saved_fixtures_validate() {
+    for entry in std::fs::read_dir(repo().join("tests/fixtures")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let errors = schema_errors("analysis", None, &common::read_json(&path));
+            assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        }
+    }
+}
+
 #[test]
 fn a_replanned_routine_validates_as_the_documents_routine() {
     let output = sagitta()

@@ -93,3 +93,10 @@ pub fn assert_schema_valid(name: &str, definition: Option<&str>, output: &[u8]) 
         );
     }
 }
+
+/// Asserts that a document the library made (`Analyzer::analyze`) validates
+/// against the published schema `name`, as its JSON output would.
+pub fn assert_document_valid(name: &str, document: &impl serde::Serialize) {
+    let json = serde_json::to_vec(document).expect("the document serialises");
+    assert_schema_valid(name, None, &json);
+}

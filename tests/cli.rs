@@ -327,6 +327,7 @@ fn catalog_lists_every_exercise_in_text_and_json() {
         .output()
         .unwrap();
     assert!(output.status.success());
+    assert_schema_valid("catalog", None, &output.stdout);
     let catalog: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let text = String::from_utf8(sagitta().arg("catalog").output().unwrap().stdout).unwrap();
     let exercises = catalog["exercises"].as_array().expect("an exercises array");

@@ -1,6 +1,7 @@
 //! The exercise catalogue: what each exercise is for, how it is done, and its
 //! dose, every number credited to a reference text or marked as sagitta's own.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Problems;
@@ -13,7 +14,9 @@ pub const SAGITTA_DEFAULT: &str = "sagitta default";
 /// bound keeps every duration well inside `u32`.
 const MAX_DOSE: u32 = 3600;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The exercise catalogue: the reference texts, the timing of a session and
+/// the exercises with their doses (`sagitta catalog --format json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Catalog {
     #[serde(rename(deserialize = "source"))]
@@ -24,7 +27,7 @@ pub struct Catalog {
 }
 
 /// A reference text the catalogue and the rules cite.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceText {
     pub id: String,
@@ -34,7 +37,7 @@ pub struct SourceText {
 }
 
 /// The time around the work itself, for every exercise.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Timing {
     /// Getting into the starting position.
@@ -44,7 +47,7 @@ pub struct Timing {
 }
 
 /// Where a description comes from: a source id, or [`SAGITTA_DEFAULT`] with a reason.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credit {
     pub source: String,
@@ -53,7 +56,7 @@ pub struct Credit {
 }
 
 /// A number and where it comes from: a source id, or [`SAGITTA_DEFAULT`] with a reason.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sourced<T> {
     pub value: T,
@@ -62,7 +65,7 @@ pub struct Sourced<T> {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Exercise {
     /// Stable snake_case id, used by the rules and in the routine.
@@ -93,7 +96,7 @@ pub struct Exercise {
 
 /// How much of an exercise: one of a hold, repetitions or continuous work,
 /// per set and (for [`Sides::Each`]) per side.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dose {
     /// A static hold, in seconds.

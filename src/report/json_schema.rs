@@ -7,6 +7,7 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema};
 
 use super::jsonl::Record;
+use crate::recommend::Catalog;
 use crate::schema::{Analysis, SCHEMA_VERSION};
 
 /// A document sagitta publishes a schema for.
@@ -30,6 +31,11 @@ pub const PUBLISHED: &[Published] = &[
         name: "jsonl",
         about: "one record of `analyze --format jsonl`: an analysis, an error or the closing summary",
         generate: schema_of::<Record<'static>>,
+    },
+    Published {
+        name: "catalog",
+        about: "the exercises sagitta can recommend (`catalog --format json`)",
+        generate: schema_of::<Catalog>,
     },
 ];
 

@@ -28,7 +28,15 @@ use image::RgbImage;
 use crate::schema::{KeypointReport, PersonSelection, PoseReport, SelectedBy};
 use detector::{Detection, Detector};
 pub(crate) use landmarks::Landmarker;
-use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput, MIN_POSE_PRESENCE};
+use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput};
+
+use crate::limits::limits;
+
+/// Below this pose presence the landmark model does not confirm a body
+/// (`person.min_pose_presence`, MediaPipe's threshold).
+fn min_pose_presence() -> f32 {
+    limits().person.min_pose_presence as f32
+}
 pub use models::{ModelKind, ModelSet};
 pub use preprocess::Roi;
 
@@ -424,13 +432,13 @@ impl PoseEstimator {
 
         let mut output = self.landmarks(image, &roi, &mut timings)?;
         let mut final_roi = roi;
-        if self.options.second_pass && output.presence >= MIN_POSE_PRESENCE {
+        if self.options.second_pass && output.presence >= min_pose_presence() {
             let center = &output.points[ALIGN_CENTER];
             let top = &output.points[ALIGN_TOP];
             let refined =
                 Roi::from_alignment_points((center.x, center.y), (top.x, top.y), ROI_SCALE);
             let second = self.landmarks(image, &refined, &mut timings)?;
-            if second.presence >= MIN_POSE_PRESENCE {
+            if second.presence >= min_pose_presence() {
                 output = second;
                 final_roi = refined;
             }
@@ -470,7 +478,7 @@ fn confirmed_pose(
     persons_found: usize,
     detector_score: f32,
 ) -> Result<Pose, PoseError> {
-    if output.presence < MIN_POSE_PRESENCE {
+    if output.presence < min_pose_presence() {
         return Err(PoseError::NotConfirmed {
             score: detector_score,
             presence: output.presence,
@@ -507,11 +515,6 @@ fn run_landmarks(
     timings.postprocess += started.elapsed();
     Ok(output)
 }
-
-/// A detection scoring below this share of the best one is not preferred
-/// for its size (sagitta default): on a rendered Thomas test a loose box of
-/// score 0.56 around the bent legs outsized the person's own box (0.86).
-const PROMINENT_MIN_SCORE_SHARE: f32 = 0.9;
 
 /// The person to analyse among the detections, as `choice` asks. A
 /// person's place is the detector's hip centre, and their body the circle
@@ -553,18 +556,19 @@ fn choose_person<'a>(
     chosen.ok_or(PoseError::NoPerson)
 }
 
-/// The detections about as confident as the best: a much less confident
+/// The detections about as confident as the best (at least
+/// `person.prominent_min_score_share` of its score): a much less confident
 /// one is not preferred for its size or place.
 fn confident(people: &[Detection]) -> impl Iterator<Item = &Detection> {
+    let share = limits().person.prominent_min_score_share as f32;
     let best = people.iter().map(|p| p.score).fold(f32::MIN, f32::max);
-    people
-        .iter()
-        .filter(move |p| p.score >= PROMINENT_MIN_SCORE_SHARE * best)
+    people.iter().filter(move |p| p.score >= share * best)
 }
 
 /// The person to analyse when several are found: among the detections about
 /// as confident as the best, the largest box (nearest the camera or most in
-/// frame), which in a clinic photo is the client.
+/// frame), which in a clinic photo is the client. "About as confident" is
+/// `person.prominent_min_score_share` of the best score.
 fn most_prominent(people: &[Detection]) -> Option<&Detection> {
     confident(people).max_by(|a, b| a.area().total_cmp(&b.area()))
 }

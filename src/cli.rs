@@ -40,6 +40,8 @@ pub enum Command {
     Measure(MeasureArgs),
     /// Print the JSON Schema of a machine-readable output.
     Schema(SchemaArgs),
+    /// List the measurements sagitta reports: definition, zero and sign, and the CSV columns.
+    Measurements(MeasurementsArgs),
 }
 
 /// Options that shape the routine, shared by `analyze` and `routine`.
@@ -187,7 +189,7 @@ fn red_flag_parser() -> impl clap::builder::TypedValueParser<Value = RedFlag> {
     .map(|name| RedFlag::from_name(&name).expect("only listed names get through"))
 }
 
-/// Output of `routine` and `catalog`.
+/// Output of `routine`, `catalog` and `measurements`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum DocFormat {
     #[default]
@@ -202,6 +204,13 @@ pub struct RoutineArgs {
     pub from: PathBuf,
     #[command(flatten)]
     pub plan: PlanArgs,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value_t = DocFormat::Text)]
+    pub format: DocFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MeasurementsArgs {
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = DocFormat::Text)]
     pub format: DocFormat,
@@ -471,6 +480,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Catalog(args) => catalog(&args),
         Command::Measure(args) => measure(&args),
         Command::Schema(args) => schema(&args),
+        Command::Measurements(args) => measurements(&args),
     }
 }
 
@@ -838,6 +848,16 @@ fn schema(args: &SchemaArgs) -> Result<u8, Error> {
         .map_err(io::Error::from)
         .map_err(output_error)?;
     writeln!(out).map_err(output_error)?;
+    Ok(EXIT_OK)
+}
+
+fn measurements(args: &MeasurementsArgs) -> Result<u8, Error> {
+    let mut out = io::stdout().lock();
+    match args.format {
+        DocFormat::Json => report::write_measurements_json(&mut out),
+        DocFormat::Text => report::write_measurements_text(&mut out),
+    }
+    .map_err(output_error)?;
     Ok(EXIT_OK)
 }
 

@@ -411,6 +411,13 @@ pub fn measure_sized(
         warnings.push(reason);
     }
 
+    debug_assert!(
+        measurements
+            .keys()
+            .all(|name| conventions::spec(name).is_some()),
+        "every measurement is in the registry (conventions::MEASUREMENTS): {:?}",
+        measurements.keys().collect::<Vec<_>>()
+    );
     let declined_any = measurements.values().any(|m| m.declined.is_some());
     if declined_any || !protocol.valid {
         protocol.retake = Some(RETAKE.to_string());

@@ -7,7 +7,7 @@ use crate::limits::limits;
 use crate::schema::Measurement;
 
 use super::conventions::{
-    hip_flexion_deg, inclination_to_vertical_deg, knee_flexion_deg, plumb_offset,
+    Quantity, hip_flexion_deg, inclination_to_vertical_deg, knee_flexion_deg, plumb_offset,
 };
 use super::geometry::{UP, Vec2};
 use super::protocol::View;
@@ -104,7 +104,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
             Ok(height) => match plumb_offset(p(limb), p(ankle), anterior, *height) {
                 Some(value) => Measurement {
                     value: Some(round(value, 3)),
-                    unit: Some("fraction_of_height".to_string()),
+                    unit: Quantity::HeightFraction.unit().map(str::to_string),
                     method: "plumb_line".to_string(),
                     confidence: Some(round(
                         body.min_visibility(&[limb, ankle]) * view.lateral_score,

@@ -1,74 +1,15 @@
 //! `--format csv`: one row per photo (analysed or not) with a header row,
 //! for a spreadsheet: each protocol's measurements in columns of their own
 //! (`thomas_knee_flexion_deg` is never the standing knee), each angle with its
-//! uncertainty in the column beside it, the assessment and the test leg.
+//! uncertainty in the column beside it (the registry's
+//! [`CSV_COLUMNS`]), the assessment and the test leg.
 
 use std::io::{self, Write};
 
 use super::{Exporter, snake_name};
 use crate::error::FileError;
-use crate::schema::{Analysis, Measurement, ProtocolKind, Summary};
-
-/// A measurement's column: which protocol's measurement it holds, under
-/// which header. An angle (`_deg`) has its `_uncertainty_deg` column beside it.
-struct Column {
-    protocol: ProtocolKind,
-    measurement: &'static str,
-    header: &'static str,
-}
-
-impl Column {
-    fn is_angle(&self) -> bool {
-        self.header.ends_with("_deg")
-    }
-
-    fn uncertainty_header(&self) -> String {
-        format!("{}_uncertainty_deg", self.header.trim_end_matches("_deg"))
-    }
-}
-
-const fn standing(measurement: &'static str, header: &'static str) -> Column {
-    Column {
-        protocol: ProtocolKind::Standing,
-        measurement,
-        header,
-    }
-}
-
-const fn thomas(measurement: &'static str, header: &'static str) -> Column {
-    Column {
-        protocol: ProtocolKind::ThomasTest,
-        measurement,
-        header,
-    }
-}
-
-/// The measurement columns, in order: the Thomas test, then standing.
-const COLUMNS: [Column; 14] = [
-    thomas("hip_extension", "thomas_hip_extension_deg"),
-    thomas("knee_flexion", "thomas_knee_flexion_deg"),
-    thomas(
-        "contralateral_hip_flexion",
-        "thomas_contralateral_hip_flexion_deg",
-    ),
-    thomas("trunk_tilt", "thomas_trunk_tilt_deg"),
-    standing("pelvic_tilt", "standing_pelvic_tilt_deg"),
-    standing("trunk_inclination", "standing_trunk_inclination_deg"),
-    standing("standing_hip_flexion", "standing_hip_flexion_deg"),
-    standing("knee_flexion", "standing_knee_flexion_deg"),
-    standing("head_forward", "standing_head_forward_deg"),
-    standing(
-        "craniovertebral_angle",
-        "standing_craniovertebral_angle_deg",
-    ),
-    standing("plumb_ear", "standing_plumb_ear_fraction_of_height"),
-    standing(
-        "plumb_shoulder",
-        "standing_plumb_shoulder_fraction_of_height",
-    ),
-    standing("plumb_hip", "standing_plumb_hip_fraction_of_height"),
-    standing("plumb_knee", "standing_plumb_knee_fraction_of_height"),
-];
+use crate::measure::conventions::{CSV_COLUMNS, CsvCell};
+use crate::schema::{Analysis, ProtocolKind, Summary};
 
 /// The columns before the measurements.
 const LEADING: [&str; 8] = [
@@ -83,9 +24,8 @@ const LEADING: [&str; 8] = [
 ];
 
 /// The columns after the measurements.
-const TRAILING: [&str; 16] = [
+const TRAILING: [&str; 15] = [
     "pelvic_tilt_method",
-    "posture_type",
     "findings",
     "borderline",
     "unreliable",
@@ -104,15 +44,12 @@ const TRAILING: [&str; 16] = [
 
 /// The header row.
 fn header() -> Vec<String> {
-    let mut header: Vec<String> = LEADING.map(String::from).to_vec();
-    for column in &COLUMNS {
-        header.push(column.header.to_string());
-        if column.is_angle() {
-            header.push(column.uncertainty_header());
-        }
-    }
-    header.extend(TRAILING.map(String::from));
-    header
+    LEADING
+        .into_iter()
+        .chain(CSV_COLUMNS.iter().map(|c| c.header))
+        .chain(TRAILING)
+        .map(String::from)
+        .collect()
 }
 
 /// A cell of free text (a path, a message) that a spreadsheet would take
@@ -162,26 +99,19 @@ impl<'w> CsvExporter<'w> {
     }
 }
 
-/// The cell of a measurement column (or of its uncertainty) for `a`: empty
-/// when the photo shows another protocol, or the value was declined.
+/// The cell of a measurement column for `a`: empty when the photo shows
+/// another protocol, or the value was declined.
 fn measurement_cell(a: &Analysis, header: &str) -> Option<String> {
-    let (column, uncertainty) = COLUMNS.iter().find_map(|c| {
-        if c.header == header {
-            Some((c, false))
-        } else if c.is_angle() && c.uncertainty_header() == header {
-            Some((c, true))
-        } else {
-            None
-        }
-    })?;
-    let m: Option<&Measurement> = (a.protocol.kind == column.protocol)
-        .then(|| a.measurements.get(column.measurement))
-        .flatten()
+    let column = CSV_COLUMNS.iter().find(|c| c.header == header)?;
+    let m = a
+        .measurements
+        .get(column.measurement)
+        .filter(|_| column.protocol.is_none_or(|p| p == a.protocol.kind))
         .filter(|m| m.declined.is_none());
-    Some(match (m, uncertainty) {
-        (Some(m), false) => number(m.value_deg.or(m.value)),
-        (Some(m), true) => number(m.uncertainty_deg),
-        (None, _) => String::new(),
+    Some(match column.cell {
+        CsvCell::Value => number(m.and_then(|m| m.value_deg.or(m.value))),
+        CsvCell::Uncertainty => number(m.and_then(|m| m.uncertainty_deg)),
+        CsvCell::Classification => m.and_then(|m| m.classification.clone()).unwrap_or_default(),
     })
 }
 
@@ -220,9 +150,6 @@ impl Exporter for CsvExporter<'_> {
                     .unwrap_or_default(),
                 "pelvic_tilt_method" => standing("pelvic_tilt")
                     .map(|m| m.method.clone())
-                    .unwrap_or_default(),
-                "posture_type" => standing("posture_type")
-                    .and_then(|m| m.classification.clone())
                     .unwrap_or_default(),
                 "findings" => joined(a.findings.iter().map(|f| f.id.as_str())),
                 "borderline" => joined(a.borderline.iter().map(|b| b.id.as_str())),
@@ -290,6 +217,15 @@ mod tests {
                 assert_eq!(
                     header[i + 1],
                     format!("{}_uncertainty_deg", name.trim_end_matches("_deg"))
+                );
+                let column = CSV_COLUMNS.iter().find(|c| c.header == name).unwrap();
+                let beside = CSV_COLUMNS
+                    .iter()
+                    .find(|c| c.header == header[i + 1])
+                    .unwrap();
+                assert_eq!(
+                    (beside.measurement, beside.protocol, beside.cell),
+                    (column.measurement, column.protocol, CsvCell::Uncertainty)
                 );
             }
         }

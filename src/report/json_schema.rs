@@ -6,6 +6,7 @@
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema};
 
+use super::Registry;
 use super::jsonl::Record;
 use crate::recommend::Catalog;
 use crate::schema::{Analysis, SCHEMA_VERSION};
@@ -36,6 +37,11 @@ pub const PUBLISHED: &[Published] = &[
         name: "catalog",
         about: "the exercises sagitta can recommend (`catalog --format json`)",
         generate: schema_of::<Catalog>,
+    },
+    Published {
+        name: "measurements",
+        about: "the measurement registry (`measurements --format json`): definitions, signs, CSV columns",
+        generate: schema_of::<Registry>,
     },
 ];
 

@@ -245,7 +245,7 @@ fn outline_measurements_are_declined_without_the_mask() {
         let reason = doc["measurements"][name]["declined"]
             .as_str()
             .unwrap_or_default();
-        assert!(reason.contains("person outline"), "{name}: {reason}");
+        assert!(reason.contains("no person mask"), "{name}: {reason}");
     }
     // Keypoint angles need no outline.
     assert_eq!(

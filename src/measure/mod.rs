@@ -57,10 +57,6 @@ pub const RETAKE: &str = "Retake side-on at hip height from about 3 m, whole bod
                           standing still on both feet (not mid-step), in tight clothing, arms clear of the \
                           trunk (Cosoli2026 for the side view, Mota for the distance).";
 
-/// Why a measurement that traces the person outline is declined when the
-/// keypoints come from a saved analysis.
-pub const NO_OUTLINE: &str = "it traces the person outline, which a saved analysis does not keep (re-measured from its keypoints): analyse the photo again to measure it";
-
 /// Body parts that come in pairs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limb {
@@ -207,25 +203,30 @@ impl<'a> Body<'a> {
             .fold(1.0, f64::min)
     }
 
-    /// Checks that the pose has a person outline (mask) to trace: keypoints
-    /// re-measured from a saved analysis have none.
-    pub fn require_outline(&self) -> Result<(), String> {
-        if self.pose.mask.is_present() {
-            Ok(())
-        } else {
-            Err(NO_OUTLINE.to_string())
-        }
-    }
-
-    /// Person-mask probability at a (roll-corrected) point.
+    /// Person-mask probability at a (roll-corrected) point; 0 where the
+    /// pose source gives no mask.
     pub fn mask_at(&self, point: Vec2) -> f64 {
         let raw = point.rotated_about(self.center, self.roll_deg);
-        self.pose.mask.probability_at(raw.x as f32, raw.y as f32) as f64
+        self.pose.mask.as_ref().map_or(0.0, |mask| {
+            mask.probability_at(raw.x as f32, raw.y as f32) as f64
+        })
     }
 
     /// Whether a (roll-corrected) point lies inside the person outline.
     pub fn inside(&self, point: Vec2) -> bool {
         self.mask_at(point) >= limits().mask.person_probability
+    }
+
+    /// Checks that the pose source gave a person mask, which the outline
+    /// measurements read; otherwise the reason.
+    pub fn require_mask(&self) -> Result<(), String> {
+        match self.pose.mask {
+            Some(_) => Ok(()),
+            None => Err(
+                "the pose source gives no person mask, which this measurement reads the body outline from (a saved analysis measured again keeps none: analyse the photo to measure it)"
+                    .to_string(),
+            ),
+        }
     }
 
     /// Maps a roll-corrected point back to photo pixels.

@@ -124,7 +124,7 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
     let (shoulder, hip) = (joint(near, Limb::Shoulder), joint(near, Limb::Hip));
     if let Err(reason) = body
         .require(&[shoulder, hip])
-        .and_then(|()| body.require_outline())
+        .and_then(|()| body.require_mask())
     {
         return (declined(METHOD, reason), None);
     }

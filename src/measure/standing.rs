@@ -78,9 +78,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
     let cva = match (&oblique, body.require(&[shoulder, ear])) {
         (Some(reason), _) => declined(CVA_METHOD, reason.clone()),
         (None, Err(reason)) => declined(CVA_METHOD, reason),
-        (None, Ok(())) => body
-            .require_outline()
-            .and_then(|()| craniovertebral(body, view, p(shoulder), p(ear)))
+        (None, Ok(())) => craniovertebral(body, view, p(shoulder), p(ear))
             .unwrap_or_else(|reason| declined(CVA_METHOD, reason)),
     };
     out.insert("craniovertebral_angle".to_string(), cva);
@@ -139,6 +137,7 @@ fn craniovertebral(
     if anterior.y != 0.0 {
         return Err("needs an upright side view".to_string());
     }
+    body.require_mask()?;
     let level = shoulder.y + limits().neck.c7_level * (ear.y - shoulder.y);
     let start = Vec2::new(shoulder.x, level);
     if !body.inside(start) {
@@ -185,7 +184,7 @@ fn craniovertebral(
 
 /// The top of the head: from the nose straight up to where the person mask ends.
 fn head_top(body: &Body, torso: f64) -> Result<Vec2, String> {
-    body.require_outline()?;
+    body.require_mask()?;
     let nose = body.point(crate::pose::Joint::Nose);
     let step = 1.0;
     // The crown is well within one torso length above the nose.

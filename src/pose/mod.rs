@@ -1,44 +1,58 @@
-//! The model stage: photo in, body keypoints and a person mask out. Nothing
-//! outside this module knows about tensors or ONNX Runtime.
+//! The seam between the photo and the measurements: a pose source finds a
+//! body and hands on a model-neutral [`Pose`] (the named joints, an optional
+//! person mask with its placement, and the model that placed them, by name
+//! and checksum). `measure` reads only this. Each model keeps its own
+//! workings in its own folder: BlazePose's anchors, crops, heatmaps, ONNX
+//! sessions and its heavier second look at lying bodies are in
+//! [`blazepose`]. A new source (another model, or keypoints a user corrected
+//! in a saved analysis) implements [`PoseSource`].
 
-// The model internals are the crate's own; the `bench-internals` feature
-// opens them to the micro-benchmarks and the fuzz targets.
-#[cfg(feature = "bench-internals")]
-pub mod detector;
-#[cfg(not(feature = "bench-internals"))]
-pub(crate) mod detector;
-#[cfg(feature = "bench-internals")]
-pub mod landmarks;
-#[cfg(not(feature = "bench-internals"))]
-pub(crate) mod landmarks;
-pub mod models;
-#[cfg(feature = "bench-internals")]
-pub mod preprocess;
-#[cfg(not(feature = "bench-internals"))]
-pub(crate) mod preprocess;
-#[cfg(feature = "bench-internals")]
-pub mod runtime;
-#[cfg(not(feature = "bench-internals"))]
-pub(crate) mod runtime;
+pub mod blazepose;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use image::RgbImage;
 
-use crate::schema::{KeypointReport, PersonSelection, PoseReport, SelectedBy};
-use detector::{Detection, Detector};
-pub(crate) use landmarks::Landmarker;
-use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput};
+use crate::schema::{KeypointReport, ModelInfo, PersonSelection, PoseReport, SelectedBy};
 
-use crate::limits::limits;
+pub use crate::schema::ModelKind;
+pub use blazepose::models;
+pub use blazepose::{BlazePose, PoseOptions};
 
-/// Below this pose presence the landmark model does not confirm a body
-/// (`person.min_pose_presence`, MediaPipe's threshold).
-fn min_pose_presence() -> f32 {
-    limits().person.min_pose_presence as f32
+/// A source of poses: a model run on the photo, or keypoints given.
+pub trait PoseSource: Send {
+    /// Finds the most prominent person in `image`.
+    fn estimate(&mut self, image: &RgbImage) -> Result<(Pose, PoseTimings), PoseError>;
+
+    /// Whether the source can look again, more closely, at a body lying on
+    /// its back (where the first look misplaces legs most).
+    fn has_second_look(&self) -> bool {
+        false
+    }
+
+    /// The closer look at `pose`, the body this source found last in
+    /// `image`. An error is a failure of the source itself; a look that does
+    /// not improve on `pose` keeps it, with the reason as a warning.
+    fn look_again(
+        &mut self,
+        _image: &RgbImage,
+        _pose: &Pose,
+        _timings: &mut PoseTimings,
+    ) -> Result<SecondLook, PoseError> {
+        Ok(SecondLook::Kept(
+            "this pose source has no second look".to_string(),
+        ))
+    }
 }
-pub use models::{ModelKind, ModelSet};
-pub use preprocess::Roi;
+
+/// What a second look made of a pose.
+#[derive(Debug)]
+pub enum SecondLook {
+    /// A better pose of the same body.
+    Refined(Box<Pose>),
+    /// The first pose stands; the warning says why.
+    Kept(String),
+}
 
 /// The 33 BlazePose body landmarks, in the model's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -180,39 +194,64 @@ pub struct Keypoint {
     pub presence: f32,
 }
 
-/// The landmark model's person mask: logits on the model's crop, with the
-/// crop's placement so any photo pixel can be looked up. The sigmoid is
-/// applied on lookup: the measurements read a few hundred pixels, not 65536.
+/// A square region of the photo, possibly rotated, in photo pixels: where a
+/// model looked, and where a mask on that region lies in the photo.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Region {
+    pub center_x: f32,
+    pub center_y: f32,
+    /// Side length in pixels.
+    pub size: f32,
+    /// Rotation in radians; positive turns the region clockwise on screen
+    /// (image y points down), so that `rotation` undoes a body leaning by the same angle.
+    pub rotation: f32,
+}
+
+impl Region {
+    /// Maps a point given as a fraction of the region (0..1 along each side,
+    /// in the region's own rotated frame) to photo pixels.
+    pub fn to_image(&self, u: f32, v: f32) -> (f32, f32) {
+        let (sin, cos) = self.rotation.sin_cos();
+        let (x, y) = ((u - 0.5) * self.size, (v - 0.5) * self.size);
+        (
+            self.center_x + cos * x - sin * y,
+            self.center_y + sin * x + cos * y,
+        )
+    }
+
+    /// Inverse of [`Region::to_image`]: photo pixels to fractions of the region.
+    pub fn from_image(&self, x: f32, y: f32) -> (f32, f32) {
+        let (sin, cos) = self.rotation.sin_cos();
+        let (dx, dy) = (x - self.center_x, y - self.center_y);
+        let u = (cos * dx + sin * dy) / self.size + 0.5;
+        let v = (-sin * dx + cos * dy) / self.size + 0.5;
+        (u, v)
+    }
+}
+
+/// The logistic function: log-odds to a probability.
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// A person mask: a square grid of logits (log-odds that the pixel shows the
+/// person) over a region of the photo, with that region's placement, so any
+/// photo pixel can be looked up. The sigmoid is applied on lookup: the
+/// measurements read a few hundred pixels, not 65536.
 #[derive(Debug, Clone)]
 pub struct SegmentationMask {
     logits: Vec<f32>,
     side: usize,
-    roi: Roi,
+    region: Region,
 }
 
 impl SegmentationMask {
-    pub fn from_logits(logits: Vec<f32>, side: usize, roi: Roi) -> Self {
-        Self { logits, side, roi }
-    }
-
-    /// No mask: keypoints that did not come from the model (a saved
-    /// analysis re-measured) have no person outline.
-    pub fn absent() -> Self {
+    pub fn from_logits(logits: Vec<f32>, side: usize, region: Region) -> Self {
         Self {
-            logits: Vec::new(),
-            side: 0,
-            roi: Roi {
-                center_x: 0.0,
-                center_y: 0.0,
-                size: 0.0,
-                rotation: 0.0,
-            },
+            logits,
+            side,
+            region,
         }
-    }
-
-    /// Whether there is an outline to look up.
-    pub fn is_present(&self) -> bool {
-        self.side > 0
     }
 
     /// Probability that photo pixel (x, y) belongs to the person; 0 outside
@@ -220,7 +259,7 @@ impl SegmentationMask {
     /// so the 50 % contour is smooth at sub-cell scale rather than stepped
     /// (a cell covers several photo pixels when the person fills the photo).
     pub fn probability_at(&self, x: f32, y: f32) -> f32 {
-        let (u, v) = self.roi.from_image(x, y);
+        let (u, v) = self.region.from_image(x, y);
         let side = self.side as f32;
         if !((0.0..1.0).contains(&u) && (0.0..1.0).contains(&v)) || self.side == 0 {
             return 0.0;
@@ -242,82 +281,30 @@ impl SegmentationMask {
         };
         let top = at(r0, c0) + (at(r0, c1) - at(r0, c0)) * fx;
         let bottom = at(r1, c0) + (at(r1, c1) - at(r1, c0)) * fx;
-        detector::sigmoid(top + (bottom - top) * fy)
+        sigmoid(top + (bottom - top) * fy)
     }
 }
 
-/// A body found in a photo.
+/// A body found in a photo, as the measurements see it.
 #[derive(Debug, Clone)]
 pub struct Pose {
-    /// The 33 landmarks, indexed by [`Joint::index`].
+    /// The 33 named joints, indexed by [`Joint::index`]; a joint the source
+    /// does not place has visibility and presence 0.
     pub keypoints: [Keypoint; Joint::COUNT],
-    pub mask: SegmentationMask,
-    /// The region the landmark model looked at.
-    pub roi: Roi,
-    /// People the detector found; the most prominent one was analysed.
+    /// The person mask, where the source gives one.
+    pub mask: Option<SegmentationMask>,
+    /// People the source found; the most prominent one is this pose.
     pub persons_found: usize,
     pub detector_score: f32,
-    /// The landmark model's pose-presence probability.
+    /// The source's probability that this is a body.
     pub pose_presence: f32,
+    /// The model that placed the keypoints, by name and checksum.
+    pub model: ModelInfo,
 }
 
 impl Pose {
     pub fn get(&self, joint: Joint) -> &Keypoint {
         &self.keypoints[joint.index()]
-    }
-}
-
-impl Pose {
-    /// The pose a saved analysis reports (`pose.keypoints`), to measure again
-    /// without the model: the 33 landmarks by name, in model order, with
-    /// finite numbers. It has no person mask (the document does not keep it).
-    pub fn from_report(report: &PoseReport) -> Result<Self, String> {
-        if report.keypoints.len() != Joint::COUNT {
-            return Err(format!(
-                "pose.keypoints has {} entries, not the {} BlazePose landmarks",
-                report.keypoints.len(),
-                Joint::COUNT
-            ));
-        }
-        let mut keypoints = [Keypoint::default(); Joint::COUNT];
-        for (joint, reported) in Joint::ALL.iter().zip(&report.keypoints) {
-            if reported.name != joint.name() {
-                return Err(format!(
-                    "pose.keypoints[{}] is {}, expected {} (the landmarks in model order)",
-                    joint.index(),
-                    crate::input::excerpt(&reported.name),
-                    joint.name()
-                ));
-            }
-            let numbers = [reported.x, reported.y, reported.z];
-            let probabilities = [reported.visibility, reported.presence];
-            // Pixels within the decoder's limits (16384 a side), with room
-            // for points placed outside the photo; probabilities in 0..1.
-            if !numbers.iter().all(|v| v.is_finite() && v.abs() <= 1e6)
-                || !probabilities.iter().all(|v| (0.0..=1.0).contains(v))
-            {
-                return Err(format!(
-                    "pose.keypoints[{}] ({}) has a coordinate outside +-1000000 or a probability outside 0..1",
-                    joint.index(),
-                    joint.name()
-                ));
-            }
-            keypoints[joint.index()] = Keypoint {
-                x: reported.x,
-                y: reported.y,
-                z: reported.z,
-                visibility: reported.visibility,
-                presence: reported.presence,
-            };
-        }
-        Ok(Self {
-            keypoints,
-            mask: SegmentationMask::absent(),
-            roi: SegmentationMask::absent().roi,
-            persons_found: report.persons_found,
-            detector_score: report.detector_score,
-            pose_presence: report.pose_presence,
-        })
     }
 }
 
@@ -339,27 +326,13 @@ pub enum PoseError {
         "no person found: the detector saw someone (score {score:.2}) but the landmark model did not confirm a body (presence {presence:.2})"
     )]
     NotConfirmed { score: f32, presence: f32 },
+    /// The model itself failed (its runtime's error, whatever the model).
     #[error(
-        "no person found at {x},{y}: none of the {found} people the detector found covers that point (--person)"
+        "no person found at {x},{y}: none of the {found} people found covers that point (--person)"
     )]
     NoPersonAt { x: f64, y: f64, found: usize },
     #[error("the pose model failed: {0}")]
-    Inference(#[from] ort::Error),
-}
-
-/// How the estimator refines its result.
-///
-/// Measured on the 5 samples and 44 shared photos against the heavy model
-/// (median near-side ear/shoulder/hip/knee/ankle distance, in torso lengths):
-/// heatmap refinement (always on) brings the full model from 0.069 to 0.035;
-/// a second pass moved it away (0.035 -> 0.043), so it is off by default.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PoseOptions {
-    /// Run the landmark model a second time on the region derived from its
-    /// own alignment points (MediaPipe's tracking step, applied to one photo).
-    pub second_pass: bool,
-    /// Which person to analyse when the detector finds several.
-    pub person: PersonChoice,
+    Inference(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Which person to analyse in a photo with several (`--person`).
@@ -369,11 +342,11 @@ pub enum PersonChoice {
     /// (the client nearer the camera).
     #[default]
     Largest,
-    /// Among those, the one whose box centre is nearest the photo's centre
-    /// (the client in the middle, an assistant at the edge).
+    /// Among those, the one nearest the photo's centre (the client in the
+    /// middle, an assistant at the edge).
     Centre,
-    /// The person whose box contains this photo point (x, y in pixels); the
-    /// most confident one where boxes overlap there.
+    /// The person whose body holds this photo point (x, y in pixels); the
+    /// most confident one where bodies overlap there.
     At(f64, f64),
 }
 
@@ -389,191 +362,59 @@ impl PersonChoice {
     }
 }
 
-/// Detector and landmark sessions for one worker; reuse it for every photo.
-pub struct PoseEstimator {
-    detector: Detector,
-    landmarker: Landmarker,
-    options: PoseOptions,
-}
-
-/// Scale of the landmark crop around the alignment points (MediaPipe's 1.25).
-const ROI_SCALE: f32 = 1.25;
-
-impl PoseEstimator {
-    pub fn new(
-        models: &ModelSet,
-        threads: usize,
-        options: PoseOptions,
-    ) -> Result<Self, crate::error::SetupError> {
+impl Pose {
+    /// Keypoints given: the pose a saved analysis reports (`pose.keypoints`,
+    /// placed by `model`), to measure again without running a model. The
+    /// document is read as hostile: the 33 landmarks by name in model order,
+    /// pixel coordinates within a million, probabilities within 0..1. It
+    /// has no person mask (the document does not keep one).
+    pub fn from_report(report: &PoseReport, model: ModelInfo) -> Result<Self, String> {
+        if report.keypoints.len() != Joint::COUNT {
+            return Err(format!(
+                "pose.keypoints has {} entries, not the {} BlazePose landmarks",
+                report.keypoints.len(),
+                Joint::COUNT
+            ));
+        }
+        let mut keypoints = [Keypoint::default(); Joint::COUNT];
+        for (joint, reported) in Joint::ALL.iter().zip(&report.keypoints) {
+            if reported.name != joint.name() {
+                return Err(format!(
+                    "pose.keypoints[{}] is {}, expected {} (the landmarks in model order)",
+                    joint.index(),
+                    crate::input::excerpt(&reported.name),
+                    joint.name()
+                ));
+            }
+            let coordinates = [reported.x, reported.y, reported.z];
+            let probabilities = [reported.visibility, reported.presence];
+            if !coordinates.iter().all(|v| v.is_finite() && v.abs() <= 1e6)
+                || !probabilities.iter().all(|v| (0.0..=1.0).contains(v))
+            {
+                return Err(format!(
+                    "pose.keypoints[{}] ({}) has a coordinate outside +-1000000 or a probability outside 0..1",
+                    joint.index(),
+                    joint.name()
+                ));
+            }
+            keypoints[joint.index()] = Keypoint {
+                x: reported.x,
+                y: reported.y,
+                z: reported.z,
+                visibility: reported.visibility,
+                presence: reported.presence,
+            };
+        }
         Ok(Self {
-            detector: Detector::new(runtime::session(&models.detector, threads)?),
-            landmarker: Landmarker::new(runtime::session(&models.landmark, threads)?),
-            options,
+            keypoints,
+            mask: None,
+            persons_found: report.persons_found,
+            detector_score: report.detector_score,
+            pose_presence: report.pose_presence,
+            model,
         })
     }
 
-    /// Finds the most prominent person in `image`.
-    pub fn estimate(&mut self, image: &RgbImage) -> Result<(Pose, PoseTimings), PoseError> {
-        let mut timings = PoseTimings::default();
-
-        let started = Instant::now();
-        let letterbox = self.detector.prepare(image);
-        timings.preprocess += started.elapsed();
-
-        let started = Instant::now();
-        let (regressors, logits) = self.detector.infer()?;
-        timings.detector += started.elapsed();
-
-        let started = Instant::now();
-        let people = self.detector.postprocess(&regressors, &logits, &letterbox);
-        let person = choose_person(&people, self.options.person, image)?;
-        let roi = Roi::from_alignment_points(person.keypoints[0], person.keypoints[1], ROI_SCALE);
-        timings.postprocess += started.elapsed();
-
-        let mut output = self.landmarks(image, &roi, &mut timings)?;
-        let mut final_roi = roi;
-        if self.options.second_pass && output.presence >= min_pose_presence() {
-            let center = &output.points[ALIGN_CENTER];
-            let top = &output.points[ALIGN_TOP];
-            let refined =
-                Roi::from_alignment_points((center.x, center.y), (top.x, top.y), ROI_SCALE);
-            let second = self.landmarks(image, &refined, &mut timings)?;
-            if second.presence >= min_pose_presence() {
-                output = second;
-                final_roi = refined;
-            }
-        }
-        let pose = confirmed_pose(output, final_roi, people.len(), person.score)?;
-        Ok((pose, timings))
-    }
-
-    fn landmarks(
-        &mut self,
-        image: &RgbImage,
-        roi: &Roi,
-        timings: &mut PoseTimings,
-    ) -> Result<LandmarkOutput, PoseError> {
-        run_landmarks(&mut self.landmarker, image, roi, timings)
-    }
-}
-
-/// Runs `landmarker` on the region `pose` was found in, keeping its
-/// detection: a second, usually larger, landmark model's look at the same
-/// person. A result the model does not confirm is an error.
-pub(crate) fn relandmark(
-    landmarker: &mut Landmarker,
-    image: &RgbImage,
-    pose: &Pose,
-    timings: &mut PoseTimings,
-) -> Result<Pose, PoseError> {
-    let output = run_landmarks(landmarker, image, &pose.roi, timings)?;
-    confirmed_pose(output, pose.roi, pose.persons_found, pose.detector_score)
-}
-
-/// The pose a landmark run found in `roi`, or an error where the model does
-/// not confirm a person there.
-fn confirmed_pose(
-    output: LandmarkOutput,
-    roi: Roi,
-    persons_found: usize,
-    detector_score: f32,
-) -> Result<Pose, PoseError> {
-    if output.presence < min_pose_presence() {
-        return Err(PoseError::NotConfirmed {
-            score: detector_score,
-            presence: output.presence,
-        });
-    }
-    let mut keypoints = [Keypoint::default(); Joint::COUNT];
-    keypoints.copy_from_slice(&output.points[..Joint::COUNT]);
-    Ok(Pose {
-        keypoints,
-        mask: output.mask,
-        roi,
-        persons_found,
-        detector_score,
-        pose_presence: output.presence,
-    })
-}
-
-fn run_landmarks(
-    landmarker: &mut Landmarker,
-    image: &RgbImage,
-    roi: &Roi,
-    timings: &mut PoseTimings,
-) -> Result<LandmarkOutput, PoseError> {
-    let started = Instant::now();
-    landmarker.prepare(image, roi);
-    timings.preprocess += started.elapsed();
-
-    let started = Instant::now();
-    let raw = landmarker.infer()?;
-    timings.landmark += started.elapsed();
-
-    let started = Instant::now();
-    let output = landmarks::postprocess(raw, roi);
-    timings.postprocess += started.elapsed();
-    Ok(output)
-}
-
-/// The person to analyse among the detections, as `choice` asks. A
-/// person's place is the detector's hip centre, and their body the circle
-/// about it that reaches the point above the head (the region the landmark
-/// crop is built from): the box the detector gives covers only the head and
-/// upper trunk, where a clinician would not think to point.
-fn choose_person<'a>(
-    people: &'a [Detection],
-    choice: PersonChoice,
-    image: &RgbImage,
-) -> Result<&'a Detection, PoseError> {
-    let hip_centre = |d: &Detection| d.keypoints[0];
-    let reach = |d: &Detection, (x, y): (f32, f32)| {
-        let (hx, hy) = hip_centre(d);
-        (x - hx).hypot(y - hy)
-    };
-    let chosen = match choice {
-        PersonChoice::Largest => most_prominent(people),
-        PersonChoice::Centre => {
-            let centre = (image.width() as f32 / 2.0, image.height() as f32 / 2.0);
-            confident(people).min_by(|a, b| reach(a, centre).total_cmp(&reach(b, centre)))
-        }
-        PersonChoice::At(x, y) => {
-            let point = (x as f32, y as f32);
-            let chosen = people
-                .iter()
-                .filter(|d| reach(d, point) <= reach(d, d.keypoints[1]))
-                .max_by(|a, b| a.score.total_cmp(&b.score));
-            if chosen.is_none() && !people.is_empty() {
-                return Err(PoseError::NoPersonAt {
-                    x,
-                    y,
-                    found: people.len(),
-                });
-            }
-            chosen
-        }
-    };
-    chosen.ok_or(PoseError::NoPerson)
-}
-
-/// The detections about as confident as the best (at least
-/// `person.prominent_min_score_share` of its score): a much less confident
-/// one is not preferred for its size or place.
-fn confident(people: &[Detection]) -> impl Iterator<Item = &Detection> {
-    let share = limits().person.prominent_min_score_share as f32;
-    let best = people.iter().map(|p| p.score).fold(f32::MIN, f32::max);
-    people.iter().filter(move |p| p.score >= share * best)
-}
-
-/// The person to analyse when several are found: among the detections about
-/// as confident as the best, the largest box (nearest the camera or most in
-/// frame), which in a clinic photo is the client. "About as confident" is
-/// `person.prominent_min_score_share` of the best score.
-fn most_prominent(people: &[Detection]) -> Option<&Detection> {
-    confident(people).max_by(|a, b| a.area().total_cmp(&b.area()))
-}
-
-impl Pose {
     /// The pose as the document reports it, rounded for output.
     pub fn report(&self) -> PoseReport {
         PoseReport {
@@ -594,7 +435,7 @@ impl Pose {
             persons_found: self.persons_found,
             detector_score: round(self.detector_score, 4),
             pose_presence: round(self.pose_presence, 4),
-            // The estimator's caller knows how the person was chosen.
+            // The caller knows how the person was chosen.
             person: None,
         }
     }
@@ -611,50 +452,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_most_prominent_person_is_the_largest_of_the_confident_boxes() {
-        let person = |score, side: f32| Detection {
-            score,
-            bbox: [0.0, 0.0, side, side],
-            keypoints: Default::default(),
-        };
-        // Equally confident: the larger box (the client nearer the camera).
-        let people = [person(0.9, 100.0), person(0.88, 300.0)];
-        assert_eq!(most_prominent(&people).unwrap().bbox[2], 300.0);
-        // A much less confident box does not win by its size.
-        let people = [person(0.86, 100.0), person(0.56, 300.0)];
-        assert_eq!(most_prominent(&people).unwrap().bbox[2], 100.0);
-        assert!(most_prominent(&[]).is_none());
-    }
-
-    #[test]
-    fn person_choice_picks_the_centre_or_the_body_under_a_point() {
-        // A person with the hips at (x, 300) whose head reaches 200 px above.
-        let person = |score, x: f32, side: f32| Detection {
-            score,
-            bbox: [x - side / 2.0, 100.0, x + side / 2.0, 100.0 + side],
-            keypoints: [(x, 300.0), (x, 100.0), (0.0, 0.0), (0.0, 0.0)],
-        };
-        let image = RgbImage::new(1000, 600);
-        // A larger person at the left edge, a smaller one in the middle.
-        let people = [person(0.9, 150.0, 300.0), person(0.9, 520.0, 200.0)];
-        let pick = |choice| choose_person(&people, choice, &image).map(|d| d.keypoints[0].0);
-        assert_eq!(pick(PersonChoice::Largest).unwrap(), 150.0);
-        assert_eq!(pick(PersonChoice::Centre).unwrap(), 520.0);
-        // A point on the legs, below the detector's box, still names the person.
-        assert_eq!(pick(PersonChoice::At(530.0, 480.0)).unwrap(), 520.0);
-        assert_eq!(pick(PersonChoice::At(100.0, 150.0)).unwrap(), 150.0);
-        assert!(matches!(
-            pick(PersonChoice::At(900.0, 300.0)),
-            Err(PoseError::NoPersonAt { found: 2, .. })
-        ));
-        // A much less confident one in the middle does not win the centre.
-        let people = [person(0.9, 150.0, 300.0), person(0.5, 520.0, 200.0)];
-        let picked = choose_person(&people, PersonChoice::Centre, &image).unwrap();
-        assert_eq!(picked.keypoints[0].0, 150.0);
-        assert!(choose_person(&[], PersonChoice::Centre, &image).is_err());
-    }
-
-    #[test]
     fn joint_names_round_trip_and_follow_the_model_order() {
         for (index, joint) in Joint::ALL.iter().enumerate() {
             assert_eq!(joint.index(), index);
@@ -667,7 +464,7 @@ mod tests {
 
     #[test]
     fn mask_lookup_follows_the_crop() {
-        let roi = Roi {
+        let roi = Region {
             center_x: 10.0,
             center_y: 10.0,
             size: 4.0,

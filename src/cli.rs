@@ -11,6 +11,7 @@ use sagitta::error::{EXIT_FILE_FAILED, EXIT_OK, Error, SetupError};
 use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice};
 use sagitta::pose::{Joint, ModelKind, PersonChoice, PoseOptions};
 use sagitta::recommend::{self, Recommender, Screening};
+use sagitta::report::files::PhotoFile;
 use sagitta::report::{self, Format};
 use sagitta::schema::RedFlag;
 use sagitta::schema::{Analysis, ProtocolKind, SCHEMA_VERSION};
@@ -609,8 +610,8 @@ fn annotate_one(
             return Ok(EXIT_FILE_FAILED);
         }
     };
-    let annotated = report::overlay::annotate(outcome.photo, &outcome.analysis);
-    if let Err(error) = write_annotated(&annotated, target) {
+    let annotated = [PhotoFile::AnnotatedImage(target.to_path_buf())];
+    if let Err((_, error)) = PhotoFile::write_all(&annotated, outcome.photo, &outcome.analysis) {
         let text = format!(
             "{}: cannot write the annotated image {}: {error}",
             path.display(),
@@ -775,8 +776,8 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
                 saved.image.height
             )));
         }
-        let annotated = report::overlay::annotate(photo.image, &analysis);
-        if let Err(error) = write_annotated(&annotated, target) {
+        let annotated = [PhotoFile::AnnotatedImage(target.to_path_buf())];
+        if let Err((_, error)) = PhotoFile::write_all(&annotated, photo.image, &analysis) {
             let text = format!(
                 "cannot write the annotated image {}: {error}",
                 target.display()
@@ -786,13 +787,6 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
         }
     }
     print_one(args.format.into(), &analysis)
-}
-
-/// Encodes an annotated image by its file name and writes it atomically.
-fn write_annotated(annotated: &image::RgbImage, target: &std::path::Path) -> Result<(), String> {
-    batch::encode_image(annotated, target)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| batch::write_atomically(target, &bytes).map_err(|e| e.to_string()))
 }
 
 /// The measurements of a saved analysis are the rules' only input when it is

@@ -14,6 +14,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod compare;
 pub mod error;
 pub mod image_io;
 pub mod input;
@@ -23,6 +24,7 @@ pub mod recommend;
 pub mod references;
 pub mod report;
 pub mod schema;
+pub mod session;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -484,6 +486,7 @@ impl Analyzer {
                 width: photo.image.width(),
                 height: photo.image.height(),
             },
+            session: session::from_photo(photo.taken.take()),
             model: ModelInfo {
                 kind: landmark_model.0,
                 detector: model_ref(&self.models.detector),

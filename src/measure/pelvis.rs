@@ -53,10 +53,10 @@ pub enum PelvisInput {
 
 /// Spread of the ASIS-PSIS angle from pelvic shape alone (Preece2008): real
 /// pelves vary this much where the rendered skeleton does not.
-const MORPHOLOGY_SD_DEG: f64 = 5.0;
+pub(crate) const MORPHOLOGY_SD_DEG: f64 = 5.0;
 /// Standard deviations to a two-sided 90 % bound: `uncertainty_deg` covers
 /// nine errors in ten, as the keypoint angles' 90th-percentile errors do.
-const SD_TO_90_PERCENT: f64 = 1.645;
+pub(crate) const SD_TO_90_PERCENT: f64 = 1.645;
 
 /// Tilt from one outline's inclination: `offset_deg + gain * inclination`,
 /// with the residual spread of that line across the rendered bodies.

@@ -15,12 +15,19 @@ pub use routine::{
 };
 pub use screening::{RedFlag, ScreeningRecord, ScreeningStatus};
 
+mod compare;
+pub use compare::*;
+
 pub const SCHEMA_VERSION: &str = "1.1";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
     pub schema_version: String,
     pub image: ImageInfo,
+    /// Whose photo it is and when it was taken (`--client`, `--date`, a
+    /// manifest row, or the photo's EXIF date); every field null when unknown.
+    #[serde(default)]
+    pub session: Session,
     pub model: ModelInfo,
     pub pose: PoseReport,
     /// Whether the photo could be assessed, and if not, why and how to retake it.
@@ -49,6 +56,38 @@ pub struct Analysis {
     /// `assets/references.toml` and in the HTML report).
     #[serde(default)]
     pub references: Vec<String>,
+}
+
+/// The clinical record a photo belongs to. Every field is optional: nothing
+/// is guessed, so an unknown client or date stays null.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Session {
+    /// The client's identifier, as the clinic gave it (`--client`, manifest).
+    pub client: Option<String>,
+    /// When the photo was taken: `YYYY-MM-DD` as given, or
+    /// `YYYY-MM-DDTHH:MM:SS` from the photo's EXIF DateTimeOriginal (the
+    /// camera's local time; EXIF records no time zone).
+    pub date: Option<String>,
+    /// Where `date` came from; null when there is no date.
+    pub date_source: Option<DateSource>,
+    pub clinician: Option<String>,
+    /// The body side the record names (the Thomas test leg, the side
+    /// photographed), as the clinician stated it.
+    pub side: Option<Side>,
+    pub note: Option<String>,
+}
+
+/// The origin of a session date. The file's modification time is never used:
+/// copying a photo changes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateSource {
+    /// `--date` on the command line.
+    Given,
+    /// The `date` column of the `--manifest` file.
+    Manifest,
+    /// The photo's EXIF DateTimeOriginal.
+    Exif,
 }
 
 /// How far the photo supports an assessment.
@@ -264,6 +303,28 @@ pub struct KeypointReport {
     pub z: f32,
     pub visibility: f32,
     pub presence: f32,
+}
+
+impl Analysis {
+    /// The Thomas test's test leg: the hip `hip_extension` was measured
+    /// from, matched to the nearer of the two hip keypoints. `None` for
+    /// another protocol or when the hip extension was declined.
+    pub fn thomas_test_leg(&self) -> Option<Side> {
+        if self.protocol.kind != ProtocolKind::ThomasTest {
+            return None;
+        }
+        let [x, y] = *self.measurements.get("hip_extension")?.points_px.first()?;
+        let distance = |name: &str| {
+            self.pose
+                .keypoint(name)
+                .map(|k| (f64::from(k.x) - x).hypot(f64::from(k.y) - y))
+        };
+        match (distance("left_hip")?, distance("right_hip")?) {
+            (left, right) if left < right => Some(Side::Left),
+            (left, right) if right < left => Some(Side::Right),
+            _ => None,
+        }
+    }
 }
 
 impl PoseReport {

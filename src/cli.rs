@@ -12,8 +12,8 @@ use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice}
 use sagitta::pose::{ModelKind, PoseOptions};
 use sagitta::recommend::{self, Recommender, Screening};
 use sagitta::report::{self, Format};
-use sagitta::schema::RedFlag;
-use sagitta::schema::{Analysis, SCHEMA_VERSION};
+use sagitta::schema::{DateSource, RedFlag, Side};
+use sagitta::session::{self, Manifest, SessionInput};
 use sagitta::{Analyzer, AnalyzerOptions, PlanOptions, plan_routine};
 
 #[derive(Debug, Parser)]
@@ -214,9 +214,21 @@ pub struct CatalogArgs {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Photos to analyse (JPEG, PNG, WebP, ...; the format is read from the content).
-    #[arg(required = true, value_name = "PATH")]
+    /// Photos to analyse (JPEG, PNG, WebP, ...; the format is read from the
+    /// content). With --manifest and no PATH: the manifest's photos.
+    #[arg(required_unless_present = "manifest", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// CSV file giving each photo its record: a header row, then one row per
+    /// photo with the columns photo (relative to the manifest's folder),
+    /// client, date, side, note and clinician. A photo without a row is
+    /// reported, not analysed.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["client", "date", "side", "note"])]
+    pub manifest: Option<PathBuf>,
+    /// The side the record names (left or right: the Thomas test leg, the side photographed); one photo.
+    #[arg(long, value_name = "SIDE", value_parser = parse_side)]
+    pub side: Option<Side>,
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
@@ -295,6 +307,44 @@ pub struct AnalyzeArgs {
     /// No progress bar and no closing summary line.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// The clinical record of the photos: whose, when, by whom.
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    /// The client's identifier (at most 64 characters), recorded in every output.
+    #[arg(long, value_name = "ID", value_parser = |t: &str| required_text("client", t, session::MAX_CLIENT_CHARS))]
+    pub client: Option<String>,
+    /// The session date, YYYY-MM-DD (default: the photo's EXIF DateTimeOriginal, else none).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = session::parse_date)]
+    pub date: Option<String>,
+    /// Who took or assessed the photo.
+    #[arg(long, value_name = "NAME", value_parser = |t: &str| required_text("clinician", t, session::MAX_CLINICIAN_CHARS))]
+    pub clinician: Option<String>,
+    /// A note for the record (at most 500 characters, one line).
+    #[arg(long, value_name = "TEXT", value_parser = |t: &str| required_text("note", t, session::MAX_NOTE_CHARS))]
+    pub note: Option<String>,
+}
+
+impl SessionArgs {
+    fn input(&self, side: Option<Side>) -> SessionInput {
+        SessionInput {
+            client: self.client.clone(),
+            date_source: self.date.as_ref().map(|_| DateSource::Given),
+            date: self.date.clone(),
+            clinician: self.clinician.clone(),
+            side,
+            note: self.note.clone(),
+        }
+    }
+}
+
+fn required_text(what: &str, text: &str, max: usize) -> Result<String, String> {
+    session::parse_text(what, text, max)?.ok_or_else(|| format!("the {what} is empty"))
+}
+
+fn parse_side(text: &str) -> Result<Side, String> {
+    session::parse_side(text)?.ok_or_else(|| "expected left or right".to_string())
 }
 
 /// The largest camera roll accepted. A side view rolled further is closer to
@@ -387,14 +437,40 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     if let Some(target) = &args.annotate {
         check_annotate_target(target)?;
     }
-    let inputs = batch::expand(&args.paths, args.recursive, args.out.as_deref());
+    let manifest = match &args.manifest {
+        Some(path) => Some(Manifest::read(path)?),
+        None => None,
+    };
+    let listed: Vec<PathBuf> = match &manifest {
+        Some(manifest) if args.paths.is_empty() => {
+            manifest.rows.iter().map(|row| row.photo.clone()).collect()
+        }
+        _ => args.paths.clone(),
+    };
+    if listed.is_empty() {
+        return usage("the manifest lists no photos");
+    }
+    let mut inputs = batch::expand(&listed, args.recursive, args.out.as_deref());
+    if args.side.is_some() && inputs.items.len() > 1 {
+        return usage("--side names one photo's side: give one photo (use --manifest for several)");
+    }
+    let not_given = batch::attach_sessions(
+        &mut inputs,
+        manifest.as_ref(),
+        &args.session.input(args.side),
+    );
+    if not_given > 0 && !args.quiet {
+        eprintln!(
+            "sagitta: {not_given} manifest row(s) name photos that exist but were not given here; they were not analysed"
+        );
+    }
     if inputs.listed_twice > 0 && !args.quiet {
         eprintln!(
             "sagitta: {} path(s) listed more than once: each photo is analysed once, at its first place",
             inputs.listed_twice
         );
     }
-    let single = inputs.items.len() == 1 && args.paths.len() == 1 && !args.paths[0].is_dir();
+    let single = inputs.items.len() == 1 && listed.len() == 1 && !listed[0].is_dir();
     if args.asis.is_some() && !single {
         return usage(
             "--asis and --psis give points on one photo: analyse one photo at a time with them",
@@ -410,7 +486,8 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     }
     let options = args.analyzer_options()?;
     if let Some(target) = &args.annotate {
-        return annotate_one(&options, &inputs.items[0].path, target, args.format.into());
+        let item = &inputs.items[0];
+        return annotate_one(&options, item, target, args.format.into());
     }
     let batch_options = BatchOptions {
         jobs: args.jobs.map(usize::from).unwrap_or_else(default_jobs),
@@ -480,13 +557,21 @@ fn check_annotate_target(target: &std::path::Path) -> Result<(), Error> {
 /// `--annotate FILE`: analyse one photo, print it, and write the annotated image.
 fn annotate_one(
     options: &AnalyzerOptions,
-    path: &std::path::Path,
+    item: &batch::Item,
     target: &std::path::Path,
     format: Format,
 ) -> Result<u8, Error> {
+    let path = &item.path;
     let mut analyzer = Analyzer::new(options)?;
-    let outcome = match analyzer.analyze_timed(path) {
-        Ok(outcome) => outcome,
+    let analysed = match &item.listing_error {
+        Some(error) => Err(error.clone()),
+        None => analyzer.analyze_timed(path),
+    };
+    let outcome = match analysed {
+        Ok(mut outcome) => {
+            session::apply(&mut outcome.analysis, &item.session);
+            outcome
+        }
         Err(error) => {
             let text = error.to_string();
             eprintln!("sagitta: {}", sagitta::input::terminal_safe(&text, false));
@@ -515,28 +600,8 @@ fn annotate_one(
 /// Re-plans a saved analysis: the findings are derived again from its
 /// protocol and measurements (so replacement rules take effect), then planned.
 fn routine(args: &RoutineArgs) -> Result<u8, Error> {
-    let usage = |message: String| Error::Setup(SetupError::Usage(message));
-    let from = args.from.display().to_string();
-    let text = sagitta::input::read_document(&args.from)
-        .map_err(|e| usage(format!("{from}: cannot read: {e}")))?;
-    let not_analysis = |e: serde_json::Error| {
-        usage(format!(
-            "{from}: not a sagitta analysis document: {}",
-            sagitta::input::shorten_message(&e.to_string())
-        ))
-    };
-    sagitta::input::check_unique_keys(&text).map_err(not_analysis)?;
-    let mut analysis: Analysis = serde_json::from_str(&text).map_err(not_analysis)?;
-    if let Err(problem) = plausible(&analysis) {
-        return Err(usage(format!("{from}: {problem}")));
-    }
-    let major = |version: &str| version.split('.').next().map(str::to_string);
-    if major(&analysis.schema_version) != major(SCHEMA_VERSION) {
-        return Err(usage(format!(
-            "{from}: schema_version {} is not readable by this sagitta (schema {SCHEMA_VERSION})",
-            sagitta::input::excerpt(&analysis.schema_version)
-        )));
-    }
+    let mut analysis = sagitta::input::read_analysis(&args.from)
+        .map_err(|message| Error::Setup(SetupError::Usage(message)))?;
     let options = args.plan.plan_options()?;
     plan_routine(&options.recommender()?, &options, &mut analysis);
     let mut out = io::stdout().lock();
@@ -563,34 +628,6 @@ fn routine(args: &RoutineArgs) -> Result<u8, Error> {
     }
     writeln!(out).map_err(output_error)?;
     Ok(EXIT_OK)
-}
-
-/// The measurements of a saved analysis are the rules' only input when it is
-/// planned again: each must be a number a photo could have given.
-fn plausible(analysis: &Analysis) -> Result<(), String> {
-    for (name, m) in &analysis.measurements {
-        let name = sagitta::input::excerpt(name);
-        let checks = [
-            ("value_deg", m.value_deg, -360.0..=360.0),
-            ("uncertainty_deg", m.uncertainty_deg, 0.0..=360.0),
-            ("confidence", m.confidence, 0.0..=1.0),
-            // Plumb offsets are fractions of the body height; other values
-            // (counts, ratios) are small too.
-            ("value", m.value, -1000.0..=1000.0),
-        ];
-        for (field, value, range) in checks {
-            if let Some(value) = value
-                && !range.contains(&value)
-            {
-                return Err(format!(
-                    "measurements.{name}.{field} is {value:e}, outside {} to {}: not a value sagitta writes",
-                    range.start(),
-                    range.end()
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 fn catalog(args: &CatalogArgs) -> Result<u8, Error> {

@@ -303,6 +303,23 @@ impl Manifest {
         self.by_real_path.get(&real).map(|&i| &self.rows[i])
     }
 
+    /// The record of a photo, or why it has none (the message to report).
+    pub fn session_for(&self, photo: &Path) -> Result<SessionInput, String> {
+        if let Some(row) = self.row_for(photo) {
+            return Ok(row.session.clone());
+        }
+        let manifest = self.path.display();
+        match self.rows.iter().find(|row| row.photo == photo) {
+            Some(row) => Err(format!(
+                "listed in the manifest {manifest} (line {}), but the photo cannot be found",
+                row.line
+            )),
+            None => Err(format!(
+                "has no row in the manifest {manifest}: its client and date are not guessed; add a row for it"
+            )),
+        }
+    }
+
     /// Rows whose photo does not exist (or cannot be reached).
     pub fn missing(&self) -> impl Iterator<Item = &ManifestRow> {
         self.rows

@@ -82,6 +82,8 @@ impl<'w> CsvExporter<'w> {
                     "borderline",
                     "screening",
                     "routine_general",
+                    "client",
+                    "date",
                 ]
                 .map(String::from),
             );
@@ -163,6 +165,8 @@ impl Exporter for CsvExporter<'_> {
                 .map(|r| r.general.to_string())
                 .unwrap_or_default(),
         );
+        fields.push(text_cell(a.session.client.as_deref().unwrap_or_default()));
+        fields.push(a.session.date.clone().unwrap_or_default());
         self.row(fields)
     }
 
@@ -173,7 +177,7 @@ impl Exporter for CsvExporter<'_> {
             error.kind.as_str().to_string(),
             text_cell(&error.message),
         ];
-        fields.resize(9 + MEASUREMENTS.len() + 9, String::new());
+        fields.resize(9 + MEASUREMENTS.len() + 11, String::new());
         self.row(fields)
     }
 

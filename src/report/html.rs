@@ -111,10 +111,17 @@ fn write_page(out: &mut String, a: &Analysis, jpeg: &[u8]) -> fmt::Result {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>Posture report: {path}</title>\n<style>{STYLE}</style>\n</head>\n<body>"
     )?;
+    let record: Vec<String> = a
+        .session
+        .lines()
+        .into_iter()
+        .map(|(label, value)| format!("<b>{label}</b> {}", Esc(&value)))
+        .collect();
     writeln!(
         out,
-        "<header><h1>Posture report</h1><div class=\"meta\">{path}<br>{}&#215;{} px \
+        "<header><h1>Posture report</h1><div class=\"meta\">{}<br>{path}<br>{}&#215;{} px \
          &#183; model {} &#183; sagitta schema {}</div></header>",
+        record.join(" &#183; "),
         a.image.width,
         a.image.height,
         super::snake_name(&a.model.kind),

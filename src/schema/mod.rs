@@ -77,6 +77,51 @@ pub struct Session {
     pub note: Option<String>,
 }
 
+impl Session {
+    /// Whether anything is recorded.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The record as `label: value` pairs, for the text and HTML outputs;
+    /// an unknown client or date is said to be unknown, never left out.
+    pub fn lines(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![
+            (
+                "client",
+                self.client
+                    .clone()
+                    .unwrap_or_else(|| "not recorded".to_string()),
+            ),
+            (
+                "date",
+                match (&self.date, self.date_source) {
+                    (Some(date), Some(DateSource::Exif)) => {
+                        format!("{date} (from the photo's EXIF)")
+                    }
+                    (Some(date), _) => date.clone(),
+                    (None, _) => "not recorded (no --date, and the photo has no EXIF date)"
+                        .to_string(),
+                },
+            ),
+        ];
+        if let Some(clinician) = &self.clinician {
+            out.push(("clinician", clinician.clone()));
+        }
+        if let Some(side) = self.side {
+            let side = match side {
+                Side::Left => "left",
+                Side::Right => "right",
+            };
+            out.push(("side", side.to_string()));
+        }
+        if let Some(note) = &self.note {
+            out.push(("note", note.clone()));
+        }
+        out
+    }
+}
+
 /// The origin of a session date. The file's modification time is never used:
 /// copying a photo changes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

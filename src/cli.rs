@@ -14,6 +14,7 @@ use sagitta::recommend::{self, Recommender, Screening};
 use sagitta::report::{self, Format};
 use sagitta::schema::{DateSource, RedFlag, Side};
 use sagitta::session::{self, Manifest, SessionInput};
+use sagitta::schema::Analysis;
 use sagitta::{Analyzer, AnalyzerOptions, PlanOptions, plan_routine};
 
 #[derive(Debug, Parser)]
@@ -35,6 +36,8 @@ pub enum Command {
     Routine(RoutineArgs),
     /// List the exercises sagitta can recommend.
     Catalog(CatalogArgs),
+    /// Compare analyses of one client: before/after, and the left against the right Thomas test.
+    Compare(CompareArgs),
 }
 
 /// Options that shape the routine, shared by `analyze` and `routine`.
@@ -200,6 +203,41 @@ pub struct RoutineArgs {
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = DocFormat::Text)]
     pub format: DocFormat,
+}
+
+/// Output of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum CompareFormat {
+    /// Tables for a terminal.
+    #[default]
+    Text,
+    /// The compare document.
+    Json,
+    /// A printable page (A4) with the annotated photos side by side.
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Saved analyses (`analyze --format json`, or the `<name>.json` of --out)
+    /// or photos to analyse now; two or more, of one client.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+    /// The client of the photos analysed now; saved analyses of another client are refused.
+    #[arg(long, value_name = "ID", value_parser = |t: &str| required_text("client", t, session::MAX_CLIENT_CHARS))]
+    pub client: Option<String>,
+    /// Landmark model for photos analysed now.
+    #[arg(long, value_enum, default_value_t = ModelArg::Full)]
+    pub model: ModelArg,
+    /// Landmark model for photos analysed now that show the Thomas test.
+    #[arg(long, value_enum, default_value_t = ModelArg::Heavy)]
+    pub thomas_model: ModelArg,
+    /// Folder holding the ONNX model files.
+    #[arg(long, value_name = "DIR")]
+    pub model_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -420,6 +458,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Analyze(args) => analyze(&args),
         Command::Routine(args) => routine(&args),
         Command::Catalog(args) => catalog(&args),
+        Command::Compare(args) => compare(&args),
     }
 }
 
@@ -642,6 +681,153 @@ fn catalog(args: &CatalogArgs) -> Result<u8, Error> {
         }
         DocFormat::Text => {
             recommend::write_catalog_text(recommender.catalog(), &mut out).map_err(output_error)?
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// Whether a compare input is a saved analysis (a `.json` name, or JSON
+/// content) rather than a photo.
+fn is_analysis_document(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        return true;
+    }
+    let mut start = [0u8; 64];
+    let read = sagitta::input::open_regular(path)
+        .and_then(|(mut file, _)| file.read(&mut start))
+        .unwrap_or(0);
+    let text = start[..read].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&start[..read]);
+    text.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{' || b == b'[')
+}
+
+/// The annotated image of a saved analysis for the compare page: the one
+/// `--out` wrote beside it, else the photo it names (as recorded, or beside
+/// the analysis) annotated again.
+fn annotated_image_for(json: &std::path::Path, analysis: &Analysis) -> Option<Vec<u8>> {
+    let folder = json.parent().unwrap_or(std::path::Path::new(""));
+    let stem = json.file_stem()?.to_string_lossy().into_owned();
+    for extension in ["jpg", "png"] {
+        let beside = folder.join(format!("{stem}.annotated.{extension}"));
+        if let Ok(bytes) = sagitta::input::read_bounded(&beside, 64 << 20) {
+            if extension == "jpg" {
+                return Some(bytes);
+            }
+            let image = image::load_from_memory(&bytes).ok()?.into_rgb8();
+            return batch::encode_image(&image, std::path::Path::new("page.jpg")).ok();
+        }
+    }
+    let recorded = std::path::Path::new(&analysis.image.path);
+    let candidates = [recorded.to_path_buf(), folder.join(recorded.file_name()?)];
+    let photo = candidates
+        .iter()
+        .find_map(|path| sagitta::image_io::load(path, &Default::default()).ok())?;
+    if (photo.image.width(), photo.image.height()) != (analysis.image.width, analysis.image.height)
+    {
+        return None;
+    }
+    let annotated = report::overlay::annotate(photo.image, analysis);
+    batch::encode_image(&annotated, std::path::Path::new("page.jpg")).ok()
+}
+
+/// `sagitta compare`: reads or analyses each input, compares them and prints
+/// the result. A bad document or a comparison that cannot be made is a usage
+/// error (2); a photo that cannot be analysed, a file error (1).
+fn compare(args: &CompareArgs) -> Result<u8, Error> {
+    use sagitta::compare::{CompareInput, compare};
+    use sagitta::schema::InputKind;
+    let usage = |message: String| Error::Setup(SetupError::Usage(message));
+    let want_images = args.format == CompareFormat::Html;
+    let mut analyzer = None;
+    let mut inputs = Vec::new();
+    let mut images = Vec::new();
+    for path in &args.inputs {
+        let source = path.display().to_string();
+        if is_analysis_document(path) {
+            let analysis = sagitta::input::read_analysis(path).map_err(usage)?;
+            if let (Some(given), Some(recorded)) = (&args.client, &analysis.session.client)
+                && given != recorded
+            {
+                return Err(usage(format!(
+                    "{source}: is an analysis of client {recorded:?}, not of --client {given:?}"
+                )));
+            }
+            images.push(
+                want_images
+                    .then(|| annotated_image_for(path, &analysis))
+                    .flatten(),
+            );
+            inputs.push(CompareInput {
+                source,
+                kind: InputKind::Analysis,
+                analysis,
+            });
+            continue;
+        }
+        if analyzer.is_none() {
+            analyzer = Some(Analyzer::new(&AnalyzerOptions {
+                model: args.model.into(),
+                thomas_model: args.thomas_model.into(),
+                model_dir: args.model_dir.clone(),
+                ..AnalyzerOptions::default()
+            })?);
+        }
+        let analyzer = analyzer.as_mut().expect("made above");
+        let mut outcome = match analyzer.analyze_timed(path) {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                let text = format!("{error} (nothing was compared)");
+                eprintln!("sagitta: {}", sagitta::input::terminal_safe(&text, false));
+                return Ok(EXIT_FILE_FAILED);
+            }
+        };
+        session::apply(
+            &mut outcome.analysis,
+            &SessionInput {
+                client: args.client.clone(),
+                ..SessionInput::default()
+            },
+        );
+        images.push(want_images.then(|| {
+            let annotated = report::overlay::annotate(outcome.photo, &outcome.analysis);
+            batch::encode_image(&annotated, std::path::Path::new("page.jpg")).ok()
+        }).flatten());
+        inputs.push(CompareInput {
+            source,
+            kind: InputKind::Photo,
+            analysis: outcome.analysis,
+        });
+    }
+    // The page shows the photos in the comparison's order.
+    let order: Vec<String> = inputs.iter().map(|i| i.source.clone()).collect();
+    let comparison = compare(inputs).map_err(|e| usage(e.to_string()))?;
+    let mut out = io::stdout().lock();
+    match args.format {
+        CompareFormat::Text => {
+            report::write_compare_text(&comparison, &mut out).map_err(output_error)?
+        }
+        CompareFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &comparison)
+                .map_err(io::Error::from)
+                .map_err(output_error)?;
+            writeln!(out).map_err(output_error)?;
+        }
+        CompareFormat::Html => {
+            let ordered: Vec<Option<Vec<u8>>> = comparison
+                .inputs
+                .iter()
+                .map(|input| {
+                    let at = order.iter().position(|s| *s == input.source);
+                    at.and_then(|i| images[i].clone())
+                })
+                .collect();
+            let page = report::render_compare_html(&comparison, &ordered);
+            out.write_all(page.as_bytes()).map_err(output_error)?;
         }
     }
     Ok(EXIT_OK)

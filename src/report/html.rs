@@ -12,7 +12,7 @@ use super::overlay::protocol_name;
 use crate::schema::{Analysis, AssessmentStatus, Finding, Measurement, Severity};
 use crate::schema::{LeftOut, Routine, RoutineExercise};
 
-const STYLE: &str = r#"
+pub(super) const STYLE: &str = r#"
 @page { size: A4; margin: 11mm 12mm; }
 * { box-sizing: border-box; }
 html { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; font-size: 8pt;
@@ -70,7 +70,7 @@ tr.declined td { color: #6b747a; font-style: italic; }
 "#;
 
 /// Text from the document, HTML-escaped when displayed.
-struct Esc<'a>(&'a str);
+pub(super) struct Esc<'a>(pub(super) &'a str);
 
 impl Display for Esc<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

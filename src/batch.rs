@@ -35,7 +35,11 @@ pub fn attach_sessions(
         }
         return 0;
     };
-    for item in inputs.items.iter_mut().filter(|i| i.listing_error.is_none()) {
+    for item in inputs
+        .items
+        .iter_mut()
+        .filter(|i| i.listing_error.is_none())
+    {
         match manifest.session_for(&item.path) {
             Ok(mut session) => {
                 session.clinician = session.clinician.or_else(|| given.clinician.clone());

@@ -12,9 +12,9 @@ use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice}
 use sagitta::pose::{ModelKind, PoseOptions};
 use sagitta::recommend::{self, Recommender, Screening};
 use sagitta::report::{self, Format};
+use sagitta::schema::Analysis;
 use sagitta::schema::{DateSource, RedFlag, Side};
 use sagitta::session::{self, Manifest, SessionInput};
-use sagitta::schema::Analysis;
 use sagitta::{Analyzer, AnalyzerOptions, PlanOptions, plan_routine};
 
 #[derive(Debug, Parser)]
@@ -700,7 +700,9 @@ fn is_analysis_document(path: &std::path::Path) -> bool {
     let read = sagitta::input::open_regular(path)
         .and_then(|(mut file, _)| file.read(&mut start))
         .unwrap_or(0);
-    let text = start[..read].strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&start[..read]);
+    let text = start[..read]
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&start[..read]);
     text.iter()
         .find(|b| !b.is_ascii_whitespace())
         .is_some_and(|&b| b == b'{' || b == b'[')
@@ -793,10 +795,14 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
                 ..SessionInput::default()
             },
         );
-        images.push(want_images.then(|| {
-            let annotated = report::overlay::annotate(outcome.photo, &outcome.analysis);
-            batch::encode_image(&annotated, std::path::Path::new("page.jpg")).ok()
-        }).flatten());
+        images.push(
+            want_images
+                .then(|| {
+                    let annotated = report::overlay::annotate(outcome.photo, &outcome.analysis);
+                    batch::encode_image(&annotated, std::path::Path::new("page.jpg")).ok()
+                })
+                .flatten(),
+        );
         inputs.push(CompareInput {
             source,
             kind: InputKind::Photo,

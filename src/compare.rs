@@ -94,7 +94,9 @@ fn judge(
     let sem = |u: f64| {
         let sd = u / SD_TO_90_PERCENT;
         if same_pelvis {
-            (sd * sd - MORPHOLOGY_SD_DEG * MORPHOLOGY_SD_DEG).max(0.0).sqrt()
+            (sd * sd - MORPHOLOGY_SD_DEG * MORPHOLOGY_SD_DEG)
+                .max(0.0)
+                .sqrt()
         } else {
             sd
         }
@@ -147,7 +149,11 @@ fn pairable<'a>(
     setup_differences: &[String],
 ) -> Result<Pair<'a>, String> {
     let (Some(first), Some(second)) = (a.measurements.get(name), b.measurements.get(name)) else {
-        let missing = if a.measurements.contains_key(name) { j } else { i };
+        let missing = if a.measurements.contains_key(name) {
+            j
+        } else {
+            i
+        };
         return Err(format!("not in input {missing}"));
     };
     for (index, m) in [(i, first), (j, second)] {
@@ -391,12 +397,7 @@ pub fn compare(mut inputs: Vec<CompareInput>) -> Result<Comparison, CompareError
         let baseline = members[0];
         for &follow_up in &members[1..] {
             changes.push(change(
-                &inputs,
-                &described,
-                baseline,
-                follow_up,
-                *protocol,
-                *test_leg,
+                &inputs, &described, baseline, follow_up, *protocol, *test_leg,
             ));
         }
     }
@@ -559,8 +560,9 @@ fn left_right(
         if !TEST_LEG_MEASUREMENTS.contains(&name.as_str()) {
             skipped.push(Skipped {
                 measurement: name.clone(),
-                reason: "describes the held leg or the trunk (the test's controls), not the test leg"
-                    .to_string(),
+                reason:
+                    "describes the held leg or the trunk (the test's controls), not the test leg"
+                        .to_string(),
             });
             continue;
         }

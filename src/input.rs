@@ -429,7 +429,12 @@ fn plausible(analysis: &crate::schema::Analysis) -> Result<(), String> {
         session::parse_date(day)
             .ok()
             .filter(|_| time_ok)
-            .ok_or_else(|| format!("session.date {} is not a date sagitta writes", excerpt(date)))?;
+            .ok_or_else(|| {
+                format!(
+                    "session.date {} is not a date sagitta writes",
+                    excerpt(date)
+                )
+            })?;
     }
     for (name, m) in &analysis.measurements {
         let name = excerpt(name);
@@ -455,4 +460,3 @@ fn plausible(analysis: &crate::schema::Analysis) -> Result<(), String> {
     }
     Ok(())
 }
-

@@ -199,7 +199,8 @@ impl Manifest {
     pub fn read(path: &Path) -> Result<Self, SetupError> {
         let origin = crate::input::terminal_safe(&path.display().to_string(), false).into_owned();
         let fail = |message: String| SetupError::Usage(format!("manifest {origin}: {message}"));
-        let text = crate::input::read_document(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+        let text =
+            crate::input::read_document(path).map_err(|e| fail(format!("cannot read: {e}")))?;
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .from_reader(text.as_bytes());

@@ -16,8 +16,8 @@ use crate::pose::{Joint, Pose};
 use crate::schema::{Measurement, Protocol, ProtocolKind, Side};
 use geometry::Vec2;
 
-pub use pelvis::{MarkerColor, PelvisInput};
 pub(crate) use pelvis::{MORPHOLOGY_SD_DEG, PALPATION_UNCERTAINTY_DEG, SD_TO_90_PERCENT};
+pub use pelvis::{MarkerColor, PelvisInput};
 
 /// A keypoint counts as seen when the model gives it at least this visibility
 /// (MediaPipe's own threshold for drawing a landmark).

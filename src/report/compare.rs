@@ -152,7 +152,12 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
             )?;
         }
         for (names, reason) in grouped(&change.skipped) {
-            writeln!(out, "  not compared: {}: {}", names.join(", "), safe(reason))?;
+            writeln!(
+                out,
+                "  not compared: {}: {}",
+                names.join(", "),
+                safe(reason)
+            )?;
         }
     }
     for asymmetry in &c.asymmetry {
@@ -183,7 +188,12 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
             )?;
         }
         for (names, reason) in grouped(&asymmetry.skipped) {
-            writeln!(out, "  not compared: {}: {}", names.join(", "), safe(reason))?;
+            writeln!(
+                out,
+                "  not compared: {}: {}",
+                names.join(", "),
+                safe(reason)
+            )?;
         }
     }
     for not in &c.not_compared {
@@ -244,7 +254,11 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
          <title>Posture comparison: {}</title>\n<style>{STYLE}{COMPARE_STYLE}</style>\n</head>\n<body>",
         Esc(client)
     )?;
-    let dates: Vec<String> = c.inputs.iter().map(|i| Esc(&date_of(i)).to_string()).collect();
+    let dates: Vec<String> = c
+        .inputs
+        .iter()
+        .map(|i| Esc(&date_of(i)).to_string())
+        .collect();
     writeln!(
         out,
         "<header><h1>Posture comparison</h1><div class=\"meta\"><b>client</b> {} &#183; {} \
@@ -282,8 +296,15 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
         if let Some(note) = &input.session.note {
             caption.push(format!("<i>{}</i>", Esc(note)));
         }
-        caption.push(format!("<span class=\"muted\">{}</span>", Esc(&input.source)));
-        writeln!(out, "<figcaption>{}</figcaption></figure>", caption.join(" &#183; "))?;
+        caption.push(format!(
+            "<span class=\"muted\">{}</span>",
+            Esc(&input.source)
+        ));
+        writeln!(
+            out,
+            "<figcaption>{}</figcaption></figure>",
+            caption.join(" &#183; ")
+        )?;
     }
     writeln!(out, "</div>")?;
     for change in &c.changes {
@@ -371,7 +392,12 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
              (95&#160;% of repeated measurements of an unchanged person differ by less).</p><ul class=\"small\">"
         )?;
         for (name, basis) in notes {
-            writeln!(out, "<li><b>{}</b>: {}</li>", Esc(&name.replace('_', " ")), Esc(&basis))?;
+            writeln!(
+                out,
+                "<li><b>{}</b>: {}</li>",
+                Esc(&name.replace('_', " ")),
+                Esc(&basis)
+            )?;
         }
         writeln!(out, "</ul></div>")?;
     }
@@ -381,7 +407,10 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
         .filter_map(|key| crate::references::get(key))
         .collect();
     if !cited.is_empty() {
-        writeln!(out, "<div class=\"block\"><h2>References</h2><ul class=\"ref\">")?;
+        writeln!(
+            out,
+            "<div class=\"block\"><h2>References</h2><ul class=\"ref\">"
+        )?;
         for reference in cited {
             writeln!(
                 out,

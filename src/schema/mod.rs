@@ -100,8 +100,9 @@ impl Session {
                         format!("{date} (from the photo's EXIF)")
                     }
                     (Some(date), _) => date.clone(),
-                    (None, _) => "not recorded (no --date, and the photo has no EXIF date)"
-                        .to_string(),
+                    (None, _) => {
+                        "not recorded (no --date, and the photo has no EXIF date)".to_string()
+                    }
                 },
             ),
         ];

@@ -639,7 +639,7 @@ fn annotate_one(
 /// Re-plans a saved analysis: the findings are derived again from its
 /// protocol and measurements (so replacement rules take effect), then planned.
 fn routine(args: &RoutineArgs) -> Result<u8, Error> {
-    let mut analysis = sagitta::input::read_analysis(&args.from)
+    let mut analysis = sagitta::read_analysis(&args.from)
         .map_err(|message| Error::Setup(SetupError::Usage(message)))?;
     let options = args.plan.plan_options()?;
     plan_routine(&options.recommender()?, &options, &mut analysis);
@@ -751,7 +751,7 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
     for path in &args.inputs {
         let source = path.display().to_string();
         if is_analysis_document(path) {
-            let analysis = sagitta::input::read_analysis(path).map_err(usage)?;
+            let analysis = sagitta::read_analysis(path).map_err(usage)?;
             if let (Some(given), Some(recorded)) = (&args.client, &analysis.session.client)
                 && given != recorded
             {

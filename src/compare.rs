@@ -603,3 +603,66 @@ fn left_right(
         skipped,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mdc95(sem: f64) -> f64 {
+        1.96 * 2f64.sqrt() * sem
+    }
+
+    #[test]
+    fn the_larger_of_the_published_and_the_derived_mdc_is_used() {
+        // Thomas hip: sagitta's 4.0 (a 90 % bound) gives SEM 2.43, MDC 6.7,
+        // larger than Peeler2007's 2.8.
+        let hip = judge(
+            ProtocolKind::ThomasTest,
+            "hip_extension",
+            "keypoints",
+            (4.0, 4.0),
+            6.0,
+        );
+        assert!(
+            (hip.mdc_deg - round(mdc95(4.0 / 1.645), 1)).abs() < 1e-9,
+            "{hip:?}"
+        );
+        assert!(!hip.exceeds_mdc);
+        assert_eq!(hip.mdc_references, ["Peeler2007"]);
+        assert!(hip.mdc_basis.contains("sagitta's own error is larger"));
+        // Palpated landmarks: the published SEM of 3.6 gives 10.0, larger
+        // than the 6.1 derived from the same 3.6 read as a 90 % bound.
+        let tilt = judge(
+            ProtocolKind::Standing,
+            "pelvic_tilt",
+            "landmarks",
+            (3.6, 3.6),
+            -10.5,
+        );
+        assert_eq!(tilt.mdc_deg, round(mdc95(3.6), 1));
+        assert!(tilt.exceeds_mdc, "{tilt:?}");
+        assert!(tilt.mdc_basis.contains("the published figure is larger"));
+        // The outline estimate within one person: the pelvic-shape spread
+        // between people is taken out of each SEM.
+        let estimate = judge(
+            ProtocolKind::Standing,
+            "pelvic_tilt",
+            "estimate",
+            (14.7, 14.7),
+            20.0,
+        );
+        let sem = ((14.7f64 / 1.645).powi(2) - 25.0).sqrt();
+        assert_eq!(estimate.mdc_deg, round(mdc95(sem), 1));
+        assert_eq!(estimate.mdc_references, ["Preece2008"]);
+        // Unequal uncertainties combine in quadrature.
+        let knee = judge(
+            ProtocolKind::Standing,
+            "knee_flexion",
+            "keypoints",
+            (3.0, 4.0),
+            1.0,
+        );
+        assert_eq!(knee.combined_uncertainty_deg, 5.0);
+        assert!(knee.mdc_references.is_empty());
+    }
+}

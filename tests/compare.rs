@@ -494,3 +494,29 @@ fn an_unsupported_photo_is_named_and_left_out() {
         "{not}"
     );
 }
+
+/// Rendered Thomas tests of one left leg, short then normal (true hip
+/// extension -10 then +15, knee flexion 60 then 80 degrees: +25 and +20),
+/// analysed on the spot: both changes exceed their MDC, within the sweep's
+/// worst errors of the truth.
+#[test]
+fn a_rendered_thomas_test_before_and_after_shows_the_true_change() {
+    let doc = compare_json(
+        &[
+            &sample("thomas_short_left.jpg"),
+            &sample("thomas_normal_left.jpg"),
+        ],
+        &["--client", "CL-5"],
+    );
+    let change = &doc["changes"][0];
+    assert_eq!(change["test_leg"], "left");
+    // Each value lies within its tolerance of the truth on the renders
+    // (tests/renders.rs: hip extension 7, knee flexion 6 degrees), so a
+    // change within twice that.
+    for (name, truth, tolerance) in [("hip_extension", 25.0, 7.0), ("knee_flexion", 20.0, 6.0)] {
+        let m = row(&change["measurements"], name);
+        let measured = m["change_deg"].as_f64().unwrap();
+        assert!((measured - truth).abs() <= 2.0 * tolerance, "{name}: {m}");
+        assert_eq!(m["exceeds_mdc"], true, "{m}");
+    }
+}

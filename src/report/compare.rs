@@ -13,7 +13,7 @@ use super::html::{Esc, STYLE};
 use super::overlay::protocol_name;
 use super::snake_name;
 use crate::input::terminal_safe;
-use crate::schema::{ComparedInput, Comparison, ComparisonOrder, Judgement, Side};
+use crate::schema::{ComparedInput, Comparison, ComparisonOrder, Judgement, ProtocolKind, Side};
 
 fn side_word(side: Side) -> &'static str {
     match side {
@@ -64,22 +64,29 @@ fn verdict(judgement: &Judgement) -> &'static str {
     }
 }
 
-/// The ways the MDCs were set, each once.
+/// The ways the MDCs were set, each once, labelled with the protocol
+/// (`knee_flexion` is a different measurement standing and in the Thomas test).
 fn mdc_notes(c: &Comparison) -> Vec<(String, String)> {
-    let mut notes: Vec<(String, String)> = Vec::new();
+    let label = |protocol: ProtocolKind, name: &str| {
+        format!("{}: {}", protocol_name(protocol), name.replace('_', " "))
+    };
     let rows = c
         .changes
         .iter()
         .flat_map(|ch| {
             ch.measurements
                 .iter()
-                .map(|m| (m.measurement.clone(), &m.judgement))
+                .map(|m| (label(ch.protocol, &m.measurement), &m.judgement))
         })
         .chain(c.asymmetry.iter().flat_map(|a| {
-            a.measurements
-                .iter()
-                .map(|m| (m.measurement.clone(), &m.judgement))
+            a.measurements.iter().map(|m| {
+                (
+                    label(ProtocolKind::ThomasTest, &m.measurement),
+                    &m.judgement,
+                )
+            })
         }));
+    let mut notes: Vec<(String, String)> = Vec::new();
     for (name, judgement) in rows {
         let note = (name, judgement.mdc_basis.clone());
         if !notes.contains(&note) {
@@ -226,9 +233,11 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
 }
 
 const COMPARE_STYLE: &str = r#"
-.photos { display: flex; gap: 3mm; align-items: flex-start; break-inside: avoid; margin-bottom: 2mm; }
-.photos figure { flex: 1 1 0; min-width: 0; max-width: none; }
+.photos { display: flex; flex-wrap: wrap; gap: 3mm; align-items: flex-start; break-inside: avoid;
+  margin-bottom: 2mm; }
+.photos figure { flex: 1 1 0; min-width: 30%; max-width: none; }
 .photos figure img { margin: 0 auto; max-height: 88mm; }
+.photos.many figure img { max-height: 58mm; }
 .photos figcaption { font-size: 7pt; margin-top: .8mm; overflow-wrap: anywhere; }
 .nophoto { border: .3mm dashed #9aa7b0; border-radius: 1mm; padding: 8mm 2mm; text-align: center;
   color: #5b6770; font-size: 7.4pt; }
@@ -254,11 +263,13 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
          <title>Posture comparison: {}</title>\n<style>{STYLE}{COMPARE_STYLE}</style>\n</head>\n<body>",
         Esc(client)
     )?;
-    let dates: Vec<String> = c
+    // The visits, each once: photos of one day are one visit.
+    let mut dates: Vec<String> = c
         .inputs
         .iter()
         .map(|i| Esc(&date_of(i)).to_string())
         .collect();
+    dates.dedup();
     writeln!(
         out,
         "<header><h1>Posture comparison</h1><div class=\"meta\"><b>client</b> {} &#183; {} \
@@ -271,7 +282,9 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
         },
         Esc(&c.schema_version)
     )?;
-    writeln!(out, "<div class=\"photos\">")?;
+    // More than three photos wrap into rows of three, each row lower.
+    let many = if c.inputs.len() > 3 { " many" } else { "" };
+    writeln!(out, "<div class=\"photos{many}\">")?;
     for (input, image) in c.inputs.iter().zip(images) {
         write!(out, "<figure>")?;
         match image {

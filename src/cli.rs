@@ -748,7 +748,18 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
     let mut analyzer = None;
     let mut inputs = Vec::new();
     let mut images = Vec::new();
+    let mut seen = std::collections::HashMap::new();
     for path in &args.inputs {
+        // One file twice would compare an analysis with itself.
+        if let Ok(real) = std::fs::canonicalize(path)
+            && let Some(first) = seen.insert(real, path)
+        {
+            return Err(usage(format!(
+                "{} is the same file as {}: give each analysis once",
+                path.display(),
+                first.display()
+            )));
+        }
         let source = path.display().to_string();
         if is_analysis_document(path) {
             let analysis = sagitta::read_analysis(path).map_err(usage)?;

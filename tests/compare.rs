@@ -520,3 +520,30 @@ fn a_rendered_thomas_test_before_and_after_shows_the_true_change() {
         assert_eq!(m["exceeds_mdc"], true, "{m}");
     }
 }
+
+/// Text from a saved document (a measurement name, a note) never reaches
+/// the terminal raw.
+#[test]
+fn escape_sequences_in_saved_documents_are_not_printed_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = sample("standing_neutral.jpg");
+    let a = saved_analysis(dir.path(), "a.json", &photo, &[]);
+    let b = saved_analysis(dir.path(), "b.json", &photo, &[]);
+    for path in [&a, &b] {
+        edit(path, |doc| {
+            let knee = doc["measurements"]["knee_flexion"].clone();
+            doc["measurements"]["\u{1b}[31mred"] = knee;
+        });
+    }
+    let output = sagitta()
+        .arg("compare")
+        .args([&a, &b])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.contains("\\x1b[31mred"), "{text}");
+}

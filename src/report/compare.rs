@@ -149,7 +149,7 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
             writeln!(
                 out,
                 "  {:<26} {:>15} {:>15} {:>+8.1} {:>8.1} {:>6.1}  {}",
-                m.measurement,
+                safe(&m.measurement),
                 format!("{:+.1} +/- {:.1}", m.before_deg, m.before_uncertainty_deg),
                 format!("{:+.1} +/- {:.1}", m.after_deg, m.after_uncertainty_deg),
                 m.change_deg,
@@ -162,7 +162,7 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
             writeln!(
                 out,
                 "  not compared: {}: {}",
-                names.join(", "),
+                safe(&names.join(", ")),
                 safe(reason)
             )?;
         }
@@ -185,7 +185,7 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
             writeln!(
                 out,
                 "  {:<26} {:>15} {:>15} {:>+10.1} {:>8.1} {:>6.1}  {}",
-                m.measurement,
+                safe(&m.measurement),
                 format!("{:+.1} +/- {:.1}", m.left_deg, m.left_uncertainty_deg),
                 format!("{:+.1} +/- {:.1}", m.right_deg, m.right_uncertainty_deg),
                 m.difference_deg,
@@ -198,7 +198,7 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
             writeln!(
                 out,
                 "  not compared: {}: {}",
-                names.join(", "),
+                safe(&names.join(", ")),
                 safe(reason)
             )?;
         }
@@ -215,7 +215,7 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
     if !notes.is_empty() {
         writeln!(out, "\nHow each MDC was set:")?;
         for (name, basis) in notes {
-            writeln!(out, "  {name}: {basis}")?;
+            writeln!(out, "  {}: {basis}", safe(&name))?;
         }
     }
     for warning in &c.warnings {

@@ -31,7 +31,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Analyse side-view photos: keypoints, measurements, findings, routine.
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// Plan the routine again from a saved analysis (no model is run).
     Routine(RoutineArgs),
     /// List the exercises sagitta can recommend.

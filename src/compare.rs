@@ -289,6 +289,10 @@ fn day(input: &ComparedInput) -> Option<&str> {
     input.session.date.as_deref().and_then(|d| d.get(..10))
 }
 
+/// What makes analyses comparable before/after: the protocol and, for the
+/// Thomas test, the test leg.
+type GroupKey = (ProtocolKind, Option<Side>);
+
 /// Compares two or more analyses of one client. The inputs are put in date
 /// order when every one has a date (else kept as given); each later
 /// analysis of a protocol (and Thomas test leg) is compared with the first,
@@ -384,7 +388,7 @@ pub fn compare(mut inputs: Vec<CompareInput>) -> Result<Comparison, CompareError
 
     // Before/after: groups of one protocol and, for the Thomas test, one leg.
     let group_of = |index: usize| (described[index - 1].protocol, described[index - 1].test_leg);
-    let mut groups: Vec<((ProtocolKind, Option<Side>), Vec<usize>)> = Vec::new();
+    let mut groups: Vec<(GroupKey, Vec<usize>)> = Vec::new();
     for &index in &usable {
         let key = group_of(index);
         match groups.iter_mut().find(|(k, _)| *k == key) {

@@ -180,7 +180,7 @@ fn decode_pixels(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, (FileEr
         .exif_metadata()
         .ok()
         .flatten()
-        .and_then(|exif| exif_date_taken(exif));
+        .and_then(exif_date_taken);
     let orientation = decoder
         .orientation()
         .map_err(|e| classify(e, &format_name))?;

@@ -12,7 +12,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::measure::{MORPHOLOGY_SD_DEG, SD_TO_90_PERCENT, round};
+use crate::limits::limits;
+use crate::measure::{SD_TO_90_PERCENT, round};
 use crate::schema::{
     Analysis, Asymmetry, COMPARE_SCHEMA_VERSION, Change, ComparedInput, Comparison,
     ComparisonOrder, InputKind, Judgement, Measurement, MeasurementAsymmetry, MeasurementChange,
@@ -42,12 +43,6 @@ pub enum CompareError {
 /// z for a two-sided 95 % bound.
 const Z_95: f64 = 1.959_964;
 
-/// Two photos whose person differs in size by more than this factor were
-/// taken from another distance or zoom (15 %: the camera moved about half a
-/// metre at the 3 m the retake advice asks for; keypoint placement alone
-/// moves the torso length by a few percent). A sagitta default.
-const MAX_SCALE_RATIO: f64 = 1.15;
-
 /// A published MDC for a measurement of a protocol, where the project's
 /// sources give one: (MDC in degrees, how it was obtained, reference key).
 fn published_mdc(
@@ -58,18 +53,18 @@ fn published_mdc(
     let from_sem = |sem: f64| Z_95 * 2f64.sqrt() * sem;
     match (protocol, name, method) {
         (ProtocolKind::ThomasTest, "knee_flexion", _) => Some((
-            4.17,
+            limits().compare.thomas_knee_mdc_deg,
             "published MDC95 of the Thomas test knee angle (goniometer)",
             "Kim2015",
         )),
         (ProtocolKind::ThomasTest, "hip_extension", _) => Some((
-            from_sem(1.0),
-            "MDC95 from the published SEM of 1 degree of the Thomas test hip angle (goniometer)",
+            from_sem(limits().compare.thomas_hip_sem_deg),
+            "MDC95 from the published SEM of the Thomas test hip angle (goniometer)",
             "Peeler2007",
         )),
         (ProtocolKind::Standing, "pelvic_tilt", "landmarks" | "markers") => Some((
-            from_sem(crate::measure::PALPATION_UNCERTAINTY_DEG),
-            "MDC95 from the largest published SEM of a palpation meter, 3.6 degrees",
+            from_sem(limits().uncertainty.palpation_deg),
+            "MDC95 from the largest published SEM of a palpation meter",
             "Suits2021",
         )),
         _ => None,
@@ -94,9 +89,8 @@ fn judge(
     let sem = |u: f64| {
         let sd = u / SD_TO_90_PERCENT;
         if same_pelvis {
-            (sd * sd - MORPHOLOGY_SD_DEG * MORPHOLOGY_SD_DEG)
-                .max(0.0)
-                .sqrt()
+            let shape = limits().uncertainty.pelvic_morphology_sd_deg;
+            (sd * sd - shape * shape).max(0.0).sqrt()
         } else {
             sd
         }
@@ -105,7 +99,7 @@ fn judge(
     let mut basis = format!(
         "derived from sagitta's stated uncertainties ({u1:.1} and {u2:.1} degrees, read as 90 % bounds: SEM = uncertainty / 1.645{}), MDC95 = 1.96 x sqrt(SEM1^2 + SEM2^2) = {derived:.1}",
         if same_pelvis {
-            ", less the 5-degree SD of pelvic shape between people, the same pelvis in both photos (Preece2008)"
+            ", less the SD of pelvic shape between people, the same pelvis in both photos (Preece2008)"
         } else {
             ""
         }
@@ -122,7 +116,7 @@ fn judge(
         } else {
             "sagitta's own error is larger and is used"
         };
-        basis = format!("{how}, {published:.1} ({key}); {basis}; {larger}");
+        basis = format!("{how}: {published:.1} ({key}); {basis}; {larger}");
     }
     Judgement {
         combined_uncertainty_deg: round(combined, 1),
@@ -236,7 +230,7 @@ fn setup_differences(a: &ComparedInput, b: &ComparedInput, same_facing: bool) ->
         ));
     }
     if let (Some(sa), Some(sb)) = (a.body_scale, b.body_scale)
-        && sa.max(sb) > MAX_SCALE_RATIO * sa.min(sb)
+        && sa.max(sb) > limits().compare.max_scale_ratio * sa.min(sb)
     {
         out.push(format!(
             "the person is {:.0} % larger in input {} than in input {}: the camera distance or zoom differs",

@@ -38,6 +38,8 @@ pub enum Command {
     Catalog(CatalogArgs),
     /// Compare analyses of one client: before/after, and the left against the right Thomas test.
     Compare(CompareArgs),
+    /// List the measurements sagitta reports: definition, zero and sign, and the CSV columns.
+    Measurements(MeasurementsArgs),
 }
 
 /// Options that shape the routine, shared by `analyze` and `routine`.
@@ -185,7 +187,7 @@ fn red_flag_parser() -> impl clap::builder::TypedValueParser<Value = RedFlag> {
     .map(|name| RedFlag::from_name(&name).expect("only listed names get through"))
 }
 
-/// Output of `routine` and `catalog`.
+/// Output of `routine`, `catalog` and `measurements`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum DocFormat {
     #[default]
@@ -238,6 +240,13 @@ pub struct CompareArgs {
     /// Folder holding the ONNX model files.
     #[arg(long, value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MeasurementsArgs {
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value_t = DocFormat::Text)]
+    pub format: DocFormat,
 }
 
 #[derive(Debug, Args)]
@@ -459,6 +468,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Routine(args) => routine(&args),
         Command::Catalog(args) => catalog(&args),
         Command::Compare(args) => compare(&args),
+        Command::Measurements(args) => measurements(&args),
     }
 }
 
@@ -847,6 +857,16 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
             out.write_all(page.as_bytes()).map_err(output_error)?;
         }
     }
+    Ok(EXIT_OK)
+}
+
+fn measurements(args: &MeasurementsArgs) -> Result<u8, Error> {
+    let mut out = io::stdout().lock();
+    match args.format {
+        DocFormat::Json => report::write_measurements_json(&mut out),
+        DocFormat::Text => report::write_measurements_text(&mut out),
+    }
+    .map_err(output_error)?;
     Ok(EXIT_OK)
 }
 

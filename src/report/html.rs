@@ -9,6 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::overlay::protocol_name;
+use crate::measure::conventions::Quantity;
 use crate::schema::{Analysis, AssessmentStatus, Finding, Measurement, Severity};
 use crate::schema::{LeftOut, Routine, RoutineExercise};
 
@@ -341,7 +342,9 @@ fn value_text(m: &Measurement) -> String {
             None => format!("{deg:+.1}&#176;"),
         },
         (None, Some(value)) => match m.unit.as_deref() {
-            Some("fraction_of_height") => format!("{:+.1}&#160;% of height", value * 100.0),
+            unit if unit.is_some() && unit == Quantity::HeightFraction.unit() => {
+                format!("{:+.1}&#160;% of height", value * 100.0)
+            }
             Some(unit) => format!("{value:.3} {}", Esc(&words(unit))),
             None => format!("{value:.3}"),
         },

@@ -346,7 +346,7 @@ pub fn parse(text: &str) -> Result<Limits, String> {
             posture.extended_hip_deg < posture.flexed_hip_deg,
         ),
     ];
-    if !(limits.compare.max_scale_ratio > 1.0) {
+    if limits.compare.max_scale_ratio <= 1.0 {
         return Err("compare.max_scale_ratio must be above 1".to_string());
     }
     if let Some((rule, _)) = ordered.iter().find(|(_, holds)| !holds) {

@@ -11,6 +11,7 @@ use sagitta::error::{EXIT_FILE_FAILED, EXIT_OK, Error, SetupError};
 use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice};
 use sagitta::pose::{ModelKind, PoseOptions};
 use sagitta::recommend::{self, Recommender, Screening};
+use sagitta::report::files::PhotoFile;
 use sagitta::report::{self, Format};
 use sagitta::schema::Analysis;
 use sagitta::schema::{DateSource, RedFlag, Side};
@@ -627,11 +628,8 @@ fn annotate_one(
             return Ok(EXIT_FILE_FAILED);
         }
     };
-    let annotated = report::overlay::annotate(outcome.photo, &outcome.analysis);
-    let written = batch::encode_image(&annotated, target)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| batch::write_atomically(target, &bytes).map_err(|e| e.to_string()));
-    if let Err(error) = written {
+    let annotated = [PhotoFile::AnnotatedImage(target.to_path_buf())];
+    if let Err((_, error)) = PhotoFile::write_all(&annotated, outcome.photo, &outcome.analysis) {
         let text = format!(
             "{}: cannot write the annotated image {}: {error}",
             path.display(),
@@ -731,7 +729,7 @@ fn annotated_image_for(json: &std::path::Path, analysis: &Analysis) -> Option<Ve
                 return Some(bytes);
             }
             let image = image::load_from_memory(&bytes).ok()?.into_rgb8();
-            return batch::encode_image(&image, std::path::Path::new("page.jpg")).ok();
+            return report::files::encode_image(&image, std::path::Path::new("page.jpg")).ok();
         }
     }
     let recorded = std::path::Path::new(&analysis.image.path);
@@ -744,7 +742,7 @@ fn annotated_image_for(json: &std::path::Path, analysis: &Analysis) -> Option<Ve
         return None;
     }
     let annotated = report::overlay::annotate(photo.image, analysis);
-    batch::encode_image(&annotated, std::path::Path::new("page.jpg")).ok()
+    report::files::encode_image(&annotated, std::path::Path::new("page.jpg")).ok()
 }
 
 /// `sagitta compare`: reads or analyses each input, compares them and prints
@@ -820,7 +818,7 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
             want_images
                 .then(|| {
                     let annotated = report::overlay::annotate(outcome.photo, &outcome.analysis);
-                    batch::encode_image(&annotated, std::path::Path::new("page.jpg")).ok()
+                    report::files::encode_image(&annotated, std::path::Path::new("page.jpg")).ok()
                 })
                 .flatten(),
         );

@@ -3,6 +3,7 @@
 
 mod compare;
 mod csv;
+pub mod files;
 pub mod html;
 mod json;
 mod jsonl;

@@ -383,6 +383,12 @@ fn the_html_page_shows_both_photos_and_the_table() {
         &page[..2000]
     );
     assert!(page.contains("How each minimal detectable change was set"));
+    // Each measurement says once what a positive value means.
+    assert_eq!(
+        page.matches("+ = anterior tilt (ASIS lower than PSIS)")
+            .count(),
+        1
+    );
     assert!(!page.contains("<script"));
 }
 

@@ -241,6 +241,8 @@ const COMPARE_STYLE: &str = r#"
 .photos figcaption { font-size: 7pt; margin-top: .8mm; overflow-wrap: anywhere; }
 .nophoto { border: .3mm dashed #9aa7b0; border-radius: 1mm; padding: 8mm 2mm; text-align: center;
   color: #5b6770; font-size: 7.4pt; }
+td.name { white-space: normal; width: 36%; }
+.sign { display: block; font-size: 6.3pt; color: #5b6770; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .setup { break-inside: avoid; border: .4mm solid #b9770e; background: #fff6e6; border-radius: 1.2mm;
   padding: 1.2mm 2mm; margin: 1.5mm 0; font-size: 7.4pt; }
@@ -255,6 +257,8 @@ pub fn render_compare_html(c: &Comparison, images: &[Option<Vec<u8>>]) -> String
 }
 
 fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> fmt::Result {
+    // Each measurement's sign is explained once, in the first table it is in.
+    let mut explained = std::collections::HashSet::new();
     let client = c.client.as_deref().unwrap_or("client not recorded");
     writeln!(
         out,
@@ -342,6 +346,7 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
             write_row(
                 out,
                 &m.measurement,
+                explained.insert(m.measurement.clone()),
                 [
                     (m.before_deg, m.before_uncertainty_deg),
                     (m.after_deg, m.after_uncertainty_deg),
@@ -370,6 +375,7 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
             write_row(
                 out,
                 &m.measurement,
+                explained.insert(m.measurement.clone()),
                 [
                     (m.left_deg, m.left_uncertainty_deg),
                     (m.right_deg, m.right_uncertainty_deg),
@@ -402,7 +408,7 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
             out,
             "<div class=\"block\"><h2>How each minimal detectable change was set</h2>\
              <p class=\"small\">A difference smaller than the MDC95 may be measurement error alone \
-             (95&#160;% of repeated measurements of an unchanged person differ by less).</p><ul class=\"small\">"
+             (95&#160;% of repeated measurements of an unchanged person differ by less).</p><ul class=\"ref\">"
         )?;
         for (name, basis) in notes {
             writeln!(
@@ -453,6 +459,7 @@ fn write_setup(out: &mut String, differences: &[String]) -> fmt::Result {
 fn write_row(
     out: &mut String,
     name: &str,
+    explain_sign: bool,
     values: [(f64, f64); 2],
     difference: f64,
     judgement: &Judgement,
@@ -463,9 +470,15 @@ fn write_row(
     } else {
         ("sev-info", "within error")
     };
+    // What a positive value means, from the one sign convention
+    // (`measure::conventions`), so the direction of a change can be read.
+    let sign = crate::measure::conventions::spec(name)
+        .filter(|_| explain_sign)
+        .map(|spec| format!("<span class=\"sign\">+ = {}</span>", Esc(spec.positive)))
+        .unwrap_or_default();
     writeln!(
         out,
-        "<tr><td>{}</td><td class=\"num\">{a:+.1}&#176; &#177; {ua:.1}</td>\
+        "<tr><td class=\"name\">{}{sign}</td><td class=\"num\">{a:+.1}&#176; &#177; {ua:.1}</td>\
          <td class=\"num\">{b:+.1}&#176; &#177; {ub:.1}</td><td class=\"num\"><b>{difference:+.1}&#176;</b></td>\
          <td class=\"num\">{:.1}&#176;</td><td class=\"num\">{:.1}&#176;</td>\
          <td><span class=\"badge {class}\">{text}</span></td></tr>",

@@ -13,8 +13,8 @@ use sagitta::pose::{Joint, ModelKind, PersonChoice, PoseOptions};
 use sagitta::recommend::{self, Recommender, Screening};
 use sagitta::report::files::PhotoFile;
 use sagitta::report::{self, Format};
-use sagitta::schema::RedFlag;
-use sagitta::schema::{Analysis, ProtocolKind, SCHEMA_VERSION};
+use sagitta::schema::{Analysis, DateSource, ProtocolKind, RedFlag, Side};
+use sagitta::session::{self, Manifest, SessionInput};
 use sagitta::{Analyzer, AnalyzerOptions, PlanOptions, plan_routine};
 
 #[derive(Debug, Parser)]
@@ -31,7 +31,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Analyse side-view photos: keypoints, measurements, findings, routine.
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// Plan the routine again from a saved analysis (no model is run).
     Routine(RoutineArgs),
     /// List the exercises sagitta can recommend.
@@ -41,6 +41,8 @@ pub enum Command {
     Measure(MeasureArgs),
     /// Print the JSON Schema of a machine-readable output.
     Schema(SchemaArgs),
+    /// Compare analyses of one client: before/after, and the left against the right Thomas test.
+    Compare(CompareArgs),
     /// List the measurements sagitta reports: definition, zero and sign, and the CSV columns.
     Measurements(MeasurementsArgs),
 }
@@ -210,6 +212,41 @@ pub struct RoutineArgs {
     pub format: DocFormat,
 }
 
+/// Output of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum CompareFormat {
+    /// Tables for a terminal.
+    #[default]
+    Text,
+    /// The compare document.
+    Json,
+    /// A printable page (A4) with the annotated photos side by side.
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Saved analyses (`analyze --format json`, or the `<name>.json` of --out)
+    /// or photos to analyse now; two or more, of one client.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+    /// The client of the photos analysed now; saved analyses of another client are refused.
+    #[arg(long, value_name = "ID", value_parser = |t: &str| required_text("client", t, session::MAX_CLIENT_CHARS))]
+    pub client: Option<String>,
+    /// Landmark model for photos analysed now.
+    #[arg(long, value_enum, default_value_t = ModelArg::Full)]
+    pub model: ModelArg,
+    /// Landmark model for photos analysed now that show the Thomas test.
+    #[arg(long, value_enum, default_value_t = ModelArg::Heavy)]
+    pub thomas_model: ModelArg,
+    /// Folder holding the ONNX model files.
+    #[arg(long, value_name = "DIR")]
+    pub model_dir: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct MeasurementsArgs {
     /// Output on standard output.
@@ -319,9 +356,21 @@ fn schema_name_parser() -> clap::builder::PossibleValuesParser {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Photos to analyse (JPEG, PNG, WebP, ...; the format is read from the content).
-    #[arg(required = true, value_name = "PATH")]
+    /// Photos to analyse (JPEG, PNG, WebP, ...; the format is read from the
+    /// content). With --manifest and no PATH: the manifest's photos.
+    #[arg(required_unless_present = "manifest", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// CSV file giving each photo its record: a header row, then one row per
+    /// photo with the columns photo (relative to the manifest's folder),
+    /// client, date, side, note and clinician. A photo without a row is
+    /// reported, not analysed.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["client", "date", "side", "note"])]
+    pub manifest: Option<PathBuf>,
+    /// The side the record names (left or right: the Thomas test leg, the side photographed); one photo.
+    #[arg(long, value_name = "SIDE", value_parser = parse_side)]
+    pub side: Option<Side>,
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
@@ -390,6 +439,44 @@ pub struct AnalyzeArgs {
     /// No progress bar and no closing summary line.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// The clinical record of the photos: whose, when, by whom.
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    /// The client's identifier (at most 64 characters), recorded in every output.
+    #[arg(long, value_name = "ID", value_parser = |t: &str| required_text("client", t, session::MAX_CLIENT_CHARS))]
+    pub client: Option<String>,
+    /// The session date, YYYY-MM-DD (default: the photo's EXIF DateTimeOriginal, else none).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = session::parse_date)]
+    pub date: Option<String>,
+    /// Who took or assessed the photo.
+    #[arg(long, value_name = "NAME", value_parser = |t: &str| required_text("clinician", t, session::MAX_CLINICIAN_CHARS))]
+    pub clinician: Option<String>,
+    /// A note for the record (at most 500 characters, one line).
+    #[arg(long, value_name = "TEXT", value_parser = |t: &str| required_text("note", t, session::MAX_NOTE_CHARS))]
+    pub note: Option<String>,
+}
+
+impl SessionArgs {
+    fn input(&self, side: Option<Side>) -> SessionInput {
+        SessionInput {
+            client: self.client.clone(),
+            date_source: self.date.as_ref().map(|_| DateSource::Given),
+            date: self.date.clone(),
+            clinician: self.clinician.clone(),
+            side,
+            note: self.note.clone(),
+        }
+    }
+}
+
+fn required_text(what: &str, text: &str, max: usize) -> Result<String, String> {
+    session::parse_text(what, text, max)?.ok_or_else(|| format!("the {what} is empty"))
+}
+
+fn parse_side(text: &str) -> Result<Side, String> {
+    session::parse_side(text)?.ok_or_else(|| "expected left or right".to_string())
 }
 
 /// The largest camera roll accepted. A side view rolled further is closer to
@@ -481,6 +568,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Catalog(args) => catalog(&args),
         Command::Measure(args) => measure(&args),
         Command::Schema(args) => schema(&args),
+        Command::Compare(args) => compare(&args),
         Command::Measurements(args) => measurements(&args),
     }
 }
@@ -499,14 +587,40 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     if let Some(target) = &args.annotate {
         check_annotate_target(target)?;
     }
-    let inputs = batch::expand(&args.paths, args.recursive, args.out.as_deref());
+    let manifest = match &args.manifest {
+        Some(path) => Some(Manifest::read(path)?),
+        None => None,
+    };
+    let listed: Vec<PathBuf> = match &manifest {
+        Some(manifest) if args.paths.is_empty() => {
+            manifest.rows.iter().map(|row| row.photo.clone()).collect()
+        }
+        _ => args.paths.clone(),
+    };
+    if listed.is_empty() {
+        return usage("the manifest lists no photos");
+    }
+    let mut inputs = batch::expand(&listed, args.recursive, args.out.as_deref());
+    if args.side.is_some() && inputs.items.len() > 1 {
+        return usage("--side names one photo's side: give one photo (use --manifest for several)");
+    }
+    let not_given = batch::attach_sessions(
+        &mut inputs,
+        manifest.as_ref(),
+        &args.session.input(args.side),
+    );
+    if not_given > 0 && !args.quiet {
+        eprintln!(
+            "sagitta: {not_given} manifest row(s) name photos that exist but were not given here; they were not analysed"
+        );
+    }
     if inputs.listed_twice > 0 && !args.quiet {
         eprintln!(
             "sagitta: {} path(s) listed more than once: each photo is analysed once, at its first place",
             inputs.listed_twice
         );
     }
-    let single = inputs.items.len() == 1 && args.paths.len() == 1 && !args.paths[0].is_dir();
+    let single = inputs.items.len() == 1 && listed.len() == 1 && !listed[0].is_dir();
     if args.geometry.asis.is_some() && !single {
         return usage(
             "--asis and --psis give points on one photo: analyse one photo at a time with them",
@@ -527,7 +641,8 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     }
     let options = args.analyzer_options()?;
     if let Some(target) = &args.annotate {
-        return annotate_one(&options, &inputs.items[0].path, target, args.format.into());
+        let item = &inputs.items[0];
+        return annotate_one(&options, item, target, args.format.into());
     }
     let batch_options = BatchOptions {
         jobs: args.jobs.map(usize::from).unwrap_or_else(default_jobs),
@@ -597,13 +712,21 @@ fn check_annotate_target(target: &std::path::Path) -> Result<(), Error> {
 /// `--annotate FILE`: analyse one photo, print it, and write the annotated image.
 fn annotate_one(
     options: &AnalyzerOptions,
-    path: &std::path::Path,
+    item: &batch::Item,
     target: &std::path::Path,
     format: Format,
 ) -> Result<u8, Error> {
+    let path = &item.path;
     let mut analyzer = Analyzer::new(options)?;
-    let outcome = match analyzer.analyze_timed(path) {
-        Ok(outcome) => outcome,
+    let analysed = match &item.listing_error {
+        Some(error) => Err(error.clone()),
+        None => analyzer.analyze_timed(path),
+    };
+    let outcome = match analysed {
+        Ok(mut outcome) => {
+            session::apply(&mut outcome.analysis, &item.session);
+            outcome
+        }
         Err(error) => {
             let text = error.to_string();
             eprintln!("sagitta: {}", sagitta::input::terminal_safe(&text, false));
@@ -641,7 +764,8 @@ fn print_one(format: Format, analysis: &Analysis) -> Result<u8, Error> {
 /// Re-plans a saved analysis: the findings are derived again from its
 /// protocol and measurements (so replacement rules take effect), then planned.
 fn routine(args: &RoutineArgs) -> Result<u8, Error> {
-    let mut analysis = read_saved_analysis(&args.from)?;
+    let mut analysis = sagitta::read_analysis(&args.from)
+        .map_err(|message| Error::Setup(SetupError::Usage(message)))?;
     let options = args.plan.plan_options()?;
     plan_routine(&options.recommender()?, &options, &mut analysis);
     let mut out = io::stdout().lock();
@@ -670,35 +794,6 @@ fn routine(args: &RoutineArgs) -> Result<u8, Error> {
     Ok(EXIT_OK)
 }
 
-/// A saved analysis document (`routine --from`, `measure --from`), read as
-/// hostile input: a regular file within the size limit, unique keys, the
-/// same major schema version, and values a photo could have given.
-fn read_saved_analysis(path: &std::path::Path) -> Result<Analysis, Error> {
-    let usage = |message: String| Error::Setup(SetupError::Usage(message));
-    let from = path.display().to_string();
-    let text = sagitta::input::read_document(path)
-        .map_err(|e| usage(format!("{from}: cannot read: {e}")))?;
-    let not_analysis = |e: serde_json::Error| {
-        usage(format!(
-            "{from}: not a sagitta analysis document: {}",
-            sagitta::input::shorten_message(&e.to_string())
-        ))
-    };
-    sagitta::input::check_unique_keys(&text).map_err(not_analysis)?;
-    let analysis: Analysis = serde_json::from_str(&text).map_err(not_analysis)?;
-    if let Err(problem) = plausible(&analysis) {
-        return Err(usage(format!("{from}: {problem}")));
-    }
-    let major = |version: &str| version.split('.').next().map(str::to_string);
-    if major(&analysis.schema_version) != major(SCHEMA_VERSION) {
-        return Err(usage(format!(
-            "{from}: schema_version {} is not readable by this sagitta (schema {SCHEMA_VERSION})",
-            sagitta::input::excerpt(&analysis.schema_version)
-        )));
-    }
-    Ok(analysis)
-}
-
 /// Measures a saved analysis again from its keypoints, with the keypoints
 /// `--set` moves, and prints it like `analyze` (no model is run).
 fn measure(args: &MeasureArgs) -> Result<u8, Error> {
@@ -715,7 +810,7 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
     if let Some(target) = &args.annotate {
         check_annotate_target(target)?;
     }
-    let saved = read_saved_analysis(&args.from)?;
+    let saved = sagitta::read_analysis(&args.from).map_err(usage)?;
     let geometry = &args.geometry;
     let protocol = match geometry.protocol {
         Some(protocol) => protocol.into(),
@@ -789,34 +884,6 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
     print_one(args.format.into(), &analysis)
 }
 
-/// The measurements of a saved analysis are the rules' only input when it is
-/// planned again: each must be a number a photo could have given.
-fn plausible(analysis: &Analysis) -> Result<(), String> {
-    for (name, m) in &analysis.measurements {
-        let name = sagitta::input::excerpt(name);
-        let checks = [
-            ("value_deg", m.value_deg, -360.0..=360.0),
-            ("uncertainty_deg", m.uncertainty_deg, 0.0..=360.0),
-            ("confidence", m.confidence, 0.0..=1.0),
-            // Plumb offsets are fractions of the body height; other values
-            // (counts, ratios) are small too.
-            ("value", m.value, -1000.0..=1000.0),
-        ];
-        for (field, value, range) in checks {
-            if let Some(value) = value
-                && !range.contains(&value)
-            {
-                return Err(format!(
-                    "measurements.{name}.{field} is {value:e}, outside {} to {}: not a value sagitta writes",
-                    range.start(),
-                    range.end()
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 fn catalog(args: &CatalogArgs) -> Result<u8, Error> {
     let recommender = Recommender::load(args.catalog.as_deref(), None).map_err(SetupError::from)?;
     let mut out = io::stdout().lock();
@@ -842,6 +909,170 @@ fn schema(args: &SchemaArgs) -> Result<u8, Error> {
         .map_err(io::Error::from)
         .map_err(output_error)?;
     writeln!(out).map_err(output_error)?;
+    Ok(EXIT_OK)
+}
+
+/// Whether a compare input is a saved analysis (a `.json` name, or JSON
+/// content) rather than a photo.
+fn is_analysis_document(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        return true;
+    }
+    let mut start = [0u8; 64];
+    let read = sagitta::input::open_regular(path)
+        .and_then(|(mut file, _)| file.read(&mut start))
+        .unwrap_or(0);
+    let text = start[..read]
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&start[..read]);
+    text.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{' || b == b'[')
+}
+
+/// The annotated image of a saved analysis for the compare page: the one
+/// `--out` wrote beside it, else the photo it names (as recorded, or beside
+/// the analysis) annotated again.
+fn annotated_image_for(json: &std::path::Path, analysis: &Analysis) -> Option<Vec<u8>> {
+    let folder = json.parent().unwrap_or(std::path::Path::new(""));
+    let stem = json.file_stem()?.to_string_lossy().into_owned();
+    for extension in ["jpg", "png"] {
+        let beside = folder.join(format!("{stem}.annotated.{extension}"));
+        if let Ok(bytes) = sagitta::input::read_bounded(&beside, 64 << 20) {
+            if extension == "jpg" {
+                return Some(bytes);
+            }
+            let image = image::load_from_memory(&bytes).ok()?.into_rgb8();
+            return report::files::encode_image(&image, std::path::Path::new("page.jpg")).ok();
+        }
+    }
+    let recorded = std::path::Path::new(&analysis.image.path);
+    let candidates = [recorded.to_path_buf(), folder.join(recorded.file_name()?)];
+    let photo = candidates
+        .iter()
+        .find_map(|path| sagitta::image_io::load(path, &Default::default()).ok())?;
+    if (photo.image.width(), photo.image.height()) != (analysis.image.width, analysis.image.height)
+    {
+        return None;
+    }
+    let annotated = report::overlay::annotate(photo.image, analysis);
+    report::files::encode_image(&annotated, std::path::Path::new("page.jpg")).ok()
+}
+
+/// `sagitta compare`: reads or analyses each input, compares them and prints
+/// the result. A bad document or a comparison that cannot be made is a usage
+/// error (2); a photo that cannot be analysed, a file error (1).
+fn compare(args: &CompareArgs) -> Result<u8, Error> {
+    use sagitta::compare::{CompareInput, compare};
+    use sagitta::schema::InputKind;
+    let usage = |message: String| Error::Setup(SetupError::Usage(message));
+    let want_images = args.format == CompareFormat::Html;
+    let mut analyzer = None;
+    let mut inputs = Vec::new();
+    let mut images = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    for path in &args.inputs {
+        // One file twice would compare an analysis with itself.
+        if let Ok(real) = std::fs::canonicalize(path)
+            && let Some(first) = seen.insert(real, path)
+        {
+            return Err(usage(format!(
+                "{} is the same file as {}: give each analysis once",
+                path.display(),
+                first.display()
+            )));
+        }
+        let source = path.display().to_string();
+        if is_analysis_document(path) {
+            let analysis = sagitta::read_analysis(path).map_err(usage)?;
+            if let (Some(given), Some(recorded)) = (&args.client, &analysis.session.client)
+                && given != recorded
+            {
+                return Err(usage(format!(
+                    "{source}: is an analysis of client {recorded:?}, not of --client {given:?}"
+                )));
+            }
+            images.push(
+                want_images
+                    .then(|| annotated_image_for(path, &analysis))
+                    .flatten(),
+            );
+            inputs.push(CompareInput {
+                source,
+                kind: InputKind::Analysis,
+                analysis,
+            });
+            continue;
+        }
+        if analyzer.is_none() {
+            analyzer = Some(Analyzer::new(&AnalyzerOptions {
+                model: args.model.into(),
+                thomas_model: args.thomas_model.into(),
+                model_dir: args.model_dir.clone(),
+                ..AnalyzerOptions::default()
+            })?);
+        }
+        let analyzer = analyzer.as_mut().expect("made above");
+        let mut outcome = match analyzer.analyze_timed(path) {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                let text = format!("{error} (nothing was compared)");
+                eprintln!("sagitta: {}", sagitta::input::terminal_safe(&text, false));
+                return Ok(EXIT_FILE_FAILED);
+            }
+        };
+        session::apply(
+            &mut outcome.analysis,
+            &SessionInput {
+                client: args.client.clone(),
+                ..SessionInput::default()
+            },
+        );
+        images.push(
+            want_images
+                .then(|| {
+                    let annotated = report::overlay::annotate(outcome.photo, &outcome.analysis);
+                    report::files::encode_image(&annotated, std::path::Path::new("page.jpg")).ok()
+                })
+                .flatten(),
+        );
+        inputs.push(CompareInput {
+            source,
+            kind: InputKind::Photo,
+            analysis: outcome.analysis,
+        });
+    }
+    // The page shows the photos in the comparison's order.
+    let order: Vec<String> = inputs.iter().map(|i| i.source.clone()).collect();
+    let comparison = compare(inputs).map_err(|e| usage(e.to_string()))?;
+    let mut out = io::stdout().lock();
+    match args.format {
+        CompareFormat::Text => {
+            report::write_compare_text(&comparison, &mut out).map_err(output_error)?
+        }
+        CompareFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &comparison)
+                .map_err(io::Error::from)
+                .map_err(output_error)?;
+            writeln!(out).map_err(output_error)?;
+        }
+        CompareFormat::Html => {
+            let ordered: Vec<Option<Vec<u8>>> = comparison
+                .inputs
+                .iter()
+                .map(|input| {
+                    let at = order.iter().position(|s| *s == input.source);
+                    at.and_then(|i| images[i].clone())
+                })
+                .collect();
+            let page = report::render_compare_html(&comparison, &ordered);
+            out.write_all(page.as_bytes()).map_err(output_error)?;
+        }
+    }
     Ok(EXIT_OK)
 }
 

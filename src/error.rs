@@ -122,6 +122,9 @@ pub enum FileErrorKind {
     Inference,
     /// A result file could not be written.
     Output,
+    /// With `--manifest`: the photo has no row there, so it has no record
+    /// (client, date) and is not analysed.
+    Manifest,
 }
 
 impl FileErrorKind {
@@ -135,6 +138,7 @@ impl FileErrorKind {
             Self::NoPerson => "no_person",
             Self::Inference => "inference",
             Self::Output => "output",
+            Self::Manifest => "manifest",
         }
     }
 }

@@ -53,6 +53,9 @@ impl Default for DecodeLimits {
 pub struct Photo {
     pub image: RgbImage,
     pub warnings: Vec<String>,
+    /// When the camera took it (EXIF DateTimeOriginal), as
+    /// `YYYY-MM-DDTHH:MM:SS`; `None` without a valid tag.
+    pub taken: Option<String>,
 }
 
 /// Reads and decodes the photo at `path`.
@@ -103,6 +106,7 @@ struct Decoded {
     image: DynamicImage,
     orientation: image::metadata::Orientation,
     warnings: Vec<String>,
+    taken: Option<String>,
 }
 
 /// Decodes image bytes; the error carries the kind and a message without the path.
@@ -170,6 +174,13 @@ fn decode_pixels(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, (FileEr
     image_limits
         .reserve(decoder.total_bytes())
         .map_err(|e| classify(e, &format_name))?;
+    // Read before the orientation, which the JPEG decoder then takes from
+    // the same parse. A damaged EXIF block costs the date, not the photo.
+    let taken = decoder
+        .exif_metadata()
+        .ok()
+        .flatten()
+        .and_then(exif_date_taken);
     let orientation = decoder
         .orientation()
         .map_err(|e| classify(e, &format_name))?;
@@ -184,6 +195,7 @@ fn decode_pixels(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, (FileEr
         image,
         orientation,
         warnings,
+        taken,
     })
 }
 
@@ -196,6 +208,7 @@ fn finish(decoded: Decoded, limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
         image,
         orientation,
         warnings,
+        taken,
     } = decoded;
     let mut rgb = image.into_rgb8();
     rgb = match orientation {
@@ -238,6 +251,26 @@ fn finish(decoded: Decoded, limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
     Ok(Photo {
         image: rgb,
         warnings,
+        taken,
+    })
+}
+
+/// The EXIF DateTimeOriginal of a raw EXIF (TIFF) block as
+/// `YYYY-MM-DDTHH:MM:SS`, when it is there and a real calendar date.
+pub fn exif_date_taken(exif: Vec<u8>) -> Option<String> {
+    let exif = exif::Reader::new().read_raw(exif).ok()?;
+    let field = exif.get_field(exif::Tag::DateTimeOriginal, exif::In::PRIMARY)?;
+    let exif::Value::Ascii(ref values) = field.value else {
+        return None;
+    };
+    let taken = exif::DateTime::from_ascii(values.first()?).ok()?;
+    let date = format!("{:04}-{:02}-{:02}", taken.year, taken.month, taken.day);
+    crate::session::parse_date(&date).ok()?;
+    (taken.hour < 24 && taken.minute < 60 && taken.second < 61).then(|| {
+        format!(
+            "{date}T{:02}:{:02}:{:02}",
+            taken.hour, taken.minute, taken.second
+        )
     })
 }
 

@@ -71,6 +71,20 @@ pub struct Limits {
     pub pelvis: PelvisLimits,
     pub neck: NeckLimits,
     pub posture: PostureLimits,
+    pub compare: CompareLimits,
+}
+
+/// `sagitta compare`: the published reliability figures a change is held
+/// against, and when two photos count as one camera set-up.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareLimits {
+    #[serde(deserialize_with = "entry")]
+    pub thomas_knee_mdc_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub thomas_hip_sem_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub max_scale_ratio: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -332,6 +346,9 @@ pub fn parse(text: &str) -> Result<Limits, String> {
             posture.extended_hip_deg < posture.flexed_hip_deg,
         ),
     ];
+    if limits.compare.max_scale_ratio <= 1.0 {
+        return Err("compare.max_scale_ratio must be above 1".to_string());
+    }
     if let Some((rule, _)) = ordered.iter().find(|(_, holds)| !holds) {
         return Err(format!("limits out of order: {rule}"));
     }

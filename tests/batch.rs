@@ -411,3 +411,180 @@ fn csv_columns_are_per_protocol_with_uncertainty_test_leg_and_assessment() {
     assert_eq!(cell(walker, "assessment"), "not_assessed");
     assert!(cell(walker, "assessment_reasons").contains("mid-stride"));
 }
+
+/// A folder with three photos and a manifest that gives two of them their
+/// records and names a third photo that is not there.
+fn manifest_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to) in [
+        ("walker_01.jpg", "a.jpg"),
+        ("thomas_short_left.jpg", "b.jpg"),
+        ("walker_04.jpg", "c.jpg"),
+    ] {
+        std::fs::copy(sample(from), dir.path().join(to)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("visits.csv"),
+        "photo,client,date,side,note\n\
+         a.jpg,CL-1,2026-10-01,,first visit\n\
+         b.jpg,=1+2,2026-10-01,left,\"thomas, left leg\"\n\
+         gone.jpg,CL-3,2026-10-02,,\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_manifest_gives_each_photo_its_record_and_reports_what_is_missing() {
+    let dir = manifest_folder();
+    let output = sagitta()
+        .current_dir(dir.path())
+        .args([
+            "analyze",
+            "--format",
+            "jsonl",
+            "--quiet",
+            "--manifest",
+            "visits.csv",
+        ])
+        .args(["a.jpg", "b.jpg", "c.jpg"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let records = jsonl(&output.stdout);
+    let analyses = by_type(&records, "analysis");
+    assert_eq!(analyses.len(), 2, "{records:?}");
+    assert_eq!(analyses[0]["session"]["client"], "CL-1");
+    assert_eq!(analyses[0]["session"]["date"], "2026-10-01");
+    assert_eq!(analyses[0]["session"]["date_source"], "manifest");
+    assert_eq!(analyses[0]["session"]["note"], "first visit");
+    assert_eq!(analyses[1]["session"]["side"], "left");
+    assert_eq!(analyses[1]["session"]["note"], "thomas, left leg");
+    let errors = by_type(&records, "error");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    // c.jpg exists but has no row: reported, not analysed, not guessed.
+    assert_eq!(errors[0]["image"]["path"], "c.jpg");
+    assert_eq!(errors[0]["error"]["kind"], "manifest");
+    assert!(
+        errors[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("has no row in the manifest visits.csv")
+    );
+    // The manifest's row 4 names a photo that is not there.
+    assert_eq!(errors[1]["error"]["kind"], "io");
+    let message = errors[1]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("gone.jpg")
+            || errors[1]["image"]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("gone.jpg")
+    );
+    assert!(message.contains("(line 4)"), "{message}");
+
+    // Without photos on the command line the manifest's photos are analysed.
+    let output = sagitta()
+        .current_dir(dir.path())
+        .args([
+            "analyze",
+            "--format",
+            "csv",
+            "--quiet",
+            "--manifest",
+            "visits.csv",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let mut reader = csv::Reader::from_reader(&output.stdout[..]);
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(&rows[0][column("client")], "CL-1");
+    // A client cell that looks like a formula is quoted.
+    assert_eq!(&rows[1][column("client")], "'=1+2");
+    assert_eq!(&rows[2][column("status")], "failed");
+
+    // --out --report: the record is in the report header; the row without
+    // its photo is still reported (exit code 1).
+    let out = tempfile::tempdir().unwrap();
+    sagitta()
+        .current_dir(dir.path())
+        .args([
+            "analyze",
+            "--quiet",
+            "--manifest",
+            "visits.csv",
+            "--report",
+            "--out",
+        ])
+        .arg(out.path())
+        .arg("a.jpg")
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "gone.jpg: listed in the manifest visits.csv (line 4)",
+        ));
+    let page = std::fs::read_to_string(out.path().join("a.report.html")).unwrap();
+    assert!(page.contains("<b>client</b> CL-1"), "{}", &page[..3000]);
+    assert!(page.contains("<b>note</b> first visit"));
+}
+
+#[test]
+fn a_bad_manifest_is_refused_with_the_file_and_the_line() {
+    let dir = manifest_folder();
+    for (text, needle) in [
+        (
+            "photo,client,room\na.jpg,CL-1,3\n",
+            "unknown column \"room\"",
+        ),
+        ("client,date\nCL-1,2026-10-01\n", "no `photo` column"),
+        (
+            "photo,date\na.jpg,2026-13-01\n",
+            "line 2: 2026-13-01: there is no month 13",
+        ),
+        (
+            "photo,client\na.jpg,CL-1\n./a.jpg,CL-2\n",
+            "line 3: the photo ./a.jpg is listed again (first on line 2)",
+        ),
+        ("photo,note\na.jpg,\"two\nlines\"\n", "control character"),
+        ("photo,client\na.jpg,CL-1,extra\n", "visits.csv"),
+        ("photo,Photo\na.jpg,a.jpg\n", "appears twice"),
+    ] {
+        std::fs::write(dir.path().join("visits.csv"), text).unwrap();
+        let output = sagitta()
+            .current_dir(dir.path())
+            .args(["analyze", "--manifest", "visits.csv", "a.jpg"])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("manifest visits.csv"), "{stderr}");
+        assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
+    }
+    // A folder, and options that the manifest replaces.
+    sagitta()
+        .args(["analyze", "--manifest"])
+        .arg(dir.path())
+        .arg(dir.path().join("a.jpg"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a regular file"));
+    sagitta()
+        .args([
+            "analyze",
+            "--client",
+            "CL-1",
+            "--manifest",
+            "m.csv",
+            "a.jpg",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot be used with"));
+}

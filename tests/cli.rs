@@ -462,3 +462,204 @@ fn text_for_a_photo_that_was_not_assessed_says_why_and_how_to_retake() {
     assert!(last.contains("see a physiotherapist or doctor"), "{text}");
     assert!(!text.contains("Stretch to a mild pull"), "{text}");
 }
+
+/// A JPEG with an EXIF block holding only DateTimeOriginal, made from a
+/// sample: the APP1 segment goes right after the start-of-image marker.
+fn jpeg_with_exif_date(dir: &std::path::Path, date_time: &str) -> std::path::PathBuf {
+    assert_eq!(date_time.len(), 19);
+    let mut tiff: Vec<u8> = b"II*\0".to_vec();
+    tiff.extend(8u32.to_le_bytes());
+    // IFD0: one entry, the pointer to the Exif IFD at offset 26.
+    tiff.extend(1u16.to_le_bytes());
+    tiff.extend(0x8769u16.to_le_bytes());
+    tiff.extend(4u16.to_le_bytes());
+    tiff.extend(1u32.to_le_bytes());
+    tiff.extend(26u32.to_le_bytes());
+    tiff.extend(0u32.to_le_bytes());
+    // Exif IFD: DateTimeOriginal, ASCII, 20 bytes at offset 44.
+    tiff.extend(1u16.to_le_bytes());
+    tiff.extend(0x9003u16.to_le_bytes());
+    tiff.extend(2u16.to_le_bytes());
+    tiff.extend(20u32.to_le_bytes());
+    tiff.extend(44u32.to_le_bytes());
+    tiff.extend(0u32.to_le_bytes());
+    tiff.extend(date_time.as_bytes());
+    tiff.push(0);
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend(((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    app1.extend(b"Exif\0\0");
+    app1.extend(tiff);
+    let jpeg = std::fs::read(sample("walker_01.jpg")).unwrap();
+    let mut bytes = jpeg[..2].to_vec();
+    bytes.extend(app1);
+    bytes.extend(&jpeg[2..]);
+    let path = dir.join("dated.jpg");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn json_of(args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let output = sagitta()
+        .args(["analyze", "--format", "json"])
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_schema_valid("analysis", None, &output);
+    serde_json::from_slice(&output).unwrap()
+}
+
+#[test]
+fn the_session_record_appears_in_json_text_and_csv() {
+    let photo = sample("walker_01.jpg");
+    let args = [
+        "--client",
+        "CL-0042",
+        "--date",
+        "2026-11-02",
+        "--clinician",
+        "A. Physio",
+        "--note",
+        "follow-up, 4 weeks",
+    ];
+    let mut with_photo: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    with_photo.push(photo.as_os_str());
+    let doc = json_of(&with_photo);
+    assert_eq!(
+        doc["session"],
+        serde_json::json!({
+            "client": "CL-0042", "date": "2026-11-02", "date_source": "given",
+            "clinician": "A. Physio", "side": null, "note": "follow-up, 4 weeks"
+        })
+    );
+    let text = sagitta()
+        .arg("analyze")
+        .args(args)
+        .arg(&photo)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains(
+            "session: client CL-0042; date 2026-11-02; clinician A. Physio; note follow-up, 4 weeks"
+        ),
+        "{text}"
+    );
+    let csv = sagitta()
+        .args([
+            "analyze",
+            "--format",
+            "csv",
+            "--client",
+            "=HYPERLINK(\"x\")",
+            "--date",
+            "2026-11-02",
+        ])
+        .arg(&photo)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let mut reader = csv::Reader::from_reader(&csv[..]);
+    let header = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let cell = |name: &str| {
+        row.get(header.iter().position(|h| h == name).unwrap())
+            .unwrap()
+            .to_string()
+    };
+    // A client id that looks like a formula stays text in a spreadsheet.
+    assert_eq!(cell("client"), "'=HYPERLINK(\"x\")");
+    assert_eq!(cell("date"), "2026-11-02");
+}
+
+#[test]
+fn the_exif_date_is_the_default_and_a_different_given_date_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let dated = jpeg_with_exif_date(dir.path(), "2025:03:14 09:26:53");
+    let doc = json_of(&[dated.as_os_str()]);
+    assert_eq!(doc["session"]["date"], "2025-03-14T09:26:53");
+    assert_eq!(doc["session"]["date_source"], "exif");
+    assert!(
+        doc["warnings"].as_array().unwrap().is_empty(),
+        "{}",
+        doc["warnings"]
+    );
+
+    let doc = json_of(&["--date".as_ref(), "2026-11-02".as_ref(), dated.as_os_str()]);
+    assert_eq!(doc["session"]["date"], "2026-11-02");
+    assert_eq!(doc["session"]["date_source"], "given");
+    let warnings = doc["warnings"].to_string();
+    assert!(
+        warnings.contains("EXIF date is 2025-03-14T09:26:53"),
+        "{warnings}"
+    );
+
+    // The same day as the EXIF date: nothing to warn about.
+    let doc = json_of(&["--date".as_ref(), "2025-03-14".as_ref(), dated.as_os_str()]);
+    assert!(
+        doc["warnings"].as_array().unwrap().is_empty(),
+        "{}",
+        doc["warnings"]
+    );
+
+    // No EXIF date: none, and the file's modification time is not used.
+    let doc = json_of(&[sample("walker_01.jpg").as_os_str()]);
+    assert_eq!(doc["session"]["date"], serde_json::Value::Null);
+    assert_eq!(doc["session"]["date_source"], serde_json::Value::Null);
+    let text = sagitta()
+        .args(["analyze", "--client", "CL-1"])
+        .arg(sample("walker_01.jpg"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(
+        String::from_utf8(text)
+            .unwrap()
+            .contains("date not recorded (no --date, and the photo has no EXIF date)")
+    );
+}
+
+#[test]
+fn bad_session_values_are_usage_errors() {
+    for (option, value, needle) in [
+        ("--date", "2026-02-30", "month 2 of 2026 has 28 days"),
+        ("--date", "02/11/2026", "expected a date as YYYY-MM-DD"),
+        ("--client", "CL\u{1b}[31m", "control character"),
+        ("--note", &"x".repeat(501), "over the 500 allowed"),
+        ("--side", "both", "expected the side as left or right"),
+    ] {
+        sagitta()
+            .args(["analyze", option, value])
+            .arg(sample("walker_01.jpg"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(needle));
+    }
+}
+
+/// The stated side is checked against the Thomas test's test leg.
+#[test]
+fn a_side_that_is_not_the_test_leg_is_warned_about() {
+    let doc = json_of(&[
+        "--side".as_ref(),
+        "right".as_ref(),
+        sample("thomas_short_left.jpg").as_os_str(),
+    ]);
+    assert_eq!(doc["session"]["side"], "right");
+    assert!(
+        doc["warnings"]
+            .to_string()
+            .contains("names the right side, but the photo's Thomas test leg is the left"),
+        "{}",
+        doc["warnings"]
+    );
+}

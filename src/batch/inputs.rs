@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use sagitta::error::{FileError, FileErrorKind};
+use sagitta::session::{Manifest, SessionInput};
 
 /// File name endings a folder walk treats as photos (case-insensitive).
 const IMAGE_EXTENSIONS: [&str; 9] = [
@@ -44,6 +45,73 @@ impl Shard {
     }
 }
 
+/// Gives each item its record: `given` for all, or with a manifest, its own
+/// row (`given` then only fills a clinician the row leaves empty). A photo
+/// without a row gets an error record instead of a guessed record, and so
+/// does a row whose photo is not there. Returns how many rows name photos
+/// that exist but were not among the inputs.
+pub fn attach_sessions(
+    inputs: &mut Inputs,
+    manifest: Option<&Manifest>,
+    given: &SessionInput,
+) -> usize {
+    let Some(manifest) = manifest else {
+        for item in &mut inputs.items {
+            item.session = given.clone();
+        }
+        return 0;
+    };
+    for item in inputs
+        .items
+        .iter_mut()
+        .filter(|i| i.listing_error.is_none())
+    {
+        match manifest.session_for(&item.path) {
+            Ok(mut session) => {
+                session.clinician = session.clinician.or_else(|| given.clinician.clone());
+                item.session = session;
+            }
+            Err(message) => {
+                let kind = if item.path.exists() {
+                    FileErrorKind::Manifest
+                } else {
+                    FileErrorKind::Io
+                };
+                item.listing_error = Some(FileError::new(&item.path, kind, message));
+            }
+        }
+    }
+    let listed: HashSet<PathBuf> = inputs.items.iter().map(|i| i.path.clone()).collect();
+    let real: HashSet<PathBuf> = inputs
+        .items
+        .iter()
+        .filter_map(|i| std::fs::canonicalize(&i.path).ok())
+        .collect();
+    let mut not_given = 0;
+    for row in &manifest.rows {
+        match std::fs::canonicalize(&row.photo) {
+            Ok(path) if !real.contains(&path) => not_given += 1,
+            Ok(_) => {}
+            Err(_) if listed.contains(&row.photo) => {}
+            Err(error) => inputs.items.push(Item {
+                output_name: format!("manifest-line-{}", row.line),
+                listing_error: Some(FileError::new(
+                    &row.photo,
+                    FileErrorKind::Io,
+                    format!(
+                        "listed in the manifest {} (line {}), but the photo cannot be found: {error}",
+                        manifest.path.display(),
+                        row.line
+                    ),
+                )),
+                path: row.photo.clone(),
+                session: SessionInput::default(),
+            }),
+        }
+    }
+    not_given
+}
+
 /// One photo to analyse.
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -52,6 +120,8 @@ pub struct Item {
     pub output_name: String,
     /// A problem found while listing it (e.g. a pattern that matched nothing).
     pub listing_error: Option<FileError>,
+    /// Its clinical record (`--client`..., or its manifest row).
+    pub session: SessionInput,
 }
 
 /// The inputs, expanded.
@@ -198,6 +268,7 @@ fn unique_names(listed: Vec<Listed>) -> Vec<Item> {
                 path,
                 output_name,
                 listing_error,
+                session: SessionInput::default(),
             }
         })
         .collect()

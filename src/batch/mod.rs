@@ -7,7 +7,7 @@
 mod inputs;
 mod output;
 
-pub use inputs::{Inputs, Item, Shard, expand};
+pub use inputs::{Inputs, Item, Shard, attach_sessions, expand};
 use output::{OutputFiles, write_outputs};
 
 use std::collections::BTreeMap;
@@ -294,10 +294,11 @@ fn process(analyzer: &mut Analyzer, item: &Item, options: &BatchOptions) -> Reco
     {
         return Record::Skipped;
     }
-    let outcome = match analyzer.analyze_timed(&item.path) {
+    let mut outcome = match analyzer.analyze_timed(&item.path) {
         Ok(outcome) => outcome,
         Err(error) => return Record::Failed(error),
     };
+    sagitta::session::apply(&mut outcome.analysis, &item.session);
     if let Some(dir) = &options.out
         && let Err(error) =
             write_outputs(dir, item, outcome.photo, &outcome.analysis, options.report)

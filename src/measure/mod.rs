@@ -18,6 +18,7 @@ use crate::pose::{Joint, Pose};
 use crate::schema::{Measurement, Protocol, ProtocolKind, Side};
 use geometry::Vec2;
 
+pub(crate) use pelvis::SD_TO_90_PERCENT;
 pub use pelvis::{MarkerColor, PelvisInput};
 
 /// What the user asked for.

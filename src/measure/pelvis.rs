@@ -57,7 +57,7 @@ pub enum PelvisInput {
 
 /// Standard deviations to a two-sided 90 % bound: `uncertainty_deg` covers
 /// nine errors in ten, as the keypoint angles' 90th-percentile errors do.
-const SD_TO_90_PERCENT: f64 = 1.645;
+pub(crate) const SD_TO_90_PERCENT: f64 = 1.645;
 /// Heights at which the outline is sampled between the waist and the
 /// buttock (the band's limits are `pelvis.band_*` in `assets/limits.toml`).
 const BAND_LEVELS: usize = 12;

@@ -11,9 +11,15 @@ use crate::error::FileError;
 use crate::measure::conventions::{CSV_COLUMNS, CsvCell};
 use crate::schema::{Analysis, ProtocolKind, Summary};
 
-/// The columns before the measurements.
-const LEADING: [&str; 8] = [
+/// The columns before the measurements: the photo and its record
+/// (`session`: client, date and clinician, and the side the clinician
+/// named), then what was found.
+const LEADING: [&str; 12] = [
     "path",
+    "client",
+    "date",
+    "clinician",
+    "side_recorded",
     "status",
     "assessment",
     "protocol",
@@ -24,7 +30,7 @@ const LEADING: [&str; 8] = [
 ];
 
 /// The columns after the measurements.
-const TRAILING: [&str; 15] = [
+const TRAILING: [&str; 16] = [
     "pelvic_tilt_method",
     "findings",
     "borderline",
@@ -36,6 +42,7 @@ const TRAILING: [&str; 15] = [
     "screening",
     "corrections",
     "warnings",
+    "note",
     "width",
     "height",
     "error_kind",
@@ -129,6 +136,11 @@ impl Exporter for CsvExporter<'_> {
             };
             match header {
                 "path" => text_cell(&a.image.path),
+                "client" => text_cell(a.session.client.as_deref().unwrap_or_default()),
+                "date" => a.session.date.clone().unwrap_or_default(),
+                "clinician" => text_cell(a.session.clinician.as_deref().unwrap_or_default()),
+                "side_recorded" => a.session.side.map(|s| snake_name(&s)).unwrap_or_default(),
+                "note" => text_cell(a.session.note.as_deref().unwrap_or_default()),
                 "status" => "analysed".to_string(),
                 "assessment" => snake_name(&a.assessment.status),
                 "protocol" => snake_name(&a.protocol.kind),

@@ -13,7 +13,7 @@ use crate::measure::conventions::Quantity;
 use crate::schema::{Analysis, AssessmentStatus, Finding, Measurement, Severity};
 use crate::schema::{LeftOut, Routine, RoutineExercise};
 
-const STYLE: &str = r#"
+pub(super) const STYLE: &str = r#"
 @page { size: A4; margin: 11mm 12mm; }
 * { box-sizing: border-box; }
 html { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; font-size: 8pt;
@@ -71,7 +71,7 @@ tr.declined td { color: #6b747a; font-style: italic; }
 "#;
 
 /// Text from the document, HTML-escaped when displayed.
-struct Esc<'a>(&'a str);
+pub(super) struct Esc<'a>(pub(super) &'a str);
 
 impl Display for Esc<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -112,10 +112,17 @@ fn write_page(out: &mut String, a: &Analysis, jpeg: &[u8]) -> fmt::Result {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>Posture report: {path}</title>\n<style>{STYLE}</style>\n</head>\n<body>"
     )?;
+    let record: Vec<String> = a
+        .session
+        .lines()
+        .into_iter()
+        .map(|(label, value)| format!("<b>{label}</b> {}", Esc(&value)))
+        .collect();
     writeln!(
         out,
-        "<header><h1>Posture report</h1><div class=\"meta\">{path}<br>{}&#215;{} px \
+        "<header><h1>Posture report</h1><div class=\"meta\">{}<br>{path}<br>{}&#215;{} px \
          &#183; model {} &#183; sagitta schema {}</div></header>",
+        record.join(" &#183; "),
         a.image.width,
         a.image.height,
         super::snake_name(&a.model.kind),

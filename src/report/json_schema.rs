@@ -9,7 +9,7 @@ use schemars::{JsonSchema, Schema};
 use super::Registry;
 use super::jsonl::Record;
 use crate::recommend::Catalog;
-use crate::schema::{Analysis, SCHEMA_VERSION};
+use crate::schema::{Analysis, COMPARE_SCHEMA_VERSION, Comparison, SCHEMA_VERSION};
 
 /// A document sagitta publishes a schema for.
 pub struct Published {
@@ -18,6 +18,8 @@ pub struct Published {
     pub name: &'static str,
     /// What the document is, in a line (the help of `sagitta schema`).
     pub about: &'static str,
+    /// The `schema_version` the documents it describes carry, if they carry one.
+    pub version: Option<&'static str>,
     generate: fn() -> Schema,
 }
 
@@ -26,21 +28,31 @@ pub const PUBLISHED: &[Published] = &[
     Published {
         name: "analysis",
         about: "the analysis document of one photo (`analyze --format json`; several photos give an array of them)",
+        version: Some(SCHEMA_VERSION),
         generate: schema_of::<Analysis>,
     },
     Published {
         name: "jsonl",
         about: "one record of `analyze --format jsonl`: an analysis, an error or the closing summary",
+        version: Some(SCHEMA_VERSION),
         generate: schema_of::<Record<'static>>,
+    },
+    Published {
+        name: "compare",
+        about: "the compare document (`compare --format json`): changes, asymmetry, what was not compared",
+        version: Some(COMPARE_SCHEMA_VERSION),
+        generate: schema_of::<Comparison>,
     },
     Published {
         name: "catalog",
         about: "the exercises sagitta can recommend (`catalog --format json`)",
+        version: None,
         generate: schema_of::<Catalog>,
     },
     Published {
         name: "measurements",
         about: "the measurement registry (`measurements --format json`): definitions, signs, CSV columns",
+        version: None,
         generate: schema_of::<Registry>,
     },
 ];
@@ -48,7 +60,19 @@ pub const PUBLISHED: &[Published] = &[
 impl Published {
     /// The schema, as the committed file holds it.
     pub fn json(&self) -> serde_json::Value {
-        (self.generate)().to_value()
+        let mut schema = (self.generate)();
+        if let Some(version) = self.version {
+            let description = schema
+                .get("description")
+                .and_then(|d| d.as_str())
+                .map(|d| format!("{d}\n\n"))
+                .unwrap_or_default();
+            schema.insert(
+                "description".to_string(),
+                format!("{description}Documents of schema_version {version}.").into(),
+            );
+        }
+        schema.to_value()
     }
 
     /// The schema of that name.
@@ -58,23 +82,12 @@ impl Published {
 }
 
 /// The draft 2020-12 schema of what sagitta writes (serialisation: a field
-/// written always is required, one skipped when empty is not), with the
-/// schema version it describes.
+/// written always is required, one skipped when empty is not).
 fn schema_of<T: JsonSchema>() -> Schema {
-    let mut schema = SchemaSettings::draft2020_12()
+    SchemaSettings::draft2020_12()
         .for_serialize()
         .into_generator()
-        .into_root_schema_for::<T>();
-    let description = schema
-        .get("description")
-        .and_then(|d| d.as_str())
-        .map(|d| format!("{d}\n\n"))
-        .unwrap_or_default();
-    schema.insert(
-        "description".to_string(),
-        format!("{description}sagitta schema_version {SCHEMA_VERSION}.").into(),
-    );
-    schema
+        .into_root_schema_for::<T>()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Turning analysis documents into output. One exporter per format behind
 //! [`Exporter`]; the runner feeds it results in input order.
 
+mod compare;
 mod csv;
 pub mod files;
 pub mod html;
@@ -10,6 +11,7 @@ mod jsonl;
 pub mod overlay;
 mod text;
 
+pub use compare::{render_compare_html, write_compare_text};
 pub use text::{write_no_routine, write_routine_section};
 
 use std::io::{self, Write};

@@ -38,6 +38,21 @@ impl Exporter for TextExporter<'_> {
             a.image.height,
             a.model.kind
         )?;
+        if !a.session.is_empty() {
+            let record: Vec<String> = a
+                .session
+                .lines()
+                .into_iter()
+                .map(|(label, value)| format!("{label} {value}"))
+                .collect();
+            // Free text from a document or a manifest: never raw to a terminal.
+            let record = record.join("; ");
+            writeln!(
+                out,
+                "  session: {}",
+                crate::input::terminal_safe(&record, false)
+            )?;
+        }
         writeln!(
             out,
             "  person: detector score {:.2}, pose presence {:.2}, {} found",

@@ -16,6 +16,9 @@ pub use routine::{
 };
 pub use screening::{RedFlag, ScreeningRecord, ScreeningStatus};
 
+mod compare;
+pub use compare::*;
+
 pub const SCHEMA_VERSION: &str = "1.2";
 
 /// The analysis document of one photo (`sagitta analyze --format json`):
@@ -24,6 +27,10 @@ pub const SCHEMA_VERSION: &str = "1.2";
 pub struct Analysis {
     pub schema_version: String,
     pub image: ImageInfo,
+    /// Whose photo it is and when it was taken (`--client`, `--date`, a
+    /// manifest row, or the photo's EXIF date); every field null when unknown.
+    #[serde(default)]
+    pub session: Session,
     pub model: ModelInfo,
     pub pose: PoseReport,
     /// Whether the photo could be assessed, and if not, why and how to retake it.
@@ -69,6 +76,84 @@ pub struct Correction {
     pub to_px: [f64; 2],
     /// The model's visibility of it; a corrected point counts as seen (1).
     pub visibility_was: f32,
+}
+
+/// The clinical record a photo belongs to. Every field is optional: nothing
+/// is guessed, so an unknown client or date stays null.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Session {
+    /// The client's identifier, as the clinic gave it (`--client`, manifest).
+    pub client: Option<String>,
+    /// When the photo was taken: `YYYY-MM-DD` as given, or
+    /// `YYYY-MM-DDTHH:MM:SS` from the photo's EXIF DateTimeOriginal (the
+    /// camera's local time; EXIF records no time zone).
+    pub date: Option<String>,
+    /// Where `date` came from; null when there is no date.
+    pub date_source: Option<DateSource>,
+    pub clinician: Option<String>,
+    /// The body side the record names (the Thomas test leg, the side
+    /// photographed), as the clinician stated it.
+    pub side: Option<Side>,
+    pub note: Option<String>,
+}
+
+impl Session {
+    /// Whether anything is recorded.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The record as `label: value` pairs, for the text and HTML outputs;
+    /// an unknown client or date is said to be unknown, never left out.
+    pub fn lines(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![
+            (
+                "client",
+                self.client
+                    .clone()
+                    .unwrap_or_else(|| "not recorded".to_string()),
+            ),
+            (
+                "date",
+                match (&self.date, self.date_source) {
+                    (Some(date), Some(DateSource::Exif)) => {
+                        format!("{date} (from the photo's EXIF)")
+                    }
+                    (Some(date), _) => date.clone(),
+                    (None, _) => {
+                        "not recorded (no --date, and the photo has no EXIF date)".to_string()
+                    }
+                },
+            ),
+        ];
+        if let Some(clinician) = &self.clinician {
+            out.push(("clinician", clinician.clone()));
+        }
+        if let Some(side) = self.side {
+            let side = match side {
+                Side::Left => "left",
+                Side::Right => "right",
+            };
+            out.push(("side", side.to_string()));
+        }
+        if let Some(note) = &self.note {
+            out.push(("note", note.clone()));
+        }
+        out
+    }
+}
+
+/// The origin of a session date. The file's modification time is never used:
+/// copying a photo changes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DateSource {
+    /// `--date` on the command line.
+    Given,
+    /// The `date` column of the `--manifest` file.
+    Manifest,
+    /// The photo's EXIF DateTimeOriginal.
+    Exif,
 }
 
 /// How far the photo supports an assessment.
@@ -317,6 +402,33 @@ pub struct KeypointReport {
     pub z: f32,
     pub visibility: f32,
     pub presence: f32,
+}
+
+impl Analysis {
+    /// The Thomas test's test leg: `protocol.test_leg`, as the measurement
+    /// recorded it; in a document written before it was recorded (schema
+    /// 1.1), the hip `hip_extension` was measured from, matched to the nearer
+    /// of the two hip keypoints. `None` for another protocol, or an older
+    /// document whose hip extension was declined.
+    pub fn thomas_test_leg(&self) -> Option<Side> {
+        if self.protocol.kind != ProtocolKind::ThomasTest {
+            return None;
+        }
+        if let Some(leg) = self.protocol.test_leg {
+            return Some(leg);
+        }
+        let [x, y] = *self.measurements.get("hip_extension")?.points_px.first()?;
+        let distance = |name: &str| {
+            self.pose
+                .keypoint(name)
+                .map(|k| (f64::from(k.x) - x).hypot(f64::from(k.y) - y))
+        };
+        match (distance("left_hip")?, distance("right_hip")?) {
+            (left, right) if left < right => Some(Side::Left),
+            (left, right) if right < left => Some(Side::Right),
+            _ => None,
+        }
+    }
 }
 
 impl PoseReport {

@@ -1,0 +1,557 @@
+//! `sagitta compare` through the real binary: a before/after pair with a
+//! known change, a left/right Thomas-test pair, the camera set-up check, and
+//! every kind of bad input (exit code 2 with the file named, or 1 for a photo
+//! that cannot be analysed).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{assert_schema_valid, sagitta, sample};
+use serde_json::Value;
+
+/// `analyze --format json` of one photo with extra arguments, saved as `name` in `dir`.
+fn saved_analysis(dir: &Path, name: &str, photo: &Path, extra: &[&str]) -> PathBuf {
+    let output = sagitta()
+        .args(["analyze", "--format", "json"])
+        .args(extra)
+        .arg(photo)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_schema_valid("analysis", None, &output);
+    let path = dir.join(name);
+    std::fs::write(&path, output).unwrap();
+    path
+}
+
+fn edit(path: &Path, change: impl FnOnce(&mut Value)) {
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    change(&mut doc);
+    std::fs::write(path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+}
+
+fn compare_json(inputs: &[&Path], extra: &[&str]) -> Value {
+    let output = sagitta()
+        .args(["compare", "--format", "json"])
+        .args(extra)
+        .args(inputs)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_schema_valid("compare", None, &output);
+    serde_json::from_slice(&output).unwrap()
+}
+
+fn row<'a>(rows: &'a Value, name: &str) -> &'a Value {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["measurement"] == name)
+        .unwrap_or_else(|| panic!("no row for {name} in {rows}"))
+}
+
+/// The same photo with the pelvis given by palpated landmarks twice: level
+/// (ASIS and PSIS at one height), then with the ASIS 16 px lower over 80 px,
+/// an anterior tilt of atan(16/80) = 11.31 degrees. The change is exact, and
+/// larger than the palpation meter's MDC95 (1.96 x sqrt(2) x 3.6 = 10.0);
+/// nothing else changes. The later visit is given first: date order wins.
+#[test]
+fn a_known_pelvic_tilt_change_exceeds_its_mdc_and_nothing_else_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = sample("standing_neutral.jpg");
+    // The person faces the image's left: the ASIS lies left of the PSIS.
+    let before = saved_analysis(
+        dir.path(),
+        "before.json",
+        &photo,
+        &[
+            "--client",
+            "CL-7",
+            "--date",
+            "2026-10-01",
+            "--asis",
+            "250,430",
+            "--psis",
+            "330,430",
+        ],
+    );
+    let after = saved_analysis(
+        dir.path(),
+        "after.json",
+        &photo,
+        &[
+            "--client",
+            "CL-7",
+            "--date",
+            "2026-11-02",
+            "--asis",
+            "250,446",
+            "--psis",
+            "330,430",
+        ],
+    );
+    let doc = compare_json(&[&after, &before], &[]);
+    assert_eq!(doc["schema_version"], "1.0");
+    assert_eq!(doc["client"], "CL-7");
+    assert_eq!(doc["order"], "date");
+    assert_eq!(doc["inputs"][0]["session"]["date"], "2026-10-01");
+    assert_eq!(doc["inputs"][0]["kind"], "analysis");
+    let changes = doc["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{doc}");
+    let change = &changes[0];
+    assert_eq!(
+        (change["baseline"].as_u64(), change["follow_up"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert!(change["setup_differences"].as_array().unwrap().is_empty());
+    let tilt = row(&change["measurements"], "pelvic_tilt");
+    let expected = (16.0f64 / 80.0).atan().to_degrees();
+    assert!(
+        (tilt["change_deg"].as_f64().unwrap() - expected).abs() < 0.1,
+        "{tilt}"
+    );
+    assert!((tilt["before_deg"].as_f64().unwrap()).abs() < 0.1, "{tilt}");
+    assert_eq!(tilt["mdc_deg"], 10.0);
+    assert_eq!(tilt["combined_uncertainty_deg"], 5.1);
+    assert_eq!(tilt["exceeds_mdc"], true);
+    assert_eq!(tilt["mdc_references"], serde_json::json!(["Suits2021"]));
+    for name in ["knee_flexion", "trunk_inclination", "standing_hip_flexion"] {
+        let same = row(&change["measurements"], name);
+        assert_eq!(same["change_deg"], 0.0, "{same}");
+        assert_eq!(same["exceeds_mdc"], false, "{same}");
+        assert!(
+            same["mdc_basis"]
+                .as_str()
+                .unwrap()
+                .contains("derived from sagitta's stated uncertainties")
+        );
+    }
+    // Plumb offsets and the posture type have no uncertainty: skipped, with the reason.
+    let skipped = change["skipped"].as_array().unwrap();
+    assert!(
+        skipped.iter().any(|s| s["measurement"] == "plumb_hip"
+            && s["reason"].as_str().unwrap().contains("stated uncertainty")),
+        "{skipped:?}"
+    );
+    assert!(
+        doc["references"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("Suits2021"))
+    );
+
+    let text = sagitta()
+        .args(["compare"])
+        .args([&before, &after])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("of client CL-7, in date order"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("pelvic_tilt"))
+        .unwrap();
+    assert!(
+        line.contains("+11.3") && line.contains("exceeds the MDC"),
+        "{line}"
+    );
+    assert!(text.contains("Suits2021: Suits WH."), "{text}");
+}
+
+/// A change edited into a saved Thomas test: the knee 20 degrees more bent
+/// exceeds its MDC (12.0 from sagitta's 7.1-degree uncertainty, above the
+/// published 4.17 of Kim2015); a 5-degree change of the hip extension does
+/// not exceed its 6.7.
+#[test]
+fn edited_thomas_test_changes_are_judged_against_their_own_mdc() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = saved_analysis(
+        dir.path(),
+        "before.json",
+        &sample("thomas_short_left.jpg"),
+        &["--client", "CL-9"],
+    );
+    let after = dir.path().join("after.json");
+    std::fs::copy(&before, &after).unwrap();
+    let original: Value = serde_json::from_slice(&std::fs::read(&before).unwrap()).unwrap();
+    let knee = original["measurements"]["knee_flexion"]["value_deg"]
+        .as_f64()
+        .unwrap();
+    let hip = original["measurements"]["hip_extension"]["value_deg"]
+        .as_f64()
+        .unwrap();
+    edit(&after, |doc| {
+        doc["measurements"]["knee_flexion"]["value_deg"] = Value::from(knee + 20.0);
+        doc["measurements"]["hip_extension"]["value_deg"] = Value::from(hip + 5.0);
+    });
+    let doc = compare_json(&[&before, &after], &[]);
+    assert_eq!(doc["order"], "as_given");
+    let change = &doc["changes"][0];
+    assert_eq!(change["protocol"], "thomas_test");
+    assert_eq!(change["test_leg"], "left");
+    let knee_row = row(&change["measurements"], "knee_flexion");
+    assert!((knee_row["change_deg"].as_f64().unwrap() - 20.0).abs() < 0.05);
+    assert_eq!(knee_row["mdc_deg"], 12.0);
+    assert_eq!(knee_row["exceeds_mdc"], true);
+    assert!(knee_row["mdc_basis"].as_str().unwrap().contains("Kim2015"));
+    let hip_row = row(&change["measurements"], "hip_extension");
+    assert!((hip_row["change_deg"].as_f64().unwrap() - 5.0).abs() < 0.05);
+    assert_eq!(hip_row["mdc_deg"], 6.7);
+    assert_eq!(hip_row["exceeds_mdc"], false);
+    assert!(
+        doc["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("order given")),
+        "{doc}"
+    );
+}
+
+/// The rendered left and right Thomas tests (both true hip extension 15 and
+/// knee flexion 80 degrees): each photo's test leg is found, the asymmetry
+/// is left minus right, and it stays within the measurement error.
+#[test]
+fn left_and_right_thomas_tests_give_the_asymmetry_within_error() {
+    let doc = compare_json(
+        &[
+            &sample("thomas_short_right.jpg"),
+            &sample("thomas_short_left.jpg"),
+        ],
+        &["--client", "CL-3"],
+    );
+    let legs: Vec<&str> = doc["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["test_leg"].as_str().unwrap())
+        .collect();
+    assert_eq!(legs, ["right", "left"]);
+    assert_eq!(doc["inputs"][0]["kind"], "photo");
+    assert_eq!(doc["inputs"][0]["session"]["client"], "CL-3");
+    assert!(doc["changes"].as_array().unwrap().is_empty(), "{doc}");
+    let asymmetry = &doc["asymmetry"][0];
+    assert_eq!(asymmetry["left"], 2);
+    assert_eq!(asymmetry["right"], 1);
+    // Photos of the two legs face opposite ways by design: not a set-up difference.
+    assert!(
+        asymmetry["setup_differences"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{asymmetry}"
+    );
+    for name in ["hip_extension", "knee_flexion"] {
+        let m = row(&asymmetry["measurements"], name);
+        let (left, right) = (
+            m["left_deg"].as_f64().unwrap(),
+            m["right_deg"].as_f64().unwrap(),
+        );
+        assert!(
+            (m["difference_deg"].as_f64().unwrap() - (left - right)).abs() < 0.051,
+            "{m}"
+        );
+        assert_eq!(m["exceeds_mdc"], false, "{m}");
+    }
+    let skipped: Vec<&str> = asymmetry["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["measurement"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped, ["contralateral_hip_flexion", "trunk_tilt"]);
+    assert_eq!(
+        doc["references"],
+        serde_json::json!(["Kim2015", "Peeler2007"])
+    );
+}
+
+/// A right knee edited 25 degrees straighter than the left: an asymmetry
+/// past the MDC.
+#[test]
+fn an_asymmetry_past_the_error_is_called() {
+    let dir = tempfile::tempdir().unwrap();
+    let left = saved_analysis(
+        dir.path(),
+        "left.json",
+        &sample("thomas_short_left.jpg"),
+        &[],
+    );
+    let right = saved_analysis(
+        dir.path(),
+        "right.json",
+        &sample("thomas_short_right.jpg"),
+        &[],
+    );
+    let left_knee = |doc: &Value| {
+        doc["measurements"]["knee_flexion"]["value_deg"]
+            .as_f64()
+            .unwrap()
+    };
+    let left_doc: Value = serde_json::from_slice(&std::fs::read(&left).unwrap()).unwrap();
+    let target = left_knee(&left_doc) - 25.0;
+    edit(&right, |doc| {
+        doc["measurements"]["knee_flexion"]["value_deg"] = Value::from(target);
+    });
+    let doc = compare_json(&[&left, &right], &[]);
+    let knee = row(&doc["asymmetry"][0]["measurements"], "knee_flexion");
+    assert!(
+        (knee["difference_deg"].as_f64().unwrap() - 25.0).abs() < 0.05,
+        "{knee}"
+    );
+    assert_eq!(knee["exceeds_mdc"], true);
+}
+
+/// Another image size and a person a third smaller: the set-up differs, the
+/// keypoint angles are still compared, the pelvic outline estimate is not.
+#[test]
+fn a_different_camera_set_up_is_flagged_and_the_pelvic_estimate_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = saved_analysis(
+        dir.path(),
+        "before.json",
+        &sample("standing_neutral.jpg"),
+        &[],
+    );
+    let after = dir.path().join("after.json");
+    std::fs::copy(&before, &after).unwrap();
+    edit(&after, |doc| {
+        doc["image"]["width"] = Value::from(900);
+        doc["image"]["height"] = Value::from(1200);
+    });
+    let doc = compare_json(&[&before, &after], &[]);
+    let change = &doc["changes"][0];
+    let setup: Vec<&str> = change["setup_differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        setup
+            .iter()
+            .any(|s| s.contains("image size 600x800 in input 1 and 900x1200")),
+        "{setup:?}"
+    );
+    assert!(
+        setup.iter().any(|s| s.contains("camera distance or zoom")),
+        "{setup:?}"
+    );
+    let tilt = change["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["measurement"] == "pelvic_tilt")
+        .unwrap_or_else(|| panic!("{change}"));
+    assert!(
+        tilt["reason"]
+            .as_str()
+            .unwrap()
+            .contains("one camera set-up"),
+        "{tilt}"
+    );
+    row(&change["measurements"], "knee_flexion");
+}
+
+/// The page: both annotated photos embedded, the table, the MDC notes, no scripts.
+#[test]
+fn the_html_page_shows_both_photos_and_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = sample("standing_neutral.jpg");
+    let before = saved_analysis(dir.path(), "before.json", &photo, &["--client", "CL-7"]);
+    let after = saved_analysis(dir.path(), "after.json", &photo, &["--client", "CL-7"]);
+    let page = sagitta()
+        .args(["compare", "--format", "html"])
+        .args([&before, &after])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(page.matches("src=\"data:image/jpeg;base64,").count(), 2);
+    assert!(page.contains("<b>client</b> CL-7"));
+    assert!(
+        page.contains("Before/after: Standing, [1] &#8594; [2]"),
+        "{}",
+        &page[..2000]
+    );
+    assert!(page.contains("How each minimal detectable change was set"));
+    // Each measurement says once what a positive value means.
+    assert_eq!(
+        page.matches("+ = anterior tilt (ASIS lower than PSIS)")
+            .count(),
+        1
+    );
+    assert!(!page.contains("<script"));
+}
+
+#[test]
+fn bad_inputs_are_refused_with_the_file_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = saved_analysis(
+        dir.path(),
+        "one.json",
+        &sample("standing_neutral.jpg"),
+        &["--client", "CL-1"],
+    );
+    let other_client = saved_analysis(
+        dir.path(),
+        "two.json",
+        &sample("standing_neutral.jpg"),
+        &["--client", "CL-2"],
+    );
+    let thomas = saved_analysis(
+        dir.path(),
+        "thomas.json",
+        &sample("thomas_short_left.jpg"),
+        &["--client", "CL-1"],
+    );
+    let not_analysis = dir.path().join("settings.json");
+    std::fs::write(&not_analysis, r#"{"theme": "dark"}"#).unwrap();
+    let list = dir.path().join("list.json");
+    std::fs::write(&list, "[{}, {}]").unwrap();
+    let fails = |args: &[&Path], code: i32, needles: &[&str]| {
+        let output = sagitta()
+            .arg("compare")
+            .args(args)
+            .assert()
+            .code(code)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        for needle in needles {
+            assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
+        }
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    };
+    fails(&[&one], 2, &["at least two analyses, got 1"]);
+    fails(
+        &[&one, &not_analysis],
+        2,
+        &["settings.json: not a sagitta analysis document"],
+    );
+    fails(
+        &[&one, &list],
+        2,
+        &["list.json: holds a list of 2 analyses"],
+    );
+    fails(
+        &[&one, &other_client],
+        2,
+        &[
+            "different clients",
+            "one.json is client \"CL-1\"",
+            "two.json is client \"CL-2\"",
+        ],
+    );
+    fails(
+        &[&one, &thomas],
+        2,
+        &[
+            "nothing to compare",
+            "one.json: the only standing analysis",
+            "thomas.json: the only Thomas test of the left leg",
+        ],
+    );
+    fails(
+        &[&one, &dir.path().join("missing.jpg")],
+        1,
+        &["missing.jpg"],
+    );
+    // --client must match the saved analyses.
+    let output = sagitta()
+        .args(["compare", "--client", "CL-2"])
+        .args([&one, &thomas])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("one.json: is an analysis of client \"CL-1\", not of --client \"CL-2\"")
+    );
+}
+
+/// A photo the rules could not assess (mid-stride) is compared with nothing,
+/// and says why; the valid pair is still compared.
+#[test]
+fn an_unsupported_photo_is_named_and_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = sample("standing_neutral.jpg");
+    let a = saved_analysis(dir.path(), "a.json", &photo, &[]);
+    let b = saved_analysis(dir.path(), "b.json", &photo, &[]);
+    let walking = saved_analysis(dir.path(), "walking.json", &sample("walker_03.jpg"), &[]);
+    let doc = compare_json(&[&a, &b, &walking], &[]);
+    assert_eq!(doc["changes"].as_array().unwrap().len(), 1);
+    let not = &doc["not_compared"][0];
+    assert_eq!(not["input"], 3);
+    assert!(
+        not["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no posture sagitta can assess"),
+        "{not}"
+    );
+}
+
+/// Rendered Thomas tests of one left leg, short then normal (true hip
+/// extension -10 then +15, knee flexion 60 then 80 degrees: +25 and +20),
+/// analysed on the spot: both changes exceed their MDC, within the sweep's
+/// worst errors of the truth.
+#[test]
+fn a_rendered_thomas_test_before_and_after_shows_the_true_change() {
+    let doc = compare_json(
+        &[
+            &sample("thomas_short_left.jpg"),
+            &sample("thomas_normal_left.jpg"),
+        ],
+        &["--client", "CL-5"],
+    );
+    let change = &doc["changes"][0];
+    assert_eq!(change["test_leg"], "left");
+    // Each value lies within its tolerance of the truth on the renders
+    // (tests/renders.rs: hip extension 7, knee flexion 6 degrees), so a
+    // change within twice that.
+    for (name, truth, tolerance) in [("hip_extension", 25.0, 7.0), ("knee_flexion", 20.0, 6.0)] {
+        let m = row(&change["measurements"], name);
+        let measured = m["change_deg"].as_f64().unwrap();
+        assert!((measured - truth).abs() <= 2.0 * tolerance, "{name}: {m}");
+        assert_eq!(m["exceeds_mdc"], true, "{m}");
+    }
+}
+
+/// Text from a saved document (a measurement name, a note) never reaches
+/// the terminal raw.
+#[test]
+fn escape_sequences_in_saved_documents_are_not_printed_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = sample("standing_neutral.jpg");
+    let a = saved_analysis(dir.path(), "a.json", &photo, &[]);
+    let b = saved_analysis(dir.path(), "b.json", &photo, &[]);
+    for path in [&a, &b] {
+        edit(path, |doc| {
+            let knee = doc["measurements"]["knee_flexion"].clone();
+            doc["measurements"]["\u{1b}[31mred"] = knee;
+        });
+    }
+    let output = sagitta()
+        .arg("compare")
+        .args([&a, &b])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.contains("\\x1b[31mred"), "{text}");
+}

@@ -317,7 +317,7 @@ fn assign_uncertainty(kind: ProtocolKind, measurements: &mut BTreeMap<String, Me
 }
 
 /// Marks every value whose confidence is under the floor
-/// ([`crate::limits::Limits::confidence_floor`]).
+/// (`Limits::confidence_floor` in `crate::limits`).
 pub fn apply_confidence_floor(measurements: &mut BTreeMap<String, Measurement>) {
     let floor = limits().confidence_floor();
     for m in measurements.values_mut() {

@@ -87,6 +87,30 @@ pub fn plumb_offset(point: Vec2, ankle: Vec2, anterior: Vec2, height: f64) -> Op
     (height > 0.0 && anterior.x != 0.0).then(|| offset / height)
 }
 
+/// Signed distance of `point` in front of the chord `from -> to`, all three
+/// given as (down, back) pairs on a back outline: positive when the point
+/// lies anterior of the chord (a hollow), negative behind it (a bulge).
+pub fn depth_in_front_of(from: Vec2, to: Vec2, point: Vec2) -> f64 {
+    let chord = to - from;
+    let length = chord.length();
+    if length < 1e-12 {
+        return 0.0;
+    }
+    let offset = point - from;
+    -(chord.x * offset.y - chord.y * offset.x) / length
+}
+
+/// The arc angle of a curve of `depth` over a `chord` (same unit): the
+/// tangent change along a circular arc with that sagitta, 4 atan(2 depth /
+/// chord), degrees, as flexible-curve studies compute the lordosis angle
+/// (Youdas1996); the sign of `depth`.
+pub fn arc_angle_deg(depth: f64, chord: f64) -> f64 {
+    if chord <= 0.0 {
+        return 0.0;
+    }
+    4.0 * (2.0 * depth / chord).atan().to_degrees()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@
 pub mod error;
 pub mod image_io;
 pub mod input;
+pub(crate) mod limits;
 pub mod measure;
 pub mod pose;
 pub mod recommend;

@@ -1,5 +1,6 @@
 //! The measurement stage: geometry on the keypoints (and the person mask),
-//! no model and no I/O. Angle definitions and signs: [`conventions`].
+//! no model and no I/O. Angle definitions and signs: [`conventions`]; every
+//! threshold and uncertainty: `assets/limits.toml` (`crate::limits`).
 
 pub(crate) mod conventions;
 pub(crate) mod geometry;
@@ -14,15 +15,12 @@ use std::collections::BTreeMap;
 
 use image::RgbImage;
 
+use crate::limits::limits;
 use crate::pose::{Joint, Pose};
 use crate::schema::{Measurement, Protocol, ProtocolKind, Side};
 use geometry::Vec2;
 
 pub use pelvis::{MarkerColor, PelvisInput};
-
-/// A keypoint counts as seen when the model gives it at least this visibility
-/// (MediaPipe's own threshold for drawing a landmark).
-const MIN_VISIBILITY: f64 = 0.5;
 
 /// What the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -60,26 +58,6 @@ pub struct MeasureResult {
 pub const RETAKE: &str = "Retake side-on at hip height from about 3 m, whole body in frame with both feet, \
                           standing still on both feet (not mid-step), in tight clothing, arms clear of the \
                           trunk (Cosoli2026 for the side view, Mota for the distance).";
-
-/// Uncertainty of a keypoint angle at the hip or of a body segment against
-/// the vertical or horizontal: the 4.0-degree mean absolute error of hip
-/// angles from one side-view camera against motion capture (Stenum2021). No
-/// study gives the figure for BlazePose at the hip; this is the nearest
-/// published one. Replace it with sagitta's own benchmark once it exists.
-pub const SEGMENT_UNCERTAINTY_DEG: f64 = 4.0;
-/// Uncertainty of a keypoint knee angle: the 7.07-degree mean absolute error
-/// of BlazePose (heavy) knee angles in a lateral view (Yue2024, a preprint),
-/// rounded to 7.1; at a true side view MediaPipe's knee error has an SD of
-/// 6.4 degrees (Cosoli2026), which agrees.
-pub const KNEE_UNCERTAINTY_DEG: f64 = 7.1;
-
-/// The confidence floor. A measurement's confidence is the lowest visibility
-/// of its keypoints times the side-view score; MediaPipe itself treats a
-/// landmark under 0.5 visibility as not seen, and sagitta needs a side-view
-/// score of 0.5 (see `protocol`). A measurement under 0.5 x 0.5 = 0.25 has
-/// therefore failed at least one of the two checks by the product's
-/// measure, and is shown as unreliable, never classified.
-pub const MIN_CONFIDENCE: f64 = 0.25;
 
 /// Body parts that come in pairs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,7 +173,7 @@ impl<'a> Body<'a> {
 
     /// Seen by the model and inside the photo.
     pub fn usable(&self, joint: Joint) -> bool {
-        self.in_frame(joint) && self.visibility(joint) >= MIN_VISIBILITY
+        self.in_frame(joint) && self.visibility(joint) >= limits().keypoint.min_visibility
     }
 
     /// Checks that every joint is usable; otherwise the reason names the first
@@ -208,7 +186,7 @@ impl<'a> Body<'a> {
                     joint.name().replace('_', " ")
                 ));
             }
-            if self.visibility(joint) < MIN_VISIBILITY {
+            if self.visibility(joint) < limits().keypoint.min_visibility {
                 return Err(format!(
                     "the {} is hidden (visibility {:.2})",
                     joint.name().replace('_', " "),
@@ -231,6 +209,11 @@ impl<'a> Body<'a> {
     pub fn mask_at(&self, point: Vec2) -> f64 {
         let raw = point.rotated_about(self.center, self.roll_deg);
         self.pose.mask.probability_at(raw.x as f32, raw.y as f32) as f64
+    }
+
+    /// Whether a (roll-corrected) point lies inside the person outline.
+    pub fn inside(&self, point: Vec2) -> bool {
+        self.mask_at(point) >= limits().mask.person_probability
     }
 
     /// Maps a roll-corrected point back to photo pixels.
@@ -301,36 +284,18 @@ fn protocol_label(kind: ProtocolKind) -> &'static str {
     }
 }
 
-/// sagitta's own error, from the accuracy benchmark on 88 rendered side
-/// views with posed ground truth (SagittaBench2026: benches/README.md,
-/// "Accuracy against rendered ground truth", figures of 2026-11-25): the
-/// 90th percentile of the absolute error against the posed angle, degrees.
-/// Renders are kinder than real photos (one rig, the camera roll given), so
-/// a keypoint angle's uncertainty is the larger of this and the published
-/// error on real people.
-const BENCHMARK_P90_DEG: [(ProtocolKind, &str, f64); 7] = [
-    (ProtocolKind::ThomasTest, "hip_extension", 3.3),
-    (ProtocolKind::ThomasTest, "knee_flexion", 3.5),
-    (ProtocolKind::ThomasTest, "contralateral_hip_flexion", 9.1),
-    (ProtocolKind::ThomasTest, "trunk_tilt", 4.0),
-    (ProtocolKind::Standing, "trunk_inclination", 5.4),
-    (ProtocolKind::Standing, "standing_hip_flexion", 8.1),
-    (ProtocolKind::Standing, "knee_flexion", 4.8),
-];
-
 /// The uncertainty of a keypoint angle: the larger of the published error of
-/// the method ([`SEGMENT_UNCERTAINTY_DEG`], [`KNEE_UNCERTAINTY_DEG`]) and
-/// sagitta's own benchmark error ([`BENCHMARK_P90_DEG`]).
+/// the method on real people (`uncertainty.segment_deg`, `uncertainty.knee_deg`)
+/// and sagitta's own 90th-percentile error on rendered ground truth
+/// (`uncertainty.benchmark_p90`; renders are kinder than real photos).
 pub fn keypoint_uncertainty_deg(kind: ProtocolKind, name: &str) -> f64 {
+    let limits = limits();
     let published = if name == "knee_flexion" {
-        KNEE_UNCERTAINTY_DEG
+        limits.uncertainty.knee_deg
     } else {
-        SEGMENT_UNCERTAINTY_DEG
+        limits.uncertainty.segment_deg
     };
-    let measured = BENCHMARK_P90_DEG
-        .iter()
-        .find(|(k, n, _)| *k == kind && *n == name)
-        .map_or(0.0, |(_, _, p90)| *p90);
+    let measured = limits.benchmark_p90_deg(kind, name).unwrap_or(0.0);
     published.max(measured)
 }
 
@@ -343,15 +308,17 @@ fn assign_uncertainty(kind: ProtocolKind, measurements: &mut BTreeMap<String, Me
     }
 }
 
-/// Marks every value whose confidence is under [`MIN_CONFIDENCE`].
+/// Marks every value whose confidence is under the floor
+/// ([`crate::limits::Limits::confidence_floor`]).
 pub fn apply_confidence_floor(measurements: &mut BTreeMap<String, Measurement>) {
+    let floor = limits().confidence_floor();
     for m in measurements.values_mut() {
         let Some(confidence) = m.confidence else {
             continue;
         };
-        if m.declined.is_none() && m.unreliable.is_none() && confidence < MIN_CONFIDENCE {
+        if m.declined.is_none() && m.unreliable.is_none() && confidence < floor {
             m.unreliable = Some(format!(
-                "confidence {confidence:.2} is under the floor of {MIN_CONFIDENCE}: shown, but not classified or acted on"
+                "confidence {confidence:.2} is under the floor of {floor}: shown, but not classified or acted on"
             ));
             m.classification = None;
             m.borderline.clear();
@@ -406,9 +373,10 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
     }
     apply_confidence_floor(&mut measurements);
     if protocol.kind != ProtocolKind::Unsupported {
+        let uncertainty = &limits().uncertainty;
         protocol.assumptions.push(format!(
-            "uncertainty_deg of a keypoint angle is the larger of the published error of the method on real people ({SEGMENT_UNCERTAINTY_DEG} degrees at the hip and for segments, Stenum2021; {KNEE_UNCERTAINTY_DEG} at the knee, Yue2024) and sagitta's 90th-percentile error on rendered ground truth (SagittaBench2026); {} for palpated pelvic landmarks (Suits2021)",
-            pelvis::PALPATION_UNCERTAINTY_DEG
+            "uncertainty_deg of a keypoint angle is the larger of the published error of the method on real people ({} degrees at the hip and for segments, Stenum2021; {} at the knee, Yue2024) and sagitta's 90th-percentile error on rendered ground truth (SagittaBench2026); {} for palpated pelvic landmarks (Suits2021)",
+            uncertainty.segment_deg, uncertainty.knee_deg, uncertainty.palpation_deg
         ));
     }
 

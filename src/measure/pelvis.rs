@@ -27,10 +27,14 @@
 //!   waist (loose clothing, or a flat buttock) is still used, since a tucked
 //!   pelvis flattens the buttock too, but with a wider uncertainty, a lower
 //!   confidence and a warning.
+//!
+//! The calibration lines, the outline's limits and the marker search's
+//! limits are `pelvis` in `assets/limits.toml`, each with its provenance.
 use std::str::FromStr;
 
 use image::RgbImage;
 
+use crate::limits::limits;
 use crate::pose::Joint;
 use crate::schema::{Measurement, Side};
 
@@ -51,65 +55,12 @@ pub enum PelvisInput {
     Markers(MarkerColor),
 }
 
-/// Spread of the ASIS-PSIS angle from pelvic shape alone (Preece2008): real
-/// pelves vary this much where the rendered skeleton does not.
-const MORPHOLOGY_SD_DEG: f64 = 5.0;
 /// Standard deviations to a two-sided 90 % bound: `uncertainty_deg` covers
 /// nine errors in ten, as the keypoint angles' 90th-percentile errors do.
 const SD_TO_90_PERCENT: f64 = 1.645;
-
-/// Tilt from one outline's inclination: `offset_deg + gain * inclination`,
-/// with the residual spread of that line across the rendered bodies.
-#[derive(Debug, Clone, Copy)]
-struct Calibration {
-    offset_deg: f64,
-    gain: f64,
-    residual_sd_deg: f64,
-}
-
-impl Calibration {
-    fn tilt_deg(self, inclination_deg: f64) -> f64 {
-        self.offset_deg + self.gain * inclination_deg
-    }
-}
-
-/// Least-squares lines fitted on the 48 standing renders of the accuracy
-/// sweep (samples/render/sweep.py, seed 11: tilts -15 to 25 degrees, both
-/// sexes, weights, facings, tight and loose clothing, camera heights 0.6 to
-/// 1.6 m), each render analysed with its camera roll given; benches/README.md
-/// gives the figures and the command.
-const FRONT: Calibration = Calibration {
-    offset_deg: 9.6,
-    gain: 1.48,
-    residual_sd_deg: 6.6,
-};
-const BACK: Calibration = Calibration {
-    offset_deg: -0.3,
-    gain: 0.67,
-    residual_sd_deg: 9.6,
-};
-/// The outline is sampled from this far above the hip joint (the waist) ...
-const BAND_TOP_TORSO: f64 = 0.35;
-/// ... down to the buttock, a little below the hip joint (negative = below).
-const BAND_BOTTOM_TORSO: f64 = -0.10;
+/// Heights at which the outline is sampled between the waist and the
+/// buttock (the band's limits are `pelvis.band_*` in `assets/limits.toml`).
 const BAND_LEVELS: usize = 12;
-/// At least this share of the levels must give an outline point, and those
-/// points must span at least `MIN_SPAN_SHARE` of the band's height.
-const MIN_LEVEL_SHARE: f64 = 0.5;
-const MIN_SPAN_SHARE: f64 = 0.6;
-/// A contour whose points stray further than this from their line (RMS,
-/// torso lengths) is folds of cloth, hair or a hand, not a body outline.
-const MAX_RESIDUAL_TORSO: f64 = 0.03;
-/// A buttock standing out less than this (torso lengths, about 1.5 cm)
-/// behind the waist may be cloth hanging straight down (sagitta default).
-const MIN_BUTTOCK_CURVE_TORSO: f64 = 0.03;
-/// Extra uncertainty for an outline that may be cloth, not body: a flat
-/// outline could hide a buttock curve of up to about this angle over the
-/// band (sagitta default, the back outline's inclination with a neutral
-/// pelvis on the renders, about 15 degrees, halved).
-const DRAPED_EXTRA_DEG: f64 = 7.5;
-/// An elbow, wrist or hand keypoint this close (torso lengths) to an outline point hides it.
-const ARM_CLEARANCE: f64 = 0.10;
 
 /// A pelvic tilt measurement, and a warning where the estimate leans on an
 /// outline that may be cloth rather than body.
@@ -135,17 +86,12 @@ pub fn measure(
     }
 }
 
-/// Uncertainty of a tilt from palpated landmarks (given as pixels or as
-/// marker dots): the angle itself is exact, the palpation is not. The
-/// largest standard error of measurement among the palpation-meter studies
-/// reviewed by Suits2021 is 3.6 degrees; sagitta takes it.
-pub const PALPATION_UNCERTAINTY_DEG: f64 = 3.6;
-
 fn from_points(body: &Body, method: &str, asis: Vec2, psis: Vec2, view: &View) -> Measurement {
     match pelvic_tilt_deg(asis, psis, view.anterior) {
         Some(value) => Measurement {
             points_px: body.photo_points(&[psis, asis]),
-            uncertainty_deg: Some(PALPATION_UNCERTAINTY_DEG),
+            // Palpated landmarks: the angle itself is exact, the palpation is not.
+            uncertainty_deg: Some(limits().uncertainty.palpation_deg),
             ..angle(value, method, 1.0)
         },
         None => declined(
@@ -183,9 +129,18 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
     // The front outline gives the estimate; the back one stands in where the
     // front is hidden. Each carries its calibration's spread and the error of
     // its own line fit, scaled like the inclination.
+    let limits = &limits().pelvis;
     let chosen = match (&front, &back) {
-        (Ok(o), _) => Some((FRONT, o, 0.0)),
-        (Err(_), Ok(o)) => Some((BACK, o, if o.draped { DRAPED_EXTRA_DEG } else { 0.0 })),
+        (Ok(o), _) => Some((limits.front_calibration, o, 0.0)),
+        (Err(_), Ok(o)) => Some((
+            limits.back_calibration,
+            o,
+            if o.draped {
+                limits.draped_extra_deg
+            } else {
+                0.0
+            },
+        )),
         _ => None,
     };
     let Some((calibration, used, draped_extra)) = chosen else {
@@ -211,15 +166,16 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
     let uncertainty = SD_TO_90_PERCENT
         * calibration
             .residual_sd_deg
-            .hypot(MORPHOLOGY_SD_DEG)
+            .hypot(crate::limits::limits().uncertainty.pelvic_morphology_sd_deg)
             .hypot(measured);
     let from_back = front.is_err();
     let loose = back.as_ref().is_ok_and(|o| o.draped);
-    // Halves where the error measured on the photo reaches 7.5 degrees, where
+    // Halves where the error measured on the photo reaches
+    // `confidence_halving_deg`, where
     // only the weaker back outline is left, and where the clothing may hang.
     let confidence = body.min_visibility(&[shoulder, hip])
         * view.lateral_score
-        * (1.0 + (measured / 7.5).powi(2)).recip()
+        * (1.0 + (measured / limits.confidence_halving_deg).powi(2)).recip()
         * if from_back { 0.5 } else { 1.0 }
         * if loose { 0.5 } else { 1.0 };
     // What the user should know about the evidence behind the value.
@@ -235,7 +191,10 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
             "the back outline hangs straight from the waist (loose clothing, or a flat buttock){}; \
              close-fitting clothing around the pelvis gives a firmer estimate",
             if from_back {
-                format!(", so it is used with {DRAPED_EXTRA_DEG} degrees more uncertainty")
+                format!(
+                    ", so it is used with {} degrees more uncertainty",
+                    limits.draped_extra_deg
+                )
             } else {
                 String::new()
             }
@@ -252,10 +211,6 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
     )
 }
 
-/// Spread of the front outline's inclination across the rendered bodies at
-/// a given tilt: the front calibration's residual over its gain.
-const FRONT_BODY_SD_DEG: f64 = FRONT.residual_sd_deg / FRONT.gain;
-
 /// The lower abdominal outline: the front outline's inclination between the
 /// waist and the pubis (positive when it runs backwards as it descends, as
 /// an anterior tilt makes it), with its 90 % uncertainty from its spread
@@ -269,10 +224,15 @@ pub fn lower_abdomen(body: &Body, view: &View) -> Measurement {
     }
     let torso = body.torso_length(near);
     let arms = arm_points(body);
+    let front_calibration = limits().pelvis.front_calibration;
     match outline(body, view, near, torso, Edge::Front, &arms) {
         Ok(front) => Measurement {
             uncertainty_deg: Some(round(
-                SD_TO_90_PERCENT * FRONT_BODY_SD_DEG.hypot(front.fit_error_deg),
+                // The front outline's spread across the rendered bodies at a
+                // given tilt: the front calibration's residual over its gain.
+                SD_TO_90_PERCENT
+                    * (front_calibration.residual_sd_deg / front_calibration.gain)
+                        .hypot(front.fit_error_deg),
                 1,
             )),
             points_px: body.photo_points(&[front.top, front.bottom]),
@@ -328,15 +288,17 @@ fn outline(
         view.anterior
     };
     let backward = view.anterior * -1.0;
+    let limits = &limits().pelvis;
+    let (band_top, band_bottom) = (limits.band_top_torso, limits.band_bottom_torso);
     let mut points = Vec::with_capacity(BAND_LEVELS);
     let mut occluded = false;
     for level in 0..BAND_LEVELS {
         let t = level as f64 / (BAND_LEVELS - 1) as f64;
-        let rise = torso * (BAND_TOP_TORSO + (BAND_BOTTOM_TORSO - BAND_TOP_TORSO) * t);
+        let rise = torso * (band_top + (band_bottom - band_top) * t);
         // Start inside the body, on the trunk line at this height.
         let along = rise / torso;
         let start = hip + (shoulder - hip) * along;
-        if body.mask_at(start) < 0.5 {
+        if !body.inside(start) {
             continue;
         }
         let Some(point) = find_edge(body, start, outward, torso)? else {
@@ -344,7 +306,7 @@ fn outline(
         };
         if arms
             .iter()
-            .any(|a| a.distance(point) < ARM_CLEARANCE * torso)
+            .any(|a| a.distance(point) < limits.arm_clearance_torso * torso)
         {
             occluded = true;
             continue;
@@ -352,10 +314,11 @@ fn outline(
         // Height below the waist, and how far back the outline lies.
         points.push((-(point - hip).dot(super::geometry::UP), point.dot(backward)));
     }
-    let band = torso * (BAND_TOP_TORSO - BAND_BOTTOM_TORSO);
+    let band = torso * (band_top - band_bottom);
     let span =
         points.last().map_or(0.0, |last| last.0) - points.first().map_or(0.0, |first| first.0);
-    if (points.len() as f64) < MIN_LEVEL_SHARE * BAND_LEVELS as f64 || span < MIN_SPAN_SHARE * band
+    if (points.len() as f64) < limits.min_level_share * BAND_LEVELS as f64
+        || span < limits.min_span_share * band
     {
         return Err(if occluded {
             format!("a hand or arm lies over the {name} outline of the pelvis")
@@ -364,7 +327,7 @@ fn outline(
         });
     }
     let (slope, residual) = fit_line(&points);
-    if residual > MAX_RESIDUAL_TORSO * torso {
+    if residual > limits.max_residual_torso * torso {
         return Err(format!(
             "the {name} outline of the pelvis is irregular (loose clothing, hair or a hand over it)"
         ));
@@ -394,6 +357,7 @@ fn outline(
 pub(super) fn find_edge(body: &Body, start: Vec2, outward: Vec2, torso: f64) -> Result<Option<Vec2>, String> {
     const STEP: f64 = 0.5;
     let (width, height) = body.photo_size();
+    let contour = limits().mask.person_probability;
     let mut previous = body.mask_at(start);
     let mut distance = 0.0;
     while distance < torso {
@@ -403,8 +367,8 @@ pub(super) fn find_edge(body: &Body, start: Vec2, outward: Vec2, torso: f64) -> 
             return Err("the body is cut by the frame around the pelvis".to_string());
         }
         let current = body.mask_at(point);
-        if current < 0.5 {
-            let fraction = (previous - 0.5) / (previous - current).max(1e-9);
+        if current < contour {
+            let fraction = (previous - contour) / (previous - current).max(1e-9);
             return Ok(Some(start + outward * (distance + fraction * STEP)));
         }
         previous = current;
@@ -419,7 +383,7 @@ fn buttock_stands_out(torso: f64, band: &[(f64, f64)]) -> bool {
     let waist = band[0].1;
     let lower_half = &band[band.len() / 2..];
     let buttock = lower_half.iter().map(|p| p.1).fold(f64::MIN, f64::max);
-    buttock - waist >= MIN_BUTTOCK_CURVE_TORSO * torso
+    buttock - waist >= limits().pelvis.min_buttock_curve_torso * torso
 }
 
 /// Least-squares line `y = a + b x`; returns the slope and the RMS residual.
@@ -473,7 +437,7 @@ impl FromStr for MarkerColor {
             }
         };
         let (_, saturation, _) = hsv(rgb);
-        if saturation < 0.4 {
+        if saturation < limits().pelvis.marker_min_saturation {
             return Err(format!(
                 "marker colour {text:?} is too grey to tell from skin and clothing"
             ));
@@ -500,8 +464,8 @@ fn hsv([r, g, b]: [u8; 3]) -> (f64, f64, f64) {
     (hue, if max == 0.0 { 0.0 } else { delta / max }, max)
 }
 
-/// Finds exactly two dots of `color` within 0.6 torso lengths of the near
-/// hip; returns (ASIS, PSIS) in the corrected frame, the ASIS being the more
+/// Finds exactly two dots of `color` near the hip (`pelvis.marker_*` limits);
+/// returns (ASIS, PSIS) in the corrected frame, the ASIS being the more
 /// anterior one.
 pub fn find_markers(
     image: &RgbImage,
@@ -509,9 +473,7 @@ pub fn find_markers(
     view: &View,
     color: MarkerColor,
 ) -> Result<(Vec2, Vec2), String> {
-    const HUE_TOLERANCE_DEG: f64 = 20.0;
-    const MIN_SATURATION: f64 = 0.4;
-    const MIN_VALUE: f64 = 0.25;
+    let limits = &limits().pelvis;
     let near = view.near_side;
     let hip = joint(near, Limb::Hip);
     if !body.in_frame(hip) {
@@ -521,7 +483,7 @@ pub fn find_markers(
     }
     let torso = body.torso_length(near);
     let center = body.to_photo(body.point(hip));
-    let half = 0.6 * torso;
+    let half = limits.marker_search_torso * torso;
     let x0 = (center.x - half).floor().max(0.0) as u32;
     let y0 = (center.y - half).floor().max(0.0) as u32;
     let x1 = ((center.x + half).ceil() as u32).min(image.width());
@@ -536,12 +498,14 @@ pub fn find_markers(
             let p = image.get_pixel(x0 + (i % w) as u32, y0 + (i / w) as u32).0;
             let (hue, s, v) = hsv(p);
             let diff = (hue - target_hue).abs();
-            diff.min(360.0 - diff) <= HUE_TOLERANCE_DEG && s >= MIN_SATURATION && v >= MIN_VALUE
+            diff.min(360.0 - diff) <= limits.marker_hue_tolerance_deg
+                && s >= limits.marker_min_saturation
+                && v >= limits.marker_min_value
         })
         .collect();
 
-    let min_area = 4usize;
-    let max_area = ((0.2 * torso).powi(2)) as usize;
+    let min_area = limits.marker_min_dot_px as usize;
+    let max_area = ((limits.marker_max_dot_torso * torso).powi(2)) as usize;
     let mut seen = vec![false; h * w];
     let mut dots = Vec::new();
     for start in 0..h * w {

@@ -3,41 +3,23 @@
 //! posture type, from the pelvic tilt, the spine curves of [`super::spine`]
 //! and the plumb line.
 //!
-//! A class is called only when its probability reaches [`CALL_PROBABILITY`];
-//! otherwise the call is `uncertain`, lists the classes still in reach in
-//! `borderline`, and says in `to_settle` what would settle it.
+//! A class is called only when its probability reaches
+//! `pattern.call_probability` (two-to-one odds); otherwise the call is
+//! `uncertain`, lists the classes still in reach in `borderline`, and says
+//! in `to_settle` what would settle it. The pelvic classes, the prior and the
+//! curve norms are in assets/limits.toml (`pattern`, `posture`), each with
+//! its source: anterior past 23 degrees and posterior below 0 (Preece2008),
+//! a normal prior of mean 13 and SD 8.6 degrees (Preece2008's mean, and the
+//! spread that puts Herrington2011's 6.5 % below 0).
 use std::collections::BTreeMap;
 
 use crate::schema::Measurement;
 
 use super::{declined, keypoint_uncertainty_deg, round};
+use crate::limits::limits;
 
-/// A call needs two-to-one odds (probability 2/3): a wrong call (a label and
-/// a routine aimed at a pattern the person does not have) is taken as twice
-/// as costly as a missed one (the call stays `uncertain`, the general
-/// routine is planned, and the user is told how to settle it), and the Bayes
-/// decision with those costs calls a class once its probability reaches
-/// 2 / (2 + 1). A sagitta decision, not a published threshold.
-pub const CALL_PROBABILITY: f64 = 2.0 / 3.0;
-/// A class is listed as still in reach of an uncertain call when its
-/// probability reaches one third: it could not be set aside at the same odds.
-const IN_REACH_PROBABILITY: f64 = 1.0 / 3.0;
 /// Standard deviations to a two-sided 90 % bound (`uncertainty_deg` is one).
 const SD_TO_90_PERCENT: f64 = 1.645;
-
-/// The pelvic classes, on the ASIS-PSIS angle (`pelvic_tilt`): past 23
-/// degrees the tilt is beyond the range pelvic shape alone produces
-/// (Preece2008: 0-23, mean 13, SD 5), below 0 the ASIS is higher than the
-/// PSIS. The same cut-offs as the rules' tilt findings before the pattern.
-pub const ANTERIOR_ABOVE_DEG: f64 = 23.0;
-pub const POSTERIOR_BELOW_DEG: f64 = 0.0;
-/// The prior on the tilt of a person standing relaxed: a normal
-/// distribution with Preece2008's mean of 13 degrees and the spread that
-/// puts Herrington2011's 6.5 % of healthy adults (6 % of men, 7 % of women)
-/// below 0 degrees: 13 / 1.514 = 8.6 degrees. It gives 12 % above 23
-/// degrees and 81.5 % in between.
-const PRIOR_MEAN_DEG: f64 = 13.0;
-const PRIOR_SD_DEG: f64 = 8.6;
 
 const SETTLE_PELVIS: &str = "palpate the ASIS and PSIS and give them (--asis/--psis) or put coloured dots on them (--markers), and do a modified Thomas test to check for short hip flexors";
 
@@ -69,19 +51,21 @@ fn three_way(mean: f64, sd: f64, low: f64, high: f64) -> [f64; 3] {
 /// a measured tilt and its 90 % uncertainty: the normal prior updated by a
 /// normal measurement error.
 pub fn pelvic_probabilities(tilt_deg: f64, uncertainty_deg: f64) -> [f64; 3] {
+    let pattern = &limits().pattern;
+    let (prior_mean, prior_sd) = (pattern.prior_mean_deg, pattern.prior_sd_deg);
     let error_sd = (uncertainty_deg / SD_TO_90_PERCENT).max(1e-6);
-    let precision = PRIOR_SD_DEG.powi(-2) + error_sd.powi(-2);
-    let mean = (PRIOR_MEAN_DEG * PRIOR_SD_DEG.powi(-2) + tilt_deg * error_sd.powi(-2)) / precision;
+    let precision = prior_sd.powi(-2) + error_sd.powi(-2);
+    let mean = (prior_mean * prior_sd.powi(-2) + tilt_deg * error_sd.powi(-2)) / precision;
     three_way(
         mean,
         precision.sqrt().recip(),
-        POSTERIOR_BELOW_DEG,
-        ANTERIOR_ABOVE_DEG,
+        pattern.posterior_below_deg,
+        pattern.anterior_above_deg,
     )
 }
 
 /// A call among classes: the class whose probability reaches
-/// [`CALL_PROBABILITY`], else `uncertain` with the classes in reach.
+/// `pattern.call_probability`, else `uncertain` with the classes in reach.
 fn call(
     method: &str,
     probabilities: &[(&str, f64)],
@@ -89,14 +73,15 @@ fn call(
     reference: &str,
     settle: &str,
 ) -> Measurement {
+    let pattern = &limits().pattern;
     let best = probabilities
         .iter()
         .max_by(|a, b| a.1.total_cmp(&b.1))
-        .filter(|(_, p)| *p >= CALL_PROBABILITY);
+        .filter(|(_, p)| *p >= pattern.call_probability);
     let in_reach = || {
         probabilities
             .iter()
-            .filter(|(_, p)| *p >= IN_REACH_PROBABILITY)
+            .filter(|(_, p)| *p >= pattern.in_reach_probability)
             .map(|(name, _)| name.to_string())
             .collect()
     };
@@ -136,6 +121,7 @@ pub fn pelvic_pattern(measurements: &BTreeMap<String, Measurement>) -> Measureme
         return declined(METHOD, format!("needs the pelvic tilt: {reason}"));
     };
     let [posterior, neutral, anterior] = pelvic_probabilities(tilt, uncertainty);
+    let pattern = &limits().pattern;
     call(
         METHOD,
         &[
@@ -145,48 +131,38 @@ pub fn pelvic_pattern(measurements: &BTreeMap<String, Measurement>) -> Measureme
         ],
         confidence,
         &format!(
-            "anterior above {ANTERIOR_ABOVE_DEG} deg, posterior below {POSTERIOR_BELOW_DEG} deg (Preece2008); prior from Preece2008 and Herrington2011 (mean {PRIOR_MEAN_DEG}, SD {PRIOR_SD_DEG}); a class is called at probability {:.2} or more (sagitta decision)",
-            CALL_PROBABILITY
+            "anterior above {} deg, posterior below {} deg (Preece2008); prior from Preece2008 and Herrington2011 (mean {}, SD {}); a class is called at probability {:.2} or more (sagitta decision)",
+            pattern.anterior_above_deg,
+            pattern.posterior_below_deg,
+            pattern.prior_mean_deg,
+            pattern.prior_sd_deg,
+            pattern.call_probability
         ),
         SETTLE_PELVIS,
     )
 }
 
-/// Surface measures of the spinal curves in healthy adults standing
-/// (Lang-Tapia2011, SpinalMouse, 659 adults): lumbar lordosis 17.3 +/- 9.3
-/// degrees in men and 29.6 +/- 11.3 in women, thoracic kyphosis 42.8 +/- 8.8
-/// and 40.4 +/- 9.5. A photo does not tell the sex, so sagitta pools the two
-/// (equal shares): the mean of the means, and the SD of the mixture.
-const LORDOSIS_NORM: (f64, f64) = (23.45, 12.0);
-const KYPHOSIS_NORM: (f64, f64) = (41.6, 9.2);
-/// What the outline's arc angles read on a spine of that mean: the rendered
-/// spine's curves are taken as the population's mean at the mean tilt, and
-/// the outline reads them this much larger (the sweep's line on the posed
-/// tilt at 13 degrees: lordosis 41.0 against 23.45, kyphosis 46.9 against
-/// 41.6; benches/README.md "Spine curves"). The buttock's and shoulder
-/// blades' soft tissue deepens the outline's curves beyond the spine's.
-const LORDOSIS_OUTLINE_OFFSET_DEG: f64 = 41.0 - 23.45;
-const KYPHOSIS_OUTLINE_OFFSET_DEG: f64 = 46.9 - 41.6;
-/// A curve is `increased` above the norm's mean + 1 SD and `decreased`
-/// below mean - 1 SD: outside the middle two thirds of healthy adults. No
-/// study gives a cut-off for these surface angles; a sagitta heuristic.
-const NORMAL_BAND_SD: f64 = 1.0;
-
 /// Probabilities (decreased, normal, increased) of a curve's arc angle.
-fn curve_probabilities(value: f64, uncertainty: f64, offset: f64, norm: (f64, f64)) -> [f64; 3] {
-    let (mean, sd) = norm;
+/// The outline's angle is moved onto the norm's scale by what it reads on
+/// a spine of the norm's mean (`*_outline_at_neutral_deg`: the rendered
+/// spine at the prior's mean tilt, taken as the population's average), then
+/// compared with the norm's mean -/+ `normal_band_sd` SDs (Lang-Tapia2011,
+/// the sexes pooled).
+fn curve_probabilities(
+    value: f64,
+    uncertainty: f64,
+    outline_at_mean: f64,
+    (mean, sd): (f64, f64),
+) -> [f64; 3] {
+    let band = limits().posture.normal_band_sd * sd;
     three_way(
-        value - offset,
+        value - (outline_at_mean - mean),
         (uncertainty / SD_TO_90_PERCENT).max(1e-6),
-        mean - NORMAL_BAND_SD * sd,
-        mean + NORMAL_BAND_SD * sd,
+        mean - band,
+        mean + band,
     )
 }
 
-/// The pelvis is carried forward when the hip lies this far (fraction of
-/// the body height) anterior of the shoulder on the plumb line (sagitta
-/// heuristic: about 5 cm in an adult, as in the earlier rules).
-const PELVIS_FORWARD: f64 = 0.03;
 /// The SD of that difference from the keypoints: the shoulder's placement
 /// relative to the hip errs by the trunk angle's error over a trunk length,
 /// about 0.3 of the body height.
@@ -238,20 +214,22 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
             ),
         );
     };
+    let norms = &limits().posture;
     let [ll_down, ll_normal, ll_up] = curve_probabilities(
         lordosis.0,
         lordosis.1,
-        LORDOSIS_OUTLINE_OFFSET_DEG,
-        LORDOSIS_NORM,
+        norms.lordosis_outline_at_neutral_deg,
+        (norms.lordosis_norm_mean_deg, norms.lordosis_norm_sd_deg),
     );
     let [tk_down, tk_normal, tk_up] = curve_probabilities(
         kyphosis.0,
         kyphosis.1,
-        KYPHOSIS_OUTLINE_OFFSET_DEG,
-        KYPHOSIS_NORM,
+        norms.kyphosis_outline_at_neutral_deg,
+        (norms.kyphosis_norm_mean_deg, norms.kyphosis_norm_sd_deg),
     );
     let [posterior, neutral, anterior] = pelvic;
-    let forward = 1.0 - normal_cdf((PELVIS_FORWARD - (hip - shoulder)) / pelvis_forward_sd());
+    let forward = 1.0
+        - normal_cdf((norms.pelvis_forward_height - (hip - shoulder)) / pelvis_forward_sd());
     let types = [
         ("ideal", neutral * ll_normal * tk_normal),
         ("lordotic", anterior * ll_up * (tk_normal + tk_down)),
@@ -272,7 +250,9 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
         &probabilities,
         confidence,
         &format!(
-            "Kendall1993 (types); curves against surface norms of Lang-Tapia2011 (mean +/- {NORMAL_BAND_SD} SD, sagitta heuristic); a type is called at probability {CALL_PROBABILITY:.2} or more (sagitta decision)"
+            "Kendall1993 (types); curves against surface norms of Lang-Tapia2011 (mean +/- {} SD, sagitta heuristic); a type is called at probability {:.2} or more (sagitta decision)",
+            norms.normal_band_sd,
+            limits().pattern.call_probability
         ),
         "photograph the back in close-fitting clothing with the arms clear of it, and settle the pelvis: palpate or mark ASIS and PSIS (--asis/--psis, --markers)",
     )

@@ -1,41 +1,13 @@
 //! Which way the person faces, which side is nearer the camera, how side-on
-//! the view is, and which test protocol the photo shows.
+//! the view is, and which test protocol the photo shows. Every limit comes
+//! from `assets/limits.toml` (`view` and `protocol`).
 
+use crate::limits::limits;
 use crate::schema::{Facing, Protocol, ProtocolKind, Side};
 
 use super::conventions::{hip_flexion_deg, knee_flexion_deg};
 use super::geometry::{UP, Vec2};
 use super::{Body, Limb, ProtocolChoice, joint, other};
-
-/// A view is side-on enough for sagittal angles when the left and right
-/// shoulders and hips are at most this far apart across the body axis, in
-/// torso lengths (score 0.5). Shoulders about 0.75 torso lengths wide appear
-/// 0.25 apart when the camera is about 20 degrees off a true side view;
-/// MediaPipe's knee-angle error grows from -2.3 degrees at a true side view
-/// to -13.9 degrees over 45-90 degree views (Cosoli2026).
-const MAX_SIDE_SEPARATION: f64 = 0.5;
-const MIN_LATERAL_SCORE: f64 = 0.5;
-
-/// Trunk within this many degrees of vertical counts as upright, beyond
-/// `LYING_DEG` as lying (sagitta defaults: a wide margin either side of 45).
-const UPRIGHT_DEG: f64 = 35.0;
-const LYING_DEG: f64 = 55.0;
-/// Standing: thighs and knees close to straight (sagitta defaults; a seated
-/// person's hips are flexed about 90 degrees, a kneeling person's knees more).
-const MAX_STANDING_HIP_FLEXION: f64 = 45.0;
-const MAX_STANDING_KNEE_FLEXION: f64 = 45.0;
-/// Heels level: the higher heel may sit at most this far above the other, in
-/// leg lengths (hip to ankle). Set in `mid_stride`'s documentation below.
-pub const HEEL_LEVEL_TOLERANCE: f64 = 0.12;
-/// A knee bent more than this (either leg) is a step, not a stance.
-pub const MAX_STANCE_KNEE_FLEXION: f64 = 25.0;
-/// Thomas test: the held knee is pulled towards the chest (hip flexed past
-/// this), the test thigh stays near the trunk line (sagitta defaults).
-pub const MIN_HELD_HIP_FLEXION: f64 = 80.0;
-const MAX_TEST_HIP_FLEXION: f64 = 45.0;
-/// How far (in thigh lengths) the test ankle must hang below its knee
-/// (sagitta default: a shank about 20 degrees below horizontal).
-const MIN_TEST_SHANK_DROP: f64 = 0.3;
 
 /// How the person is seen.
 #[derive(Debug, Clone, Copy)]
@@ -53,7 +25,7 @@ pub struct View {
 
 /// A trunk this far from vertical is lying down.
 fn is_lying(trunk_from_vertical_deg: f64) -> bool {
-    trunk_from_vertical_deg > LYING_DEG
+    trunk_from_vertical_deg > limits().protocol.lying_deg
 }
 
 impl View {
@@ -72,13 +44,6 @@ fn face_down(body: &Body) -> bool {
     body.point(crate::pose::Joint::Nose).y > ear_mid.y
 }
 
-/// How far (torso lengths) the lowest ankle of a modified Thomas test hangs
-/// below the hips at the least: with the test thigh 15 degrees above
-/// horizontal and the knee flexed only 45 degrees, thigh and shank each
-/// about 0.85 torso lengths long, the ankle is 0.85 x (sin 30 - sin 15), about
-/// 0.2, below the hip (sagitta default from that geometry).
-const MIN_THOMAS_ANKLE_DROP_TORSO: f64 = 0.2;
-
 /// Whether the keypoints may show a Thomas test even where they do not show
 /// it clearly: a body lying on its back with a foot hanging below the hips,
 /// whichever leg the keypoints call which (the first model swaps them on
@@ -95,7 +60,7 @@ pub fn may_show_thomas_test(body: &Body, view: &View) -> bool {
         .into_iter()
         .fold(f64::MIN, f64::max);
     let torso = body.torso_length(view.near_side).max(1e-9);
-    (lowest_ankle - hips.y) / torso >= MIN_THOMAS_ANKLE_DROP_TORSO
+    (lowest_ankle - hips.y) / torso >= limits().protocol.min_thomas_ankle_drop_torso
 }
 
 /// Works out facing, near side and view quality.
@@ -141,7 +106,8 @@ pub fn view(body: &Body) -> View {
         .sum::<f64>()
         / 2.0
         / torso;
-    let lateral_score = (1.0 - separation / MAX_SIDE_SEPARATION).clamp(0.0, 1.0);
+    let lateral_score =
+        (1.0 - separation / limits().view.max_side_separation_torso).clamp(0.0, 1.0);
     View {
         anterior,
         facing,
@@ -168,7 +134,7 @@ fn near_side(body: &Body) -> Side {
             .sum::<f64>()
     };
     let (left, right) = (score(Side::Left), score(Side::Right));
-    if (left - right).abs() > 0.05 {
+    if (left - right).abs() > limits().view.near_side_visibility_margin {
         if left > right {
             Side::Left
         } else {
@@ -251,12 +217,12 @@ pub fn detect(body: &Body, view: &View, choice: ProtocolChoice) -> Protocol {
 }
 
 /// A heel the heel check can use: inside the photo, and placed by the model
-/// with a presence of at least 0.5 (MediaPipe's threshold). Its visibility
+/// (presence at least `keypoint.min_presence`). Its visibility
 /// is not required: in a true side view the far foot is behind the near leg
 /// (visibility 0.42-0.45 on the rendered standing samples), yet the model
 /// still places it, and a lifted heel is what the check looks for.
 fn heel_placed(body: &Body, heel: crate::pose::Joint) -> bool {
-    body.in_frame(heel) && body.presence(heel) >= 0.5
+    body.in_frame(heel) && body.presence(heel) >= limits().keypoint.min_presence
 }
 
 /// What the photo cannot confirm of "both feet on the floor".
@@ -282,10 +248,11 @@ fn mid_stride(body: &Body, view: &View) -> Option<String> {
             .distance(body.point(joint(side, Limb::Ankle)))
     };
     let leg_length = leg(Side::Left).max(leg(Side::Right)).max(1e-9);
+    let limits = &limits().protocol;
     let heels = [Side::Left, Side::Right].map(|side| joint(side, Limb::Heel));
     if heels.iter().all(|&h| heel_placed(body, h)) {
         let rise = (body.point(heels[0]).y - body.point(heels[1]).y).abs() / leg_length;
-        if rise > HEEL_LEVEL_TOLERANCE {
+        if rise > limits.heel_level_tolerance_leg {
             let higher = if body.point(heels[0]).y < body.point(heels[1]).y {
                 "left"
             } else {
@@ -294,7 +261,7 @@ fn mid_stride(body: &Body, view: &View) -> Option<String> {
             return Some(format!(
                 "mid-stride: the {higher} heel is {:.0} % of a leg length above the other (both heels must be down, within {:.0} %)",
                 rise * 100.0,
-                HEEL_LEVEL_TOLERANCE * 100.0
+                limits.heel_level_tolerance_leg * 100.0
             ));
         }
     }
@@ -310,10 +277,11 @@ fn mid_stride(body: &Body, view: &View) -> Option<String> {
             view.anterior,
         )
         .unwrap_or(0.0);
-        if bend > MAX_STANCE_KNEE_FLEXION {
+        if bend > limits.max_stance_knee_flexion_deg {
             return Some(format!(
-                "mid-stride: the {} knee is bent {bend:.0} degrees, as in a step (standing allows {MAX_STANCE_KNEE_FLEXION:.0})",
-                side_name(side)
+                "mid-stride: the {} knee is bent {bend:.0} degrees, as in a step (standing allows {:.0})",
+                side_name(side),
+                limits.max_stance_knee_flexion_deg
             ));
         }
     }
@@ -322,6 +290,7 @@ fn mid_stride(body: &Body, view: &View) -> Option<String> {
 
 fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
     use ProtocolKind::Unsupported;
+    let (limits, min_lateral_score) = (&limits().protocol, limits().view.min_lateral_score);
     let trunk: Vec<_> = [Side::Left, Side::Right]
         .iter()
         .flat_map(|&s| [joint(s, Limb::Shoulder), joint(s, Limb::Hip)])
@@ -332,11 +301,11 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
             "the shoulders and hips must both be in the photo".to_string(),
         );
     }
-    if view.lateral_score < MIN_LATERAL_SCORE {
+    if view.lateral_score < min_lateral_score {
         return (
             Unsupported,
             format!(
-                "frontal or oblique view (side-view score {:.2}, needs {MIN_LATERAL_SCORE}): sagittal angles need a side view",
+                "frontal or oblique view (side-view score {:.2}, needs {min_lateral_score}): sagittal angles need a side view",
                 view.lateral_score
             ),
         );
@@ -349,9 +318,9 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
         body.point(joint(near, Limb::Ankle)),
     );
     let tilt = view.trunk_from_vertical_deg;
-    if tilt <= UPRIGHT_DEG {
+    if tilt <= limits.upright_deg {
         let hip_flexion = hip_flexion_deg(shoulder, hip, knee, view.anterior).unwrap_or(0.0);
-        if hip_flexion > MAX_STANDING_HIP_FLEXION {
+        if hip_flexion > limits.max_standing_hip_flexion_deg {
             return (
                 Unsupported,
                 format!(
@@ -361,7 +330,7 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
         }
         if body.in_frame(joint(near, Limb::Ankle)) {
             let knee_flexion = knee_flexion_deg(hip, knee, ankle, view.anterior).unwrap_or(0.0);
-            if knee_flexion > MAX_STANDING_KNEE_FLEXION {
+            if knee_flexion > limits.max_standing_knee_flexion_deg {
                 return (
                     Unsupported,
                     format!(
@@ -378,7 +347,7 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
             view.anterior,
         )
         .unwrap_or(0.0);
-        if (far_flexion - hip_flexion).abs() > MAX_STANDING_HIP_FLEXION {
+        if (far_flexion - hip_flexion).abs() > limits.max_standing_hip_flexion_deg {
             return (
                 Unsupported,
                 format!(
@@ -395,7 +364,7 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
             format!("upright side view (trunk {tilt:.0} degrees from vertical)"),
         );
     }
-    if tilt < LYING_DEG {
+    if tilt < limits.lying_deg {
         return (
             Unsupported,
             format!("the trunk is neither upright nor lying ({tilt:.0} degrees from vertical)"),
@@ -410,15 +379,16 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
     let flexion = |side| hip_flexion_of(body, side, view.anterior);
     let (held, test) = thomas_legs(flexion(Side::Left), flexion(Side::Right));
     let (held_flexion, test_flexion) = (flexion(held), flexion(test));
-    if held_flexion < MIN_HELD_HIP_FLEXION {
+    if held_flexion < limits.min_held_hip_flexion_deg {
         return (
             Unsupported,
             format!(
-                "lying on the back without a knee held to the chest (hip flexion {held_flexion:.0} degrees, needs {MIN_HELD_HIP_FLEXION:.0}): not a Thomas-test position"
+                "lying on the back without a knee held to the chest (hip flexion {held_flexion:.0} degrees, needs {:.0}): not a Thomas-test position",
+                limits.min_held_hip_flexion_deg
             ),
         );
     }
-    if test_flexion > MAX_TEST_HIP_FLEXION {
+    if test_flexion > limits.max_test_hip_flexion_deg {
         return (
             Unsupported,
             format!(
@@ -437,7 +407,7 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
         / test_knee
             .distance(body.point(joint(test, Limb::Hip)))
             .max(1e-9);
-    if body.in_frame(joint(test, Limb::Ankle)) && shank_drop < MIN_TEST_SHANK_DROP {
+    if body.in_frame(joint(test, Limb::Ankle)) && shank_drop < limits.min_test_shank_drop_thigh {
         return (
             Unsupported,
             "the free lower leg does not hang: the modified Thomas test needs the test thigh off the table end with the lower leg hanging down"

@@ -29,7 +29,8 @@
 //! benches/README.md "Spine curves"): the renders' spines are posed exactly
 //! (one rig, its lumbar curve following the posed pelvic tilt), so whatever
 //! the outline curves vary across bodies and clothing at a given tilt is
-//! error of the outline as a measure of the spine. Each value's 90 %
+//! error of the outline as a measure of the spine (`spine.*_body_sd` in
+//! assets/limits.toml, with every other limit used here). Each value's 90 %
 //! uncertainty combines that spread (leave-one-out residual of the line on
 //! the posed tilt) with what the photo itself shows (the outline's
 //! roughness and the mask's resolution).
@@ -45,48 +46,13 @@ use super::conventions::{arc_angle_deg, depth_in_front_of};
 use super::geometry::Vec2;
 use super::protocol::View;
 use super::{Body, Limb, declined, joint, round};
+use crate::limits::{SpineLimits, limits};
 
 /// The method name of every curve measurement.
 pub const METHOD: &str = "back_outline";
 
-/// The outline is traced from this far above the hip joint (trunk lengths):
-/// the shoulder keypoint lies about one trunk length up, and the base of the
-/// neck (C7) about 0.1 above it (some 5 cm in an adult; sagitta default from
-/// adult proportions, not a measured landmark) ...
-const TOP_TORSO: f64 = 1.1;
-/// ... down to below the buttock: the gluteal fold lies about 0.2 trunk
-/// lengths (8-10 cm) below the hip joint centre.
-const BOTTOM_TORSO: f64 = -0.3;
-/// Heights traced: one every 0.025 trunk lengths (about 1.2 cm).
-const LEVELS: usize = 57;
-/// Where each landmark is looked for (trunk lengths above the hip joint):
-/// the buttock around and below the hip joint ...
-const BUTTOCK_BAND: (f64, f64) = (-0.3, 0.15);
-/// ... and the thoracic back on the upper trunk, between the lumbar region
-/// and the shoulders.
-const THORACIC_BAND: (f64, f64) = (0.4, 1.0);
-/// The outline must be found at this share of the heights ...
-const MIN_LEVEL_SHARE: f64 = 0.7;
-/// ... with no gap longer than this (trunk lengths) between the landmarks.
-const MAX_GAP_TORSO: f64 = 0.15;
-/// Roughness (RMS departure of the outline from its own 5-height running
-/// mean, trunk lengths) above which the outline is not a body contour: 0.012
-/// is about 6 mm on an adult, several times the mask's edge noise on tight
-/// clothing (sagitta default, see benches/README.md "Spine curves").
-const MAX_ROUGHNESS_TORSO: f64 = 0.012;
-/// A hand or arm keypoint this close (trunk lengths) to an outline point hides it.
-const ARM_CLEARANCE_TORSO: f64 = 0.10;
 /// Standard deviations to a two-sided 90 % bound.
 const SD_TO_90_PERCENT: f64 = 1.645;
-/// Spread of each curve across the 48 standing renders of the accuracy
-/// sweep at a given posed tilt: the leave-one-out residual SD of a line
-/// fitted on the tilt (benches/README.md "Spine curves", 2026-11-25), in
-/// the measurement's unit.
-const LORDOSIS_DEPTH_BODY_SD: f64 = 0.032;
-const LORDOSIS_ANGLE_BODY_SD_DEG: f64 = 15.3;
-const KYPHOSIS_DEPTH_BODY_SD: f64 = 0.022;
-const KYPHOSIS_ANGLE_BODY_SD_DEG: f64 = 13.4;
-const BUTTOCK_BODY_SD: f64 = 0.053;
 
 /// One point of the traced back outline.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -139,15 +105,17 @@ pub fn back_curves(body: &Body, view: &View) -> Result<BackCurves, String> {
     let (shoulder, hip) = (body.point(shoulder_joint), body.point(hip_joint));
     let backward = view.anterior * -1.0;
     let arms = super::pelvis::arm_points(body);
-    let mut raw = Vec::with_capacity(LEVELS);
+    let spine = &limits().spine;
+    let clearance = limits().pelvis.arm_clearance_torso;
+    let levels = level_count(spine);
+    let mut raw = Vec::with_capacity(levels);
     let mut occluded = Vec::new();
-    for level in 0..LEVELS {
-        let above_hip =
-            TOP_TORSO + (BOTTOM_TORSO - TOP_TORSO) * level as f64 / (LEVELS - 1) as f64;
+    for level in 0..levels {
+        let above_hip = spine.top_torso - spine.step_torso * level as f64;
         // Start inside the body, on the trunk line (continued above the
         // shoulder and below the hip) at this height.
         let start = hip + (shoulder - hip) * above_hip;
-        if body.mask_at(start) < 0.5 {
+        if !body.inside(start) {
             continue;
         }
         let Some(edge) = super::pelvis::find_edge(body, start, backward, torso)
@@ -157,12 +125,12 @@ pub fn back_curves(body: &Body, view: &View) -> Result<BackCurves, String> {
         };
         let point = OutlinePoint {
             at: edge,
-            down: (edge.y - (hip.y - TOP_TORSO * (hip.y - shoulder.y))) / torso,
+            down: (edge.y - (hip.y - spine.top_torso * (hip.y - shoulder.y))) / torso,
             back: (edge - hip).dot(backward) / torso,
         };
         if arms
             .iter()
-            .any(|a| a.distance(edge) < ARM_CLEARANCE_TORSO * torso)
+            .any(|a| a.distance(edge) < clearance * torso)
         {
             occluded.push(point.down);
             continue;
@@ -170,6 +138,11 @@ pub fn back_curves(body: &Body, view: &View) -> Result<BackCurves, String> {
         raw.push(point);
     }
     read_curves(raw, &occluded, body.mask_cell_px() / torso)
+}
+
+/// How many heights are traced, one every `step_torso` from the top down.
+fn level_count(spine: &SpineLimits) -> usize {
+    ((spine.top_torso - spine.bottom_torso) / spine.step_torso).round() as usize + 1
 }
 
 /// The curves of a traced outline (points top to bottom, in trunk lengths);
@@ -180,13 +153,14 @@ pub fn read_curves(
     occluded: &[f64],
     cell: f64,
 ) -> Result<BackCurves, String> {
-    let step = (BOTTOM_TORSO - TOP_TORSO).abs() / (LEVELS - 1) as f64;
-    if (raw.len() as f64) < MIN_LEVEL_SHARE * LEVELS as f64 {
-        return Err(if occluded.len() * 2 > LEVELS - raw.len() {
+    let spine = &limits().spine;
+    let levels = level_count(spine);
+    if (raw.len() as f64) < spine.min_level_share * levels as f64 {
+        return Err(if occluded.len() * 2 > levels.saturating_sub(raw.len()) {
             "a hand or arm lies over the back outline".to_string()
         } else {
             format!(
-                "the back outline was found at only {} of {LEVELS} heights",
+                "the back outline was found at only {} of {levels} heights",
                 raw.len()
             )
         });
@@ -199,14 +173,14 @@ pub fn read_curves(
         .sum::<f64>()
         / raw.len() as f64)
         .sqrt();
-    if roughness > MAX_ROUGHNESS_TORSO {
+    if roughness > spine.max_roughness_torso {
         return Err(format!(
             "the back outline is irregular ({:.3} trunk lengths from a smooth curve): hair, a hand or loose clothing over the back",
             roughness
         ));
     }
     let in_band = |(low, high): (f64, f64)| {
-        let (from, to) = (TOP_TORSO - high, TOP_TORSO - low);
+        let (from, to) = (spine.top_torso - high, spine.top_torso - low);
         outline
             .iter()
             .filter(move |p| p.down >= from - 1e-9 && p.down <= to + 1e-9)
@@ -216,25 +190,25 @@ pub fn read_curves(
     // not depend on how the body or the camera leans. Each end is the
     // tangent point seen from the other, starting from the buttock's most
     // posterior point; a few rounds settle it.
-    let mut buttock = in_band(BUTTOCK_BAND)
+    let mut buttock = in_band((spine.buttock_band_low, spine.buttock_band_high))
         .copied()
         .max_by(|a: &OutlinePoint, b: &OutlinePoint| a.back.total_cmp(&b.back))
         .ok_or("the buttock is missing from the back outline")?;
     let mut thoracic_back = buttock;
     for _ in 0..4 {
-        thoracic_back = tangent_point(in_band(THORACIC_BAND), buttock)
+        thoracic_back = tangent_point(in_band((spine.thoracic_band_low, spine.thoracic_band_high)), buttock)
             .ok_or("the upper back is missing from the back outline")?;
-        buttock = tangent_point(in_band(BUTTOCK_BAND), thoracic_back)
+        buttock = tangent_point(in_band((spine.buttock_band_low, spine.buttock_band_high)), thoracic_back)
             .ok_or("the buttock is missing from the back outline")?;
     }
     let c7 = outline[0];
-    if c7.down > 0.15 {
+    if c7.down > spine.max_gap_torso {
         return Err("the base of the neck is missing from the back outline".to_string());
     }
     // Gaps (hidden or missing heights) between the neck and the buttock.
     let mut previous = 0.0;
     for p in outline.iter().take_while(|p| p.down <= buttock.down) {
-        if p.down - previous > MAX_GAP_TORSO + step / 2.0 {
+        if p.down - previous > spine.max_gap_torso + spine.step_torso / 2.0 {
             return Err(
                 if occluded.iter().any(|&d| d > previous && d < p.down) {
                     "a hand or arm lies over the back outline".to_string()
@@ -373,26 +347,27 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
         ..Measurement::default()
     };
     let c = &curves;
+    let spread = &limits().spine;
     let lumbar = [&c.thoracic_back, &c.lumbar_apex, &c.buttock];
     let thoracic = [&c.c7, &c.kyphosis_apex, &c.lumbar_apex];
     out.insert(
         "lumbar_lordosis_depth".to_string(),
-        ratio(c.lordosis_depth, LORDOSIS_DEPTH_BODY_SD, &lumbar, true),
+        ratio(c.lordosis_depth, spread.lordosis_depth_body_sd, &lumbar, true),
     );
     out.insert(
         "lumbar_lordosis_angle".to_string(),
-        bend(c.lordosis_depth, c.lordosis_deg, LORDOSIS_ANGLE_BODY_SD_DEG, chord(&c.thoracic_back, &c.buttock), &lumbar),
+        bend(c.lordosis_depth, c.lordosis_deg, spread.lordosis_angle_body_sd_deg, chord(&c.thoracic_back, &c.buttock), &lumbar),
     );
     out.insert(
         "thoracic_kyphosis_depth".to_string(),
-        ratio(c.kyphosis_depth, KYPHOSIS_DEPTH_BODY_SD, &thoracic, false),
+        ratio(c.kyphosis_depth, spread.kyphosis_depth_body_sd, &thoracic, false),
     );
     out.insert(
         "thoracic_kyphosis_angle".to_string(),
-        bend(c.kyphosis_depth, c.kyphosis_deg, KYPHOSIS_ANGLE_BODY_SD_DEG, chord(&c.c7, &c.lumbar_apex), &thoracic),
+        bend(c.kyphosis_depth, c.kyphosis_deg, spread.kyphosis_angle_body_sd_deg, chord(&c.c7, &c.lumbar_apex), &thoracic),
     );
     out.insert(
         "buttock_prominence".to_string(),
-        ratio(c.buttock_prominence, BUTTOCK_BODY_SD, &[&c.lumbar_apex, &c.buttock], false),
+        ratio(c.buttock_prominence, spread.buttock_body_sd, &[&c.lumbar_apex, &c.buttock], false),
     );
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::limits::limits;
 use crate::schema::Measurement;
 
 use super::conventions::{
@@ -12,8 +13,6 @@ use super::geometry::{UP, Vec2};
 use super::protocol::View;
 use super::{Body, Limb, angle, declined, joint, round};
 
-/// Below this side-view score sagittal angles are declined (see `protocol`).
-const MIN_LATERAL_SCORE: f64 = 0.5;
 const KEYPOINTS: &str = "keypoints";
 
 pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>) {
@@ -27,7 +26,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
     ]
     .map(|limb| joint(near, limb));
     let anterior = view.anterior;
-    let oblique = (view.lateral_score < MIN_LATERAL_SCORE).then(|| {
+    let oblique = (view.lateral_score < limits().view.min_lateral_score).then(|| {
         format!(
             "the view is too oblique for sagittal angles (side-view score {:.2})",
             view.lateral_score
@@ -120,24 +119,14 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
 }
 
 const CVA_METHOD: &str = "keypoints_and_outline";
-/// C7 is looked for on the back of the person outline at this fraction of
-/// the way from the shoulder keypoint up to the ear: the shoulder keypoint
-/// marks the shoulder joint, which lies in front of and below the C7 spinous
-/// process, and the base of the neck is a little above it (a sagitta
-/// assumption, not a measured landmark).
-const C7_LEVEL: f64 = 0.25;
-/// Uncertainty of the approximated craniovertebral angle: moving C7 up or
-/// down by 3 cm (about the error of placing it from a joint keypoint)
-/// changes the angle of a tragus 12 cm above and 10 cm in front of C7 by
-/// 6-8 degrees; sagitta takes 8. A sagitta estimate, not a measured error:
-/// larger than the 6.6-degree gap between the published means with and
-/// without neck pain (Lau2009), so the value is not classified.
-pub const CVA_UNCERTAINTY_DEG: f64 = 8.0;
 
 /// The craniovertebral angle after Wilmarth2002: the line from C7 to the
 /// tragus against the horizontal (smaller = head further forward). The ear
 /// keypoint stands for the tragus; C7 is found on the back outline of the
-/// person mask at [`C7_LEVEL`], walking backwards from above the shoulder.
+/// person mask at `neck.c7_level` of the way from the shoulder keypoint up to
+/// the ear, walking backwards. Its uncertainty (`uncertainty.craniovertebral_deg`)
+/// exceeds the gap between the published means with and without neck pain
+/// (Lau2009), so the value is not classified.
 fn craniovertebral(
     body: &Body,
     view: &View,
@@ -148,9 +137,9 @@ fn craniovertebral(
     if anterior.y != 0.0 {
         return Err("needs an upright side view".to_string());
     }
-    let level = shoulder.y + C7_LEVEL * (ear.y - shoulder.y);
+    let level = shoulder.y + limits().neck.c7_level * (ear.y - shoulder.y);
     let start = Vec2::new(shoulder.x, level);
-    if body.mask_at(start) < 0.5 {
+    if !body.inside(start) {
         return Err("the base of the neck is not inside the person outline".to_string());
     }
     let backwards = anterior * -1.0;
@@ -164,7 +153,7 @@ fn craniovertebral(
         if photo.x < 0.0 || photo.y < 0.0 || photo.x >= width || photo.y >= height {
             return Err("the back of the neck is outside the photo".to_string());
         }
-        if body.mask_at(point) < 0.5 {
+        if !body.inside(point) {
             c7 = Some(point);
             break;
         }
@@ -183,7 +172,7 @@ fn craniovertebral(
     ]) * view.lateral_score;
     Ok(Measurement {
         points_px: body.photo_points(&[c7, ear]),
-        uncertainty_deg: Some(CVA_UNCERTAINTY_DEG),
+        uncertainty_deg: Some(limits().uncertainty.craniovertebral_deg),
         reference: Some(
             "Wilmarth2002 (definition); Lau2009: 50.6 +/- 2.1 deg without neck pain, 43.9 +/- 3.6 with chronic neck pain; C7 approximated from the outline, so not classified"
                 .to_string(),
@@ -205,7 +194,7 @@ fn head_top(body: &Body, torso: f64) -> Result<Vec2, String> {
         if photo.y < 0.0 {
             return Err("the top of the head is outside the photo".to_string());
         }
-        if body.mask_at(point) < 0.5 {
+        if !body.inside(point) {
             return Ok(point);
         }
         travelled += step;

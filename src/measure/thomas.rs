@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::limits::limits;
 use crate::schema::{Measurement, Protocol};
 
 use super::conventions::{below_horizontal_deg, hip_flexion_deg, knee_flexion_deg};
-use super::protocol::{MIN_HELD_HIP_FLEXION, View, hip_flexion_of, side_name, thomas_legs};
+use super::protocol::{View, hip_flexion_of, side_name, thomas_legs};
 use super::{Body, Limb, angle, declined, joint, other};
 
 /// The leg whose ankle hangs lowest below its knee (in thigh lengths, image
@@ -33,11 +34,6 @@ pub fn hanging_leg(body: &Body) -> Option<crate::schema::Side> {
         .map(|(side, _)| side)
 }
 
-/// The thigh-against-horizontal angle is confounded by pelvic tilt; the test
-/// is valid only with the pelvis controlled (Vigotsky2016).
-/// A photo cannot see the pelvis directly, so a trunk (shoulder-hip line)
-/// tilted more than this from level is flagged as a compensation (sagitta default).
-const MAX_TRUNK_TILT_DEG: f64 = 15.0;
 const KEYPOINTS: &str = "keypoints";
 
 pub fn measure(
@@ -125,14 +121,18 @@ pub fn measure(
     put("trunk_tilt", &[shoulder, hip], &[], trunk_tilt);
 
     protocol.reason = format!("{} (test leg: {}, {how})", protocol.reason, side_name(test));
+    // The thigh-against-horizontal angle is confounded by pelvic tilt; the
+    // test is valid only with the pelvis controlled (Vigotsky2016), which the
+    // photo shows through the held hip and the trunk.
     if protocol.valid {
+        let limits = &limits().protocol;
         let held_flexion = flexion(held);
-        if held_flexion < MIN_HELD_HIP_FLEXION {
+        if held_flexion < limits.min_held_hip_flexion_deg {
             protocol.valid = false;
             protocol.reason = format!(
                 "the other knee is not held to the chest (hip flexion {held_flexion:.0} degrees), so the lumbar spine is not flattened"
             );
-        } else if let Some(tilt) = trunk_tilt.filter(|t| t.abs() > MAX_TRUNK_TILT_DEG) {
+        } else if let Some(tilt) = trunk_tilt.filter(|t| t.abs() > limits.max_trunk_tilt_deg) {
             protocol.valid = false;
             protocol.reason = format!(
                 "compensation: the trunk is tilted {tilt:.0} degrees from level, so pelvic tilt may be masking the hip angle (Vigotsky2016)"

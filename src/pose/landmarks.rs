@@ -23,8 +23,6 @@ pub const ALIGN_TOP: usize = 34;
 /// applied only where the heatmap is at least this confident.
 const HEATMAP_KERNEL: usize = 7;
 const HEATMAP_MIN_CONFIDENCE: f32 = 0.5;
-/// Below this pose-presence score MediaPipe reports no pose.
-pub const MIN_POSE_PRESENCE: f32 = 0.5;
 
 /// A point as the model gives it, in fractions of the crop (x, y) and
 /// crop-width units (z), with visibility and presence as probabilities.

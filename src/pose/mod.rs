@@ -28,7 +28,15 @@ use image::RgbImage;
 use crate::schema::{KeypointReport, PoseReport};
 use detector::{Detection, Detector};
 pub(crate) use landmarks::Landmarker;
-use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput, MIN_POSE_PRESENCE};
+use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput};
+
+use crate::limits::limits;
+
+/// Below this pose presence the landmark model does not confirm a body
+/// (`person.min_pose_presence`, MediaPipe's threshold).
+fn min_pose_presence() -> f32 {
+    limits().person.min_pose_presence as f32
+}
 pub use models::{ModelKind, ModelSet};
 pub use preprocess::Roi;
 
@@ -322,13 +330,13 @@ impl PoseEstimator {
 
         let mut output = self.landmarks(image, &roi, &mut timings)?;
         let mut final_roi = roi;
-        if self.options.second_pass && output.presence >= MIN_POSE_PRESENCE {
+        if self.options.second_pass && output.presence >= min_pose_presence() {
             let center = &output.points[ALIGN_CENTER];
             let top = &output.points[ALIGN_TOP];
             let refined =
                 Roi::from_alignment_points((center.x, center.y), (top.x, top.y), ROI_SCALE);
             let second = self.landmarks(image, &refined, &mut timings)?;
-            if second.presence >= MIN_POSE_PRESENCE {
+            if second.presence >= min_pose_presence() {
                 output = second;
                 final_roi = refined;
             }
@@ -368,7 +376,7 @@ fn confirmed_pose(
     persons_found: usize,
     detector_score: f32,
 ) -> Result<Pose, PoseError> {
-    if output.presence < MIN_POSE_PRESENCE {
+    if output.presence < min_pose_presence() {
         return Err(PoseError::NotConfirmed {
             score: detector_score,
             presence: output.presence,
@@ -406,19 +414,16 @@ fn run_landmarks(
     Ok(output)
 }
 
-/// A detection scoring below this share of the best one is not preferred
-/// for its size (sagitta default): on a rendered Thomas test a loose box of
-/// score 0.56 around the bent legs outsized the person's own box (0.86).
-const PROMINENT_MIN_SCORE_SHARE: f32 = 0.9;
-
 /// The person to analyse when several are found: among the detections about
 /// as confident as the best, the largest box (nearest the camera or most in
-/// frame), which in a clinic photo is the client.
+/// frame), which in a clinic photo is the client. "About as confident" is
+/// `person.prominent_min_score_share` of the best score.
 fn most_prominent(people: &[Detection]) -> Option<&Detection> {
+    let share = limits().person.prominent_min_score_share as f32;
     let best = people.iter().map(|p| p.score).fold(f32::MIN, f32::max);
     people
         .iter()
-        .filter(|p| p.score >= PROMINENT_MIN_SCORE_SHARE * best)
+        .filter(|p| p.score >= share * best)
         .max_by(|a, b| a.area().total_cmp(&b.area()))
 }
 

@@ -46,8 +46,6 @@ const PALETTE: [Rgb<u8>; 6] = [
 ];
 /// Opacity of the boxes behind text.
 const BOX_ALPHA: f64 = 0.72;
-/// Below this visibility a bone is drawn dashed: the model guessed its end.
-const SURE_VISIBILITY: f32 = 0.5;
 
 /// A side's chain: ear to foot, with the foot's three points.
 fn chain(side: Side) -> [Joint; 7] {
@@ -489,7 +487,8 @@ impl<'a> Painter<'a> {
             let (Some((a, va)), Some((b, vb))) = (chain[from], chain[to]) else {
                 continue;
             };
-            if va.min(vb) >= SURE_VISIBILITY {
+            // A bone whose end the model did not see is drawn dashed.
+            if va.min(vb) >= crate::limits::limits().keypoint.min_visibility as f32 {
                 solid.push((a, b));
             } else {
                 dashed.extend(self.dashes(a, b));

@@ -1,0 +1,544 @@
+//! Every threshold of the measurement stage, and the uncertainties it
+//! attaches, from `assets/limits.toml` (embedded): parsed once into typed
+//! values, each with the keys of the works it rests on
+//! (`assets/references.toml`) and how it was set. The stages read the
+//! numbers here; none defines its own.
+
+use std::sync::OnceLock;
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+
+use crate::schema::ProtocolKind;
+
+const EMBEDDED: &str = include_str!("../assets/limits.toml");
+
+/// One entry of the file as written: its value, unit, citation keys and how
+/// it was set. The code keeps the value; the rest is checked at load.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    value: f64,
+    unit: String,
+    cite: Vec<String>,
+    set: String,
+}
+
+/// Reads one entry, checks it, and keeps its value.
+fn entry<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    let entry = Entry::deserialize(deserializer)?;
+    if entry.unit.trim().is_empty() {
+        return Err(D::Error::custom("an entry needs its `unit`"));
+    }
+    check_provenance(&entry.cite, &entry.set).map_err(D::Error::custom)?;
+    finite(entry.value).map_err(D::Error::custom)
+}
+
+fn finite(value: f64) -> Result<f64, String> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(format!("{value} is not a finite number"))
+    }
+}
+
+/// Every citation key must name a work of references.toml, and `set` must
+/// say how the number was set.
+fn check_provenance(cite: &[String], set: &str) -> Result<(), String> {
+    if cite.is_empty() {
+        return Err("an entry needs at least one `cite` key".to_string());
+    }
+    if let Some(key) = cite.iter().find(|k| crate::references::get(k).is_none()) {
+        return Err(format!(
+            "cites {key:?}, which assets/references.toml does not define"
+        ));
+    }
+    if set.trim().is_empty() {
+        return Err("an entry needs `set`: how the number was set".to_string());
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    pub keypoint: KeypointLimits,
+    pub person: PersonLimits,
+    pub mask: MaskLimits,
+    pub view: ViewLimits,
+    pub protocol: ProtocolLimits,
+    pub uncertainty: UncertaintyLimits,
+    pub pelvis: PelvisLimits,
+    pub neck: NeckLimits,
+    pub spine: SpineLimits,
+    pub pattern: PatternLimits,
+    pub posture: PostureLimits,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeypointLimits {
+    /// Below this visibility a keypoint counts as not seen.
+    #[serde(deserialize_with = "entry")]
+    pub min_visibility: f64,
+    /// Below this presence a keypoint counts as not placed in the photo.
+    #[serde(deserialize_with = "entry")]
+    pub min_presence: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonLimits {
+    /// Below this pose presence the detector's find is not a confirmed body.
+    #[serde(deserialize_with = "entry")]
+    pub min_pose_presence: f64,
+    /// Detections at least this share of the best score compete on size.
+    #[serde(deserialize_with = "entry")]
+    pub prominent_min_score_share: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaskLimits {
+    /// The body outline is where the mask crosses this probability.
+    #[serde(deserialize_with = "entry")]
+    pub person_probability: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewLimits {
+    #[serde(deserialize_with = "entry")]
+    pub max_side_separation_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub min_lateral_score: f64,
+    #[serde(deserialize_with = "entry")]
+    pub near_side_visibility_margin: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProtocolLimits {
+    #[serde(deserialize_with = "entry")]
+    pub upright_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub lying_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub max_standing_hip_flexion_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub max_standing_knee_flexion_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub heel_level_tolerance_leg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub max_stance_knee_flexion_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub min_held_hip_flexion_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub max_test_hip_flexion_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub min_test_shank_drop_thigh: f64,
+    #[serde(deserialize_with = "entry")]
+    pub min_thomas_ankle_drop_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub max_trunk_tilt_deg: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UncertaintyLimits {
+    #[serde(deserialize_with = "entry")]
+    pub segment_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub knee_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub palpation_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub craniovertebral_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub pelvic_morphology_sd_deg: f64,
+    pub benchmark_p90: Vec<BenchmarkError>,
+}
+
+/// sagitta's own 90th-percentile error of one keypoint angle on one protocol.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "RawBenchmarkError")]
+pub struct BenchmarkError {
+    pub protocol: ProtocolKind,
+    pub measurement: String,
+    pub error_deg: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBenchmarkError {
+    protocol: ProtocolKind,
+    measurement: String,
+    #[serde(flatten)]
+    entry: Entry,
+}
+
+impl TryFrom<RawBenchmarkError> for BenchmarkError {
+    type Error = String;
+
+    fn try_from(raw: RawBenchmarkError) -> Result<Self, String> {
+        check_provenance(&raw.entry.cite, &raw.entry.set)?;
+        Ok(Self {
+            protocol: raw.protocol,
+            measurement: raw.measurement,
+            error_deg: finite(raw.entry.value)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PelvisLimits {
+    #[serde(deserialize_with = "entry")]
+    pub band_top_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub band_bottom_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub min_level_share: f64,
+    #[serde(deserialize_with = "entry")]
+    pub min_span_share: f64,
+    #[serde(deserialize_with = "entry")]
+    pub max_residual_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub min_buttock_curve_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub draped_extra_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub confidence_halving_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub arm_clearance_torso: f64,
+    pub front_calibration: Calibration,
+    pub back_calibration: Calibration,
+    #[serde(deserialize_with = "entry")]
+    pub marker_search_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub marker_max_dot_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub marker_min_dot_px: f64,
+    #[serde(deserialize_with = "entry")]
+    pub marker_hue_tolerance_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub marker_min_saturation: f64,
+    #[serde(deserialize_with = "entry")]
+    pub marker_min_value: f64,
+}
+
+/// Tilt from one outline's inclination: `offset_deg + gain * inclination`,
+/// with the residual spread of that line across the rendered bodies. Fitted
+/// coefficients, not thresholds; they carry their provenance like the limits.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "RawCalibration")]
+pub struct Calibration {
+    pub offset_deg: f64,
+    pub gain: f64,
+    pub residual_sd_deg: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCalibration {
+    offset_deg: f64,
+    gain: f64,
+    residual_sd_deg: f64,
+    cite: Vec<String>,
+    set: String,
+}
+
+impl TryFrom<RawCalibration> for Calibration {
+    type Error = String;
+
+    fn try_from(raw: RawCalibration) -> Result<Self, String> {
+        check_provenance(&raw.cite, &raw.set)?;
+        Ok(Self {
+            offset_deg: finite(raw.offset_deg)?,
+            gain: finite(raw.gain)?,
+            residual_sd_deg: finite(raw.residual_sd_deg)?,
+        })
+    }
+}
+
+impl Calibration {
+    pub fn tilt_deg(self, inclination_deg: f64) -> f64 {
+        self.offset_deg + self.gain * inclination_deg
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeckLimits {
+    #[serde(deserialize_with = "entry")]
+    pub c7_level: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpineLimits {
+    #[serde(deserialize_with = "entry")]
+    pub top_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub bottom_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub step_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub buttock_band_low: f64,
+    #[serde(deserialize_with = "entry")]
+    pub buttock_band_high: f64,
+    #[serde(deserialize_with = "entry")]
+    pub thoracic_band_low: f64,
+    #[serde(deserialize_with = "entry")]
+    pub thoracic_band_high: f64,
+    #[serde(deserialize_with = "entry")]
+    pub min_level_share: f64,
+    #[serde(deserialize_with = "entry")]
+    pub max_gap_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub max_roughness_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub lordosis_depth_body_sd: f64,
+    #[serde(deserialize_with = "entry")]
+    pub lordosis_angle_body_sd_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub kyphosis_depth_body_sd: f64,
+    #[serde(deserialize_with = "entry")]
+    pub kyphosis_angle_body_sd_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub buttock_body_sd: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternLimits {
+    #[serde(deserialize_with = "entry")]
+    pub call_probability: f64,
+    #[serde(deserialize_with = "entry")]
+    pub in_reach_probability: f64,
+    #[serde(deserialize_with = "entry")]
+    pub anterior_above_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub posterior_below_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub prior_mean_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub prior_sd_deg: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostureLimits {
+    #[serde(deserialize_with = "entry")]
+    pub lordosis_norm_mean_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub lordosis_norm_sd_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub kyphosis_norm_mean_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub kyphosis_norm_sd_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub lordosis_outline_at_neutral_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub kyphosis_outline_at_neutral_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub normal_band_sd: f64,
+    #[serde(deserialize_with = "entry")]
+    pub pelvis_forward_height: f64,
+}
+
+impl Limits {
+    /// The confidence floor. A measurement's confidence is the lowest
+    /// visibility of its keypoints times the side-view score, so one under
+    /// the product of the two limits has failed at least one of the two
+    /// checks: it is shown as unreliable, never classified.
+    pub fn confidence_floor(&self) -> f64 {
+        self.keypoint.min_visibility * self.view.min_lateral_score
+    }
+
+    /// sagitta's benchmark error of `measurement` on `protocol`, if measured.
+    pub fn benchmark_p90_deg(&self, protocol: ProtocolKind, measurement: &str) -> Option<f64> {
+        self.uncertainty
+            .benchmark_p90
+            .iter()
+            .find(|e| e.protocol == protocol && e.measurement == measurement)
+            .map(|e| e.error_deg)
+    }
+}
+
+/// Every limit, parsed and checked once. The embedded file is checked by the
+/// tests, so a failure here is a build defect.
+pub fn limits() -> &'static Limits {
+    static LIMITS: OnceLock<Limits> = OnceLock::new();
+    LIMITS.get_or_init(|| {
+        parse(EMBEDDED).expect("assets/limits.toml is valid (checked by the tests)")
+    })
+}
+
+/// Parses a limits file and checks it: every entry with a known citation
+/// key, a finite value, and the orderings and ranges the code relies on.
+pub fn parse(text: &str) -> Result<Limits, String> {
+    let limits: Limits = toml::from_str(text).map_err(|e| e.to_string())?;
+    let (p, pelvis, spine, pattern) = (
+        &limits.protocol,
+        &limits.pelvis,
+        &limits.spine,
+        &limits.pattern,
+    );
+    let ordered = [
+        (
+            "protocol.upright_deg < protocol.lying_deg",
+            p.upright_deg < p.lying_deg,
+        ),
+        (
+            "pelvis.band_bottom_torso < pelvis.band_top_torso",
+            pelvis.band_bottom_torso < pelvis.band_top_torso,
+        ),
+        (
+            "spine.bottom_torso < spine.top_torso",
+            spine.bottom_torso < spine.top_torso,
+        ),
+        (
+            "spine.buttock_band_low < spine.buttock_band_high < spine.thoracic_band_low < spine.thoracic_band_high",
+            spine.buttock_band_low < spine.buttock_band_high
+                && spine.buttock_band_high < spine.thoracic_band_low
+                && spine.thoracic_band_low < spine.thoracic_band_high,
+        ),
+        (
+            "0 < spine.step_torso < spine.top_torso - spine.bottom_torso",
+            spine.step_torso > 0.0 && spine.step_torso < spine.top_torso - spine.bottom_torso,
+        ),
+        (
+            "pattern.posterior_below_deg < pattern.anterior_above_deg",
+            pattern.posterior_below_deg < pattern.anterior_above_deg,
+        ),
+        (
+            "pattern.in_reach_probability < pattern.call_probability",
+            pattern.in_reach_probability < pattern.call_probability,
+        ),
+    ];
+    if let Some((rule, _)) = ordered.iter().find(|(_, holds)| !holds) {
+        return Err(format!("limits out of order: {rule}"));
+    }
+    let shares = [
+        ("keypoint.min_visibility", limits.keypoint.min_visibility),
+        ("keypoint.min_presence", limits.keypoint.min_presence),
+        ("person.min_pose_presence", limits.person.min_pose_presence),
+        (
+            "person.prominent_min_score_share",
+            limits.person.prominent_min_score_share,
+        ),
+        ("mask.person_probability", limits.mask.person_probability),
+        ("view.min_lateral_score", limits.view.min_lateral_score),
+        ("pelvis.min_level_share", pelvis.min_level_share),
+        ("pelvis.min_span_share", pelvis.min_span_share),
+        ("pelvis.marker_min_saturation", pelvis.marker_min_saturation),
+        ("pelvis.marker_min_value", pelvis.marker_min_value),
+        ("neck.c7_level", limits.neck.c7_level),
+        ("spine.min_level_share", spine.min_level_share),
+        ("pattern.call_probability", pattern.call_probability),
+        ("pattern.in_reach_probability", pattern.in_reach_probability),
+    ];
+    if let Some((name, _)) = shares.iter().find(|(_, v)| !(0.0..=1.0).contains(v)) {
+        return Err(format!("{name} must lie between 0 and 1"));
+    }
+    Ok(limits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Walks the file as plain TOML: every table that holds a number must
+    /// carry a non-empty `cite` list of keys that references.toml defines,
+    /// and say how it was `set`.
+    fn check_every_number_is_cited(path: &str, value: &toml::Value) -> Result<(), String> {
+        match value {
+            toml::Value::Table(table) => {
+                let has_numbers = table
+                    .values()
+                    .any(|v| matches!(v, toml::Value::Float(_) | toml::Value::Integer(_)));
+                if has_numbers {
+                    let cite: Vec<String> = table
+                        .get("cite")
+                        .and_then(toml::Value::as_array)
+                        .map(|keys| {
+                            keys.iter()
+                                .map(|k| k.as_str().unwrap_or_default().to_string())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let set = table.get("set").and_then(toml::Value::as_str).unwrap_or("");
+                    check_provenance(&cite, set).map_err(|e| format!("{path}: {e}"))?;
+                }
+                table.iter().try_for_each(|(key, inner)| {
+                    let inner_path = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    check_every_number_is_cited(&inner_path, inner)
+                })
+            }
+            toml::Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| {
+                check_every_number_is_cited(&format!("{path}[{i}]"), item)
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    #[test]
+    fn every_number_in_the_file_cites_a_known_work() {
+        let table: toml::Value = toml::from_str(EMBEDDED).unwrap();
+        check_every_number_is_cited("", &table).unwrap();
+        // The walk itself catches a missing and an unknown key.
+        let bad: toml::Value = toml::from_str("[a.b]\nvalue = 1.0\nset = \"x\"").unwrap();
+        assert!(
+            check_every_number_is_cited("", &bad)
+                .unwrap_err()
+                .contains("a.b")
+        );
+        let bad: toml::Value =
+            toml::from_str("[a.b]\nvalue = 1.0\nset = \"x\"\ncite = [\"Nobody1900\"]").unwrap();
+        assert!(
+            check_every_number_is_cited("", &bad)
+                .unwrap_err()
+                .contains("Nobody1900")
+        );
+    }
+
+    #[test]
+    fn the_embedded_file_loads_with_every_limit_checked() {
+        let limits = parse(EMBEDDED).unwrap();
+        assert_eq!(limits.confidence_floor(), 0.25);
+        assert_eq!(
+            limits.benchmark_p90_deg(ProtocolKind::ThomasTest, "hip_extension"),
+            Some(3.3)
+        );
+        assert_eq!(
+            limits.benchmark_p90_deg(ProtocolKind::Standing, "hip_extension"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_bad_entry_is_refused_at_load() {
+        let unknown_key =
+            EMBEDDED.replacen("cite = [\"Cosoli2026\"]", "cite = [\"Cosoli2062\"]", 1);
+        assert!(parse(&unknown_key).unwrap_err().contains("Cosoli2062"));
+        let no_set = EMBEDDED.replacen(
+            "set = \"The side-view score",
+            "how = \"The side-view score",
+            1,
+        );
+        assert!(parse(&no_set).is_err());
+        let swapped = EMBEDDED.replacen("value = 35.0", "value = 65.0", 1);
+        assert!(parse(&swapped).unwrap_err().contains("upright_deg"));
+        let out_of_range = EMBEDDED.replacen(
+            "value = 0.25\nunit = \"share of the way",
+            "value = 1.25\nunit = \"share of the way",
+            1,
+        );
+        assert!(parse(&out_of_range).unwrap_err().contains("c7_level"));
+    }
+}

@@ -21,6 +21,12 @@ use crate::limits::limits;
 /// Standard deviations to a two-sided 90 % bound (`uncertainty_deg` is one).
 const SD_TO_90_PERCENT: f64 = 1.645;
 
+/// The share of the probability that no Kendall type covers (for example an
+/// anterior pelvis with a flat lumbar curve, or curves too uncertain to
+/// class). It is reported but never called: it is mostly the curves'
+/// uncertainty, not evidence of a posture outside the types.
+const NO_TYPE: &str = "no_type";
+
 const SETTLE_PELVIS: &str = "palpate the ASIS and PSIS and give them (--asis/--psis) or put coloured dots on them (--markers), and do a modified Thomas test to check for short hip flexors";
 
 /// Standard normal cumulative distribution (Abramowitz and Stegun 7.1.26,
@@ -76,12 +82,13 @@ fn call(
     let pattern = &limits().pattern;
     let best = probabilities
         .iter()
+        .filter(|(name, _)| *name != NO_TYPE)
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .filter(|(_, p)| *p >= pattern.call_probability);
     let in_reach = || {
         probabilities
             .iter()
-            .filter(|(_, p)| *p >= pattern.in_reach_probability)
+            .filter(|(name, p)| *name != NO_TYPE && *p >= pattern.in_reach_probability)
             .map(|(name, _)| name.to_string())
             .collect()
     };
@@ -180,7 +187,7 @@ fn pelvis_forward_sd() -> f64 {
 /// (the same with the pelvis carried forward of the shoulders). The
 /// probability of each is the product of its parts' probabilities (pelvic
 /// pattern, each curve's class, the hip position), taken as independent;
-/// what no type covers is `mixed`.
+/// what no type covers is `no_type`, never called.
 pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement {
     const METHOD: &str = "kendall_definitions";
     let pelvis = measurements.get("pelvic_pattern");
@@ -240,7 +247,7 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
     ];
     let covered: f64 = types.iter().map(|(_, p)| p).sum();
     let mut probabilities = types.to_vec();
-    probabilities.push(("mixed", (1.0 - covered).max(0.0)));
+    probabilities.push((NO_TYPE, (1.0 - covered).max(0.0)));
     let confidence = [pelvis.and_then(|m| m.confidence), Some(lordosis.2), Some(kyphosis.2)]
         .into_iter()
         .flatten()

@@ -153,7 +153,7 @@ pub fn pelvic_pattern(measurements: &BTreeMap<String, Measurement>) -> Measureme
 /// The outline's angle is moved onto the norm's scale by what it reads on
 /// a spine of the norm's mean (`*_outline_at_neutral_deg`: the rendered
 /// spine at the prior's mean tilt, taken as the population's average), then
-/// compared with the norm's mean -/+ `normal_band_sd` SDs (Lang-Tapia2011,
+/// compared with the norm's mean -/+ `normal_band_sd` SDs (LangTapia2011,
 /// the sexes pooled).
 fn curve_probabilities(
     value: f64,
@@ -257,7 +257,7 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
         &probabilities,
         confidence,
         &format!(
-            "Kendall1993 (types); curves against surface norms of Lang-Tapia2011 (mean +/- {} SD, sagitta heuristic); a type is called at probability {:.2} or more (sagitta decision)",
+            "Kendall1993 (types); curves against surface norms of LangTapia2011 (mean +/- {} SD, sagitta heuristic); a type is called at probability {:.2} or more (sagitta decision)",
             norms.normal_band_sd,
             limits().pattern.call_probability
         ),

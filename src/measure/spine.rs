@@ -14,7 +14,7 @@
 //!   is the flexible-curve arc angle 4 atan(2 depth / chord) (the tangent
 //!   change along a circular arc of that depth and chord, as the flexicurve
 //!   studies compute it, Youdas1996), so it compares with surface measures of
-//!   the curve such as Lang-Tapia2011's;
+//!   the curve such as LangTapia2011's;
 //! - the **thoracic kyphosis** is the bulge between the base of the neck (C7)
 //!   and the lumbar apex: depth behind that chord at its most posterior
 //!   point (the kyphosis apex), and its arc angle the same way;
@@ -165,6 +165,20 @@ pub fn read_curves(
             )
         });
     }
+    // Gaps (hidden or missing heights) along the traced outline.
+    let mut previous = 0.0;
+    for p in &raw {
+        if p.down - previous > spine.max_gap_torso + spine.step_torso / 2.0 {
+            return Err(
+                if occluded.iter().any(|&d| d > previous && d < p.down) {
+                    "a hand or arm lies over the back outline".to_string()
+                } else {
+                    "the back outline has a gap between the neck and the buttock".to_string()
+                },
+            );
+        }
+        previous = p.down;
+    }
     let outline = smoothed(&raw);
     let roughness = (raw
         .iter()
@@ -204,20 +218,6 @@ pub fn read_curves(
     let c7 = outline[0];
     if c7.down > spine.max_gap_torso {
         return Err("the base of the neck is missing from the back outline".to_string());
-    }
-    // Gaps (hidden or missing heights) between the neck and the buttock.
-    let mut previous = 0.0;
-    for p in outline.iter().take_while(|p| p.down <= buttock.down) {
-        if p.down - previous > spine.max_gap_torso + spine.step_torso / 2.0 {
-            return Err(
-                if occluded.iter().any(|&d| d > previous && d < p.down) {
-                    "a hand or arm lies over the back outline".to_string()
-                } else {
-                    "the back outline has a gap between the neck and the buttock".to_string()
-                },
-            );
-        }
-        previous = p.down;
     }
     let between = |a: OutlinePoint, b: OutlinePoint| {
         outline

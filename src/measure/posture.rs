@@ -53,6 +53,19 @@ fn three_way(mean: f64, sd: f64, low: f64, high: f64) -> [f64; 3] {
     [below, (1.0 - below - above).max(0.0), above]
 }
 
+/// Probabilities of the pelvic classes (posterior, neutral, anterior) from
+/// a measured tilt and its 90 % uncertainty alone: a normal measurement
+/// error and a flat prior.
+pub fn pelvic_photo_alone(tilt_deg: f64, uncertainty_deg: f64) -> [f64; 3] {
+    let pattern = &limits().pattern;
+    three_way(
+        tilt_deg,
+        (uncertainty_deg / SD_TO_90_PERCENT).max(1e-6),
+        pattern.posterior_below_deg,
+        pattern.anterior_above_deg,
+    )
+}
+
 /// Probabilities of the pelvic classes (posterior, neutral, anterior) given
 /// a measured tilt and its 90 % uncertainty: the normal prior updated by a
 /// normal measurement error.
@@ -70,35 +83,49 @@ pub fn pelvic_probabilities(tilt_deg: f64, uncertainty_deg: f64) -> [f64; 3] {
     )
 }
 
-/// A call among classes: the class whose probability reaches
-/// `pattern.call_probability`, else `uncertain` with the classes in reach.
+/// A call among classes. A class is called when it has two-to-one odds
+/// (`pattern.call_probability`) both with the published prevalences and
+/// from the photo alone (a flat prior): the prior keeps weak evidence from
+/// calling a rare class, and the photo-alone test keeps the prior from
+/// calling the common class when the photo says little. Otherwise the call
+/// is `uncertain`, listing as in reach every class with a third of the
+/// probability (`pattern.in_reach_probability`) either way. `probabilities`
+/// reports the probabilities with the prior. `with_prior` and `photo_alone`
+/// list the same classes in the same order.
 fn call(
     method: &str,
-    probabilities: &[(&str, f64)],
+    with_prior: &[(&str, f64)],
+    photo_alone: &[(&str, f64)],
     confidence: f64,
     reference: &str,
     settle: &str,
 ) -> Measurement {
     let pattern = &limits().pattern;
-    let best = probabilities
-        .iter()
-        .filter(|(name, _)| *name != NO_TYPE)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .filter(|(_, p)| *p >= pattern.call_probability);
-    let in_reach = || {
-        probabilities
+    let both = || {
+        with_prior
             .iter()
-            .filter(|(name, p)| *name != NO_TYPE && *p >= pattern.in_reach_probability)
-            .map(|(name, _)| name.to_string())
-            .collect()
+            .zip(photo_alone)
+            .filter(|((name, _), _)| *name != NO_TYPE)
+            .map(|(&(name, p), &(_, alone))| (name, p, alone))
     };
+    let best = both()
+        .filter(|&(_, p, alone)| p >= pattern.call_probability && alone >= pattern.call_probability)
+        .map(|(name, _, _)| name)
+        .next();
     Measurement {
         method: method.to_string(),
         confidence: Some(round(confidence.clamp(0.0, 1.0), 2)),
-        classification: Some(best.map_or("uncertain", |(name, _)| name).to_string()),
-        borderline: if best.is_some() { Vec::new() } else { in_reach() },
+        classification: Some(best.unwrap_or("uncertain").to_string()),
+        borderline: if best.is_some() {
+            Vec::new()
+        } else {
+            both()
+                .filter(|&(_, p, alone)| p.max(alone) >= pattern.in_reach_probability)
+                .map(|(name, _, _)| name.to_string())
+                .collect()
+        },
         to_settle: best.is_none().then(|| settle.to_string()),
-        probabilities: probabilities
+        probabilities: with_prior
             .iter()
             .map(|(name, p)| (name.to_string(), round(*p, 3)))
             .collect(),
@@ -127,18 +154,21 @@ pub fn pelvic_pattern(measurements: &BTreeMap<String, Measurement>) -> Measureme
             .unwrap_or_else(|| "the pelvic tilt was not measured".to_string());
         return declined(METHOD, format!("needs the pelvic tilt: {reason}"));
     };
-    let [posterior, neutral, anterior] = pelvic_probabilities(tilt, uncertainty);
-    let pattern = &limits().pattern;
-    call(
-        METHOD,
-        &[
+    let classes = |[posterior, neutral, anterior]: [f64; 3]| {
+        [
             ("anterior", anterior),
             ("neutral", neutral),
             ("posterior", posterior),
-        ],
+        ]
+    };
+    let pattern = &limits().pattern;
+    call(
+        METHOD,
+        &classes(pelvic_probabilities(tilt, uncertainty)),
+        &classes(pelvic_photo_alone(tilt, uncertainty)),
         confidence,
         &format!(
-            "anterior above {} deg, posterior below {} deg (Preece2008); prior from Preece2008 and Herrington2011 (mean {}, SD {}); a class is called at probability {:.2} or more (sagitta decision)",
+            "anterior above {} deg, posterior below {} deg (Preece2008); prior from Preece2008 and Herrington2011 (mean {}, SD {}); a class is called at probability {:.2} or more both with the prior and from the photo alone (sagitta decision)",
             pattern.anterior_above_deg,
             pattern.posterior_below_deg,
             pattern.prior_mean_deg,
@@ -190,13 +220,14 @@ fn pelvis_forward_sd() -> f64 {
 /// what no type covers is `no_type`, never called.
 pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement {
     const METHOD: &str = "kendall_definitions";
-    let pelvis = measurements.get("pelvic_pattern");
-    let pelvic = pelvis
-        .filter(|m| m.declined.is_none() && m.unreliable.is_none())
-        .map(|m| {
-            let p = |name: &str| m.probabilities.get(name).copied().unwrap_or(0.0);
-            [p("posterior"), p("neutral"), p("anterior")]
-        });
+    let pelvis = measurements
+        .get("pelvic_pattern")
+        .filter(|m| m.declined.is_none() && m.unreliable.is_none());
+    // The pelvic classes with the prior and from the photo alone, from the
+    // tilt the pattern was called on.
+    let pelvic = pelvis.and(reading(measurements, "pelvic_tilt")).map(|(tilt, u, _)| {
+        (pelvic_probabilities(tilt, u), pelvic_photo_alone(tilt, u))
+    });
     let lordosis = reading(measurements, "lumbar_lordosis_angle");
     let kyphosis = reading(measurements, "thoracic_kyphosis_angle");
     let plumb = reading_plain(measurements, "plumb_hip")
@@ -234,27 +265,31 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
         norms.kyphosis_outline_at_neutral_deg,
         (norms.kyphosis_norm_mean_deg, norms.kyphosis_norm_sd_deg),
     );
-    let [posterior, neutral, anterior] = pelvic;
     let forward = 1.0
         - normal_cdf((norms.pelvis_forward_height - (hip - shoulder)) / pelvis_forward_sd());
-    let types = [
-        ("ideal", neutral * ll_normal * tk_normal),
-        ("lordotic", anterior * ll_up * (tk_normal + tk_down)),
-        ("kyphotic_lordotic", anterior * ll_up * tk_up),
-        ("kyphotic", neutral * ll_normal * tk_up),
-        ("flat_back", posterior * ll_down * (1.0 - forward)),
-        ("sway_back", posterior * ll_down * forward),
-    ];
-    let covered: f64 = types.iter().map(|(_, p)| p).sum();
-    let mut probabilities = types.to_vec();
-    probabilities.push((NO_TYPE, (1.0 - covered).max(0.0)));
+    let types = |[posterior, neutral, anterior]: [f64; 3]| {
+        let types = [
+            ("ideal", neutral * ll_normal * tk_normal),
+            ("lordotic", anterior * ll_up * (tk_normal + tk_down)),
+            ("kyphotic_lordotic", anterior * ll_up * tk_up),
+            ("kyphotic", neutral * ll_normal * tk_up),
+            ("flat_back", posterior * ll_down * (1.0 - forward)),
+            ("sway_back", posterior * ll_down * forward),
+        ];
+        let covered: f64 = types.iter().map(|(_, p)| p).sum();
+        let mut probabilities = types.to_vec();
+        probabilities.push((NO_TYPE, (1.0 - covered).max(0.0)));
+        probabilities
+    };
+    let (with_prior, photo_alone) = pelvic;
     let confidence = [pelvis.and_then(|m| m.confidence), Some(lordosis.2), Some(kyphosis.2)]
         .into_iter()
         .flatten()
         .fold(1.0, f64::min);
     call(
         METHOD,
-        &probabilities,
+        &types(with_prior),
+        &types(photo_alone),
         confidence,
         &format!(
             "Kendall1993 (types); curves against surface norms of LangTapia2011 (mean +/- {} SD, sagitta heuristic); a type is called at probability {:.2} or more (sagitta decision)",

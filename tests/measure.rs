@@ -774,7 +774,11 @@ fn a_drawn_lumbar_hollow_is_measured_exactly_for_both_facings() {
         // far back), so the chord is vertical and the hollow's depth is the
         // plateaus' 30 px plus the hollow's 15 px: 45 / 250 trunk lengths.
         let depth = value(&m, "lumbar_lordosis_depth");
-        assert!((depth - 0.18).abs() <= 0.008, "{depth} {:?}", m["lumbar_lordosis_depth"]);
+        assert!(
+            (depth - 0.18).abs() <= 0.008,
+            "{depth} {:?}",
+            m["lumbar_lordosis_depth"]
+        );
         let lordosis = &m["lumbar_lordosis_angle"];
         let [top, apex, bottom] = [0, 1, 2].map(|i| lordosis.points_px[i]);
         // The apex lies in the hollow, the chord's ends on the plateaus.
@@ -785,7 +789,10 @@ fn a_drawn_lumbar_hollow_is_measured_exactly_for_both_facings() {
         // Its angle is the flexible-curve arc angle of that depth over that chord.
         let chord = ((top[0] - bottom[0]).powi(2) + (top[1] - bottom[1]).powi(2)).sqrt() / 250.0;
         let expected = 4.0 * (2.0 * depth / chord).atan().to_degrees();
-        assert!((value(&m, "lumbar_lordosis_angle") - expected).abs() <= 0.15, "{expected}");
+        assert!(
+            (value(&m, "lumbar_lordosis_angle") - expected).abs() <= 0.15,
+            "{expected}"
+        );
         // The buttock stands 45 px behind the hollow.
         let buttock = value(&m, "buttock_prominence");
         assert!((buttock - 0.18).abs() <= 0.008, "{buttock}");
@@ -823,33 +830,74 @@ fn a_back_outline_that_cannot_be_trusted_is_declined_with_the_reason() {
     for wrist in [Joint::LeftWrist, Joint::RightWrist] {
         points.insert(wrist, (900.0 - 80.0, 900.0 - 0.05 * 250.0));
     }
-    let m = spine(back_profile_pose(1.0, &[THORACIC, BUTTOCK, HOLLOW], &points));
-    let reason = m["lumbar_lordosis_depth"].declined.as_deref().unwrap_or_default();
-    assert!(reason.contains("hand or arm"), "{:?}", m["lumbar_lordosis_depth"]);
+    let m = spine(back_profile_pose(
+        1.0,
+        &[THORACIC, BUTTOCK, HOLLOW],
+        &points,
+    ));
+    let reason = m["lumbar_lordosis_depth"]
+        .declined
+        .as_deref()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("hand or arm"),
+        "{:?}",
+        m["lumbar_lordosis_depth"]
+    );
     assert!(m["thoracic_kyphosis_angle"].declined.is_some());
 
     // The back beyond the left edge of the photo.
     let points = transform(&standing_points(&UPRIGHT, 1.0), |(x, y)| (x - 850.0, y));
-    let m = spine(back_profile_pose(1.0, &[THORACIC, BUTTOCK, HOLLOW], &points));
-    let reason = m["lumbar_lordosis_depth"].declined.as_deref().unwrap_or_default();
-    assert!(reason.contains("cut by the frame"), "{:?}", m["lumbar_lordosis_depth"]);
+    let m = spine(back_profile_pose(
+        1.0,
+        &[THORACIC, BUTTOCK, HOLLOW],
+        &points,
+    ));
+    let reason = m["lumbar_lordosis_depth"]
+        .declined
+        .as_deref()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("cut by the frame"),
+        "{:?}",
+        m["lumbar_lordosis_depth"]
+    );
 
     // A ragged outline (hair or folds of cloth): the edge jumps 30 px back
     // and forth every 12.5 px of height.
     let points = standing_points(&UPRIGHT, 1.0);
     let pose = pose_with_mask(&points, |x, y| {
-        let edge = 60.0 + if (y / 12.5).floor() as i64 % 2 == 0 { 30.0 } else { 0.0 };
-        (x - 900.0 + edge).min(1020.0 - x).min(y - 480.0).min(1380.0 - y)
+        let edge = 60.0
+            + if (y / 12.5).floor() as i64 % 2 == 0 {
+                30.0
+            } else {
+                0.0
+            };
+        (x - 900.0 + edge)
+            .min(1020.0 - x)
+            .min(y - 480.0)
+            .min(1380.0 - y)
     });
     let m = spine(pose);
-    let reason = m["lumbar_lordosis_depth"].declined.as_deref().unwrap_or_default();
-    assert!(reason.contains("irregular"), "{:?}", m["lumbar_lordosis_depth"]);
+    let reason = m["lumbar_lordosis_depth"]
+        .declined
+        .as_deref()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("irregular"),
+        "{:?}",
+        m["lumbar_lordosis_depth"]
+    );
 }
 
 #[test]
 fn the_posture_calls_carry_probabilities_that_sum_to_one() {
     let points = standing_points(&UPRIGHT, 1.0);
-    let m = spine(back_profile_pose(1.0, &[THORACIC, BUTTOCK, HOLLOW], &points));
+    let m = spine(back_profile_pose(
+        1.0,
+        &[THORACIC, BUTTOCK, HOLLOW],
+        &points,
+    ));
     for name in ["pelvic_pattern", "posture_type"] {
         let call = &m[name];
         if call.declined.is_some() {
@@ -864,7 +912,11 @@ fn the_posture_calls_carry_probabilities_that_sum_to_one() {
             assert!(call.probabilities[class] >= 0.66, "{name}: {call:?}");
         }
     }
-    assert!(m["pelvic_pattern"].declined.is_none(), "{:?}", m["pelvic_pattern"]);
+    assert!(
+        m["pelvic_pattern"].declined.is_none(),
+        "{:?}",
+        m["pelvic_pattern"]
+    );
 }
 
 #[test]

@@ -476,28 +476,55 @@ fn only_a_called_pelvic_pattern_is_a_finding_and_an_uncertain_one_says_how_to_se
         method: "tilt_with_prior".into(),
         ..Measurement::default()
     };
-    let ids = |m: Measurement| finding_ids(&recommender, ProtocolKind::Standing, &[("pelvic_pattern", m)]);
+    let ids = |m: Measurement| {
+        finding_ids(
+            &recommender,
+            ProtocolKind::Standing,
+            &[("pelvic_pattern", m)],
+        )
+    };
     assert_eq!(ids(pattern("anterior", &[])), ["marked_anterior_tilt"]);
     assert_eq!(ids(pattern("posterior", &[])), ["posterior_tilt"]);
     assert!(ids(pattern("neutral", &[])).is_empty());
     assert!(ids(pattern("uncertain", &["neutral", "anterior"])).is_empty());
     // A raw tilt, however large, is no finding by itself: the pattern decides.
-    assert!(finding_ids(&recommender, ProtocolKind::Standing, &[("pelvic_tilt", angle(40.0, Some(2.0)))]).is_empty());
+    assert!(
+        finding_ids(
+            &recommender,
+            ProtocolKind::Standing,
+            &[("pelvic_tilt", angle(40.0, Some(2.0)))]
+        )
+        .is_empty()
+    );
 
     // An uncertain pattern with the anterior class in reach is borderline,
     // with the advice to palpate the pelvis and do a Thomas test.
-    let m = measurements(&[("pelvic_pattern", pattern("uncertain", &["neutral", "anterior"]))]);
+    let m = measurements(&[(
+        "pelvic_pattern",
+        pattern("uncertain", &["neutral", "anterior"]),
+    )]);
     let evaluation = recommender.evaluate(&standing, &m);
     assert!(evaluation.findings.is_empty());
     let borderline = &evaluation.borderline[0];
     assert_eq!(borderline.id, "marked_anterior_tilt");
-    assert!(borderline.recheck.contains("Thomas test"), "{}", borderline.recheck);
+    assert!(
+        borderline.recheck.contains("Thomas test"),
+        "{}",
+        borderline.recheck
+    );
 
-    let found = recommender.findings(&standing, &measurements(&[("pelvic_pattern", pattern("anterior", &[]))]));
+    let found = recommender.findings(
+        &standing,
+        &measurements(&[("pelvic_pattern", pattern("anterior", &[]))]),
+    );
     let finding = &found[0];
     assert_eq!(finding.severity, Severity::Marked);
     assert_eq!(finding.measurement.as_deref(), Some("pelvic_pattern"));
-    assert!(finding.because.contains("Thomas test"), "{}", finding.because);
+    assert!(
+        finding.because.contains("Thomas test"),
+        "{}",
+        finding.because
+    );
     assert!(
         finding
             .reference

@@ -354,7 +354,12 @@ fn outline(
 
 /// Walks from `start` (inside the body) along `outward` to where the person
 /// mask ends; `None` if it does not end within a torso length.
-pub(super) fn find_edge(body: &Body, start: Vec2, outward: Vec2, torso: f64) -> Result<Option<Vec2>, String> {
+pub(super) fn find_edge(
+    body: &Body,
+    start: Vec2,
+    outward: Vec2,
+    torso: f64,
+) -> Result<Option<Vec2>, String> {
     const STEP: f64 = 0.5;
     let (width, height) = body.photo_size();
     let contour = limits().mask.person_probability;

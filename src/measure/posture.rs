@@ -36,7 +36,8 @@ pub fn normal_cdf(z: f64) -> f64 {
     let t = 1.0 / (1.0 + 0.327_591_1 * x);
     let poly = t
         * (0.254_829_592
-            + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     let erf = 1.0 - poly * (-x * x).exp();
     if z >= 0.0 {
         0.5 * (1.0 + erf)
@@ -204,8 +205,9 @@ fn curve_probabilities(
 /// relative to the hip errs by the trunk angle's error over a trunk length,
 /// about 0.3 of the body height.
 fn pelvis_forward_sd() -> f64 {
-    let trunk_sd = keypoint_uncertainty_deg(crate::schema::ProtocolKind::Standing, "trunk_inclination")
-        / SD_TO_90_PERCENT;
+    let trunk_sd =
+        keypoint_uncertainty_deg(crate::schema::ProtocolKind::Standing, "trunk_inclination")
+            / SD_TO_90_PERCENT;
     0.3 * trunk_sd.to_radians().sin()
 }
 
@@ -225,13 +227,13 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
         .filter(|m| m.declined.is_none() && m.unreliable.is_none());
     // The pelvic classes with the prior and from the photo alone, from the
     // tilt the pattern was called on.
-    let pelvic = pelvis.and(reading(measurements, "pelvic_tilt")).map(|(tilt, u, _)| {
-        (pelvic_probabilities(tilt, u), pelvic_photo_alone(tilt, u))
-    });
+    let pelvic = pelvis
+        .and(reading(measurements, "pelvic_tilt"))
+        .map(|(tilt, u, _)| (pelvic_probabilities(tilt, u), pelvic_photo_alone(tilt, u)));
     let lordosis = reading(measurements, "lumbar_lordosis_angle");
     let kyphosis = reading(measurements, "thoracic_kyphosis_angle");
-    let plumb = reading_plain(measurements, "plumb_hip")
-        .zip(reading_plain(measurements, "plumb_shoulder"));
+    let plumb =
+        reading_plain(measurements, "plumb_hip").zip(reading_plain(measurements, "plumb_shoulder"));
     let (Some(pelvic), Some(lordosis), Some(kyphosis), Some((hip, shoulder))) =
         (pelvic, lordosis, kyphosis, plumb)
     else {
@@ -265,8 +267,8 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
         norms.kyphosis_outline_at_neutral_deg,
         (norms.kyphosis_norm_mean_deg, norms.kyphosis_norm_sd_deg),
     );
-    let forward = 1.0
-        - normal_cdf((norms.pelvis_forward_height - (hip - shoulder)) / pelvis_forward_sd());
+    let forward =
+        1.0 - normal_cdf((norms.pelvis_forward_height - (hip - shoulder)) / pelvis_forward_sd());
     let types = |[posterior, neutral, anterior]: [f64; 3]| {
         let types = [
             ("ideal", neutral * ll_normal * tk_normal),
@@ -282,10 +284,14 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
         probabilities
     };
     let (with_prior, photo_alone) = pelvic;
-    let confidence = [pelvis.and_then(|m| m.confidence), Some(lordosis.2), Some(kyphosis.2)]
-        .into_iter()
-        .flatten()
-        .fold(1.0, f64::min);
+    let confidence = [
+        pelvis.and_then(|m| m.confidence),
+        Some(lordosis.2),
+        Some(kyphosis.2),
+    ]
+    .into_iter()
+    .flatten()
+    .fold(1.0, f64::min);
     call(
         METHOD,
         &types(with_prior),

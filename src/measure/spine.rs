@@ -128,10 +128,7 @@ pub fn back_curves(body: &Body, view: &View) -> Result<BackCurves, String> {
             down: (edge.y - (hip.y - spine.top_torso * (hip.y - shoulder.y))) / torso,
             back: (edge - hip).dot(backward) / torso,
         };
-        if arms
-            .iter()
-            .any(|a| a.distance(edge) < clearance * torso)
-        {
+        if arms.iter().any(|a| a.distance(edge) < clearance * torso) {
             occluded.push(point.down);
             continue;
         }
@@ -169,13 +166,11 @@ pub fn read_curves(
     let mut previous = 0.0;
     for p in &raw {
         if p.down - previous > spine.max_gap_torso + spine.step_torso / 2.0 {
-            return Err(
-                if occluded.iter().any(|&d| d > previous && d < p.down) {
-                    "a hand or arm lies over the back outline".to_string()
-                } else {
-                    "the back outline has a gap between the neck and the buttock".to_string()
-                },
-            );
+            return Err(if occluded.iter().any(|&d| d > previous && d < p.down) {
+                "a hand or arm lies over the back outline".to_string()
+            } else {
+                "the back outline has a gap between the neck and the buttock".to_string()
+            });
         }
         previous = p.down;
     }
@@ -210,10 +205,16 @@ pub fn read_curves(
         .ok_or("the buttock is missing from the back outline")?;
     let mut thoracic_back = buttock;
     for _ in 0..4 {
-        thoracic_back = tangent_point(in_band((spine.thoracic_band_low, spine.thoracic_band_high)), buttock)
-            .ok_or("the upper back is missing from the back outline")?;
-        buttock = tangent_point(in_band((spine.buttock_band_low, spine.buttock_band_high)), thoracic_back)
-            .ok_or("the buttock is missing from the back outline")?;
+        thoracic_back = tangent_point(
+            in_band((spine.thoracic_band_low, spine.thoracic_band_high)),
+            buttock,
+        )
+        .ok_or("the upper back is missing from the back outline")?;
+        buttock = tangent_point(
+            in_band((spine.buttock_band_low, spine.buttock_band_high)),
+            thoracic_back,
+        )
+        .ok_or("the buttock is missing from the back outline")?;
     }
     let c7 = outline[0];
     if c7.down > spine.max_gap_torso {
@@ -227,11 +228,21 @@ pub fn read_curves(
     };
     let plane = |p: OutlinePoint| Vec2::new(p.down, p.back);
     let (lumbar_apex, lordosis_depth) = between(thoracic_back, buttock)
-        .map(|p| (p, depth_in_front_of(plane(thoracic_back), plane(buttock), plane(p))))
+        .map(|p| {
+            (
+                p,
+                depth_in_front_of(plane(thoracic_back), plane(buttock), plane(p)),
+            )
+        })
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .ok_or("the lumbar region is missing from the back outline")?;
     let (kyphosis_apex, kyphosis_behind) = between(c7, lumbar_apex)
-        .map(|p| (p, -depth_in_front_of(plane(c7), plane(lumbar_apex), plane(p))))
+        .map(|p| {
+            (
+                p,
+                -depth_in_front_of(plane(c7), plane(lumbar_apex), plane(p)),
+            )
+        })
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .ok_or("the upper back is missing from the back outline")?;
     let chord = |a: OutlinePoint, b: OutlinePoint| plane(a).distance(plane(b));
@@ -332,42 +343,74 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
         method: METHOD.to_string(),
         confidence: Some(confidence),
         points_px: body.photo_points(&points.iter().map(|p| p.at).collect::<Vec<_>>()),
-        outline_px: if outline { outline_px.clone() } else { Vec::new() },
+        outline_px: if outline {
+            outline_px.clone()
+        } else {
+            Vec::new()
+        },
         ..Measurement::default()
     };
-    let bend = |depth: f64, value: f64, body_sd: f64, chord: f64, points: &[&OutlinePoint]| Measurement {
-        value_deg: Some(round(value, 1)),
-        uncertainty_deg: Some(round(
-            (SD_TO_90_PERCENT * body_sd).hypot(arc_uncertainty_deg(depth, u, chord)),
-            1,
-        )),
-        method: METHOD.to_string(),
-        confidence: Some(confidence),
-        points_px: body.photo_points(&points.iter().map(|p| p.at).collect::<Vec<_>>()),
-        ..Measurement::default()
-    };
+    let bend =
+        |depth: f64, value: f64, body_sd: f64, chord: f64, points: &[&OutlinePoint]| Measurement {
+            value_deg: Some(round(value, 1)),
+            uncertainty_deg: Some(round(
+                (SD_TO_90_PERCENT * body_sd).hypot(arc_uncertainty_deg(depth, u, chord)),
+                1,
+            )),
+            method: METHOD.to_string(),
+            confidence: Some(confidence),
+            points_px: body.photo_points(&points.iter().map(|p| p.at).collect::<Vec<_>>()),
+            ..Measurement::default()
+        };
     let c = &curves;
     let spread = &limits().spine;
     let lumbar = [&c.thoracic_back, &c.lumbar_apex, &c.buttock];
     let thoracic = [&c.c7, &c.kyphosis_apex, &c.lumbar_apex];
     out.insert(
         "lumbar_lordosis_depth".to_string(),
-        ratio(c.lordosis_depth, spread.lordosis_depth_body_sd, &lumbar, true),
+        ratio(
+            c.lordosis_depth,
+            spread.lordosis_depth_body_sd,
+            &lumbar,
+            true,
+        ),
     );
     out.insert(
         "lumbar_lordosis_angle".to_string(),
-        bend(c.lordosis_depth, c.lordosis_deg, spread.lordosis_angle_body_sd_deg, chord(&c.thoracic_back, &c.buttock), &lumbar),
+        bend(
+            c.lordosis_depth,
+            c.lordosis_deg,
+            spread.lordosis_angle_body_sd_deg,
+            chord(&c.thoracic_back, &c.buttock),
+            &lumbar,
+        ),
     );
     out.insert(
         "thoracic_kyphosis_depth".to_string(),
-        ratio(c.kyphosis_depth, spread.kyphosis_depth_body_sd, &thoracic, false),
+        ratio(
+            c.kyphosis_depth,
+            spread.kyphosis_depth_body_sd,
+            &thoracic,
+            false,
+        ),
     );
     out.insert(
         "thoracic_kyphosis_angle".to_string(),
-        bend(c.kyphosis_depth, c.kyphosis_deg, spread.kyphosis_angle_body_sd_deg, chord(&c.c7, &c.lumbar_apex), &thoracic),
+        bend(
+            c.kyphosis_depth,
+            c.kyphosis_deg,
+            spread.kyphosis_angle_body_sd_deg,
+            chord(&c.c7, &c.lumbar_apex),
+            &thoracic,
+        ),
     );
     out.insert(
         "buttock_prominence".to_string(),
-        ratio(c.buttock_prominence, spread.buttock_body_sd, &[&c.lumbar_apex, &c.buttock], false),
+        ratio(
+            c.buttock_prominence,
+            spread.buttock_body_sd,
+            &[&c.lumbar_apex, &c.buttock],
+            false,
+        ),
     );
 }

@@ -254,10 +254,14 @@ pub fn annotate(photo: image::RgbImage, analysis: &Analysis) -> image::RgbImage 
         }
     }
     let curves = analysis.measurements.iter().filter_map(|(name, m)| {
-        let value = m.value_deg.filter(|v| v.is_finite() && m.declined.is_none())?;
+        let value = m
+            .value_deg
+            .filter(|v| v.is_finite() && m.declined.is_none())?;
         let points: Vec<Vec2> = m.points_px.iter().map(|&[x, y]| to_photo(x, y)).collect();
-        (CURVES.contains(&name.as_str()) && points.len() == 3 && points.iter().all(|&p| is_finite(p)))
-            .then_some((name, value, points))
+        (CURVES.contains(&name.as_str())
+            && points.len() == 3
+            && points.iter().all(|&p| is_finite(p)))
+        .then_some((name, value, points))
     });
     let mut labels = Vec::new();
     for ((name, value, points), color) in curves.zip(PALETTE.iter().rev().cycle()) {
@@ -585,7 +589,13 @@ impl<'a> Painter<'a> {
     /// Draws one spine curve: its chord between the two ends (dashed), the
     /// ends and the apex as dots, and the line from the apex square to the
     /// chord (the depth). Returns its label, beside the apex.
-    fn curve(&mut self, name: &str, value: f64, [from, apex, to]: [Vec2; 3], color: Rgb<u8>) -> Label {
+    fn curve(
+        &mut self,
+        name: &str,
+        value: f64,
+        [from, apex, to]: [Vec2; 3],
+        color: Rgb<u8>,
+    ) -> Label {
         let chord = to - from;
         let along = chord.dot(apex - from) / chord.dot(chord).max(1e-9);
         let foot = from + chord * along;

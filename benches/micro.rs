@@ -12,10 +12,11 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{RgbImage, imageops};
 use sagitta::image_io::{self, DecodeLimits};
 use sagitta::measure::{self, MeasureOptions};
-use sagitta::pose::detector::{self, anchors};
-use sagitta::pose::landmarks::{self, MODEL_POINTS, RawLandmarks};
-use sagitta::pose::preprocess::{Roi, ValueRange, sample_roi};
-use sagitta::pose::{ModelKind, ModelSet, Pose, PoseEstimator, PoseOptions};
+use sagitta::pose::blazepose::detector::{self, anchors};
+use sagitta::pose::blazepose::landmarks::{self, MODEL_POINTS, RawLandmarks};
+use sagitta::pose::blazepose::preprocess::{Roi, ValueRange, sample_roi};
+use sagitta::pose::models::ModelSet;
+use sagitta::pose::{BlazePose, ModelKind, Pose, PoseOptions, PoseSource};
 use sagitta::report::overlay::annotate;
 use sagitta::{Analyzer, AnalyzerOptions, PlanOptions, plan_routine};
 
@@ -35,6 +36,8 @@ struct Fixture {
     sample: RgbImage,
     large: RgbImage,
     pose: Pose,
+    /// The crop the landmark model saw for the sample's body.
+    crop: Roi,
 }
 
 impl Fixture {
@@ -49,10 +52,11 @@ impl Fixture {
             .expect("JPEG encoding");
         let models = ModelSet::locate(ModelKind::Full, None).expect("the full model is here");
         let mut estimator =
-            PoseEstimator::new(&models, 1, PoseOptions::default()).expect("models load");
+            BlazePose::new(&models, 1, PoseOptions::default()).expect("models load");
         let (pose, _) = estimator
             .estimate(&sample)
             .expect("the sample has a person");
+        let crop = estimator.last_crop().expect("a body was found");
         eprintln!(
             "large photo: {}x{}, {:.1} MB JPEG",
             LARGE.0,
@@ -65,6 +69,7 @@ impl Fixture {
             sample,
             large,
             pose,
+            crop,
         }
     }
 }
@@ -164,8 +169,8 @@ fn bench_rotated_crop(c: &mut Criterion, f: &Fixture) {
     // The crop the sample really gets, and the same body at 12 MP; a tilt
     // makes sure the rotated path is taken even if the walker stands upright.
     let roi = Roi {
-        rotation: f.pose.roi.rotation + 0.2,
-        ..f.pose.roi
+        rotation: f.crop.rotation + 0.2,
+        ..f.crop
     };
     let scale = LARGE.1 as f32 / f.sample.height() as f32;
     let large_roi = Roi {
@@ -290,7 +295,7 @@ fn bench_landmarks(c: &mut Criterion, f: &Fixture) {
     group.bench_function("postprocess_with_mask", |b| {
         b.iter_batched(
             || copy_raw(&raw),
-            |raw| landmarks::postprocess(raw, &f.pose.roi),
+            |raw| landmarks::postprocess(raw, &f.crop),
             BatchSize::SmallInput,
         )
     });

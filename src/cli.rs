@@ -35,6 +35,8 @@ pub enum Command {
     Routine(RoutineArgs),
     /// List the exercises sagitta can recommend.
     Catalog(CatalogArgs),
+    /// List the measurements sagitta reports: definition, zero and sign, and the CSV columns.
+    Measurements(MeasurementsArgs),
 }
 
 /// Options that shape the routine, shared by `analyze` and `routine`.
@@ -182,7 +184,7 @@ fn red_flag_parser() -> impl clap::builder::TypedValueParser<Value = RedFlag> {
     .map(|name| RedFlag::from_name(&name).expect("only listed names get through"))
 }
 
-/// Output of `routine` and `catalog`.
+/// Output of `routine`, `catalog` and `measurements`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum DocFormat {
     #[default]
@@ -197,6 +199,13 @@ pub struct RoutineArgs {
     pub from: PathBuf,
     #[command(flatten)]
     pub plan: PlanArgs,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value_t = DocFormat::Text)]
+    pub format: DocFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MeasurementsArgs {
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = DocFormat::Text)]
     pub format: DocFormat,
@@ -370,6 +379,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Analyze(args) => analyze(&args),
         Command::Routine(args) => routine(&args),
         Command::Catalog(args) => catalog(&args),
+        Command::Measurements(args) => measurements(&args),
     }
 }
 
@@ -607,6 +617,16 @@ fn catalog(args: &CatalogArgs) -> Result<u8, Error> {
             recommend::write_catalog_text(recommender.catalog(), &mut out).map_err(output_error)?
         }
     }
+    Ok(EXIT_OK)
+}
+
+fn measurements(args: &MeasurementsArgs) -> Result<u8, Error> {
+    let mut out = io::stdout().lock();
+    match args.format {
+        DocFormat::Json => report::write_measurements_json(&mut out),
+        DocFormat::Text => report::write_measurements_text(&mut out),
+    }
+    .map_err(output_error)?;
     Ok(EXIT_OK)
 }
 

@@ -32,11 +32,13 @@ use std::time::{Duration, Instant};
 use error::{FileError, FileErrorKind, SetupError};
 use image_io::DecodeLimits;
 use measure::MeasureOptions;
-use pose::{Landmarker, ModelKind, ModelSet, PoseError, PoseEstimator, PoseOptions, PoseTimings};
+use pose::blazepose::{BlazePose, BlazePoseOptions};
+use pose::models::ModelSet;
+use pose::{ModelKind, PoseError, PoseOptions, PoseSource, PoseTimings, SecondLook};
 use recommend::{Recommender, Screening};
 use schema::{
-    Analysis, Assessment, AssessmentStatus, Borderline, Finding, ImageInfo, Measurement, ModelInfo,
-    ModelRef, Protocol, ProtocolKind, Routine, SCHEMA_VERSION, ScreeningRecord,
+    Analysis, Assessment, AssessmentStatus, Borderline, Finding, ImageInfo, Measurement, Protocol,
+    ProtocolKind, Routine, SCHEMA_VERSION, ScreeningRecord,
 };
 
 /// Everything that configures an [`Analyzer`].
@@ -299,112 +301,57 @@ pub struct Outcome {
     pub timings: StageTimings,
 }
 
-/// Runs photos through the whole pipeline. Holds the model sessions: build
-/// one per worker and reuse it for every photo that worker handles.
+/// Runs photos through the whole pipeline. Holds the pose source (the model
+/// sessions): build one per worker and reuse it for every photo that worker
+/// handles.
 pub struct Analyzer {
-    estimator: PoseEstimator,
-    models: ModelSet,
+    source: Box<dyn PoseSource>,
     limits: DecodeLimits,
     measure: MeasureOptions,
     recommender: Recommender,
     plan: PlanOptions,
-    thomas: ThomasLandmarker,
-}
-
-/// The Thomas-test landmark model, loaded on the first photo that needs it
-/// (once per worker); a model that cannot be loaded is not retried.
-enum ThomasLandmarker {
-    Same,
-    NotLoaded {
-        kind: ModelKind,
-        model_dir: Option<PathBuf>,
-        threads: usize,
-    },
-    Ready {
-        kind: ModelKind,
-        file: pose::models::ModelFile,
-        landmarker: Box<Landmarker>,
-    },
-    Unavailable(String),
-}
-
-impl ThomasLandmarker {
-    fn get(&mut self) -> Result<(ModelKind, &pose::models::ModelFile, &mut Landmarker), String> {
-        if let Self::NotLoaded {
-            kind,
-            model_dir,
-            threads,
-        } = self
-        {
-            let kind = *kind;
-            let loaded = ModelSet::locate(kind, model_dir.as_deref()).and_then(|set| {
-                let session = pose::runtime::session(&set.landmark, *threads)?;
-                Ok((set.landmark, session))
-            });
-            *self = match loaded {
-                Ok((file, session)) => Self::Ready {
-                    kind,
-                    file,
-                    landmarker: Box::new(Landmarker::new(session)),
-                },
-                Err(error) => Self::Unavailable(error.to_string()),
-            };
-        }
-        match self {
-            Self::Ready {
-                kind,
-                file,
-                landmarker,
-            } => Ok((*kind, file, landmarker)),
-            Self::Unavailable(reason) => Err(reason.clone()),
-            Self::Same | Self::NotLoaded { .. } => Err("no second model".to_string()),
-        }
-    }
 }
 
 impl Analyzer {
+    /// An analyzer with BlazePose as its pose source (the models of `options`).
     pub fn new(options: &AnalyzerOptions) -> Result<Self, SetupError> {
         let models = ModelSet::locate(options.model, options.model_dir.as_deref())?;
         let recommender = options.plan.recommender()?;
-        // The Thomas-test model is loaded on the first photo that needs it,
-        // but located and checked now: a missing or damaged model is a setup
-        // error (exit code 2), as for the first model, not a warning on some
-        // photos. Its checksum runs beside the session set-up, off the path
-        // to the first result.
-        let (estimator, thomas) = std::thread::scope(|scope| {
-            let check = (options.thomas_model != options.model).then(|| {
-                scope.spawn(|| {
-                    ModelSet::locate(options.thomas_model, options.model_dir.as_deref())?
-                        .landmark
-                        .verify_once()
-                })
-            });
-            let estimator = PoseEstimator::new(&models, options.inference_threads, options.pose);
-            let thomas = match check {
-                None => Ok(ThomasLandmarker::Same),
-                Some(check) => check
-                    .join()
-                    .expect("the model check does not panic")
-                    .map(|()| ThomasLandmarker::NotLoaded {
-                        kind: options.thomas_model,
-                        model_dir: options.model_dir.clone(),
-                        threads: options.inference_threads,
-                    }),
-            };
-            // The first model's problem is reported first: it is the one
-            // every photo needs.
-            let estimator = estimator?;
-            Ok::<_, SetupError>((estimator, thomas?))
-        })?;
-        Ok(Self {
-            estimator,
-            models,
+        let source = BlazePose::load(
+            &models,
+            &BlazePoseOptions {
+                model: options.model,
+                model_dir: options.model_dir.clone(),
+                threads: options.inference_threads,
+                pose: options.pose,
+                second_look: options.thomas_model,
+            },
+        )?;
+        Ok(Self::assemble(Box::new(source), options, recommender))
+    }
+
+    /// An analyzer that takes its poses from `source` instead of the models
+    /// of `options` (another model, or keypoints given by the user).
+    pub fn with_source(
+        source: Box<dyn PoseSource>,
+        options: &AnalyzerOptions,
+    ) -> Result<Self, SetupError> {
+        let recommender = options.plan.recommender()?;
+        Ok(Self::assemble(source, options, recommender))
+    }
+
+    fn assemble(
+        source: Box<dyn PoseSource>,
+        options: &AnalyzerOptions,
+        recommender: Recommender,
+    ) -> Self {
+        Self {
+            source,
             limits: options.limits,
             measure: options.measure.clone(),
             recommender,
             plan: options.plan.clone(),
-            thomas,
-        })
+        }
     }
 
     pub fn analyze(&mut self, path: &Path) -> Result<Analysis, FileError> {
@@ -426,41 +373,32 @@ impl Analyzer {
             };
             FileError::new(path, kind, error.to_string())
         };
-        let (mut pose, pose_timings) = self.estimator.estimate(&photo.image).map_err(file_error)?;
+        let (mut pose, pose_timings) = self.source.estimate(&photo.image).map_err(file_error)?;
         timings.pose = pose_timings;
 
         let mut started = Instant::now();
         let mut measured = measure::measure(&pose, &photo.image, &self.measure);
         let mut warnings = std::mem::take(&mut photo.warnings);
-        let mut landmark_model = (self.models.kind, model_ref(&self.models.landmark));
-        // Lying bodies are where the first model misplaces legs most (on the
+        // Lying bodies are where the first look misplaces legs most (on the
         // rendered Thomas tests it swapped the held and the free leg), so a
-        // body that may show the test gets the second look, and its protocol
-        // is decided again.
+        // body that may show the test gets the source's second look, and its
+        // protocol is decided again.
         if (measured.protocol.kind == ProtocolKind::ThomasTest || measured.may_show_thomas_test)
-            && !matches!(self.thomas, ThomasLandmarker::Same)
+            && self.source.has_second_look()
         {
             timings.geometry += started.elapsed();
-            match self.thomas.get() {
-                Ok((kind, file, landmarker)) => {
-                    let refined = pose::relandmark(landmarker, &photo.image, &pose, &mut timings.pose);
-                    match refined {
-                        Ok(refined) => {
-                            pose = refined;
-                            let again = Instant::now();
-                            measured = measure::measure(&pose, &photo.image, &self.measure);
-                            timings.geometry += again.elapsed();
-                            landmark_model = (kind, model_ref(file));
-                        }
-                        Err(error @ PoseError::Inference(_)) => return Err(file_error(error)),
-                        Err(error) => warnings.push(format!(
-                            "the {kind:?} landmark model did not confirm the pose ({error}); the Thomas test was measured with the first model"
-                        )),
-                    }
+            match self
+                .source
+                .look_again(&photo.image, &pose, &mut timings.pose)
+                .map_err(file_error)?
+            {
+                SecondLook::Refined(refined) => {
+                    pose = *refined;
+                    let again = Instant::now();
+                    measured = measure::measure(&pose, &photo.image, &self.measure);
+                    timings.geometry += again.elapsed();
                 }
-                Err(reason) => warnings.push(format!(
-                    "the Thomas-test landmark model could not be loaded ({reason}); the test was measured with the first model"
-                )),
+                SecondLook::Kept(warning) => warnings.push(warning),
             }
             started = Instant::now();
         }
@@ -485,12 +423,8 @@ impl Analyzer {
                 width: photo.image.width(),
                 height: photo.image.height(),
             },
-            model: ModelInfo {
-                kind: landmark_model.0,
-                detector: model_ref(&self.models.detector),
-                landmark: landmark_model.1,
-            },
             pose: pose.report(),
+            model: pose.model,
             assessment: planned.assessment,
             protocol: measured.protocol,
             measurements: planned.measurements,
@@ -509,12 +443,5 @@ impl Analyzer {
             photo: photo.image,
             timings,
         })
-    }
-}
-
-fn model_ref(file: &pose::models::ModelFile) -> ModelRef {
-    ModelRef {
-        name: file.known.name.to_string(),
-        sha256: file.known.sha256.to_string(),
     }
 }

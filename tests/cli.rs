@@ -331,6 +331,59 @@ fn catalog_lists_every_exercise_in_text_and_json() {
     }
 }
 
+/// The registry the outputs read: `sagitta measurements` lists every
+/// measurement with its sign, the README's sign table documents each, and
+/// the CSV header carries exactly the registry's columns, in its order.
+#[test]
+fn measurements_lists_the_registry_that_the_readme_and_the_csv_follow() {
+    let output = sagitta()
+        .args(["measurements", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let registry: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let text = String::from_utf8(sagitta().arg("measurements").output().unwrap().stdout).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let signs = readme
+        .split("## Measurements and their signs")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the README's sign section");
+    let measurements = registry["measurements"].as_array().unwrap();
+    assert!(measurements.len() >= 14);
+    for m in measurements {
+        let name = m["name"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("{name} (")),
+            "{name} missing from the text listing"
+        );
+        assert!(
+            signs.contains(&format!("`{name}`")),
+            "{name} missing from the README's sign table"
+        );
+        assert!(!m["definition"].as_str().unwrap().is_empty());
+    }
+
+    // The CSV header: 9 columns before the measurements, 9 after.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.jpg");
+    let csv = sagitta()
+        .args(["analyze", "--format", "csv", "-q"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    let header = String::from_utf8(csv.stdout).unwrap();
+    let header: Vec<&str> = header.lines().next().unwrap().split(',').collect();
+    let columns: Vec<&str> = registry["csv_columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["header"].as_str().unwrap())
+        .collect();
+    assert_eq!(header[9..header.len() - 9], columns[..]);
+}
+
 #[test]
 fn screening_is_recorded_and_asking_needs_a_terminal() {
     // Standard input is not a terminal here: --ask refuses, naming the alternatives.

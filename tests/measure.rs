@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use image::RgbImage;
 use proptest::prelude::*;
 use sagitta::measure::{MeasureOptions, PelvisInput, ProtocolChoice, measure};
-use sagitta::pose::{Joint, Keypoint, Pose, Roi, SegmentationMask};
-use sagitta::schema::{Measurement, ProtocolKind, Side};
+use sagitta::pose::{Joint, Keypoint, Pose, Region, SegmentationMask};
+use sagitta::schema::{Measurement, ModelInfo, ModelKind, ModelRef, ProtocolKind, Side};
 
 const W: u32 = 1800;
 const H: u32 = 1800;
@@ -120,7 +120,7 @@ fn pose_with_mask(
             presence: 0.99,
         };
     }
-    let roi = Roi {
+    let roi = Region {
         center_x: W as f32 / 2.0,
         center_y: H as f32 / 2.0,
         size: W as f32,
@@ -139,11 +139,24 @@ fn pose_with_mask(
         .collect();
     Pose {
         keypoints,
-        mask: SegmentationMask::from_logits(logits, side, roi),
-        roi,
+        mask: Some(SegmentationMask::from_logits(logits, side, roi)),
         persons_found: 1,
         detector_score: 0.9,
         pose_presence: 0.99,
+        model: synthetic_model(),
+    }
+}
+
+/// The "model" of a synthetic pose: named as such, with no checksum to check.
+fn synthetic_model() -> ModelInfo {
+    let named = |name: &str| ModelRef {
+        name: name.to_string(),
+        sha256: String::new(),
+    };
+    ModelInfo {
+        kind: ModelKind::Full,
+        detector: named("synthetic"),
+        landmark: named("synthetic"),
     }
 }
 

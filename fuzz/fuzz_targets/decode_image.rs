@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use sagitta::image_io::{DecodeLimits, decode};
-use sagitta::pose::preprocess::{Roi, ValueRange, sample_roi};
+use sagitta::pose::blazepose::preprocess::{Roi, ValueRange, sample_roi};
 
 /// The crop's placement comes first (16 bytes), as the landmark model's
 /// alignment points would give it, so any float, NaN and infinity included,

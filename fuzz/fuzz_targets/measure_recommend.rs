@@ -9,7 +9,8 @@ use std::sync::LazyLock;
 use image::{Rgb, RgbImage};
 use libfuzzer_sys::fuzz_target;
 use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice, measure};
-use sagitta::pose::{Joint, Keypoint, Pose, Roi, SegmentationMask};
+use sagitta::pose::{Joint, Keypoint, Pose, Region, SegmentationMask};
+use sagitta::schema::{ModelInfo, ModelKind, ModelRef};
 use sagitta::recommend::{Recommender, Screening, write_routine_text};
 use sagitta::schema::RedFlag;
 
@@ -58,19 +59,31 @@ fn pose(input: &Input) -> Pose {
     }
     let side = usize::from(input.mask_side % 9);
     let [center_x, center_y, size, rotation] = input.mask_roi;
-    let roi = Roi {
+    let roi = Region {
         center_x,
         center_y,
         size,
         rotation,
     };
+    let fuzzed = || ModelRef {
+        name: "fuzz".to_string(),
+        sha256: String::new(),
+    };
     Pose {
         keypoints,
-        mask: SegmentationMask::from_logits(input.mask_logits[..side * side].to_vec(), side, roi),
-        roi,
+        mask: Some(SegmentationMask::from_logits(
+            input.mask_logits[..side * side].to_vec(),
+            side,
+            roi,
+        )),
         persons_found: 1,
         detector_score: 0.9,
         pose_presence: 0.9,
+        model: ModelInfo {
+            kind: ModelKind::Full,
+            detector: fuzzed(),
+            landmark: fuzzed(),
+        },
     }
 }
 

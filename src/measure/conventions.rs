@@ -6,18 +6,11 @@
 //! the body faces, whichever way that is in the image, so a mirrored photo
 //! gives the same numbers.
 //!
-//! | measurement | definition | 0 | positive means |
-//! |---|---|---|---|
-//! | `trunk_inclination` | hip -> shoulder line against the vertical | upright | trunk leans forward (shoulder anterior of hip) |
-//! | `standing_hip_flexion` | thigh (hip -> knee) against the trunk line continued down (shoulder -> hip) | thigh in line with the trunk | hip flexed (knee anterior of the trunk line); negative = extended |
-//! | `knee_flexion` | shank (knee -> ankle) against the thigh line continued (hip -> knee) | straight knee | knee bent (ankle behind the thigh line); negative = hyperextended |
-//! | `head_forward` | shoulder -> ear line against the vertical | ear above shoulder | ear anterior of the shoulder (no published norm; not classified) |
-//! | `craniovertebral_angle` | C7 -> ear line against the horizontal (Wilmarth2002), C7 placed on the back outline (see `standing`) | ear level with C7 | ear above C7; smaller = head further forward |
-//! | `pelvic_tilt` | PSIS -> ASIS line against the horizontal | ASIS level with PSIS | anterior tilt (ASIS lower than PSIS) |
-//! | `hip_extension` (Thomas test) | test thigh (hip -> knee) against the horizontal, pointing to the feet | thigh horizontal | thigh below horizontal (hip extended past neutral); negative = above horizontal (short hip flexors) |
-//! | `contralateral_hip_flexion` (Thomas test) | held thigh against the trunk line continued, as `standing_hip_flexion` | thigh in line with the trunk | flexed towards the chest |
-//! | `trunk_tilt` (Thomas test) | shoulder -> hip line against the horizontal, pointing to the feet | trunk level | hips lower than shoulders |
-//! | `plumb_*` (ratio) | horizontal offset of ear, shoulder, hip or knee from the vertical through the ankle, over the height from ankle to the top of the head | on the plumb line | anterior of the plumb line |
+//! [`MEASUREMENTS`] is the registry: every measurement sagitta reports, with
+//! its unit, its definition and sign, the line it is read against, the
+//! label the annotated image draws and the CSV columns it fills. The outputs
+//! read it; adding a measurement touches the code that measures it, this
+//! registry and their tests.
 //!
 //! Each measured value lists the photo points it came from in `points_px`,
 //! in the order the definition names them: the segment's start and end
@@ -34,7 +27,379 @@
 //! R degrees before measuring. Without it, image vertical is taken as true
 //! vertical, and the output says so.
 
+use serde::Serialize;
+
+use crate::schema::ProtocolKind;
+
 use super::geometry::{UP, Vec2, signed_angle_deg};
+
+/// What a measurement's value is, and so which field of the document holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quantity {
+    /// Degrees, in `value_deg`.
+    Angle,
+    /// A fraction of the body height (ankle to the top of the head), in `value`.
+    HeightFraction,
+    /// A fraction of the trunk length (shoulder to hip keypoint), in `value`.
+    TrunkFraction,
+    /// A class name, in `classification`.
+    Class,
+}
+
+impl Quantity {
+    /// The `unit` the document gives a value that is not in degrees.
+    pub fn unit(self) -> Option<&'static str> {
+        match self {
+            Quantity::HeightFraction => Some("fraction_of_height"),
+            Quantity::TrunkFraction => Some("fraction_of_trunk_length"),
+            Quantity::Angle | Quantity::Class => None,
+        }
+    }
+}
+
+/// The line an angle is read against, as the annotated image draws it. A
+/// joint angle (three points) needs none: it is read between its segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceLine {
+    /// The segment against the vertical, measured from straight up.
+    Vertical,
+    /// The segment against the horizontal on the side the segment points to
+    /// (the feet for the thigh and trunk, anterior for PSIS -> ASIS).
+    Horizontal,
+}
+
+/// One measurement of the document.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct MeasurementSpec {
+    /// The key in the document's `measurements`.
+    pub name: &'static str,
+    pub quantity: Quantity,
+    /// The protocols that report it.
+    pub protocols: &'static [ProtocolKind],
+    /// What is measured, and against what.
+    pub definition: &'static str,
+    /// Where the value is 0 (`None` for a class).
+    pub zero: Option<&'static str>,
+    /// What a positive value means (a class: the classes).
+    pub positive: &'static str,
+    pub reference_line: Option<ReferenceLine>,
+    /// The short label drawn next to the angle on the annotated image.
+    pub label: &'static str,
+}
+
+use ProtocolKind::{Standing, ThomasTest};
+
+/// Every measurement, its definition and its sign.
+pub const MEASUREMENTS: &[MeasurementSpec] = &[
+    MeasurementSpec {
+        name: "trunk_inclination",
+        quantity: Quantity::Angle,
+        protocols: &[Standing],
+        definition: "hip -> shoulder line against the vertical",
+        zero: Some("upright"),
+        positive: "trunk leans forward (shoulder anterior of hip)",
+        reference_line: Some(ReferenceLine::Vertical),
+        label: "trunk inclination",
+    },
+    MeasurementSpec {
+        name: "standing_hip_flexion",
+        quantity: Quantity::Angle,
+        protocols: &[Standing],
+        definition: "thigh (hip -> knee) against the trunk line continued down (shoulder -> hip)",
+        zero: Some("thigh in line with the trunk"),
+        positive: "hip flexed (knee anterior of the trunk line); negative = extended",
+        reference_line: None,
+        label: "hip flexion",
+    },
+    MeasurementSpec {
+        name: "knee_flexion",
+        quantity: Quantity::Angle,
+        protocols: &[Standing, ThomasTest],
+        definition: "shank (knee -> ankle) against the thigh line continued (hip -> knee); the near knee standing, the test knee in the Thomas test",
+        zero: Some("straight knee"),
+        positive: "knee bent (ankle behind the thigh line); negative = hyperextended",
+        reference_line: None,
+        label: "knee flexion",
+    },
+    MeasurementSpec {
+        name: "head_forward",
+        quantity: Quantity::Angle,
+        protocols: &[Standing],
+        definition: "shoulder -> ear line against the vertical",
+        zero: Some("ear above shoulder"),
+        positive: "ear anterior of the shoulder (no published norm; not classified)",
+        reference_line: Some(ReferenceLine::Vertical),
+        label: "head forward",
+    },
+    MeasurementSpec {
+        name: "craniovertebral_angle",
+        quantity: Quantity::Angle,
+        protocols: &[Standing],
+        definition: "C7 -> ear (tragus) line against the horizontal (Wilmarth2002), C7 placed on the back outline of the neck",
+        zero: Some("ear level with C7"),
+        positive: "ear above C7; smaller = head further forward",
+        reference_line: Some(ReferenceLine::Horizontal),
+        label: "CVA (approx.)",
+    },
+    MeasurementSpec {
+        name: "pelvic_tilt",
+        quantity: Quantity::Angle,
+        protocols: &[Standing],
+        definition: "PSIS -> ASIS line against the horizontal",
+        zero: Some("ASIS level with PSIS"),
+        positive: "anterior tilt (ASIS lower than PSIS)",
+        reference_line: Some(ReferenceLine::Horizontal),
+        label: "pelvic tilt",
+    },
+    MeasurementSpec {
+        name: "plumb_ear",
+        quantity: Quantity::HeightFraction,
+        protocols: &[Standing],
+        definition: "horizontal offset of the ear from the vertical through the ankle, over the height from ankle to the top of the head",
+        zero: Some("on the plumb line"),
+        positive: "anterior of the plumb line",
+        reference_line: None,
+        label: "plumb ear",
+    },
+    MeasurementSpec {
+        name: "plumb_shoulder",
+        quantity: Quantity::HeightFraction,
+        protocols: &[Standing],
+        definition: "horizontal offset of the shoulder from the vertical through the ankle, over the height from ankle to the top of the head",
+        zero: Some("on the plumb line"),
+        positive: "anterior of the plumb line",
+        reference_line: None,
+        label: "plumb shoulder",
+    },
+    MeasurementSpec {
+        name: "plumb_hip",
+        quantity: Quantity::HeightFraction,
+        protocols: &[Standing],
+        definition: "horizontal offset of the hip from the vertical through the ankle, over the height from ankle to the top of the head",
+        zero: Some("on the plumb line"),
+        positive: "anterior of the plumb line",
+        reference_line: None,
+        label: "plumb hip",
+    },
+    MeasurementSpec {
+        name: "plumb_knee",
+        quantity: Quantity::HeightFraction,
+        protocols: &[Standing],
+        definition: "horizontal offset of the knee from the vertical through the ankle, over the height from ankle to the top of the head",
+        zero: Some("on the plumb line"),
+        positive: "anterior of the plumb line",
+        reference_line: None,
+        label: "plumb knee",
+    },
+    MeasurementSpec {
+        name: "lumbar_lordosis_depth",
+        quantity: Quantity::TrunkFraction,
+        protocols: &[Standing],
+        definition: "largest distance of the back outline in front of the chord that touches it on the upper back and on the buttock (a straight edge laid on the back), over the trunk length; points_px: chord's upper end, lumbar apex, chord's lower end",
+        zero: Some("the lumbar outline on the chord (flat)"),
+        positive: "a hollow (lordosis); negative = the lumbar outline bulges behind the chord",
+        reference_line: None,
+        label: "lordosis depth",
+    },
+    MeasurementSpec {
+        name: "lumbar_lordosis_angle",
+        quantity: Quantity::Angle,
+        protocols: &[Standing],
+        definition: "flexible-curve arc angle of the lumbar hollow, 4 atan(2 depth / chord) (Youdas1996), from lumbar_lordosis_depth and its chord; points_px as for the depth",
+        zero: Some("flat lumbar outline"),
+        positive: "a hollow; larger = deeper lordosis",
+        reference_line: None,
+        label: "lordosis",
+    },
+    MeasurementSpec {
+        name: "thoracic_kyphosis_depth",
+        quantity: Quantity::TrunkFraction,
+        protocols: &[Standing],
+        definition: "largest distance of the back outline behind the chord from the base of the neck (C7) to the lumbar apex, over the trunk length; points_px: C7, kyphosis apex, lumbar apex",
+        zero: Some("the upper-back outline on the chord (flat)"),
+        positive: "a bulge (kyphosis); negative = the upper back lies in front of the chord",
+        reference_line: None,
+        label: "kyphosis depth",
+    },
+    MeasurementSpec {
+        name: "thoracic_kyphosis_angle",
+        quantity: Quantity::Angle,
+        protocols: &[Standing],
+        definition: "flexible-curve arc angle of the upper-back bulge, 4 atan(2 depth / chord), from thoracic_kyphosis_depth and its chord; points_px as for the depth",
+        zero: Some("flat upper back"),
+        positive: "a bulge; larger = rounder upper back",
+        reference_line: None,
+        label: "kyphosis",
+    },
+    MeasurementSpec {
+        name: "buttock_prominence",
+        quantity: Quantity::TrunkFraction,
+        protocols: &[Standing],
+        definition: "how far the buttock's tangent point lies behind the lumbar apex, horizontally, over the trunk length; points_px: lumbar apex, buttock",
+        zero: Some("buttock level with the lumbar apex"),
+        positive: "buttock behind the lumbar apex",
+        reference_line: None,
+        label: "buttock",
+    },
+    MeasurementSpec {
+        name: "lower_abdomen_inclination",
+        quantity: Quantity::Angle,
+        protocols: &[Standing],
+        definition: "line fitted to the front outline from the waist to just below the hip joint, against the vertical; points_px: the line's top and bottom",
+        zero: Some("vertical front outline"),
+        positive: "the outline runs backwards as it descends (as an anterior pelvic tilt makes it)",
+        reference_line: None,
+        label: "lower abdomen",
+    },
+    MeasurementSpec {
+        name: "pelvic_pattern",
+        quantity: Quantity::Class,
+        protocols: &[Standing],
+        definition: "the pelvic pattern from pelvic_tilt and its uncertainty with a prior from published prevalences (Preece2008, Herrington2011): anterior above 23 deg, posterior below 0, neutral between; `probabilities` gives each class's",
+        zero: None,
+        positive: "one of anterior, neutral, posterior (called at two-to-one odds with the prior and from the photo alone), uncertain (with the classes in reach in `borderline` and what would settle it in `to_settle`)",
+        reference_line: None,
+        label: "pelvic pattern",
+    },
+    MeasurementSpec {
+        name: "posture_type",
+        quantity: Quantity::Class,
+        protocols: &[Standing],
+        definition: "Kendall's posture type from its definition (Kendall1993): the pelvic pattern, the lumbar and thoracic curves against surface norms (LangTapia2011) and the pelvis's position on the plumb line; `probabilities` gives each type's, and no_type the share no type covers",
+        zero: None,
+        positive: "one of ideal, lordotic, kyphotic_lordotic, kyphotic, flat_back, sway_back (called at two-to-one odds), uncertain (types in reach in `borderline`)",
+        reference_line: None,
+        label: "posture type",
+    },
+    MeasurementSpec {
+        name: "hip_extension",
+        quantity: Quantity::Angle,
+        protocols: &[ThomasTest],
+        definition: "test thigh (hip -> knee) against the horizontal, pointing to the feet",
+        zero: Some("thigh horizontal"),
+        positive: "thigh below horizontal (hip extended past neutral); negative = above horizontal (short hip flexors)",
+        reference_line: Some(ReferenceLine::Horizontal),
+        label: "hip extension",
+    },
+    MeasurementSpec {
+        name: "contralateral_hip_flexion",
+        quantity: Quantity::Angle,
+        protocols: &[ThomasTest],
+        definition: "held thigh against the trunk line continued, as `standing_hip_flexion`",
+        zero: Some("thigh in line with the trunk"),
+        positive: "flexed towards the chest",
+        reference_line: None,
+        label: "held hip flexion",
+    },
+    MeasurementSpec {
+        name: "trunk_tilt",
+        quantity: Quantity::Angle,
+        protocols: &[ThomasTest],
+        definition: "shoulder -> hip line against the horizontal, pointing to the feet",
+        zero: Some("trunk level"),
+        positive: "hips lower than shoulders",
+        reference_line: Some(ReferenceLine::Horizontal),
+        label: "trunk tilt",
+    },
+];
+
+/// The registry entry of a measurement.
+pub fn spec(name: &str) -> Option<&'static MeasurementSpec> {
+    MEASUREMENTS.iter().find(|m| m.name == name)
+}
+
+/// What a CSV cell holds of its measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CsvCell {
+    /// `value_deg`, else `value`.
+    Value,
+    Uncertainty,
+    Classification,
+}
+
+/// One measurement column of `--format csv`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct CsvColumn {
+    pub header: &'static str,
+    pub measurement: &'static str,
+    pub cell: CsvCell,
+    /// Filled only for photos of this protocol (`None`: any protocol).
+    pub protocol: Option<ProtocolKind>,
+}
+
+const fn column(header: &'static str, measurement: &'static str, cell: CsvCell) -> CsvColumn {
+    CsvColumn {
+        header,
+        measurement,
+        cell,
+        protocol: None,
+    }
+}
+
+/// The measurement columns of `--format csv`, in order.
+pub const CSV_COLUMNS: &[CsvColumn] = &[
+    column("pelvic_tilt_deg", "pelvic_tilt", CsvCell::Value),
+    column("trunk_inclination_deg", "trunk_inclination", CsvCell::Value),
+    column(
+        "standing_hip_flexion_deg",
+        "standing_hip_flexion",
+        CsvCell::Value,
+    ),
+    column("knee_flexion_deg", "knee_flexion", CsvCell::Value),
+    column("head_forward_deg", "head_forward", CsvCell::Value),
+    column("plumb_ear", "plumb_ear", CsvCell::Value),
+    column("plumb_shoulder", "plumb_shoulder", CsvCell::Value),
+    column("plumb_hip", "plumb_hip", CsvCell::Value),
+    column("plumb_knee", "plumb_knee", CsvCell::Value),
+    column("hip_extension_deg", "hip_extension", CsvCell::Value),
+    column(
+        "contralateral_hip_flexion_deg",
+        "contralateral_hip_flexion",
+        CsvCell::Value,
+    ),
+    column("trunk_tilt_deg", "trunk_tilt", CsvCell::Value),
+    column("posture_type", "posture_type", CsvCell::Classification),
+    column(
+        "pelvic_tilt_uncertainty_deg",
+        "pelvic_tilt",
+        CsvCell::Uncertainty,
+    ),
+    column(
+        "craniovertebral_angle_deg",
+        "craniovertebral_angle",
+        CsvCell::Value,
+    ),
+    column("pelvic_pattern", "pelvic_pattern", CsvCell::Classification),
+    column(
+        "lumbar_lordosis_depth",
+        "lumbar_lordosis_depth",
+        CsvCell::Value,
+    ),
+    column(
+        "lumbar_lordosis_angle_deg",
+        "lumbar_lordosis_angle",
+        CsvCell::Value,
+    ),
+    column(
+        "thoracic_kyphosis_depth",
+        "thoracic_kyphosis_depth",
+        CsvCell::Value,
+    ),
+    column(
+        "thoracic_kyphosis_angle_deg",
+        "thoracic_kyphosis_angle",
+        CsvCell::Value,
+    ),
+    column("buttock_prominence", "buttock_prominence", CsvCell::Value),
+    column(
+        "lower_abdomen_inclination_deg",
+        "lower_abdomen_inclination",
+        CsvCell::Value,
+    ),
+];
 
 /// Straight down in the image.
 const DOWN: Vec2 = Vec2::new(0.0, 1.0);
@@ -186,6 +551,85 @@ mod tests {
             // ASIS behind the PSIS: the points were swapped or the facing is wrong.
             assert!(pelvic_tilt_deg(psis, asis, anterior).is_none());
         }
+    }
+
+    #[test]
+    fn the_registry_names_each_measurement_once_and_fully() {
+        for (i, m) in MEASUREMENTS.iter().enumerate() {
+            assert!(
+                MEASUREMENTS[..i].iter().all(|other| other.name != m.name),
+                "{} twice",
+                m.name
+            );
+            assert!(!m.protocols.is_empty() && !m.label.is_empty(), "{}", m.name);
+            assert!(
+                !m.definition.is_empty() && !m.positive.is_empty(),
+                "{}",
+                m.name
+            );
+            // Every value has a zero and a sign; a class has neither.
+            assert_eq!(
+                m.zero.is_none(),
+                m.quantity == Quantity::Class,
+                "{}",
+                m.name
+            );
+            // A reference line belongs to an angle read against it.
+            assert!(m.reference_line.is_none() || m.quantity == Quantity::Angle);
+            // Every measurement reaches the CSV.
+            assert!(
+                CSV_COLUMNS.iter().any(|c| c.measurement == m.name),
+                "{}",
+                m.name
+            );
+        }
+    }
+
+    #[test]
+    fn csv_columns_are_unique_and_read_registered_measurements() {
+        for (i, c) in CSV_COLUMNS.iter().enumerate() {
+            assert!(CSV_COLUMNS[..i].iter().all(|o| o.header != c.header));
+            let m = spec(c.measurement).unwrap_or_else(|| panic!("{}", c.measurement));
+            // Units in names: a column of degrees ends in _deg.
+            let degrees = m.quantity == Quantity::Angle || c.cell == CsvCell::Uncertainty;
+            assert_eq!(c.header.ends_with("_deg"), degrees, "{}", c.header);
+            assert_eq!(
+                c.cell == CsvCell::Classification,
+                m.quantity == Quantity::Class
+            );
+            assert!(c.protocol.is_none_or(|p| m.protocols.contains(&p)));
+        }
+    }
+
+    /// Every measurement a saved analysis holds is in the registry (the
+    /// fixtures and the golden outputs were written by the measuring code).
+    #[test]
+    fn every_measurement_the_documents_hold_is_registered() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        let mut seen = 0;
+        for dir in ["fixtures", "golden"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_none_or(|e| e != "json") {
+                    continue;
+                }
+                let doc: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                let Some(measurements) = doc.get("measurements").and_then(|m| m.as_object()) else {
+                    continue;
+                };
+                for (name, m) in measurements {
+                    let spec = spec(name).unwrap_or_else(|| panic!("{name} in {path:?}"));
+                    let protocol: ProtocolKind =
+                        serde_json::from_value(doc["protocol"]["kind"].clone()).unwrap();
+                    if m.get("declined").is_none_or(|d| d.is_null()) {
+                        assert!(spec.protocols.contains(&protocol), "{name} in {path:?}");
+                    }
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen >= 14, "{seen}");
     }
 
     #[test]

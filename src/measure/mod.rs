@@ -205,15 +205,30 @@ impl<'a> Body<'a> {
             .fold(1.0, f64::min)
     }
 
-    /// Person-mask probability at a (roll-corrected) point.
+    /// Person-mask probability at a (roll-corrected) point; 0 where the
+    /// pose source gives no mask.
     pub fn mask_at(&self, point: Vec2) -> f64 {
         let raw = point.rotated_about(self.center, self.roll_deg);
-        self.pose.mask.probability_at(raw.x as f32, raw.y as f32) as f64
+        self.pose.mask.as_ref().map_or(0.0, |mask| {
+            mask.probability_at(raw.x as f32, raw.y as f32) as f64
+        })
     }
 
     /// Whether a (roll-corrected) point lies inside the person outline.
     pub fn inside(&self, point: Vec2) -> bool {
         self.mask_at(point) >= limits().mask.person_probability
+    }
+
+    /// Checks that the pose source gave a person mask, which the outline
+    /// measurements read; otherwise the reason.
+    pub fn require_mask(&self) -> Result<(), String> {
+        match self.pose.mask {
+            Some(_) => Ok(()),
+            None => Err(
+                "the pose source gives no person mask, which this measurement reads the body outline from"
+                    .to_string(),
+            ),
+        }
     }
 
     /// Maps a roll-corrected point back to photo pixels.
@@ -229,7 +244,10 @@ impl<'a> Body<'a> {
     /// The side of one cell of the person mask, in photo pixels: the finest
     /// detail the mask can show.
     pub fn mask_cell_px(&self) -> f64 {
-        self.pose.mask.cell_px()
+        self.pose
+            .mask
+            .as_ref()
+            .map_or(0.0, crate::pose::SegmentationMask::cell_px)
     }
 
     /// Shoulder-to-hip distance on `side`, the length unit of the measurements.
@@ -405,6 +423,13 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
         warnings.push(reason);
     }
 
+    debug_assert!(
+        measurements
+            .keys()
+            .all(|name| conventions::spec(name).is_some()),
+        "every measurement is in the registry (conventions::MEASUREMENTS): {:?}",
+        measurements.keys().collect::<Vec<_>>()
+    );
     let declined_any = measurements.values().any(|m| m.declined.is_some());
     if declined_any || !protocol.valid {
         protocol.retake = Some(RETAKE.to_string());

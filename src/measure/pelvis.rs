@@ -118,7 +118,10 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
     const METHOD: &str = "estimate";
     let near = view.near_side;
     let (shoulder, hip) = (joint(near, Limb::Shoulder), joint(near, Limb::Hip));
-    if let Err(reason) = body.require(&[shoulder, hip]) {
+    if let Err(reason) = body
+        .require(&[shoulder, hip])
+        .and_then(|()| body.require_mask())
+    {
         return (declined(METHOD, reason), None);
     }
     let torso = body.torso_length(near);
@@ -219,7 +222,7 @@ pub fn lower_abdomen(body: &Body, view: &View) -> Measurement {
     const METHOD: &str = "front_outline";
     let near = view.near_side;
     let (shoulder, hip) = (joint(near, Limb::Shoulder), joint(near, Limb::Hip));
-    if let Err(reason) = body.require(&[shoulder, hip]) {
+    if let Err(reason) = body.require(&[shoulder, hip]).and(body.require_mask()) {
         return declined(METHOD, reason);
     }
     let torso = body.torso_length(near);

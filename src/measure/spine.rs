@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 
 use crate::schema::Measurement;
 
-use super::conventions::{arc_angle_deg, depth_in_front_of};
+use super::conventions::{Quantity, arc_angle_deg, depth_in_front_of};
 use super::geometry::Vec2;
 use super::protocol::View;
 use super::{Body, Limb, declined, joint, round};
@@ -93,6 +93,7 @@ pub fn back_curves(body: &Body, view: &View) -> Result<BackCurves, String> {
     let near = view.near_side;
     let (shoulder_joint, hip_joint) = (joint(near, Limb::Shoulder), joint(near, Limb::Hip));
     body.require(&[shoulder_joint, hip_joint])?;
+    body.require_mask()?;
     if view.lying() || view.anterior.y != 0.0 {
         return Err("needs an upright side view".to_string());
     }
@@ -338,7 +339,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
     };
     let ratio = |value: f64, body_sd: f64, points: &[&OutlinePoint], outline: bool| Measurement {
         value: Some(round(value, 3)),
-        unit: Some("fraction_of_trunk_length".to_string()),
+        unit: Quantity::TrunkFraction.unit().map(str::to_string),
         uncertainty: Some(round((SD_TO_90_PERCENT * body_sd).hypot(u), 3)),
         method: METHOD.to_string(),
         confidence: Some(confidence),

@@ -7,7 +7,7 @@ use crate::limits::limits;
 use crate::schema::Measurement;
 
 use super::conventions::{
-    hip_flexion_deg, inclination_to_vertical_deg, knee_flexion_deg, plumb_offset,
+    Quantity, hip_flexion_deg, inclination_to_vertical_deg, knee_flexion_deg, plumb_offset,
 };
 use super::geometry::{UP, Vec2};
 use super::protocol::View;
@@ -102,7 +102,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
             Ok(height) => match plumb_offset(p(limb), p(ankle), anterior, *height) {
                 Some(value) => Measurement {
                     value: Some(round(value, 3)),
-                    unit: Some("fraction_of_height".to_string()),
+                    unit: Quantity::HeightFraction.unit().map(str::to_string),
                     method: "plumb_line".to_string(),
                     confidence: Some(round(
                         body.min_visibility(&[limb, ankle]) * view.lateral_score,
@@ -137,6 +137,7 @@ fn craniovertebral(
     if anterior.y != 0.0 {
         return Err("needs an upright side view".to_string());
     }
+    body.require_mask()?;
     let level = shoulder.y + limits().neck.c7_level * (ear.y - shoulder.y);
     let start = Vec2::new(shoulder.x, level);
     if !body.inside(start) {
@@ -183,6 +184,7 @@ fn craniovertebral(
 
 /// The top of the head: from the nose straight up to where the person mask ends.
 fn head_top(body: &Body, torso: f64) -> Result<Vec2, String> {
+    body.require_mask()?;
     let nose = body.point(crate::pose::Joint::Nose);
     let step = 1.0;
     // The crown is well within one torso length above the nose.

@@ -1,44 +1,58 @@
-//! The model stage: photo in, body keypoints and a person mask out. Nothing
-//! outside this module knows about tensors or ONNX Runtime.
+//! The seam between the photo and the measurements: a pose source finds a
+//! body and hands on a model-neutral [`Pose`] (the named joints, an optional
+//! person mask with its placement, and the model that placed them, by name
+//! and checksum). `measure` reads only this. Each model keeps its own
+//! workings in its own folder: BlazePose's anchors, crops, heatmaps, ONNX
+//! sessions and its heavier second look at lying bodies are in
+//! [`blazepose`]. A new source (another model, or keypoints a user corrected
+//! in a saved analysis) implements [`PoseSource`].
 
-// The model internals are the crate's own; the `bench-internals` feature
-// opens them to the micro-benchmarks and the fuzz targets.
-#[cfg(feature = "bench-internals")]
-pub mod detector;
-#[cfg(not(feature = "bench-internals"))]
-pub(crate) mod detector;
-#[cfg(feature = "bench-internals")]
-pub mod landmarks;
-#[cfg(not(feature = "bench-internals"))]
-pub(crate) mod landmarks;
-pub mod models;
-#[cfg(feature = "bench-internals")]
-pub mod preprocess;
-#[cfg(not(feature = "bench-internals"))]
-pub(crate) mod preprocess;
-#[cfg(feature = "bench-internals")]
-pub mod runtime;
-#[cfg(not(feature = "bench-internals"))]
-pub(crate) mod runtime;
+pub mod blazepose;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use image::RgbImage;
 
-use crate::schema::{KeypointReport, PoseReport};
-use detector::{Detection, Detector};
-pub(crate) use landmarks::Landmarker;
-use landmarks::{ALIGN_CENTER, ALIGN_TOP, LandmarkOutput};
+use crate::schema::{KeypointReport, ModelInfo, PoseReport};
 
-use crate::limits::limits;
+pub use crate::schema::ModelKind;
+pub use blazepose::models;
+pub use blazepose::{BlazePose, PoseOptions};
 
-/// Below this pose presence the landmark model does not confirm a body
-/// (`person.min_pose_presence`, MediaPipe's threshold).
-fn min_pose_presence() -> f32 {
-    limits().person.min_pose_presence as f32
+/// A source of poses: a model run on the photo, or keypoints given.
+pub trait PoseSource: Send {
+    /// Finds the most prominent person in `image`.
+    fn estimate(&mut self, image: &RgbImage) -> Result<(Pose, PoseTimings), PoseError>;
+
+    /// Whether the source can look again, more closely, at a body lying on
+    /// its back (where the first look misplaces legs most).
+    fn has_second_look(&self) -> bool {
+        false
+    }
+
+    /// The closer look at `pose`, the body this source found last in
+    /// `image`. An error is a failure of the source itself; a look that does
+    /// not improve on `pose` keeps it, with the reason as a warning.
+    fn look_again(
+        &mut self,
+        _image: &RgbImage,
+        _pose: &Pose,
+        _timings: &mut PoseTimings,
+    ) -> Result<SecondLook, PoseError> {
+        Ok(SecondLook::Kept(
+            "this pose source has no second look".to_string(),
+        ))
+    }
 }
-pub use models::{ModelKind, ModelSet};
-pub use preprocess::Roi;
+
+/// What a second look made of a pose.
+#[derive(Debug)]
+pub enum SecondLook {
+    /// A better pose of the same body.
+    Refined(Box<Pose>),
+    /// The first pose stands; the warning says why.
+    Kept(String),
+}
 
 /// The 33 BlazePose body landmarks, in the model's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -180,24 +194,69 @@ pub struct Keypoint {
     pub presence: f32,
 }
 
-/// The landmark model's person mask: logits on the model's crop, with the
-/// crop's placement so any photo pixel can be looked up. The sigmoid is
-/// applied on lookup: the measurements read a few hundred pixels, not 65536.
+/// A square region of the photo, possibly rotated, in photo pixels: where a
+/// model looked, and where a mask on that region lies in the photo.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Region {
+    pub center_x: f32,
+    pub center_y: f32,
+    /// Side length in pixels.
+    pub size: f32,
+    /// Rotation in radians; positive turns the region clockwise on screen
+    /// (image y points down), so that `rotation` undoes a body leaning by the same angle.
+    pub rotation: f32,
+}
+
+impl Region {
+    /// Maps a point given as a fraction of the region (0..1 along each side,
+    /// in the region's own rotated frame) to photo pixels.
+    pub fn to_image(&self, u: f32, v: f32) -> (f32, f32) {
+        let (sin, cos) = self.rotation.sin_cos();
+        let (x, y) = ((u - 0.5) * self.size, (v - 0.5) * self.size);
+        (
+            self.center_x + cos * x - sin * y,
+            self.center_y + sin * x + cos * y,
+        )
+    }
+
+    /// Inverse of [`Region::to_image`]: photo pixels to fractions of the region.
+    pub fn from_image(&self, x: f32, y: f32) -> (f32, f32) {
+        let (sin, cos) = self.rotation.sin_cos();
+        let (dx, dy) = (x - self.center_x, y - self.center_y);
+        let u = (cos * dx + sin * dy) / self.size + 0.5;
+        let v = (-sin * dx + cos * dy) / self.size + 0.5;
+        (u, v)
+    }
+}
+
+/// The logistic function: log-odds to a probability.
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// A person mask: a square grid of logits (log-odds that the pixel shows the
+/// person) over a region of the photo, with that region's placement, so any
+/// photo pixel can be looked up. The sigmoid is applied on lookup: the
+/// measurements read a few hundred pixels, not 65536.
 #[derive(Debug, Clone)]
 pub struct SegmentationMask {
     logits: Vec<f32>,
     side: usize,
-    roi: Roi,
+    region: Region,
 }
 
 impl SegmentationMask {
-    pub fn from_logits(logits: Vec<f32>, side: usize, roi: Roi) -> Self {
-        Self { logits, side, roi }
+    pub fn from_logits(logits: Vec<f32>, side: usize, region: Region) -> Self {
+        Self {
+            logits,
+            side,
+            region,
+        }
     }
 
     /// The side of one mask cell in photo pixels.
     pub fn cell_px(&self) -> f64 {
-        f64::from(self.roi.size) / self.side.max(1) as f64
+        f64::from(self.region.size) / self.side.max(1) as f64
     }
 
     /// Probability that photo pixel (x, y) belongs to the person; 0 outside
@@ -205,7 +264,7 @@ impl SegmentationMask {
     /// so the 50 % contour is smooth at sub-cell scale rather than stepped
     /// (a cell covers several photo pixels when the person fills the photo).
     pub fn probability_at(&self, x: f32, y: f32) -> f32 {
-        let (u, v) = self.roi.from_image(x, y);
+        let (u, v) = self.region.from_image(x, y);
         let side = self.side as f32;
         if !((0.0..1.0).contains(&u) && (0.0..1.0).contains(&v)) || self.side == 0 {
             return 0.0;
@@ -227,23 +286,25 @@ impl SegmentationMask {
         };
         let top = at(r0, c0) + (at(r0, c1) - at(r0, c0)) * fx;
         let bottom = at(r1, c0) + (at(r1, c1) - at(r1, c0)) * fx;
-        detector::sigmoid(top + (bottom - top) * fy)
+        sigmoid(top + (bottom - top) * fy)
     }
 }
 
-/// A body found in a photo.
+/// A body found in a photo, as the measurements see it.
 #[derive(Debug, Clone)]
 pub struct Pose {
-    /// The 33 landmarks, indexed by [`Joint::index`].
+    /// The 33 named joints, indexed by [`Joint::index`]; a joint the source
+    /// does not place has visibility and presence 0.
     pub keypoints: [Keypoint; Joint::COUNT],
-    pub mask: SegmentationMask,
-    /// The region the landmark model looked at.
-    pub roi: Roi,
-    /// People the detector found; the most prominent one was analysed.
+    /// The person mask, where the source gives one.
+    pub mask: Option<SegmentationMask>,
+    /// People the source found; the most prominent one is this pose.
     pub persons_found: usize,
     pub detector_score: f32,
-    /// The landmark model's pose-presence probability.
+    /// The source's probability that this is a body.
     pub pose_presence: f32,
+    /// The model that placed the keypoints, by name and checksum.
+    pub model: ModelInfo,
 }
 
 impl Pose {
@@ -270,161 +331,9 @@ pub enum PoseError {
         "no person found: the detector saw someone (score {score:.2}) but the landmark model did not confirm a body (presence {presence:.2})"
     )]
     NotConfirmed { score: f32, presence: f32 },
+    /// The model itself failed (its runtime's error, whatever the model).
     #[error("the pose model failed: {0}")]
-    Inference(#[from] ort::Error),
-}
-
-/// How the estimator refines its result.
-///
-/// Measured on the 5 samples and 44 shared photos against the heavy model
-/// (median near-side ear/shoulder/hip/knee/ankle distance, in torso lengths):
-/// heatmap refinement (always on) brings the full model from 0.069 to 0.035;
-/// a second pass moved it away (0.035 -> 0.043), so it is off by default.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PoseOptions {
-    /// Run the landmark model a second time on the region derived from its
-    /// own alignment points (MediaPipe's tracking step, applied to one photo).
-    pub second_pass: bool,
-}
-
-/// Detector and landmark sessions for one worker; reuse it for every photo.
-pub struct PoseEstimator {
-    detector: Detector,
-    landmarker: Landmarker,
-    options: PoseOptions,
-}
-
-/// Scale of the landmark crop around the alignment points (MediaPipe's 1.25).
-const ROI_SCALE: f32 = 1.25;
-
-impl PoseEstimator {
-    pub fn new(
-        models: &ModelSet,
-        threads: usize,
-        options: PoseOptions,
-    ) -> Result<Self, crate::error::SetupError> {
-        Ok(Self {
-            detector: Detector::new(runtime::session(&models.detector, threads)?),
-            landmarker: Landmarker::new(runtime::session(&models.landmark, threads)?),
-            options,
-        })
-    }
-
-    /// Finds the most prominent person in `image`.
-    pub fn estimate(&mut self, image: &RgbImage) -> Result<(Pose, PoseTimings), PoseError> {
-        let mut timings = PoseTimings::default();
-
-        let started = Instant::now();
-        let letterbox = self.detector.prepare(image);
-        timings.preprocess += started.elapsed();
-
-        let started = Instant::now();
-        let (regressors, logits) = self.detector.infer()?;
-        timings.detector += started.elapsed();
-
-        let started = Instant::now();
-        let people = self.detector.postprocess(&regressors, &logits, &letterbox);
-        let person = most_prominent(&people).ok_or(PoseError::NoPerson)?;
-        let roi = Roi::from_alignment_points(person.keypoints[0], person.keypoints[1], ROI_SCALE);
-        timings.postprocess += started.elapsed();
-
-        let mut output = self.landmarks(image, &roi, &mut timings)?;
-        let mut final_roi = roi;
-        if self.options.second_pass && output.presence >= min_pose_presence() {
-            let center = &output.points[ALIGN_CENTER];
-            let top = &output.points[ALIGN_TOP];
-            let refined =
-                Roi::from_alignment_points((center.x, center.y), (top.x, top.y), ROI_SCALE);
-            let second = self.landmarks(image, &refined, &mut timings)?;
-            if second.presence >= min_pose_presence() {
-                output = second;
-                final_roi = refined;
-            }
-        }
-        let pose = confirmed_pose(output, final_roi, people.len(), person.score)?;
-        Ok((pose, timings))
-    }
-
-    fn landmarks(
-        &mut self,
-        image: &RgbImage,
-        roi: &Roi,
-        timings: &mut PoseTimings,
-    ) -> Result<LandmarkOutput, PoseError> {
-        run_landmarks(&mut self.landmarker, image, roi, timings)
-    }
-}
-
-/// Runs `landmarker` on the region `pose` was found in, keeping its
-/// detection: a second, usually larger, landmark model's look at the same
-/// person. A result the model does not confirm is an error.
-pub(crate) fn relandmark(
-    landmarker: &mut Landmarker,
-    image: &RgbImage,
-    pose: &Pose,
-    timings: &mut PoseTimings,
-) -> Result<Pose, PoseError> {
-    let output = run_landmarks(landmarker, image, &pose.roi, timings)?;
-    confirmed_pose(output, pose.roi, pose.persons_found, pose.detector_score)
-}
-
-/// The pose a landmark run found in `roi`, or an error where the model does
-/// not confirm a person there.
-fn confirmed_pose(
-    output: LandmarkOutput,
-    roi: Roi,
-    persons_found: usize,
-    detector_score: f32,
-) -> Result<Pose, PoseError> {
-    if output.presence < min_pose_presence() {
-        return Err(PoseError::NotConfirmed {
-            score: detector_score,
-            presence: output.presence,
-        });
-    }
-    let mut keypoints = [Keypoint::default(); Joint::COUNT];
-    keypoints.copy_from_slice(&output.points[..Joint::COUNT]);
-    Ok(Pose {
-        keypoints,
-        mask: output.mask,
-        roi,
-        persons_found,
-        detector_score,
-        pose_presence: output.presence,
-    })
-}
-
-fn run_landmarks(
-    landmarker: &mut Landmarker,
-    image: &RgbImage,
-    roi: &Roi,
-    timings: &mut PoseTimings,
-) -> Result<LandmarkOutput, PoseError> {
-    let started = Instant::now();
-    landmarker.prepare(image, roi);
-    timings.preprocess += started.elapsed();
-
-    let started = Instant::now();
-    let raw = landmarker.infer()?;
-    timings.landmark += started.elapsed();
-
-    let started = Instant::now();
-    let output = landmarks::postprocess(raw, roi);
-    timings.postprocess += started.elapsed();
-    Ok(output)
-}
-
-/// The person to analyse when several are found: among the detections about
-/// as confident as the best, the largest box (nearest the camera or most in
-/// frame), which in a clinic photo is the client. "About as confident" is
-/// `person.prominent_min_score_share` of the best score.
-fn most_prominent(people: &[Detection]) -> Option<&Detection> {
-    let share = limits().person.prominent_min_score_share as f32;
-    let best = people.iter().map(|p| p.score).fold(f32::MIN, f32::max);
-    people
-        .iter()
-        .filter(|p| p.score >= share * best)
-        .max_by(|a, b| a.area().total_cmp(&b.area()))
+    Inference(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl Pose {
@@ -463,22 +372,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_most_prominent_person_is_the_largest_of_the_confident_boxes() {
-        let person = |score, side: f32| Detection {
-            score,
-            bbox: [0.0, 0.0, side, side],
-            keypoints: Default::default(),
-        };
-        // Equally confident: the larger box (the client nearer the camera).
-        let people = [person(0.9, 100.0), person(0.88, 300.0)];
-        assert_eq!(most_prominent(&people).unwrap().bbox[2], 300.0);
-        // A much less confident box does not win by its size.
-        let people = [person(0.86, 100.0), person(0.56, 300.0)];
-        assert_eq!(most_prominent(&people).unwrap().bbox[2], 100.0);
-        assert!(most_prominent(&[]).is_none());
-    }
-
-    #[test]
     fn joint_names_round_trip_and_follow_the_model_order() {
         for (index, joint) in Joint::ALL.iter().enumerate() {
             assert_eq!(joint.index(), index);
@@ -491,7 +384,7 @@ mod tests {
 
     #[test]
     fn mask_lookup_follows_the_crop() {
-        let roi = Roi {
+        let roi = Region {
             center_x: 10.0,
             center_y: 10.0,
             size: 4.0,

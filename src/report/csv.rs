@@ -4,26 +4,8 @@ use std::io::{self, Write};
 
 use super::{Exporter, snake_name};
 use crate::error::FileError;
+use crate::measure::conventions::{CSV_COLUMNS, CsvCell};
 use crate::schema::{Analysis, Summary};
-
-/// The measurements that get a column, in order.
-const MEASUREMENTS: [&str; 15] = [
-    "pelvic_tilt",
-    "trunk_inclination",
-    "standing_hip_flexion",
-    "knee_flexion",
-    "head_forward",
-    "plumb_ear",
-    "plumb_shoulder",
-    "plumb_hip",
-    "plumb_knee",
-    "hip_extension",
-    "contralateral_hip_flexion",
-    "trunk_tilt",
-    "posture_type",
-    "pelvic_tilt_uncertainty",
-    "craniovertebral_angle",
-];
 
 /// A cell of free text (a path, a message) that a spreadsheet would take
 /// for a formula (`=`, `+`, `-`, `@`, or a tab or carriage return before one)
@@ -65,12 +47,7 @@ impl<'w> CsvExporter<'w> {
             ]
             .map(String::from)
             .to_vec();
-            header.extend(MEASUREMENTS.iter().map(|m| match *m {
-                "posture_type" => "posture_type".to_string(),
-                "pelvic_tilt_uncertainty" => "pelvic_tilt_uncertainty_deg".to_string(),
-                name if name.starts_with("plumb_") => name.to_string(),
-                name => format!("{name}_deg"),
-            }));
+            header.extend(CSV_COLUMNS.iter().map(|c| c.header.to_string()));
             header.extend(
                 [
                     "pelvic_tilt_method",
@@ -110,15 +87,15 @@ impl Exporter for CsvExporter<'_> {
                 .unwrap_or_default(),
         ];
         let measurement = |name: &str| a.measurements.get(name);
-        for name in MEASUREMENTS {
-            let cell = match name {
-                "posture_type" => measurement(name).and_then(|m| m.classification.clone()),
-                "pelvic_tilt_uncertainty" => measurement("pelvic_tilt")
-                    .and_then(|m| m.uncertainty_deg)
-                    .map(|v| v.to_string()),
-                _ => measurement(name)
+        for column in CSV_COLUMNS {
+            let m = measurement(column.measurement)
+                .filter(|_| column.protocol.is_none_or(|p| p == a.protocol.kind));
+            let cell = match column.cell {
+                CsvCell::Value => m
                     .and_then(|m| m.value_deg.or(m.value))
                     .map(|v| v.to_string()),
+                CsvCell::Uncertainty => m.and_then(|m| m.uncertainty_deg).map(|v| v.to_string()),
+                CsvCell::Classification => m.and_then(|m| m.classification.clone()),
             };
             fields.push(cell.unwrap_or_default());
         }
@@ -173,7 +150,7 @@ impl Exporter for CsvExporter<'_> {
             error.kind.as_str().to_string(),
             text_cell(&error.message),
         ];
-        fields.resize(9 + MEASUREMENTS.len() + 9, String::new());
+        fields.resize(9 + CSV_COLUMNS.len() + 9, String::new());
         self.row(fields)
     }
 

@@ -9,6 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::overlay::protocol_name;
+use crate::measure::conventions::Quantity;
 use crate::schema::{Analysis, AssessmentStatus, Finding, Measurement, Severity};
 use crate::schema::{LeftOut, Routine, RoutineExercise};
 
@@ -339,7 +340,7 @@ fn value_text(m: &Measurement) -> String {
                 .map(|u| format!(" &#177;&#160;{u:.3}"))
                 .unwrap_or_default();
             match m.unit.as_deref() {
-                Some("fraction_of_height") => {
+                unit if unit.is_some() && unit == Quantity::HeightFraction.unit() => {
                     format!("{:+.1}&#160;% of height", value * 100.0)
                 }
                 Some(unit) => format!("{value:.3}{plus_minus} {}", Esc(&words(unit))),

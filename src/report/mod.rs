@@ -13,6 +13,7 @@ pub use text::{write_no_routine, write_routine_section};
 use std::io::{self, Write};
 
 use crate::error::FileError;
+use crate::measure::conventions;
 use crate::schema::{Analysis, Summary};
 
 /// What `--format` prints on standard output.
@@ -35,6 +36,52 @@ pub(crate) fn snake_name<T: serde::Serialize>(value: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+/// The measurement registry as `sagitta measurements --format json` writes
+/// it: every measurement with its definition and sign, and the CSV columns.
+pub fn write_measurements_json(out: &mut dyn Write) -> io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Registry {
+        measurements: &'static [conventions::MeasurementSpec],
+        csv_columns: &'static [conventions::CsvColumn],
+    }
+    let registry = Registry {
+        measurements: conventions::MEASUREMENTS,
+        csv_columns: conventions::CSV_COLUMNS,
+    };
+    serde_json::to_writer_pretty(&mut *out, &registry)?;
+    writeln!(out)
+}
+
+/// The measurement registry as `sagitta measurements` prints it: every
+/// measurement with its definition and sign, then the CSV columns they fill.
+pub fn write_measurements_text(out: &mut dyn Write) -> io::Result<()> {
+    for m in conventions::MEASUREMENTS {
+        let unit = match m.quantity {
+            conventions::Quantity::Angle => "degrees",
+            conventions::Quantity::HeightFraction => "fraction of height",
+            conventions::Quantity::TrunkFraction => "fraction of trunk length",
+            conventions::Quantity::Class => "class",
+        };
+        let protocols: Vec<String> = m.protocols.iter().map(snake_name).collect();
+        writeln!(out, "{} ({unit}; {})", m.name, protocols.join(", "))?;
+        writeln!(out, "  {}", m.definition)?;
+        match m.zero {
+            Some(zero) => writeln!(out, "  0 = {zero}; positive = {}", m.positive)?,
+            None => writeln!(out, "  {}", m.positive)?,
+        }
+    }
+    writeln!(out, "CSV columns (--format csv):")?;
+    for c in conventions::CSV_COLUMNS {
+        let what = match c.cell {
+            conventions::CsvCell::Value => "value",
+            conventions::CsvCell::Uncertainty => "uncertainty",
+            conventions::CsvCell::Classification => "class",
+        };
+        writeln!(out, "  {} = {} of {}", c.header, what, c.measurement)?;
+    }
+    Ok(())
 }
 
 /// Writes results as they arrive; `finish` closes the output.

@@ -13,6 +13,7 @@ use ab_glyph::{FontRef, PxScale};
 use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_text_mut, text_size};
 
+use crate::measure::conventions::{self, Quantity, ReferenceLine};
 use crate::measure::geometry::{UP, Vec2};
 use crate::pose::Joint;
 use crate::schema::{Analysis, ProtocolKind, Side};
@@ -161,36 +162,10 @@ struct Label {
     tip: Vec2,
 }
 
-/// How a measurement's angle is read (see `measure::conventions`).
-enum Reference {
-    /// Segment against the vertical, measured from straight up.
-    Vertical,
-    /// Segment against the horizontal on the side the segment points to
-    /// (the feet for the thigh and trunk, anterior for PSIS -> ASIS).
-    Horizontal,
-}
-
-fn reference(name: &str) -> Option<Reference> {
-    match name {
-        "trunk_inclination" | "head_forward" => Some(Reference::Vertical),
-        "hip_extension" | "trunk_tilt" | "pelvic_tilt" | "craniovertebral_angle" => {
-            Some(Reference::Horizontal)
-        }
-        _ => None,
-    }
-}
-
-/// The short label drawn next to an angle.
+/// The short label drawn next to an angle: the registry's, else the name
+/// in words (a document from an older or newer sagitta).
 fn label_name(name: &str) -> String {
-    match name {
-        "standing_hip_flexion" => "hip flexion".to_string(),
-        "contralateral_hip_flexion" => "held hip flexion".to_string(),
-        "craniovertebral_angle" => "CVA (approx.)".to_string(),
-        "lumbar_lordosis_angle" => "lordosis".to_string(),
-        "thoracic_kyphosis_angle" => "kyphosis".to_string(),
-        "lower_abdomen_inclination" => "lower abdomen".to_string(),
-        other => other.replace('_', " "),
-    }
+    conventions::spec(name).map_or_else(|| name.replace('_', " "), |m| m.label.to_string())
 }
 
 // Names for people, shared with the HTML report.
@@ -342,7 +317,11 @@ fn plumb_line(
     let measured: Vec<Vec<Vec2>> = analysis
         .measurements
         .iter()
-        .filter(|(name, m)| name.starts_with("plumb_") && m.declined.is_none() && m.value.is_some())
+        .filter(|(name, m)| {
+            conventions::spec(name).is_some_and(|s| s.quantity == Quantity::HeightFraction)
+                && m.declined.is_none()
+                && m.value.is_some()
+        })
         .map(|(_, m)| m.points_px.iter().map(|&[x, y]| to_photo(x, y)).collect())
         .collect();
     if measured.is_empty() {
@@ -532,9 +511,9 @@ impl<'a> Painter<'a> {
 
         // Vertex, the direction the angle is measured from, and the measured end.
         let (vertex, zero, end) = match *points {
-            [from, to] => match reference(name) {
-                Some(Reference::Vertical) => (from, Some(UP), to),
-                Some(Reference::Horizontal) => {
+            [from, to] => match conventions::spec(name).and_then(|m| m.reference_line) {
+                Some(ReferenceLine::Vertical) => (from, Some(UP), to),
+                Some(ReferenceLine::Horizontal) => {
                     let side = if to.x < from.x { -1.0 } else { 1.0 };
                     (from, Some(Vec2::new(side, 0.0)), to)
                 }

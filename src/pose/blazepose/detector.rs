@@ -6,6 +6,7 @@ use ort::session::Session;
 use ort::value::TensorRef;
 
 use super::preprocess::{Roi, ValueRange, sample_roi};
+use crate::pose::sigmoid;
 
 /// Side of the detector's square input tensor.
 pub const INPUT_SIDE: usize = 224;
@@ -139,10 +140,6 @@ fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     } else {
         intersection / union
     }
-}
-
-pub fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 /// The detector model with its anchors and a reusable input buffer.

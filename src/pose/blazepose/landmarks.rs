@@ -6,9 +6,8 @@ use image::RgbImage;
 use ort::session::Session;
 use ort::value::TensorRef;
 
-use super::detector::sigmoid;
 use super::preprocess::{Roi, ValueRange, sample_roi};
-use super::{Keypoint, SegmentationMask};
+use crate::pose::{Keypoint, SegmentationMask, sigmoid};
 
 /// Side of the landmark model's square input tensor.
 pub const INPUT_SIDE: usize = 256;

@@ -11,19 +11,13 @@
 
 use image::RgbImage;
 
-/// A square region of the photo, possibly rotated, in photo pixels.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Roi {
-    pub center_x: f32,
-    pub center_y: f32,
-    /// Side length in pixels.
-    pub size: f32,
-    /// Rotation in radians; positive turns the region clockwise on screen
-    /// (image y points down), so that `rotation` undoes a body leaning by the same angle.
-    pub rotation: f32,
-}
+pub use crate::pose::Region;
 
-impl Roi {
+/// The region a model looks at: the neutral [`Region`], with BlazePose's
+/// two ways of placing it.
+pub type Roi = Region;
+
+impl Region {
     /// The square that letterboxes the whole photo: centred, as wide as its long side.
     pub fn letterbox(width: u32, height: u32) -> Self {
         Self {
@@ -46,26 +40,6 @@ impl Roi {
             size: 2.0 * dx.hypot(dy) * scale,
             rotation,
         }
-    }
-
-    /// Maps a point given as a fraction of the region (0..1 along each side,
-    /// in the region's own rotated frame) to photo pixels.
-    pub fn to_image(&self, u: f32, v: f32) -> (f32, f32) {
-        let (sin, cos) = self.rotation.sin_cos();
-        let (x, y) = ((u - 0.5) * self.size, (v - 0.5) * self.size);
-        (
-            self.center_x + cos * x - sin * y,
-            self.center_y + sin * x + cos * y,
-        )
-    }
-
-    /// Inverse of [`Roi::to_image`]: photo pixels to fractions of the region.
-    pub fn from_image(&self, x: f32, y: f32) -> (f32, f32) {
-        let (sin, cos) = self.rotation.sin_cos();
-        let (dx, dy) = (x - self.center_x, y - self.center_y);
-        let u = (cos * dx + sin * dy) / self.size + 0.5;
-        let v = (-sin * dx + cos * dy) / self.size + 0.5;
-        (u, v)
     }
 }
 

@@ -368,7 +368,7 @@ pub fn measure(pose: &Pose, image: &RgbImage, options: &MeasureOptions) -> Measu
     match protocol.kind {
         ProtocolKind::Standing => {
             standing::measure(&body, &view, &mut measurements);
-            spine::measure(&body, &view, &mut measurements);
+            warnings.extend(spine::measure(&body, &view, &mut measurements));
             assign_uncertainty(ProtocolKind::Standing, &mut measurements);
             let (tilt, warning) = pelvis::measure(&body, &view, image, &options.pelvis);
             measurements.insert("pelvic_tilt".to_string(), tilt);

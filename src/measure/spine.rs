@@ -307,8 +307,13 @@ fn arc_uncertainty_deg(depth: f64, depth_uncertainty: f64, chord: f64) -> f64 {
     .abs()
 }
 
-/// The curve measurements, or each declined with the reason.
-pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>) {
+/// The curve measurements, or each declined with the reason; a warning
+/// where the back hangs straight past the lumbar hollow.
+pub fn measure(
+    body: &Body,
+    view: &View,
+    out: &mut BTreeMap<String, Measurement>,
+) -> Option<String> {
     let names = [
         "lumbar_lordosis_depth",
         "lumbar_lordosis_angle",
@@ -322,7 +327,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
             for name in names {
                 out.insert(name.to_string(), declined(METHOD, reason.clone()));
             }
-            return;
+            return None;
         }
     };
     let near = view.near_side;
@@ -414,4 +419,10 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
             false,
         ),
     );
+    // Cloth hanging from the upper back to the buttock bridges the lumbar
+    // hollow; a buttock that barely stands out is the sign (the same limit
+    // as the pelvis estimate's).
+    (c.buttock_prominence < limits().pelvis.min_buttock_curve_torso).then(|| {
+        "spine curves: the back hangs almost straight from the upper back to the buttock (loose clothing over the lumbar hollow, or a flat back); in loose clothing the lordosis reads flatter than it is, so close-fitting clothing gives a firmer reading".to_string()
+    })
 }

@@ -11,6 +11,7 @@ use sagitta::error::{EXIT_FILE_FAILED, EXIT_OK, Error, SetupError};
 use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice};
 use sagitta::pose::{ModelKind, PoseOptions};
 use sagitta::recommend::{self, Recommender, Screening};
+use sagitta::report::files::PhotoFile;
 use sagitta::report::{self, Format};
 use sagitta::schema::RedFlag;
 use sagitta::schema::{Analysis, SCHEMA_VERSION};
@@ -503,11 +504,8 @@ fn annotate_one(
             return Ok(EXIT_FILE_FAILED);
         }
     };
-    let annotated = report::overlay::annotate(outcome.photo, &outcome.analysis);
-    let written = batch::encode_image(&annotated, target)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| batch::write_atomically(target, &bytes).map_err(|e| e.to_string()));
-    if let Err(error) = written {
+    let annotated = [PhotoFile::AnnotatedImage(target.to_path_buf())];
+    if let Err((_, error)) = PhotoFile::write_all(&annotated, outcome.photo, &outcome.analysis) {
         let text = format!(
             "{}: cannot write the annotated image {}: {error}",
             path.display(),

@@ -2,6 +2,7 @@
 //! [`Exporter`]; the runner feeds it results in input order.
 
 mod csv;
+pub mod files;
 pub mod html;
 mod json;
 mod jsonl;

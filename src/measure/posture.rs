@@ -234,14 +234,11 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
     let kyphosis = reading(measurements, "thoracic_kyphosis_angle");
     let plumb =
         reading_plain(measurements, "plumb_hip").zip(reading_plain(measurements, "plumb_shoulder"));
-    let (Some(pelvic), Some(lordosis), Some(kyphosis), Some((hip, shoulder))) =
-        (pelvic, lordosis, kyphosis, plumb)
-    else {
+    let (Some(pelvic), Some(lordosis), Some(kyphosis)) = (pelvic, lordosis, kyphosis) else {
         let missing: Vec<&str> = [
             ("the pelvic pattern", pelvic.is_none()),
             ("the lumbar lordosis", lordosis.is_none()),
             ("the thoracic kyphosis", kyphosis.is_none()),
-            ("the plumb line", plumb.is_none()),
         ]
         .into_iter()
         .filter_map(|(name, missing)| missing.then_some(name))
@@ -249,7 +246,7 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
         return declined(
             METHOD,
             format!(
-                "needs the pelvic pattern, both spine curves and the plumb line; {} declined or unreliable",
+                "needs the pelvic pattern and both spine curves; {} declined or unreliable",
                 missing.join(", ")
             ),
         );
@@ -267,8 +264,13 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
         norms.kyphosis_outline_at_neutral_deg,
         (norms.kyphosis_norm_mean_deg, norms.kyphosis_norm_sd_deg),
     );
-    let forward =
-        1.0 - normal_cdf((norms.pelvis_forward_height - (hip - shoulder)) / pelvis_forward_sd());
+    // Whether the pelvis is carried forward of the shoulders (sway-back
+    // rather than flat-back). Without the plumb line (feet outside the
+    // photo) it is unknown: even odds, so neither of the two can be called
+    // and both stay in reach when the rest points to them.
+    let forward = plumb.map_or(0.5, |(hip, shoulder)| {
+        1.0 - normal_cdf((norms.pelvis_forward_height - (hip - shoulder)) / pelvis_forward_sd())
+    });
     let types = |[posterior, neutral, anterior]: [f64; 3]| {
         let types = [
             ("ideal", neutral * ll_normal * tk_normal),

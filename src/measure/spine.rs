@@ -4,13 +4,13 @@
 //! mask at heights from the base of the neck down past the buttock, giving
 //! the back outline. On it (sign conventions in [`super::conventions`]):
 //!
-//! - the **buttock** is the outline's most posterior point around and below
-//!   the hip joint, the **thoracic back** its most posterior point on the
-//!   upper trunk;
+//! - a straight edge laid on the back touches the outline on the **buttock**
+//!   (around and below the hip joint) and on the **thoracic back** (the upper
+//!   trunk): each is the tangent point seen from the other, so the chord
+//!   between them does not depend on how the body or the camera leans;
 //! - the **lumbar lordosis** is the hollow between them: its depth is the
-//!   largest distance of the outline in front of the chord from the thoracic
-//!   back to the buttock (the chord touches the outline at both ends, like a
-//!   straight edge laid on the back), reached at the lumbar apex; its angle
+//!   largest distance of the outline in front of that chord, reached at the
+//!   lumbar apex; its angle
 //!   is the flexible-curve arc angle 4 atan(2 depth / chord) (the tangent
 //!   change along a circular arc of that depth and chord, as the flexicurve
 //!   studies compute it, Youdas1996), so it compares with surface measures of
@@ -49,47 +49,47 @@ use super::{Body, Limb, declined, joint, round};
 use crate::limits::{SpineLimits, limits};
 
 /// The method name of every curve measurement.
-pub const METHOD: &str = "back_outline";
+const METHOD: &str = "back_outline";
 
 /// Standard deviations to a two-sided 90 % bound.
 const SD_TO_90_PERCENT: f64 = 1.645;
 
 /// One point of the traced back outline.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct OutlinePoint {
+struct OutlinePoint {
     /// Where it lies (roll-corrected photo frame).
-    pub at: Vec2,
+    at: Vec2,
     /// Trunk lengths below the top of the trace (increasing downwards).
-    pub down: f64,
+    down: f64,
     /// Trunk lengths backwards of the hip joint (increasing posteriorly).
-    pub back: f64,
+    back: f64,
 }
 
 /// The back outline and the curves read from it.
 #[derive(Debug, Clone)]
-pub struct BackCurves {
-    pub outline: Vec<OutlinePoint>,
-    pub c7: OutlinePoint,
-    pub thoracic_back: OutlinePoint,
-    pub kyphosis_apex: OutlinePoint,
-    pub lumbar_apex: OutlinePoint,
-    pub buttock: OutlinePoint,
+struct BackCurves {
+    outline: Vec<OutlinePoint>,
+    c7: OutlinePoint,
+    thoracic_back: OutlinePoint,
+    kyphosis_apex: OutlinePoint,
+    lumbar_apex: OutlinePoint,
+    buttock: OutlinePoint,
     /// Depth of the lumbar hollow in front of the thoracic-back -> buttock chord.
-    pub lordosis_depth: f64,
+    lordosis_depth: f64,
     /// Arc angle of the lumbar hollow (degrees, positive hollow).
-    pub lordosis_deg: f64,
+    lordosis_deg: f64,
     /// Depth of the upper-back bulge behind the C7 -> lumbar-apex chord.
-    pub kyphosis_depth: f64,
+    kyphosis_depth: f64,
     /// Arc angle of the upper-back bulge (degrees, positive convex).
-    pub kyphosis_deg: f64,
+    kyphosis_deg: f64,
     /// How far the buttock stands behind the lumbar apex.
-    pub buttock_prominence: f64,
+    buttock_prominence: f64,
     /// 90 % uncertainty of a depth (trunk lengths).
-    pub depth_uncertainty: f64,
+    depth_uncertainty: f64,
 }
 
 /// Traces the back outline and reads the curves, or says why it cannot.
-pub fn back_curves(body: &Body, view: &View) -> Result<BackCurves, String> {
+fn back_curves(body: &Body, view: &View) -> Result<BackCurves, String> {
     let near = view.near_side;
     let (shoulder_joint, hip_joint) = (joint(near, Limb::Shoulder), joint(near, Limb::Hip));
     body.require(&[shoulder_joint, hip_joint])?;
@@ -98,11 +98,6 @@ pub fn back_curves(body: &Body, view: &View) -> Result<BackCurves, String> {
         return Err("needs an upright side view".to_string());
     }
     let torso = body.torso_length(near);
-    if torso < 20.0 {
-        return Err(format!(
-            "the trunk is only {torso:.0} pixels long: too small to trace the back"
-        ));
-    }
     let (shoulder, hip) = (body.point(shoulder_joint), body.point(hip_joint));
     let backward = view.anterior * -1.0;
     let arms = super::pelvis::arm_points(body);
@@ -146,7 +141,7 @@ fn level_count(spine: &SpineLimits) -> usize {
 /// The curves of a traced outline (points top to bottom, in trunk lengths);
 /// `occluded` lists the heights hidden by an arm; `cell` is the mask's cell
 /// size in trunk lengths.
-pub fn read_curves(
+fn read_curves(
     raw: Vec<OutlinePoint>,
     occluded: &[f64],
     cell: f64,

@@ -554,6 +554,31 @@ mod tests {
     }
 
     #[test]
+    fn a_hollow_lies_in_front_of_its_chord_and_a_bulge_behind() {
+        // (down, back) pairs: a chord straight down, 2 long.
+        let (top, bottom) = (Vec2::new(0.0, 1.0), Vec2::new(2.0, 1.0));
+        assert!((depth_in_front_of(top, bottom, Vec2::new(1.0, 0.7)) - 0.3).abs() < 1e-12);
+        assert!((depth_in_front_of(top, bottom, Vec2::new(1.0, 1.2)) + 0.2).abs() < 1e-12);
+        // The distance is square to the chord, whichever way it slants.
+        let slanted = Vec2::new(2.0, 3.0);
+        let point = Vec2::new(1.0, 2.0) + Vec2::new(1.0, -1.0) * (0.5 / 2f64.sqrt());
+        assert!((depth_in_front_of(top, slanted, point) - 0.5).abs() < 1e-12);
+        assert_eq!(depth_in_front_of(top, top, point), 0.0);
+    }
+
+    #[test]
+    fn the_arc_angle_is_the_tangent_change_of_a_circular_arc() {
+        // A semicircle: depth = half the chord, the tangent turns 180 degrees.
+        assert!((arc_angle_deg(1.0, 2.0) - 180.0).abs() < 1e-9);
+        // A 60-degree arc of radius 1: chord 1, sagitta 1 - cos 30.
+        let sagitta = 1.0 - 30f64.to_radians().cos();
+        assert!((arc_angle_deg(sagitta, 1.0) - 60.0).abs() < 1e-9);
+        assert_eq!(arc_angle_deg(0.0, 1.0), 0.0);
+        assert!(arc_angle_deg(-sagitta, 1.0) < 0.0);
+        assert_eq!(arc_angle_deg(0.1, 0.0), 0.0);
+    }
+
+    #[test]
     fn the_registry_names_each_measurement_once_and_fully() {
         for (i, m) in MEASUREMENTS.iter().enumerate() {
             assert!(

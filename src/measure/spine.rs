@@ -141,11 +141,7 @@ fn level_count(spine: &SpineLimits) -> usize {
 /// The curves of a traced outline (points top to bottom, in trunk lengths);
 /// `occluded` lists the heights hidden by an arm; `cell` is the mask's cell
 /// size in trunk lengths.
-fn read_curves(
-    raw: Vec<OutlinePoint>,
-    occluded: &[f64],
-    cell: f64,
-) -> Result<BackCurves, String> {
+fn read_curves(raw: Vec<OutlinePoint>, occluded: &[f64], cell: f64) -> Result<BackCurves, String> {
     let spine = &limits().spine;
     let levels = level_count(spine);
     if (raw.len() as f64) < spine.min_level_share * levels as f64 {

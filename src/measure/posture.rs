@@ -4,7 +4,8 @@
 //! and the plumb line.
 //!
 //! A class is called only when its probability reaches
-//! `pattern.call_probability` (two-to-one odds); otherwise the call is
+//! `pattern.call_probability` (two-to-one odds) both with the prior and from
+//! the photo alone (see [`call`]); otherwise the call is
 //! `uncertain`, lists the classes still in reach in `borderline`, and says
 //! in `to_settle` what would settle it. The pelvic classes, the prior and the
 //! curve norms are in assets/limits.toml (`pattern`, `posture`), each with

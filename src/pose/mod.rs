@@ -256,6 +256,11 @@ impl SegmentationMask {
         }
     }
 
+    /// The side of one mask cell in photo pixels.
+    pub fn cell_px(&self) -> f64 {
+        f64::from(self.region.size) / self.side.max(1) as f64
+    }
+
     /// Probability that photo pixel (x, y) belongs to the person; 0 outside
     /// the crop. The logits are interpolated bilinearly between cell centres,
     /// so the 50 % contour is smooth at sub-cell scale rather than stepped

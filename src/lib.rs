@@ -526,8 +526,10 @@ impl Analyzer {
         Ok(analyzer)
     }
 
-    /// An analyzer that takes its poses from `source` instead of the models
-    /// of `options` (another model, or keypoints given by the user).
+    /// An analyzer that takes its poses from `source` (another model, or
+    /// keypoints given by the user); the model settings of `options`
+    /// (`model`, `model_dir`, `inference_threads`, `pose`, `thomas_model`)
+    /// are then not used.
     pub fn with_source(
         source: Box<dyn PoseSource>,
         options: &AnalyzerOptions,

@@ -70,6 +70,8 @@ pub struct Limits {
     pub uncertainty: UncertaintyLimits,
     pub pelvis: PelvisLimits,
     pub neck: NeckLimits,
+    pub spine: SpineLimits,
+    pub pattern: PatternLimits,
     pub posture: PostureLimits,
     pub compare: CompareLimits,
 }
@@ -288,13 +290,73 @@ pub struct NeckLimits {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct SpineLimits {
+    #[serde(deserialize_with = "entry")]
+    pub top_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub bottom_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub step_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub buttock_band_low: f64,
+    #[serde(deserialize_with = "entry")]
+    pub buttock_band_high: f64,
+    #[serde(deserialize_with = "entry")]
+    pub thoracic_band_low: f64,
+    #[serde(deserialize_with = "entry")]
+    pub thoracic_band_high: f64,
+    #[serde(deserialize_with = "entry")]
+    pub min_level_share: f64,
+    #[serde(deserialize_with = "entry")]
+    pub max_gap_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub max_roughness_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub lordosis_depth_body_sd: f64,
+    #[serde(deserialize_with = "entry")]
+    pub lordosis_angle_body_sd_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub kyphosis_depth_body_sd: f64,
+    #[serde(deserialize_with = "entry")]
+    pub kyphosis_angle_body_sd_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub buttock_body_sd: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternLimits {
+    #[serde(deserialize_with = "entry")]
+    pub call_probability: f64,
+    #[serde(deserialize_with = "entry")]
+    pub in_reach_probability: f64,
+    #[serde(deserialize_with = "entry")]
+    pub anterior_above_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub posterior_below_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub prior_mean_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub prior_sd_deg: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PostureLimits {
     #[serde(deserialize_with = "entry")]
-    pub flexed_hip_deg: f64,
+    pub lordosis_norm_mean_deg: f64,
     #[serde(deserialize_with = "entry")]
-    pub extended_hip_deg: f64,
+    pub lordosis_norm_sd_deg: f64,
     #[serde(deserialize_with = "entry")]
-    pub hyperextended_knee_deg: f64,
+    pub kyphosis_norm_mean_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub kyphosis_norm_sd_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub lordosis_outline_at_neutral_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub kyphosis_outline_at_neutral_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub normal_band_sd: f64,
     #[serde(deserialize_with = "entry")]
     pub pelvis_forward_height: f64,
 }
@@ -331,7 +393,12 @@ pub fn limits() -> &'static Limits {
 /// key, a finite value, and the orderings and ranges the code relies on.
 pub fn parse(text: &str) -> Result<Limits, String> {
     let limits: Limits = toml::from_str(text).map_err(|e| e.to_string())?;
-    let (p, pelvis, posture) = (&limits.protocol, &limits.pelvis, &limits.posture);
+    let (p, pelvis, spine, pattern) = (
+        &limits.protocol,
+        &limits.pelvis,
+        &limits.spine,
+        &limits.pattern,
+    );
     let ordered = [
         (
             "protocol.upright_deg < protocol.lying_deg",
@@ -342,8 +409,26 @@ pub fn parse(text: &str) -> Result<Limits, String> {
             pelvis.band_bottom_torso < pelvis.band_top_torso,
         ),
         (
-            "posture.extended_hip_deg < posture.flexed_hip_deg",
-            posture.extended_hip_deg < posture.flexed_hip_deg,
+            "spine.bottom_torso < spine.top_torso",
+            spine.bottom_torso < spine.top_torso,
+        ),
+        (
+            "spine.buttock_band_low < spine.buttock_band_high < spine.thoracic_band_low < spine.thoracic_band_high",
+            spine.buttock_band_low < spine.buttock_band_high
+                && spine.buttock_band_high < spine.thoracic_band_low
+                && spine.thoracic_band_low < spine.thoracic_band_high,
+        ),
+        (
+            "0 < spine.step_torso < spine.top_torso - spine.bottom_torso",
+            spine.step_torso > 0.0 && spine.step_torso < spine.top_torso - spine.bottom_torso,
+        ),
+        (
+            "pattern.posterior_below_deg < pattern.anterior_above_deg",
+            pattern.posterior_below_deg < pattern.anterior_above_deg,
+        ),
+        (
+            "pattern.in_reach_probability < pattern.call_probability",
+            pattern.in_reach_probability < pattern.call_probability,
         ),
     ];
     if limits.compare.max_scale_ratio <= 1.0 {
@@ -367,6 +452,9 @@ pub fn parse(text: &str) -> Result<Limits, String> {
         ("pelvis.marker_min_saturation", pelvis.marker_min_saturation),
         ("pelvis.marker_min_value", pelvis.marker_min_value),
         ("neck.c7_level", limits.neck.c7_level),
+        ("spine.min_level_share", spine.min_level_share),
+        ("pattern.call_probability", pattern.call_probability),
+        ("pattern.in_reach_probability", pattern.in_reach_probability),
     ];
     if let Some((name, _)) = shares.iter().find(|(_, v)| !(0.0..=1.0).contains(v)) {
         return Err(format!("{name} must lie between 0 and 1"));

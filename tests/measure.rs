@@ -714,39 +714,221 @@ fn every_angle_carries_its_published_uncertainty() {
     );
 }
 
-#[test]
-fn angles_near_a_posture_cut_off_are_borderline_not_a_type() {
-    // Hip flexed 8 degrees: within 4 of the 10-degree cut-off, knee slightly
-    // hyperextended: kyphotic-lordotic is within reach, not established.
-    let s = Standing {
-        trunk: 0.0,
-        hip_flexion: 8.0,
-        knee_flexion: -3.0,
-        head_forward: 10.0,
-    };
-    let result = run(&standing_points(&s, 1.0), &MeasureOptions::default());
-    let posture = &result.measurements["posture_type"];
-    assert_eq!(
-        posture.classification.as_deref(),
-        Some("borderline"),
-        "{posture:?}"
+/// A standing body whose back outline is drawn with a known profile: the
+/// posterior edge at `back_px` behind the hip joint's vertical, except on
+/// the listed plateaus (top and bottom heights in trunk lengths above the
+/// hip, and the edge's offset there: positive = further back), joined by
+/// ramps over 3 traced heights. The front edge and the head and feet are a
+/// plain box around the keypoints.
+fn back_profile_pose(
+    forward: f64,
+    plateaus: &[(f64, f64, f64)],
+    points: &BTreeMap<Joint, (f64, f64)>,
+) -> Pose {
+    const BACK_PX: f64 = 60.0;
+    const RAMP_TORSO: f64 = 0.075;
+    let hip = points[&Joint::LeftHip];
+    let torso = 250.0;
+    let ys = points.values().map(|p| p.1);
+    let (top, bottom) = (
+        ys.clone().fold(f64::MAX, f64::min) - 80.0,
+        ys.fold(f64::MIN, f64::max) + 10.0,
     );
-    assert_eq!(posture.borderline, ["kyphotic_lordotic"]);
-    // Clear of every type's cut-offs by the uncertainties (hip 8.1, knee
-    // 7.1 degrees): ideal. With a hip angle this uncertain, only a knee
-    // clearly bent rules out kyphotic-lordotic.
-    let s = Standing {
-        trunk: 0.0,
-        hip_flexion: 5.0,
-        knee_flexion: 10.0,
-        head_forward: 10.0,
+    let plateaus = plateaus.to_vec();
+    // How far behind the hip the edge lies at photo height y.
+    let behind = move |y: f64| {
+        let up = (hip.1 - y) / torso;
+        plateaus.iter().fold(BACK_PX, |edge, &(low, high, offset)| {
+            let weight = if up >= low && up <= high {
+                1.0
+            } else if up < low && up > low - RAMP_TORSO {
+                1.0 - (low - up) / RAMP_TORSO
+            } else if up > high && up < high + RAMP_TORSO {
+                1.0 - (up - high) / RAMP_TORSO
+            } else {
+                0.0
+            };
+            edge + weight * offset
+        })
     };
-    let result = run(&standing_points(&s, 1.0), &MeasureOptions::default());
-    assert_eq!(
-        result.measurements["posture_type"]
-            .classification
-            .as_deref(),
-        Some("ideal")
+    pose_with_mask(points, move |x, y| {
+        // Distance inside, measured along the body's front direction.
+        let ahead = (x - hip.0) * forward;
+        (ahead + behind(y))
+            .min(120.0 - ahead)
+            .min(y - top)
+            .min(bottom - y)
+    })
+}
+
+fn spine(pose: Pose) -> BTreeMap<String, Measurement> {
+    measure(&pose, &RgbImage::new(W, H), &MeasureOptions::default()).measurements
+}
+
+const UPRIGHT: Standing = Standing {
+    trunk: 0.0,
+    hip_flexion: 0.0,
+    knee_flexion: 5.0,
+    head_forward: 20.0,
+};
+/// Thoracic back and buttock 30 px (0.12 trunk lengths) further back than
+/// the rest of the back, on plateaus; a lumbar hollow 15 px (0.06) in front.
+const THORACIC: (f64, f64, f64) = (0.55, 0.75, 30.0);
+const BUTTOCK: (f64, f64, f64) = (-0.2, 0.0, 30.0);
+const HOLLOW: (f64, f64, f64) = (0.2, 0.35, -15.0);
+
+#[test]
+fn a_drawn_lumbar_hollow_is_measured_exactly_for_both_facings() {
+    for forward in [1.0, -1.0] {
+        let points = standing_points(&UPRIGHT, forward);
+        let pose = back_profile_pose(forward, &[THORACIC, BUTTOCK, HOLLOW], &points);
+        let m = spine(pose);
+        // The straight edge laid on the back touches both plateaus (equally
+        // far back), so the chord is vertical and the hollow's depth is the
+        // plateaus' 30 px plus the hollow's 15 px: 45 / 250 trunk lengths.
+        let depth = value(&m, "lumbar_lordosis_depth");
+        assert!(
+            (depth - 0.18).abs() <= 0.008,
+            "{depth} {:?}",
+            m["lumbar_lordosis_depth"]
+        );
+        let lordosis = &m["lumbar_lordosis_angle"];
+        let [top, apex, bottom] = [0, 1, 2].map(|i| lordosis.points_px[i]);
+        // The apex lies in the hollow, the chord's ends on the plateaus.
+        let up = |p: [f64; 2]| (900.0 - p[1]) / 250.0;
+        assert!((0.2..=0.35).contains(&up(apex)), "{apex:?}");
+        assert!((0.55..=0.75).contains(&up(top)), "{top:?}");
+        assert!((-0.2..=0.0).contains(&up(bottom)), "{bottom:?}");
+        // Its angle is the flexible-curve arc angle of that depth over that chord.
+        let chord = ((top[0] - bottom[0]).powi(2) + (top[1] - bottom[1]).powi(2)).sqrt() / 250.0;
+        let expected = 4.0 * (2.0 * depth / chord).atan().to_degrees();
+        assert!(
+            (value(&m, "lumbar_lordosis_angle") - expected).abs() <= 0.15,
+            "{expected}"
+        );
+        // The buttock stands 45 px behind the hollow.
+        let buttock = value(&m, "buttock_prominence");
+        assert!((buttock - 0.18).abs() <= 0.008, "{buttock}");
+        // The thoracic plateau bulges behind the chord from C7 to the
+        // lumbar apex: a positive kyphosis.
+        assert!(value(&m, "thoracic_kyphosis_depth") > 0.1);
+        assert!(value(&m, "thoracic_kyphosis_angle") > 0.0);
+        for name in ["lumbar_lordosis_depth", "buttock_prominence"] {
+            let u = m[name].uncertainty.unwrap();
+            assert!(u > 0.0 && u < 0.1, "{name}: {u}");
+        }
+        assert!(m["lumbar_lordosis_depth"].outline_px.len() > 40);
+    }
+}
+
+#[test]
+fn a_flat_back_has_no_lordosis() {
+    let points = standing_points(&UPRIGHT, 1.0);
+    let m = spine(back_profile_pose(1.0, &[], &points));
+    assert!(value(&m, "lumbar_lordosis_depth").abs() <= 0.006);
+    assert!(value(&m, "lumbar_lordosis_angle").abs() <= 1.5);
+    assert!(value(&m, "thoracic_kyphosis_depth").abs() <= 0.006);
+    // Upper back, lumbar region and buttock all on one line: no hollow either.
+    let m = spine(back_profile_pose(1.0, &[(-0.2, 0.75, 30.0)], &points));
+    assert!(value(&m, "lumbar_lordosis_depth").abs() <= 0.006);
+}
+
+#[test]
+fn a_back_outline_that_cannot_be_trusted_is_declined_with_the_reason() {
+    // An elbow held behind the lumbar hollow.
+    let mut points = standing_points(&UPRIGHT, 1.0);
+    for elbow in [Joint::LeftElbow, Joint::RightElbow] {
+        points.insert(elbow, (900.0 - 75.0, 900.0 - 0.25 * 250.0));
+    }
+    for wrist in [Joint::LeftWrist, Joint::RightWrist] {
+        points.insert(wrist, (900.0 - 80.0, 900.0 - 0.05 * 250.0));
+    }
+    let m = spine(back_profile_pose(
+        1.0,
+        &[THORACIC, BUTTOCK, HOLLOW],
+        &points,
+    ));
+    let reason = m["lumbar_lordosis_depth"]
+        .declined
+        .as_deref()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("hand or arm"),
+        "{:?}",
+        m["lumbar_lordosis_depth"]
+    );
+    assert!(m["thoracic_kyphosis_angle"].declined.is_some());
+
+    // The back beyond the left edge of the photo.
+    let points = transform(&standing_points(&UPRIGHT, 1.0), |(x, y)| (x - 850.0, y));
+    let m = spine(back_profile_pose(
+        1.0,
+        &[THORACIC, BUTTOCK, HOLLOW],
+        &points,
+    ));
+    let reason = m["lumbar_lordosis_depth"]
+        .declined
+        .as_deref()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("cut by the frame"),
+        "{:?}",
+        m["lumbar_lordosis_depth"]
+    );
+
+    // A ragged outline (hair or folds of cloth): the edge jumps 30 px back
+    // and forth every 12.5 px of height.
+    let points = standing_points(&UPRIGHT, 1.0);
+    let pose = pose_with_mask(&points, |x, y| {
+        let edge = 60.0
+            + if (y / 12.5).floor() as i64 % 2 == 0 {
+                30.0
+            } else {
+                0.0
+            };
+        (x - 900.0 + edge)
+            .min(1020.0 - x)
+            .min(y - 480.0)
+            .min(1380.0 - y)
+    });
+    let m = spine(pose);
+    let reason = m["lumbar_lordosis_depth"]
+        .declined
+        .as_deref()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("irregular"),
+        "{:?}",
+        m["lumbar_lordosis_depth"]
+    );
+}
+
+#[test]
+fn the_posture_calls_carry_probabilities_that_sum_to_one() {
+    let points = standing_points(&UPRIGHT, 1.0);
+    let m = spine(back_profile_pose(
+        1.0,
+        &[THORACIC, BUTTOCK, HOLLOW],
+        &points,
+    ));
+    for name in ["pelvic_pattern", "posture_type"] {
+        let call = &m[name];
+        if call.declined.is_some() {
+            continue;
+        }
+        let total: f64 = call.probabilities.values().sum();
+        assert!((total - 1.0).abs() < 0.01, "{name}: {call:?}");
+        let class = call.classification.as_deref().unwrap();
+        if class == "uncertain" {
+            assert!(call.to_settle.is_some(), "{name}");
+        } else {
+            assert!(call.probabilities[class] >= 0.66, "{name}: {call:?}");
+        }
+    }
+    assert!(
+        m["pelvic_pattern"].declined.is_none(),
+        "{:?}",
+        m["pelvic_pattern"]
     );
 }
 

@@ -77,6 +77,42 @@ fn pelvic_tilt_pair_is_ordered_and_ankle_measures_are_declined() {
         "{:?}",
         relaxed.warnings
     );
+    // The posture calls keep the pair in order and never call the tucked
+    // (posterior) stance anterior: its anterior probability is below the
+    // relaxed stance's, and no anterior finding or pattern-specific routine
+    // comes from it.
+    let anterior = |a: &Analysis| {
+        let pattern = &a.measurements["pelvic_pattern"];
+        assert!(pattern.declined.is_none(), "{pattern:?}");
+        pattern.probabilities["anterior"]
+    };
+    assert!(anterior(&tucked) < anterior(&relaxed));
+    for analysis in [&relaxed, &tucked] {
+        let pattern = analysis.measurements["pelvic_pattern"]
+            .classification
+            .as_deref();
+        assert_ne!(pattern, Some("anterior"), "{}", analysis.image.path);
+        let total: f64 = analysis.measurements["pelvic_pattern"]
+            .probabilities
+            .values()
+            .sum();
+        assert!((total - 1.0).abs() < 0.01);
+    }
+    assert_ne!(
+        tucked.measurements["pelvic_pattern"]
+            .classification
+            .as_deref(),
+        Some("neutral"),
+        "the tucked stance's estimate is far below the neutral range"
+    );
+    assert!(
+        !tucked
+            .findings
+            .iter()
+            .any(|f| f.id == "marked_anterior_tilt"
+                || f.id == "lordotic_posture"
+                || f.id == "kyphotic_lordotic_posture")
+    );
 }
 
 /// Hand measurement of On-Your-Back_Quad_Stretch__0.jpg (850x567), picked by

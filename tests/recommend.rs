@@ -469,30 +469,64 @@ fn the_rectus_femoris_cut_off_is_67_degrees() {
 }
 
 #[test]
-fn ordinary_anterior_tilt_is_no_finding_and_uncertainty_must_be_cleared() {
+fn only_a_called_pelvic_pattern_is_a_finding_and_an_uncertain_one_says_how_to_settle_it() {
     let recommender = recommender();
-    let tilt = |value, uncertainty| {
+    let standing = protocol(ProtocolKind::Standing, true);
+    let pattern = |class: &str, in_reach: &[&str]| Measurement {
+        classification: Some(class.to_string()),
+        borderline: in_reach.iter().map(|c| c.to_string()).collect(),
+        method: "tilt_with_prior".into(),
+        ..Measurement::default()
+    };
+    let ids = |m: Measurement| {
         finding_ids(
             &recommender,
             ProtocolKind::Standing,
-            &[("pelvic_tilt", angle(value, uncertainty))],
+            &[("pelvic_pattern", m)],
         )
     };
-    // The cadaver mean (13 deg) and the top of the teaching range (15 deg).
-    assert!(tilt(13.0, None).is_empty());
-    assert!(tilt(15.0, Some(3.0)).is_empty());
-    // Past 23 deg, but not by the estimate's uncertainty.
-    assert!(tilt(26.0, Some(5.0)).is_empty());
-    assert_eq!(tilt(29.0, Some(5.0)), ["marked_anterior_tilt"]);
-    assert_eq!(tilt(-6.0, Some(4.0)), ["posterior_tilt"]);
-    assert!(tilt(-2.0, Some(4.0)).is_empty());
+    assert_eq!(ids(pattern("anterior", &[])), ["marked_anterior_tilt"]);
+    assert_eq!(ids(pattern("posterior", &[])), ["posterior_tilt"]);
+    assert!(ids(pattern("neutral", &[])).is_empty());
+    assert!(ids(pattern("uncertain", &["neutral", "anterior"])).is_empty());
+    // A raw tilt, however large, is no finding by itself: the pattern decides.
+    assert!(
+        finding_ids(
+            &recommender,
+            ProtocolKind::Standing,
+            &[("pelvic_tilt", angle(40.0, Some(2.0)))]
+        )
+        .is_empty()
+    );
 
-    let measurements = BTreeMap::from([("pelvic_tilt".to_string(), angle(29.0, Some(5.0)))]);
-    let found = recommender.findings(&protocol(ProtocolKind::Standing, true), &measurements);
+    // An uncertain pattern with the anterior class in reach is borderline,
+    // with the advice to palpate the pelvis and do a Thomas test.
+    let m = measurements(&[(
+        "pelvic_pattern",
+        pattern("uncertain", &["neutral", "anterior"]),
+    )]);
+    let evaluation = recommender.evaluate(&standing, &m);
+    assert!(evaluation.findings.is_empty());
+    let borderline = &evaluation.borderline[0];
+    assert_eq!(borderline.id, "marked_anterior_tilt");
+    assert!(
+        borderline.recheck.contains("Thomas test"),
+        "{}",
+        borderline.recheck
+    );
+
+    let found = recommender.findings(
+        &standing,
+        &measurements(&[("pelvic_pattern", pattern("anterior", &[]))]),
+    );
     let finding = &found[0];
     assert_eq!(finding.severity, Severity::Marked);
-    assert_eq!(finding.measurement.as_deref(), Some("pelvic_tilt"));
-    assert!(finding.because.contains("29.0°") && finding.because.contains("23.0°"));
+    assert_eq!(finding.measurement.as_deref(), Some("pelvic_pattern"));
+    assert!(
+        finding.because.contains("Thomas test"),
+        "{}",
+        finding.because
+    );
     assert!(
         finding
             .reference
@@ -1089,19 +1123,21 @@ fn an_invalid_protocol_gets_no_classification_tags_and_no_findings() {
 fn an_unreliable_value_is_never_classified_or_acted_on() {
     let recommender = recommender();
     let standing = protocol(ProtocolKind::Standing, true);
-    let mut tilt = angle(40.0, Some(2.0));
-    tilt.confidence = Some(0.06);
-    tilt.unreliable = Some("confidence 0.06 is under the floor of 0.25".into());
-    let mut m = measurements(&[("pelvic_tilt", tilt)]);
-    m = recommender.classify(&standing, m);
-    assert_eq!(m["pelvic_tilt"].classification, None);
+    let tilt = Measurement {
+        classification: Some("anterior".into()),
+        method: "tilt_with_prior".into(),
+        confidence: Some(0.06),
+        unreliable: Some("confidence 0.06 is under the floor of 0.25".into()),
+        ..Measurement::default()
+    };
+    let m = measurements(&[("pelvic_pattern", tilt)]);
     let evaluation = recommender.evaluate(&standing, &m);
     assert!(evaluation.findings.is_empty());
     assert!(
         evaluation
             .unassessed
             .iter()
-            .any(|r| r.starts_with("pelvic_tilt: confidence 0.06")),
+            .any(|r| r.starts_with("pelvic_pattern: confidence 0.06")),
         "{:?}",
         evaluation.unassessed
     );

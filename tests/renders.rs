@@ -190,3 +190,45 @@ fn the_pelvic_estimate_orders_the_standing_samples_by_their_true_tilt() {
         "estimates out of the true order: {standing:?}"
     );
 }
+
+/// The spine curves follow the posed tilt on the committed renders as they
+/// do on the accuracy sweep: lumbar_lordosis_depth lies within the sweep's
+/// worst leave-one-out error (0.063 trunk lengths, benches/README.md "Spine
+/// curves") plus a quarter of headroom of the line fitted there, and no
+/// posture call contradicts the true tilt (a posterior pelvis is never called
+/// anterior, nor an anterior one posterior).
+#[test]
+fn the_spine_curves_follow_the_posed_tilt_and_no_call_contradicts_it() {
+    const DEPTH_AT_13_DEG: f64 = 0.0796;
+    const DEPTH_PER_DEG: f64 = 0.00198;
+    const TOLERANCE: f64 = 0.063 * 1.25;
+    let renders: Vec<_> = renders()
+        .into_iter()
+        .filter(|r| r.truth["protocol"] == "standing")
+        .collect();
+    assert!(renders.len() >= 7);
+    for (render, analysis) in renders.iter().zip(analyze_all(&renders)) {
+        let tilt = render.truth["angles_3d_deg"]["pelvic_tilt"]
+            .as_f64()
+            .unwrap();
+        let depth = &analysis.measurements["lumbar_lordosis_depth"];
+        let value = depth
+            .value
+            .unwrap_or_else(|| panic!("{}: {depth:?}", name(&render.image)));
+        let expected = DEPTH_AT_13_DEG + DEPTH_PER_DEG * (tilt - 13.0);
+        assert!(
+            (value - expected).abs() <= TOLERANCE,
+            "{}: depth {value}, expected {expected:.3} for a tilt of {tilt}",
+            name(&render.image)
+        );
+        let pattern = analysis.measurements["pelvic_pattern"]
+            .classification
+            .as_deref();
+        if tilt < 0.0 {
+            assert_ne!(pattern, Some("anterior"), "{}", name(&render.image));
+        }
+        if tilt > 23.0 {
+            assert_ne!(pattern, Some("posterior"), "{}", name(&render.image));
+        }
+    }
+}

@@ -42,6 +42,8 @@ pub enum Quantity {
     Angle,
     /// A fraction of the body height (ankle to the top of the head), in `value`.
     HeightFraction,
+    /// A fraction of the trunk length (shoulder to hip keypoint), in `value`.
+    TrunkFraction,
     /// A class name, in `classification`.
     Class,
 }
@@ -51,6 +53,7 @@ impl Quantity {
     pub fn unit(self) -> Option<&'static str> {
         match self {
             Quantity::HeightFraction => Some("fraction_of_height"),
+            Quantity::TrunkFraction => Some("fraction_of_trunk_length"),
             Quantity::Angle | Quantity::Class => None,
         }
     }
@@ -192,12 +195,82 @@ pub const MEASUREMENTS: &[MeasurementSpec] = &[
         label: "plumb knee",
     },
     MeasurementSpec {
+        name: "lumbar_lordosis_depth",
+        quantity: Quantity::TrunkFraction,
+        protocols: &[Standing],
+        definition: "largest distance of the back outline in front of the chord that touches it on the upper back and on the buttock (a straight edge laid on the back), over the trunk length; points_px: chord's upper end, lumbar apex, chord's lower end",
+        zero: Some("the lumbar outline on the chord (flat)"),
+        positive: "a hollow (lordosis); negative = the lumbar outline bulges behind the chord",
+        reference_line: None,
+        label: "lordosis depth",
+    },
+    MeasurementSpec {
+        name: "lumbar_lordosis_angle",
+        quantity: Quantity::Angle,
+        protocols: &[Standing],
+        definition: "flexible-curve arc angle of the lumbar hollow, 4 atan(2 depth / chord) (Youdas1996), from lumbar_lordosis_depth and its chord; points_px as for the depth",
+        zero: Some("flat lumbar outline"),
+        positive: "a hollow; larger = deeper lordosis",
+        reference_line: None,
+        label: "lordosis",
+    },
+    MeasurementSpec {
+        name: "thoracic_kyphosis_depth",
+        quantity: Quantity::TrunkFraction,
+        protocols: &[Standing],
+        definition: "largest distance of the back outline behind the chord from the base of the neck (C7) to the lumbar apex, over the trunk length; points_px: C7, kyphosis apex, lumbar apex",
+        zero: Some("the upper-back outline on the chord (flat)"),
+        positive: "a bulge (kyphosis); negative = the upper back lies in front of the chord",
+        reference_line: None,
+        label: "kyphosis depth",
+    },
+    MeasurementSpec {
+        name: "thoracic_kyphosis_angle",
+        quantity: Quantity::Angle,
+        protocols: &[Standing],
+        definition: "flexible-curve arc angle of the upper-back bulge, 4 atan(2 depth / chord), from thoracic_kyphosis_depth and its chord; points_px as for the depth",
+        zero: Some("flat upper back"),
+        positive: "a bulge; larger = rounder upper back",
+        reference_line: None,
+        label: "kyphosis",
+    },
+    MeasurementSpec {
+        name: "buttock_prominence",
+        quantity: Quantity::TrunkFraction,
+        protocols: &[Standing],
+        definition: "how far the buttock's tangent point lies behind the lumbar apex, horizontally, over the trunk length; points_px: lumbar apex, buttock",
+        zero: Some("buttock level with the lumbar apex"),
+        positive: "buttock behind the lumbar apex",
+        reference_line: None,
+        label: "buttock",
+    },
+    MeasurementSpec {
+        name: "lower_abdomen_inclination",
+        quantity: Quantity::Angle,
+        protocols: &[Standing],
+        definition: "line fitted to the front outline from the waist to just below the hip joint, against the vertical; points_px: the line's top and bottom",
+        zero: Some("vertical front outline"),
+        positive: "the outline runs backwards as it descends (as an anterior pelvic tilt makes it)",
+        reference_line: None,
+        label: "lower abdomen",
+    },
+    MeasurementSpec {
+        name: "pelvic_pattern",
+        quantity: Quantity::Class,
+        protocols: &[Standing],
+        definition: "the pelvic pattern from pelvic_tilt and its uncertainty with a prior from published prevalences (Preece2008, Herrington2011): anterior above 23 deg, posterior below 0, neutral between; `probabilities` gives each class's",
+        zero: None,
+        positive: "one of anterior, neutral, posterior (called at two-to-one odds with the prior and from the photo alone), uncertain (with the classes in reach in `borderline` and what would settle it in `to_settle`)",
+        reference_line: None,
+        label: "pelvic pattern",
+    },
+    MeasurementSpec {
         name: "posture_type",
         quantity: Quantity::Class,
         protocols: &[Standing],
-        definition: "Kendall's posture type (Kendall1993) from the standing hip and knee angles and the plumb line",
+        definition: "Kendall's posture type from its definition (Kendall1993): the pelvic pattern, the lumbar and thoracic curves against surface norms (LangTapia2011) and the pelvis's position on the plumb line; `probabilities` gives each type's, and no_type the share no type covers",
         zero: None,
-        positive: "one of ideal, kyphotic_lordotic, sway_back, flat_back, borderline",
+        positive: "one of ideal, lordotic, kyphotic_lordotic, kyphotic, flat_back, sway_back (called at two-to-one odds), uncertain (types in reach in `borderline`)",
         reference_line: None,
         label: "posture type",
     },
@@ -244,6 +317,7 @@ pub fn spec(name: &str) -> Option<&'static MeasurementSpec> {
 pub enum CsvCell {
     /// `value_deg`, else `value`.
     Value,
+    /// `uncertainty_deg`, else `uncertainty` (in the value's unit).
     Uncertainty,
     Classification,
 }
@@ -399,6 +473,73 @@ pub const CSV_COLUMNS: &[CsvColumn] = &[
         "plumb_knee",
         Value,
     ),
+    of(
+        Standing,
+        "standing_lumbar_lordosis_depth_fraction_of_trunk_length",
+        "lumbar_lordosis_depth",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_lumbar_lordosis_depth_uncertainty_fraction_of_trunk_length",
+        "lumbar_lordosis_depth",
+        Uncertainty,
+    ),
+    of(
+        Standing,
+        "standing_lumbar_lordosis_angle_deg",
+        "lumbar_lordosis_angle",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_lumbar_lordosis_angle_uncertainty_deg",
+        "lumbar_lordosis_angle",
+        Uncertainty,
+    ),
+    of(
+        Standing,
+        "standing_thoracic_kyphosis_depth_fraction_of_trunk_length",
+        "thoracic_kyphosis_depth",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_thoracic_kyphosis_depth_uncertainty_fraction_of_trunk_length",
+        "thoracic_kyphosis_depth",
+        Uncertainty,
+    ),
+    of(
+        Standing,
+        "standing_thoracic_kyphosis_angle_deg",
+        "thoracic_kyphosis_angle",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_thoracic_kyphosis_angle_uncertainty_deg",
+        "thoracic_kyphosis_angle",
+        Uncertainty,
+    ),
+    of(
+        Standing,
+        "standing_buttock_prominence_fraction_of_trunk_length",
+        "buttock_prominence",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_lower_abdomen_inclination_deg",
+        "lower_abdomen_inclination",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_lower_abdomen_inclination_uncertainty_deg",
+        "lower_abdomen_inclination",
+        Uncertainty,
+    ),
+    of(Standing, "pelvic_pattern", "pelvic_pattern", Classification),
     of(Standing, "posture_type", "posture_type", Classification),
 ];
 
@@ -451,6 +592,30 @@ pub fn pelvic_tilt_deg(asis: Vec2, psis: Vec2, anterior: Vec2) -> Option<f64> {
 pub fn plumb_offset(point: Vec2, ankle: Vec2, anterior: Vec2, height: f64) -> Option<f64> {
     let offset = (point.x - ankle.x) * anterior.x.signum();
     (height > 0.0 && anterior.x != 0.0).then(|| offset / height)
+}
+
+/// Signed distance of `point` in front of the chord `from -> to`, all three
+/// given as (down, back) pairs on a back outline: positive when the point
+/// lies anterior of the chord (a hollow), negative behind it (a bulge).
+pub fn depth_in_front_of(from: Vec2, to: Vec2, point: Vec2) -> f64 {
+    let chord = to - from;
+    let length = chord.length();
+    if length < 1e-12 {
+        return 0.0;
+    }
+    let offset = point - from;
+    -(chord.x * offset.y - chord.y * offset.x) / length
+}
+
+/// The arc angle of a curve of `depth` over a `chord` (same unit): the
+/// tangent change along a circular arc with that sagitta, 4 atan(2 depth /
+/// chord), degrees, as flexible-curve studies compute the lordosis angle
+/// (Youdas1996); the sign of `depth`.
+pub fn arc_angle_deg(depth: f64, chord: f64) -> f64 {
+    if chord <= 0.0 {
+        return 0.0;
+    }
+    4.0 * (2.0 * depth / chord).atan().to_degrees()
 }
 
 #[cfg(test)]
@@ -528,6 +693,31 @@ mod tests {
             // ASIS behind the PSIS: the points were swapped or the facing is wrong.
             assert!(pelvic_tilt_deg(psis, asis, anterior).is_none());
         }
+    }
+
+    #[test]
+    fn a_hollow_lies_in_front_of_its_chord_and_a_bulge_behind() {
+        // (down, back) pairs: a chord straight down, 2 long.
+        let (top, bottom) = (Vec2::new(0.0, 1.0), Vec2::new(2.0, 1.0));
+        assert!((depth_in_front_of(top, bottom, Vec2::new(1.0, 0.7)) - 0.3).abs() < 1e-12);
+        assert!((depth_in_front_of(top, bottom, Vec2::new(1.0, 1.2)) + 0.2).abs() < 1e-12);
+        // The distance is square to the chord, whichever way it slants.
+        let slanted = Vec2::new(2.0, 3.0);
+        let point = Vec2::new(1.0, 2.0) + Vec2::new(1.0, -1.0) * (0.5 / 2f64.sqrt());
+        assert!((depth_in_front_of(top, slanted, point) - 0.5).abs() < 1e-12);
+        assert_eq!(depth_in_front_of(top, top, point), 0.0);
+    }
+
+    #[test]
+    fn the_arc_angle_is_the_tangent_change_of_a_circular_arc() {
+        // A semicircle: depth = half the chord, the tangent turns 180 degrees.
+        assert!((arc_angle_deg(1.0, 2.0) - 180.0).abs() < 1e-9);
+        // A 60-degree arc of radius 1: chord 1, sagitta 1 - cos 30.
+        let sagitta = 1.0 - 30f64.to_radians().cos();
+        assert!((arc_angle_deg(sagitta, 1.0) - 60.0).abs() < 1e-9);
+        assert_eq!(arc_angle_deg(0.0, 1.0), 0.0);
+        assert!(arc_angle_deg(-sagitta, 1.0) < 0.0);
+        assert_eq!(arc_angle_deg(0.1, 0.0), 0.0);
     }
 
     #[test]

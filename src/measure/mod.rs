@@ -5,7 +5,9 @@
 pub(crate) mod conventions;
 pub(crate) mod geometry;
 pub(crate) mod pelvis;
+pub(crate) mod posture;
 pub(crate) mod protocol;
+pub(crate) mod spine;
 pub(crate) mod standing;
 pub(crate) mod thomas;
 
@@ -240,6 +242,15 @@ impl<'a> Body<'a> {
         point.rotated_about(self.center, -self.roll_deg)
     }
 
+    /// The side of one cell of the person mask, in photo pixels: the finest
+    /// detail the mask can show.
+    pub fn mask_cell_px(&self) -> f64 {
+        self.pose
+            .mask
+            .as_ref()
+            .map_or(0.0, crate::pose::SegmentationMask::cell_px)
+    }
+
     /// Shoulder-to-hip distance on `side`, the length unit of the measurements.
     pub fn torso_length(&self, side: Side) -> f64 {
         self.point(joint(side, Limb::Shoulder))
@@ -317,7 +328,7 @@ fn assign_uncertainty(kind: ProtocolKind, measurements: &mut BTreeMap<String, Me
 }
 
 /// Marks every value whose confidence is under the floor
-/// ([`crate::limits::Limits::confidence_floor`]).
+/// (`Limits::confidence_floor` in `crate::limits`).
 pub fn apply_confidence_floor(measurements: &mut BTreeMap<String, Measurement>) {
     let floor = limits().confidence_floor();
     for m in measurements.values_mut() {
@@ -366,12 +377,20 @@ pub fn measure_sized(
     match protocol.kind {
         ProtocolKind::Standing => {
             standing::measure(&body, &view, &mut measurements);
+            warnings.extend(spine::measure(&body, &view, &mut measurements));
             assign_uncertainty(ProtocolKind::Standing, &mut measurements);
             let (tilt, warning) = pelvis::measure(&body, &view, photo, &options.pelvis);
             measurements.insert("pelvic_tilt".to_string(), tilt);
             warnings.extend(warning);
+            measurements.insert(
+                "lower_abdomen_inclination".to_string(),
+                pelvis::lower_abdomen(&body, &view),
+            );
             apply_confidence_floor(&mut measurements);
-            standing::classify_posture(&mut measurements);
+            let pattern = posture::pelvic_pattern(&measurements);
+            measurements.insert("pelvic_pattern".to_string(), pattern);
+            let kendall = posture::kendall_type(&measurements);
+            measurements.insert("posture_type".to_string(), kendall);
         }
         ProtocolKind::ThomasTest => {
             thomas::measure(&body, &view, &mut protocol, &mut measurements);

@@ -116,6 +116,9 @@ struct Outline {
     inclination_deg: f64,
     fit_error_deg: f64,
     draped: bool,
+    /// The fitted line at the top and the bottom of the band.
+    top: Vec2,
+    bottom: Vec2,
 }
 
 fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
@@ -129,18 +132,7 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
         return (declined(METHOD, reason), None);
     }
     let torso = body.torso_length(near);
-    let arms: Vec<Vec2> = [Side::Left, Side::Right]
-        .into_iter()
-        .flat_map(|side| [Limb::Elbow, Limb::Wrist].map(|limb| joint(side, limb)))
-        .chain([
-            Joint::LeftIndex,
-            Joint::RightIndex,
-            Joint::LeftThumb,
-            Joint::RightThumb,
-        ])
-        .filter(|&j| body.in_frame(j))
-        .map(|j| body.point(j))
-        .collect();
+    let arms = arm_points(body);
 
     let back = outline(body, view, near, torso, Edge::Back, &arms);
     let front = outline(body, view, near, torso, Edge::Front, &arms);
@@ -174,6 +166,11 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
         );
     };
     let value = calibration.tilt_deg(used.inclination_deg);
+    // The pelvic line the estimate implies, drawn through the hip joint:
+    // PSIS end first, as for palpated landmarks.
+    let hip_point = body.point(hip);
+    let (down, forward) = value.to_radians().sin_cos();
+    let half = (view.anterior * forward + super::geometry::UP * -down) * (0.25 * torso);
     // What the photo itself says about the error: the line fit's own error.
     let measured = (calibration.gain * used.fit_error_deg).hypot(draped_extra);
     let uncertainty = SD_TO_90_PERCENT
@@ -217,10 +214,62 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
     (
         Measurement {
             uncertainty_deg: Some(round(uncertainty, 1)),
+            points_px: body.photo_points(&[hip_point - half, hip_point + half]),
             ..angle(value, METHOD, confidence)
         },
         warning,
     )
+}
+
+/// The lower abdominal outline: the front outline's inclination between the
+/// waist and the pubis (positive when it runs backwards as it descends, as
+/// an anterior tilt makes it), with its 90 % uncertainty from its spread
+/// across bodies and its own line fit.
+pub fn lower_abdomen(body: &Body, view: &View) -> Measurement {
+    const METHOD: &str = "front_outline";
+    let near = view.near_side;
+    let (shoulder, hip) = (joint(near, Limb::Shoulder), joint(near, Limb::Hip));
+    if let Err(reason) = body.require(&[shoulder, hip]).and(body.require_mask()) {
+        return declined(METHOD, reason);
+    }
+    let torso = body.torso_length(near);
+    let arms = arm_points(body);
+    let front_calibration = limits().pelvis.front_calibration;
+    match outline(body, view, near, torso, Edge::Front, &arms) {
+        Ok(front) => Measurement {
+            uncertainty_deg: Some(round(
+                // The front outline's spread across the rendered bodies at a
+                // given tilt: the front calibration's residual over its gain.
+                SD_TO_90_PERCENT
+                    * (front_calibration.residual_sd_deg / front_calibration.gain)
+                        .hypot(front.fit_error_deg),
+                1,
+            )),
+            points_px: body.photo_points(&[front.top, front.bottom]),
+            ..angle(
+                front.inclination_deg,
+                METHOD,
+                body.min_visibility(&[shoulder, hip]) * view.lateral_score,
+            )
+        },
+        Err(reason) => declined(METHOD, reason),
+    }
+}
+
+/// Elbows, wrists and hands that are in the photo: they may hide an outline.
+pub(super) fn arm_points(body: &Body) -> Vec<Vec2> {
+    [Side::Left, Side::Right]
+        .into_iter()
+        .flat_map(|side| [Limb::Elbow, Limb::Wrist].map(|limb| joint(side, limb)))
+        .chain([
+            Joint::LeftIndex,
+            Joint::RightIndex,
+            Joint::LeftThumb,
+            Joint::RightThumb,
+        ])
+        .filter(|&j| body.in_frame(j))
+        .map(|j| body.point(j))
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -293,7 +342,20 @@ fn outline(
             "the {name} outline of the pelvis is irregular (loose clothing, hair or a hand over it)"
         ));
     }
+    // The fitted line's ends, back in the photo frame: `backward` offset
+    // `mean + slope * (height - mean height)` at the first and last heights.
+    let (first, last) = (points[0].0, points[points.len() - 1].0);
+    let mean_height = points.iter().map(|p| p.0).sum::<f64>() / points.len() as f64;
+    let mean_back = points.iter().map(|p| p.1).sum::<f64>() / points.len() as f64;
+    let at = |height: f64| {
+        let back = mean_back + slope * (height - mean_height);
+        // Height is measured down from the hip; `backward` is horizontal.
+        let horizontal = backward * (back - hip.dot(backward));
+        Vec2::new(hip.x + horizontal.x, hip.y + height)
+    };
     Ok(Outline {
+        top: at(first),
+        bottom: at(last),
         inclination_deg: slope.atan().to_degrees(),
         fit_error_deg: (residual / band).atan().to_degrees(),
         draped: edge == Edge::Back && !buttock_stands_out(torso, &points),
@@ -302,7 +364,12 @@ fn outline(
 
 /// Walks from `start` (inside the body) along `outward` to where the person
 /// mask ends; `None` if it does not end within a torso length.
-fn find_edge(body: &Body, start: Vec2, outward: Vec2, torso: f64) -> Result<Option<Vec2>, String> {
+pub(super) fn find_edge(
+    body: &Body,
+    start: Vec2,
+    outward: Vec2,
+    torso: f64,
+) -> Result<Option<Vec2>, String> {
     const STEP: f64 = 0.5;
     let (width, height) = body.photo_size();
     let contour = limits().mask.person_probability;

@@ -1,5 +1,5 @@
-//! Standing side-view measurements: trunk, hip, knee, head, the plumb line,
-//! and a posture type after Kendall.
+//! Standing side-view measurements: trunk, hip, knee, head and the plumb
+//! line (the posture calls are in `posture`).
 
 use std::collections::BTreeMap;
 
@@ -202,99 +202,4 @@ fn head_top(body: &Body, torso: f64) -> Result<Vec2, String> {
         travelled += step;
     }
     Err("the top of the head could not be found in the person outline".to_string())
-}
-
-/// Kendall's posture types from the standing angles (Kendall1993):
-/// kyphotic-lordotic = hips flexed with knees slightly hyperextended;
-/// sway-back = hips extended with the pelvis carried forward; flat-back =
-/// hips extended without it; ideal otherwise. Kendall's descriptions are
-/// qualitative, so the cut-offs (`posture` in `assets/limits.toml`) are sagitta heuristics. Each angle is
-/// tested at its bound (value -/+ its `uncertainty_deg`): a type is given
-/// only when the angles clear its cut-offs by their uncertainty, `ideal` only
-/// when they clearly miss every type's, and `borderline` (listing the types
-/// within reach) otherwise.
-pub fn classify_posture(measurements: &mut BTreeMap<String, Measurement>) {
-    let cut_offs = &limits().posture;
-    let usable = |name: &str| {
-        measurements
-            .get(name)
-            .filter(|m| m.declined.is_none() && m.unreliable.is_none())
-    };
-    let value = |name: &str| usable(name).and_then(|m| m.value_deg.or(m.value));
-    let uncertainty = |name: &str| {
-        usable(name)
-            .and_then(|m| m.uncertainty_deg)
-            .unwrap_or(0.0)
-            .abs()
-    };
-    let confidence = |name: &str| {
-        measurements
-            .get(name)
-            .and_then(|m| m.confidence)
-            .unwrap_or(0.0)
-    };
-    let needed = [
-        "standing_hip_flexion",
-        "knee_flexion",
-        "plumb_hip",
-        "plumb_shoulder",
-    ];
-    let measurement = match needed.map(value) {
-        [Some(hip), Some(knee), Some(plumb_hip), Some(plumb_shoulder)] => {
-            let (hu, ku) = (
-                uncertainty("standing_hip_flexion"),
-                uncertainty("knee_flexion"),
-            );
-            let kyphotic_clear =
-                hip - hu >= cut_offs.flexed_hip_deg && knee + ku <= cut_offs.hyperextended_knee_deg;
-            let kyphotic_near =
-                hip + hu >= cut_offs.flexed_hip_deg && knee - ku <= cut_offs.hyperextended_knee_deg;
-            let extended_clear = hip + hu <= cut_offs.extended_hip_deg;
-            let extended_near = hip - hu <= cut_offs.extended_hip_deg;
-            let extended_kind = if plumb_hip - plumb_shoulder >= cut_offs.pelvis_forward_height {
-                "sway_back"
-            } else {
-                "flat_back"
-            };
-            let mut near = Vec::new();
-            let kind = if kyphotic_clear {
-                "kyphotic_lordotic"
-            } else if extended_clear {
-                extended_kind
-            } else {
-                if kyphotic_near {
-                    near.push("kyphotic_lordotic".to_string());
-                }
-                if extended_near {
-                    near.push(extended_kind.to_string());
-                }
-                if near.is_empty() {
-                    "ideal"
-                } else {
-                    "borderline"
-                }
-            };
-            Measurement {
-                method: "kendall_rules".to_string(),
-                confidence: Some(round(
-                    needed.map(confidence).into_iter().fold(1.0, f64::min),
-                    2,
-                )),
-                classification: Some(kind.to_string()),
-                borderline: near,
-                reference: Some(format!(
-                    "Kendall1993; cut-offs (hip flexed {} deg, extended {} deg, knee {} deg) are sagitta heuristics, each angle tested at its uncertainty",
-                    cut_offs.flexed_hip_deg,
-                    cut_offs.extended_hip_deg,
-                    cut_offs.hyperextended_knee_deg
-                )),
-                ..Measurement::default()
-            }
-        }
-        _ => declined(
-            "kendall_rules",
-            "needs the hip and knee angles and the plumb line, which were declined or unreliable",
-        ),
-    };
-    measurements.insert("posture_type".to_string(), measurement);
 }

@@ -54,7 +54,9 @@ pub enum SecondLook {
     Kept(String),
 }
 
-/// The 33 BlazePose body landmarks, in the model's order.
+/// The named body joints every pose source reports: BlazePose's 33
+/// landmarks, in its order (the names the document uses). A source with
+/// fewer joints leaves the others unseen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Joint {
     Nose,
@@ -131,7 +133,7 @@ impl Joint {
         Joint::RightFootIndex,
     ];
 
-    /// The model's index of this landmark.
+    /// This joint's place in [`Joint::ALL`] and in a pose's keypoints.
     pub fn index(self) -> usize {
         self as usize
     }
@@ -252,6 +254,11 @@ impl SegmentationMask {
             side,
             region,
         }
+    }
+
+    /// The side of one mask cell in photo pixels.
+    pub fn cell_px(&self) -> f64 {
+        f64::from(self.region.size) / self.side.max(1) as f64
     }
 
     /// Probability that photo pixel (x, y) belongs to the person; 0 outside

@@ -729,7 +729,12 @@ mod tests {
             .find(|f| f.id == "marked_anterior_tilt")
             .unwrap();
         assert!(tilt.heuristic);
-        let finding = tilt.evaluate(&degrees_with(40.0, Some(2.0))).unwrap();
+        let anterior = Measurement {
+            classification: Some("anterior".into()),
+            method: "tilt_with_prior".into(),
+            ..Measurement::default()
+        };
+        let finding = tilt.evaluate(&anterior).unwrap();
         assert!(finding.reference.unwrap().starts_with(HEURISTIC));
     }
 
@@ -762,8 +767,14 @@ mod tests {
     #[test]
     fn templates_may_only_use_their_condition_placeholders() {
         let mut rules = embedded();
-        rules.findings[0].because = "{value} and {classification}".into();
-        rules.findings[1].because = "{value".into();
+        // A threshold finding may not use {classification}; any may not leave a brace open.
+        let threshold = rules
+            .findings
+            .iter()
+            .position(|f| f.id == "short_hip_flexors")
+            .unwrap();
+        rules.findings[threshold].because = "{value} and {classification}".into();
+        rules.findings[0].because = "{value".into();
         let found = problems(&rules);
         assert!(
             found.iter().any(|p| p.contains("uses {classification}")),

@@ -117,7 +117,7 @@ fn measurement_cell(a: &Analysis, header: &str) -> Option<String> {
         .filter(|m| m.declined.is_none());
     Some(match column.cell {
         CsvCell::Value => number(m.and_then(|m| m.value_deg.or(m.value))),
-        CsvCell::Uncertainty => number(m.and_then(|m| m.uncertainty_deg)),
+        CsvCell::Uncertainty => number(m.and_then(|m| m.uncertainty_deg.or(m.uncertainty))),
         CsvCell::Classification => m.and_then(|m| m.classification.clone()).unwrap_or_default(),
     })
 }

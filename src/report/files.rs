@@ -137,7 +137,7 @@ const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(15 * 
 
 /// Removes temporary files that killed runs left in the output folder:
 /// regular files (not links) named `.<name>.tmp-<...>`, older than
-/// [`STALE_TEMP_AGE`] (so that another run writing into the same folder
+/// `STALE_TEMP_AGE` (so that another run writing into the same folder
 /// keeps its own). Returns how many were removed.
 pub fn remove_stale_temporaries(dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -341,15 +341,39 @@ fn value_text(m: &Measurement) -> String {
             Some(u) => format!("{deg:+.1}&#176; &#177;&#160;{u:.1}&#176;"),
             None => format!("{deg:+.1}&#176;"),
         },
-        (None, Some(value)) => match m.unit.as_deref() {
-            unit if unit.is_some() && unit == Quantity::HeightFraction.unit() => {
-                format!("{:+.1}&#160;% of height", value * 100.0)
+        (None, Some(value)) => {
+            let plus_minus = m
+                .uncertainty
+                .map(|u| format!(" &#177;&#160;{u:.3}"))
+                .unwrap_or_default();
+            match m.unit.as_deref() {
+                unit if unit.is_some() && unit == Quantity::HeightFraction.unit() => {
+                    format!("{:+.1}&#160;% of height", value * 100.0)
+                }
+                Some(unit) => format!("{value:.3}{plus_minus} {}", Esc(&words(unit))),
+                None => format!("{value:.3}{plus_minus}"),
             }
-            Some(unit) => format!("{value:.3} {}", Esc(&words(unit))),
-            None => format!("{value:.3}"),
-        },
+        }
         (None, None) => "&#8212;".to_string(),
     }
+}
+
+/// The classification cell: the class, each class's probability for a
+/// call among classes, and what would settle an uncertain call.
+fn class_text(m: &Measurement) -> String {
+    let mut text = Esc(&words(m.classification.as_deref().unwrap_or(""))).to_string();
+    if !m.probabilities.is_empty() {
+        let shares: Vec<String> = m
+            .probabilities
+            .iter()
+            .map(|(class, p)| format!("{} {:.0}&#160;%", Esc(&words(class)), p * 100.0))
+            .collect();
+        text.push_str(&format!("<br><small>{}</small>", shares.join(", ")));
+    }
+    if let Some(settle) = &m.to_settle {
+        text.push_str(&format!("<br><small>to settle it: {}</small>", Esc(settle)));
+    }
+    text
 }
 
 fn write_measurements(out: &mut String, a: &Analysis) -> fmt::Result {
@@ -380,7 +404,7 @@ fn write_measurements(out: &mut String, a: &Analysis) -> fmt::Result {
              <td>{}</td><td class=\"ref\">{}</td></tr>",
             value_text(m),
             Esc(&words(&m.method)),
-            Esc(&words(m.classification.as_deref().unwrap_or(""))),
+            class_text(m),
             Esc(m.reference.as_deref().unwrap_or(""))
         )?;
     }

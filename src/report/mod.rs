@@ -68,6 +68,7 @@ pub fn write_measurements_text(out: &mut dyn Write) -> io::Result<()> {
         let unit = match m.quantity {
             conventions::Quantity::Angle => "degrees",
             conventions::Quantity::HeightFraction => "fraction of height",
+            conventions::Quantity::TrunkFraction => "fraction of trunk length",
             conventions::Quantity::Class => "class",
         };
         let protocols: Vec<String> = m.protocols.iter().map(snake_name).collect();

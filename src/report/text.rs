@@ -93,7 +93,10 @@ impl Exporter for TextExporter<'_> {
                     Some(u) => format!("{deg:+.1} deg +/- {u:.1} ({})", m.method),
                     None => format!("{deg:+.1} deg ({})", m.method),
                 },
-                (None, Some(v), _) => format!("{v:+.3} {}", m.unit.as_deref().unwrap_or("")),
+                (None, Some(v), _) => match m.uncertainty {
+                    Some(u) => format!("{v:+.3} +/- {u:.3} {}", m.unit.as_deref().unwrap_or("")),
+                    None => format!("{v:+.3} {}", m.unit.as_deref().unwrap_or("")),
+                },
                 (None, None, None) => String::new(),
             };
             let class = m
@@ -106,7 +109,20 @@ impl Exporter for TextExporter<'_> {
                 .as_deref()
                 .map(|why| format!(" UNRELIABLE: {why}"))
                 .unwrap_or_default();
-            writeln!(out, "  {name:<26} {value}{class}{unreliable}")?;
+            let shares = if m.probabilities.is_empty() {
+                String::new()
+            } else {
+                let shares: Vec<String> = m
+                    .probabilities
+                    .iter()
+                    .map(|(class, p)| format!("{class} {p:.2}"))
+                    .collect();
+                format!(" ({})", shares.join(", "))
+            };
+            writeln!(out, "  {name:<26} {value}{class}{shares}{unreliable}")?;
+            if let Some(settle) = &m.to_settle {
+                writeln!(out, "  {:<26} to settle it: {settle}", "")?;
+            }
         }
         writeln!(
             out,

@@ -295,6 +295,20 @@ pub struct Measurement {
     /// horizontal, three (end, vertex, end) for a joint angle.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub points_px: Vec<[f64; 2]>,
+    /// Plus-or-minus uncertainty of `value`, in its `unit`, where it can be stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<f64>,
+    /// For a call among classes (`pelvic_pattern`, `posture_type`): the
+    /// probability of each class, summing to 1.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub probabilities: BTreeMap<String, f64>,
+    /// For an `uncertain` call: what would settle it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_settle: Option<String>,
+    /// The body outline the value was read from (photo pixels, top to
+    /// bottom), for the annotated image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outline_px: Vec<[f64; 2]>,
 }
 
 /// How strongly a finding should steer the routine.

@@ -1,4 +1,5 @@
-//! The annotated photo: skeleton, plumb line and measured angles drawn on it.
+//! The annotated photo: skeleton, plumb line, measured angles, and the
+//! traced back outline with each spine curve's chord and apex drawn on it.
 //!
 //! Everything is drawn on a copy of the photo, in its pixels. Line widths and
 //! text grow with the image diagonal, so a 480x600 crop and a 4000x3000 phone
@@ -24,6 +25,10 @@ const INVALID: Rgb<u8> = Rgb([255, 110, 100]);
 /// Keypoints moved by hand: a ring where the point now is, and a dashed
 /// line from where the model had it.
 const CORRECTED: Rgb<u8> = Rgb([70, 150, 255]);
+/// The traced back outline.
+const TRACE: Rgb<u8> = Rgb([255, 80, 60]);
+/// Spine curves, drawn as a chord with its apex rather than as an arc.
+const CURVES: [&str; 2] = ["lumbar_lordosis_angle", "thoracic_kyphosis_angle"];
 /// One colour per measured angle, so an arc and its label belong together.
 const PALETTE: [Rgb<u8>; 6] = [
     Rgb([255, 210, 0]),
@@ -122,8 +127,35 @@ pub fn annotate(photo: image::RgbImage, analysis: &Analysis) -> image::RgbImage 
     }
 
     let skeleton: Vec<Vec2> = keypoints.iter().flatten().map(|&(p, _)| p).collect();
+    // The back outline the spine curves were read from, then each curve's
+    // chord (dashed) and the line from it to the apex.
+    let mut traced = false;
+    for m in analysis.measurements.values() {
+        let trace: Vec<Vec2> = m.outline_px.iter().map(|&[x, y]| to_photo(x, y)).collect();
+        if trace.len() >= 2 && trace.iter().all(|&p| is_finite(p)) {
+            let segments: Vec<_> = trace.windows(2).map(|w| (w[0], w[1])).collect();
+            painter.strokes(&segments, painter.style.radius * 0.6, TRACE);
+            traced = true;
+        }
+    }
     let mut labels = Vec::new();
+    let curves = analysis.measurements.iter().filter_map(|(name, m)| {
+        let value = m
+            .value_deg
+            .filter(|v| v.is_finite() && m.declined.is_none())?;
+        let points: Vec<Vec2> = m.points_px.iter().map(|&[x, y]| to_photo(x, y)).collect();
+        (CURVES.contains(&name.as_str())
+            && points.len() == 3
+            && points.iter().all(|&p| is_finite(p)))
+        .then_some((name, value, points))
+    });
+    for ((name, value, points), color) in curves.zip(PALETTE.iter().rev().cycle()) {
+        labels.push(painter.curve(name, value, [points[0], points[1], points[2]], *color));
+    }
     let angles = analysis.measurements.iter().filter_map(|(name, m)| {
+        if CURVES.contains(&name.as_str()) {
+            return None;
+        }
         let value = m
             .value_deg
             .filter(|v| v.is_finite() && m.declined.is_none())?;
@@ -161,6 +193,9 @@ pub fn annotate(photo: image::RgbImage, analysis: &Analysis) -> image::RgbImage 
             .map(|c| label_name(&c.keypoint))
             .collect();
         legend.push((format!("moved by hand: {}", names.join(", ")), CORRECTED));
+    }
+    if traced {
+        legend.push(("traced back outline".to_string(), TRACE));
     }
     // The legend goes in the top corner away from the person.
     let left_of_centre = !skeleton.is_empty()
@@ -276,6 +311,39 @@ impl Painter<'_> {
         self.strokes(&solid, self.style.radius, BONE);
         let joints: Vec<_> = chain.iter().flatten().map(|&(p, _)| (p, p)).collect();
         self.strokes(&joints, self.style.radius * 2.2, BONE);
+    }
+
+    /// Draws one spine curve: its chord between the two ends (dashed), the
+    /// ends and the apex as dots, and the line from the apex square to the
+    /// chord (the depth). Returns its label, beside the apex.
+    fn curve(
+        &mut self,
+        name: &str,
+        value: f64,
+        [from, apex, to]: [Vec2; 3],
+        color: Rgb<u8>,
+    ) -> Label {
+        let chord = to - from;
+        let along = chord.dot(apex - from) / chord.dot(chord).max(1e-9);
+        let foot = from + chord * along;
+        let mut segments = self.dashes(from, to);
+        segments.push((apex, foot));
+        self.strokes(&segments, self.style.radius * 0.8, color);
+        let dots: Vec<_> = [from, apex, to].iter().map(|&p| (p, p)).collect();
+        self.strokes(&dots, self.style.radius * 1.8, color);
+        // The label goes on the chord's side of the apex, away from the body
+        // for a hollow.
+        let away = (foot - apex)
+            .normalized()
+            .unwrap_or_else(|| Vec2::new(-chord.y, chord.x).normalized().unwrap_or(UP));
+        Label {
+            text: format!("{} {value:.1}°", label_name(name)),
+            color,
+            anchor: apex,
+            direction: away,
+            distance: self.style.radius * 5.0,
+            tip: apex,
+        }
     }
 
     /// Draws one angle: its segments where the skeleton does not already

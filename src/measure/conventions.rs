@@ -757,9 +757,13 @@ mod tests {
         for (i, c) in CSV_COLUMNS.iter().enumerate() {
             assert!(CSV_COLUMNS[..i].iter().all(|o| o.header != c.header));
             let m = spec(c.measurement).unwrap_or_else(|| panic!("{}", c.measurement));
-            // Units in names: a column of degrees ends in _deg.
-            let degrees = m.quantity == Quantity::Angle || c.cell == CsvCell::Uncertainty;
+            // Units in names: a column of degrees ends in _deg, a fraction's
+            // (value or uncertainty) in its unit.
+            let degrees = m.quantity == Quantity::Angle;
             assert_eq!(c.header.ends_with("_deg"), degrees, "{}", c.header);
+            if let Some(unit) = m.quantity.unit() {
+                assert!(c.header.ends_with(unit), "{}", c.header);
+            }
             assert_eq!(
                 c.cell == CsvCell::Classification,
                 m.quantity == Quantity::Class

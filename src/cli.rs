@@ -13,7 +13,7 @@ use sagitta::pose::{Joint, ModelKind, PersonChoice, PoseOptions};
 use sagitta::recommend::{self, Recommender, Screening};
 use sagitta::report::files::PhotoFile;
 use sagitta::report::{self, Format};
-use sagitta::schema::{Analysis, DateSource, ProtocolKind, RedFlag, Side};
+use sagitta::schema::{Analysis, DateSource, RedFlag, Side};
 use sagitta::session::{self, Manifest, SessionInput};
 use sagitta::{Analyzer, AnalyzerOptions, PlanOptions, plan_routine};
 
@@ -812,44 +812,15 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
     }
     let saved = sagitta::read_analysis(&args.from).map_err(usage)?;
     let geometry = &args.geometry;
-    let protocol = match geometry.protocol {
-        Some(protocol) => protocol.into(),
-        None if saved.protocol.forced => match saved.protocol.kind {
-            ProtocolKind::Standing => ProtocolChoice::Standing,
-            ProtocolKind::ThomasTest => ProtocolChoice::ThomasTest,
-            ProtocolKind::Unsupported => ProtocolChoice::Auto,
-        },
-        None => ProtocolChoice::Auto,
-    };
-    // Palpated landmarks given to the first run are in its pelvic tilt
-    // (PSIS, then ASIS); they are used again unless new ones are given.
-    let saved_landmarks = saved
-        .measurements
-        .get("pelvic_tilt")
-        .filter(|m| m.method == "landmarks" && m.points_px.len() == 2)
-        .map(|m| (m.points_px[1], m.points_px[0]));
-    let pelvis = match (geometry.asis, geometry.psis, saved_landmarks) {
-        (Some(asis), Some(psis), _) => PelvisInput::Landmarks { asis, psis },
-        (_, _, Some((asis, psis))) => PelvisInput::Landmarks {
-            asis: (asis[0], asis[1]),
-            psis: (psis[0], psis[1]),
-        },
-        _ => PelvisInput::Estimate,
-    };
-    let measure_options = MeasureOptions {
-        protocol,
-        camera_roll_deg: geometry.camera_roll_deg.or(saved.protocol.camera_roll_deg),
-        pelvis,
+    let change = sagitta::Remeasure {
+        moves: args.moves.clone(),
+        protocol: geometry.protocol.map(ProtocolChoice::from),
+        camera_roll_deg: geometry.camera_roll_deg,
+        landmarks: geometry.asis.zip(geometry.psis),
     };
     let plan_options = args.plan.plan_options()?;
-    let analysis = sagitta::remeasure(
-        &saved,
-        &args.moves,
-        &measure_options,
-        &plan_options.recommender()?,
-        &plan_options,
-    )
-    .map_err(|problem| usage(format!("{from}: {problem}")))?;
+    let analysis = sagitta::remeasure(&saved, &change, &plan_options.recommender()?, &plan_options)
+        .map_err(|problem| usage(format!("{from}: {problem}")))?;
     if let Some(target) = &args.annotate {
         let photo_path = args
             .photo

@@ -196,24 +196,70 @@ pub fn plan_routine(recommender: &Recommender, options: &PlanOptions, analysis: 
     analysis.references = cited_keys(analysis);
 }
 
+/// What measuring a saved analysis again changes (`sagitta measure`): the
+/// keypoints moved by hand, and the measuring options, each `None` keeping
+/// what the document was measured with.
+#[derive(Debug, Clone, Default)]
+pub struct Remeasure {
+    /// Landmark and its new photo position, in pixels.
+    pub moves: Vec<(pose::Joint, [f64; 2])>,
+    /// `None`: the protocol the document forced, else detected again.
+    pub protocol: Option<measure::ProtocolChoice>,
+    /// `None`: the document's `protocol.camera_roll_deg`.
+    pub camera_roll_deg: Option<f64>,
+    /// Palpated (ASIS, PSIS) in photo pixels; `None`: the landmarks the
+    /// document's pelvic tilt was measured from, if it was.
+    pub landmarks: Option<((f64, f64), (f64, f64))>,
+}
+
+impl Remeasure {
+    /// The measuring options: those given, else the saved document's.
+    fn measure_options(&self, saved: &Analysis) -> MeasureOptions {
+        use measure::{PelvisInput, ProtocolChoice};
+        let protocol = self.protocol.unwrap_or(match saved.protocol.kind {
+            ProtocolKind::Standing if saved.protocol.forced => ProtocolChoice::Standing,
+            ProtocolKind::ThomasTest if saved.protocol.forced => ProtocolChoice::ThomasTest,
+            _ => ProtocolChoice::Auto,
+        });
+        // Landmarks given to the first run are its pelvic tilt's points
+        // (PSIS, then ASIS).
+        let saved_landmarks = saved
+            .measurements
+            .get("pelvic_tilt")
+            .filter(|m| m.method == "landmarks" && m.points_px.len() == 2)
+            .map(|m| {
+                let [psis, asis] = [m.points_px[0], m.points_px[1]];
+                ((asis[0], asis[1]), (psis[0], psis[1]))
+            });
+        MeasureOptions {
+            protocol,
+            camera_roll_deg: self.camera_roll_deg.or(saved.protocol.camera_roll_deg),
+            pelvis: match self.landmarks.or(saved_landmarks) {
+                Some((asis, psis)) => PelvisInput::Landmarks { asis, psis },
+                None => PelvisInput::Estimate,
+            },
+        }
+    }
+}
+
 /// Measures a saved analysis again from its keypoints, without the model,
-/// after moving the keypoints in `moves` (landmark, new photo position):
-/// the clinician's correction of a misplaced point. Each moved point counts
-/// as seen, and the document lists it in `corrections` (with where the model
-/// had it; corrections made earlier are kept). Measurements that trace the
-/// person outline are declined: the document does not keep the mask.
-/// An error names what is wrong with the document or a move.
+/// after moving the keypoints `change.moves` lists: the clinician's
+/// correction of a misplaced point. Each moved point counts as seen, and the
+/// document lists it in `corrections` (with where the model had it;
+/// corrections made earlier are kept). Measurements that trace the person
+/// outline are declined: the document does not keep the mask. An error
+/// names what is wrong with the document or a move.
 pub fn remeasure(
     saved: &Analysis,
-    moves: &[(pose::Joint, [f64; 2])],
-    measure_options: &MeasureOptions,
+    change: &Remeasure,
     recommender: &Recommender,
     plan_options: &PlanOptions,
 ) -> Result<Analysis, String> {
+    let measure_options = change.measure_options(saved);
     let mut pose = pose::Pose::from_report(&saved.pose, saved.model.clone())?;
     let (width, height) = (saved.image.width, saved.image.height);
     let mut corrections = saved.corrections.clone();
-    for &(joint, [x, y]) in moves {
+    for &(joint, [x, y]) in &change.moves {
         if !(x.is_finite()
             && y.is_finite()
             && (0.0..width as f64).contains(&x)
@@ -240,7 +286,7 @@ pub fn remeasure(
         keypoint.visibility = 1.0;
         keypoint.presence = 1.0;
     }
-    let measured = measure::measure_sized(&pose, (width, height), None, measure_options);
+    let measured = measure::measure_sized(&pose, (width, height), None, &measure_options);
     let mut warnings = measured.warnings;
     warnings.push(format!(
         "measured again from the saved keypoints, without the model{}",

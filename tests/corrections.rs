@@ -274,6 +274,29 @@ fn outline_measurements_are_declined_without_the_mask() {
     );
 }
 
+/// What the first run was told is kept unless told again: a forced
+/// protocol, and the camera roll.
+#[test]
+fn the_documents_own_options_are_kept() {
+    let fixture = repo().join("tests/fixtures/analysis_thomas.json");
+    let saved = common::read_json(&fixture);
+    assert_eq!(saved["protocol"]["forced"], true);
+    let kept = measure(&fixture, &[]);
+    assert_eq!(kept["protocol"]["kind"], "thomas_test");
+    assert_eq!(kept["protocol"]["forced"], true);
+    let detected = measure(&fixture, &["--protocol", "auto"]);
+    assert_eq!(detected["protocol"]["forced"], false);
+
+    let dir = tempfile::tempdir().unwrap();
+    let rolled = measure(&fixture, &["--camera-roll-deg", "5"]);
+    assert_eq!(rolled["protocol"]["camera_roll_deg"], 5.0);
+    let path = dir.path().join("rolled.json");
+    std::fs::write(&path, serde_json::to_vec(&rolled).unwrap()).unwrap();
+    let again = measure(&path, &[]);
+    assert_eq!(again["protocol"]["camera_roll_deg"], 5.0);
+    assert_eq!(again["measurements"], rolled["measurements"]);
+}
+
 #[test]
 fn bad_corrections_are_usage_errors_that_say_what_is_wrong() {
     let fixture = repo().join("tests/fixtures/analysis_thomas.json");

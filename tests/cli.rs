@@ -663,3 +663,48 @@ fn a_side_that_is_not_the_test_leg_is_warned_about() {
         doc["warnings"]
     );
 }
+
+/// The README's first command, read from the README itself, shows the main
+/// job: the standing sample with palpated landmarks is assessed, the pelvic
+/// pattern called anterior, a finding made and the routine planned for it
+/// (not the general one).
+#[test]
+fn the_readmes_first_command_shows_a_finding_and_its_routine() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let command = readme
+        .lines()
+        .find(|line| line.starts_with("cargo run --release -- analyze"))
+        .expect("the README's first command");
+    let args: Vec<&str> = command
+        .split('#')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .skip(4)
+        .collect();
+    assert_eq!(args[0], "analyze", "{command}");
+    let output = sagitta()
+        .current_dir(common::repo())
+        .args(&args)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(doc["protocol"]["kind"], "standing", "{command}");
+    assert_eq!(doc["assessment"]["status"], "assessed");
+    assert_eq!(
+        doc["measurements"]["pelvic_pattern"]["classification"],
+        "anterior"
+    );
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["id"] == "marked_anterior_tilt"),
+        "{findings:?}"
+    );
+    assert_eq!(doc["routine"]["general"], false);
+    assert!(!doc["routine"]["exercises"].as_array().unwrap().is_empty());
+}

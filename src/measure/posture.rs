@@ -4,7 +4,7 @@
 //! and the plumb line.
 //!
 //! A class is called only when its probability reaches
-//! `pattern.call_probability` (two-to-one odds) both with the prior and from
+//! `pattern.call_probability` (more likely than not) both with the prior and from
 //! the photo alone (see [`call`]); otherwise the call is
 //! `uncertain`, lists the classes still in reach in `borderline`, and says
 //! in `to_settle` what would settle it. The pelvic classes, the prior and the
@@ -85,7 +85,7 @@ pub fn pelvic_probabilities(tilt_deg: f64, uncertainty_deg: f64) -> [f64; 3] {
     )
 }
 
-/// A call among classes. A class is called when it has two-to-one odds
+/// A call among classes. A class is called when it is more likely than not
 /// (`pattern.call_probability`) both with the published prevalences and
 /// from the photo alone (a flat prior): the prior keeps weak evidence from
 /// calling a rare class, and the photo-alone test keeps the prior from

@@ -137,35 +137,26 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
             change.baseline,
             change.follow_up
         )?;
-        for difference in &change.setup_differences {
-            writeln!(out, "  camera set-up differs: {}", safe(difference))?;
-        }
-        writeln!(
+        let rows: Vec<TextRow> = change
+            .measurements
+            .iter()
+            .map(|m| TextRow {
+                name: &m.measurement,
+                values: [
+                    (m.before_deg, m.before_uncertainty_deg),
+                    (m.after_deg, m.after_uncertainty_deg),
+                ],
+                difference: m.change_deg,
+                judgement: &m.judgement,
+            })
+            .collect();
+        write_text_table(
             out,
-            "  {:<26} {:>15} {:>15} {:>8} {:>8} {:>6}",
-            "measurement", "before", "after", "change", "+/-", "MDC95"
+            ["before", "after", "change"],
+            &change.setup_differences,
+            &rows,
+            &change.skipped,
         )?;
-        for m in &change.measurements {
-            writeln!(
-                out,
-                "  {:<26} {:>15} {:>15} {:>+8.1} {:>8.1} {:>6.1}  {}",
-                safe(&m.measurement),
-                format!("{:+.1} +/- {:.1}", m.before_deg, m.before_uncertainty_deg),
-                format!("{:+.1} +/- {:.1}", m.after_deg, m.after_uncertainty_deg),
-                m.change_deg,
-                m.judgement.combined_uncertainty_deg,
-                m.judgement.mdc_deg,
-                verdict(&m.judgement)
-            )?;
-        }
-        for (names, reason) in grouped(&change.skipped) {
-            writeln!(
-                out,
-                "  not compared: {}: {}",
-                safe(&names.join(", ")),
-                safe(reason)
-            )?;
-        }
     }
     for asymmetry in &c.asymmetry {
         writeln!(
@@ -173,35 +164,26 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
             "\nLeft/right Thomas test: left test leg [{}], right test leg [{}]",
             asymmetry.left, asymmetry.right
         )?;
-        for difference in &asymmetry.setup_differences {
-            writeln!(out, "  camera set-up differs: {}", safe(difference))?;
-        }
-        writeln!(
+        let rows: Vec<TextRow> = asymmetry
+            .measurements
+            .iter()
+            .map(|m| TextRow {
+                name: &m.measurement,
+                values: [
+                    (m.left_deg, m.left_uncertainty_deg),
+                    (m.right_deg, m.right_uncertainty_deg),
+                ],
+                difference: m.difference_deg,
+                judgement: &m.judgement,
+            })
+            .collect();
+        write_text_table(
             out,
-            "  {:<26} {:>15} {:>15} {:>10} {:>8} {:>6}",
-            "measurement", "left", "right", "left-right", "+/-", "MDC95"
+            ["left", "right", "left-right"],
+            &asymmetry.setup_differences,
+            &rows,
+            &asymmetry.skipped,
         )?;
-        for m in &asymmetry.measurements {
-            writeln!(
-                out,
-                "  {:<26} {:>15} {:>15} {:>+10.1} {:>8.1} {:>6.1}  {}",
-                safe(&m.measurement),
-                format!("{:+.1} +/- {:.1}", m.left_deg, m.left_uncertainty_deg),
-                format!("{:+.1} +/- {:.1}", m.right_deg, m.right_uncertainty_deg),
-                m.difference_deg,
-                m.judgement.combined_uncertainty_deg,
-                m.judgement.mdc_deg,
-                verdict(&m.judgement)
-            )?;
-        }
-        for (names, reason) in grouped(&asymmetry.skipped) {
-            writeln!(
-                out,
-                "  not compared: {}: {}",
-                safe(&names.join(", ")),
-                safe(reason)
-            )?;
-        }
     }
     for not in &c.not_compared {
         writeln!(
@@ -247,6 +229,59 @@ td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-n
 .setup { break-inside: avoid; border: .4mm solid #b9770e; background: #fff6e6; border-radius: 1.2mm;
   padding: 1.2mm 2mm; margin: 1.5mm 0; font-size: 7.4pt; }
 "#;
+
+/// One compared measurement as the text table shows it: two values with
+/// their uncertainties (before/after, or left/right) and their difference.
+struct TextRow<'a> {
+    name: &'a str,
+    values: [(f64, f64); 2],
+    difference: f64,
+    judgement: &'a Judgement,
+}
+
+/// The text table shared by before/after and left/right: set-up
+/// differences, one line per measurement, and what was not compared.
+fn write_text_table(
+    out: &mut dyn Write,
+    [first, second, difference]: [&str; 3],
+    setup_differences: &[String],
+    rows: &[TextRow],
+    skipped: &[crate::schema::Skipped],
+) -> io::Result<()> {
+    let safe = |text: &str| terminal_safe(text, false).into_owned();
+    for setup in setup_differences {
+        writeln!(out, "  camera set-up differs: {}", safe(setup))?;
+    }
+    writeln!(
+        out,
+        "  {:<26} {:>15} {:>15} {:>10} {:>8} {:>6}",
+        "measurement", first, second, difference, "+/-", "MDC95"
+    )?;
+    for row in rows {
+        let [(a, ua), (b, ub)] = row.values;
+        writeln!(
+            out,
+            "  {:<26} {:>15} {:>15} {:>+10.1} {:>8.1} {:>6.1}  {}",
+            safe(row.name),
+            format!("{a:+.1} +/- {ua:.1}"),
+            format!("{b:+.1} +/- {ub:.1}"),
+            row.difference,
+            row.judgement.combined_uncertainty_deg,
+            row.judgement.mdc_deg,
+            verdict(row.judgement)
+        )?;
+    }
+    for (names, reason) in grouped(skipped) {
+        writeln!(
+            out,
+            "  not compared: {}: {}",
+            safe(&names.join(", ")),
+            safe(reason)
+        )?;
+    }
+    Ok(())
+}
+
 
 /// The compare page; `images[i]` is the annotated photo (JPEG) of input
 /// `i + 1`, when it could be found or made.

@@ -2,7 +2,7 @@
 //! non-maximum suppression, as MediaPipe's `pose_detection` graph configures them.
 
 use image::RgbImage;
-use ndarray::{Array1, Array2, Array4, ArrayView1, ArrayView2, Axis, Ix2};
+use ndarray::{Array1, Array2, Array4, ArrayView1, ArrayView2, Axis, Ix2, Zip, s};
 use ort::session::Session;
 use ort::value::TensorRef;
 
@@ -79,16 +79,15 @@ pub fn decode(
     anchors: &[(f32, f32)],
 ) -> Vec<Detection> {
     let side = INPUT_SIDE as f32;
-    anchors
-        .iter()
-        .zip(logits)
-        .take(regressors.nrows())
-        .enumerate()
-        .filter_map(|(anchor, (&(ax, ay), &logit))| {
+    let count = anchors.len().min(logits.len()).min(regressors.nrows());
+    let mut candidates = Vec::new();
+    Zip::indexed(logits.slice(s![..count]))
+        .and(&ArrayView1::from(&anchors[..count]))
+        .for_each(|anchor, &logit, &(ax, ay)| {
             let score = sigmoid(logit.clamp(-SCORE_CLIP, SCORE_CLIP));
             // `is_nan` too: a NaN logit must not count as a person.
             if score.is_nan() || score < MIN_SCORE {
-                return None;
+                return;
             }
             // Only the few anchors that pass get their row read.
             let r = regressors.row(anchor);
@@ -98,13 +97,13 @@ pub fn decode(
             for (k, point) in keypoints.iter_mut().enumerate() {
                 *point = (r[4 + 2 * k] / side + ax, r[5 + 2 * k] / side + ay);
             }
-            Some(Detection {
+            candidates.push(Detection {
                 score,
                 bbox: [cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0],
                 keypoints,
-            })
-        })
-        .collect()
+            });
+        });
+    candidates
 }
 
 /// MediaPipe's weighted non-maximum suppression: boxes overlapping the best

@@ -10,6 +10,7 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use image::codecs::jpeg::JpegEncoder;
 use image::{RgbImage, imageops};
+use ndarray::{Array1, Array2, Array3};
 use sagitta::image_io::{self, DecodeLimits};
 use sagitta::measure::{self, MeasureOptions};
 use sagitta::pose::blazepose::detector::{self, anchors};
@@ -145,19 +146,12 @@ fn jpeg_decoder_scaled(bytes: &[u8], size: Option<(u16, u16)>) -> Vec<u8> {
 
 fn bench_letterbox(c: &mut Criterion, f: &Fixture) {
     let mut group = c.benchmark_group("letterbox_224");
-    let mut tensor = Vec::new();
+    let side = detector::INPUT_SIDE;
+    let mut tensor = Array3::zeros((side, side, 3));
     for (name, image) in [("sample_480x600", &f.sample), ("photo_3000x4000", &f.large)] {
         let roi = Roi::letterbox(image.width(), image.height());
         group.bench_function(name, |b| {
-            b.iter(|| {
-                sample_roi(
-                    black_box(image),
-                    &roi,
-                    detector::INPUT_SIDE,
-                    DETECTOR_RANGE,
-                    &mut tensor,
-                )
-            })
+            b.iter(|| sample_roi(black_box(image), &roi, DETECTOR_RANGE, tensor.view_mut()))
         });
     }
     group.finish();
@@ -165,7 +159,8 @@ fn bench_letterbox(c: &mut Criterion, f: &Fixture) {
 
 fn bench_rotated_crop(c: &mut Criterion, f: &Fixture) {
     let mut group = c.benchmark_group("rotated_crop_256");
-    let mut tensor = Vec::new();
+    let side = landmarks::INPUT_SIDE;
+    let mut tensor = Array3::zeros((side, side, 3));
     // The crop the sample really gets, and the same body at 12 MP; a tilt
     // makes sure the rotated path is taken even if the walker stands upright.
     let roi = Roi {
@@ -184,15 +179,7 @@ fn bench_rotated_crop(c: &mut Criterion, f: &Fixture) {
         ("photo_3000x4000", &f.large, large_roi),
     ] {
         group.bench_function(name, |b| {
-            b.iter(|| {
-                sample_roi(
-                    black_box(image),
-                    &roi,
-                    landmarks::INPUT_SIDE,
-                    LANDMARK_RANGE,
-                    &mut tensor,
-                )
-            })
+            b.iter(|| sample_roi(black_box(image), &roi, LANDMARK_RANGE, tensor.view_mut()))
         });
     }
     group.finish();
@@ -201,12 +188,12 @@ fn bench_rotated_crop(c: &mut Criterion, f: &Fixture) {
 /// Raw detector outputs for 2254 anchors where 16 pass the score threshold in
 /// two clusters (two people), as many as the busiest reference photo gives
 /// (the median over the 49 reference photos is 8).
-fn synthetic_detector_outputs(anchors: &[(f32, f32)]) -> (Vec<f32>, Vec<f32>) {
+fn synthetic_detector_outputs(anchors: &[(f32, f32)]) -> (Array2<f32>, Array1<f32>) {
     // Box centre and size, then 4 keypoints (x, y), as the model gives them.
     const VALUES_PER_ANCHOR: usize = 12;
     let side = detector::INPUT_SIDE as f32;
-    let mut regressors = vec![0.0f32; anchors.len() * VALUES_PER_ANCHOR];
-    let mut logits: Vec<f32> = (0..anchors.len()).map(|i| -4.0 - (i % 7) as f32).collect();
+    let mut regressors = Array2::zeros((anchors.len(), VALUES_PER_ANCHOR));
+    let mut logits: Array1<f32> = (0..anchors.len()).map(|i| -4.0 - (i % 7) as f32).collect();
     // (first anchor, candidates, box width and height in input pixels)
     let people = [(1200, 10, 60.0, 150.0), (1700, 6, 40.0, 90.0)];
     for (first, count, width, height) in people {
@@ -214,7 +201,7 @@ fn synthetic_detector_outputs(anchors: &[(f32, f32)]) -> (Vec<f32>, Vec<f32>) {
         let centre = anchors[first];
         for (k, index) in (first..first + count).enumerate() {
             logits[index] = 0.5 + k as f32 * 0.3;
-            let r = &mut regressors[index * VALUES_PER_ANCHOR..(index + 1) * VALUES_PER_ANCHOR];
+            let mut r = regressors.row_mut(index);
             let jitter = k as f32 * 0.7;
             r[0] = (centre.0 - anchors[index].0) * side + jitter;
             r[1] = (centre.1 - anchors[index].1) * side - jitter;
@@ -232,13 +219,14 @@ fn synthetic_detector_outputs(anchors: &[(f32, f32)]) -> (Vec<f32>, Vec<f32>) {
 fn bench_detector(c: &mut Criterion) {
     let anchors = anchors();
     let (regressors, logits) = synthetic_detector_outputs(&anchors);
-    let people = detector::weighted_nms(detector::decode(&regressors, &logits, &anchors));
+    let people =
+        detector::weighted_nms(detector::decode(regressors.view(), logits.view(), &anchors));
     assert_eq!(people.len(), 2, "the synthetic outputs hold two people");
     c.bench_function("detector/decode_nms_2254_anchors_16_candidates", |b| {
         b.iter(|| {
             detector::weighted_nms(detector::decode(
-                black_box(&regressors),
-                black_box(&logits),
+                black_box(regressors.view()),
+                black_box(logits.view()),
                 &anchors,
             ))
         })
@@ -257,17 +245,17 @@ fn synthetic_landmark_outputs() -> RawLandmarks {
             (0.3 + 0.4 * (t * 7.0).sin().abs(), 0.1 + 0.8 * t)
         })
         .collect();
-    let mut raw = Vec::with_capacity(MODEL_POINTS * 5);
-    for &(x, y) in &points {
-        raw.extend_from_slice(&[x * input, y * input, -10.0, 3.0, 4.0]);
+    let mut raw = Array2::zeros((MODEL_POINTS, 5));
+    for (mut row, &(x, y)) in raw.rows_mut().into_iter().zip(&points) {
+        row.assign(&ndarray::arr1(&[x * input, y * input, -10.0, 3.0, 4.0]));
     }
-    let mut heatmap = vec![-8.0f32; HEATMAP_SIDE * HEATMAP_SIDE * MODEL_POINTS];
+    let mut heatmap = Array3::from_elem((HEATMAP_SIDE, HEATMAP_SIDE, MODEL_POINTS), -8.0f32);
     for (channel, &(x, y)) in points.iter().enumerate() {
         let (px, py) = (x * HEATMAP_SIDE as f32, y * HEATMAP_SIDE as f32);
         for row in 0..HEATMAP_SIDE {
             for col in 0..HEATMAP_SIDE {
                 let d2 = (col as f32 - px).powi(2) + (row as f32 - py).powi(2);
-                heatmap[(row * HEATMAP_SIDE + col) * MODEL_POINTS + channel] = 6.0 - d2;
+                heatmap[[row, col, channel]] = 6.0 - d2;
             }
         }
     }
@@ -275,9 +263,10 @@ fn synthetic_landmark_outputs() -> RawLandmarks {
     RawLandmarks {
         landmarks: raw,
         presence: 0.99,
-        segmentation: (0..side * side).map(|i| (i % 23) as f32 - 11.0).collect(),
+        segmentation: Array2::from_shape_fn((side, side), |(row, col)| {
+            ((row * side + col) % 23) as f32 - 11.0
+        }),
         heatmap,
-        heatmap_side: HEATMAP_SIDE,
     }
 }
 
@@ -286,8 +275,8 @@ fn bench_landmarks(c: &mut Criterion, f: &Fixture) {
     let mut group = c.benchmark_group("landmarks");
     group.bench_function("decode_refine_64x64x39", |b| {
         b.iter(|| {
-            let mut points = landmarks::decode(black_box(&raw.landmarks));
-            landmarks::refine_from_heatmap(&mut points, black_box(&raw.heatmap), raw.heatmap_side);
+            let mut points = landmarks::decode(black_box(raw.landmarks.view()));
+            landmarks::refine_from_heatmap(&mut points, black_box(raw.heatmap.view()));
             points
         })
     });
@@ -308,7 +297,6 @@ fn copy_raw(raw: &RawLandmarks) -> RawLandmarks {
         presence: raw.presence,
         segmentation: raw.segmentation.clone(),
         heatmap: raw.heatmap.clone(),
-        heatmap_side: raw.heatmap_side,
     }
 }
 

@@ -127,19 +127,17 @@ fn pose_with_mask(
         rotation: 0.0,
     };
     let side = 256;
-    let logits = (0..side * side)
-        .map(|i| {
-            let (u, v) = (
-                ((i % side) as f32 + 0.5) / side as f32,
-                ((i / side) as f32 + 0.5) / side as f32,
-            );
-            let (x, y) = roi.to_image(u, v);
-            (0.5 * inside_by(x as f64, y as f64)).clamp(-20.0, 20.0) as f32
-        })
-        .collect();
+    let logits = ndarray::Array2::from_shape_fn((side, side), |(row, col)| {
+        let (u, v) = (
+            (col as f32 + 0.5) / side as f32,
+            (row as f32 + 0.5) / side as f32,
+        );
+        let (x, y) = roi.to_image(u, v);
+        (0.5 * inside_by(x as f64, y as f64)).clamp(-20.0, 20.0) as f32
+    });
     Pose {
         keypoints,
-        mask: Some(SegmentationMask::from_logits(logits, side, roi)),
+        mask: Some(SegmentationMask::from_logits(logits, roi)),
         persons_found: 1,
         detector_score: 0.9,
         pose_presence: 0.99,

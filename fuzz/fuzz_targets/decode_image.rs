@@ -5,6 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use ndarray::Array3;
 use sagitta::image_io::{DecodeLimits, decode};
 use sagitta::pose::blazepose::preprocess::{Roi, ValueRange, sample_roi};
 
@@ -40,14 +41,15 @@ fuzz_target!(|input: Input| {
         return;
     };
     let image = &photo.image;
-    let mut tensor = Vec::new();
+    // NaN everywhere: sampling must write every value.
+    let mut tensor = Array3::from_elem((SIDE, SIDE, 3), f32::NAN);
     sample_roi(
         image,
         &Roi::letterbox(image.width(), image.height()),
-        SIDE,
         RANGE,
-        &mut tensor,
+        tensor.view_mut(),
     );
+    assert!(tensor.iter().all(|v| !v.is_nan()));
     let [center_x, center_y, size, rotation] = input.roi;
     sample_roi(
         image,
@@ -57,9 +59,7 @@ fuzz_target!(|input: Input| {
             size,
             rotation,
         },
-        SIDE,
         RANGE,
-        &mut tensor,
+        tensor.view_mut(),
     );
-    assert_eq!(tensor.len(), SIDE * SIDE * 3);
 });

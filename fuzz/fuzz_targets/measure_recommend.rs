@@ -8,11 +8,12 @@ use std::sync::LazyLock;
 
 use image::{Rgb, RgbImage};
 use libfuzzer_sys::fuzz_target;
+use ndarray::Array2;
 use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice, measure};
 use sagitta::pose::{Joint, Keypoint, Pose, Region, SegmentationMask};
-use sagitta::schema::{ModelInfo, ModelKind, ModelRef};
 use sagitta::recommend::{Recommender, Screening, write_routine_text};
 use sagitta::schema::RedFlag;
+use sagitta::schema::{ModelInfo, ModelKind, ModelRef};
 
 /// Fields in the order `arbitrary` reads them: a seed made from a real
 /// analysis needs only the keypoints and the photo size at the front.
@@ -72,8 +73,9 @@ fn pose(input: &Input) -> Pose {
     Pose {
         keypoints,
         mask: Some(SegmentationMask::from_logits(
-            input.mask_logits[..side * side].to_vec(),
-            side,
+            Array2::from_shape_fn((side, side), |(row, col)| {
+                input.mask_logits[row * side + col]
+            }),
             roi,
         )),
         persons_found: 1,

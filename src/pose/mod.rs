@@ -12,6 +12,7 @@ pub mod blazepose;
 use std::time::Duration;
 
 use image::RgbImage;
+use ndarray::Array2;
 
 use crate::schema::{KeypointReport, ModelInfo, PersonSelection, PoseReport, SelectedBy};
 
@@ -236,29 +237,26 @@ pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// A person mask: a square grid of logits (log-odds that the pixel shows the
-/// person) over a region of the photo, with that region's placement, so any
-/// photo pixel can be looked up. The sigmoid is applied on lookup: the
-/// measurements read a few hundred pixels, not 65536.
+/// A person mask: a grid of logits (log-odds that the pixel shows the
+/// person), rows x columns, over a region of the photo, with that region's
+/// placement, so any photo pixel can be looked up. The sigmoid is applied on
+/// lookup: the measurements read a few hundred pixels, not 65536.
 #[derive(Debug, Clone)]
 pub struct SegmentationMask {
-    logits: Vec<f32>,
-    side: usize,
+    logits: Array2<f32>,
     region: Region,
 }
 
 impl SegmentationMask {
-    pub fn from_logits(logits: Vec<f32>, side: usize, region: Region) -> Self {
-        Self {
-            logits,
-            side,
-            region,
-        }
+    pub fn from_logits(logits: Array2<f32>, region: Region) -> Self {
+        Self { logits, region }
     }
 
-    /// The side of one mask cell in photo pixels.
+    /// The side of one mask cell in photo pixels (the longer side, where the
+    /// grid is not square).
     pub fn cell_px(&self) -> f64 {
-        f64::from(self.region.size) / self.side.max(1) as f64
+        let (rows, cols) = self.logits.dim();
+        f64::from(self.region.size) / rows.min(cols).max(1) as f64
     }
 
     /// Probability that photo pixel (x, y) belongs to the person; 0 outside
@@ -267,25 +265,20 @@ impl SegmentationMask {
     /// (a cell covers several photo pixels when the person fills the photo).
     pub fn probability_at(&self, x: f32, y: f32) -> f32 {
         let (u, v) = self.region.from_image(x, y);
-        let side = self.side as f32;
-        if !((0.0..1.0).contains(&u) && (0.0..1.0).contains(&v)) || self.side == 0 {
+        let (rows, cols) = self.logits.dim();
+        if !((0.0..1.0).contains(&u) && (0.0..1.0).contains(&v)) || rows == 0 || cols == 0 {
             return 0.0;
         }
-        let last = side - 1.0;
         let (col, row) = (
-            (u * side - 0.5).clamp(0.0, last),
-            (v * side - 0.5).clamp(0.0, last),
+            (u * cols as f32 - 0.5).clamp(0.0, (cols - 1) as f32),
+            (v * rows as f32 - 0.5).clamp(0.0, (rows - 1) as f32),
         );
         let (c0, r0) = (col.floor(), row.floor());
         let (fx, fy) = (col - c0, row - r0);
         let (c0, r0) = (c0 as usize, r0 as usize);
-        let (c1, r1) = ((c0 + 1).min(self.side - 1), (r0 + 1).min(self.side - 1));
-        let at = |r: usize, c: usize| {
-            self.logits
-                .get(r * self.side + c)
-                .copied()
-                .unwrap_or(f32::MIN)
-        };
+        let (c1, r1) = ((c0 + 1).min(cols - 1), (r0 + 1).min(rows - 1));
+        // In bounds: the clamps above keep both cells inside the grid.
+        let at = |r: usize, c: usize| self.logits[[r, c]];
         let top = at(r0, c0) + (at(r0, c1) - at(r0, c0)) * fx;
         let bottom = at(r1, c0) + (at(r1, c1) - at(r1, c0)) * fx;
         sigmoid(top + (bottom - top) * fy)
@@ -478,9 +471,20 @@ mod tests {
             rotation: 0.0,
         };
         // 2x2 mask: only the top-left cell is the person.
-        let mask = SegmentationMask::from_logits(vec![20.0, -20.0, -20.0, -20.0], 2, roi);
+        let mask =
+            SegmentationMask::from_logits(ndarray::array![[20.0, -20.0], [-20.0, -20.0]], roi);
         assert!(mask.probability_at(8.5, 8.5) > 0.99);
         assert!(mask.probability_at(11.5, 8.5) < 0.01);
         assert_eq!(mask.probability_at(100.0, 100.0), 0.0);
+
+        // Rows run down the crop, columns across it: a 2-row, 4-column mask
+        // whose top row is the person.
+        let mask = SegmentationMask::from_logits(
+            ndarray::array![[20.0, 20.0, 20.0, 20.0], [-20.0, -20.0, -20.0, -20.0]],
+            roi,
+        );
+        assert!(mask.probability_at(11.5, 8.5) > 0.99);
+        assert!(mask.probability_at(8.5, 11.5) < 0.01);
+        assert_eq!(mask.cell_px(), 2.0);
     }
 }

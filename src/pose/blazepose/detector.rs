@@ -2,10 +2,12 @@
 //! non-maximum suppression, as MediaPipe's `pose_detection` graph configures them.
 
 use image::RgbImage;
+use ndarray::{Array1, Array2, Array4, ArrayView1, ArrayView2, Axis, Ix2, Zip, s};
 use ort::session::Session;
 use ort::value::TensorRef;
 
 use super::preprocess::{Roi, ValueRange, sample_roi};
+use super::runtime::single_output;
 use crate::pose::sigmoid;
 
 /// Side of the detector's square input tensor.
@@ -68,33 +70,40 @@ pub fn anchors() -> Vec<(f32, f32)> {
     anchors
 }
 
-/// Decodes raw regressors and score logits into candidate detections, in
-/// fractions of the letterboxed input (before suppression).
-pub fn decode(regressors: &[f32], logits: &[f32], anchors: &[(f32, f32)]) -> Vec<Detection> {
+/// Decodes raw regressors (one row of box and keypoint offsets per anchor)
+/// and score logits (one per anchor) into candidate detections, in fractions
+/// of the letterboxed input (before suppression).
+pub fn decode(
+    regressors: ArrayView2<f32>,
+    logits: ArrayView1<f32>,
+    anchors: &[(f32, f32)],
+) -> Vec<Detection> {
     let side = INPUT_SIDE as f32;
-    anchors
-        .iter()
-        .zip(logits)
-        .zip(regressors.chunks_exact(VALUES_PER_ANCHOR))
-        .filter_map(|((&(ax, ay), &logit), r)| {
+    let count = anchors.len().min(logits.len()).min(regressors.nrows());
+    let mut candidates = Vec::new();
+    Zip::indexed(logits.slice(s![..count]))
+        .and(&ArrayView1::from(&anchors[..count]))
+        .for_each(|anchor, &logit, &(ax, ay)| {
             let score = sigmoid(logit.clamp(-SCORE_CLIP, SCORE_CLIP));
             // `is_nan` too: a NaN logit must not count as a person.
             if score.is_nan() || score < MIN_SCORE {
-                return None;
+                return;
             }
+            // Only the few anchors that pass get their row read.
+            let r = regressors.row(anchor);
             let (cx, cy) = (r[0] / side + ax, r[1] / side + ay);
             let (w, h) = (r[2] / side, r[3] / side);
             let mut keypoints = [(0.0, 0.0); NUM_KEYPOINTS];
             for (k, point) in keypoints.iter_mut().enumerate() {
                 *point = (r[4 + 2 * k] / side + ax, r[5 + 2 * k] / side + ay);
             }
-            Some(Detection {
+            candidates.push(Detection {
                 score,
                 bbox: [cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0],
                 keypoints,
-            })
-        })
-        .collect()
+            });
+        });
+    candidates
 }
 
 /// MediaPipe's weighted non-maximum suppression: boxes overlapping the best
@@ -142,11 +151,13 @@ fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     }
 }
 
-/// The detector model with its anchors and a reusable input buffer.
+/// The detector model with its anchors and its input tensor, allocated once
+/// and refilled for every photo.
 pub struct Detector {
     session: Session,
     anchors: Vec<(f32, f32)>,
-    input: Vec<f32>,
+    /// NHWC, a batch of one.
+    input: Array4<f32>,
 }
 
 impl Detector {
@@ -154,35 +165,44 @@ impl Detector {
         Self {
             session,
             anchors: anchors(),
-            input: Vec::new(),
+            input: Array4::zeros((1, INPUT_SIDE, INPUT_SIDE, 3)),
         }
     }
 
     /// Letterboxes the photo into the input tensor (the pre-processing step).
     pub fn prepare(&mut self, image: &RgbImage) -> Roi {
         let roi = Roi::letterbox(image.width(), image.height());
-        sample_roi(image, &roi, INPUT_SIDE, INPUT_RANGE, &mut self.input);
+        let tensor = self.input.index_axis_mut(Axis(0), 0);
+        sample_roi(image, &roi, INPUT_RANGE, tensor);
         roi
     }
 
-    /// Runs the model on the prepared input; returns the raw regressors and logits.
-    pub fn infer(&mut self) -> Result<(Vec<f32>, Vec<f32>), ort::Error> {
-        let input = TensorRef::from_array_view((
-            [1usize, INPUT_SIDE, INPUT_SIDE, 3],
-            self.input.as_slice(),
-        ))?;
+    /// Runs the model on the prepared input; returns the raw regressors (one
+    /// row per anchor) and score logits (one per anchor).
+    pub fn infer(&mut self) -> Result<(Array2<f32>, Array1<f32>), ort::Error> {
+        let input = TensorRef::from_array_view(self.input.view())?;
         let outputs = self.session.run(ort::inputs![input])?;
-        let (_, regressors) = outputs[0].try_extract_tensor::<f32>()?;
-        let (_, logits) = outputs[1].try_extract_tensor::<f32>()?;
-        Ok((regressors.to_vec(), logits.to_vec()))
+        let regressors = single_output::<Ix2>(&outputs[0])?;
+        let logits = single_output::<Ix2>(&outputs[1])?;
+        if regressors.dim() != (self.anchors.len(), VALUES_PER_ANCHOR)
+            || logits.dim() != (self.anchors.len(), 1)
+        {
+            return Err(ort::Error::new(format!(
+                "detector outputs of shapes {:?} and {:?}, not {} anchors x {VALUES_PER_ANCHOR} and x 1",
+                regressors.shape(),
+                logits.shape(),
+                self.anchors.len()
+            )));
+        }
+        Ok((regressors.to_owned(), logits.column(0).to_owned()))
     }
 
     /// Turns raw outputs into people found in the photo, most confident first,
     /// in photo pixels.
     pub fn postprocess(
         &self,
-        regressors: &[f32],
-        logits: &[f32],
+        regressors: ArrayView2<f32>,
+        logits: ArrayView1<f32>,
         letterbox: &Roi,
     ) -> Vec<Detection> {
         let mut people = weighted_nms(decode(regressors, logits, &self.anchors));
@@ -218,15 +238,14 @@ mod tests {
         assert_eq!(anchors[2253], (6.5 / 7.0, 6.5 / 7.0));
     }
 
-    fn raw(anchors: usize, hits: &[(usize, f32, [f32; 4])]) -> (Vec<f32>, Vec<f32>) {
-        let mut regressors = vec![0.0; anchors * VALUES_PER_ANCHOR];
-        let mut logits = vec![-10.0; anchors];
+    fn raw(anchors: usize, hits: &[(usize, f32, [f32; 4])]) -> (Array2<f32>, Array1<f32>) {
+        let mut regressors = Array2::zeros((anchors, VALUES_PER_ANCHOR));
+        let mut logits = Array1::from_elem(anchors, -10.0);
         for &(index, logit, [dx, dy, w, h]) in hits {
             logits[index] = logit;
-            let r = &mut regressors[index * VALUES_PER_ANCHOR..(index + 1) * VALUES_PER_ANCHOR];
-            r[..4].copy_from_slice(&[dx, dy, w, h]);
-            r[4] = dx;
-            r[5] = dy;
+            let mut r = regressors.row_mut(index);
+            r.slice_mut(ndarray::s![..6])
+                .assign(&ndarray::arr1(&[dx, dy, w, h, dx, dy]));
         }
         (regressors, logits)
     }
@@ -235,7 +254,7 @@ mod tests {
     fn decode_offsets_from_the_anchor_and_drops_low_scores() {
         let anchors = vec![(0.25, 0.5), (0.75, 0.5)];
         let (regressors, logits) = raw(2, &[(0, 2.0, [22.4, -11.2, 44.8, 89.6])]);
-        let found = decode(&regressors, &logits, &anchors);
+        let found = decode(regressors.view(), logits.view(), &anchors);
         assert_eq!(found.len(), 1);
         let d = &found[0];
         assert!((d.score - sigmoid(2.0)).abs() < 1e-6);

@@ -3,10 +3,12 @@
 //! refine them from the heatmap, and map them back to photo pixels.
 
 use image::RgbImage;
+use ndarray::{Array2, Array3, Array4, ArrayView2, ArrayView3, Axis, Ix1, Ix3, s};
 use ort::session::Session;
 use ort::value::TensorRef;
 
 use super::preprocess::{Roi, ValueRange, sample_roi};
+use super::runtime::single_output;
 use crate::pose::{Keypoint, SegmentationMask, sigmoid};
 
 /// Side of the landmark model's square input tensor.
@@ -45,55 +47,60 @@ pub struct LandmarkOutput {
 
 /// Raw model outputs, copied out of the session.
 pub struct RawLandmarks {
-    pub landmarks: Vec<f32>,
+    /// One row per point: x, y, z in input pixels, visibility and presence logits.
+    pub landmarks: Array2<f32>,
     pub presence: f32,
-    pub segmentation: Vec<f32>,
-    pub heatmap: Vec<f32>,
-    pub heatmap_side: usize,
+    /// Person-mask logits over the crop, rows x columns.
+    pub segmentation: Array2<f32>,
+    /// One heatmap per point: rows x columns x points.
+    pub heatmap: Array3<f32>,
 }
 
+/// A landmark model with its input tensor, allocated once and refilled for
+/// every crop.
 pub struct Landmarker {
     session: Session,
-    input: Vec<f32>,
+    /// NHWC, a batch of one.
+    input: Array4<f32>,
 }
 
 impl Landmarker {
     pub fn new(session: Session) -> Self {
         Self {
             session,
-            input: Vec::new(),
+            input: Array4::zeros((1, INPUT_SIDE, INPUT_SIDE, 3)),
         }
     }
 
     /// Crops `roi` into the input tensor (the pre-processing step).
     pub fn prepare(&mut self, image: &RgbImage, roi: &Roi) {
-        sample_roi(image, roi, INPUT_SIDE, INPUT_RANGE, &mut self.input);
+        let tensor = self.input.index_axis_mut(Axis(0), 0);
+        sample_roi(image, roi, INPUT_RANGE, tensor);
     }
 
     pub fn infer(&mut self) -> Result<RawLandmarks, ort::Error> {
-        let input = TensorRef::from_array_view((
-            [1usize, INPUT_SIDE, INPUT_SIDE, 3],
-            self.input.as_slice(),
-        ))?;
+        let input = TensorRef::from_array_view(self.input.view())?;
         let outputs = self.session.run(ort::inputs![input])?;
-        let (_, landmarks) = outputs["Identity"].try_extract_tensor::<f32>()?;
-        let (_, presence) = outputs["Identity_1"].try_extract_tensor::<f32>()?;
-        let (_, segmentation) = outputs["Identity_2"].try_extract_tensor::<f32>()?;
-        let (heatmap_shape, heatmap) = outputs["Identity_3"].try_extract_tensor::<f32>()?;
+        let landmarks = single_output::<Ix1>(&outputs["Identity"])?
+            .into_shape_with_order((MODEL_POINTS, VALUES_PER_POINT))
+            .map_err(ort::Error::wrap)?;
+        let presence = single_output::<Ix1>(&outputs["Identity_1"])?;
+        // The mask has one channel: rows x columns x 1.
+        let segmentation = single_output::<Ix3>(&outputs["Identity_2"])?;
+        let heatmap = single_output::<Ix3>(&outputs["Identity_3"])?;
         Ok(RawLandmarks {
-            landmarks: landmarks.to_vec(),
+            landmarks: landmarks.to_owned(),
             presence: presence.first().copied().unwrap_or(0.0),
-            segmentation: segmentation.to_vec(),
-            heatmap: heatmap.to_vec(),
-            heatmap_side: heatmap_shape.get(1).copied().unwrap_or(0).max(0) as usize,
+            segmentation: segmentation.index_axis(Axis(2), 0).to_owned(),
+            heatmap: heatmap.to_owned(),
         })
     }
 }
 
 /// Decodes, refines and projects raw outputs for the crop `roi`.
 pub fn postprocess(raw: RawLandmarks, roi: &Roi) -> LandmarkOutput {
-    let mut crop_points = decode(&raw.landmarks);
-    refine_from_heatmap(&mut crop_points, &raw.heatmap, raw.heatmap_side);
+    let mut crop_points = decode(raw.landmarks.view());
+    refine_from_heatmap(&mut crop_points, raw.heatmap.view());
     let points = crop_points
         .iter()
         .map(|p| {
@@ -110,16 +117,16 @@ pub fn postprocess(raw: RawLandmarks, roi: &Roi) -> LandmarkOutput {
     LandmarkOutput {
         points,
         presence: raw.presence,
-        mask: SegmentationMask::from_logits(raw.segmentation, INPUT_SIDE, *roi),
+        mask: SegmentationMask::from_logits(raw.segmentation, *roi),
     }
 }
 
-/// Raw `[39 x 5]` values to points in fractions of the crop.
-pub fn decode(values: &[f32]) -> Vec<CropPoint> {
+/// Raw values, one row of 5 per point, to points in fractions of the crop.
+pub fn decode(values: ArrayView2<f32>) -> Vec<CropPoint> {
     let side = INPUT_SIDE as f32;
     values
-        .chunks_exact(VALUES_PER_POINT)
-        .take(MODEL_POINTS)
+        .rows()
+        .into_iter()
         .map(|v| CropPoint {
             x: v[0] / side,
             y: v[1] / side,
@@ -134,27 +141,33 @@ pub fn decode(values: &[f32]) -> Vec<CropPoint> {
 /// mean of the heatmap cells in a 7x7 window around it, when the window's
 /// strongest cell is confident enough. Like MediaPipe, a cell's position is
 /// its index over the heatmap side (no half-cell offset), so results match
-/// the reference implementation.
-pub fn refine_from_heatmap(points: &mut [CropPoint], heatmap: &[f32], side: usize) {
-    let channels = points.len();
-    if side == 0 || heatmap.len() != side * side * channels {
+/// the reference implementation. `heatmap` is rows x columns x points.
+pub fn refine_from_heatmap(points: &mut [CropPoint], heatmap: ArrayView3<f32>) {
+    let (rows, cols, channels) = heatmap.dim();
+    if rows == 0 || cols == 0 || channels != points.len() {
         return;
     }
     let half = (HEATMAP_KERNEL - 1) / 2;
-    for (index, point) in points.iter_mut().enumerate() {
+    for (point, channel) in points.iter_mut().zip(heatmap.axis_iter(Axis(2))) {
         let (col, row) = (
-            (point.x * side as f32).floor(),
-            (point.y * side as f32).floor(),
+            (point.x * cols as f32).floor(),
+            (point.y * rows as f32).floor(),
         );
-        if !(col >= 0.0 && row >= 0.0 && col < side as f32 && row < side as f32) {
+        if !(col >= 0.0 && row >= 0.0 && col < cols as f32 && row < rows as f32) {
             continue;
         }
         let (col, row) = (col as usize, row as usize);
+        let (top, left) = (row.saturating_sub(half), col.saturating_sub(half));
+        let window = channel.slice(s![
+            top..(row + half + 1).min(rows),
+            left..(col + half + 1).min(cols)
+        ]);
         let (mut sum, mut weighted_col, mut weighted_row, mut max_confidence) =
             (0.0f32, 0.0f32, 0.0f32, 0.0f32);
-        for r in row.saturating_sub(half)..(row + half + 1).min(side) {
-            for c in col.saturating_sub(half)..(col + half + 1).min(side) {
-                let confidence = sigmoid(heatmap[(r * side + c) * channels + index]);
+        // Row by row, left to right: the order fixes the float sums.
+        for (r, window_row) in (top..).zip(window.rows()) {
+            for (c, &logit) in (left..).zip(window_row) {
+                let confidence = sigmoid(logit);
                 sum += confidence;
                 max_confidence = max_confidence.max(confidence);
                 weighted_col += c as f32 * confidence;
@@ -162,8 +175,8 @@ pub fn refine_from_heatmap(points: &mut [CropPoint], heatmap: &[f32], side: usiz
             }
         }
         if max_confidence >= HEATMAP_MIN_CONFIDENCE && sum > 0.0 {
-            point.x = weighted_col / side as f32 / sum;
-            point.y = weighted_row / side as f32 / sum;
+            point.x = weighted_col / cols as f32 / sum;
+            point.y = weighted_row / rows as f32 / sum;
         }
     }
 }
@@ -174,9 +187,11 @@ mod tests {
 
     #[test]
     fn decode_scales_and_activates() {
-        let mut values = vec![0.0; MODEL_POINTS * VALUES_PER_POINT];
-        values[..5].copy_from_slice(&[128.0, 64.0, -25.6, 0.0, 100.0]);
-        let points = decode(&values);
+        let mut values = Array2::zeros((MODEL_POINTS, VALUES_PER_POINT));
+        values
+            .row_mut(0)
+            .assign(&ndarray::arr1(&[128.0, 64.0, -25.6, 0.0, 100.0]));
+        let points = decode(values.view());
         assert_eq!(points.len(), MODEL_POINTS);
         assert_eq!((points[0].x, points[0].y, points[0].z), (0.5, 0.25, -0.1));
         assert_eq!(points[0].visibility, 0.5);
@@ -186,28 +201,28 @@ mod tests {
     #[test]
     fn heatmap_refinement_moves_to_the_peak_when_confident() {
         let side = 8;
-        let mut heatmap = vec![-20.0; side * side];
-        // A confident blob centred exactly on cell (5, 2), one channel.
-        heatmap[2 * side + 5] = 5.0;
-        heatmap[2 * side + 4] = 0.0;
-        heatmap[2 * side + 6] = 0.0;
+        let mut heatmap = Array3::from_elem((side, side, 1), -20.0);
+        // A confident blob centred exactly on cell (5, 2) (column, row), one channel.
+        heatmap[[2, 5, 0]] = 5.0;
+        heatmap[[2, 4, 0]] = 0.0;
+        heatmap[[2, 6, 0]] = 0.0;
         let mut points = [CropPoint {
             x: 0.6,
             y: 0.3,
             ..Default::default()
         }];
-        refine_from_heatmap(&mut points, &heatmap, side);
+        refine_from_heatmap(&mut points, heatmap.view());
         assert!((points[0].x - 5.0 / 8.0).abs() < 1e-3, "{:?}", points[0]);
         assert!((points[0].y - 2.0 / 8.0).abs() < 1e-3, "{:?}", points[0]);
 
         // An unconfident heatmap leaves the point where it was.
-        let flat = vec![-20.0; side * side];
+        let flat = Array3::from_elem((side, side, 1), -20.0);
         let mut points = [CropPoint {
             x: 0.6,
             y: 0.3,
             ..Default::default()
         }];
-        refine_from_heatmap(&mut points, &flat, side);
+        refine_from_heatmap(&mut points, flat.view());
         assert_eq!((points[0].x, points[0].y), (0.6, 0.3));
 
         // A point outside the crop is left alone.
@@ -216,7 +231,7 @@ mod tests {
             y: 0.3,
             ..Default::default()
         }];
-        refine_from_heatmap(&mut points, &heatmap, side);
+        refine_from_heatmap(&mut points, heatmap.view());
         assert_eq!(points[0].x, -0.1);
     }
 }

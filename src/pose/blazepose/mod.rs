@@ -237,7 +237,9 @@ impl PoseSource for BlazePose {
         timings.detector += started.elapsed();
 
         let started = Instant::now();
-        let people = self.detector.postprocess(&regressors, &logits, &letterbox);
+        let people = self
+            .detector
+            .postprocess(regressors.view(), logits.view(), &letterbox);
         let person = choose_person(&people, self.options.person, image)?;
         let roi = Roi::from_alignment_points(person.keypoints[0], person.keypoints[1], ROI_SCALE);
         timings.postprocess += started.elapsed();

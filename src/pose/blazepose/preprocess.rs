@@ -10,6 +10,7 @@
 //! outside the photo.
 
 use image::RgbImage;
+use ndarray::ArrayViewMut3;
 
 pub use crate::pose::Region;
 
@@ -56,18 +57,13 @@ pub struct ValueRange {
     pub max: f32,
 }
 
-/// Samples `roi` of `image` into `tensor` (NHWC, `side x side x 3`, RGB),
-/// scaling 0..255 to `range`. Outside the photo the pixel is black, as in
-/// MediaPipe's zero border.
-pub fn sample_roi(
-    image: &RgbImage,
-    roi: &Roi,
-    side: usize,
-    range: ValueRange,
-    tensor: &mut Vec<f32>,
-) {
-    tensor.clear();
-    tensor.resize(side * side * 3, 0.0);
+/// Samples `roi` of `image` into `tensor` (one image of a model's NHWC
+/// input: rows x columns x RGB, square), scaling 0..255 to `range`. Every
+/// value is written. Outside the photo the pixel is black, as in MediaPipe's
+/// zero border.
+pub fn sample_roi(image: &RgbImage, roi: &Roi, range: ValueRange, mut tensor: ArrayViewMut3<f32>) {
+    let side = tensor.dim().1;
+    debug_assert_eq!(tensor.dim(), (side, side, 3), "a square RGB tensor");
     let scale = (range.max - range.min) / 255.0;
     let (width, height) = (image.width() as i64, image.height() as i64);
     let pixels = image.as_raw();
@@ -87,10 +83,14 @@ pub fn sample_roi(
         }
     };
 
-    for row in 0..side {
+    for (row, mut out_row) in tensor.outer_iter_mut().enumerate() {
         let mut src_x = origin_x + row as f32 * row_dx;
         let mut src_y = origin_y + row as f32 * row_dy;
-        let out_row = &mut tensor[row * side * 3..(row + 1) * side * 3];
+        // A row of pixels is contiguous in a standard-layout tensor; the
+        // loop below runs on it as a slice, which keeps it as fast as it was.
+        let out_row = out_row
+            .as_slice_mut()
+            .expect("the input tensor is in standard layout");
         for out in out_row.chunks_exact_mut(3) {
             let (xi, yi) = (floor_to_i32(src_x), floor_to_i32(src_y));
             let (fx, fy) = (src_x - xi as f32, src_y - yi as f32);
@@ -147,6 +147,7 @@ fn floor_to_i32(value: f32) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::Array3;
 
     /// Found by fuzzing: a crop centred at 3e38 pixels (a float the landmark
     /// model may emit) overflowed the integer pixel index in debug builds.
@@ -157,7 +158,7 @@ mod tests {
             min: -1.0,
             max: 1.0,
         };
-        let mut tensor = Vec::new();
+        let mut tensor = Array3::zeros((8, 8, 3));
         for (center_x, center_y) in [
             (3e38, 10.0),
             (10.0, -3e38),
@@ -170,7 +171,7 @@ mod tests {
                 size: 100.0,
                 rotation: 0.3,
             };
-            sample_roi(&image, &roi, 8, range, &mut tensor);
+            sample_roi(&image, &roi, range, tensor.view_mut());
             assert!(tensor.iter().all(|&v| v == -1.0), "{roi:?}: {tensor:?}");
         }
     }
@@ -226,18 +227,17 @@ mod tests {
         // A 4x2 image, each pixel a distinct red value; letterboxed into 4x4.
         let image = RgbImage::from_fn(4, 2, |x, y| image::Rgb([(x * 10 + y * 100) as u8, 7, 0]));
         let roi = Roi::letterbox(4, 2);
-        let mut tensor = Vec::new();
+        let mut tensor = Array3::zeros((4, 4, 3));
         sample_roi(
             &image,
             &roi,
-            4,
             ValueRange {
                 min: 0.0,
                 max: 255.0,
             },
-            &mut tensor,
+            tensor.view_mut(),
         );
-        let at = |row: usize, col: usize, ch: usize| tensor[(row * 4 + col) * 3 + ch];
+        let at = |row: usize, col: usize, ch: usize| tensor[[row, col, ch]];
         // Row 0 lies above the photo (source y = -1): black.
         assert_eq!(at(0, 0, 0), 0.0);
         // Row 1 maps to source y = 0 exactly, column c to source x = c.
@@ -292,7 +292,8 @@ mod tests {
             min: -1.0,
             max: 1.0,
         };
-        let mut tensor = Vec::new();
+        // Filled with NaN: every value must be written.
+        let mut tensor = Array3::from_elem((37, 37, 3), f32::NAN);
         // Inside, straddling every edge, rotated, and wholly off the photo.
         for (cx, cy, size, rotation) in [
             (30.0, 23.0, 20.0, 0.0),
@@ -308,7 +309,7 @@ mod tests {
                 size,
                 rotation,
             };
-            sample_roi(&image, &roi, 37, range, &mut tensor);
+            sample_roi(&image, &roi, range, tensor.view_mut());
             let expected = reference_sample(&image, &roi, 37, range);
             assert_eq!(tensor.len(), expected.len());
             for (i, (a, b)) in tensor.iter().zip(&expected).enumerate() {
@@ -343,19 +344,18 @@ mod tests {
             size: 1.0,
             rotation: 0.0,
         };
-        let mut tensor = Vec::new();
+        let mut tensor = Array3::zeros((1, 1, 3));
         sample_roi(
             &image,
             &roi,
-            1,
             ValueRange {
                 min: -1.0,
                 max: 1.0,
             },
-            &mut tensor,
+            tensor.view_mut(),
         );
-        assert!((tensor[0] - 1.0).abs() < 1e-6);
-        assert!((tensor[1] + 1.0).abs() < 1e-6);
-        assert!((tensor[2] - (51.0 / 127.5 - 1.0)).abs() < 1e-6);
+        assert!((tensor[[0, 0, 0]] - 1.0).abs() < 1e-6);
+        assert!((tensor[[0, 0, 1]] + 1.0).abs() < 1e-6);
+        assert!((tensor[[0, 0, 2]] - (51.0 / 127.5 - 1.0)).abs() < 1e-6);
     }
 }

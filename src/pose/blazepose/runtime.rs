@@ -1,5 +1,5 @@
-//! Finding and loading ONNX Runtime, the one environment per process, and
-//! session options.
+//! Finding and loading ONNX Runtime, the one environment per process,
+//! session options, and a session's outputs read as `ndarray` views.
 //!
 //! The library is looked for, in order: `ORT_DYLIB_PATH` (when set, only
 //! there); `libonnxruntime.so` next to the executable (where the build puts
@@ -9,9 +9,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use ndarray::{ArrayView, Axis, Dimension};
 use ort::environment::Environment;
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
+use ort::value::DynValue;
 use sha2::Digest;
 
 use crate::error::SetupError;
@@ -229,4 +231,21 @@ pub fn session(model: &ModelFile, threads: usize) -> Result<Session, SetupError>
         .map_err(|e| session_error(e.into()))?
         .commit_from_memory(&bytes)
         .map_err(session_error)
+}
+
+/// A model output for a batch of one image as an `f32` view of dimension `D`,
+/// the batch axis dropped. It borrows the session's output: nothing is copied.
+/// An output of another shape is an error, not a panic.
+pub fn single_output<D: Dimension>(value: &DynValue) -> Result<ArrayView<'_, f32, D>, ort::Error> {
+    let array = value.try_extract_array::<f32>()?;
+    if array.shape().first() != Some(&1) {
+        return Err(ort::Error::new(format!(
+            "an output of shape {:?}, not a batch of one image",
+            array.shape()
+        )));
+    }
+    array
+        .index_axis_move(Axis(0), 0)
+        .into_dimensionality::<D>()
+        .map_err(ort::Error::wrap)
 }

@@ -174,7 +174,12 @@ fn write_page(out: &mut String, a: &Analysis, jpeg: &[u8]) -> fmt::Result {
         .routine
         .as_ref()
         .filter(|r| !r.withheld)
-        .map(|r| format!("<div class=\"alert\"><b>Safety.</b> {}</div>", Esc(&r.safety_note)))
+        .map(|r| {
+            format!(
+                "<div class=\"alert\"><b>Safety.</b> {}</div>",
+                Esc(&r.safety_note)
+            )
+        })
         .unwrap_or_default();
     let figure_mm = figure_width_mm(a.image.width, a.image.height);
     let (under_photo, under_table) = if figure_mm <= NARROW_FIGURE_MM {
@@ -296,10 +301,7 @@ fn write_references(out: &mut String, a: &Analysis) -> fmt::Result {
     if cited.is_empty() {
         return Ok(());
     }
-    writeln!(
-        out,
-        "<h2>References</h2><ul class=\"ref\">"
-    )?;
+    writeln!(out, "<h2>References</h2><ul class=\"ref\">")?;
     for reference in cited {
         writeln!(
             out,
@@ -649,7 +651,9 @@ fn write_exercises(
     writeln!(out, "<div class=\"exercises\">")?;
     for (number, item) in exercises.iter().enumerate() {
         // An exercise done again (to close, say) points back to its steps.
-        let earlier = exercises[..number].iter().position(|e| same_instructions(e, item));
+        let earlier = exercises[..number]
+            .iter()
+            .position(|e| same_instructions(e, item));
         writeln!(
             out,
             "<div class=\"exercise{}\"><div class=\"head\"><h3>{}. {}</h3> \
@@ -773,6 +777,16 @@ mod tests {
             "a&amp;b&lt;c&gt;d&quot;e&#39;f"
         );
         assert_eq!(Esc("plain ünïcode").to_string(), "plain ünïcode");
+    }
+
+    #[test]
+    fn a_portrait_photo_is_narrow_and_a_landscape_one_wide_but_bounded() {
+        assert_eq!(figure_width_mm(600, 800), 54.0);
+        assert!(figure_width_mm(600, 800) <= NARROW_FIGURE_MM);
+        assert_eq!(figure_width_mm(960, 640), 86.0);
+        assert!(figure_width_mm(960, 640) > NARROW_FIGURE_MM);
+        assert_eq!(figure_width_mm(100, 4000), 45.0);
+        assert_eq!(figure_width_mm(0, 0), 60.0);
     }
 
     #[test]

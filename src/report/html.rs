@@ -63,7 +63,6 @@ tr { break-inside: avoid; }
 tr.measured td:first-child { white-space: nowrap; }
 td.value { font-variant-numeric: tabular-nums; }
 td.method { font-size: 7.2pt; color: #5b6770; }
-td small { font-size: 7pt; color: #4a555d; }
 /* A measurement's reference note runs under its row, across the table. */
 tr.measured.noted td { border-bottom: 0; padding-bottom: 0; }
 tr.note td { padding-top: 0; white-space: normal; }

@@ -304,6 +304,95 @@ fn declined_measurements_are_listed_with_their_reason() {
     assert!(page.contains("a hand lies over the &lt;pelvis&gt;"));
 }
 
+/// The measurements table: one row per measurement, a declined one with its
+/// reason on that row; a call among classes gives its probabilities,
+/// likeliest first, and what would settle it in the small print under its
+/// own row.
+#[test]
+fn each_measurement_is_one_table_row_with_its_small_print_under_it() {
+    let mut analysis = standing();
+    analysis.measurements.insert(
+        "pelvic_tilt".into(),
+        Measurement {
+            method: "landmarks".into(),
+            value_deg: Some(9.5),
+            uncertainty_deg: Some(3.5),
+            confidence: Some(0.9),
+            classification: Some("neutral".into()),
+            probabilities: [("anterior", 0.25), ("neutral", 0.7), ("posterior", 0.05)]
+                .into_iter()
+                .map(|(class, p)| (class.to_string(), p))
+                .collect(),
+            to_settle: Some("palpate <ASIS> and PSIS".into()),
+            reference: Some("Preece2008 & Herrington2011".into()),
+            ..Measurement::default()
+        },
+    );
+    analysis.measurements.insert(
+        "knee_flexion".into(),
+        Measurement {
+            method: "keypoints".into(),
+            declined: Some("the knee is hidden".into()),
+            ..Measurement::default()
+        },
+    );
+    let page = html::render(&analysis, b"jpeg");
+
+    let rows = page.matches("<tr class=\"measured").count()
+        + page.matches("<tr class=\"declined\"").count();
+    assert_eq!(rows, analysis.measurements.len());
+    for (name, m) in &analysis.measurements {
+        let name = name.replace('_', " ");
+        let row = match &m.declined {
+            Some(reason) => format!(
+                "<td>{name}</td><td colspan=\"4\">declined: {}</td></tr>",
+                escaped(reason)
+            ),
+            None => format!("<td>{name}</td><td class=\"value\">"),
+        };
+        assert_eq!(page.matches(&row).count(), 1, "{row}");
+    }
+    let tilt_row = page.find("<td>pelvic tilt</td><td class=\"value\">+9.5&#176; &#177;&#160;3.5&#176;</td><td>neutral</td>").unwrap();
+    let note = &page[tilt_row..];
+    let note = &note[note.find("</tr>").unwrap()..];
+    let note = &note[..note.find("</td></tr>").unwrap()];
+    assert!(note.starts_with("</tr>\n<tr class=\"note\">"), "{note}");
+    assert!(
+        note.contains("neutral&#160;70 &#183; anterior&#160;25 &#183; posterior&#160;5"),
+        "{note}"
+    );
+    assert!(note.contains("palpate &lt;ASIS&gt; and PSIS"), "{note}");
+    assert!(note.contains("Preece2008 &amp; Herrington2011"), "{note}");
+}
+
+/// An exercise done twice (the closing one) gives its steps once; the
+/// second card points back to the first.
+#[test]
+fn a_repeated_exercise_points_back_to_its_steps() {
+    let analysis = standing();
+    let exercises = &analysis.routine.as_ref().unwrap().exercises;
+    let (first, again) = (0..exercises.len())
+        .flat_map(|i| (i + 1..exercises.len()).map(move |j| (i, j)))
+        .find(|&(i, j)| {
+            exercises[i].name == exercises[j].name && exercises[i].steps == exercises[j].steps
+        })
+        .expect("the standing routine closes with an exercise it began with");
+    let page = html::render(&analysis, b"jpeg");
+    assert!(page.contains(&format!(
+        "<h3>{}. {}</h3>",
+        again + 1,
+        escaped(&exercises[again].name)
+    )));
+    assert!(page.contains(&format!("as in exercise {}.", first + 1)));
+    for step in &exercises[first].steps {
+        assert_eq!(
+            page.matches(&format!("<li>{}</li>", escaped(step))).count(),
+            1,
+            "{step}"
+        );
+    }
+}
+
 #[test]
 fn text_from_the_document_is_escaped() {
     let mut analysis = standing();

@@ -14,27 +14,37 @@ use crate::schema::{Analysis, AssessmentStatus, Finding, Measurement, Severity};
 use crate::schema::{LeftOut, Routine, RoutineExercise};
 
 pub(super) const STYLE: &str = r#"
-@page { size: A4; margin: 11mm 12mm; }
+@page { size: A4; margin: 8mm 9mm; }
 * { box-sizing: border-box; }
-html { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; font-size: 8pt;
-  line-height: 1.27; color: #1d2327; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-body { margin: 0 auto; max-width: 186mm; }
+html { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; font-size: 8.5pt;
+  line-height: 1.12; color: #1d2327; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { margin: 0 auto; max-width: 192mm; }
 @media screen { body { padding: 8mm 4mm; } }
-h1 { font-size: 15pt; margin: 0; color: #17465c; }
-h2 { font-size: 10.5pt; margin: 3mm 0 1.4mm; padding-bottom: .5mm; color: #17465c;
+h1 { font-size: 14pt; margin: 0; color: #17465c; }
+h2 { font-size: 10pt; margin: 1.8mm 0 .8mm; padding-bottom: .3mm; color: #17465c;
   border-bottom: .4mm solid #2c6e8f; break-after: avoid; }
-h3 { font-size: 9pt; margin: 0 0 .6mm; }
-p { margin: .8mm 0; }
-ul, ol { margin: .6mm 0; padding-left: 4.5mm; }
-li { margin: .2mm 0; }
+h3 { font-size: 8.8pt; margin: 0; }
+p { margin: .6mm 0; }
+ul, ol { margin: .4mm 0; padding-left: 4.2mm; }
+li { margin: .1mm 0; }
 header { display: flex; justify-content: space-between; align-items: baseline; gap: 4mm;
-  border-bottom: .8mm solid #17465c; padding-bottom: 1.2mm; margin-bottom: 2.5mm; }
-.meta { color: #56616a; font-size: 7.4pt; text-align: right; overflow-wrap: anywhere; }
-.top { display: flex; gap: 4.5mm; align-items: flex-start; break-inside: avoid; }
+  border-bottom: .8mm solid #17465c; padding-bottom: 1mm; margin-bottom: 1.5mm; }
+.meta { color: #56616a; font-size: 7.2pt; text-align: right; overflow-wrap: anywhere; }
+/* The test and assessment beside the findings, above the evidence. */
+.summary { display: grid; grid-template-columns: 1fr 1fr; gap: 5mm; break-inside: avoid; }
+.summary h2:first-child { margin-top: 0; }
+/* The annotated photo beside the measurements table; the page sets the
+   figure's width from the photo's shape. */
+.evidence { display: grid; grid-template-columns: auto 1fr; gap: 3.5mm; align-items: start;
+  margin-top: 1.5mm; }
+.evidence h2 { margin-top: 0; }
+.evidence > div { min-width: 0; }
 figure { margin: 0; flex: none; max-width: 58%; }
-figure img { display: block; max-width: 100%; max-height: 84mm; border-radius: 1mm; }
-.side { flex: 1; min-width: 0; }
-.side h2:first-child { margin-top: 0; }
+figure img { display: block; max-width: 100%; max-height: 84mm; border-radius: 1mm;
+  object-fit: contain; }
+.evidence figure { max-width: none; }
+.evidence .alert { margin-bottom: 0; }
+.evidence figure img { width: 100%; height: auto; }
 .badge { display: inline-block; padding: .1mm 1.5mm; border-radius: 1mm; font-weight: bold;
   font-size: 7.4pt; white-space: nowrap; }
 .ok { background: #dff2e4; color: #1f6b35; }
@@ -44,30 +54,41 @@ figure img { display: block; max-width: 100%; max-height: 84mm; border-radius: 1
 .sev-moderate { background: #ffe2c6; color: #8a4200; }
 .sev-marked { background: #fbd5d0; color: #8f1f14; }
 .muted { color: #5b6770; }
-.small { font-size: 7.2pt; }
-.ref { font-size: 6.6pt; color: #5b6770; }
-table { width: 100%; border-collapse: collapse; font-size: 7.5pt; }
+.small { font-size: 7.4pt; }
+.ref { font-size: 6.2pt; line-height: 1.1; color: #5b6770; }
+table { width: 100%; border-collapse: collapse; font-size: 7.8pt; }
 th { text-align: left; background: #eaf1f5; }
-th, td { padding: .6mm 1.2mm; border-bottom: .2mm solid #d5dde2; vertical-align: top; }
+th, td { padding: .35mm 1mm; border-bottom: .2mm solid #d5dde2; vertical-align: top; }
 tr { break-inside: avoid; }
-td:first-child, td.value { white-space: nowrap; font-variant-numeric: tabular-nums; }
-tr.declined td { color: #6b747a; font-style: italic; }
+tr.measured td:first-child { white-space: nowrap; }
+td.value { font-variant-numeric: tabular-nums; }
+td.method { font-size: 7.2pt; color: #5b6770; }
+/* A measurement's reference note runs under its row, across the table. */
+tr.measured.noted td { border-bottom: 0; padding-bottom: 0; }
+tr.note td { padding-top: 0; white-space: normal; }
+tr.declined td { color: #6b747a; font-style: italic; font-size: 7.4pt; }
+tr.declined td:first-child { font-style: normal; }
 .exercises { columns: 2; column-gap: 4mm; }
 /* A card may continue in the next column, its border repeated, but only
    between steps and never right after its heading. */
 .exercise { border: .2mm solid #d5dde2; border-left: 1mm solid #2c6e8f; border-radius: 1mm;
-  padding: 1.1mm 1.8mm; margin: 0 0 1.8mm; -webkit-box-decoration-break: clone;
+  padding: .5mm 1.5mm; margin: 0 0 1mm; -webkit-box-decoration-break: clone;
   box-decoration-break: clone; }
-.exercise .head { break-inside: avoid; break-after: avoid; }
+.exercise .head { break-inside: avoid; break-after: avoid; margin-bottom: .3mm; }
+.exercise h3 { display: inline; }
 .exercise p, .exercise li { break-inside: avoid; }
-.exercise.later { border-left-color: #8a9aa5; break-inside: avoid; }
-.exercise ol { padding-left: 4mm; }
+.exercise p { margin: .3mm 0; }
+.exercise.later, .exercise.again { border-left-color: #8a9aa5; break-inside: avoid; }
+.exercise ol { padding-left: 4mm; margin: .2mm 0; }
 .dose { font-weight: bold; color: #17465c; }
 .block { break-inside: avoid; }
+ul.cols { columns: 2; column-gap: 5mm; }
+ul.cols li { break-inside: avoid; }
 .alert { break-inside: avoid; border: .5mm solid #c0392b; background: #fdf1ef;
-  border-radius: 1.5mm; padding: 2mm 3mm; margin: 2.5mm 0; }
+  border-radius: 1.5mm; padding: 1mm 2.5mm; margin: 1.5mm 0; }
 .alert.big { font-size: 10pt; border-width: .8mm; }
 .alert h2 { border: 0; margin: 0 0 1mm; color: #9b2a1f; }
+ul.ref li { margin: 0; }
 "#;
 
 /// Text from the document, HTML-escaped when displayed.
@@ -131,14 +152,10 @@ fn write_page(out: &mut String, a: &Analysis, jpeg: &[u8]) -> fmt::Result {
     if let Some(routine) = a.routine.as_ref().filter(|r| r.withheld) {
         write_referral(out, routine)?;
     }
-    writeln!(
-        out,
-        "<div class=\"top\"><figure><img alt=\"The photo with the measured angles drawn on it\" \
-         src=\"data:image/jpeg;base64,{}\"></figure><div class=\"side\">",
-        STANDARD.encode(jpeg)
-    )?;
+    writeln!(out, "<section class=\"summary\"><div>")?;
     write_protocol(out, a)?;
     write_assessment(out, a)?;
+    writeln!(out, "</div><div>")?;
     write_findings(out, &a.findings)?;
     write_borderline(out, a)?;
     if !a.warnings.is_empty() {
@@ -148,16 +165,36 @@ fn write_page(out: &mut String, a: &Analysis, jpeg: &[u8]) -> fmt::Result {
         }
         writeln!(out, "</ul>")?;
     }
-    // Beside the photo, where it is read before any exercise.
-    if let Some(routine) = a.routine.as_ref().filter(|r| !r.withheld) {
-        writeln!(
-            out,
-            "<div class=\"alert\"><b>Safety.</b> {}</div>",
-            Esc(&routine.safety_note)
-        )?;
-    }
-    writeln!(out, "</div></div>")?;
+    writeln!(out, "</div></section>")?;
+    // Before any exercise, where it is read first, in the room the evidence
+    // leaves: under a tall, narrow photo, which the table outruns, or under
+    // the table beside a wide, low one.
+    let safety = a
+        .routine
+        .as_ref()
+        .filter(|r| !r.withheld)
+        .map(|r| {
+            format!(
+                "<div class=\"alert\"><b>Safety.</b> {}</div>",
+                Esc(&r.safety_note)
+            )
+        })
+        .unwrap_or_default();
+    let figure_mm = figure_width_mm(a.image.width, a.image.height);
+    let (under_photo, under_table) = if figure_mm <= NARROW_FIGURE_MM {
+        (safety.as_str(), "")
+    } else {
+        ("", safety.as_str())
+    };
+    writeln!(
+        out,
+        "<section class=\"evidence\"><div style=\"width: {figure_mm:.0}mm\"><figure>\
+         <img alt=\"The photo with the measured angles drawn on it\" \
+         src=\"data:image/jpeg;base64,{}\"></figure>{under_photo}</div><div>",
+        STANDARD.encode(jpeg)
+    )?;
     write_measurements(out, a)?;
+    writeln!(out, "{under_table}</div></section>")?;
     match &a.routine {
         Some(routine) if !routine.withheld => write_routine(out, routine)?,
         Some(_) => {}
@@ -169,6 +206,22 @@ fn write_page(out: &mut String, a: &Analysis, jpeg: &[u8]) -> fmt::Result {
         write_referral(out, routine)?;
     }
     writeln!(out, "</body>\n</html>")
+}
+
+/// A figure this narrow (a portrait photo) leaves room under it for the
+/// safety note, beside a table that runs longer than the photo; beside a
+/// wider one the note goes under the table.
+const NARROW_FIGURE_MM: f64 = 60.0;
+
+/// The photo's width on the page: a portrait photo stands 72 mm tall beside
+/// the table; a landscape one is kept wide enough to read, leaving the table
+/// at least 100 mm.
+fn figure_width_mm(width_px: u32, height_px: u32) -> f64 {
+    const TALLEST_MM: f64 = 72.0;
+    if width_px == 0 || height_px == 0 {
+        return 60.0;
+    }
+    (TALLEST_MM * f64::from(width_px) / f64::from(height_px)).clamp(45.0, 86.0)
 }
 
 fn write_assessment(out: &mut String, a: &Analysis) -> fmt::Result {
@@ -247,10 +300,7 @@ fn write_references(out: &mut String, a: &Analysis) -> fmt::Result {
     if cited.is_empty() {
         return Ok(());
     }
-    writeln!(
-        out,
-        "<div class=\"block\"><h2>References</h2><ul class=\"ref\">"
-    )?;
+    writeln!(out, "<h2>References</h2><ul class=\"ref\">")?;
     for reference in cited {
         writeln!(
             out,
@@ -259,7 +309,7 @@ fn write_references(out: &mut String, a: &Analysis) -> fmt::Result {
             Esc(&reference.full())
         )?;
     }
-    writeln!(out, "</ul></div>")
+    writeln!(out, "</ul>")
 }
 
 fn write_protocol(out: &mut String, a: &Analysis) -> fmt::Result {
@@ -358,29 +408,37 @@ fn value_text(m: &Measurement) -> String {
     }
 }
 
-/// The classification cell: the class, each class's probability for a
-/// call among classes, and what would settle an uncertain call.
-fn class_text(m: &Measurement) -> String {
-    let mut text = Esc(&words(m.classification.as_deref().unwrap_or(""))).to_string();
+/// The small print under a measurement's row: each class's probability for
+/// a call among classes (likeliest first), what would settle an uncertain
+/// call, and the measurement's reference.
+fn note_text(m: &Measurement) -> Vec<String> {
+    let mut note = Vec::new();
     if !m.probabilities.is_empty() {
-        let shares: Vec<String> = m
-            .probabilities
-            .iter()
-            .map(|(class, p)| format!("{} {:.0}&#160;%", Esc(&words(class)), p * 100.0))
+        let mut shares: Vec<(&String, &f64)> = m.probabilities.iter().collect();
+        shares.sort_by(|a, b| b.1.total_cmp(a.1));
+        let shares: Vec<String> = shares
+            .into_iter()
+            .map(|(class, p)| format!("{}&#160;{:.0}", Esc(&words(class)), p * 100.0))
             .collect();
-        text.push_str(&format!("<br><small>{}</small>", shares.join(", ")));
+        note.push(format!("<b>p&#160;%:</b> {}", shares.join(" &#183; ")));
     }
     if let Some(settle) = &m.to_settle {
-        text.push_str(&format!("<br><small>to settle it: {}</small>", Esc(settle)));
+        note.push(format!("<b>to settle it:</b> {}", Esc(settle)));
     }
-    text
+    if let Some(reference) = m.reference.as_deref().filter(|r| !r.is_empty()) {
+        note.push(Esc(reference).to_string());
+    }
+    note
 }
 
+/// One row per measurement: a declined one gives its reason on the same
+/// line; a measured one's probabilities and reference run under it, across
+/// the table, in small print.
 fn write_measurements(out: &mut String, a: &Analysis) -> fmt::Result {
     writeln!(
         out,
-        "<h2>Measurements</h2><table><thead><tr><th>Measurement</th><th>Value</th>\
-         <th>Method</th><th>Confidence</th><th>Classification</th><th>Reference</th>\
+        "<h2>Measurements</h2><table class=\"measurements\"><thead><tr><th>Measurement</th>\
+         <th>Value &#177; uncertainty</th><th>Class</th><th>Conf.</th><th>Method</th>\
          </tr></thead><tbody>"
     )?;
     for (name, m) in &a.measurements {
@@ -388,8 +446,7 @@ fn write_measurements(out: &mut String, a: &Analysis) -> fmt::Result {
         if let Some(reason) = &m.declined {
             writeln!(
                 out,
-                "<tr class=\"declined\"><td>{name}</td><td>declined</td>\
-                 <td colspan=\"4\">{}</td></tr>",
+                "<tr class=\"declined\"><td>{name}</td><td colspan=\"4\">declined: {}</td></tr>",
                 Esc(reason)
             )?;
             continue;
@@ -398,15 +455,23 @@ fn write_measurements(out: &mut String, a: &Analysis) -> fmt::Result {
             (Some(_), Some(c)) => format!("{c:.2} <b>unreliable</b>"),
             (_, c) => c.map(|c| format!("{c:.2}")).unwrap_or_default(),
         };
+        let note = note_text(m);
         writeln!(
             out,
-            "<tr><td>{name}</td><td class=\"value\">{}</td><td>{}</td><td>{confidence}</td>\
-             <td>{}</td><td class=\"ref\">{}</td></tr>",
+            "<tr class=\"measured{}\"><td>{name}</td><td class=\"value\">{}</td><td>{}</td>\
+             <td>{confidence}</td><td class=\"method\">{}</td></tr>",
+            if note.is_empty() { "" } else { " noted" },
             value_text(m),
+            Esc(&words(m.classification.as_deref().unwrap_or(""))),
             Esc(&words(&m.method)),
-            class_text(m),
-            Esc(m.reference.as_deref().unwrap_or(""))
         )?;
+        if !note.is_empty() {
+            writeln!(
+                out,
+                "<tr class=\"note\"><td colspan=\"5\" class=\"ref\">{}</td></tr>",
+                note.join("; ")
+            )?;
+        }
     }
     writeln!(out, "</tbody></table>")
 }
@@ -487,7 +552,7 @@ fn write_routine(out: &mut String, routine: &Routine) -> fmt::Result {
     if !routine.screening_questions.is_empty() {
         writeln!(
             out,
-            "<div class=\"alert\"><b>Only if none of these apply.</b> The warning-sign questions were not asked; answer them before starting:<ul>"
+            "<div class=\"alert\"><b>Only if none of these apply.</b> The warning-sign questions were not asked; answer them before starting:<ul class=\"cols\">"
         )?;
         for question in &routine.screening_questions {
             writeln!(out, "<li>{}</li>", Esc(question))?;
@@ -584,25 +649,36 @@ fn write_exercises(
 ) -> fmt::Result {
     writeln!(out, "<div class=\"exercises\">")?;
     for (number, item) in exercises.iter().enumerate() {
+        // An exercise done again (to close, say) points back to its steps.
+        let earlier = exercises[..number]
+            .iter()
+            .position(|e| same_instructions(e, item));
         writeln!(
             out,
-            "<div class=\"exercise{}\"><div class=\"head\"><h3>{}. {}</h3>",
-            if matches!(session, Session::Later) {
-                " later"
-            } else {
-                ""
+            "<div class=\"exercise{}\"><div class=\"head\"><h3>{}. {}</h3> \
+             <span class=\"dose\">{}</span> <span class=\"muted\">&#183; {} &#183; {}{}</span></div>",
+            match (session, earlier) {
+                (Session::Later, _) => " later",
+                (_, Some(_)) => " again",
+                _ => "",
             },
             number + 1,
-            Esc(&item.name)
-        )?;
-        writeln!(
-            out,
-            "<p><span class=\"dose\">{}</span> <span class=\"muted\">&#183; {} &#183; {}{}</span></p></div>",
+            Esc(&item.name),
             Esc(&crate::recommend::dose_text(&item.amount, item.sides)),
             duration_text(item.duration_s),
             item.phase.name(),
             if item.closing { ", to close" } else { "" }
         )?;
+        if let Some(earlier) = earlier {
+            writeln!(
+                out,
+                "<p class=\"small\">Position, steps and cautions as in exercise {}.</p>",
+                earlier + 1
+            )?;
+            write_reasons(out, session, number)?;
+            writeln!(out, "</div>")?;
+            continue;
+        }
         write!(
             out,
             "<p class=\"small\"><b>Position:</b> {}",
@@ -636,19 +712,36 @@ fn write_exercises(
                 Esc(caution)
             )?;
         }
-        if let Session::Now {
-            reasons: Some(reasons),
-        } = session
-        {
-            writeln!(
-                out,
-                "<p class=\"small muted\"><b>For:</b> {}</p>",
-                Esc(&reasons[number])
-            )?;
-        }
+        write_reasons(out, session, number)?;
         writeln!(out, "</div>")?;
     }
     writeln!(out, "</div>")
+}
+
+/// Whether two exercises are done the same way, so that the second can
+/// point back to the first.
+fn same_instructions(a: &RoutineExercise, b: &RoutineExercise) -> bool {
+    a.name == b.name
+        && a.position == b.position
+        && a.steps == b.steps
+        && a.cautions == b.cautions
+        && a.notes == b.notes
+}
+
+/// What exercise `number` of today's routine is for, when the exercises
+/// differ in that.
+fn write_reasons(out: &mut String, session: Session<'_>, number: usize) -> fmt::Result {
+    if let Session::Now {
+        reasons: Some(reasons),
+    } = session
+    {
+        writeln!(
+            out,
+            "<p class=\"small muted\"><b>For:</b> {}</p>",
+            Esc(&reasons[number])
+        )?;
+    }
+    Ok(())
 }
 
 fn write_left_out(out: &mut String, left_out: &[LeftOut]) -> fmt::Result {
@@ -683,6 +776,16 @@ mod tests {
             "a&amp;b&lt;c&gt;d&quot;e&#39;f"
         );
         assert_eq!(Esc("plain ünïcode").to_string(), "plain ünïcode");
+    }
+
+    #[test]
+    fn a_portrait_photo_is_narrow_and_a_landscape_one_wide_but_bounded() {
+        assert_eq!(figure_width_mm(600, 800), 54.0);
+        assert!(figure_width_mm(600, 800) <= NARROW_FIGURE_MM);
+        assert_eq!(figure_width_mm(960, 640), 86.0);
+        assert!(figure_width_mm(960, 640) > NARROW_FIGURE_MM);
+        assert_eq!(figure_width_mm(100, 4000), 45.0);
+        assert_eq!(figure_width_mm(0, 0), 60.0);
     }
 
     #[test]

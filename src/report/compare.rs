@@ -13,7 +13,9 @@ use super::html::{Esc, STYLE};
 use super::overlay::protocol_name;
 use super::snake_name;
 use crate::input::terminal_safe;
-use crate::schema::{ComparedInput, Comparison, ComparisonOrder, Judgement, ProtocolKind, Side};
+use crate::schema::{
+    Asymmetry, Change, ComparedInput, Comparison, ComparisonOrder, Judgement, ProtocolKind, Side,
+};
 
 fn side_word(side: Side) -> &'static str {
     match side {
@@ -137,24 +139,11 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
             change.baseline,
             change.follow_up
         )?;
-        let rows: Vec<TextRow> = change
-            .measurements
-            .iter()
-            .map(|m| TextRow {
-                name: &m.measurement,
-                values: [
-                    (m.before_deg, m.before_uncertainty_deg),
-                    (m.after_deg, m.after_uncertainty_deg),
-                ],
-                difference: m.change_deg,
-                judgement: &m.judgement,
-            })
-            .collect();
         write_text_table(
             out,
             ["before", "after", "change"],
             &change.setup_differences,
-            &rows,
+            &change_rows(change),
             &change.skipped,
         )?;
     }
@@ -164,24 +153,11 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
             "\nLeft/right Thomas test: left test leg [{}], right test leg [{}]",
             asymmetry.left, asymmetry.right
         )?;
-        let rows: Vec<TextRow> = asymmetry
-            .measurements
-            .iter()
-            .map(|m| TextRow {
-                name: &m.measurement,
-                values: [
-                    (m.left_deg, m.left_uncertainty_deg),
-                    (m.right_deg, m.right_uncertainty_deg),
-                ],
-                difference: m.difference_deg,
-                judgement: &m.judgement,
-            })
-            .collect();
         write_text_table(
             out,
             ["left", "right", "left-right"],
             &asymmetry.setup_differences,
-            &rows,
+            &asymmetry_rows(asymmetry),
             &asymmetry.skipped,
         )?;
     }
@@ -230,13 +206,45 @@ td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-n
   padding: 1.2mm 2mm; margin: 1.5mm 0; font-size: 7.4pt; }
 "#;
 
-/// One compared measurement as the text table shows it: two values with
-/// their uncertainties (before/after, or left/right) and their difference.
-struct TextRow<'a> {
+/// One compared measurement as both tables show it: two values with their
+/// uncertainties (before/after, or left/right) and their difference.
+struct ComparedRow<'a> {
     name: &'a str,
     values: [(f64, f64); 2],
     difference: f64,
     judgement: &'a Judgement,
+}
+
+fn change_rows(change: &Change) -> Vec<ComparedRow<'_>> {
+    change
+        .measurements
+        .iter()
+        .map(|m| ComparedRow {
+            name: &m.measurement,
+            values: [
+                (m.before_deg, m.before_uncertainty_deg),
+                (m.after_deg, m.after_uncertainty_deg),
+            ],
+            difference: m.change_deg,
+            judgement: &m.judgement,
+        })
+        .collect()
+}
+
+fn asymmetry_rows(asymmetry: &Asymmetry) -> Vec<ComparedRow<'_>> {
+    asymmetry
+        .measurements
+        .iter()
+        .map(|m| ComparedRow {
+            name: &m.measurement,
+            values: [
+                (m.left_deg, m.left_uncertainty_deg),
+                (m.right_deg, m.right_uncertainty_deg),
+            ],
+            difference: m.difference_deg,
+            judgement: &m.judgement,
+        })
+        .collect()
 }
 
 /// The text table shared by before/after and left/right: set-up
@@ -245,7 +253,7 @@ fn write_text_table(
     out: &mut dyn Write,
     [first, second, difference]: [&str; 3],
     setup_differences: &[String],
-    rows: &[TextRow],
+    rows: &[ComparedRow],
     skipped: &[crate::schema::Skipped],
 ) -> io::Result<()> {
     let safe = |text: &str| terminal_safe(text, false).into_owned();
@@ -281,7 +289,6 @@ fn write_text_table(
     }
     Ok(())
 }
-
 
 /// The compare page; `images[i]` is the annotated photo (JPEG) of input
 /// `i + 1`, when it could be found or made.
@@ -377,18 +384,8 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
             "<table><thead><tr><th>Measurement</th><th>Before</th><th>After</th><th>Change</th>\
              <th>&#177; combined</th><th>MDC95</th><th>Verdict</th></tr></thead><tbody>"
         )?;
-        for m in &change.measurements {
-            write_row(
-                out,
-                &m.measurement,
-                explained.insert(m.measurement.clone()),
-                [
-                    (m.before_deg, m.before_uncertainty_deg),
-                    (m.after_deg, m.after_uncertainty_deg),
-                ],
-                m.change_deg,
-                &m.judgement,
-            )?;
+        for row in change_rows(change) {
+            write_row(out, &row, explained.insert(row.name.to_string()))?;
         }
         writeln!(out, "</tbody></table>")?;
         write_skipped(out, &change.skipped)?;
@@ -406,18 +403,8 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
             "<table><thead><tr><th>Measurement</th><th>Left</th><th>Right</th><th>Left &#8722; right</th>\
              <th>&#177; combined</th><th>MDC95</th><th>Verdict</th></tr></thead><tbody>"
         )?;
-        for m in &asymmetry.measurements {
-            write_row(
-                out,
-                &m.measurement,
-                explained.insert(m.measurement.clone()),
-                [
-                    (m.left_deg, m.left_uncertainty_deg),
-                    (m.right_deg, m.right_uncertainty_deg),
-                ],
-                m.difference_deg,
-                &m.judgement,
-            )?;
+        for row in asymmetry_rows(asymmetry) {
+            write_row(out, &row, explained.insert(row.name.to_string()))?;
         }
         writeln!(out, "</tbody></table>")?;
         write_skipped(out, &asymmetry.skipped)?;
@@ -491,15 +478,9 @@ fn write_setup(out: &mut String, differences: &[String]) -> fmt::Result {
     )
 }
 
-fn write_row(
-    out: &mut String,
-    name: &str,
-    explain_sign: bool,
-    values: [(f64, f64); 2],
-    difference: f64,
-    judgement: &Judgement,
-) -> fmt::Result {
-    let [(a, ua), (b, ub)] = values;
+fn write_row(out: &mut String, row: &ComparedRow, explain_sign: bool) -> fmt::Result {
+    let (name, difference, judgement) = (row.name, row.difference, row.judgement);
+    let [(a, ua), (b, ub)] = row.values;
     let (class, text) = if judgement.exceeds_mdc {
         ("sev-moderate", "exceeds MDC")
     } else {

@@ -313,17 +313,39 @@ pub fn remeasure(
         measured.measurements,
         warnings,
     );
-    let mut analysis = Analysis {
-        schema_version: SCHEMA_VERSION.to_string(),
-        image: saved.image.clone(),
-        session: saved.session.clone(),
-        pose: schema::PoseReport {
+    Ok(assemble(
+        saved.image.clone(),
+        saved.session.clone(),
+        schema::PoseReport {
             keypoints: pose.report().keypoints,
             ..saved.pose.clone()
         },
-        model: pose.model,
+        pose.model,
+        measured.protocol,
+        planned,
+        corrections,
+    ))
+}
+
+/// The document, assembled once from what the stages produced, with the
+/// index of the works it cites (read off the finished document).
+fn assemble(
+    image: ImageInfo,
+    session: schema::Session,
+    pose: schema::PoseReport,
+    model: schema::ModelInfo,
+    protocol: Protocol,
+    planned: Planned,
+    corrections: Vec<schema::Correction>,
+) -> Analysis {
+    let mut analysis = Analysis {
+        schema_version: SCHEMA_VERSION.to_string(),
+        image,
+        session,
+        model,
+        pose,
         assessment: planned.assessment,
-        protocol: measured.protocol,
+        protocol,
         measurements: planned.measurements,
         findings: planned.findings,
         borderline: planned.borderline,
@@ -334,7 +356,7 @@ pub fn remeasure(
         corrections,
     };
     analysis.references = cited_keys(&analysis);
-    Ok(analysis)
+    analysis
 }
 
 /// Whether the rules could judge what they read: not at all for an
@@ -669,32 +691,22 @@ impl Analyzer {
             measured.measurements,
             warnings,
         );
-        let mut analysis = Analysis {
-            schema_version: SCHEMA_VERSION.to_string(),
-            image: ImageInfo {
+        let analysis = assemble(
+            ImageInfo {
                 path: path.display().to_string(),
                 width: photo.image.width(),
                 height: photo.image.height(),
             },
-            session: session::from_photo(photo.taken.take()),
-            pose: schema::PoseReport {
+            session::from_photo(photo.taken.take()),
+            schema::PoseReport {
                 person: self.person.map(PersonChoice::report),
                 ..pose.report()
             },
-            model: pose.model,
-            assessment: planned.assessment,
-            protocol: measured.protocol,
-            measurements: planned.measurements,
-            findings: planned.findings,
-            borderline: planned.borderline,
-            screening: planned.screening,
-            routine: planned.routine,
-            warnings: planned.warnings,
-            references: Vec::new(),
-            corrections: Vec::new(),
-        };
-        // The index of what the finished document cites.
-        analysis.references = cited_keys(&analysis);
+            pose.model,
+            measured.protocol,
+            planned,
+            Vec::new(),
+        );
         timings.geometry += started.elapsed();
         Ok(Outcome {
             analysis,

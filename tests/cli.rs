@@ -3,20 +3,17 @@
 
 mod common;
 
-use common::{assert_schema_valid, sagitta, sample};
+use common::{assert_schema_valid, sagitta, sample, valid_output};
 use predicates::prelude::*;
 
 #[test]
 fn analyze_sample_prints_json_with_the_documented_fields() {
-    let output = sagitta()
-        .args(["analyze", "--format", "json"])
-        .arg(sample("walker_01.jpg"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    assert_schema_valid("analysis", None, &output);
+    let output = valid_output(
+        sagitta()
+            .args(["analyze", "--format", "json"])
+            .arg(sample("walker_01.jpg")),
+        "analysis",
+    );
     let doc: serde_json::Value = serde_json::from_slice(&output).unwrap();
     assert_eq!(doc["schema_version"], sagitta::schema::SCHEMA_VERSION);
     assert_eq!(doc["image"]["width"], 480);
@@ -43,16 +40,13 @@ fn analyze_sample_prints_json_with_the_documented_fields() {
 
 #[test]
 fn several_images_give_one_json_array() {
-    let output = sagitta()
-        .args(["analyze", "--format", "json", "--model", "lite"])
-        .arg(sample("walker_01.jpg"))
-        .arg(sample("walker_02.jpg"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    assert_schema_valid("analysis", None, &output);
+    let output = valid_output(
+        sagitta()
+            .args(["analyze", "--format", "json", "--model", "lite"])
+            .arg(sample("walker_01.jpg"))
+            .arg(sample("walker_02.jpg")),
+        "analysis",
+    );
     let doc: serde_json::Value = serde_json::from_slice(&output).unwrap();
     let items = doc.as_array().expect("an array");
     assert_eq!(items.len(), 2);
@@ -322,13 +316,8 @@ fn routine_from_a_file_that_is_not_an_analysis_is_a_usage_error() {
 
 #[test]
 fn catalog_lists_every_exercise_in_text_and_json() {
-    let output = sagitta()
-        .args(["catalog", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    assert_schema_valid("catalog", None, &output.stdout);
-    let catalog: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let output = valid_output(sagitta().args(["catalog", "--format", "json"]), "catalog");
+    let catalog: serde_json::Value = serde_json::from_slice(&output).unwrap();
     let text = String::from_utf8(sagitta().arg("catalog").output().unwrap().stdout).unwrap();
     let exercises = catalog["exercises"].as_array().expect("an exercises array");
     assert!(exercises.len() >= 15);
@@ -343,13 +332,11 @@ fn catalog_lists_every_exercise_in_text_and_json() {
 /// the CSV header carries exactly the registry's columns, in its order.
 #[test]
 fn measurements_lists_the_registry_that_the_readme_and_the_csv_follow() {
-    let output = sagitta()
-        .args(["measurements", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    assert_schema_valid("measurements", None, &output.stdout);
-    let registry: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let output = valid_output(
+        sagitta().args(["measurements", "--format", "json"]),
+        "measurements",
+    );
+    let registry: serde_json::Value = serde_json::from_slice(&output).unwrap();
     let text = String::from_utf8(sagitta().arg("measurements").output().unwrap().stdout).unwrap();
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
@@ -499,15 +486,10 @@ fn jpeg_with_exif_date(dir: &std::path::Path, date_time: &str) -> std::path::Pat
 }
 
 fn json_of(args: &[&std::ffi::OsStr]) -> serde_json::Value {
-    let output = sagitta()
-        .args(["analyze", "--format", "json"])
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    assert_schema_valid("analysis", None, &output);
+    let output = valid_output(
+        sagitta().args(["analyze", "--format", "json"]).args(args),
+        "analysis",
+    );
     serde_json::from_slice(&output).unwrap()
 }
 
@@ -684,15 +666,13 @@ fn the_readmes_first_command_shows_a_finding_and_its_routine() {
         .skip(4)
         .collect();
     assert_eq!(args[0], "analyze", "{command}");
-    let output = sagitta()
-        .current_dir(common::repo())
-        .args(&args)
-        .args(["--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let output = valid_output(
+        sagitta()
+            .current_dir(common::repo())
+            .args(&args)
+            .args(["--format", "json"]),
+        "analysis",
+    );
     let doc: serde_json::Value = serde_json::from_slice(&output).unwrap();
     assert_eq!(doc["protocol"]["kind"], "standing", "{command}");
     assert_eq!(doc["assessment"]["status"], "assessed");

@@ -7,21 +7,18 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{assert_schema_valid, sagitta, sample};
+use common::{sagitta, sample, valid_output};
 use serde_json::Value;
 
 /// `analyze --format json` of one photo with extra arguments, saved as `name` in `dir`.
 fn saved_analysis(dir: &Path, name: &str, photo: &Path, extra: &[&str]) -> PathBuf {
-    let output = sagitta()
-        .args(["analyze", "--format", "json"])
-        .args(extra)
-        .arg(photo)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    assert_schema_valid("analysis", None, &output);
+    let output = valid_output(
+        sagitta()
+            .args(["analyze", "--format", "json"])
+            .args(extra)
+            .arg(photo),
+        "analysis",
+    );
     let path = dir.join(name);
     std::fs::write(&path, output).unwrap();
     path
@@ -34,16 +31,13 @@ fn edit(path: &Path, change: impl FnOnce(&mut Value)) {
 }
 
 fn compare_json(inputs: &[&Path], extra: &[&str]) -> Value {
-    let output = sagitta()
-        .args(["compare", "--format", "json"])
-        .args(extra)
-        .args(inputs)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    assert_schema_valid("compare", None, &output);
+    let output = valid_output(
+        sagitta()
+            .args(["compare", "--format", "json"])
+            .args(extra)
+            .args(inputs),
+        "compare",
+    );
     serde_json::from_slice(&output).unwrap()
 }
 

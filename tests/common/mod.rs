@@ -94,6 +94,14 @@ pub fn assert_schema_valid(name: &str, definition: Option<&str>, output: &[u8]) 
     }
 }
 
+/// Runs `command`, expects it to succeed, and returns what it printed once
+/// that has been checked against the published schema `name`.
+pub fn valid_output(command: &mut assert_cmd::Command, name: &str) -> Vec<u8> {
+    let output = command.assert().success().get_output().stdout.clone();
+    assert_schema_valid(name, None, &output);
+    output
+}
+
 /// Asserts that a document the library made (`Analyzer::analyze`) validates
 /// against the published schema `name`, as its JSON output would.
 pub fn assert_document_valid(name: &str, document: &impl serde::Serialize) {

@@ -562,6 +562,66 @@ def curve_report(truths, records):
     return "\n".join(lines) + "\n"
 
 
+def series_report(truths, records):
+    """The estimate within one person: each tilt series (one body, clothing
+    and camera, only the pelvic tilt changed) on its own."""
+    people = {}
+    for t, r in zip(truths, records):
+        if t["protocol"] != "standing" or not (r and r.get("type") == "analysis"):
+            continue
+        person = t["spec"]["name"].rsplit("_tilt", 1)[0]
+        people.setdefault(person, []).append((t, r["measurements"]))
+    if not people:
+        return ""
+    lines = ["## Tilt series: the estimate within one person\n",
+             "Each person stands at every tilt of the series with nothing else changed. Per "
+             "person: the rank correlation of the estimate (and of the lumbar lordosis depth) "
+             "with the posed tilt, the estimate's change per degree of posed tilt (its "
+             "least-squares slope) and its residual SD about that person's own line.\n",
+             "| person | body | clothing | camera height m | estimates | Spearman | slope | "
+             "residual SD | lordosis depth Spearman |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    summary = {"spearman": [], "slope": [], "residual": [], "lordosis": []}
+    for person, rows in sorted(people.items()):
+        spec = rows[0][0]["spec"]
+        body = f"{'male' if spec['body']['sex'] >= 0.5 else 'female'}, weight {spec['body']['weight']}"
+        clothing = f"{spec['clothing']['style']}, {spec['clothing'].get('sleeves', 'short')} sleeves"
+        pairs = [(t["angles_3d_deg"]["pelvic_tilt"], m.get("pelvic_tilt", {}).get("value_deg")) for t, m in rows]
+        pairs = sorted(p for p in pairs if p[1] is not None)
+        depth = [(t["angles_3d_deg"]["pelvic_tilt"], m.get("lumbar_lordosis_depth", {}).get("value"))
+                 for t, m in rows]
+        depth = [d for d in depth if d[1] is not None]
+        cells = [person, body, clothing, f"{spec['camera']['height_m']}",
+                 " ".join(f"{v:+.0f}" for _, v in pairs)]
+        if len(pairs) >= 3:
+            truth, values = [p[0] for p in pairs], [p[1] for p in pairs]
+            a, b = line_fit(truth, values)
+            residual = (sum((v - a - b * x) ** 2 for x, v in pairs) / (len(pairs) - 2)) ** 0.5
+            rho = spearman(truth, values)
+            summary["spearman"].append(rho)
+            summary["slope"].append(b)
+            summary["residual"].append(residual)
+            cells += [f"{rho:.2f}", f"{b:.2f}", f"{residual:.1f}"]
+        else:
+            cells += ["-", "-", "-"]
+        if len(depth) >= 3:
+            rho = spearman([d[0] for d in depth], [d[1] for d in depth])
+            summary["lordosis"].append(rho)
+            cells.append(f"{rho:.2f}")
+        else:
+            cells.append("-")
+        lines.append("| " + " | ".join(cells) + " |")
+    if summary["spearman"]:
+        pooled = sum(r * r for r in summary["residual"]) / len(summary["residual"])
+        lines.append("")
+        lines.append(f"{len(summary['spearman'])} people: estimate Spearman median "
+                     f"{statistics.median(summary['spearman']):.2f} (lowest {min(summary['spearman']):.2f}), "
+                     f"{sum(r >= 0.9 for r in summary['spearman'])} at 0.9 or more; slope median "
+                     f"{statistics.median(summary['slope']):.2f}; residual SD pooled {pooled ** 0.5:.1f} deg; "
+                     f"lordosis depth Spearman median {statistics.median(summary['lordosis']):.2f}.")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", required=True, help="folder with *.truth.json and their images")
@@ -574,6 +634,8 @@ def main():
     parser.add_argument("--assume-level", action="store_true",
                         help="do not tell sagitta the camera roll (as a user who does not know it)")
     parser.add_argument("--json", help="write every render's row here")
+    parser.add_argument("--series", help="folder of tilt-series renders (sweep.py --series): "
+                        "report the estimate within each person")
     args = parser.parse_args()
 
     truths = load_truths(args.renders)
@@ -588,6 +650,10 @@ def main():
           f"sagitta {' '.join(args.sagitta_arg) or 'defaults'}\n")
     print(report(rows, ["sagitta", *mediapipe]))
     print(curve_report(truths, sagitta))
+    if args.series:
+        series = [t for t in load_truths(args.series) if t["protocol"] == "standing"]
+        print(series_report(series, run_sagitta(args.sagitta, series, args.sagitta_arg,
+                                                not args.assume_level)))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
 

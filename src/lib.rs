@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 use error::{FileError, FileErrorKind, SetupError};
 use image_io::DecodeLimits;
 use measure::MeasureOptions;
+use measure::protocol::SecondLookCue;
 use pose::blazepose::{BlazePose, BlazePoseOptions};
 use pose::models::ModelSet;
 use pose::{ModelKind, PersonChoice, PoseError, PoseOptions, PoseSource, PoseTimings, SecondLook};
@@ -648,28 +649,49 @@ impl Analyzer {
         let mut started = Instant::now();
         let mut measured = measure::measure(&pose, &photo.image, &self.measure);
         let mut warnings = std::mem::take(&mut photo.warnings);
-        // Lying bodies are where the first look misplaces legs most (on the
-        // rendered Thomas tests it swapped the held and the free leg), so a
-        // body that may show the test gets the source's second look, and its
-        // protocol is decided again.
-        if (measured.protocol.kind == ProtocolKind::ThomasTest || measured.may_show_thomas_test)
-            && self.source.has_second_look()
-        {
-            timings.geometry += started.elapsed();
-            match self
-                .source
-                .look_again(&photo.image, &pose, &mut timings.pose)
-                .map_err(file_error)?
-            {
-                SecondLook::Refined(refined) => {
-                    pose = *refined;
+        // Where the first look's legs decide the protocol and may be wrong,
+        // the source looks again and the protocol is decided again. A body
+        // lying on its back that may show the Thomas test gets the second
+        // model (the first swapped the held and the free leg on renders),
+        // whose keypoints are kept. An upright body refused for its legs
+        // gets the first model on the crop its own keypoints imply, kept only
+        // where it shows a stance, so a photo of a step keeps its reading.
+        match measured.second_look {
+            Some(SecondLookCue::LyingWithFootDown) if self.source.has_second_look() => {
+                timings.geometry += started.elapsed();
+                match self
+                    .source
+                    .look_again(&photo.image, &pose, &mut timings.pose)
+                    .map_err(file_error)?
+                {
+                    SecondLook::Refined(refined) => {
+                        pose = *refined;
+                        let again = Instant::now();
+                        measured = measure::measure(&pose, &photo.image, &self.measure);
+                        timings.geometry += again.elapsed();
+                    }
+                    SecondLook::Kept(warning) => warnings.push(warning),
+                }
+                started = Instant::now();
+            }
+            Some(SecondLookCue::UprightRejectedForLegs) => {
+                timings.geometry += started.elapsed();
+                if let Some(closer) = self
+                    .source
+                    .look_closer(&photo.image, &mut timings.pose)
+                    .map_err(file_error)?
+                {
                     let again = Instant::now();
-                    measured = measure::measure(&pose, &photo.image, &self.measure);
+                    let remeasured = measure::measure(&closer, &photo.image, &self.measure);
+                    if remeasured.protocol.kind == ProtocolKind::Standing {
+                        pose = closer;
+                        measured = remeasured;
+                    }
                     timings.geometry += again.elapsed();
                 }
-                SecondLook::Kept(warning) => warnings.push(warning),
+                started = Instant::now();
             }
-            started = Instant::now();
+            _ => {}
         }
         warnings.extend(measured.warnings);
         if pose.persons_found > 1 {

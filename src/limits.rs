@@ -144,6 +144,8 @@ pub struct ProtocolLimits {
     #[serde(deserialize_with = "entry")]
     pub heel_level_tolerance_leg: f64,
     #[serde(deserialize_with = "entry")]
+    pub heel_rise_error_leg: f64,
+    #[serde(deserialize_with = "entry")]
     pub max_stance_knee_flexion_deg: f64,
     #[serde(deserialize_with = "entry")]
     pub min_held_hip_flexion_deg: f64,

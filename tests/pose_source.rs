@@ -4,6 +4,9 @@
 
 mod common;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use common::sample;
 use image::RgbImage;
 use sagitta::pose::{Joint, Keypoint, Pose, PoseError, PoseSource, PoseTimings};
@@ -105,5 +108,123 @@ fn a_source_without_a_mask_declines_the_outline_measurements_and_says_why() {
     for name in ["trunk_inclination", "standing_hip_flexion", "knee_flexion"] {
         assert!(found.measurements[name].value_deg.is_some(), "{name}");
         assert_close(&found, &given, name);
+    }
+}
+
+/// A source whose first look bends the near knee of a standing body and
+/// whose closer look (the crop the body's own keypoints imply) gives `closer`;
+/// it counts the closer looks asked for.
+struct SecondOpinion {
+    first: Pose,
+    closer: Pose,
+    closer_looks: Arc<AtomicUsize>,
+}
+
+impl PoseSource for SecondOpinion {
+    fn estimate(&mut self, _image: &RgbImage) -> Result<(Pose, PoseTimings), PoseError> {
+        Ok((self.first.clone(), PoseTimings::default()))
+    }
+
+    fn look_closer(
+        &mut self,
+        _image: &RgbImage,
+        _timings: &mut PoseTimings,
+    ) -> Result<Option<Pose>, PoseError> {
+        self.closer_looks.fetch_add(1, Ordering::SeqCst);
+        Ok(Some(self.closer.clone()))
+    }
+}
+
+/// The standing sample's pose with the near lower leg swung back by
+/// `degrees` about the knee (the ankle, heel and toes moved with it), as a
+/// first look that misplaces the foot of a standing person would read it.
+fn with_knee_bent(doc: &Analysis, degrees: f32) -> Pose {
+    let mut pose = given_from(doc).0;
+    let near = match doc.protocol.near_side {
+        Some(sagitta::schema::Side::Left) => "left",
+        Some(sagitta::schema::Side::Right) => "right",
+        None => panic!("a standing analysis names its near side"),
+    };
+    let backward = match doc.protocol.facing {
+        Some(sagitta::schema::Facing::ImageLeft) => 1.0f32,
+        Some(sagitta::schema::Facing::ImageRight) => -1.0,
+        other => panic!("a side view faces left or right, not {other:?}"),
+    };
+    let at = |pose: &Pose, name: &str| pose.keypoints[Joint::from_name(name).unwrap().index()];
+    let knee = at(&pose, &format!("{near}_knee"));
+    let ankle = at(&pose, &format!("{near}_ankle"));
+    let shank = (ankle.x - knee.x).hypot(ankle.y - knee.y);
+    let (sin, cos) = degrees.to_radians().sin_cos();
+    let (dx, dy) = (
+        knee.x + backward * shank * sin - ankle.x,
+        knee.y + shank * cos - ankle.y,
+    );
+    for part in ["ankle", "heel", "foot_index"] {
+        let k = &mut pose.keypoints[Joint::from_name(&format!("{near}_{part}")).unwrap().index()];
+        k.x += dx;
+        k.y += dy;
+    }
+    pose
+}
+
+/// An upright body refused for a knee bent within the keypoints' error of the
+/// limit (45 degrees, 7.1 of error) gets the closer look; where that shows a
+/// stance, the photo is measured as standing from it.
+#[test]
+fn a_standing_body_refused_for_a_doubtful_knee_is_measured_from_a_closer_look() {
+    let photo = sample("standing_neutral.jpg");
+    let options = AnalyzerOptions::default();
+    let found = Analyzer::new(&options).unwrap().analyze(&photo).unwrap();
+    assert_eq!(found.protocol.kind, sagitta::schema::ProtocolKind::Standing);
+    let bent = with_knee_bent(&found, 50.0);
+
+    // Alone, the bent first look is refused as kneeling.
+    let mut alone = Analyzer::with_source(Box::new(Given(bent.clone())), &options).unwrap();
+    let refused = alone.analyze(&photo).unwrap();
+    assert_eq!(refused.protocol.kind, sagitta::schema::ProtocolKind::Unsupported);
+    assert!(refused.protocol.reason.starts_with("kneeling"), "{}", refused.protocol.reason);
+
+    let looks = Arc::new(AtomicUsize::new(0));
+    let source = SecondOpinion {
+        first: bent,
+        closer: given_from(&found).0,
+        closer_looks: looks.clone(),
+    };
+    let mut analyzer = Analyzer::with_source(Box::new(source), &options).unwrap();
+    let looked = analyzer.analyze(&photo).unwrap();
+    assert_eq!(looks.load(Ordering::SeqCst), 1);
+    assert_eq!(looked.protocol.kind, sagitta::schema::ProtocolKind::Standing);
+    assert!(looked.protocol.valid);
+    assert_eq!(looked.pose.keypoints, found.pose.keypoints);
+    assert_close(&found, &looked, "knee_flexion");
+}
+
+/// A closer look that still shows no stance leaves the first reading, and a
+/// knee bent well past the limit (80 degrees: a real kneel or lunge) is
+/// refused without one.
+#[test]
+fn a_closer_look_is_kept_only_where_it_shows_a_stance_and_asked_only_in_doubt() {
+    let photo = sample("standing_neutral.jpg");
+    let options = AnalyzerOptions::default();
+    let found = Analyzer::new(&options).unwrap().analyze(&photo).unwrap();
+
+    for (first, closer, asked) in [(50.0, 60.0, 1), (80.0, 0.0, 0)] {
+        let first_pose = with_knee_bent(&found, first);
+        let looks = Arc::new(AtomicUsize::new(0));
+        let source = SecondOpinion {
+            first: first_pose.clone(),
+            closer: with_knee_bent(&found, closer),
+            closer_looks: looks.clone(),
+        };
+        let mut analyzer = Analyzer::with_source(Box::new(source), &options).unwrap();
+        let result = analyzer.analyze(&photo).unwrap();
+        assert_eq!(result.protocol.kind, sagitta::schema::ProtocolKind::Unsupported);
+        assert!(result.protocol.reason.starts_with("kneeling"), "{}", result.protocol.reason);
+        let alone = Analyzer::with_source(Box::new(Given(first_pose)), &options)
+            .unwrap()
+            .analyze(&photo)
+            .unwrap();
+        assert_eq!(result.pose.keypoints, alone.pose.keypoints, "knee bent {first}");
+        assert_eq!(looks.load(Ordering::SeqCst), asked, "knee bent {first}");
     }
 }

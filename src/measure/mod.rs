@@ -50,9 +50,8 @@ pub struct MeasureResult {
     pub measurements: BTreeMap<String, Measurement>,
     /// Caveats about measurements that were made but lean on weak evidence.
     pub warnings: Vec<String>,
-    /// The keypoints show a body lying on its back with a foot below the
-    /// hips: a Thomas test may be shown even if these keypoints miss it.
-    pub may_show_thomas_test: bool,
+    /// Why a second look at the body may change the protocol, if it may.
+    pub second_look: Option<protocol::SecondLookCue>,
 }
 
 /// The one line that tells how to retake a photo that could not be measured.
@@ -361,7 +360,7 @@ pub fn measure_sized(
 ) -> MeasureResult {
     let body = Body::new(pose, size.0, size.1, options.camera_roll_deg.unwrap_or(0.0));
     let view = protocol::view(&body);
-    let mut protocol = protocol::detect(&body, &view, options.protocol);
+    let (mut protocol, second_look) = protocol::detect(&body, &view, options.protocol);
     protocol.camera_roll_deg = options.camera_roll_deg;
     let mut measurements = BTreeMap::new();
     let mut warnings = Vec::new();
@@ -447,6 +446,6 @@ pub fn measure_sized(
         protocol,
         measurements,
         warnings,
-        may_show_thomas_test: protocol::may_show_thomas_test(&body, &view),
+        second_look,
     }
 }

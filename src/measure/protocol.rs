@@ -44,11 +44,28 @@ fn face_down(body: &Body) -> bool {
     body.point(crate::pose::Joint::Nose).y > ear_mid.y
 }
 
+/// Why the keypoints' legs may be wrong in a way that decides the protocol,
+/// so that a second, closer look (where the pose source has one) is worth
+/// its cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondLookCue {
+    /// A Thomas test, or a body lying on its back with a foot hanging below
+    /// the hips, where one may be shown even if these keypoints miss it (the
+    /// first model swaps the held and the free leg on some lying bodies).
+    LyingWithFootDown,
+    /// An upright side view refused only for its legs (a bent knee, a split
+    /// stance, a raised heel) by a reading within the keypoints' own error of
+    /// its limit: on 4 of the 48 renders of the tilt series
+    /// (benches/README.md) the first look put the knee or a heel of a
+    /// standing person in clothing close to the background's colour where a
+    /// step would put it; a look on the crop its own keypoints imply did not.
+    UprightRejectedForLegs,
+}
+
 /// Whether the keypoints may show a Thomas test even where they do not show
 /// it clearly: a body lying on its back with a foot hanging below the hips,
-/// whichever leg the keypoints call which (the first model swaps them on
-/// some lying bodies).
-pub fn may_show_thomas_test(body: &Body, view: &View) -> bool {
+/// whichever leg the keypoints call which.
+fn may_show_thomas_test(body: &Body, view: &View) -> bool {
     if !view.lying() || face_down(body) {
         return false;
     }
@@ -173,8 +190,8 @@ fn facing_upright(body: &Body) -> Option<Facing> {
 }
 
 /// Chooses the protocol (or checks the forced one) and says why.
-pub fn detect(body: &Body, view: &View, choice: ProtocolChoice) -> Protocol {
-    let auto = auto_detect(body, view);
+pub fn detect(body: &Body, view: &View, choice: ProtocolChoice) -> (Protocol, Option<SecondLookCue>) {
+    let (auto, legs_rejected) = auto_detect(body, view);
     let (kind, valid, reason, forced) = match choice {
         ProtocolChoice::Auto => (auto.0, auto.0 != ProtocolKind::Unsupported, auto.1, false),
         ProtocolChoice::Standing | ProtocolChoice::ThomasTest => {
@@ -198,7 +215,14 @@ pub fn detect(body: &Body, view: &View, choice: ProtocolChoice) -> Protocol {
             }
         }
     };
-    Protocol {
+    let cue = if kind == ProtocolKind::ThomasTest || may_show_thomas_test(body, view) {
+        Some(SecondLookCue::LyingWithFootDown)
+    } else if legs_rejected {
+        Some(SecondLookCue::UprightRejectedForLegs)
+    } else {
+        None
+    };
+    let protocol = Protocol {
         kind,
         valid,
         reason,
@@ -215,7 +239,8 @@ pub fn detect(body: &Body, view: &View, choice: ProtocolChoice) -> Protocol {
         },
         test_leg: None,
         camera_roll_deg: None,
-    }
+    };
+    (protocol, cue)
 }
 
 /// A heel the heel check can use: inside the photo, and placed by the model
@@ -244,7 +269,7 @@ fn feet_unconfirmed(body: &Body) -> Vec<String> {
 /// Standing means both heels down and neither knee bent as in a step; the
 /// reason when the photo shows otherwise (`None` when it does not, or the
 /// feet cannot be seen).
-fn mid_stride(body: &Body, view: &View) -> Option<String> {
+fn mid_stride(body: &Body, view: &View) -> Option<NotAStance> {
     let leg = |side| {
         body.point(joint(side, Limb::Hip))
             .distance(body.point(joint(side, Limb::Ankle)))
@@ -260,11 +285,18 @@ fn mid_stride(body: &Body, view: &View) -> Option<String> {
             } else {
                 "right"
             };
-            return Some(format!(
-                "mid-stride: the {higher} heel is {:.0} % of a leg length above the other (both heels must be down, within {:.0} %)",
-                rise * 100.0,
-                limits.heel_level_tolerance_leg * 100.0
-            ));
+            return Some(NotAStance {
+                reason: format!(
+                    "mid-stride: the {higher} heel is {:.0} % of a leg length above the other (both heels must be down, within {:.0} %)",
+                    rise * 100.0,
+                    limits.heel_level_tolerance_leg * 100.0
+                ),
+                in_doubt: within_error(
+                    rise,
+                    limits.heel_level_tolerance_leg,
+                    limits.heel_rise_error_leg,
+                ),
+            });
         }
     }
     for side in [Side::Left, Side::Right] {
@@ -280,17 +312,27 @@ fn mid_stride(body: &Body, view: &View) -> Option<String> {
         )
         .unwrap_or(0.0);
         if bend > limits.max_stance_knee_flexion_deg {
-            return Some(format!(
-                "mid-stride: the {} knee is bent {bend:.0} degrees, as in a step (standing allows {:.0})",
-                side_name(side),
-                limits.max_stance_knee_flexion_deg
-            ));
+            return Some(NotAStance {
+                reason: format!(
+                    "mid-stride: the {} knee is bent {bend:.0} degrees, as in a step (standing allows {:.0})",
+                    side_name(side),
+                    limits.max_stance_knee_flexion_deg
+                ),
+                in_doubt: within_error(
+                    bend,
+                    limits.max_stance_knee_flexion_deg,
+                    crate::limits::limits().uncertainty.knee_deg,
+                ),
+            });
         }
     }
     None
 }
 
-fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
+/// The protocol the keypoints show and why, and whether an upright side
+/// view was refused for its legs alone by a reading within the keypoints'
+/// error of its limit (see [`SecondLookCue`]).
+fn auto_detect(body: &Body, view: &View) -> ((ProtocolKind, String), bool) {
     use ProtocolKind::Unsupported;
     let (limits, min_lateral_score) = (&limits().protocol, limits().view.min_lateral_score);
     let trunk: Vec<_> = [Side::Left, Side::Right]
@@ -299,73 +341,126 @@ fn auto_detect(body: &Body, view: &View) -> (ProtocolKind, String) {
         .collect();
     if trunk.iter().any(|&j| !body.in_frame(j)) {
         return (
-            Unsupported,
-            "the shoulders and hips must both be in the photo".to_string(),
+            (
+                Unsupported,
+                "the shoulders and hips must both be in the photo".to_string(),
+            ),
+            false,
         );
     }
     if view.lateral_score < min_lateral_score {
         return (
-            Unsupported,
-            format!(
-                "frontal or oblique view (side-view score {:.2}, needs {min_lateral_score}): sagittal angles need a side view",
-                view.lateral_score
+            (
+                Unsupported,
+                format!(
+                    "frontal or oblique view (side-view score {:.2}, needs {min_lateral_score}): sagittal angles need a side view",
+                    view.lateral_score
+                ),
             ),
+            false,
         );
     }
-    let near = view.near_side;
-    let (shoulder, hip, knee, ankle) = (
-        body.point(joint(near, Limb::Shoulder)),
-        body.point(joint(near, Limb::Hip)),
-        body.point(joint(near, Limb::Knee)),
-        body.point(joint(near, Limb::Ankle)),
-    );
     let tilt = view.trunk_from_vertical_deg;
-    if tilt <= limits.upright_deg {
-        let hip_flexion = hip_flexion_deg(shoulder, hip, knee, view.anterior).unwrap_or(0.0);
-        if hip_flexion > limits.max_standing_hip_flexion_deg {
-            return (
+    if tilt > limits.upright_deg {
+        return (lying(body, view, tilt), false);
+    }
+    let near = view.near_side;
+    let hip_flexion = hip_flexion_of(body, near, view.anterior);
+    if hip_flexion > limits.max_standing_hip_flexion_deg {
+        return (
+            (
                 Unsupported,
                 format!(
                     "seated or crouching: the thigh is {hip_flexion:.0} degrees forward of the trunk line"
                 ),
-            );
-        }
-        if body.in_frame(joint(near, Limb::Ankle)) {
-            let knee_flexion = knee_flexion_deg(hip, knee, ankle, view.anterior).unwrap_or(0.0);
-            if knee_flexion > limits.max_standing_knee_flexion_deg {
-                return (
-                    Unsupported,
-                    format!(
-                        "kneeling, lunging or squatting: the knee is bent {knee_flexion:.0} degrees"
-                    ),
-                );
-            }
-        }
-        let far = other(near);
-        let far_flexion = hip_flexion_deg(
-            shoulder,
-            hip,
-            body.point(joint(far, Limb::Knee)),
+            ),
+            false,
+        );
+    }
+    match stance(body, view, hip_flexion) {
+        Err(refusal) => ((Unsupported, refusal.reason), refusal.in_doubt),
+        Ok(()) => (
+            (
+                ProtocolKind::Standing,
+                format!("upright side view (trunk {tilt:.0} degrees from vertical)"),
+            ),
+            false,
+        ),
+    }
+}
+
+/// Why the legs of an upright body are not a stance, and whether the
+/// reading that says so lies within the keypoints' own error of its limit
+/// (then a closer look may show a stance after all).
+struct NotAStance {
+    reason: String,
+    in_doubt: bool,
+}
+
+/// Whether `reading` passes `limit` by no more than `error`.
+fn within_error(reading: f64, limit: f64, error: f64) -> bool {
+    reading - limit <= error
+}
+
+/// The legs of an upright body as a stance: the near knee not bent as in
+/// kneeling, the thighs together, both heels down. `hip_flexion` is the
+/// near hip's.
+fn stance(body: &Body, view: &View, hip_flexion: f64) -> Result<(), NotAStance> {
+    let limits = &limits().protocol;
+    let errors = &crate::limits::limits().uncertainty;
+    let near = view.near_side;
+    let point = |limb| body.point(joint(near, limb));
+    if body.in_frame(joint(near, Limb::Ankle)) {
+        let knee_flexion = knee_flexion_deg(
+            point(Limb::Hip),
+            point(Limb::Knee),
+            point(Limb::Ankle),
             view.anterior,
         )
         .unwrap_or(0.0);
-        if (far_flexion - hip_flexion).abs() > limits.max_standing_hip_flexion_deg {
-            return (
-                Unsupported,
-                format!(
-                    "split stance or lunge: the thighs are {:.0} degrees apart",
-                    (far_flexion - hip_flexion).abs()
+        if knee_flexion > limits.max_standing_knee_flexion_deg {
+            return Err(NotAStance {
+                reason: format!(
+                    "kneeling, lunging or squatting: the knee is bent {knee_flexion:.0} degrees"
                 ),
-            );
+                in_doubt: within_error(
+                    knee_flexion,
+                    limits.max_standing_knee_flexion_deg,
+                    errors.knee_deg,
+                ),
+            });
         }
-        if let Some(reason) = mid_stride(body, view) {
-            return (Unsupported, reason);
-        }
-        return (
-            ProtocolKind::Standing,
-            format!("upright side view (trunk {tilt:.0} degrees from vertical)"),
-        );
     }
+    // The far thigh against the near trunk line, as the near one is.
+    let far_flexion = hip_flexion_deg(
+        point(Limb::Shoulder),
+        point(Limb::Hip),
+        body.point(joint(other(near), Limb::Knee)),
+        view.anterior,
+    )
+    .unwrap_or(0.0);
+    let apart = (far_flexion - hip_flexion).abs();
+    if apart > limits.max_standing_hip_flexion_deg {
+        return Err(NotAStance {
+            reason: format!("split stance or lunge: the thighs are {apart:.0} degrees apart"),
+            // A difference of two hip angles, each with the segment error.
+            in_doubt: within_error(
+                apart,
+                limits.max_standing_hip_flexion_deg,
+                std::f64::consts::SQRT_2 * errors.segment_deg,
+            ),
+        });
+    }
+    match mid_stride(body, view) {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
+    }
+}
+
+/// A body that is not upright: a Thomas test, or why not.
+fn lying(body: &Body, view: &View, tilt: f64) -> (ProtocolKind, String) {
+    use ProtocolKind::Unsupported;
+    let limits = &limits().protocol;
     if tilt < limits.lying_deg {
         return (
             Unsupported,

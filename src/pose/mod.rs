@@ -44,6 +44,18 @@ pub trait PoseSource: Send {
             "this pose source has no second look".to_string(),
         ))
     }
+
+    /// The same model again, on the crop the last body's own keypoints
+    /// imply rather than the person detector's box, which can misjudge
+    /// where the legs end (it did on renders of people in clothing close to
+    /// the background's colour). `None` where the source has no such look.
+    fn look_closer(
+        &mut self,
+        _image: &RgbImage,
+        _timings: &mut PoseTimings,
+    ) -> Result<Option<Pose>, PoseError> {
+        Ok(None)
+    }
 }
 
 /// What a second look made of a pose.

@@ -89,8 +89,18 @@ pub struct BlazePose {
     options: PoseOptions,
     model: ModelInfo,
     second_look: SecondLookModel,
-    /// Where the last estimate found its body, for the second look.
-    last: Option<(Roi, usize, f32)>,
+    /// Where the last estimate found its body, for a second look.
+    last: Option<LastBody>,
+}
+
+/// The last body found: the crop its landmarks came from, the crop its own
+/// alignment points imply, and its detection.
+#[derive(Debug, Clone, Copy)]
+struct LastBody {
+    roi: Roi,
+    keypoint_roi: Roi,
+    persons_found: usize,
+    score: f32,
 }
 
 /// The second look's landmark model, loaded on the first photo that needs
@@ -211,7 +221,7 @@ impl BlazePose {
     /// micro-benchmarks, which time that crop).
     #[cfg(feature = "bench-internals")]
     pub fn last_crop(&self) -> Option<Roi> {
-        self.last.map(|(roi, _, _)| roi)
+        self.last.map(|last| last.roi)
     }
 
     fn landmarks(
@@ -247,10 +257,7 @@ impl PoseSource for BlazePose {
         let mut output = self.landmarks(image, &roi, &mut timings)?;
         let mut final_roi = roi;
         if self.options.second_pass && output.presence >= min_pose_presence() {
-            let center = &output.points[ALIGN_CENTER];
-            let top = &output.points[ALIGN_TOP];
-            let refined =
-                Roi::from_alignment_points((center.x, center.y), (top.x, top.y), ROI_SCALE);
+            let refined = keypoint_roi(&output);
             let second = self.landmarks(image, &refined, &mut timings)?;
             if second.presence >= min_pose_presence() {
                 output = second;
@@ -258,9 +265,28 @@ impl PoseSource for BlazePose {
             }
         }
         let (persons_found, score) = (people.len(), person.score);
-        self.last = Some((final_roi, persons_found, score));
+        self.last = Some(LastBody {
+            roi: final_roi,
+            keypoint_roi: keypoint_roi(&output),
+            persons_found,
+            score,
+        });
         let pose = confirmed_pose(output, persons_found, score, self.model.clone())?;
         Ok((pose, timings))
+    }
+
+    /// The first model again, on the crop the last body's own alignment
+    /// points imply (unless `second_pass` already used it).
+    fn look_closer(
+        &mut self,
+        image: &RgbImage,
+        timings: &mut PoseTimings,
+    ) -> Result<Option<Pose>, PoseError> {
+        let Some(last) = self.last.filter(|_| !self.options.second_pass) else {
+            return Ok(None);
+        };
+        let output = self.landmarks(image, &last.keypoint_roi, timings)?;
+        Ok(confirmed_pose(output, last.persons_found, last.score, self.model.clone()).ok())
     }
 
     fn has_second_look(&self) -> bool {
@@ -275,7 +301,13 @@ impl PoseSource for BlazePose {
         _pose: &Pose,
         timings: &mut PoseTimings,
     ) -> Result<SecondLook, PoseError> {
-        let Some((roi, persons_found, score)) = self.last else {
+        let Some(LastBody {
+            roi,
+            persons_found,
+            score,
+            ..
+        }) = self.last
+        else {
             return Ok(SecondLook::Kept(
                 "no body was found to look at again".to_string(),
             ));
@@ -304,6 +336,14 @@ impl PoseSource for BlazePose {
             ))),
         }
     }
+}
+
+/// The crop a landmark run's own alignment points imply, as MediaPipe
+/// tracks a body from one frame to the next.
+fn keypoint_roi(output: &LandmarkOutput) -> Roi {
+    let center = &output.points[ALIGN_CENTER];
+    let top = &output.points[ALIGN_TOP];
+    Roi::from_alignment_points((center.x, center.y), (top.x, top.y), ROI_SCALE)
 }
 
 /// The pose a landmark run found, or an error where the model does not

@@ -227,6 +227,8 @@ pub struct PelvisLimits {
     pub confidence_halving_deg: f64,
     #[serde(deserialize_with = "entry")]
     pub arm_clearance_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub arm_over_front_share: f64,
     pub front_calibration: Calibration,
     pub back_calibration: Calibration,
     #[serde(deserialize_with = "entry")]

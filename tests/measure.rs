@@ -384,6 +384,72 @@ fn pelvic_tilt_estimate_follows_the_outline_linearly_for_both_facings() {
     );
 }
 
+/// Where a forearm hangs along the front outline, that outline may be the
+/// arm's: the back outline is weighed in, with less weight than the front,
+/// a wider uncertainty and a warning; where the front outline cannot be used
+/// at all (a ragged edge), the back one gives the estimate alone.
+#[test]
+fn an_arm_along_the_front_outline_weighs_in_the_back_outline() {
+    for forward in [1.0, -1.0] {
+        let tilt = 10.0;
+        let clear = standing_points(&ANGLES, forward);
+        let hip = clear[&Joint::LeftHip];
+        // The front outline of `tilted_pelvis_pose` lies 120 px ahead of the
+        // tilted mid-line; the forearm hangs 6 px inside it, from well above
+        // the band (shoulder to hip, 0.35 torso above to 0.1 below the hip)
+        // to well below it, so no elbow or wrist keypoint is near the band.
+        let lean = f64::to_radians(tilt).tan();
+        let on_front = |y: f64| (hip.0 + forward * (114.0 - lean * (y - hip.1)), y);
+        let mut along = clear.clone();
+        for (elbow, wrist) in [
+            (Joint::LeftElbow, Joint::LeftWrist),
+            (Joint::RightElbow, Joint::RightWrist),
+        ] {
+            along.insert(elbow, on_front(hip.1 - 200.0));
+            along.insert(wrist, on_front(hip.1 + 80.0));
+        }
+        let estimate = |pose: Pose| {
+            let result = measure(&pose, &RgbImage::new(W, H), &MeasureOptions::default());
+            let m = result.measurements["pelvic_tilt"].clone();
+            (
+                m.value_deg.unwrap_or_else(|| panic!("{m:?}")),
+                m.uncertainty_deg.unwrap(),
+                result.warnings.join("; "),
+            )
+        };
+        let (front, front_u, front_warn) = estimate(tilted_pelvis_pose(&clear, forward, tilt));
+        let (mixed, mixed_u, mixed_warn) = estimate(tilted_pelvis_pose(&along, forward, tilt));
+        // The same block with a ragged front edge (30 px teeth every 12 px):
+        // the front outline is refused and the back one is used alone.
+        let ragged = pose_with_mask(&clear, |x, y| {
+            let ahead = (x - hip.0) * forward + lean * (y - hip.1);
+            let teeth = if (y / 12.0).floor() as i64 % 2 == 0 {
+                30.0
+            } else {
+                0.0
+            };
+            (120.0 - teeth - ahead)
+                .min(120.0 + ahead)
+                .min(y - (hip.1 - 330.0))
+                .min(hip.1 + 300.0 - y)
+        });
+        let (back, _, back_warn) = estimate(ragged);
+        assert!(!front_warn.contains("weighed in"), "{front_warn}");
+        assert!(mixed_warn.contains("weighed in"), "{mixed_warn}");
+        assert!(
+            back_warn.contains("front outline was not used"),
+            "{back_warn}"
+        );
+        // On this block the back outline reads a lower tilt than the front.
+        assert!(back < mixed && mixed < front, "{back} < {mixed} < {front}");
+        assert!(
+            front - mixed < mixed - back,
+            "the front weighs more: {back} {mixed} {front}"
+        );
+        assert!(mixed_u > front_u, "{mixed_u} > {front_u}");
+    }
+}
+
 #[test]
 fn a_frontal_view_is_unsupported_and_forcing_it_declines_the_angles() {
     let mut points = standing_points(&ANGLES, 1.0);

@@ -77,27 +77,38 @@ fn pelvic_tilt_pair_is_ordered_and_ankle_measures_are_declined() {
         "{:?}",
         relaxed.warnings
     );
-    // The posture calls keep the pair in order and never call the tucked
-    // (posterior) stance anterior: its anterior probability is below the
-    // relaxed stance's, and no anterior finding or pattern-specific routine
-    // comes from it.
-    let anterior = |a: &Analysis| {
-        let pattern = &a.measurements["pelvic_pattern"];
-        assert!(pattern.declined.is_none(), "{pattern:?}");
-        pattern.probabilities["anterior"]
-    };
-    assert!(anterior(&tucked) < anterior(&relaxed));
-    for analysis in [&relaxed, &tucked] {
-        let pattern = analysis.measurements["pelvic_pattern"]
-            .classification
-            .as_deref();
-        assert_ne!(pattern, Some("anterior"), "{}", analysis.image.path);
-        let total: f64 = analysis.measurements["pelvic_pattern"]
-            .probabilities
-            .values()
-            .sum();
-        assert!((total - 1.0).abs() < 0.01);
-    }
+    // In the relaxed photo the near forearm hangs over the belly, so the back
+    // outline (the hanging shirt) is weighed in: with both outlines that
+    // weak the estimate's confidence falls under the floor, and the pelvic
+    // pattern is shown but not called, with the reason.
+    assert!(
+        relaxed
+            .warnings
+            .iter()
+            .any(|w| w.contains("an arm lies along most of the front outline")),
+        "{:?}",
+        relaxed.warnings
+    );
+    let relaxed_pattern = &relaxed.measurements["pelvic_pattern"];
+    assert!(
+        relaxed_pattern
+            .declined
+            .as_deref()
+            .is_some_and(|r| r.contains("under the floor")),
+        "{relaxed_pattern:?}"
+    );
+    // The tucked (posterior) stance is never called anterior: its pattern is
+    // made, with next to no anterior probability, and no anterior finding or
+    // pattern-specific routine comes from it.
+    let tucked_pattern = &tucked.measurements["pelvic_pattern"];
+    assert!(tucked_pattern.declined.is_none(), "{tucked_pattern:?}");
+    assert!(
+        tucked_pattern.probabilities["anterior"] < 0.05,
+        "{tucked_pattern:?}"
+    );
+    assert_ne!(tucked_pattern.classification.as_deref(), Some("anterior"));
+    let total: f64 = tucked_pattern.probabilities.values().sum();
+    assert!((total - 1.0).abs() < 0.01);
     assert_ne!(
         tucked.measurements["pelvic_pattern"]
             .classification

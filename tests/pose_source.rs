@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use common::sample;
 use image::RgbImage;
 use sagitta::pose::{Joint, Keypoint, Pose, PoseError, PoseSource, PoseTimings};
-use sagitta::schema::{Analysis, PoseReport, SelectedBy};
+use sagitta::schema::{Analysis, PoseReport, ProtocolKind, SelectedBy};
 use sagitta::{Analyzer, AnalyzerOptions};
 
 /// Keypoints given, no person mask.
@@ -167,6 +167,15 @@ fn with_knee_bent(doc: &Analysis, degrees: f32) -> Pose {
     pose
 }
 
+fn assert_refused_as_kneeling(analysis: &Analysis) {
+    assert_eq!(analysis.protocol.kind, ProtocolKind::Unsupported);
+    assert!(
+        analysis.protocol.reason.starts_with("kneeling"),
+        "{}",
+        analysis.protocol.reason
+    );
+}
+
 /// An upright body refused for a knee bent within the keypoints' error of the
 /// limit (45 degrees, 7.1 of error) gets the closer look; where that shows a
 /// stance, the photo is measured as standing from it.
@@ -175,14 +184,12 @@ fn a_standing_body_refused_for_a_doubtful_knee_is_measured_from_a_closer_look() 
     let photo = sample("standing_neutral.jpg");
     let options = AnalyzerOptions::default();
     let found = Analyzer::new(&options).unwrap().analyze(&photo).unwrap();
-    assert_eq!(found.protocol.kind, sagitta::schema::ProtocolKind::Standing);
+    assert_eq!(found.protocol.kind, ProtocolKind::Standing);
     let bent = with_knee_bent(&found, 50.0);
 
     // Alone, the bent first look is refused as kneeling.
     let mut alone = Analyzer::with_source(Box::new(Given(bent.clone())), &options).unwrap();
-    let refused = alone.analyze(&photo).unwrap();
-    assert_eq!(refused.protocol.kind, sagitta::schema::ProtocolKind::Unsupported);
-    assert!(refused.protocol.reason.starts_with("kneeling"), "{}", refused.protocol.reason);
+    assert_refused_as_kneeling(&alone.analyze(&photo).unwrap());
 
     let looks = Arc::new(AtomicUsize::new(0));
     let source = SecondOpinion {
@@ -193,7 +200,7 @@ fn a_standing_body_refused_for_a_doubtful_knee_is_measured_from_a_closer_look() 
     let mut analyzer = Analyzer::with_source(Box::new(source), &options).unwrap();
     let looked = analyzer.analyze(&photo).unwrap();
     assert_eq!(looks.load(Ordering::SeqCst), 1);
-    assert_eq!(looked.protocol.kind, sagitta::schema::ProtocolKind::Standing);
+    assert_eq!(looked.protocol.kind, ProtocolKind::Standing);
     assert!(looked.protocol.valid);
     assert_eq!(looked.pose.keypoints, found.pose.keypoints);
     assert_close(&found, &looked, "knee_flexion");
@@ -218,13 +225,15 @@ fn a_closer_look_is_kept_only_where_it_shows_a_stance_and_asked_only_in_doubt() 
         };
         let mut analyzer = Analyzer::with_source(Box::new(source), &options).unwrap();
         let result = analyzer.analyze(&photo).unwrap();
-        assert_eq!(result.protocol.kind, sagitta::schema::ProtocolKind::Unsupported);
-        assert!(result.protocol.reason.starts_with("kneeling"), "{}", result.protocol.reason);
+        assert_refused_as_kneeling(&result);
         let alone = Analyzer::with_source(Box::new(Given(first_pose)), &options)
             .unwrap()
             .analyze(&photo)
             .unwrap();
-        assert_eq!(result.pose.keypoints, alone.pose.keypoints, "knee bent {first}");
+        assert_eq!(
+            result.pose.keypoints, alone.pose.keypoints,
+            "knee bent {first}"
+        );
         assert_eq!(looks.load(Ordering::SeqCst), asked, "knee bent {first}");
     }
 }

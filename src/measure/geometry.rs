@@ -33,6 +33,13 @@ impl Vec2 {
         (length > 1e-9 && length.is_finite()).then(|| self * (1.0 / length))
     }
 
+    /// Distance to the segment from `a` to `b` (to `a` if the two coincide).
+    pub fn distance_to_segment(self, a: Vec2, b: Vec2) -> f64 {
+        let along = b - a;
+        let share = (self - a).dot(along) / along.dot(along).max(1e-12);
+        self.distance(a + along * share.clamp(0.0, 1.0))
+    }
+
     pub fn midpoint(self, other: Vec2) -> Vec2 {
         (self + other) * 0.5
     }

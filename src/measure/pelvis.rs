@@ -16,8 +16,10 @@
 //!   gain is above one, and the offset is where a neutral pelvis leaves the
 //!   outline. The front outline follows the tilt far better than the back
 //!   one, whose slope depends mostly on the buttock's shape, so the front
-//!   gives the estimate and the back stands in only where the front is
-//!   hidden. The uncertainty is a 90 % bound from the calibration's
+//!   gives the estimate and the back stands in where the front is hidden. Where an
+//!   arm lies along most of the front outline (a forearm hanging in front of
+//!   the belly), that outline may be the arm's, and the back one is weighed
+//!   in, each by the inverse of its variance. The uncertainty is a 90 % bound from the calibration's
 //!   residual spread across bodies, widened by the spread pelvic shape alone
 //!   gives the ASIS-PSIS angle in real pelves (Preece2008), which the
 //!   rendered skeleton does not vary. Heights where a hand or an arm crosses an outline are skipped;
@@ -116,9 +118,51 @@ struct Outline {
     inclination_deg: f64,
     fit_error_deg: f64,
     draped: bool,
+    /// The share of the traced points that an arm lies along (within
+    /// `arm_clearance_torso` of the segment from shoulder to elbow, elbow to
+    /// wrist or wrist to hand): where it is most of them, the outline may be
+    /// the arm's rather than the body's.
+    arm_share: f64,
     /// The fitted line at the top and the bottom of the band.
     top: Vec2,
     bottom: Vec2,
+}
+
+/// A tilt read from one outline through its calibration line, with its
+/// spread across bodies and the error the photo itself shows (degrees).
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    tilt_deg: f64,
+    residual_sd_deg: f64,
+    measured_deg: f64,
+}
+
+impl Reading {
+    fn of(calibration: crate::limits::Calibration, outline: &Outline, extra_deg: f64) -> Self {
+        Self {
+            tilt_deg: calibration.tilt_deg(outline.inclination_deg),
+            residual_sd_deg: calibration.residual_sd_deg,
+            measured_deg: (calibration.gain * outline.fit_error_deg).hypot(extra_deg),
+        }
+    }
+
+    /// Both readings weighted by the inverse of their variance. Their errors
+    /// are not independent (both follow the body's shape), so the spreads
+    /// combine as if fully correlated: an upper bound, not the smaller
+    /// figure independence would give.
+    fn combined(self, other: Reading) -> (Reading, f64) {
+        let variance = |r: &Reading| r.residual_sd_deg.powi(2) + r.measured_deg.powi(2);
+        let weight = variance(&other) / (variance(&self) + variance(&other));
+        let mix = |a: f64, b: f64| weight * a + (1.0 - weight) * b;
+        (
+            Reading {
+                tilt_deg: mix(self.tilt_deg, other.tilt_deg),
+                residual_sd_deg: mix(self.residual_sd_deg, other.residual_sd_deg),
+                measured_deg: mix(self.measured_deg, other.measured_deg),
+            },
+            weight,
+        )
+    }
 }
 
 fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
@@ -132,49 +176,62 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
         return (declined(METHOD, reason), None);
     }
     let torso = body.torso_length(near);
-    let arms = arm_points(body);
+    let arms = Arms::of(body);
 
     let back = outline(body, view, near, torso, Edge::Back, &arms);
     let front = outline(body, view, near, torso, Edge::Front, &arms);
     // The front outline gives the estimate; the back one stands in where the
-    // front is hidden. Each carries its calibration's spread and the error of
-    // its own line fit, scaled like the inclination.
+    // front is hidden, and is weighed in where an arm lies along most of the
+    // front outline (which then partly traces the arm: on the tilt series
+    // such a front barely moved with the tilt, while the back did). Each
+    // carries its calibration's spread and the error of its own line fit,
+    // scaled like the inclination.
     let limits = &limits().pelvis;
-    let chosen = match (&front, &back) {
-        (Ok(o), _) => Some((limits.front_calibration, o, 0.0)),
-        (Err(_), Ok(o)) => Some((
-            limits.back_calibration,
-            o,
-            if o.draped {
-                limits.draped_extra_deg
-            } else {
-                0.0
-            },
-        )),
-        _ => None,
-    };
-    let Some((calibration, used, draped_extra)) = chosen else {
-        let (Err(back), Err(front)) = (back, front) else {
-            unreachable!("an outline succeeded")
+    let front_reading = front
+        .as_ref()
+        .ok()
+        .map(|o| Reading::of(limits.front_calibration, o, 0.0));
+    let back_reading = back.as_ref().ok().map(|o| {
+        let extra = if o.draped {
+            limits.draped_extra_deg
+        } else {
+            0.0
         };
-        return (
-            declined(
-                METHOD,
-                format!("back outline: {back}; front outline: {front}"),
-            ),
-            None,
-        );
+        Reading::of(limits.back_calibration, o, extra)
+    });
+    let arm_over_front = front
+        .as_ref()
+        .is_ok_and(|o| o.arm_share >= limits.arm_over_front_share);
+    let (reading, front_weight) = match (front_reading, back_reading) {
+        (Some(f), Some(b)) if arm_over_front => {
+            let (mixed, weight) = f.combined(b);
+            (mixed, Some(weight))
+        }
+        (Some(f), _) => (f, None),
+        (None, Some(b)) => (b, None),
+        (None, None) => {
+            let (Err(back), Err(front)) = (back, front) else {
+                unreachable!("an outline succeeded")
+            };
+            return (
+                declined(
+                    METHOD,
+                    format!("back outline: {back}; front outline: {front}"),
+                ),
+                None,
+            );
+        }
     };
-    let value = calibration.tilt_deg(used.inclination_deg);
+    let value = reading.tilt_deg;
     // The pelvic line the estimate implies, drawn through the hip joint:
     // PSIS end first, as for palpated landmarks.
     let hip_point = body.point(hip);
     let (down, forward) = value.to_radians().sin_cos();
     let half = (view.anterior * forward + super::geometry::UP * -down) * (0.25 * torso);
     // What the photo itself says about the error: the line fit's own error.
-    let measured = (calibration.gain * used.fit_error_deg).hypot(draped_extra);
+    let measured = reading.measured_deg;
     let uncertainty = SD_TO_90_PERCENT
-        * calibration
+        * reading
             .residual_sd_deg
             .hypot(crate::limits::limits().uncertainty.pelvic_morphology_sd_deg)
             .hypot(measured);
@@ -194,6 +251,15 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
         caveats.push(format!(
             "the front outline was not used ({reason}), so the estimate rests on the back \
              outline, which follows the tilt less closely"
+        ));
+    }
+    if let Some(weight) = front_weight {
+        caveats.push(format!(
+            "an arm lies along most of the front outline of the pelvis, so the back outline \
+             is weighed in ({:.0} % front, {:.0} % back); arms folded across the chest, or \
+             held clear of the trunk, show the front outline whole",
+            100.0 * weight,
+            100.0 * (1.0 - weight)
         ));
     }
     if loose {
@@ -233,7 +299,7 @@ pub fn lower_abdomen(body: &Body, view: &View) -> Measurement {
         return declined(METHOD, reason);
     }
     let torso = body.torso_length(near);
-    let arms = arm_points(body);
+    let arms = Arms::of(body);
     let front_calibration = limits().pelvis.front_calibration;
     match outline(body, view, near, torso, Edge::Front, &arms) {
         Ok(front) => Measurement {
@@ -256,20 +322,58 @@ pub fn lower_abdomen(body: &Body, view: &View) -> Measurement {
     }
 }
 
-/// Elbows, wrists and hands that are in the photo: they may hide an outline.
-pub(super) fn arm_points(body: &Body) -> Vec<Vec2> {
-    [Side::Left, Side::Right]
-        .into_iter()
-        .flat_map(|side| [Limb::Elbow, Limb::Wrist].map(|limb| joint(side, limb)))
-        .chain([
-            Joint::LeftIndex,
-            Joint::RightIndex,
-            Joint::LeftThumb,
-            Joint::RightThumb,
-        ])
-        .filter(|&j| body.in_frame(j))
-        .map(|j| body.point(j))
-        .collect()
+/// The arms in the photo, which may hide an outline: their elbow, wrist and
+/// hand keypoints, and the segments between them (shoulder to elbow, elbow
+/// to wrist, wrist to hand).
+pub(super) struct Arms {
+    joints: Vec<Vec2>,
+    segments: Vec<(Vec2, Vec2)>,
+}
+
+impl Arms {
+    pub(super) fn of(body: &Body) -> Self {
+        let mut joints = Vec::new();
+        let mut segments = Vec::new();
+        for side in [Side::Left, Side::Right] {
+            let (index, thumb) = match side {
+                Side::Left => (Joint::LeftIndex, Joint::LeftThumb),
+                Side::Right => (Joint::RightIndex, Joint::RightThumb),
+            };
+            let [shoulder, elbow, wrist] =
+                [Limb::Shoulder, Limb::Elbow, Limb::Wrist].map(|limb| joint(side, limb));
+            joints.extend(
+                [elbow, wrist, index, thumb]
+                    .into_iter()
+                    .filter(|&j| body.in_frame(j))
+                    .map(|j| body.point(j)),
+            );
+            segments.extend(
+                [
+                    (shoulder, elbow),
+                    (elbow, wrist),
+                    (wrist, index),
+                    (wrist, thumb),
+                ]
+                .into_iter()
+                .filter(|&(a, b)| body.in_frame(a) && body.in_frame(b))
+                .map(|(a, b)| (body.point(a), body.point(b))),
+            );
+        }
+        Self { joints, segments }
+    }
+
+    /// An elbow, wrist or hand keypoint lies within `clearance` of `point`:
+    /// the outline there is skipped.
+    pub(super) fn hide(&self, point: Vec2, clearance: f64) -> bool {
+        self.joints.iter().any(|a| a.distance(point) < clearance)
+    }
+
+    /// An arm segment passes within `clearance` of `point`.
+    fn lie_along(&self, point: Vec2, clearance: f64) -> bool {
+        self.segments
+            .iter()
+            .any(|&(a, b)| point.distance_to_segment(a, b) < clearance)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -287,7 +391,7 @@ fn outline(
     near: Side,
     torso: f64,
     edge: Edge,
-    arms: &[Vec2],
+    arms: &Arms,
 ) -> Result<Outline, String> {
     let name = if edge == Edge::Back { "back" } else { "front" };
     let hip = body.point(joint(near, Limb::Hip));
@@ -302,6 +406,8 @@ fn outline(
     let (band_top, band_bottom) = (limits.band_top_torso, limits.band_bottom_torso);
     let mut points = Vec::with_capacity(BAND_LEVELS);
     let mut occluded = false;
+    // Traced heights, and those an arm lies along.
+    let (mut traced, mut arm_along) = (0usize, 0usize);
     for level in 0..BAND_LEVELS {
         let t = level as f64 / (BAND_LEVELS - 1) as f64;
         let rise = torso * (band_top + (band_bottom - band_top) * t);
@@ -314,10 +420,12 @@ fn outline(
         let Some(point) = find_edge(body, start, outward, torso)? else {
             continue;
         };
-        if arms
-            .iter()
-            .any(|a| a.distance(point) < limits.arm_clearance_torso * torso)
-        {
+        let clearance = limits.arm_clearance_torso * torso;
+        traced += 1;
+        if arms.lie_along(point, clearance) {
+            arm_along += 1;
+        }
+        if arms.hide(point, clearance) {
             occluded = true;
             continue;
         }
@@ -359,6 +467,7 @@ fn outline(
         inclination_deg: slope.atan().to_degrees(),
         fit_error_deg: (residual / band).atan().to_degrees(),
         draped: edge == Edge::Back && !buttock_stands_out(torso, &points),
+        arm_share: arm_along as f64 / traced.max(1) as f64,
     })
 }
 

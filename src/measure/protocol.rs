@@ -190,7 +190,11 @@ fn facing_upright(body: &Body) -> Option<Facing> {
 }
 
 /// Chooses the protocol (or checks the forced one) and says why.
-pub fn detect(body: &Body, view: &View, choice: ProtocolChoice) -> (Protocol, Option<SecondLookCue>) {
+pub fn detect(
+    body: &Body,
+    view: &View,
+    choice: ProtocolChoice,
+) -> (Protocol, Option<SecondLookCue>) {
     let (auto, legs_rejected) = auto_detect(body, view);
     let (kind, valid, reason, forced) = match choice {
         ProtocolChoice::Auto => (auto.0, auto.0 != ProtocolKind::Unsupported, auto.1, false),

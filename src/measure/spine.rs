@@ -100,7 +100,7 @@ fn back_curves(body: &Body, view: &View) -> Result<BackCurves, String> {
     let torso = body.torso_length(near);
     let (shoulder, hip) = (body.point(shoulder_joint), body.point(hip_joint));
     let backward = view.anterior * -1.0;
-    let arms = super::pelvis::arm_points(body);
+    let arms = super::pelvis::Arms::of(body);
     let spine = &limits().spine;
     let clearance = limits().pelvis.arm_clearance_torso;
     let levels = level_count(spine);
@@ -124,7 +124,7 @@ fn back_curves(body: &Body, view: &View) -> Result<BackCurves, String> {
             down: (edge.y - (hip.y - spine.top_torso * (hip.y - shoulder.y))) / torso,
             back: (edge - hip).dot(backward) / torso,
         };
-        if arms.iter().any(|a| a.distance(edge) < clearance * torso) {
+        if arms.hide(edge, clearance * torso) {
             occluded.push(point.down);
             continue;
         }

@@ -16,14 +16,15 @@
 //!   gain is above one, and the offset is where a neutral pelvis leaves the
 //!   outline. The front outline follows the tilt far better than the back
 //!   one, whose slope depends mostly on the buttock's shape, so the front
-//!   gives the estimate and the back stands in where the front is hidden. Where an
-//!   arm lies along most of the front outline (a forearm hanging in front of
-//!   the belly), that outline may be the arm's, and the back one is weighed
-//!   in, each by the inverse of its variance. The uncertainty is a 90 % bound from the calibration's
-//!   residual spread across bodies, widened by the spread pelvic shape alone
-//!   gives the ASIS-PSIS angle in real pelves (Preece2008), which the
-//!   rendered skeleton does not vary. Heights where a hand or an arm crosses an outline are skipped;
-//!   an outline left with too few heights, or too irregular to be a body
+//!   gives the estimate and the back stands in where the front is hidden.
+//!   Where an arm lies along most of the front outline (a forearm hanging in
+//!   front of the belly), that outline may be the arm's, and the back one is
+//!   weighed in, each by the inverse of its variance. The uncertainty is a
+//!   90 % bound from the calibration's residual spread across bodies,
+//!   widened by the spread pelvic shape alone gives the ASIS-PSIS angle in
+//!   real pelves (Preece2008), which the rendered skeleton does not vary.
+//!   Heights where a hand or an arm crosses an outline are skipped; an
+//!   outline left with too few heights, or too irregular to be a body
 //!   contour, is not used; with neither outline left, the estimate is
 //!   declined with the reason. A back outline that hangs straight from the
 //!   waist (loose clothing, or a flat buttock) is still used, since a tucked

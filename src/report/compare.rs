@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::html::{Esc, STYLE};
+use super::html::{Esc, STYLE, write_references};
 use super::overlay::protocol_name;
 use super::snake_name;
 use crate::input::terminal_safe;
@@ -442,26 +442,7 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
         }
         writeln!(out, "</ul></div>")?;
     }
-    let cited: Vec<_> = c
-        .references
-        .iter()
-        .filter_map(|key| crate::references::get(key))
-        .collect();
-    if !cited.is_empty() {
-        writeln!(
-            out,
-            "<div class=\"block\"><h2>References</h2><ul class=\"ref\">"
-        )?;
-        for reference in cited {
-            writeln!(
-                out,
-                "<li><b>{}</b>: {}</li>",
-                Esc(&reference.key),
-                Esc(&reference.full())
-            )?;
-        }
-        writeln!(out, "</ul></div>")?;
-    }
+    write_references(out, &c.references, true)?;
     writeln!(out, "</body>\n</html>")
 }
 

@@ -200,7 +200,7 @@ fn write_page(out: &mut String, a: &Analysis, jpeg: &[u8]) -> fmt::Result {
         Some(_) => {}
         None => write_no_routine(out, a)?,
     }
-    write_references(out, a)?;
+    write_references(out, &a.references, false)?;
     // A withheld routine: the page ends with the referral, as it began.
     if let Some(routine) = a.routine.as_ref().filter(|r| r.withheld) {
         write_referral(out, routine)?;
@@ -290,17 +290,22 @@ fn write_no_routine(out: &mut String, a: &Analysis) -> fmt::Result {
     )
 }
 
-/// Every work the page cites, in full.
-fn write_references(out: &mut String, a: &Analysis) -> fmt::Result {
-    let cited: Vec<_> = a
-        .references
+/// Every work a page cites (`keys`), in full; nothing where none is known.
+/// `block` keeps the list on one printed page (the compare page's layout).
+pub(super) fn write_references(out: &mut String, keys: &[String], block: bool) -> fmt::Result {
+    let cited: Vec<_> = keys
         .iter()
         .filter_map(|key| crate::references::get(key))
         .collect();
     if cited.is_empty() {
         return Ok(());
     }
-    writeln!(out, "<h2>References</h2><ul class=\"ref\">")?;
+    let (open, close) = if block {
+        ("<div class=\"block\">", "</div>")
+    } else {
+        ("", "")
+    };
+    writeln!(out, "{open}<h2>References</h2><ul class=\"ref\">")?;
     for reference in cited {
         writeln!(
             out,
@@ -309,7 +314,7 @@ fn write_references(out: &mut String, a: &Analysis) -> fmt::Result {
             Esc(&reference.full())
         )?;
     }
-    writeln!(out, "</ul>")
+    writeln!(out, "</ul>{close}")
 }
 
 fn write_protocol(out: &mut String, a: &Analysis) -> fmt::Result {

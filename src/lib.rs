@@ -656,42 +656,37 @@ impl Analyzer {
         // whose keypoints are kept. An upright body refused for its legs
         // gets the first model on the crop its own keypoints imply, kept only
         // where it shows a stance, so a photo of a step keeps its reading.
-        match measured.second_look {
+        // The look's own time goes to the pose stage, not to geometry.
+        timings.geometry += started.elapsed();
+        let second = match measured.second_look {
             Some(SecondLookCue::LyingWithFootDown) if self.source.has_second_look() => {
-                timings.geometry += started.elapsed();
                 match self
                     .source
                     .look_again(&photo.image, &pose, &mut timings.pose)
                     .map_err(file_error)?
                 {
-                    SecondLook::Refined(refined) => {
-                        pose = *refined;
-                        let again = Instant::now();
-                        measured = measure::measure(&pose, &photo.image, &self.measure);
-                        timings.geometry += again.elapsed();
+                    SecondLook::Refined(refined) => Some(*refined),
+                    SecondLook::Kept(warning) => {
+                        warnings.push(warning);
+                        None
                     }
-                    SecondLook::Kept(warning) => warnings.push(warning),
                 }
-                started = Instant::now();
             }
-            Some(SecondLookCue::UprightRejectedForLegs) => {
-                timings.geometry += started.elapsed();
-                if let Some(closer) = self
-                    .source
-                    .look_closer(&photo.image, &mut timings.pose)
-                    .map_err(file_error)?
-                {
-                    let again = Instant::now();
-                    let remeasured = measure::measure(&closer, &photo.image, &self.measure);
-                    if remeasured.protocol.kind == ProtocolKind::Standing {
-                        pose = closer;
-                        measured = remeasured;
-                    }
-                    timings.geometry += again.elapsed();
-                }
-                started = Instant::now();
+            Some(SecondLookCue::UprightRejectedForLegs) => self
+                .source
+                .look_closer(&photo.image, &mut timings.pose)
+                .map_err(file_error)?,
+            _ => None,
+        };
+        started = Instant::now();
+        if let Some(second) = second {
+            let remeasured = measure::measure(&second, &photo.image, &self.measure);
+            if measured.second_look == Some(SecondLookCue::LyingWithFootDown)
+                || remeasured.protocol.kind == ProtocolKind::Standing
+            {
+                pose = second;
+                measured = remeasured;
             }
-            _ => {}
         }
         warnings.extend(measured.warnings);
         if pose.persons_found > 1 {

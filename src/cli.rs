@@ -8,7 +8,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::batch::{self, BatchOptions, Shard};
 use sagitta::error::{EXIT_FILE_FAILED, EXIT_OK, Error, SetupError};
-use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice};
+use sagitta::measure::{
+    MAX_CAMERA_ROLL_DEG, MAX_POINT_PX, MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice,
+};
 use sagitta::pose::{Joint, ModelKind, PersonChoice, PoseOptions};
 use sagitta::recommend::{self, Recommender, Screening};
 use sagitta::report::files::PhotoFile;
@@ -479,13 +481,6 @@ fn parse_side(text: &str) -> Result<Side, String> {
     session::parse_side(text)?.ok_or_else(|| "expected left or right".to_string())
 }
 
-/// The largest camera roll accepted. A side view rolled further is closer to
-/// lying on its side than upright: such a photo wants its EXIF orientation
-/// (or a rotation by a quarter turn) fixed, not a roll correction, and the
-/// protocol checks (trunk within 35 degrees of vertical) would no longer
-/// mean what they say.
-pub const MAX_CAMERA_ROLL_DEG: f64 = 45.0;
-
 fn parse_roll(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(deg) if deg.is_finite() && deg.abs() <= MAX_CAMERA_ROLL_DEG => Ok(deg),
@@ -520,10 +515,10 @@ fn parse_point(text: &str) -> Result<(f64, f64), String> {
         v.trim()
             .parse::<f64>()
             .ok()
-            .filter(|v| v.is_finite() && v.abs() <= 1e6)
+            .filter(|v| v.is_finite() && v.abs() <= MAX_POINT_PX)
             .ok_or_else(|| {
                 format!(
-                    "expected a pixel coordinate within +-1000000, got {:?}",
+                    "expected a pixel coordinate within +-{MAX_POINT_PX}, got {:?}",
                     sagitta::input::excerpt(v)
                 )
             })

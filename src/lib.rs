@@ -15,6 +15,7 @@
 //! ```
 
 pub mod compare;
+pub mod document;
 pub mod error;
 pub mod image_io;
 pub mod input;
@@ -26,6 +27,8 @@ pub mod references;
 pub mod report;
 pub mod schema;
 pub mod session;
+
+pub use document::read_analysis;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -173,7 +176,7 @@ pub fn plan(
 pub fn plan_routine(recommender: &Recommender, options: &PlanOptions, analysis: &mut Analysis) {
     let planned = plan(
         recommender,
-        options,
+        &replan_options(options, &analysis.screening),
         &analysis.protocol,
         std::mem::take(&mut analysis.measurements),
         std::mem::take(&mut analysis.warnings),
@@ -195,6 +198,19 @@ pub fn plan_routine(recommender: &Recommender, options: &PlanOptions, analysis: 
     analysis.routine = routine;
     analysis.warnings = warnings;
     analysis.references = cited_keys(analysis);
+}
+
+/// The plan options for a saved document planned again: the warning signs
+/// and answers it records, with those given now added. Nothing given now
+/// clears a warning sign the document records, so a re-plan of a document
+/// with one keeps the routine withheld.
+fn replan_options(options: &PlanOptions, saved: &ScreeningRecord) -> PlanOptions {
+    let mut screening = Screening::from_record(saved);
+    screening.merge(options.screening.clone());
+    PlanOptions {
+        screening,
+        ..options.clone()
+    }
 }
 
 /// What measuring a saved analysis again changes (`sagitta measure`): the
@@ -309,7 +325,7 @@ pub fn remeasure(
     ));
     let planned = plan(
         recommender,
-        plan_options,
+        &replan_options(plan_options, &saved.screening),
         &measured.protocol,
         measured.measurements,
         warnings,
@@ -435,99 +451,6 @@ fn cited_keys(analysis: &Analysis) -> Vec<String> {
         .collect()
 }
 
-/// Reads a saved analysis document (`sagitta analyze --format json`, or the
-/// `<name>.json` of `--out`) as other documents are read, and checks that it
-/// is one: an analysis of this schema's major version, with values a photo
-/// could have given. The message names the file.
-pub fn read_analysis(path: &Path) -> Result<Analysis, String> {
-    let from = path.display().to_string();
-    let text = input::read_document(path).map_err(|e| format!("{from}: cannot read: {e}"))?;
-    let not_analysis = |e: serde_json::Error| {
-        format!(
-            "{from}: not a sagitta analysis document: {}",
-            input::shorten_message(&e.to_string())
-        )
-    };
-    input::check_unique_keys(&text).map_err(not_analysis)?;
-    let analysis: Analysis = serde_json::from_str(&text).map_err(|error| {
-        // Say what the document is, where it is another of sagitta's.
-        match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(serde_json::Value::Array(items)) => format!(
-                "{from}: holds a list of {} analyses (`--format json` with several photos); give one analysis per file (`--out DIR` writes them)",
-                items.len()
-            ),
-            Ok(serde_json::Value::Object(map)) if map.contains_key("changes") => {
-                format!("{from}: is a compare document, not an analysis")
-            }
-            _ => not_analysis(error),
-        }
-    })?;
-    plausible(&analysis).map_err(|problem| format!("{from}: {problem}"))?;
-    let major = |version: &str| version.split('.').next().map(str::to_string);
-    if major(&analysis.schema_version) != major(SCHEMA_VERSION) {
-        return Err(format!(
-            "{from}: schema_version {} is not readable by this sagitta (schema {SCHEMA_VERSION})",
-            input::excerpt(&analysis.schema_version)
-        ));
-    }
-    Ok(analysis)
-}
-
-/// The measurements of a saved analysis are the rules' only input when it is
-/// planned again: each must be a number a photo could have given.
-fn plausible(analysis: &Analysis) -> Result<(), String> {
-    let s = &analysis.session;
-    let texts = [
-        ("client", &s.client, session::MAX_CLIENT_CHARS),
-        ("clinician", &s.clinician, session::MAX_CLINICIAN_CHARS),
-        ("note", &s.note, session::MAX_NOTE_CHARS),
-    ];
-    for (field, value, max) in texts {
-        if let Some(value) = value {
-            session::parse_text(field, value, max).map_err(|e| format!("session.{field}: {e}"))?;
-        }
-    }
-    if let Some(date) = &s.date {
-        // A date as given, or an EXIF date and time.
-        let day = date.get(..10).unwrap_or(date);
-        let time_ok = date.len() == 10
-            || (date.len() == 19
-                && date.as_bytes()[10] == b'T'
-                && date[11..].bytes().all(|b| b.is_ascii_digit() || b == b':'));
-        session::parse_date(day)
-            .ok()
-            .filter(|_| time_ok)
-            .ok_or_else(|| {
-                format!(
-                    "session.date {} is not a date sagitta writes",
-                    input::excerpt(date)
-                )
-            })?;
-    }
-    for (name, m) in &analysis.measurements {
-        let name = input::excerpt(name);
-        let checks = [
-            ("value_deg", m.value_deg, -360.0..=360.0),
-            ("uncertainty_deg", m.uncertainty_deg, 0.0..=360.0),
-            ("confidence", m.confidence, 0.0..=1.0),
-            // Plumb offsets are fractions of the body height; other values
-            // (counts, ratios) are small too.
-            ("value", m.value, -1000.0..=1000.0),
-        ];
-        for (field, value, range) in checks {
-            if let Some(value) = value
-                && !range.contains(&value)
-            {
-                return Err(format!(
-                    "measurements.{name}.{field} is {value:e}, outside {} to {}: not a value sagitta writes",
-                    range.start(),
-                    range.end()
-                ));
-            }
-        }
-    }
-    Ok(())
-}
 impl Default for AnalyzerOptions {
     fn default() -> Self {
         Self {

@@ -54,6 +54,19 @@ pub struct MeasureResult {
     pub second_look: Option<protocol::SecondLookCue>,
 }
 
+/// The largest camera roll accepted. A side view rolled further is closer to
+/// lying on its side than upright: such a photo wants its EXIF orientation
+/// (or a rotation by a quarter turn) fixed, not a roll correction, and the
+/// protocol checks (trunk within 35 degrees of vertical) would no longer
+/// mean what they say.
+pub const MAX_CAMERA_ROLL_DEG: f64 = 45.0;
+
+/// The farthest a pixel coordinate given by hand (`--asis`, `--psis`,
+/// `--person`) or carried by a saved document may lie from the photo's
+/// origin: a point may lie a little outside the photo, never a million
+/// pixels away (the decoder's side limit is 16384).
+pub const MAX_POINT_PX: f64 = 1e6;
+
 /// The one line that tells how to retake a photo that could not be measured.
 pub const RETAKE: &str = "Retake side-on at hip height from about 3 m, whole body in frame with both feet, \
                           standing still on both feet (not mid-step), in tight clothing, arms clear of the \

@@ -196,6 +196,54 @@ impl Screening {
         Ok(Self { flags, answered })
     }
 
+    /// The screening a saved document records. Every flag it lists counts as
+    /// reported, whatever its status says: a re-plan never loses a warning
+    /// sign (`check_record` refuses a record that contradicts itself).
+    pub fn from_record(record: &ScreeningRecord) -> Self {
+        let flags: BTreeSet<RedFlag> = record.flags.iter().copied().collect();
+        // A positive record does not say which other questions were
+        // answered, nor does a `not_asked` one older than `unanswered`: then
+        // only the flags count as answered.
+        let answered = match record.status {
+            ScreeningStatus::Negative if flags.is_empty() => RedFlag::ALL.iter().copied().collect(),
+            ScreeningStatus::NotAsked if !record.unanswered.is_empty() => RedFlag::ALL
+                .iter()
+                .copied()
+                .filter(|flag| flags.contains(flag) || !record.unanswered.contains(flag))
+                .collect(),
+            _ => flags.clone(),
+        };
+        Self { flags, answered }
+    }
+
+    /// Whether a saved screening record agrees with itself: `positive`
+    /// exactly when it lists a flag, no flag or question twice, no flag among
+    /// the unanswered questions, and unanswered questions only when
+    /// `not_asked`. A document whose record contradicts itself was edited.
+    pub fn check_record(record: &ScreeningRecord) -> Result<(), String> {
+        let flags: BTreeSet<RedFlag> = record.flags.iter().copied().collect();
+        let unanswered: BTreeSet<RedFlag> = record.unanswered.iter().copied().collect();
+        let positive = record.status == ScreeningStatus::Positive;
+        let consistent = positive == !flags.is_empty()
+            && (record.status == ScreeningStatus::NotAsked || unanswered.is_empty())
+            && flags.is_disjoint(&unanswered)
+            && flags.len() == record.flags.len()
+            && unanswered.len() == record.unanswered.len();
+        if consistent {
+            return Ok(());
+        }
+        let status = match record.status {
+            ScreeningStatus::NotAsked => "not_asked",
+            ScreeningStatus::Negative => "negative",
+            ScreeningStatus::Positive => "positive",
+        };
+        Err(format!(
+            "screening: status {status} does not agree with its {} flag(s) and {} unanswered question(s): not a record sagitta writes",
+            record.flags.len(),
+            record.unanswered.len()
+        ))
+    }
+
     /// Adds the other screening's flags (e.g. `--red-flag` to `--screening`).
     pub fn merge(&mut self, other: Screening) {
         self.flags.extend(other.flags);

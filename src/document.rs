@@ -1,0 +1,287 @@
+//! Saved analysis documents read back as evidence (`routine --from`,
+//! `measure --from`, `compare`). A document is checked before anything is
+//! planned or measured from it: every number it carries gets the check the
+//! command line gives the same number, and its parts must agree with each
+//! other, so an edited or damaged document is refused with what is wrong
+//! instead of yielding a finding or a routine.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::image_io::DecodeLimits;
+use crate::measure::{MAX_CAMERA_ROLL_DEG, MAX_POINT_PX, conventions};
+use crate::pose::{Joint, Pose};
+use crate::recommend::Screening;
+use crate::schema::{Analysis, Measurement, SCHEMA_VERSION};
+use crate::{input, session};
+
+/// Reads a saved analysis document (`sagitta analyze --format json`, or the
+/// `<name>.json` of `--out`) as other documents are read, and checks that it
+/// is one: an analysis of this schema's major version and of no later minor
+/// version, with values a photo could have given. The message names the file.
+pub fn read_analysis(path: &Path) -> Result<Analysis, String> {
+    let from = path.display().to_string();
+    let text = input::read_document(path).map_err(|e| format!("{from}: cannot read: {e}"))?;
+    let not_analysis = |e: serde_json::Error| {
+        format!(
+            "{from}: not a sagitta analysis document: {}",
+            input::shorten_message(&e.to_string())
+        )
+    };
+    input::check_unique_keys(&text).map_err(not_analysis)?;
+    let analysis: Analysis = serde_json::from_str(&text).map_err(|error| {
+        // Say what the document is, where it is another of sagitta's.
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(serde_json::Value::Array(items)) => format!(
+                "{from}: holds a list of {} analyses (`--format json` with several photos); give one analysis per file (`--out DIR` writes them)",
+                items.len()
+            ),
+            Ok(serde_json::Value::Object(map)) if map.contains_key("changes") => {
+                format!("{from}: is a compare document, not an analysis")
+            }
+            _ => not_analysis(error),
+        }
+    })?;
+    check(&analysis).map_err(|problem| format!("{from}: {problem}"))?;
+    Ok(analysis)
+}
+
+/// Whether a document could have been written by this sagitta from a photo:
+/// the schema version, the photo's size, the record, the screening, the
+/// protocol, the pose, the measurements and the corrections. The problem
+/// names the field.
+pub fn check(analysis: &Analysis) -> Result<(), String> {
+    check_version(&analysis.schema_version)?;
+    check_image(analysis)?;
+    check_session(&analysis.session)?;
+    Screening::check_record(&analysis.screening)?;
+    check_protocol(analysis)?;
+    check_pose(analysis)?;
+    for (name, measurement) in &analysis.measurements {
+        check_measurement(name, measurement)?;
+    }
+    check_corrections(analysis)
+}
+
+/// `MAJOR.MINOR`: this major version, and no minor version later than this
+/// sagitta's, whose fields it would not know and so silently drop.
+fn check_version(version: &str) -> Result<(), String> {
+    let parse = |v: &str| -> Option<(u32, u32)> {
+        let (major, minor) = v.split_once('.')?;
+        let number = |part: &str| {
+            (!part.is_empty() && part.len() <= 4 && part.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| part.parse().ok())
+                .flatten()
+        };
+        Some((number(major)?, number(minor)?))
+    };
+    let ours = parse(SCHEMA_VERSION).expect("SCHEMA_VERSION is MAJOR.MINOR");
+    match parse(version) {
+        Some((major, minor)) if major == ours.0 && minor <= ours.1 => Ok(()),
+        Some((major, _)) if major == ours.0 => Err(format!(
+            "schema_version {} was written by a later sagitta (this one reads up to {SCHEMA_VERSION}): update sagitta to read it",
+            input::excerpt(version)
+        )),
+        _ => Err(format!(
+            "schema_version {} is not readable by this sagitta (schema {SCHEMA_VERSION})",
+            input::excerpt(version)
+        )),
+    }
+}
+
+/// A size the decoder would have accepted.
+fn check_image(analysis: &Analysis) -> Result<(), String> {
+    let limits = DecodeLimits::default();
+    let (width, height) = (analysis.image.width, analysis.image.height);
+    let sides = limits.min_side..=limits.max_side;
+    if !sides.contains(&width)
+        || !sides.contains(&height)
+        || u64::from(width) * u64::from(height) > limits.max_pixels
+    {
+        return Err(format!(
+            "image is {width}x{height} pixels: not a photo sagitta analyses (each side {} to {}, at most {} pixels)",
+            limits.min_side, limits.max_side, limits.max_pixels
+        ));
+    }
+    Ok(())
+}
+
+/// The record's texts and date, as `--client`, `--date`, ... take them.
+fn check_session(s: &crate::schema::Session) -> Result<(), String> {
+    let texts = [
+        ("client", &s.client, session::MAX_CLIENT_CHARS),
+        ("clinician", &s.clinician, session::MAX_CLINICIAN_CHARS),
+        ("note", &s.note, session::MAX_NOTE_CHARS),
+    ];
+    for (field, value, max) in texts {
+        if let Some(value) = value {
+            session::parse_text(field, value, max).map_err(|e| format!("session.{field}: {e}"))?;
+        }
+    }
+    if let Some(date) = &s.date {
+        // A date as given, or an EXIF date and time.
+        let day = date.get(..10).unwrap_or(date);
+        let time_ok = date.len() == 10
+            || (date.len() == 19
+                && date.as_bytes()[10] == b'T'
+                && date[11..].bytes().all(|b| b.is_ascii_digit() || b == b':'));
+        session::parse_date(day)
+            .ok()
+            .filter(|_| time_ok)
+            .ok_or_else(|| {
+                format!(
+                    "session.date {} is not a date sagitta writes",
+                    input::excerpt(date)
+                )
+            })?;
+    }
+    Ok(())
+}
+
+/// The camera roll within what `--camera-roll-deg` takes; the lateral score
+/// a fraction.
+fn check_protocol(analysis: &Analysis) -> Result<(), String> {
+    let protocol = &analysis.protocol;
+    if let Some(roll) = protocol.camera_roll_deg
+        && !(roll.is_finite() && roll.abs() <= MAX_CAMERA_ROLL_DEG)
+    {
+        return Err(format!(
+            "protocol.camera_roll_deg is {roll:e}, outside -{MAX_CAMERA_ROLL_DEG} to {MAX_CAMERA_ROLL_DEG}: not a roll sagitta corrects"
+        ));
+    }
+    if !(0.0..=1.0).contains(&protocol.lateral_score) {
+        return Err(format!(
+            "protocol.lateral_score is {:e}, outside 0 to 1",
+            protocol.lateral_score
+        ));
+    }
+    Ok(())
+}
+
+/// The keypoints as [`Pose::from_report`] takes them, the scores fractions,
+/// at least the one person analysed, and a `--person` point as the command
+/// line takes it.
+fn check_pose(analysis: &Analysis) -> Result<(), String> {
+    let pose = &analysis.pose;
+    Pose::from_report(pose, analysis.model.clone())?;
+    for (field, score) in [
+        ("detector_score", pose.detector_score),
+        ("pose_presence", pose.pose_presence),
+    ] {
+        if !(0.0..=1.0).contains(&score) {
+            return Err(format!("pose.{field} is {score:e}, outside 0 to 1"));
+        }
+    }
+    if pose.persons_found == 0 {
+        return Err("pose.persons_found is 0, but a person was analysed".to_string());
+    }
+    if let Some(point) = pose.person.and_then(|p| p.point_px) {
+        check_point("pose.person.point_px", point)?;
+    }
+    Ok(())
+}
+
+/// A point as `--asis`, `--psis` and `--person` take it: finite, within a
+/// million pixels.
+fn check_point(field: &str, [x, y]: [f64; 2]) -> Result<(), String> {
+    if [x, y]
+        .iter()
+        .all(|v| v.is_finite() && v.abs() <= MAX_POINT_PX)
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "{field} ({x:e}, {y:e}) has a coordinate outside +-{MAX_POINT_PX}: not a pixel of a photo"
+        ))
+    }
+}
+
+/// A measurement sagitta knows, holding either a value or a decline, with
+/// numbers in their ranges: an angle within a half turn either way, its
+/// uncertainty under a half turn, fractions in 0 to 1.
+fn check_measurement(name: &str, m: &Measurement) -> Result<(), String> {
+    if conventions::spec(name).is_none() {
+        return Err(format!(
+            "measurements.{} is not a measurement sagitta makes (`sagitta measurements` lists them)",
+            input::excerpt(name)
+        ));
+    }
+    let has_value = m.value_deg.is_some() || m.value.is_some() || m.classification.is_some();
+    if has_value && m.declined.is_some() {
+        return Err(format!(
+            "measurements.{name} holds a value and a decline: a measurement is one or the other"
+        ));
+    }
+    let checks = [
+        ("value_deg", m.value_deg, -180.0..=180.0),
+        ("uncertainty_deg", m.uncertainty_deg, 0.0..=180.0),
+        ("confidence", m.confidence, 0.0..=1.0),
+        // Plumb offsets are fractions of the body height; other values
+        // (counts, ratios) are small too.
+        ("value", m.value, -1000.0..=1000.0),
+        ("uncertainty", m.uncertainty, 0.0..=1000.0),
+    ];
+    for (field, value, range) in checks {
+        if let Some(value) = value
+            && !range.contains(&value)
+        {
+            return Err(format!(
+                "measurements.{name}.{field} is {value:e}, outside {} to {}: not a value sagitta writes",
+                range.start(),
+                range.end()
+            ));
+        }
+    }
+    for (class, probability) in &m.probabilities {
+        if !(0.0..=1.0).contains(probability) {
+            return Err(format!(
+                "measurements.{name}.probabilities.{} is {probability:e}, outside 0 to 1",
+                input::excerpt(class)
+            ));
+        }
+    }
+    for (field, points) in [("points_px", &m.points_px), ("outline_px", &m.outline_px)] {
+        for (i, point) in points.iter().enumerate() {
+            check_point(&format!("measurements.{name}.{field}[{i}]"), *point)?;
+        }
+    }
+    Ok(())
+}
+
+/// Each correction names a keypoint once, moved to a pixel inside the photo
+/// (as `--set` takes it), from a place a keypoint could have, with the
+/// model's visibility a fraction.
+fn check_corrections(analysis: &Analysis) -> Result<(), String> {
+    let (width, height) = (analysis.image.width as f64, analysis.image.height as f64);
+    let mut seen = BTreeSet::new();
+    for (i, c) in analysis.corrections.iter().enumerate() {
+        let field = format!("corrections[{i}]");
+        let joint = Joint::from_name(&c.keypoint).ok_or_else(|| {
+            format!(
+                "{field}.keypoint {} is not a keypoint name (`sagitta measure --help` lists them)",
+                input::excerpt(&c.keypoint)
+            )
+        })?;
+        if !seen.insert(joint) {
+            return Err(format!(
+                "{field}.keypoint {} is corrected twice",
+                joint.name()
+            ));
+        }
+        check_point(&format!("{field}.from_px"), c.from_px)?;
+        let [x, y] = c.to_px;
+        if !((0.0..width).contains(&x) && (0.0..height).contains(&y)) {
+            return Err(format!(
+                "{field}.to_px ({x:e}, {y:e}) lies outside the {}x{} photo",
+                analysis.image.width, analysis.image.height
+            ));
+        }
+        if !(0.0..=1.0).contains(&c.visibility_was) {
+            return Err(format!(
+                "{field}.visibility_was is {:e}, outside 0 to 1",
+                c.visibility_was
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! Saved documents as evidence: what `routine --from`, `measure --from` and
+//! `compare` read back is checked as strictly as the command line, and a
+//! re-plan never drops a warning sign the document records.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{assert_schema_valid, repo, sagitta, sample};
+use predicates::prelude::*;
+use serde_json::{Value, json};
+
+/// The README's palpated landmarks for `standing_anterior_tilt.jpg`.
+const ASIS: &str = "281,357";
+const PSIS: &str = "318,338";
+
+/// `analyze --format json` of `photo` with `extra`, saved in `dir`.
+fn analysed(dir: &Path, photo: &Path, extra: &[&str]) -> (PathBuf, Value) {
+    let output = sagitta()
+        .args(["analyze", "--format", "json"])
+        .args(extra)
+        .arg(photo)
+        .assert()
+        .success();
+    let stdout = output.get_output().stdout.clone();
+    assert_schema_valid("analysis", None, &stdout);
+    let path = dir.join("analysis.json");
+    std::fs::write(&path, &stdout).unwrap();
+    (path, serde_json::from_slice(&stdout).unwrap())
+}
+
+/// A saved standing analysis (landmarks given) to tamper with.
+fn fixture() -> Value {
+    common::read_json(&repo().join("tests/fixtures/analysis_standing.json"))
+}
+
+fn save(dir: &Path, name: &str, document: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(document).unwrap()).unwrap();
+    path
+}
+
+/// Runs `sagitta <command> --from <document>` and returns its JSON output.
+fn replanned(command: &str, document: &Path, extra: &[&str]) -> Value {
+    let output = sagitta()
+        .args([command, "--format", "json", "--from"])
+        .arg(document)
+        .args(extra)
+        .assert()
+        .success();
+    serde_json::from_slice(&output.get_output().stdout).unwrap()
+}
+
+#[test]
+fn a_warning_sign_survives_every_replan() {
+    let dir = tempfile::tempdir().unwrap();
+    let (saved, document) = analysed(
+        dir.path(),
+        &sample("standing_anterior_tilt.jpg"),
+        &[
+            "--red-flag",
+            "bladder_bowel_change",
+            "--asis",
+            ASIS,
+            "--psis",
+            PSIS,
+        ],
+    );
+    assert_eq!(document["routine"]["withheld"], true);
+
+    // `routine --from` prints the routine alone.
+    for extra in [&[][..], &["--no-red-flags"], &["--minutes", "5"]] {
+        let routine = replanned("routine", &saved, extra);
+        assert_eq!(
+            routine["withheld"], true,
+            "routine --from {extra:?}: {routine}"
+        );
+        assert_eq!(routine["exercises"].as_array().unwrap().len(), 0);
+        assert!(routine["referral"].as_str().is_some_and(|r| !r.is_empty()));
+        assert_eq!(routine["red_flags"], json!(["bladder_bowel_change"]));
+    }
+    // `measure --from` (with and without a moved keypoint) prints the document.
+    for extra in [
+        &[][..],
+        &["--no-red-flags"],
+        &["--set", "left_knee=310,530"],
+    ] {
+        let again = replanned("measure", &saved, extra);
+        assert_eq!(again["screening"]["status"], "positive", "{extra:?}");
+        assert_eq!(again["screening"]["flags"], json!(["bladder_bowel_change"]));
+        assert_eq!(again["routine"]["withheld"], true, "{extra:?}");
+        assert_schema_valid("analysis", None, &serde_json::to_vec(&again).unwrap());
+    }
+    // A flag given now joins the saved one.
+    let joined = replanned("measure", &saved, &["--red-flag", "night_pain"]);
+    assert_eq!(
+        joined["screening"]["flags"],
+        json!(["bladder_bowel_change", "night_pain"])
+    );
+}
+
+#[test]
+fn answers_saved_as_no_stay_answered_through_a_replan() {
+    let dir = tempfile::tempdir().unwrap();
+    let (saved, document) = analysed(
+        dir.path(),
+        &sample("standing_anterior_tilt.jpg"),
+        &["--no-red-flags", "--asis", ASIS, "--psis", PSIS],
+    );
+    assert_eq!(document["screening"]["status"], "negative");
+    let again = replanned("measure", &saved, &[]);
+    assert_eq!(again["screening"]["status"], "negative");
+    assert_eq!(again["routine"]["withheld"], false);
+    assert!(!again["routine"]["exercises"].as_array().unwrap().is_empty());
+}
+
+/// Each edit makes the fixture a document no sagitta wrote; `measure --from`,
+/// `routine --from` and `compare` refuse it as a usage error naming the file
+/// and the field.
+#[test]
+fn tampered_documents_are_refused_by_every_reader() {
+    type Edit = fn(&mut Value);
+    let cases: &[(&str, Edit, &str)] = &[
+        (
+            "roll",
+            |d| d["protocol"]["camera_roll_deg"] = json!(90.0),
+            "protocol.camera_roll_deg",
+        ),
+        (
+            "landmark",
+            |d| d["measurements"]["pelvic_tilt"]["points_px"] = json!([[1e300, 1.0], [2.0, 3.0]]),
+            "measurements.pelvic_tilt.points_px[0]",
+        ),
+        (
+            "correction_name",
+            |d| {
+                d["corrections"] = json!([{"keypoint": "<script>", "from_px": [1.0, 2.0],
+                    "to_px": [3.0, 4.0], "visibility_was": 0.5}])
+            },
+            "corrections[0].keypoint",
+        ),
+        (
+            "correction_visibility",
+            |d| {
+                d["corrections"] = json!([{"keypoint": "left_knee", "from_px": [1.0, 2.0],
+                    "to_px": [3.0, 4.0], "visibility_was": 5.0}])
+            },
+            "corrections[0].visibility_was",
+        ),
+        (
+            "correction_outside",
+            |d| {
+                d["corrections"] = json!([{"keypoint": "left_knee", "from_px": [1.0, 2.0],
+                    "to_px": [3.0, 4000.0], "visibility_was": 0.5}])
+            },
+            "corrections[0].to_px",
+        ),
+        (
+            "empty_image",
+            |d| d["image"] = json!({"path": "x.jpg", "width": 0, "height": 0}),
+            "image is 0x0",
+        ),
+        (
+            "huge_image",
+            |d| {
+                d["image"] =
+                    json!({"path": "x.jpg", "width": 4294967295u32, "height": 4294967295u32})
+            },
+            "image is 4294967295x4294967295",
+        ),
+        (
+            "person_point",
+            |d| d["pose"]["person"] = json!({"by": "point", "point_px": [1e300, 5.0]}),
+            "pose.person.point_px",
+        ),
+        (
+            "unknown_measurement",
+            |d| {
+                d["measurements"]["spine_twist"] =
+                    json!({"value_deg": 3.0, "method": "keypoints", "classification": null})
+            },
+            "measurements.spine_twist",
+        ),
+        (
+            "full_turn",
+            |d| d["measurements"]["trunk_inclination"]["value_deg"] = json!(359.0),
+            "measurements.trunk_inclination.value_deg",
+        ),
+        (
+            "value_and_decline",
+            |d| d["measurements"]["trunk_inclination"]["declined"] = json!("no shoulder"),
+            "holds a value and a decline",
+        ),
+        (
+            "newer_minor",
+            |d| d["schema_version"] = json!("1.99"),
+            "schema_version 1.99",
+        ),
+        (
+            "positive_without_flags",
+            |d| d["screening"] = json!({"status": "positive", "flags": []}),
+            "screening: status positive",
+        ),
+        (
+            "flags_not_positive",
+            |d| d["screening"] = json!({"status": "negative", "flags": ["night_pain"]}),
+            "screening: status negative",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    // The untouched fixture is read by all three.
+    let clean = save(dir.path(), "clean.json", &fixture());
+    replanned("measure", &clean, &[]);
+    replanned("routine", &clean, &[]);
+    for (name, edit, field) in cases {
+        let mut document = fixture();
+        edit(&mut document);
+        let path = save(dir.path(), &format!("{name}.json"), &document);
+        let file = path.display().to_string();
+        for command in [
+            vec!["measure", "--from", &file],
+            vec!["routine", "--from", &file],
+            vec!["compare", &file, clean.to_str().unwrap()],
+        ] {
+            sagitta()
+                .args(&command)
+                .assert()
+                .code(2)
+                .stdout(predicate::str::is_empty())
+                .stderr(
+                    predicate::str::contains(file.as_str())
+                        .and(predicate::str::contains(*field))
+                        .and(predicate::str::contains("panicked").not()),
+                );
+        }
+    }
+}

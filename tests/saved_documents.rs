@@ -235,3 +235,89 @@ fn tampered_documents_are_refused_by_every_reader() {
         }
     }
 }
+
+/// Creates an ONNX Runtime environment through the C API from Python, as
+/// any program that loads the library without the opt-out does.
+const CREATE_ENVIRONMENT: &str = r#"
+import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1])
+lib.OrtGetApiBase.restype = ctypes.POINTER(ctypes.c_void_p)
+get_api = ctypes.CFUNCTYPE(ctypes.POINTER(ctypes.c_void_p), ctypes.c_uint32)(lib.OrtGetApiBase()[0])
+create_env = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p,
+                              ctypes.POINTER(ctypes.c_void_p))(get_api(17)[3])
+env = ctypes.c_void_p()
+assert create_env(3, b"control", ctypes.byref(env)) is None and env.value
+"#;
+
+/// The files under `home`, relative to it.
+fn files_under(home: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut folders = vec![home.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                found.push(path.strip_prefix(home).unwrap().display().to_string());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// ONNX Runtime writes a device id and an event database into the home
+/// folder of any process that creates an environment (the control, with no
+/// CI variables to quiet it); sagitta's run leaves the home folder empty.
+#[test]
+fn nothing_about_the_machine_is_recorded_outside_out() {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_sagitta"));
+    let library = binary.with_file_name("libonnxruntime.so");
+    assert!(library.is_file(), "{} is missing", library.display());
+    let path = std::env::var("PATH").unwrap();
+
+    let control_home = tempfile::tempdir().unwrap();
+    let control = std::process::Command::new("python3")
+        .env_clear()
+        .env("PATH", &path)
+        .env("HOME", control_home.path())
+        .arg("-c")
+        .arg(CREATE_ENVIRONMENT)
+        .arg(&library)
+        .status()
+        .expect("python3 runs");
+    assert!(control.success());
+    let recorded = files_under(control_home.path());
+    assert!(
+        recorded.iter().any(|f| f.ends_with("onnxruntime.db"))
+            && recorded.iter().any(|f| f.ends_with("deviceid")),
+        "the control run recorded {recorded:?}: the test could not tell"
+    );
+
+    let home = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut run = assert_cmd::Command::new(&binary);
+    run.env_clear()
+        .env("PATH", &path)
+        .env("HOME", home.path())
+        .args(["analyze", "-q", "--out"])
+        .arg(out.path())
+        .arg(sample("standing_anterior_tilt.jpg"))
+        .assert()
+        .success();
+    assert_eq!(files_under(home.path()), Vec::<String>::new());
+    // The opt-out is sagitta's own: a caller's `ORT_DISABLE_TELEMETRY=0`
+    // does not turn the recording back on.
+    let home = tempfile::tempdir().unwrap();
+    assert_cmd::Command::new(&binary)
+        .env_clear()
+        .env("PATH", &path)
+        .env("HOME", home.path())
+        .env("ORT_DISABLE_TELEMETRY", "0")
+        .args(["analyze", "-q", "--format", "json"])
+        .arg(sample("standing_anterior_tilt.jpg"))
+        .assert()
+        .success();
+    assert_eq!(files_under(home.path()), Vec::<String>::new());
+}

@@ -84,6 +84,7 @@ pub fn environment() -> Result<&'static Environment, SetupError> {
     // A truncated library would be mapped past its end and the first call
     // into it would kill the process with SIGBUS: check it before loading.
     check_library(path)?;
+    disable_telemetry();
     let builder = ort::init_from(path).map_err(|error| SetupError::RuntimeLoad {
         path: path.clone(),
         reason: error.to_string(),
@@ -95,6 +96,27 @@ pub fn environment() -> Result<&'static Environment, SetupError> {
         .build()
         .map_err(|error| SetupError::RuntimeInit(error.to_string()))?;
     Ok(ENVIRONMENT.get_or_init(|| env))
+}
+
+/// The variable that keeps ONNX Runtime from recording the process.
+pub const TELEMETRY_OPT_OUT: &str = "ORT_DISABLE_TELEMETRY";
+
+/// ONNX Runtime 1.31 records every process that creates an environment: a
+/// persistent device id and an event database (process path, operating
+/// system, processor) under `~/.cache/Microsoft/DeveloperTools/.onnxruntime`.
+/// Only `ORT_DISABLE_TELEMETRY=1`, read when the environment is created,
+/// stops it; `with_telemetry(false)` acts after the first event. A clinical
+/// tool records nothing about the machine or its use outside `--out`, so it
+/// is set whatever the caller's environment says.
+fn disable_telemetry() {
+    if std::env::var_os(TELEMETRY_OPT_OUT).is_some_and(|v| v == "1") {
+        return;
+    }
+    // SAFETY: called once, under INIT_LOCK, before the runtime library is
+    // loaded: the runtime, the only foreign code sagitta runs that reads the
+    // environment, is not there yet, and Rust's own reads are serialised
+    // with this write by the standard library.
+    unsafe { std::env::set_var(TELEMETRY_OPT_OUT, "1") };
 }
 
 /// Whether `path` is the library the build fetched and verified: the cached

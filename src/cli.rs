@@ -80,6 +80,14 @@ pub struct PlanArgs {
 }
 
 impl PlanArgs {
+    /// The files these options read.
+    fn input_files(&self) -> Vec<&std::path::Path> {
+        [&self.screening, &self.catalog, &self.rules]
+            .into_iter()
+            .filter_map(|file| file.as_deref())
+            .collect()
+    }
+
     fn plan_options(&self) -> Result<PlanOptions, Error> {
         let mut screening = Screening::new(self.red_flags.iter().copied());
         if self.no_red_flags {
@@ -580,7 +588,10 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
         ));
     }
     if let Some(target) = &args.annotate {
-        check_annotate_target(target)?;
+        let mut inputs = args.plan.input_files();
+        inputs.extend(args.paths.iter().map(PathBuf::as_path));
+        inputs.extend(args.manifest.as_deref());
+        check_annotate_target(target, &inputs)?;
     }
     let manifest = match &args.manifest {
         Some(path) => Some(Manifest::read(path)?),
@@ -686,8 +697,13 @@ fn default_jobs() -> usize {
 
 /// `--annotate FILE` replaces FILE only if it is a regular file or nothing
 /// (checked without following a link): never a device, a FIFO, a folder or
-/// a link, whatever it points to.
-fn check_annotate_target(target: &std::path::Path) -> Result<(), Error> {
+/// a link, whatever it points to, and never a file the command reads
+/// (`inputs`: the photo, the saved analysis, the screening, manifest,
+/// catalogue and rules files), under whatever name or hard link.
+fn check_annotate_target(
+    target: &std::path::Path,
+    inputs: &[&std::path::Path],
+) -> Result<(), Error> {
     let refuse = |what: &str| {
         Err(Error::Setup(SetupError::Usage(format!(
             "--annotate {}: {what}; sagitta only creates a new file or replaces a regular file there",
@@ -695,7 +711,22 @@ fn check_annotate_target(target: &std::path::Path) -> Result<(), Error> {
         ))))
     };
     match std::fs::symlink_metadata(target) {
-        Ok(metadata) if metadata.file_type().is_file() => Ok(()),
+        Ok(metadata) if metadata.file_type().is_file() => {
+            use std::os::unix::fs::MetadataExt;
+            let same = |input: &&&std::path::Path| {
+                std::fs::metadata(input)
+                    .is_ok_and(|m| (m.dev(), m.ino()) == (metadata.dev(), metadata.ino()))
+            };
+            match inputs.iter().find(same) {
+                Some(input) => Err(Error::Setup(SetupError::Usage(format!(
+                    "--annotate {} is {}, which this command reads: sagitta never writes over its input; \
+                     name another file",
+                    sagitta::input::terminal_safe(&target.display().to_string(), false),
+                    sagitta::input::terminal_safe(&input.display().to_string(), false)
+                )))),
+                None => Ok(()),
+            }
+        }
         Ok(metadata) if metadata.file_type().is_symlink() => refuse("is a symbolic link"),
         Ok(metadata) if metadata.is_dir() => refuse("is a folder"),
         Ok(_) => refuse("is a device, FIFO or socket"),
@@ -802,10 +833,16 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
             )));
         }
     }
-    if let Some(target) = &args.annotate {
-        check_annotate_target(target)?;
-    }
     let saved = sagitta::read_analysis(&args.from).map_err(usage)?;
+    let photo_path = args
+        .photo
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&saved.image.path));
+    if let Some(target) = &args.annotate {
+        let mut inputs = args.plan.input_files();
+        inputs.extend([args.from.as_path(), photo_path.as_path()]);
+        check_annotate_target(target, &inputs)?;
+    }
     let geometry = &args.geometry;
     let change = sagitta::Remeasure {
         moves: args.moves.clone(),
@@ -817,10 +854,6 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
     let analysis = sagitta::remeasure(&saved, &change, &plan_options.recommender()?, &plan_options)
         .map_err(|problem| usage(format!("{from}: {problem}")))?;
     if let Some(target) = &args.annotate {
-        let photo_path = args
-            .photo
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(&saved.image.path));
         let photo = sagitta::image_io::load(&photo_path, &Default::default()).map_err(|e| {
             usage(format!(
                 "--annotate needs the photo: {e}; give it with --photo PATH"

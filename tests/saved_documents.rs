@@ -321,3 +321,68 @@ fn nothing_about_the_machine_is_recorded_outside_out() {
         .success();
     assert_eq!(files_under(home.path()), Vec::<String>::new());
 }
+
+/// `--annotate` never writes over a file the command reads: the photo,
+/// under its own name or a hard link, the saved analysis, or the photo the
+/// analysis names.
+#[test]
+fn annotate_never_writes_over_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("self.jpg");
+    std::fs::copy(sample("walker_01.jpg"), &photo).unwrap();
+    let link = dir.path().join("link.jpg");
+    std::fs::hard_link(&photo, &link).unwrap();
+    let original = std::fs::read(&photo).unwrap();
+    let saved = dir.path().join("self.json");
+    let output = sagitta()
+        .args(["analyze", "--format", "json"])
+        .arg(&photo)
+        .assert()
+        .success();
+    std::fs::write(&saved, &output.get_output().stdout).unwrap();
+
+    let refused = |command: &mut assert_cmd::Command, target: &Path| {
+        command
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "--annotate {} is",
+                target.display()
+            )));
+    };
+    for target in [&photo, &link] {
+        refused(
+            sagitta()
+                .args(["analyze", "-q", "--annotate"])
+                .arg(target)
+                .arg(&photo),
+            target,
+        );
+        refused(
+            sagitta()
+                .args(["measure", "--from"])
+                .arg(&saved)
+                .arg("--annotate")
+                .arg(target),
+            target,
+        );
+    }
+    refused(
+        sagitta()
+            .args(["measure", "--from"])
+            .arg(&saved)
+            .arg("--annotate")
+            .arg(&saved),
+        &saved,
+    );
+    assert_eq!(std::fs::read(&photo).unwrap(), original);
+    // Another name is written.
+    let other = dir.path().join("annotated.jpg");
+    sagitta()
+        .args(["analyze", "-q", "--annotate"])
+        .arg(&other)
+        .arg(&photo)
+        .assert()
+        .success();
+    assert!(other.is_file());
+}

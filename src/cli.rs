@@ -834,10 +834,11 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
         }
     }
     let saved = sagitta::read_analysis(&args.from).map_err(usage)?;
-    let photo_path = args
-        .photo
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(&saved.image.path));
+    let photo_path = match &args.photo {
+        Some(photo) => photo.clone(),
+        // Checked by read_analysis.
+        None => saved.image.photo_path().map_err(usage)?,
+    };
     if let Some(target) = &args.annotate {
         let mut inputs = args.plan.input_files();
         inputs.extend([args.from.as_path(), photo_path.as_path()]);
@@ -949,8 +950,8 @@ fn annotated_image_for(json: &std::path::Path, analysis: &Analysis) -> Option<Ve
             return report::files::encode_image(&image, std::path::Path::new("page.jpg")).ok();
         }
     }
-    let recorded = std::path::Path::new(&analysis.image.path);
-    let candidates = [recorded.to_path_buf(), folder.join(recorded.file_name()?)];
+    let recorded = analysis.image.photo_path().ok()?;
+    let candidates = [recorded.clone(), folder.join(recorded.file_name()?)];
     let photo = candidates
         .iter()
         .find_map(|path| sagitta::image_io::load(path, &Default::default()).ok())?;

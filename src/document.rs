@@ -89,8 +89,9 @@ fn check_version(version: &str) -> Result<(), String> {
     }
 }
 
-/// A size the decoder would have accepted.
+/// A size the decoder would have accepted, and a path that names one file.
 fn check_image(analysis: &Analysis) -> Result<(), String> {
+    analysis.image.photo_path()?;
     let limits = DecodeLimits::default();
     let (width, height) = (analysis.image.width, analysis.image.height);
     let sides = limits.min_side..=limits.max_side;

@@ -632,11 +632,7 @@ impl Analyzer {
             warnings,
         );
         let analysis = assemble(
-            ImageInfo {
-                path: path.display().to_string(),
-                width: photo.image.width(),
-                height: photo.image.height(),
-            },
+            ImageInfo::new(path, photo.image.width(), photo.image.height()),
             session::from_photo(photo.taken.take()),
             schema::PoseReport {
                 person: self.person.map(PersonChoice::report),

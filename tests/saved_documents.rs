@@ -386,3 +386,79 @@ fn annotate_never_writes_over_an_input() {
         .success();
     assert!(other.is_file());
 }
+
+/// A photo whose name is not UTF-8 keeps its exact bytes in the document:
+/// `measure --from` annotates that photo, not the one its lossy name
+/// (U+FFFD in place of the byte) happens to name, and a document whose
+/// bytes do not match its name is refused.
+#[test]
+fn a_name_that_is_not_utf8_names_its_own_photo() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let exact = dir.path().join(std::ffi::OsStr::from_bytes(b"b\xff.jpg"));
+    let lossy = dir.path().join("b\u{FFFD}.jpg");
+    std::fs::copy(sample("walker_01.jpg"), &exact).unwrap();
+    std::fs::copy(sample("standing_anterior_tilt.jpg"), &lossy).unwrap();
+    let (saved, document) = analysed(dir.path(), &exact, &[]);
+    assert_eq!(document["image"]["path_bytes_hex"], hex_of(&exact).as_str());
+    let annotated = dir.path().join("annotated.jpg");
+    sagitta()
+        .args(["measure", "--from"])
+        .arg(&saved)
+        .arg("--annotate")
+        .arg(&annotated)
+        .assert()
+        .success();
+    let photo = image::open(&exact).unwrap();
+    let drawn = image::open(&annotated).unwrap();
+    assert_eq!(
+        (drawn.width(), drawn.height()),
+        (photo.width(), photo.height())
+    );
+    assert_ne!(
+        (drawn.width(), drawn.height()),
+        image::image_dimensions(&lossy).unwrap()
+    );
+
+    // The bytes of another name, or of a UTF-8 name, are an edited document.
+    for edited in ["62ef.jpg", "62c3a9", "zz"] {
+        let mut tampered = document.clone();
+        tampered["image"]["path_bytes_hex"] = json!(edited);
+        let path = save(dir.path(), "tampered.json", &tampered);
+        sagitta()
+            .args(["measure", "--from"])
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("image.path_bytes_hex"));
+    }
+
+    // A JSON Lines error record keeps the bytes too.
+    let broken = dir.path().join(std::ffi::OsStr::from_bytes(b"c\xfe.jpg"));
+    std::fs::write(&broken, b"not a photo").unwrap();
+    let output = sagitta()
+        .args(["analyze", "--format", "jsonl"])
+        .arg(&broken)
+        .assert()
+        .code(1);
+    let first: Value = serde_json::from_slice(
+        output
+            .get_output()
+            .stdout
+            .split(|b| *b == b'\n')
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["type"], "error");
+    assert_eq!(first["image"]["path_bytes_hex"], hex_of(&broken).as_str());
+}
+
+fn hex_of(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str()
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

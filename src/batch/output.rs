@@ -41,7 +41,11 @@ impl OutputFiles {
         let json_ok = sagitta::input::read_bounded(&self.json, sagitta::input::MAX_DOCUMENT_BYTES)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<Analysis>(&bytes).ok())
-            .is_some_and(|a| same_photo(Path::new(&a.image.path), &item.path));
+            .is_some_and(|a| {
+                a.image
+                    .photo_path()
+                    .is_ok_and(|p| same_photo(&p, &item.path))
+            });
         let is_file = |path: &Path| std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
         json_ok && is_file(&self.annotated) && (!report || is_file(&self.report))
     }

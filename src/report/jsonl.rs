@@ -46,8 +46,12 @@ pub(crate) enum Record<'a> {
 
 #[derive(Serialize, JsonSchema)]
 pub(crate) struct ImagePath {
-    /// The path as given on the command line.
+    /// The path as given on the command line (as `image.path` of an analysis).
     path: String,
+    /// Its bytes in hex, only when they are not UTF-8 (as
+    /// `image.path_bytes_hex` of an analysis).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes_hex: Option<String>,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -63,9 +67,11 @@ impl Exporter for JsonlExporter<'_> {
     }
 
     fn error(&mut self, error: &FileError) -> io::Result<()> {
+        let (path, path_bytes_hex) = crate::schema::path_fields(&error.path);
         self.line(&Record::Error {
             image: ImagePath {
-                path: error.path.display().to_string(),
+                path,
+                path_bytes_hex,
             },
             error: ErrorBody {
                 kind: error.kind,

@@ -19,7 +19,7 @@ pub use screening::{RedFlag, ScreeningRecord, ScreeningStatus};
 mod compare;
 pub use compare::*;
 
-pub const SCHEMA_VERSION: &str = "1.2";
+pub const SCHEMA_VERSION: &str = "1.3";
 
 /// The analysis document of one photo (`sagitta analyze --format json`):
 /// keypoints, protocol, measurements, findings and routine.
@@ -340,11 +340,73 @@ pub struct Finding {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ImageInfo {
-    /// The path as given on the command line.
+    /// The path as given on the command line; a name that is not UTF-8 is
+    /// shown with U+FFFD in place of the bytes it cannot show, and its exact
+    /// bytes are in `path_bytes_hex`.
     pub path: String,
+    /// The path's bytes in lowercase hex, present only when they are not
+    /// UTF-8 (schema 1.3): `path` alone would name another file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_bytes_hex: Option<String>,
     /// Size after EXIF orientation was applied, in pixels.
     pub width: u32,
     pub height: u32,
+}
+
+/// A path as the outputs record it: shown as text, and its exact bytes in
+/// hex where they are not UTF-8 (`path_bytes_hex`).
+pub fn path_fields(path: &std::path::Path) -> (String, Option<String>) {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    (
+        path.display().to_string(),
+        std::str::from_utf8(bytes)
+            .is_err()
+            .then(|| bytes.iter().map(|b| format!("{b:02x}")).collect()),
+    )
+}
+
+impl ImageInfo {
+    /// The record of the photo at `path`, whose exact name is kept.
+    pub fn new(path: &std::path::Path, width: u32, height: u32) -> Self {
+        let (path, path_bytes_hex) = path_fields(path);
+        Self {
+            path,
+            path_bytes_hex,
+            width,
+            height,
+        }
+    }
+
+    /// The exact path of the photo: `path`, or the bytes of
+    /// `path_bytes_hex`, which must be a name that is not UTF-8 and that
+    /// `path` shows; anything else is an edited document.
+    pub fn photo_path(&self) -> Result<std::path::PathBuf, String> {
+        use std::os::unix::ffi::OsStrExt;
+        let Some(hex) = &self.path_bytes_hex else {
+            return Ok(std::path::PathBuf::from(&self.path));
+        };
+        let bytes: Option<Vec<u8>> = (hex.len() % 2 == 0 && hex.is_ascii())
+            .then(|| {
+                (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+                    .collect()
+            })
+            .flatten();
+        match bytes {
+            Some(bytes)
+                if std::str::from_utf8(&bytes).is_err()
+                    && String::from_utf8_lossy(&bytes) == self.path =>
+            {
+                Ok(std::path::PathBuf::from(std::ffi::OsStr::from_bytes(&bytes)))
+            }
+            _ => Err(
+                "image.path_bytes_hex is not the hex of a name that is not UTF-8 and that image.path shows"
+                    .to_string(),
+            ),
+        }
+    }
 }
 
 /// The landmark model size: `lite` is fastest, `heavy` most accurate.

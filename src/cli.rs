@@ -47,6 +47,9 @@ pub enum Command {
     Compare(CompareArgs),
     /// List the measurements sagitta reports: definition, zero and sign, and the CSV columns.
     Measurements(MeasurementsArgs),
+    /// Print the manual page (roff), as committed in docs/sagitta.1.
+    #[command(hide = true)]
+    Manpage,
 }
 
 /// Options that shape the routine, shared by `analyze` and `routine`.
@@ -55,7 +58,7 @@ pub struct PlanArgs {
     /// A warning sign the client reports (repeatable); any one withholds the routine.
     #[arg(long = "red-flag", value_name = "NAME", value_parser = red_flag_parser())]
     pub red_flags: Vec<RedFlag>,
-    /// JSON file with the client's answers to the safety questions (see the README).
+    /// JSON file with the client's answers to the safety questions (see docs/guide.md).
     #[arg(long, value_name = "FILE")]
     pub screening: Option<PathBuf>,
     /// The client was asked every warning-sign question and answered no to all.
@@ -257,11 +260,23 @@ pub struct CompareArgs {
     pub model_dir: Option<PathBuf>,
 }
 
+/// Output of `measurements`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum MeasurementsFormat {
+    /// A listing for a terminal.
+    #[default]
+    Text,
+    /// The registry (`sagitta schema measurements` describes it).
+    Json,
+    /// The page committed as docs/measurements.md.
+    Markdown,
+}
+
 #[derive(Debug, Args)]
 pub struct MeasurementsArgs {
     /// Output on standard output.
-    #[arg(long, value_enum, default_value_t = DocFormat::Text)]
-    pub format: DocFormat,
+    #[arg(long, value_enum, default_value_t = MeasurementsFormat::Text)]
+    pub format: MeasurementsFormat,
 }
 
 #[derive(Debug, Args)]
@@ -573,6 +588,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Schema(args) => schema(&args),
         Command::Compare(args) => compare(&args),
         Command::Measurements(args) => measurements(&args),
+        Command::Manpage => manpage(),
     }
 }
 
@@ -1079,10 +1095,16 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
 fn measurements(args: &MeasurementsArgs) -> Result<u8, Error> {
     let mut out = io::stdout().lock();
     match args.format {
-        DocFormat::Json => report::write_measurements_json(&mut out),
-        DocFormat::Text => report::write_measurements_text(&mut out),
+        MeasurementsFormat::Json => report::write_measurements_json(&mut out),
+        MeasurementsFormat::Text => report::write_measurements_text(&mut out),
+        MeasurementsFormat::Markdown => report::write_measurements_markdown(&mut out),
     }
     .map_err(output_error)?;
+    Ok(EXIT_OK)
+}
+
+fn manpage() -> Result<u8, Error> {
+    crate::manpage::write(&mut io::stdout().lock()).map_err(output_error)?;
     Ok(EXIT_OK)
 }
 

@@ -3,6 +3,7 @@
 
 mod batch;
 mod cli;
+mod manpage;
 
 use std::process::ExitCode;
 

@@ -328,23 +328,37 @@ fn catalog_lists_every_exercise_in_text_and_json() {
 }
 
 /// The registry the outputs read: `sagitta measurements` lists every
-/// measurement with its sign, the README's sign table documents each, and
-/// the CSV header carries exactly the registry's columns, in its order.
+/// measurement with its sign, its Markdown page (docs/measurements.md, held
+/// to the command by tests/schema.rs) has a row for each, and the CSV
+/// header carries exactly the registry's columns, in its order.
 #[test]
-fn measurements_lists_the_registry_that_the_readme_and_the_csv_follow() {
+fn measurements_lists_the_registry_that_the_docs_and_the_csv_follow() {
     let output = valid_output(
         sagitta().args(["measurements", "--format", "json"]),
         "measurements",
     );
     let registry: serde_json::Value = serde_json::from_slice(&output).unwrap();
     let text = String::from_utf8(sagitta().arg("measurements").output().unwrap().stdout).unwrap();
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let signs = readme
-        .split("## Measurements and their signs")
-        .nth(1)
-        .and_then(|rest| rest.split("\n## ").next())
-        .expect("the README's sign section");
+    let markdown = String::from_utf8(
+        sagitta()
+            .args(["measurements", "--format", "markdown"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    let (signs, columns) = markdown
+        .split_once("\n## CSV columns")
+        .expect("the page's measurement table, then its CSV columns");
+    for column in registry["csv_columns"].as_array().unwrap() {
+        let header = column["header"].as_str().unwrap();
+        assert!(
+            columns.contains(&format!("\n| `{header}` |")),
+            "{header} missing from the CSV columns of docs/measurements.md"
+        );
+    }
     let measurements = registry["measurements"].as_array().unwrap();
     assert!(measurements.len() >= 14);
     for m in measurements {
@@ -354,8 +368,8 @@ fn measurements_lists_the_registry_that_the_readme_and_the_csv_follow() {
             "{name} missing from the text listing"
         );
         assert!(
-            signs.contains(&format!("`{name}`")),
-            "{name} missing from the README's sign table"
+            signs.contains(&format!("\n| `{name}` |")),
+            "{name} missing from the measurement table of docs/measurements.md"
         );
         assert!(!m["definition"].as_str().unwrap().is_empty());
     }

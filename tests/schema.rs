@@ -7,6 +7,12 @@
 //! After changing a serde type, regenerate the committed files with
 //! `SAGITTA_BLESS=1 cargo test --test schema` (or
 //! `cargo run -- schema NAME > schema/NAME.schema.json` for each name).
+//!
+//! The documents generated from the code are held to it here too:
+//! docs/measurements.md (`sagitta measurements --format markdown`, from the
+//! measurement registry) and the manual page docs/sagitta.1 (`sagitta
+//! manpage`, from the command-line definitions); the same
+//! `SAGITTA_BLESS=1` run rewrites them.
 
 mod common;
 
@@ -53,6 +59,52 @@ fn the_committed_schemas_are_what_the_code_generates() {
             PUBLISHED.iter().any(|p| p.name == name),
             "schema/{file} is not a published schema"
         );
+    }
+}
+
+/// Each generated document, committed, is byte for byte what its command
+/// prints now; a difference names the first line that differs.
+#[test]
+fn the_committed_generated_docs_are_what_the_code_prints() {
+    let bless = std::env::var_os("SAGITTA_BLESS").is_some();
+    let generated_docs: [(&str, &[&str]); 2] = [
+        (
+            "docs/measurements.md",
+            &["measurements", "--format", "markdown"],
+        ),
+        ("docs/sagitta.1", &["manpage"]),
+    ];
+    for (file, args) in generated_docs {
+        let output = sagitta().args(args).assert().success();
+        let generated = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+        assert!(generated.len() > 1000, "{file}: {generated}");
+        let path = repo().join(file);
+        if bless {
+            std::fs::write(&path, &generated).unwrap();
+            continue;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("{file}: {e}; write it with SAGITTA_BLESS=1 cargo test --test schema")
+        });
+        if committed != generated {
+            let (line, (was, now)) = committed
+                .lines()
+                .chain(std::iter::repeat("(end of file)"))
+                .zip(
+                    generated
+                        .lines()
+                        .chain(std::iter::repeat("(end of output)")),
+                )
+                .enumerate()
+                .find(|(_, (was, now))| was != now)
+                .expect("texts that differ differ in a line");
+            panic!(
+                "{file} is out of date with `sagitta {}` (line {}: committed {was:?}, printed {now:?}); \
+                 regenerate it with SAGITTA_BLESS=1 cargo test --test schema",
+                args.join(" "),
+                line + 1
+            );
+        }
     }
 }
 

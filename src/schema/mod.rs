@@ -1,5 +1,5 @@
 //! The analysis document: the JSON that `sagitta analyze` writes for each
-//! photo. These serde types *are* the schema; the README documents them.
+//! photo. These serde types *are* the schema; docs/output.md documents them.
 //! Names are stable snake_case; a change that renames or removes a field
 //! bumps the major part of [`SCHEMA_VERSION`], an added field the minor part.
 

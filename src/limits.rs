@@ -234,6 +234,14 @@ pub struct PelvisLimits {
     #[serde(deserialize_with = "entry")]
     pub marker_search_torso: f64,
     #[serde(deserialize_with = "entry")]
+    pub landmark_min_spacing_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub landmark_max_spacing_torso: f64,
+    #[serde(deserialize_with = "entry")]
+    pub landmark_min_tilt_deg: f64,
+    #[serde(deserialize_with = "entry")]
+    pub landmark_max_tilt_deg: f64,
+    #[serde(deserialize_with = "entry")]
     pub marker_max_dot_torso: f64,
     #[serde(deserialize_with = "entry")]
     pub marker_min_dot_px: f64,
@@ -425,6 +433,15 @@ pub fn parse(text: &str) -> Result<Limits, String> {
         (
             "0 < spine.step_torso < spine.top_torso - spine.bottom_torso",
             spine.step_torso > 0.0 && spine.step_torso < spine.top_torso - spine.bottom_torso,
+        ),
+        (
+            "0 < pelvis.landmark_min_spacing_torso < pelvis.landmark_max_spacing_torso",
+            pelvis.landmark_min_spacing_torso > 0.0
+                && pelvis.landmark_min_spacing_torso < pelvis.landmark_max_spacing_torso,
+        ),
+        (
+            "pelvis.landmark_min_tilt_deg < 0 < pelvis.landmark_max_tilt_deg",
+            pelvis.landmark_min_tilt_deg < 0.0 && pelvis.landmark_max_tilt_deg > 0.0,
         ),
         (
             "pattern.posterior_below_deg < pattern.anterior_above_deg",

@@ -524,7 +524,7 @@ fn a_rendered_thomas_test_before_and_after_shows_the_true_change() {
 }
 
 /// Text from a saved document (a measurement name, a note) never reaches
-/// the terminal raw.
+/// the terminal raw: a name no measurement has is refused, quoted escaped.
 #[test]
 fn escape_sequences_in_saved_documents_are_not_printed_raw() {
     let dir = tempfile::tempdir().unwrap();
@@ -541,11 +541,14 @@ fn escape_sequences_in_saved_documents_are_not_printed_raw() {
         .arg("compare")
         .args([&a, &b])
         .assert()
-        .success()
+        .code(2)
         .get_output()
-        .stdout
+        .stderr
         .clone();
     let text = String::from_utf8(output).unwrap();
     assert!(!text.contains('\u{1b}'), "{text}");
-    assert!(text.contains("\\x1b[31mred"), "{text}");
+    assert!(
+        text.contains("measurements.\\x1b[31mred is not a measurement"),
+        "{text}"
+    );
 }

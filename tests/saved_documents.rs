@@ -462,3 +462,66 @@ fn hex_of(path: &Path) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// Landmarks a typo away from a finding: a point far from the hip, points
+/// too far apart, or a tilt no pelvis shows are declined with the reason,
+/// and no finding rests on them; the README's landmarks still give the
+/// anterior call. A saved document with such landmarks is declined alike.
+#[test]
+fn landmarks_are_checked_against_the_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = sample("standing_anterior_tilt.jpg");
+    let (_, good) = analysed(dir.path(), &photo, &["--asis", ASIS, "--psis", PSIS]);
+    let tilt = good["measurements"]["pelvic_tilt"]["value_deg"]
+        .as_f64()
+        .unwrap();
+    assert!((tilt - 28.0).abs() <= 3.6, "{tilt}");
+    assert_eq!(
+        good["measurements"]["pelvic_pattern"]["classification"],
+        "anterior"
+    );
+
+    for (asis, psis, reason) in [
+        ("281,557", PSIS, "torso lengths from the hip keypoint"),
+        ("20,20", "590,790", "torso lengths from the hip keypoint"),
+        ("300,350", "302,349", "torso lengths apart"),
+        // Both near the hip and a pelvis's depth apart, but the ASIS far
+        // below the PSIS: a tilt of some 60 degrees.
+        ("292,395", "318,338", "a pelvis can show"),
+    ] {
+        let (_, document) = analysed(dir.path(), &photo, &["--asis", asis, "--psis", psis]);
+        let pelvic = &document["measurements"]["pelvic_tilt"];
+        assert!(pelvic["value_deg"].is_null(), "--asis {asis}: {pelvic}");
+        assert!(
+            pelvic["declined"].as_str().unwrap().contains(reason),
+            "--asis {asis}: {pelvic}"
+        );
+        let findings = document["findings"].as_array().unwrap();
+        assert!(
+            !findings
+                .iter()
+                .any(|f| f["id"].as_str().unwrap().contains("tilt")),
+            "--asis {asis}: {findings:?}"
+        );
+        // A document that carries such landmarks (edited into a good one)
+        // is declined the same way when measured again.
+        let mut edited = good.clone();
+        let point =
+            |text: &str| -> Vec<f64> { text.split(',').map(|v| v.parse().unwrap()).collect() };
+        edited["measurements"]["pelvic_tilt"]["points_px"] = json!([point(psis), point(asis)]);
+        let path = save(dir.path(), "edited.json", &edited);
+        let again = replanned("measure", &path, &[]);
+        assert!(
+            again["measurements"]["pelvic_tilt"]["declined"]
+                .as_str()
+                .is_some_and(|r| r.contains(reason)),
+            "measure --from with --asis {asis}: {}",
+            again["measurements"]["pelvic_tilt"]
+        );
+        assert_ne!(
+            again["measurements"]["pelvic_pattern"]["classification"],
+            "anterior"
+        );
+        drop(saved);
+    }
+}

@@ -97,7 +97,23 @@ pub fn measure(
 }
 
 fn from_points(body: &Body, method: &str, asis: Vec2, psis: Vec2, view: &View) -> Measurement {
+    if let Err(reason) = landmarks_on_the_body(body, view, asis, psis) {
+        return declined(method, reason);
+    }
     match pelvic_tilt_deg(asis, psis, view.anterior) {
+        Some(value)
+            if !(limits().pelvis.landmark_min_tilt_deg..=limits().pelvis.landmark_max_tilt_deg)
+                .contains(&value) =>
+        {
+            declined(
+                method,
+                format!(
+                    "the ASIS and PSIS given make a tilt of {value:.1} degrees, outside the {} to {} a pelvis can show (Preece2008): check the points",
+                    limits().pelvis.landmark_min_tilt_deg,
+                    limits().pelvis.landmark_max_tilt_deg
+                ),
+            )
+        }
         Some(value) => Measurement {
             points_px: body.photo_points(&[psis, asis]),
             // Palpated landmarks: the angle itself is exact, the palpation is not.
@@ -109,6 +125,38 @@ fn from_points(body: &Body, method: &str, asis: Vec2, psis: Vec2, view: &View) -
             "the ASIS must lie in front of the PSIS (check which point is which, and the facing)",
         ),
     }
+}
+
+/// Whether points given as ASIS and PSIS can be those landmarks of this
+/// body: each near the hip keypoint, and as far apart as a pelvis is deep
+/// for a torso of this length. A point typed wrong, or placed on another part
+/// of the photo, is caught here, before a finding rests on it.
+fn landmarks_on_the_body(body: &Body, view: &View, asis: Vec2, psis: Vec2) -> Result<(), String> {
+    let limits = &limits().pelvis;
+    let near = view.near_side;
+    let hip = joint(near, Limb::Hip);
+    body.require(&[joint(near, Limb::Shoulder), hip])
+        .map_err(|reason| format!("the landmarks cannot be checked against the body: {reason}"))?;
+    let torso = body.torso_length(near);
+    let hip_at = body.point(hip);
+    for (name, point) in [("ASIS", asis), ("PSIS", psis)] {
+        let offset = point - hip_at;
+        let reach = offset.x.abs().max(offset.y.abs()) / torso;
+        if reach > limits.marker_search_torso {
+            return Err(format!(
+                "the {name} given lies {reach:.2} torso lengths from the hip keypoint, and ASIS and PSIS lie within {}: check the point (a mistyped digit?)",
+                limits.marker_search_torso
+            ));
+        }
+    }
+    let spacing = (asis - psis).length() / torso;
+    if !(limits.landmark_min_spacing_torso..=limits.landmark_max_spacing_torso).contains(&spacing) {
+        return Err(format!(
+            "the ASIS and PSIS given lie {spacing:.2} torso lengths apart, and a pelvis is {} to {} deep for its torso: check the points",
+            limits.landmark_min_spacing_torso, limits.landmark_max_spacing_torso
+        ));
+    }
+    Ok(())
 }
 
 /// One traced outline: its inclination (degrees, positive when it runs

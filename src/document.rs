@@ -22,16 +22,22 @@ use crate::{input, session};
 pub fn read_analysis(path: &Path) -> Result<Analysis, String> {
     let from = path.display().to_string();
     let text = input::read_document(path).map_err(|e| format!("{from}: cannot read: {e}"))?;
+    parse_analysis(&text, &from)
+}
+
+/// A saved analysis document's text, parsed and checked as
+/// [`read_analysis`] does; `from` names it in messages.
+pub fn parse_analysis(text: &str, from: &str) -> Result<Analysis, String> {
     let not_analysis = |e: serde_json::Error| {
         format!(
             "{from}: not a sagitta analysis document: {}",
             input::shorten_message(&e.to_string())
         )
     };
-    input::check_unique_keys(&text).map_err(not_analysis)?;
-    let analysis: Analysis = serde_json::from_str(&text).map_err(|error| {
+    input::check_unique_keys(text).map_err(not_analysis)?;
+    let analysis: Analysis = serde_json::from_str(text).map_err(|error| {
         // Say what the document is, where it is another of sagitta's.
-        match serde_json::from_str::<serde_json::Value>(&text) {
+        match serde_json::from_str::<serde_json::Value>(text) {
             Ok(serde_json::Value::Array(items)) => format!(
                 "{from}: holds a list of {} analyses (`--format json` with several photos); give one analysis per file (`--out DIR` writes them)",
                 items.len()

@@ -16,9 +16,10 @@ for the keypoint angles, so camera projection and keypoint placement can be
 told apart.
 
 MediaPipe's angles are computed from its keypoints with sagitta's own
-definitions (the same formulas as src/measure/conventions.rs), with the true
-facing and the true test leg: they measure keypoint placement only, while
-sagitta's also include its own protocol, facing and leg decisions.
+definitions (samples/render/sagitta_conventions.py, which `cargo test` checks
+against src/measure/conventions.rs), with the true facing and the true test
+leg: they measure keypoint placement only, while sagitta's also include its
+own protocol, facing and leg decisions.
 
 Run through benches/accuracy/run.sh, which builds sagitta and the MediaPipe
 virtualenv. Without `--mediapipe` the script needs only the standard library.
@@ -32,6 +33,15 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "samples" / "render"))
+from sagitta_conventions import (  # noqa: E402
+    UP,
+    difference,
+    standing_angles_deg,
+    thomas_test_angles_deg,
+    unit,
+)
 
 # Angles whose rendered truth is compared, per protocol, in report order.
 MEASUREMENTS = {
@@ -56,8 +66,6 @@ SUBGROUP_MEASUREMENTS = {
 }
 # The pelvic estimate comes from the body outline, not from keypoints.
 KEYPOINT_FREE = {"pelvic_tilt"}
-UP = (0.0, -1.0)
-DOWN = (0.0, 1.0)
 
 LANDMARKS = [
     "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner",
@@ -70,65 +78,16 @@ LANDMARKS = [
 ]
 
 
-# --- sagitta's angle definitions (src/measure/conventions.rs) ---------------
-
-def _sub(a, b):
-    return (a[0] - b[0], a[1] - b[1])
-
-
-def _unit(v):
-    n = math.hypot(*v)
-    return None if n == 0.0 else (v[0] / n, v[1] / n)
-
-
-def signed_angle_deg(v, zero, positive):
-    e1 = _unit(zero)
-    if e1 is None:
-        return None
-    d = positive[0] * e1[0] + positive[1] * e1[1]
-    e2 = _unit((positive[0] - e1[0] * d, positive[1] - e1[1] * d))
-    v = _unit(v)
-    if e2 is None or v is None:
-        return None
-    return math.degrees(math.atan2(v[0] * e2[0] + v[1] * e2[1], v[0] * e1[0] + v[1] * e1[1]))
-
-
-def inclination_to_vertical_deg(a, b, anterior):
-    return signed_angle_deg(_sub(b, a), UP, anterior)
-
-
-def hip_flexion_deg(shoulder, hip, knee, anterior):
-    return signed_angle_deg(_sub(knee, hip), _sub(hip, shoulder), anterior)
-
-
-def knee_flexion_deg(hip, knee, ankle, anterior):
-    return signed_angle_deg(_sub(ankle, knee), _sub(knee, hip), (-anterior[0], -anterior[1]))
-
-
-def below_horizontal_deg(a, b, towards):
-    if towards[0] == 0.0:
-        return None
-    return signed_angle_deg(_sub(b, a), (math.copysign(1.0, towards[0]), 0.0), DOWN)
-
+# --- sagitta's angle definitions (samples/render/sagitta_conventions.py) -----
 
 def keypoint_angles(points, protocol, anterior, leg, other_leg):
     """sagitta's keypoint angles from `points` (name -> (x, y) pixels)."""
-    p = lambda side, joint: points[f"{side}_{joint}"]  # noqa: E731
     if protocol == "standing":
-        return {
-            "trunk_inclination": inclination_to_vertical_deg(p(leg, "hip"), p(leg, "shoulder"), anterior),
-            "standing_hip_flexion": hip_flexion_deg(p(leg, "shoulder"), p(leg, "hip"), p(leg, "knee"), anterior),
-            "knee_flexion": knee_flexion_deg(p(leg, "hip"), p(leg, "knee"), p(leg, "ankle"), anterior),
-            "head_forward": inclination_to_vertical_deg(p(leg, "shoulder"), p(leg, "ear"), anterior),
-        }
-    feet = _sub(p(leg, "hip"), p(leg, "shoulder"))
-    return {
-        "hip_extension": below_horizontal_deg(p(leg, "hip"), p(leg, "knee"), feet),
-        "knee_flexion": knee_flexion_deg(p(leg, "hip"), p(leg, "knee"), p(leg, "ankle"), anterior),
-        "contralateral_hip_flexion": hip_flexion_deg(
-            p(other_leg, "shoulder"), p(other_leg, "hip"), p(other_leg, "knee"), anterior),
-        "trunk_tilt": below_horizontal_deg(p(leg, "shoulder"), p(leg, "hip"), feet),
-    }
+        joints = ("shoulder", "hip", "knee", "ankle", "ear")
+        return standing_angles_deg({j: points[f"{leg}_{j}"] for j in joints}, anterior)
+    test_leg = {j: points[f"{leg}_{j}"] for j in ("shoulder", "hip", "knee", "ankle")}
+    held_leg = {f"held_{j}": points[f"{other_leg}_{j}"] for j in ("shoulder", "hip", "knee")}
+    return thomas_test_angles_deg({**test_leg, **held_leg})
 
 
 # --- the truth ---------------------------------------------------------------
@@ -220,22 +179,22 @@ def keypoint_offsets(points, truth, leg):
     shoulder -> hip direction), `front` towards the body's front."""
     true_px = truth["joints_px"]
     shoulder, hip = true_px[f"{leg}_shoulder"], true_px[f"{leg}_hip"]
-    axis = _unit(_sub(hip, shoulder))
-    torso = math.hypot(*_sub(hip, shoulder))
+    axis = unit(difference(hip, shoulder))
+    torso = math.hypot(*difference(hip, shoulder))
     if axis is None:
         return {}
     # The perpendicular that points to the body's front.
     normal = (-axis[1], axis[0])
     nose = true_px.get("nose")
     if nose is not None:
-        to_nose = _sub(nose, shoulder)
+        to_nose = difference(nose, shoulder)
         if to_nose[0] * normal[0] + to_nose[1] * normal[1] < 0:
             normal = (-normal[0], -normal[1])
     offsets = {}
     for joint in KEYPOINT_JOINTS:
         name = f"{leg}_{joint}"
         if name in points and name in true_px:
-            d = _sub(points[name], true_px[name])
+            d = difference(points[name], true_px[name])
             offsets[joint] = ((d[0] * axis[0] + d[1] * axis[1]) / torso,
                               (d[0] * normal[0] + d[1] * normal[1]) / torso)
     return offsets

@@ -163,7 +163,7 @@ def run_mediapipe(truths, complexity):
             h, w = bgr.shape[:2]
             found = pose.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).pose_landmarks
             results.append(None if found is None else {
-                name: (lm.x * w, lm.y * h) for name, lm in zip(LANDMARKS, found.landmark)
+                name: (lm.x * w, lm.y * h) for name, lm in zip(LANDMARKS, found.landmark, strict=True)
             })
     return results
 
@@ -242,7 +242,7 @@ def spearman(xs, ys):
         return None
     rx, ry = ranks(xs), ranks(ys)
     mx, my = statistics.fmean(rx), statistics.fmean(ry)
-    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
     var = math.sqrt(sum((a - mx) ** 2 for a in rx) * sum((b - my) ** 2 for b in ry))
     return None if var == 0 else cov / var
 
@@ -339,7 +339,8 @@ def report(rows, pipelines):
         lines.append(f"| {proto} | {len(group)} | {hit} | {hit / len(group):.0%} |")
     lines.append("")
     lines.append("## Angle error against the posed 3D angle (degrees; bias = measured - true)\n")
-    header = "| protocol | measurement | pipeline | n | MAE | bias | worst | p90 abs | MAE vs image angle | declined | within stated uncertainty |"
+    header = ("| protocol | measurement | pipeline | n | MAE | bias | worst | p90 abs | MAE vs image angle "
+              "| declined | within stated uncertainty |")
     lines.append(header)
     lines.append("|---" * (header.count("|") - 1) + "|")
     for proto, group in sorted(by_proto.items()):
@@ -365,7 +366,8 @@ def report(rows, pipelines):
                     continue
                 lines.append(
                     f"| {proto} | {m} | {pipe} | {s['n']} | {s['mae']:.2f} | {s['bias']:+.2f} | "
-                    f"{s['worst']:+.1f} | {s['p90_abs']:.1f} | {fmt(s_img and s_img['mae'], 2)} | {declined} | {covered} |")
+                    f"{s['worst']:+.1f} | {s['p90_abs']:.1f} | {fmt(s_img and s_img['mae'], 2)} | "
+                    f"{declined} | {covered} |")
     standing = [r["measurements"]["pelvic_tilt"] for r in by_proto.get("standing", [])
                 if "pelvic_tilt" in r["measurements"] and "sagitta" in r["measurements"]["pelvic_tilt"]]
     if standing:
@@ -408,8 +410,10 @@ def report(rows, pipelines):
             lines.append(f"| {proto} | {pipe} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("## Findings against the finding the true angle implies\n")
-    lines.append("`borderline`: shown as within its uncertainty of the cut-off, neither a finding nor clearly normal.\n")
-    lines.append("| finding | renders | agree | disagree | of which the truth lies within the stated uncertainty of the cut-off | false positives | false negatives | of which borderline |")
+    lines.append("`borderline`: shown as within its uncertainty of the cut-off, neither a finding nor clearly "
+                 "normal.\n")
+    lines.append("| finding | renders | agree | disagree | of which the truth lies within the stated uncertainty "
+                 "of the cut-off | false positives | false negatives | of which borderline |")
     lines.append("|---|---|---|---|---|---|---|---|")
     ids = sorted({fid for r in rows for fid in r["findings"]})
     for fid in ids:
@@ -426,7 +430,8 @@ def report(rows, pipelines):
         lines.append("")
         lines.append("## Renders whose protocol was not detected\n")
         for r in missed:
-            lines.append(f"- `{Path(r['image']).name}` ({r['protocol']}): {r['sagitta_protocol']}: {r['sagitta_reason']}")
+            lines.append(f"- `{Path(r['image']).name}` ({r['protocol']}): "
+                         f"{r['sagitta_protocol']}: {r['sagitta_reason']}")
     return "\n".join(lines)
 
 
@@ -440,7 +445,7 @@ def line_fit(xs, ys):
     n = len(xs)
     mx, my = sum(xs) / n, sum(ys) / n
     sxx = sum((x - mx) ** 2 for x in xs)
-    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx if sxx else 0.0
     return my - b * mx, b
 
 
@@ -460,7 +465,7 @@ def pelvic_class(tilt):
 
 def curve_report(truths, records):
     """The spine curves against the posed tilt, and the posture calls against the true class."""
-    pairs = [(t, r) for t, r in zip(truths, records)
+    pairs = [(t, r) for t, r in zip(truths, records, strict=True)
              if t["protocol"] == "standing" and r and r.get("type") == "analysis"]
     if not pairs:
         return ""
@@ -499,10 +504,11 @@ def curve_report(truths, records):
         truth, values = [e[0] for e in est], [e[1] for e in est]
         predicted = [truth[i] - res for i, res in
                      enumerate(leave_one_out_residuals(values, truth))]
+        residual_sd = (sum((p - t) ** 2 for p, t in zip(predicted, truth, strict=True)) / len(truth)) ** 0.5
         lines.append("")
         lines.append(f"Pelvic estimate out of sample (leave-one-out line of the posed tilt on the "
                      f"estimate): Spearman {spearman(truth, predicted):.3f}, residual SD "
-                     f"{(sum((p - t) ** 2 for p, t in zip(predicted, truth)) / len(truth)) ** 0.5:.2f} deg.")
+                     f"{residual_sd:.2f} deg.")
     for name, label in (("pelvic_pattern", "pelvic pattern"), ("posture_type", "posture type")):
         table = {}
         for t, r in pairs:
@@ -525,7 +531,7 @@ def series_report(truths, records):
     """The estimate within one person: each tilt series (one body, clothing
     and camera, only the pelvic tilt changed) on its own."""
     people = {}
-    for t, r in zip(truths, records):
+    for t, r in zip(truths, records, strict=True):
         if t["protocol"] != "standing" or not (r and r.get("type") == "analysis"):
             continue
         person = t["spec"]["name"].rsplit("_tilt", 1)[0]

@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 import bpy
 import numpy as np
 from bpy_extras.object_utils import world_to_camera_view
-from figure import Array, Figure, SkinWeights
 from mathutils import Matrix, Vector
+
+from figure import Array, Figure, SkinWeights
 from posing import Plinth, PosedFigure, Poser
 
 Colour = tuple[float, ...]
@@ -151,7 +152,7 @@ def dominant_bones(weights: SkinWeights) -> dict[int, str]:
     """Each skinned vertex's bone of the largest weight."""
     best: dict[int, tuple[str, float]] = {}
     for b, (idx, w) in weights.items():
-        for i, x in zip(idx, w):
+        for i, x in zip(idx, w, strict=True):
             if x > best.get(i, (None, 0))[1]:
                 best[i] = (b, x)
     return {i: b for i, (b, _) in best.items()}
@@ -330,7 +331,7 @@ def build_armature(figure: Figure, human: bpy.types.Object) -> bpy.types.Object:
     bpy.ops.object.mode_set(mode="OBJECT")
     for b, (idx, w) in figure.weights.items():
         group = human.vertex_groups.new(name=b)
-        for i, x in zip(idx.tolist(), w.tolist()):
+        for i, x in zip(idx.tolist(), w.tolist(), strict=True):
             group.add([i], x, "REPLACE")
     modifier = human.modifiers.new("armature", "ARMATURE")
     modifier.object = ob
@@ -505,9 +506,10 @@ def build_camera(cam: Mapping, protocol: str, bb_min: Array, bb_max: Array) -> t
         # fit the body's extent along the body (height or length) to `fill`
         # of the frame, and make sure the other extent fits too
         fill = float(cam.get("fill", 0.72))
-        other, other_across = (
-            (bb_max[1] - bb_min[1], SENSOR_WIDTH_MM) if protocol == "standing" else (bb_max[2] - bb_min[2], sensor_height)
-        )
+        if protocol == "standing":
+            other, other_across = bb_max[1] - bb_min[1], SENSOR_WIDTH_MM
+        else:
+            other, other_across = bb_max[2] - bb_min[2], sensor_height
         distance = max(extent * focal_mm / (fill * across), other * focal_mm / (0.9 * other_across))
     distance = float(distance)
     yaw = math.radians(float(cam.get("view_yaw_deg", 0.0)))

@@ -112,7 +112,7 @@ def load_base_mesh(data: str) -> BaseMesh:
     names = {i: n for n, i in groups.items()}
     face_groups = [names[g] for g in face_group]
     vertex_groups: dict[str, set[int]] = {}
-    for f, g in zip(faces, face_groups):
+    for f, g in zip(faces, face_groups, strict=True):
         vertex_groups.setdefault(g, set()).update(f)
     return BaseMesh(
         vertices=to_our_frame(np.array(verts)),
@@ -279,7 +279,7 @@ class Skeleton:
         """Gather the weights of the vertices skin_points will be asked for."""
         new: dict[int, list[tuple[str, float]]] = {i: [] for i in wanted if i not in self.vertex_weights}
         for b, (idx, w) in self.weights.items():
-            for i, x in zip(idx, w):
+            for i, x in zip(idx, w, strict=True):
                 if i in new:
                     new[i].append((b, x))
         self.vertex_weights.update(new)

@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable, Mapping
 
 import numpy as np
+
 from figure import Array, Figure
 from posing import PosedFigure, to_sagittal_plane
 from sagitta_conventions import standing_angles_deg, thomas_test_angles_deg

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+
 from figure import Array, Figure, solve_secant
 from sagitta_conventions import (
     inclination_to_vertical_deg,
@@ -170,7 +171,9 @@ class Poser:
         shank = sagittal_angle_deg(a @ (h[f"foot.{s}"] - h[f"lowerleg01.{s}"]))
         return thigh, shank
 
-    def set_leg(self, r: dict[str, Array], s: str, thigh_deg: float, shank_deg: float, foot: Array | None = None) -> None:
+    def set_leg(
+        self, r: dict[str, Array], s: str, thigh_deg: float, shank_deg: float, foot: Array | None = None
+    ) -> None:
         """Adduct the leg and turn its thigh and shank about the body's
         left-right axis (which changes their sagittal angles by exactly that)."""
         adduction = self.adduction(s)

@@ -26,8 +26,9 @@ import time
 # Blender runs this file as a script: its folder is not on the module path.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import blender_scene  # noqa: E402
 import numpy as np  # noqa: E402
+
+import blender_scene  # noqa: E402
 from figure import build_figure  # noqa: E402
 from ground_truth import ground_truth  # noqa: E402
 from posing import pose_figure  # noqa: E402

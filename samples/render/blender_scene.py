@@ -22,8 +22,6 @@ Colour = tuple[float, ...]
 SKIN, TOP, BOTTOM, HAIR, EYE = range(5)
 # the skin's `brow` attribute: 1 paints an eyebrow, 2 the scalp under the hair
 BROW, SCALP = 1.0, 2.0
-SCLERA_RGBA = [0.55, 0.53, 0.5, 1.0]
-PUPIL_RGBA = [0.01, 0.01, 0.01, 1]
 
 
 def colour_or(colour: Sequence[float] | None, default: Colour) -> Colour:
@@ -97,7 +95,7 @@ def skin_material(data: str, tone: Colour, lip_colour: Colour, hair_rgb: Colour)
 
 
 def eye_material() -> bpy.types.Material:
-    """The eyes' colours come from the `eyecol` attribute (sclera, iris, pupil)."""
+    """The eyes' colour comes from the `eyecol` attribute (see build_figure_object)."""
     m = bpy.data.materials.new("eye")
     m.use_nodes = True
     nt = m.node_tree
@@ -240,23 +238,6 @@ def build_mesh(
     return ob
 
 
-def eye_colours(figure: Figure, iris_rgb: Sequence[float]) -> Array:
-    """Per-vertex RGBA for the `eyecol` attribute: pupil, iris and sclera by
-    how far each eye vertex faces forward."""
-    v = figure.vertices
-    colours = np.tile(SCLERA_RGBA, (len(v), 1))
-    for group in ("helper-l-eye", "helper-r-eye"):
-        idx = sorted(figure.mesh.vertex_groups[group])
-        centre = v[idx].mean(axis=0)
-        d = v[idx] - centre
-        d /= np.linalg.norm(d, axis=1)[:, None]
-        forward = -d[:, 1]
-        colours[idx] = np.where(
-            (forward > 0.9)[:, None], PUPIL_RGBA, np.where((forward > 0.6)[:, None], [*iris_rgb, 1], SCLERA_RGBA)
-        )
-    return colours
-
-
 def brows_and_scalp(figure: Figure, slots: Mapping[int, int]) -> Array:
     """Per-vertex values of the skin's `brow` attribute: BROW on the skin
     above each eye, from its inner corner to past its outer one; SCALP on
@@ -298,8 +279,11 @@ def build_figure_object(figure: Figure, data: str, body_spec: Mapping, clothing:
     slots = face_materials(figure, body_spec, clothing)
     ob = build_mesh("human", figure, slots, materials)
     me = ob.data
-    eyecol = me.color_attributes.new("eyecol", "FLOAT_COLOR", "POINT")
-    eyecol.data.foreach_set("color", eye_colours(figure, body_spec.get("iris_rgb", (0.12, 0.07, 0.03))).ravel())
+    # The eyes keep the attribute's default white. scene.py used to compute
+    # sclera, iris and pupil colours (from the spec's iris_rgb) but wrote them
+    # through a reference that creating the next attribute had made stale, so
+    # no render has them; applying them would change every render.
+    me.color_attributes.new("eyecol", "FLOAT_COLOR", "POINT")
     brow = me.attributes.new("brow", "FLOAT", "POINT")
     brow.data.foreach_set("value", brows_and_scalp(figure, slots))
     return ob

@@ -37,14 +37,14 @@ GRIP_BELOW_KNEE_M = 0.15
 def rotation_x(deg: float) -> Array:
     """Rotation about +X (the body's left-right axis): + turns -Y (front) towards -Z."""
     a = math.radians(deg)
-    c, s = math.cos(a), math.sin(a)
-    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
+    cos_a, sin_a = math.cos(a), math.sin(a)
+    return np.array([[1, 0, 0], [0, cos_a, -sin_a], [0, sin_a, cos_a]])
 
 
 def rotation_z(deg: float) -> Array:
     a = math.radians(deg)
-    c, s = math.cos(a), math.sin(a)
-    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+    cos_a, sin_a = math.cos(a), math.sin(a)
+    return np.array([[cos_a, -sin_a, 0], [sin_a, cos_a, 0], [0, 0, 1]])
 
 
 def rotation_between(a: Array, b: Array) -> Array:
@@ -100,8 +100,8 @@ def held_knee_flexion_deg(body_heads: Mapping[str, Array], held: str) -> float |
     the thigh. (sagitta's knee_flexion takes a fixed 'anterior' for the sign,
     which is the same thing while the thigh points downwards but flips for a
     hip flexed past 90 degrees, so it is not used for the held leg.)"""
-    s = held[0].upper()
-    hip, knee, ankle = (to_sagittal_plane(body_heads[f"{b}.{s}"]) for b in ("upperleg01", "lowerleg01", "foot"))
+    letter = held[0].upper()
+    hip, knee, ankle = (to_sagittal_plane(body_heads[f"{b}.{letter}"]) for b in ("upperleg01", "lowerleg01", "foot"))
     d = knee - hip
     back_of_thigh = np.array([d[1], -d[0]])  # thigh straight down -> posterior (+x)
     return signed_angle_deg(ankle - knee, d, back_of_thigh)
@@ -124,15 +124,15 @@ class Poser:
     @staticmethod
     def joints(world_heads: Mapping[str, Array]) -> dict[str, Array]:
         """The keypoint joints (sagitta's names) from the bone heads."""
-        j = {}
-        for side, s in SIDE_LETTERS:
-            j[f"{side}_shoulder"] = world_heads[f"upperarm01.{s}"]
-            j[f"{side}_hip"] = world_heads[f"upperleg01.{s}"]
-            j[f"{side}_knee"] = world_heads[f"lowerleg01.{s}"]
-            j[f"{side}_ankle"] = world_heads[f"foot.{s}"]
-            j[f"{side}_elbow"] = world_heads[f"lowerarm01.{s}"]
-            j[f"{side}_wrist"] = world_heads[f"wrist.{s}"]
-        return j
+        joints = {}
+        for side, letter in SIDE_LETTERS:
+            joints[f"{side}_shoulder"] = world_heads[f"upperarm01.{letter}"]
+            joints[f"{side}_hip"] = world_heads[f"upperleg01.{letter}"]
+            joints[f"{side}_knee"] = world_heads[f"lowerleg01.{letter}"]
+            joints[f"{side}_ankle"] = world_heads[f"foot.{letter}"]
+            joints[f"{side}_elbow"] = world_heads[f"lowerarm01.{letter}"]
+            joints[f"{side}_wrist"] = world_heads[f"wrist.{letter}"]
+        return joints
 
     def landmark(self, name: str, world_rotations: Mapping[str, Array], world_heads: Mapping[str, Array]) -> Array:
         """A skin landmark, posed: the centroid of its skinned vertices."""
@@ -144,58 +144,65 @@ class Poser:
     def trunk_rotations(pelvis_deg: float, lean_deg: float, neck_deg: float, head_pitch_deg: float) -> dict[str, Array]:
         """The pelvis turned about the hip axis (the lumbar bones taking part
         of it), the trunk leant, the neck flexed and the head nodded."""
-        r = {}
+        bone_rotations = {}
         for b in ("root", "pelvis.L", "pelvis.R"):
-            r[b] = rotation_x(pelvis_deg)
+            bone_rotations[b] = rotation_x(pelvis_deg)
         for b in SPINE:
-            r[b] = rotation_x(PELVIS_SHARE[b] * pelvis_deg + LEAN_SHARE[b] * lean_deg)
+            bone_rotations[b] = rotation_x(PELVIS_SHARE[b] * pelvis_deg + LEAN_SHARE[b] * lean_deg)
         for b, k in NECK_SHARE.items():
-            r[b] = rotation_x(lean_deg + k * neck_deg)
-        r["head"] = rotation_x(head_pitch_deg)
-        return r
+            bone_rotations[b] = rotation_x(lean_deg + k * neck_deg)
+        bone_rotations["head"] = rotation_x(head_pitch_deg)
+        return bone_rotations
 
-    def adduction(self, s: str) -> Array:
+    def adduction(self, letter: str) -> Array:
         """Rotation about the body's front-back axis that brings the rest
         (A-pose) leg's knee and ankle in under the hip, feet ~15 cm apart."""
-        h = self.heads
-        v = h[f"foot.{s}"] - h[f"upperleg01.{s}"]
-        want = np.array([math.copysign(0.07, v[0]) - h[f"upperleg01.{s}"][0], 0.0, v[2]])
+        heads = self.heads
+        v = heads[f"foot.{letter}"] - heads[f"upperleg01.{letter}"]
+        want = np.array([math.copysign(0.07, v[0]) - heads[f"upperleg01.{letter}"][0], 0.0, v[2]])
         a = math.atan2(v[0], -v[2]) - math.atan2(want[0], -want[2])
         c, sn = math.cos(a), math.sin(a)
         return np.array([[c, 0, sn], [0, 1, 0], [-sn, 0, c]])
 
-    def rest_leg_angles_deg(self, s: str) -> tuple[float, float]:
+    def rest_leg_angles_deg(self, letter: str) -> tuple[float, float]:
         """The sagittal angles of the adducted rest thigh and shank."""
-        h, a = self.heads, self.adduction(s)
-        thigh = sagittal_angle_deg(a @ (h[f"lowerleg01.{s}"] - h[f"upperleg01.{s}"]))
-        shank = sagittal_angle_deg(a @ (h[f"foot.{s}"] - h[f"lowerleg01.{s}"]))
+        heads, a = self.heads, self.adduction(letter)
+        thigh = sagittal_angle_deg(a @ (heads[f"lowerleg01.{letter}"] - heads[f"upperleg01.{letter}"]))
+        shank = sagittal_angle_deg(a @ (heads[f"foot.{letter}"] - heads[f"lowerleg01.{letter}"]))
         return thigh, shank
 
     def set_leg(
-        self, r: dict[str, Array], s: str, thigh_deg: float, shank_deg: float, foot: Array | None = None
+        self,
+        bone_rotations: dict[str, Array],
+        letter: str,
+        thigh_deg: float,
+        shank_deg: float,
+        foot: Array | None = None,
     ) -> None:
         """Adduct the leg and turn its thigh and shank about the body's
         left-right axis (which changes their sagittal angles by exactly that)."""
-        adduction = self.adduction(s)
-        for b in (f"upperleg01.{s}", f"upperleg02.{s}"):
-            r[b] = rotation_x(thigh_deg) @ adduction
-        for b in (f"lowerleg01.{s}", f"lowerleg02.{s}"):
-            r[b] = rotation_x(shank_deg) @ adduction
+        adduction = self.adduction(letter)
+        for b in (f"upperleg01.{letter}", f"upperleg02.{letter}"):
+            bone_rotations[b] = rotation_x(thigh_deg) @ adduction
+        for b in (f"lowerleg01.{letter}", f"lowerleg02.{letter}"):
+            bone_rotations[b] = rotation_x(shank_deg) @ adduction
         if foot is not None:
-            r[f"foot.{s}"] = foot
+            bone_rotations[f"foot.{letter}"] = foot
 
-    def set_arm(self, r: dict[str, Array], s: str, body_to_world: Array, upper_arm: Array, forearm: Array) -> None:
+    def set_arm(
+        self, bone_rotations: dict[str, Array], letter: str, body_to_world: Array, upper_arm: Array, forearm: Array
+    ) -> None:
         """Point the upper arm and forearm along the given world directions."""
-        h = self.heads
-        upper_rest = h[f"lowerarm01.{s}"] - h[f"upperarm01.{s}"]
-        fore_rest = h[f"wrist.{s}"] - h[f"lowerarm01.{s}"]
+        heads = self.heads
+        upper_rest = heads[f"lowerarm01.{letter}"] - heads[f"upperarm01.{letter}"]
+        fore_rest = heads[f"wrist.{letter}"] - heads[f"lowerarm01.{letter}"]
         world_to_body = body_to_world.T
         upper_rotation = rotation_between(upper_rest, world_to_body @ upper_arm)
         fore_rotation = rotation_between(fore_rest, world_to_body @ forearm)
-        for b in (f"upperarm01.{s}", f"upperarm02.{s}"):
-            r[b] = upper_rotation
-        for b in (f"lowerarm01.{s}", f"lowerarm02.{s}"):
-            r[b] = fore_rotation
+        for b in (f"upperarm01.{letter}", f"upperarm02.{letter}"):
+            bone_rotations[b] = upper_rotation
+        for b in (f"lowerarm01.{letter}", f"lowerarm02.{letter}"):
+            bone_rotations[b] = fore_rotation
 
 
 def pose_standing(poser: Poser, pose: Mapping, yaw_deg: float, near: str) -> tuple[dict, Array, dict]:
@@ -209,26 +216,26 @@ def pose_standing(poser: Poser, pose: Mapping, yaw_deg: float, near: str) -> tup
     knee = float(pose.get("knee_flexion_deg", 0.0))
     thigh = knee / 2.0 + float(pose.get("thigh_forward_deg", 0.0))
     shank = thigh - knee
-    rest = {s: poser.rest_leg_angles_deg(s) for s in "LR"}
+    rest = {letter: poser.rest_leg_angles_deg(letter) for letter in "LR"}
     solve = {"dp": 0.0, "tau": 0.0, "nu": 0.0}
 
     def rotations() -> dict[str, Array]:
-        r = poser.trunk_rotations(solve["dp"], solve["tau"], solve["nu"], pose.get("head_pitch_deg", 0.0))
-        for s in "LR":
-            rest_thigh, rest_shank = rest[s]
-            poser.set_leg(r, s, -(thigh - rest_thigh), -(shank - rest_shank), foot=np.eye(3))
-        return r
+        bone_rotations = poser.trunk_rotations(solve["dp"], solve["tau"], solve["nu"], pose.get("head_pitch_deg", 0.0))
+        for letter in "LR":
+            rest_thigh, rest_shank = rest[letter]
+            poser.set_leg(bone_rotations, letter, -(thigh - rest_thigh), -(shank - rest_shank), foot=np.eye(3))
+        return bone_rotations
 
     def measure(name: str) -> float | None:
         world_rotations, world_heads = poser.forward(rotations(), body_to_world)
-        j = poser.joints(world_heads)
+        joints = poser.joints(world_heads)
         if name == "pelvic_tilt":
             asis = to_sagittal_plane(poser.landmark(f"{near}_asis", world_rotations, world_heads))
             psis = to_sagittal_plane(poser.landmark(f"{near}_psis", world_rotations, world_heads))
             return pelvic_tilt_deg(asis, psis, anterior)
-        shoulder = to_sagittal_plane(j[f"{near}_shoulder"])
+        shoulder = to_sagittal_plane(joints[f"{near}_shoulder"])
         if name == "trunk":
-            return inclination_to_vertical_deg(to_sagittal_plane(j[f"{near}_hip"]), shoulder, anterior)
+            return inclination_to_vertical_deg(to_sagittal_plane(joints[f"{near}_hip"]), shoulder, anterior)
         ear = to_sagittal_plane(poser.landmark(f"{near}_ear", world_rotations, world_heads))
         return inclination_to_vertical_deg(shoulder, ear, anterior)
 
@@ -245,16 +252,16 @@ def pose_standing(poser: Poser, pose: Mapping, yaw_deg: float, near: str) -> tup
                 return measure(name)
 
             solve[key] = solve_secant(angle_at, targets[name], solve[key], solve[key] + 1.0)
-    r = rotations()
+    bone_rotations = rotations()
     # arms hang under gravity, a little out from the side, elbows slightly bent
     out = float(pose.get("arm_out", 0.12))
-    for _, s in SIDE_LETTERS:
-        lateral = body_to_world @ np.array([1.0 if s == "L" else -1.0, 0, 0])
+    for _, letter in SIDE_LETTERS:
+        lateral = body_to_world @ np.array([1.0 if letter == "L" else -1.0, 0, 0])
         forward = body_to_world @ np.array([0, -1.0, 0])
         upper = -np.array([0, 0, 1.0]) + out * lateral + 0.02 * forward
         fore = -np.array([0, 0, 1.0]) + 0.8 * out * lateral + 0.2 * forward
-        poser.set_arm(r, s, body_to_world, upper / np.linalg.norm(upper), fore / np.linalg.norm(fore))
-    return r, body_to_world, solve
+        poser.set_arm(bone_rotations, letter, body_to_world, upper / np.linalg.norm(upper), fore / np.linalg.norm(fore))
+    return bone_rotations, body_to_world, solve
 
 
 def pose_thomas(poser: Poser, pose: Mapping, yaw_deg: float) -> tuple[dict, Array, dict]:
@@ -271,27 +278,27 @@ def pose_thomas(poser: Poser, pose: Mapping, yaw_deg: float) -> tuple[dict, Arra
     solve = {"dp": 0.0, "t": 0.0, "tk": 0.0, "h": 0.0, "hk": 0.0}
 
     def rotations() -> dict[str, Array]:
-        r = poser.trunk_rotations(
+        bone_rotations = poser.trunk_rotations(
             solve["dp"], 0.0, float(pose.get("neck_flex_deg", 0.0)), float(pose.get("head_pitch_deg", 0.0))
         )
-        poser.set_leg(r, test_letter, solve["t"], solve["tk"])
-        poser.set_leg(r, held_letter, solve["h"], solve["hk"])
-        return r
+        poser.set_leg(bone_rotations, test_letter, solve["t"], solve["tk"])
+        poser.set_leg(bone_rotations, held_letter, solve["h"], solve["hk"])
+        return bone_rotations
 
     def measure(name: str) -> float | None:
-        r = rotations()
+        bone_rotations = rotations()
         if name == "pelvic_tilt":
             # upright and facing image left, whatever the spec says
-            world_rotations, world_heads = poser.forward(r, np.eye(3))
+            world_rotations, world_heads = poser.forward(bone_rotations, np.eye(3))
             asis = to_sagittal_plane(poser.landmark("left_asis", world_rotations, world_heads))
             psis = to_sagittal_plane(poser.landmark("left_psis", world_rotations, world_heads))
             return pelvic_tilt_deg(asis, psis, np.array([-1.0, 0.0]))
         if name == "held_knee":
-            return held_knee_flexion_deg(poser.forward(r, np.eye(3))[1], held)
-        j = poser.joints(poser.forward(r, body_to_world)[1])
-        points = {"shoulder": j[f"{test}_shoulder"], "hip": j[f"{test}_hip"], "knee": j[f"{test}_knee"],
-                  "ankle": j[f"{test}_ankle"], "held_shoulder": j[f"{held}_shoulder"],
-                  "held_hip": j[f"{held}_hip"], "held_knee": j[f"{held}_knee"]}
+            return held_knee_flexion_deg(poser.forward(bone_rotations, np.eye(3))[1], held)
+        joints = poser.joints(poser.forward(bone_rotations, body_to_world)[1])
+        points = {"shoulder": joints[f"{test}_shoulder"], "hip": joints[f"{test}_hip"], "knee": joints[f"{test}_knee"],
+                  "ankle": joints[f"{test}_ankle"], "held_shoulder": joints[f"{held}_shoulder"],
+                  "held_hip": joints[f"{held}_hip"], "held_knee": joints[f"{held}_knee"]}
         return thomas_test_angles_deg({k: to_sagittal_plane(p) for k, p in points.items()})[name]
 
     targets = [
@@ -308,28 +315,28 @@ def pose_thomas(poser: Poser, pose: Mapping, yaw_deg: float) -> tuple[dict, Arra
             return measure(name)
 
         solve[key] = solve_secant(angle_at, want, 0.0, 2.0)
-    r = rotations()
-    j = poser.joints(poser.forward(r, body_to_world)[1])
+    bone_rotations = rotations()
+    joints = poser.joints(poser.forward(bone_rotations, body_to_world)[1])
     # both hands hold the held shin just below the knee
-    knee, ankle = j[f"{held}_knee"], j[f"{held}_ankle"]
+    knee, ankle = joints[f"{held}_knee"], joints[f"{held}_ankle"]
     shin = (ankle - knee) / np.linalg.norm(ankle - knee)
     grip = knee + GRIP_BELOW_KNEE_M * shin
-    h = poser.heads
-    for side, s in SIDE_LETTERS:
-        lateral = body_to_world @ np.array([1.0 if s == "L" else -1.0, 0, 0])
-        shoulder = j[f"{side}_shoulder"]
-        upper = np.linalg.norm(h[f"lowerarm01.{s}"] - h[f"upperarm01.{s}"])
-        lower = np.linalg.norm(h[f"wrist.{s}"] - h[f"lowerarm01.{s}"])
+    heads = poser.heads
+    for side, letter in SIDE_LETTERS:
+        lateral = body_to_world @ np.array([1.0 if letter == "L" else -1.0, 0, 0])
+        shoulder = joints[f"{side}_shoulder"]
+        upper = np.linalg.norm(heads[f"lowerarm01.{letter}"] - heads[f"upperarm01.{letter}"])
+        lower = np.linalg.norm(heads[f"wrist.{letter}"] - heads[f"lowerarm01.{letter}"])
         # wrists either side of the shin, a little above it (palms wrap it)
         wrist = grip + 0.075 * lateral + np.array([0, 0, 0.02])
         pole = lateral * 1.0 - np.array([0, 0, 0.4])
         elbow, wrist = two_link_elbow(shoulder, wrist, upper, lower, pole)
         poser.set_arm(
-            r, s, body_to_world, (elbow - shoulder) / np.linalg.norm(elbow - shoulder),
+            bone_rotations, letter, body_to_world, (elbow - shoulder) / np.linalg.norm(elbow - shoulder),
             (wrist - elbow) / np.linalg.norm(wrist - elbow),
         )
     solve["test_leg"] = test
-    return r, body_to_world, solve
+    return bone_rotations, body_to_world, solve
 
 
 @dataclass
@@ -376,13 +383,13 @@ def pose_figure(figure: Figure, spec: Mapping) -> PosedFigure:
         facing = pose.get("facing", "image_left")
         yaw = 0.0 if facing == "image_left" else 180.0
         near = "left" if facing == "image_left" else "right"
-        r, body_to_world, solve = pose_standing(poser, pose, yaw, near)
+        bone_rotations, body_to_world, solve = pose_standing(poser, pose, yaw, near)
     else:
         head_side = pose.get("head_side", "image_right")
         yaw = 0.0 if head_side == "image_right" else 180.0
         near = "left" if head_side == "image_right" else "right"
-        r, body_to_world, solve = pose_thomas(poser, pose, yaw)
-    world_rotations, world_heads = poser.forward(r, body_to_world)
+        bone_rotations, body_to_world, solve = pose_thomas(poser, pose, yaw)
+    world_rotations, world_heads = poser.forward(bone_rotations, body_to_world)
 
     mesh = figure.mesh
     base = mesh.vertices
@@ -406,7 +413,7 @@ def pose_figure(figure: Figure, spec: Mapping) -> PosedFigure:
     else:
         test_leg = solve["test_leg"]
         held = "right" if test_leg == "left" else "left"
-        held_knee = held_knee_flexion_deg(poser.forward(r, np.eye(3))[1], held)
+        held_knee = held_knee_flexion_deg(poser.forward(bone_rotations, np.eye(3))[1], held)
         back_z = skinned(back)[:, 2].min()
         sole_z = skinned(sole)[:, 2].min()
         top_z = max(float(spec.get("scene", {}).get("table_height_m", 0.7)), back_z - sole_z + 0.08)
@@ -423,7 +430,7 @@ def pose_figure(figure: Figure, spec: Mapping) -> PosedFigure:
         )
     return PosedFigure(
         protocol=protocol,
-        rotations=r,
+        rotations=bone_rotations,
         body_to_world=body_to_world,
         world_rotations=world_rotations,
         world_heads={b: p + shift for b, p in world_heads.items()},

@@ -43,7 +43,9 @@ def measure_seed(analysis, protocol=0, pelvis=0, red_flags=0):
         for k in analysis["pose"]["keypoints"]
     )
     image = analysis["image"]
-    asis_psis = struct.pack("<4d", image["width"] * 0.45, image["height"] * 0.5, image["width"] * 0.4, image["height"] * 0.48)
+    asis_psis = struct.pack(
+        "<4d", image["width"] * 0.45, image["height"] * 0.5, image["width"] * 0.4, image["height"] * 0.48
+    )
     return (
         points
         + struct.pack("<HHB", image["width"], image["height"], protocol)

@@ -373,7 +373,7 @@ def cmd_check(args):
     opts.intra_op_num_threads = 1
     sess = ort.InferenceSession(args.onnx, opts, providers=["CPUExecutionProvider"])
     names = [o.name for o in sess.get_outputs()]
-    got = dict(zip(names, sess.run(names, {sess.get_inputs()[0].name: x})))
+    got = dict(zip(names, sess.run(names, {sess.get_inputs()[0].name: x}), strict=True))
 
     all_ok = True
     for name, _, space, tol, unit in SPEC[args.kind]["outputs"]:

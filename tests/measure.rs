@@ -1093,3 +1093,180 @@ fn pelvic_landmarks_on_a_photo_that_is_not_standing_are_declined_with_the_reason
         Some(3.6)
     );
 }
+
+/// One case for the Python conventions: the keypoints the measuring code
+/// gets, and the same points under the names the Python module takes.
+struct PythonCase {
+    points: BTreeMap<Joint, (f64, f64)>,
+    options: MeasureOptions,
+    protocol: ProtocolKind,
+    input: serde_json::Value,
+}
+
+/// `samples/render/sagitta_conventions.py`, the Python port of the angle
+/// definitions that the renderer's ground truth and the accuracy benchmark
+/// use, gives the angles the measuring code reports for the same points:
+/// the same names, values and signs, both facings and head sides, positive
+/// and negative angles. Each name is a registered angle of its protocol.
+#[test]
+fn the_python_conventions_agree_with_the_measuring_code() {
+    use std::io::Write as _;
+
+    let xy = |p: (f64, f64)| serde_json::json!([p.0, p.1]);
+    let mut cases = Vec::new();
+    for forward in [1.0, -1.0] {
+        for (angles, tilt_deg) in [
+            (&ANGLES, 12.0),
+            (
+                &Standing {
+                    trunk: -3.5,
+                    hip_flexion: -8.0,
+                    knee_flexion: -6.0,
+                    head_forward: -5.0,
+                },
+                -6.0,
+            ),
+            (
+                &Standing {
+                    trunk: 9.0,
+                    hip_flexion: 21.0,
+                    knee_flexion: 17.0,
+                    head_forward: 14.0,
+                },
+                27.0,
+            ),
+        ] {
+            let points = standing_points(angles, forward);
+            let (s, c) = f64::to_radians(tilt_deg).sin_cos();
+            let psis = (CENTER - forward * 60.0, CENTER - 80.0);
+            let asis = (psis.0 + forward * c * 120.0, psis.1 + s * 120.0);
+            let p = |j: Joint| xy(points[&j]);
+            let input = serde_json::json!({
+                "protocol": "standing",
+                "anterior": [forward, 0.0],
+                "points": {
+                    "shoulder": p(Joint::LeftShoulder), "hip": p(Joint::LeftHip),
+                    "knee": p(Joint::LeftKnee), "ankle": p(Joint::LeftAnkle),
+                    "ear": p(Joint::LeftEar), "asis": xy(asis), "psis": xy(psis),
+                },
+            });
+            cases.push(PythonCase {
+                points,
+                options: MeasureOptions {
+                    pelvis: PelvisInput::Landmarks { asis, psis },
+                    ..Default::default()
+                },
+                protocol: ProtocolKind::Standing,
+                input,
+            });
+        }
+    }
+    for head in [1.0, -1.0] {
+        // (test thigh below horizontal, test knee, held hip, shoulders raised), degrees.
+        for (below, knee, held, raised) in [(10.0, 80.0, 120.0, 6.0), (-7.0, 55.0, 100.0, -4.0)] {
+            let mut points = thomas_points(head, below, knee, held);
+            for joint in [Joint::LeftShoulder, Joint::RightShoulder] {
+                points.get_mut(&joint).unwrap().1 -= 260.0 * f64::to_radians(raised).tan();
+            }
+            // The synthetic Thomas test holds the right knee and tests the left leg.
+            let p = |j: Joint| xy(points[&j]);
+            let input = serde_json::json!({
+                "protocol": "thomas_test",
+                "points": {
+                    "shoulder": p(Joint::LeftShoulder), "hip": p(Joint::LeftHip),
+                    "knee": p(Joint::LeftKnee), "ankle": p(Joint::LeftAnkle),
+                    "held_shoulder": p(Joint::RightShoulder), "held_hip": p(Joint::RightHip),
+                    "held_knee": p(Joint::RightKnee),
+                },
+            });
+            cases.push(PythonCase {
+                points,
+                options: MeasureOptions::default(),
+                protocol: ProtocolKind::ThomasTest,
+                input,
+            });
+        }
+    }
+
+    let script = common::repo().join("samples/render/sagitta_conventions.py");
+    let mut python = std::process::Command::new("python3")
+        .arg(&script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("this test runs python3 on {}: {e}", script.display()));
+    let input: Vec<_> = cases.iter().map(|c| &c.input).collect();
+    python
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&serde_json::to_vec(&input).unwrap())
+        .unwrap();
+    let output = python.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}: {}",
+        script.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let python_angles: Vec<BTreeMap<String, Option<f64>>> =
+        serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(python_angles.len(), cases.len());
+
+    let mut registry = Vec::new();
+    sagitta::report::write_measurements_json(&mut registry).unwrap();
+    let registry: serde_json::Value = serde_json::from_slice(&registry).unwrap();
+    let registered_angle = |name: &str, protocol: &str| {
+        registry["measurements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| {
+                m["name"] == name
+                    && m["quantity"] == "angle"
+                    && m["protocols"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|p| p == protocol)
+            })
+    };
+
+    for (case, from_python) in cases.iter().zip(&python_angles) {
+        let result = run(&case.points, &case.options);
+        assert_eq!(result.protocol.kind, case.protocol, "{:?}", result.protocol);
+        match case.protocol {
+            ProtocolKind::Standing => assert_eq!(result.protocol.near_side, Some(Side::Left)),
+            _ => assert_eq!(result.protocol.test_leg, Some(Side::Left)),
+        }
+        let protocol = case.input["protocol"].as_str().unwrap();
+        // The angles the measuring code takes from keypoints and landmarks.
+        let measured: BTreeMap<&str, f64> = result
+            .measurements
+            .iter()
+            .filter(|(_, m)| matches!(m.method.as_str(), "keypoints" | "landmarks"))
+            .filter_map(|(name, m)| Some((name.as_str(), m.value_deg?)))
+            .collect();
+        let names: Vec<&str> = from_python.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            measured.keys().copied().collect::<Vec<_>>(),
+            "{}",
+            case.input
+        );
+        for (name, value) in from_python {
+            assert!(registered_angle(name, protocol), "{name} ({protocol})");
+            let value = value.unwrap_or_else(|| panic!("{name}: none from {}", case.input));
+            // The measuring code rounds to 0.1 degree; every case's angles are
+            // at least 3 degrees from zero, so a turned sign shows.
+            assert!(value.abs() >= 3.0, "{name} = {value} in {}", case.input);
+            assert!(
+                (value - measured[name.as_str()]).abs() <= 0.05 + 1e-9,
+                "{name}: python {value}, rust {} in {}",
+                measured[name.as_str()],
+                case.input
+            );
+        }
+    }
+}

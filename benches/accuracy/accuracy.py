@@ -16,9 +16,10 @@ for the keypoint angles, so camera projection and keypoint placement can be
 told apart.
 
 MediaPipe's angles are computed from its keypoints with sagitta's own
-definitions (the same formulas as src/measure/conventions.rs), with the true
-facing and the true test leg: they measure keypoint placement only, while
-sagitta's also include its own protocol, facing and leg decisions.
+definitions (samples/render/sagitta_conventions.py, which `cargo test` checks
+against src/measure/conventions.rs), with the true facing and the true test
+leg: they measure keypoint placement only, while sagitta's also include its
+own protocol, facing and leg decisions.
 
 Run through benches/accuracy/run.sh, which builds sagitta and the MediaPipe
 virtualenv. Without `--mediapipe` the script needs only the standard library.
@@ -32,6 +33,15 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "samples" / "render"))
+from sagitta_conventions import (  # noqa: E402
+    UP,
+    difference,
+    standing_angles_deg,
+    thomas_test_angles_deg,
+    unit,
+)
 
 # Angles whose rendered truth is compared, per protocol, in report order.
 MEASUREMENTS = {
@@ -56,8 +66,6 @@ SUBGROUP_MEASUREMENTS = {
 }
 # The pelvic estimate comes from the body outline, not from keypoints.
 KEYPOINT_FREE = {"pelvic_tilt"}
-UP = (0.0, -1.0)
-DOWN = (0.0, 1.0)
 
 LANDMARKS = [
     "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner",
@@ -70,65 +78,16 @@ LANDMARKS = [
 ]
 
 
-# --- sagitta's angle definitions (src/measure/conventions.rs) ---------------
-
-def _sub(a, b):
-    return (a[0] - b[0], a[1] - b[1])
-
-
-def _unit(v):
-    n = math.hypot(*v)
-    return None if n == 0.0 else (v[0] / n, v[1] / n)
-
-
-def signed_angle_deg(v, zero, positive):
-    e1 = _unit(zero)
-    if e1 is None:
-        return None
-    d = positive[0] * e1[0] + positive[1] * e1[1]
-    e2 = _unit((positive[0] - e1[0] * d, positive[1] - e1[1] * d))
-    v = _unit(v)
-    if e2 is None or v is None:
-        return None
-    return math.degrees(math.atan2(v[0] * e2[0] + v[1] * e2[1], v[0] * e1[0] + v[1] * e1[1]))
-
-
-def inclination_to_vertical_deg(a, b, anterior):
-    return signed_angle_deg(_sub(b, a), UP, anterior)
-
-
-def hip_flexion_deg(shoulder, hip, knee, anterior):
-    return signed_angle_deg(_sub(knee, hip), _sub(hip, shoulder), anterior)
-
-
-def knee_flexion_deg(hip, knee, ankle, anterior):
-    return signed_angle_deg(_sub(ankle, knee), _sub(knee, hip), (-anterior[0], -anterior[1]))
-
-
-def below_horizontal_deg(a, b, towards):
-    if towards[0] == 0.0:
-        return None
-    return signed_angle_deg(_sub(b, a), (math.copysign(1.0, towards[0]), 0.0), DOWN)
-
+# --- sagitta's angle definitions (samples/render/sagitta_conventions.py) -----
 
 def keypoint_angles(points, protocol, anterior, leg, other_leg):
     """sagitta's keypoint angles from `points` (name -> (x, y) pixels)."""
-    p = lambda side, joint: points[f"{side}_{joint}"]  # noqa: E731
     if protocol == "standing":
-        return {
-            "trunk_inclination": inclination_to_vertical_deg(p(leg, "hip"), p(leg, "shoulder"), anterior),
-            "standing_hip_flexion": hip_flexion_deg(p(leg, "shoulder"), p(leg, "hip"), p(leg, "knee"), anterior),
-            "knee_flexion": knee_flexion_deg(p(leg, "hip"), p(leg, "knee"), p(leg, "ankle"), anterior),
-            "head_forward": inclination_to_vertical_deg(p(leg, "shoulder"), p(leg, "ear"), anterior),
-        }
-    feet = _sub(p(leg, "hip"), p(leg, "shoulder"))
-    return {
-        "hip_extension": below_horizontal_deg(p(leg, "hip"), p(leg, "knee"), feet),
-        "knee_flexion": knee_flexion_deg(p(leg, "hip"), p(leg, "knee"), p(leg, "ankle"), anterior),
-        "contralateral_hip_flexion": hip_flexion_deg(
-            p(other_leg, "shoulder"), p(other_leg, "hip"), p(other_leg, "knee"), anterior),
-        "trunk_tilt": below_horizontal_deg(p(leg, "shoulder"), p(leg, "hip"), feet),
-    }
+        joints = ("shoulder", "hip", "knee", "ankle", "ear")
+        return standing_angles_deg({j: points[f"{leg}_{j}"] for j in joints}, anterior)
+    test_leg = {j: points[f"{leg}_{j}"] for j in ("shoulder", "hip", "knee", "ankle")}
+    held_leg = {f"held_{j}": points[f"{other_leg}_{j}"] for j in ("shoulder", "hip", "knee")}
+    return thomas_test_angles_deg({**test_leg, **held_leg})
 
 
 # --- the truth ---------------------------------------------------------------
@@ -204,7 +163,7 @@ def run_mediapipe(truths, complexity):
             h, w = bgr.shape[:2]
             found = pose.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).pose_landmarks
             results.append(None if found is None else {
-                name: (lm.x * w, lm.y * h) for name, lm in zip(LANDMARKS, found.landmark)
+                name: (lm.x * w, lm.y * h) for name, lm in zip(LANDMARKS, found.landmark, strict=True)
             })
     return results
 
@@ -220,22 +179,22 @@ def keypoint_offsets(points, truth, leg):
     shoulder -> hip direction), `front` towards the body's front."""
     true_px = truth["joints_px"]
     shoulder, hip = true_px[f"{leg}_shoulder"], true_px[f"{leg}_hip"]
-    axis = _unit(_sub(hip, shoulder))
-    torso = math.hypot(*_sub(hip, shoulder))
+    axis = unit(difference(hip, shoulder))
+    torso = math.hypot(*difference(hip, shoulder))
     if axis is None:
         return {}
     # The perpendicular that points to the body's front.
     normal = (-axis[1], axis[0])
     nose = true_px.get("nose")
     if nose is not None:
-        to_nose = _sub(nose, shoulder)
+        to_nose = difference(nose, shoulder)
         if to_nose[0] * normal[0] + to_nose[1] * normal[1] < 0:
             normal = (-normal[0], -normal[1])
     offsets = {}
     for joint in KEYPOINT_JOINTS:
         name = f"{leg}_{joint}"
         if name in points and name in true_px:
-            d = _sub(points[name], true_px[name])
+            d = difference(points[name], true_px[name])
             offsets[joint] = ((d[0] * axis[0] + d[1] * axis[1]) / torso,
                               (d[0] * normal[0] + d[1] * normal[1]) / torso)
     return offsets
@@ -283,7 +242,7 @@ def spearman(xs, ys):
         return None
     rx, ry = ranks(xs), ranks(ys)
     mx, my = statistics.fmean(rx), statistics.fmean(ry)
-    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
     var = math.sqrt(sum((a - mx) ** 2 for a in rx) * sum((b - my) ** 2 for b in ry))
     return None if var == 0 else cov / var
 
@@ -380,7 +339,8 @@ def report(rows, pipelines):
         lines.append(f"| {proto} | {len(group)} | {hit} | {hit / len(group):.0%} |")
     lines.append("")
     lines.append("## Angle error against the posed 3D angle (degrees; bias = measured - true)\n")
-    header = "| protocol | measurement | pipeline | n | MAE | bias | worst | p90 abs | MAE vs image angle | declined | within stated uncertainty |"
+    header = ("| protocol | measurement | pipeline | n | MAE | bias | worst | p90 abs | MAE vs image angle "
+              "| declined | within stated uncertainty |")
     lines.append(header)
     lines.append("|---" * (header.count("|") - 1) + "|")
     for proto, group in sorted(by_proto.items()):
@@ -406,7 +366,8 @@ def report(rows, pipelines):
                     continue
                 lines.append(
                     f"| {proto} | {m} | {pipe} | {s['n']} | {s['mae']:.2f} | {s['bias']:+.2f} | "
-                    f"{s['worst']:+.1f} | {s['p90_abs']:.1f} | {fmt(s_img and s_img['mae'], 2)} | {declined} | {covered} |")
+                    f"{s['worst']:+.1f} | {s['p90_abs']:.1f} | {fmt(s_img and s_img['mae'], 2)} | "
+                    f"{declined} | {covered} |")
     standing = [r["measurements"]["pelvic_tilt"] for r in by_proto.get("standing", [])
                 if "pelvic_tilt" in r["measurements"] and "sagitta" in r["measurements"]["pelvic_tilt"]]
     if standing:
@@ -449,8 +410,10 @@ def report(rows, pipelines):
             lines.append(f"| {proto} | {pipe} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("## Findings against the finding the true angle implies\n")
-    lines.append("`borderline`: shown as within its uncertainty of the cut-off, neither a finding nor clearly normal.\n")
-    lines.append("| finding | renders | agree | disagree | of which the truth lies within the stated uncertainty of the cut-off | false positives | false negatives | of which borderline |")
+    lines.append("`borderline`: shown as within its uncertainty of the cut-off, neither a finding nor clearly "
+                 "normal.\n")
+    lines.append("| finding | renders | agree | disagree | of which the truth lies within the stated uncertainty "
+                 "of the cut-off | false positives | false negatives | of which borderline |")
     lines.append("|---|---|---|---|---|---|---|---|")
     ids = sorted({fid for r in rows for fid in r["findings"]})
     for fid in ids:
@@ -467,7 +430,8 @@ def report(rows, pipelines):
         lines.append("")
         lines.append("## Renders whose protocol was not detected\n")
         for r in missed:
-            lines.append(f"- `{Path(r['image']).name}` ({r['protocol']}): {r['sagitta_protocol']}: {r['sagitta_reason']}")
+            lines.append(f"- `{Path(r['image']).name}` ({r['protocol']}): "
+                         f"{r['sagitta_protocol']}: {r['sagitta_reason']}")
     return "\n".join(lines)
 
 
@@ -481,7 +445,7 @@ def line_fit(xs, ys):
     n = len(xs)
     mx, my = sum(xs) / n, sum(ys) / n
     sxx = sum((x - mx) ** 2 for x in xs)
-    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx if sxx else 0.0
     return my - b * mx, b
 
 
@@ -501,7 +465,7 @@ def pelvic_class(tilt):
 
 def curve_report(truths, records):
     """The spine curves against the posed tilt, and the posture calls against the true class."""
-    pairs = [(t, r) for t, r in zip(truths, records)
+    pairs = [(t, r) for t, r in zip(truths, records, strict=True)
              if t["protocol"] == "standing" and r and r.get("type") == "analysis"]
     if not pairs:
         return ""
@@ -540,10 +504,11 @@ def curve_report(truths, records):
         truth, values = [e[0] for e in est], [e[1] for e in est]
         predicted = [truth[i] - res for i, res in
                      enumerate(leave_one_out_residuals(values, truth))]
+        residual_sd = (sum((p - t) ** 2 for p, t in zip(predicted, truth, strict=True)) / len(truth)) ** 0.5
         lines.append("")
         lines.append(f"Pelvic estimate out of sample (leave-one-out line of the posed tilt on the "
                      f"estimate): Spearman {spearman(truth, predicted):.3f}, residual SD "
-                     f"{(sum((p - t) ** 2 for p, t in zip(predicted, truth)) / len(truth)) ** 0.5:.2f} deg.")
+                     f"{residual_sd:.2f} deg.")
     for name, label in (("pelvic_pattern", "pelvic pattern"), ("posture_type", "posture type")):
         table = {}
         for t, r in pairs:
@@ -566,7 +531,7 @@ def series_report(truths, records):
     """The estimate within one person: each tilt series (one body, clothing
     and camera, only the pelvic tilt changed) on its own."""
     people = {}
-    for t, r in zip(truths, records):
+    for t, r in zip(truths, records, strict=True):
         if t["protocol"] != "standing" or not (r and r.get("type") == "analysis"):
             continue
         person = t["spec"]["name"].rsplit("_tilt", 1)[0]

@@ -18,6 +18,7 @@ figures are medians over the repetitions.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -155,7 +156,7 @@ def summarise(results: list[dict], batch: int) -> dict:
     firsts = [r["times"][0] for r in results]
     # Time between consecutive results: the per-photo latency where photos are
     # done one after another; start-up comes before the first result, in no gap.
-    gaps = [b - a for r in results for a, b in zip(r["times"], r["times"][1:])]
+    gaps = [b - a for r in results for a, b in itertools.pairwise(r["times"])]
     figures = {
         "wall": statistics.median(walls),
         "first": statistics.median(firsts),
@@ -186,7 +187,9 @@ def summarise(results: list[dict], batch: int) -> dict:
             threads=max(s["threads"] for s in summaries),
         )
         loops = [s["loop_s"] for s in summaries]
-        figures["in_process"] = statistics.median(len(s["images"]) / l for s, l in zip(summaries, loops))
+        figures["in_process"] = statistics.median(
+            len(s["images"]) / loop_s for s, loop_s in zip(summaries, loops, strict=True)
+        )
     return figures
 
 

@@ -45,13 +45,15 @@ def main():
                     "body": {"sex": 0.0, "height_m": 1.65},
                     "pose": {"facing": "image_left", "pelvic_tilt_deg": tilt, "head_forward_deg": 10}}
             sp = os.path.join(tmp, spec["name"] + ".json")
-            json.dump(spec, open(sp, "w"))
+            with open(sp, "w") as fh:
+                json.dump(spec, fh)
             vp = os.path.join(tmp, spec["name"] + ".npy")
             subprocess.run(["blender", "-b", "--factory-startup", "-noaudio", "-P",
                             os.path.join(HERE, "scene.py"), "--", "--spec", sp, "--data", DATA,
                             "--out", tmp, "--no-render", "--dump-verts", vp, *extra],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            t = json.load(open(os.path.join(tmp, spec["name"] + ".truth.json")))
+            with open(os.path.join(tmp, spec["name"] + ".truth.json")) as fh:
+                t = json.load(fh)
             v = np.load(vp)
             v = v[np.abs(v[:, 0]) < 0.16]
             hip_z = t["joints_3d_m"]["left_hip"][2]

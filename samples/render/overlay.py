@@ -8,12 +8,12 @@ import json
 import os
 import sys
 
+import bpy
 import numpy as np
 
-import bpy
-
 truth_path, out = sys.argv[sys.argv.index("--") + 1:][:2]
-t = json.load(open(truth_path))
+with open(truth_path) as fh:
+    t = json.load(fh)
 img = bpy.data.images.load(os.path.join(os.path.dirname(truth_path), t["image"]["file"]))
 W, H = img.size
 px = np.array(img.pixels[:]).reshape(H, W, 4)  # bottom row first

@@ -122,7 +122,9 @@ def main():
     put("gray8.png", encode(photo.convert("L"), "PNG"), decoded(96, 128))
     sixteen = Image.linear_gradient("L").resize((96, 128)).point(lambda v: v * 257, "I").convert("I;16")
     put("gray16.png", encode(sixteen, "PNG"), decoded(96, 128))
-    rows = b"".join(b"\x00" + struct.pack(">" + "HHH" * 96, *([y * 500, 1000, 65535 - y * 500] * 96)) for y in range(128))
+    rows = b"".join(
+        b"\x00" + struct.pack(">" + "HHH" * 96, *([y * 500, 1000, 65535 - y * 500] * 96)) for y in range(128)
+    )
     put("rgb16.png", png(96, 128, 16, 2, rows), decoded(96, 128))
     put("rgba.png", encode(photo.convert("RGBA"), "PNG"), decoded(96, 128))
     put("gray-alpha.png", encode(photo.convert("LA"), "PNG"), decoded(96, 128))
@@ -139,8 +141,16 @@ def main():
     put("jpeg-named.png", encode(photo, "JPEG", quality=80), decoded(96, 128))
     frames = [gradient(96, 128), ImageOps.invert(gradient(96, 128)), gradient(96, 128).rotate(180)]
     animated = {"warning": "animated: only its first frame"}
-    put("animated.gif", encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0), decoded(96, 128, **animated))
-    put("animated.webp", encode(frames[0], "WEBP", save_all=True, append_images=frames[1:], duration=100, loop=0, lossless=True), decoded(96, 128, **animated))
+    put(
+        "animated.gif",
+        encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0),
+        decoded(96, 128, **animated),
+    )
+    put(
+        "animated.webp",
+        encode(frames[0], "WEBP", save_all=True, append_images=frames[1:], duration=100, loop=0, lossless=True),
+        decoded(96, 128, **animated),
+    )
 
     # Bytes after the end marker (a phone's motion-photo video, here with
     # start-of-scan bytes in it) belong to no image: the photo is whole.
@@ -149,13 +159,25 @@ def main():
     # An orientation tag out of range, and EXIF that is not TIFF at all: used as stored.
     exif = Image.Exif()
     exif[ORIENTATION_TAG] = 9
-    put("orientation-9.jpg", encode(upright(), "JPEG", quality=100, subsampling=0, exif=exif.tobytes()), decoded(120, 80, upright="orientation-upright.png"))
-    put("garbage-exif.jpg", encode(upright(), "JPEG", quality=100, subsampling=0, exif=b"Exif\x00\x00not a TIFF header"), decoded(120, 80, upright="orientation-upright.png"))
+    put(
+        "orientation-9.jpg",
+        encode(upright(), "JPEG", quality=100, subsampling=0, exif=exif.tobytes()),
+        decoded(120, 80, upright="orientation-upright.png"),
+    )
+    put(
+        "garbage-exif.jpg",
+        encode(upright(), "JPEG", quality=100, subsampling=0, exif=b"Exif\x00\x00not a TIFF header"),
+        decoded(120, 80, upright="orientation-upright.png"),
+    )
 
     # Not images at all.
     put("empty.jpg", b"", refused("not_an_image", "the file is empty"))
     put("text.jpg", b"session notes: hip flexors tight, retest in 3 weeks\n", refused("not_an_image", "not an image"))
-    put("page.png", b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>\n", refused("not_an_image", "not an image"))
+    put(
+        "page.png",
+        b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>\n",
+        refused("not_an_image", "not an image"),
+    )
     put("archive.jpg", b"PK\x03\x04" + bytes(60), refused("not_an_image", "not an image"))
     put("nul-bytes.png", bytes(512), refused("not_an_image", "not an image"))
 
@@ -168,11 +190,19 @@ def main():
     sof = jpeg.index(b"\xff\xc0")
     put("corrupt-frame.jpg", jpeg[: sof + 9] + b"\x07" + jpeg[sof + 10 :], refused("decode", "JPEG data is corrupt"))
     progressive = encode(photo, "JPEG", quality=80, progressive=True)
-    put("truncated-progressive.jpg", progressive[: len(progressive) * 2 // 3], refused("decode", "JPEG data is truncated"))
+    put(
+        "truncated-progressive.jpg",
+        progressive[: len(progressive) * 2 // 3],
+        refused("decode", "JPEG data is truncated"),
+    )
     # A whole JPEG inside a comment segment, before a main image cut short:
     # the thumbnail's end marker must not pass for the photo's.
     with_thumbnail = encode(photo, "JPEG", quality=80, comment=encode(gradient(16, 16), "JPEG", quality=80))
-    put("truncated-with-thumbnail.jpg", with_thumbnail[: len(with_thumbnail) - 300], refused("decode", "JPEG data is truncated"))
+    put(
+        "truncated-with-thumbnail.jpg",
+        with_thumbnail[: len(with_thumbnail) - 300],
+        refused("decode", "JPEG data is truncated"),
+    )
     png_bytes = encode(photo, "PNG")
     put("truncated.png", png_bytes[: len(png_bytes) // 2], refused("decode", "PNG data"))
     idat = png_bytes.index(b"IDAT") + 4
@@ -185,7 +215,11 @@ def main():
     # Found by fuzzing: an EXIF chunk that claims 4 GiB in a file of 200 bytes.
     with_exif = encode(gradient(16, 16), "WEBP", lossless=True, exif=b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x00")
     exif_at = with_exif.index(b"EXIF")
-    put("exif-4gib.webp", with_exif[: exif_at + 4] + struct.pack("<I", 0xFF00001A) + with_exif[exif_at + 8 :], refused("decode", "a chunk runs past the end of the file"))
+    put(
+        "exif-4gib.webp",
+        with_exif[: exif_at + 4] + struct.pack("<I", 0xFF00001A) + with_exif[exif_at + 8 :],
+        refused("decode", "a chunk runs past the end of the file"),
+    )
     gif = encode(photo, "GIF")
     put("truncated.gif", gif[: len(gif) // 2], refused("decode", "GIF data"))
 
@@ -221,7 +255,11 @@ def main():
     small_webp = encode(gradient(16, 16).convert("RGBA"), "WEBP", lossless=True, exif=Image.Exif().tobytes())
     assert small_webp[12:16] == b"VP8X"
     canvas = (30_000 - 1).to_bytes(3, "little") * 2
-    put("bomb-canvas.webp", small_webp[:24] + canvas + small_webp[30:], refused("too_large", "exceeds the decoding limits"))
+    put(
+        "bomb-canvas.webp",
+        small_webp[:24] + canvas + small_webp[30:],
+        refused("too_large", "exceeds the decoding limits"),
+    )
 
     manifest = {
         "about": "file -> expected outcome of sagitta::image_io::load with the default limits. "

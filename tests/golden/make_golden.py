@@ -120,7 +120,7 @@ def main() -> int:
                     # (proto default 0.0); write null rather than a fake 0.
                     "presence": round(lm.presence, 6) if lm.HasField("presence") else None,
                 }
-                for i, (name, lm) in enumerate(zip(LANDMARK_NAMES, lms))
+                for i, (name, lm) in enumerate(zip(LANDMARK_NAMES, lms, strict=True))
             ]
 
         out = GOLDEN_DIR / f"{path.stem}.json"

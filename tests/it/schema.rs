@@ -5,10 +5,10 @@
 //! tests that read JSON output validate it too (`common::assert_schema_valid`).
 //!
 //! After changing a serde type, regenerate the committed files with
-//! `SAGITTA_BLESS=1 cargo test --test schema` (or
+//! `SAGITTA_BLESS=1 cargo test --test it schema::` (or
 //! `cargo run -- schema NAME > schema/NAME.schema.json` for each name).
 
-mod common;
+use crate::common;
 
 use common::{assert_schema_valid, repo, sagitta, schema_errors};
 use sagitta::report::json_schema::PUBLISHED;
@@ -34,14 +34,14 @@ fn the_committed_schemas_are_what_the_code_generates() {
         }
         let committed = std::fs::read(&path).unwrap_or_else(|e| {
             panic!(
-                "{}: {e}; write it with SAGITTA_BLESS=1 cargo test --test schema",
+                "{}: {e}; write it with SAGITTA_BLESS=1 cargo test --test it schema::",
                 path.display()
             )
         });
         let committed: serde_json::Value = serde_json::from_slice(&committed).unwrap();
         assert!(
             committed == generated,
-            "{} is out of date with the serde types: regenerate it with SAGITTA_BLESS=1 cargo test --test schema",
+            "{} is out of date with the serde types: regenerate it with SAGITTA_BLESS=1 cargo test --test it schema::",
             path.display()
         );
     }

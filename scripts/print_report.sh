@@ -34,8 +34,8 @@ reports=("$@")
 if ((${#reports[@]} == 0)); then
     samples="$repo/target/report-samples"
     rm -rf "$samples"
-    (cd "$repo" && SAGITTA_REPORT_DIR="$samples" cargo test --quiet --test report \
-        -- --ignored --exact write_sample_reports >/dev/null)
+    (cd "$repo" && SAGITTA_REPORT_DIR="$samples" cargo test --quiet --test it \
+        -- --ignored --exact report::write_sample_reports >/dev/null)
     reports=("$samples"/*.report.html)
 fi
 

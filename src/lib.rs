@@ -58,7 +58,7 @@ pub struct AnalyzerOptions {
     pub pose: PoseOptions,
     /// Landmark model for photos that show the Thomas test: the full model
     /// misreads the hanging knee of a lying person by about 10 degrees where
-    /// the heavy one is within 2 (tests/photos.rs), and such photos are few.
+    /// the heavy one is within 2 (tests/it/photos.rs), and such photos are few.
     /// Equal to `model`: no second look.
     pub thomas_model: ModelKind,
     pub measure: MeasureOptions,

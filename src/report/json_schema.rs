@@ -1,7 +1,7 @@
 //! The published JSON Schemas of sagitta's machine-readable outputs,
 //! generated from the serde types that write them (so they cannot disagree),
 //! and committed under `schema/` for other programs (`sagitta schema NAME`
-//! prints one; `tests/schema.rs` checks the committed files are current).
+//! prints one; `tests/it/schema.rs` checks the committed files are current).
 
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema};

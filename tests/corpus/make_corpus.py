@@ -1,5 +1,5 @@
-"""Makes the corpus of broken and odd image files that tests/hostile.rs reads,
-and its manifest expected.json (file -> the outcome sagitta must give).
+"""Makes the corpus of broken and odd image files that tests/it/hostile.rs
+reads, and its manifest expected.json (file -> the outcome sagitta must give).
 
 Run it in a throw-away virtualenv (Pillow is pinned so the bytes are stable):
 

@@ -40,7 +40,7 @@ pub fn read_json(path: &Path) -> serde_json::Value {
 }
 
 /// The committed JSON Schema `schema/<name>.schema.json` (the one other
-/// programs read; `tests/schema.rs` checks it is what the code generates).
+/// programs read; `tests/it/schema.rs` checks it is what the code generates).
 pub fn published_schema(name: &str) -> serde_json::Value {
     read_json(&repo().join("schema").join(format!("{name}.schema.json")))
 }

@@ -2,7 +2,7 @@
 //! keypoints of a saved analysis, as a re-measure with corrected points would
 //! give them) drives the same pipeline through `Analyzer::with_source`.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

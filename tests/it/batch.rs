@@ -1,7 +1,7 @@
 //! Batch runs through the real binary: a folder with good and bad files,
 //! JSON Lines and CSV records, the output folder, resume after a kill, shards.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -270,7 +270,7 @@ fn broken_data_files_are_rejected_with_the_file_named() {
     let dir = tempfile::tempdir().unwrap();
     let catalog = dir.path().join("catalogue.toml");
     let text =
-        include_str!("../assets/catalogue.toml").replace("id = \"plank\"", "id = \"bird_dog\"");
+        include_str!("../../assets/catalogue.toml").replace("id = \"plank\"", "id = \"bird_dog\"");
     std::fs::write(&catalog, text).unwrap();
     let error = Recommender::load(Some(&catalog), None).unwrap_err();
     let message = error.to_string();
@@ -285,7 +285,7 @@ fn broken_data_files_are_rejected_with_the_file_named() {
     );
 
     let rules = dir.path().join("rules.toml");
-    let text = include_str!("../assets/rules.toml")
+    let text = include_str!("../../assets/rules.toml")
         .replace("exercise = \"pigeon_pose\"", "exercise = \"pigeon_flight\"");
     std::fs::write(&rules, text).unwrap();
     let message = Recommender::load(None, Some(&rules))
@@ -309,7 +309,7 @@ fn broken_data_files_are_rejected_with_the_file_named() {
 fn files_replace_the_embedded_data() {
     let dir = tempfile::tempdir().unwrap();
     let catalog = dir.path().join("catalogue.toml");
-    let text = include_str!("../assets/catalogue.toml")
+    let text = include_str!("../../assets/catalogue.toml")
         .replace("name = \"Pigeon pose\"", "name = \"Pigeon (from file)\"");
     std::fs::write(&catalog, text).unwrap();
     let recommender = Recommender::load(Some(&catalog), None).unwrap();
@@ -1282,9 +1282,9 @@ fn every_key_the_rules_and_catalogue_cite_is_in_the_references_file() {
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     });
     for asset in [
-        include_str!("../assets/rules.toml"),
-        include_str!("../assets/catalogue.toml"),
-        include_str!("../assets/references.toml"),
+        include_str!("../../assets/rules.toml"),
+        include_str!("../../assets/catalogue.toml"),
+        include_str!("../../assets/references.toml"),
     ]
     .map(str::to_string)
     .into_iter()

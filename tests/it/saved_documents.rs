@@ -2,7 +2,7 @@
 //! `compare` read back is checked as strictly as the command line, and a
 //! re-plan never drops a warning sign the document records.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -522,6 +522,5 @@ fn landmarks_are_checked_against_the_body() {
             again["measurements"]["pelvic_pattern"]["classification"],
             "anterior"
         );
-        drop(saved);
     }
 }

@@ -3,7 +3,7 @@
 //! every kind of bad input (exit code 2 with the file named, or 1 for a photo
 //! that cannot be analysed).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -513,7 +513,7 @@ fn a_rendered_thomas_test_before_and_after_shows_the_true_change() {
     let change = &doc["changes"][0];
     assert_eq!(change["test_leg"], "left");
     // Each value lies within its tolerance of the truth on the renders
-    // (tests/renders.rs: hip extension 7, knee flexion 6 degrees), so a
+    // (tests/it/renders.rs: hip extension 7, knee flexion 6 degrees), so a
     // change within twice that.
     for (name, truth, tolerance) in [("hip_extension", 25.0, 7.0), ("knee_flexion", 20.0, 6.0)] {
         let m = row(&change["measurements"], name);

@@ -2,7 +2,7 @@
 //! moves a misplaced keypoint and measures again without the model, and
 //! `analyze --person` chooses the person in a photo with several.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,7 @@
 //! The measurement stage on synthetic skeletons whose angles are known
 //! exactly, on real photos, and on marker dots drawn onto a real photo.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 
 use image::RgbImage;

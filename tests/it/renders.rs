@@ -4,7 +4,7 @@
 //! within the error the accuracy benchmark measured for its method
 //! (benches/README.md, "Accuracy against rendered ground truth").
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

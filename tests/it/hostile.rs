@@ -2,7 +2,7 @@
 //! (`tests/corpus/`, outcomes in `expected.json`), awkward file-system
 //! entries, setup faults, and output that must stay inside `--out`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Measurements on real photos: what they must show, what they must decline,
 //! and marker dots drawn onto a real photo at known points.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! The real binary, as a user runs it: output formats, exit codes, and a
 //! clear message for every file that cannot be analysed.
 
-mod common;
+use crate::common;
 
 use common::{assert_schema_valid, sagitta, sample, valid_output};
 use predicates::prelude::*;

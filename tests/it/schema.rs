@@ -5,7 +5,7 @@
 //! tests that read JSON output validate it too (`common::assert_schema_valid`).
 //!
 //! After changing a serde type, regenerate the committed files with
-//! `SAGITTA_BLESS=1 cargo test --test schema` (or
+//! `SAGITTA_BLESS=1 cargo test --test it schema::` (or
 //! `cargo run -- schema NAME > schema/NAME.schema.json` for each name).
 //!
 //! The documents generated from the code are held to it here too:
@@ -14,7 +14,7 @@
 //! manpage`, from the command-line definitions); the same
 //! `SAGITTA_BLESS=1` run rewrites them.
 
-mod common;
+use crate::common;
 
 use common::{assert_schema_valid, repo, sagitta, schema_errors};
 use sagitta::report::json_schema::PUBLISHED;
@@ -40,14 +40,14 @@ fn the_committed_schemas_are_what_the_code_generates() {
         }
         let committed = std::fs::read(&path).unwrap_or_else(|e| {
             panic!(
-                "{}: {e}; write it with SAGITTA_BLESS=1 cargo test --test schema",
+                "{}: {e}; write it with SAGITTA_BLESS=1 cargo test --test it schema::",
                 path.display()
             )
         });
         let committed: serde_json::Value = serde_json::from_slice(&committed).unwrap();
         assert!(
             committed == generated,
-            "{} is out of date with the serde types: regenerate it with SAGITTA_BLESS=1 cargo test --test schema",
+            "{} is out of date with the serde types: regenerate it with SAGITTA_BLESS=1 cargo test --test it schema::",
             path.display()
         );
     }
@@ -84,7 +84,7 @@ fn the_committed_generated_docs_are_what_the_code_prints() {
             continue;
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!("{file}: {e}; write it with SAGITTA_BLESS=1 cargo test --test schema")
+            panic!("{file}: {e}; write it with SAGITTA_BLESS=1 cargo test --test it schema::")
         });
         if committed != generated {
             let (line, (was, now)) = committed
@@ -100,7 +100,7 @@ fn the_committed_generated_docs_are_what_the_code_prints() {
                 .expect("texts that differ differ in a line");
             panic!(
                 "{file} is out of date with `sagitta {}` (line {}: committed {was:?}, printed {now:?}); \
-                 regenerate it with SAGITTA_BLESS=1 cargo test --test schema",
+                 regenerate it with SAGITTA_BLESS=1 cargo test --test it schema::",
                 args.join(" "),
                 line + 1
             );

@@ -16,7 +16,7 @@
 //! standing one is still a valid standing photo although today's rules call
 //! walker_03 mid-stride.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 use std::path::Path;
@@ -584,7 +584,7 @@ fn a_photo_that_was_not_assessed_gets_no_routine_unless_a_general_one_is_asked_f
 /// on every keypoint angle and on the landmark tilt, the posture type's
 /// current reference, and findings, assessment and routine planned again by
 /// today's rules. Run once after a schema change:
-/// `cargo test --test report refresh_fixtures -- --ignored`.
+/// `cargo test --test it report::refresh_fixtures -- --ignored`.
 #[test]
 #[ignore = "rewrites tests/fixtures"]
 fn refresh_fixtures() {

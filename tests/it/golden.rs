@@ -7,7 +7,7 @@
 //! comparison allows a tolerance, expressed as a fraction of the torso length
 //! (near-side shoulder to hip) so that it means the same on every photo size.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1104,3 +1104,51 @@ fn an_interrupt_ends_the_json_array_and_says_so() {
         assert!(!array.is_empty() && array.len() < 6, "{}", array.len());
     }
 }
+
+/// Before: the stale-temporary cleanup in `--out` removed any old
+/// `.<something>.tmp-<something>` file, such as `.x.tmp-abc`, `.mydata.tmp-`
+/// or `.foo.json.tmp-1234`, which sagitta never makes. Only the names its
+/// atomic writes make are removed: `.<result file>.tmp-` and 12 ASCII
+/// letters or digits.
+#[test]
+fn stale_temporary_cleanup_removes_only_names_sagitta_makes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let theirs = [
+        ".x.tmp-abc",
+        ".mydata.tmp-",
+        ".foo.json.tmp-1234",
+        ".notes.txt.tmp-AbCdEf012345",
+        ".a.json.tmp-AbCdEf01234!",
+        ".json.tmp-AbCdEf012345",
+    ];
+    let ours = [
+        ".a.json.tmp-AbCdEf012345",
+        ".b.annotated.jpg.tmp-0123456789az",
+        ".c.annotated.png.tmp-ZZZZZZZZZZZZ",
+        ".d.report.html.tmp-q1w2e3r4t5y6",
+    ];
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+    for name in theirs.iter().chain(&ours) {
+        let path = out.join(name);
+        std::fs::write(&path, b"half").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+    }
+    let input = dir.path().join("not-a-photo.jpg");
+    std::fs::write(&input, b"session notes").unwrap();
+    let (code, _, stderr) = run_jsonl(&[os("--out"), out.as_os_str(), input.as_os_str()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let left: Vec<String> = files_under(&out)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut expected = theirs.map(String::from).to_vec();
+    expected.sort();
+    assert_eq!(left, expected);
+}

@@ -329,17 +329,31 @@ impl Walker<'_> {
     }
 }
 
+/// Whether a base name may hold `c`.
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '_' | '.')
+}
+
+/// What follows a photo's base name in the names of its result files in the
+/// output folder: the document, the annotated image (`.png` for a PNG
+/// photo) and the printable page.
+pub const RESULT_ENDINGS: [&str; 4] = [".json", ".annotated.jpg", ".annotated.png", ".report.html"];
+
+/// Whether `name` is one sagitta gives a result file in the output folder:
+/// a base name as [`sanitize`] makes them, then one of [`RESULT_ENDINGS`].
+pub fn is_result_name(name: &str) -> bool {
+    RESULT_ENDINGS.iter().any(|ending| {
+        name.strip_suffix(ending).is_some_and(|base| {
+            !base.is_empty() && !base.starts_with('.') && base.chars().all(is_name_char)
+        })
+    })
+}
+
 /// A file-system-safe base name: letters, digits, `-`, `_`, `.`; no leading dot.
 fn sanitize(text: &str) -> String {
     let cleaned: String = text
         .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if is_name_char(c) { c } else { '_' })
         .collect();
     let cleaned = cleaned.trim_start_matches('.');
     // Bytes, not characters: with `-<hash>`, `.annotated.jpg` and `.tmp-<pid>`
@@ -488,6 +502,28 @@ mod tests {
         for n in 0..200 {
             let path = PathBuf::from(format!("archive/{n}.jpg"));
             assert_eq!(shards.iter().filter(|s| s.takes(&path)).count(), 1);
+        }
+    }
+
+    #[test]
+    fn result_names_are_the_names_the_output_folder_gets() {
+        for name in [
+            "a.json",
+            "sub__b-1a2b3c4d.annotated.jpg",
+            "c-2.annotated.png",
+            "\u{5199}.report.html",
+        ] {
+            assert!(is_result_name(name), "{name}");
+        }
+        for name in [
+            ".json",
+            ".a.json",
+            "a.jpg",
+            "a.annotated.jpeg",
+            "a b.json",
+            "a.json.tmp-AbCdEf012345",
+        ] {
+            assert!(!is_result_name(name), "{name}");
         }
     }
 

@@ -588,3 +588,56 @@ fn a_bad_manifest_is_refused_with_the_file_and_the_line() {
         .code(2)
         .stderr(predicates::str::contains("cannot be used with"));
 }
+
+/// Before: `--out wk wk` and `-r --out . .` left the output folder out of
+/// the walk, so nothing was analysed, silently, and CSV printed not even its
+/// header. The photos there are analysed; the results sagitta wrote there
+/// are not taken for photos on the next run.
+#[test]
+fn an_output_folder_equal_to_the_input_analyses_its_photos_not_its_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let wk = dir.path().join("wk");
+    std::fs::create_dir_all(wk.join("sub")).unwrap();
+    std::fs::copy(sample("walker_03.jpg"), wk.join("a.jpg")).unwrap();
+    let run = |cwd: &Path, format: &str, args: &[&str]| {
+        let output = sagitta()
+            .current_dir(cwd)
+            .args(["analyze", "--quiet", "--model", "lite", "--format", format])
+            .args(args)
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    for round in 1..=2 {
+        let stdout = run(dir.path(), "jsonl", &["--report", "--out", "wk", "wk"]);
+        let records = jsonl(stdout.as_bytes());
+        // One analysis and the summary: no record for a result file.
+        assert_eq!(records.len(), 2, "round {round}: {records:?}");
+        assert_eq!(records[0]["image"]["path"], "wk/a.jpg", "round {round}");
+        // Its own results are neither analysed nor counted as skipped files.
+        let summary = by_type(&records, "summary")[0];
+        assert_eq!(summary["skipped_not_image"], 0, "round {round}: {summary}");
+    }
+    assert_eq!(
+        result_files(&wk),
+        ["a.annotated.jpg", "a.jpg", "a.json", "a.report.html", "sub"]
+    );
+
+    // From inside, with -r: the photo in the subfolder is new. CSV prints
+    // its header and one row per photo.
+    std::fs::copy(sample("walker_01.jpg"), wk.join("sub/b.jpg")).unwrap();
+    let text = run(&wk, "csv", &["-r", "--out", ".", "."]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].starts_with("path,"), "{text}");
+    assert!(lines[1].starts_with("./a.jpg,"), "{text}");
+    assert!(lines[2].starts_with("./sub/b.jpg,"), "{text}");
+    assert!(wk.join("sub__b.json").is_file());
+
+    // Nothing left to do: CSV still prints its header.
+    let text = run(&wk, "csv", &["-r", "--resume", "--out", ".", "."]);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.starts_with("path,"), "{text}");
+}

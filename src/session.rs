@@ -188,6 +188,9 @@ pub struct Manifest {
     pub rows: Vec<ManifestRow>,
     /// Each row's photo by its real path (photos that exist).
     by_real_path: HashMap<PathBuf, usize>,
+    /// The rows whose photo does not exist, by the path as written (joined
+    /// to the manifest's folder), so that matching stays linear in the rows.
+    by_written: HashMap<PathBuf, usize>,
 }
 
 const COLUMNS: [&str; 6] = ["photo", "client", "date", "side", "note", "clinician"];
@@ -294,6 +297,7 @@ impl Manifest {
             path: path.to_path_buf(),
             rows,
             by_real_path,
+            by_written,
         })
     }
 
@@ -310,22 +314,15 @@ impl Manifest {
             return Ok(row.session.clone());
         }
         let manifest = self.path.display();
-        match self.rows.iter().find(|row| row.photo == photo) {
-            Some(row) => Err(format!(
+        match self.by_written.get(photo) {
+            Some(&index) => Err(format!(
                 "listed in the manifest {manifest} (line {}), but the photo cannot be found",
-                row.line
+                self.rows[index].line
             )),
             None => Err(format!(
                 "has no row in the manifest {manifest}: its client and date are not guessed; add a row for it"
             )),
         }
-    }
-
-    /// Rows whose photo does not exist (or cannot be reached).
-    pub fn missing(&self) -> impl Iterator<Item = &ManifestRow> {
-        self.rows
-            .iter()
-            .filter(|row| std::fs::canonicalize(&row.photo).is_err())
     }
 }
 

@@ -31,7 +31,10 @@ impl FromStr for Shard {
             Some((Some(index), Some(count))) if count >= 1 && (1..=count).contains(&index) => {
                 Ok(Self { index, count })
             }
-            _ => Err(format!("expected I/N with 1 <= I <= N, got {text:?}")),
+            _ => Err(format!(
+                "expected I/N with 1 <= I <= N, got {:?}",
+                sagitta::input::excerpt(text)
+            )),
         }
     }
 }

@@ -641,3 +641,57 @@ fn an_output_folder_equal_to_the_input_analyses_its_photos_not_its_results() {
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.starts_with("path,"), "{text}");
 }
+
+/// A manifest from another system may name photos outside its folder
+/// (`../elsewhere/o.jpg`) or by absolute path: they are read (only read,
+/// as any photo is) and given their rows; every result stays inside `--out`.
+#[test]
+fn manifest_rows_may_name_photos_outside_its_folder_and_results_stay_in_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for folder in ["visits", "elsewhere", "archive", "out"] {
+        std::fs::create_dir(root.join(folder)).unwrap();
+    }
+    std::fs::copy(sample("walker_03.jpg"), root.join("elsewhere/o.jpg")).unwrap();
+    let absolute = root.join("archive/p.jpg");
+    std::fs::copy(sample("walker_01.jpg"), &absolute).unwrap();
+    std::fs::write(
+        root.join("visits/list.csv"),
+        format!(
+            "photo,client\n../elsewhere/o.jpg,CL-1\n{},CL-2\n/dev/zero,CL-3\n",
+            absolute.display()
+        ),
+    )
+    .unwrap();
+    let output = sagitta()
+        .current_dir(root)
+        .args(["analyze", "--format", "jsonl", "--quiet", "--model", "lite"])
+        .args(["--manifest", "visits/list.csv", "--out", "out"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let records = jsonl(&output.stdout);
+    let analyses = by_type(&records, "analysis");
+    assert_eq!(analyses.len(), 2, "{records:?}");
+    assert_eq!(analyses[0]["image"]["path"], "visits/../elsewhere/o.jpg");
+    assert_eq!(analyses[0]["session"]["client"], "CL-1");
+    assert_eq!(analyses[1]["image"]["path"], absolute.display().to_string());
+    assert_eq!(analyses[1]["session"]["client"], "CL-2");
+    // A device is never read, wherever a row points.
+    let errors = by_type(&records, "error");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        result_files(&root.join("out")),
+        ["o.annotated.jpg", "o.json", "p.annotated.jpg", "p.json"]
+    );
+    assert_eq!(result_files(&root.join("elsewhere")), ["o.jpg"]);
+    assert_eq!(result_files(&root.join("archive")), ["p.jpg"]);
+}

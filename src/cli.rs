@@ -126,7 +126,10 @@ impl PlanArgs {
 fn parse_minutes(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(minutes) if minutes.is_finite() && minutes > 0.0 && minutes <= 240.0 => Ok(minutes),
-        _ => Err(format!("expected minutes between 0 and 240, got {text:?}")),
+        _ => Err(format!(
+            "expected minutes between 0 and 240, got {:?}",
+            sagitta::input::excerpt(text)
+        )),
     }
 }
 

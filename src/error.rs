@@ -153,9 +153,17 @@ pub struct FileError {
 }
 
 impl FileError {
+    /// The error of the file at `path`. A path longer than any the system
+    /// opens ([`MAX_PATH_BYTES`](crate::input::MAX_PATH_BYTES); a 1 MB
+    /// manifest cell, a 128 KB argument) is kept as an excerpt, so that
+    /// neither the record nor the message repeats it whole.
     pub fn new(path: impl Into<PathBuf>, kind: FileErrorKind, message: impl Into<String>) -> Self {
+        let mut path = path.into();
+        if path.as_os_str().len() > crate::input::MAX_PATH_BYTES {
+            path = PathBuf::from(crate::input::excerpt(&path.to_string_lossy()));
+        }
         Self {
-            path: path.into(),
+            path,
             kind,
             message: message.into(),
         }

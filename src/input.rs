@@ -34,6 +34,14 @@ pub const MAX_DOCUMENT_BYTES: u64 = 4 * 1024 * 1024;
 /// Characters of untrusted text quoted in a message.
 pub const EXCERPT_CHARS: usize = 80;
 
+/// Longest path the system opens (Linux `PATH_MAX`, its closing NUL
+/// included): a longer one names no file, and is quoted only as an excerpt.
+pub const MAX_PATH_BYTES: usize = 4096;
+
+/// Longest line of a message printed as it is: twice the longest path, so
+/// that a message quoting a real path is never cut.
+const MAX_MESSAGE_LINE_CHARS: usize = 2 * MAX_PATH_BYTES;
+
 /// What kind of file system entry the metadata describes, for messages.
 fn kind_of(file_type: std::fs::FileType) -> &'static str {
     if file_type.is_dir() {
@@ -173,8 +181,40 @@ pub fn shorten_message(message: &str) -> String {
     out
 }
 
+/// Whether `c` changes how the text around it is shown without being seen
+/// itself: the direction marks, embeddings, overrides and isolates (U+061C,
+/// U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), the other
+/// characters Unicode calls default-ignorable (zero-width space, joiners,
+/// word joiner, soft hyphen, variation selectors, byte-order mark, tags,
+/// fillers; DerivedCoreProperties.txt), the interlinear annotation marks
+/// (U+FFF9 to U+FFFB) and the line and paragraph separators (U+2028,
+/// U+2029). In a client's identifier, one of them makes two different
+/// records look alike, or one record read backwards.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x00AD
+            | 0x034F
+            | 0x061C
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x2028..=0x202E
+            | 0x2060..=0x206F
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF0..=0xFFFB
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0000..=0xE0FFF
+    )
+}
+
 fn push_escaped(out: &mut String, c: char) {
-    if c.is_control() || c == '\u{FEFF}' {
+    if c.is_control() || is_invisible(c) {
         match c {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
@@ -188,10 +228,11 @@ fn push_escaped(out: &mut String, c: char) {
 }
 
 /// `text` for a terminal: control characters (ESC, CSI, BEL, carriage
-/// return... and newline, unless `keep_newlines`) escaped, so a file name
-/// cannot move the cursor, recolour the screen or fake a line.
+/// return... and newline, unless `keep_newlines`) and invisible ones
+/// ([`is_invisible`]) escaped, so a file name cannot move the cursor,
+/// recolour the screen, fake a line or turn the text around it.
 pub fn terminal_safe(text: &str, keep_newlines: bool) -> Cow<'_, str> {
-    let needs = |c: char| (c.is_control() && !(keep_newlines && c == '\n')) || c == '\u{FEFF}';
+    let needs = |c: char| (c.is_control() && !(keep_newlines && c == '\n')) || is_invisible(c);
     if !text.chars().any(needs) {
         return Cow::Borrowed(text);
     }
@@ -204,6 +245,26 @@ pub fn terminal_safe(text: &str, keep_newlines: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// A whole message for standard error: [`terminal_safe`] (newlines kept),
+/// and any line over [`MAX_MESSAGE_LINE_CHARS`] characters, which can only
+/// hold something quoted whole from the input, cut with its length said.
+pub fn terminal_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1 << 16));
+    for (i, line) in message.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        match line.char_indices().nth(MAX_MESSAGE_LINE_CHARS) {
+            Some((cut, _)) => {
+                out.push_str(&terminal_safe(&line[..cut], false));
+                out.push_str(&format!("... ({} bytes in this line)", line.len()));
+            }
+            None => out.push_str(&terminal_safe(line, false)),
+        }
+    }
+    out
 }
 
 /// Checks that no object in the JSON `text` repeats a key (at any depth).
@@ -319,6 +380,20 @@ mod tests {
             "bad\\x1b]0;title\\x07\\x9bname\n"
         );
         assert_eq!(terminal_safe("plain", false), "plain");
+        assert_eq!(
+            terminal_safe("CL-\u{202E}1\u{200B}", false),
+            "CL-\\u{202e}1\\u{200b}"
+        );
+        assert_eq!(excerpt("a\u{2066}b"), "a\\u{2066}b");
+        let long_line = format!("one\ntwo {}\x1b\n", "w".repeat(131_000));
+        let message = terminal_message(&long_line);
+        assert!(message.len() < 8300, "{}", message.len());
+        assert!(message.starts_with("one\ntwo www"), "{message}");
+        assert!(
+            message.ends_with("... (131005 bytes in this line)\n"),
+            "{message}"
+        );
+        assert_eq!(terminal_message("a\x1b[31m\nb"), "a\\x1b[31m\nb");
         assert_eq!(terminal_safe("a\nb", false), "a\\nb");
     }
 

@@ -77,7 +77,9 @@ pub fn parse_date(text: &str) -> Result<String, String> {
 
 /// A free-text field (client, clinician, note): trimmed, at most `max`
 /// characters, no control characters (they would break a CSV row or a
-/// terminal line); empty means not given.
+/// terminal line) and no invisible or text-direction characters (they can
+/// make one client's identifier look like another's in a report, or turn
+/// it around: [`crate::input::is_invisible`]); empty means not given.
 pub fn parse_text(what: &str, text: &str, max: usize) -> Result<Option<String>, String> {
     let text = text.trim();
     if text.is_empty() {
@@ -87,6 +89,14 @@ pub fn parse_text(what: &str, text: &str, max: usize) -> Result<Option<String>, 
         return Err(format!(
             "the {what} holds a control character ({:?}): {}",
             c,
+            crate::input::excerpt(text)
+        ));
+    }
+    if let Some(c) = text.chars().find(|&c| crate::input::is_invisible(c)) {
+        return Err(format!(
+            "the {what} holds U+{:04X}, an invisible or text-direction character that can make it \
+             read other than it is stored; type it without: {}",
+            c as u32,
             crate::input::excerpt(text)
         ));
     }
@@ -188,6 +198,9 @@ pub struct Manifest {
     pub rows: Vec<ManifestRow>,
     /// Each row's photo by its real path (photos that exist).
     by_real_path: HashMap<PathBuf, usize>,
+    /// The rows whose photo does not exist, by the path as written (joined
+    /// to the manifest's folder), so that matching stays linear in the rows.
+    by_written: HashMap<PathBuf, usize>,
 }
 
 const COLUMNS: [&str; 6] = ["photo", "client", "date", "side", "note", "clinician"];
@@ -250,6 +263,14 @@ impl Manifest {
             if written.is_empty() {
                 return Err(at_line("the photo cell is empty".to_string()));
             }
+            if written.len() > crate::input::MAX_PATH_BYTES {
+                return Err(at_line(format!(
+                    "the photo path is {} bytes long, over the {} bytes a path can have: {}",
+                    written.len(),
+                    crate::input::MAX_PATH_BYTES,
+                    crate::input::excerpt(written)
+                )));
+            }
             if written.chars().any(char::is_control) {
                 return Err(at_line(format!(
                     "the photo path holds a control character: {}",
@@ -294,6 +315,7 @@ impl Manifest {
             path: path.to_path_buf(),
             rows,
             by_real_path,
+            by_written,
         })
     }
 
@@ -310,22 +332,15 @@ impl Manifest {
             return Ok(row.session.clone());
         }
         let manifest = self.path.display();
-        match self.rows.iter().find(|row| row.photo == photo) {
-            Some(row) => Err(format!(
+        match self.by_written.get(photo) {
+            Some(&index) => Err(format!(
                 "listed in the manifest {manifest} (line {}), but the photo cannot be found",
-                row.line
+                self.rows[index].line
             )),
             None => Err(format!(
                 "has no row in the manifest {manifest}: its client and date are not guessed; add a row for it"
             )),
         }
-    }
-
-    /// Rows whose photo does not exist (or cannot be reached).
-    pub fn missing(&self) -> impl Iterator<Item = &ManifestRow> {
-        self.rows
-            .iter()
-            .filter(|row| std::fs::canonicalize(&row.photo).is_err())
     }
 }
 
@@ -363,6 +378,29 @@ mod tests {
         assert!(parse_text("note", "a\nb", 500).is_err());
         assert!(parse_text("note", "\x1b[31mred", 500).is_err());
         assert!(parse_text("client", &"x".repeat(65), 64).is_err());
+        for hidden in [
+            '\u{202E}',
+            '\u{2066}',
+            '\u{200B}',
+            '\u{200D}',
+            '\u{FEFF}',
+            '\u{E0041}',
+        ] {
+            let error = parse_text("client", &format!("CL-{hidden}42"), 64).unwrap_err();
+            assert!(
+                error.contains(&format!("U+{:04X}", hidden as u32)) && !error.contains(hidden),
+                "{error}"
+            );
+        }
+        // Letters of any script are text, not hidden characters.
+        assert!(
+            parse_text(
+                "clinician",
+                "Dr. \u{00C9}lodie M\u{00FC}ller \u{5C71}\u{7530}",
+                100
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use sagitta::error::{FileError, FileErrorKind};
+use sagitta::report::files::temporary_target;
 use sagitta::session::{Manifest, SessionInput};
 
 /// File name endings a folder walk treats as photos (case-insensitive).
@@ -30,7 +31,10 @@ impl FromStr for Shard {
             Some((Some(index), Some(count))) if count >= 1 && (1..=count).contains(&index) => {
                 Ok(Self { index, count })
             }
-            _ => Err(format!("expected I/N with 1 <= I <= N, got {text:?}")),
+            _ => Err(format!(
+                "expected I/N with 1 <= I <= N, got {:?}",
+                sagitta::input::excerpt(text)
+            )),
         }
     }
 }
@@ -157,9 +161,11 @@ fn folder_id(metadata: &std::fs::Metadata) -> FolderId {
 
 /// Expands files, folders (`recursive`: with subfolders) and glob patterns.
 /// A file named on the command line always gets a record; in a folder walk,
-/// files without an image name are counted and skipped. The folder `exclude`
-/// (the output folder) is left out wherever a walk meets it, so that results
-/// written inside the input folder are not analysed again on the next run.
+/// files without an image name are counted and skipped. Wherever a walk
+/// meets the output folder `out` (as the folder named, `--out wk wk`, or
+/// inside it), it leaves out the files sagitta writes there (results and
+/// their temporary files), so that they are not analysed as photos on the
+/// next run; the photos there are analysed.
 ///
 /// Folder walks follow links to folders, but enter each real folder (device
 /// and inode) at most once per run, so a link back up the tree (`d/self -> .`)
@@ -167,13 +173,13 @@ fn folder_id(metadata: &std::fs::Metadata) -> FolderId {
 /// [`MAX_WALK_DEPTH`] folders deep. A path listed more than once (the same
 /// bytes, or the same file name in the same real folder spelled another way,
 /// `./p/a.jpg` and `p/a.jpg`) is analysed once, at its first place.
-pub fn expand(args: &[PathBuf], recursive: bool, exclude: Option<&Path>) -> Inputs {
+pub fn expand(args: &[PathBuf], recursive: bool, out: Option<&Path>) -> Inputs {
     let mut inputs = Inputs::default();
     let mut listed: Vec<Listed> = Vec::new();
     let mut walker = Walker {
         recursive,
         visited: HashSet::new(),
-        exclude: exclude
+        output_folder: out
             .and_then(|dir| std::fs::metadata(dir).ok())
             .filter(|m| m.is_dir())
             .map(|m| folder_id(&m)),
@@ -278,7 +284,8 @@ struct Walker<'a> {
     recursive: bool,
     /// Folders already walked, so that each is walked once.
     visited: HashSet<FolderId>,
-    exclude: Option<FolderId>,
+    /// The output folder, where sagitta's own files are not listed.
+    output_folder: Option<FolderId>,
     out: &'a mut Vec<Listed>,
     skipped: &'a mut usize,
 }
@@ -295,10 +302,11 @@ impl Walker<'_> {
             Ok(metadata) => folder_id(&metadata),
             Err(error) => return self.fail(dir, format!("cannot list the folder: {error}")),
         };
-        if Some(id) == self.exclude || !self.visited.insert(id) {
-            // The output folder, or a folder already walked (through a link).
+        if !self.visited.insert(id) {
+            // A folder already walked (through a link).
             return;
         }
+        let in_output_folder = Some(id) == self.output_folder;
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(error) => return self.fail(dir, format!("cannot list the folder: {error}")),
@@ -307,6 +315,9 @@ impl Walker<'_> {
         // Sorted, so that runs and shards list the same order everywhere.
         paths.sort();
         for path in paths {
+            if in_output_folder && is_own_file(&path) {
+                continue;
+            }
             let is_dir = std::fs::metadata(&path)
                 .map(|m| m.is_dir())
                 .unwrap_or(false);
@@ -329,17 +340,39 @@ impl Walker<'_> {
     }
 }
 
+/// Whether a base name may hold `c`.
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '_' | '.')
+}
+
+/// What follows a photo's base name in the names of its result files in the
+/// output folder: the document, the annotated image (`.png` for a PNG
+/// photo) and the printable page.
+pub const RESULT_ENDINGS: [&str; 4] = [".json", ".annotated.jpg", ".annotated.png", ".report.html"];
+
+/// Whether `name` is one sagitta gives a result file in the output folder:
+/// a base name as [`sanitize`] makes them, then one of [`RESULT_ENDINGS`].
+pub fn is_result_name(name: &str) -> bool {
+    RESULT_ENDINGS.iter().any(|ending| {
+        name.strip_suffix(ending).is_some_and(|base| {
+            !base.is_empty() && !base.starts_with('.') && base.chars().all(is_name_char)
+        })
+    })
+}
+
+/// Whether the file at `path` (in the output folder) is one sagitta writes
+/// there: a result or the temporary file of one.
+fn is_own_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| is_result_name(temporary_target(name).unwrap_or(name)))
+}
+
 /// A file-system-safe base name: letters, digits, `-`, `_`, `.`; no leading dot.
 fn sanitize(text: &str) -> String {
     let cleaned: String = text
         .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if is_name_char(c) { c } else { '_' })
         .collect();
     let cleaned = cleaned.trim_start_matches('.');
     // Bytes, not characters: with `-<hash>`, `.annotated.jpg` and `.tmp-<pid>`
@@ -488,6 +521,28 @@ mod tests {
         for n in 0..200 {
             let path = PathBuf::from(format!("archive/{n}.jpg"));
             assert_eq!(shards.iter().filter(|s| s.takes(&path)).count(), 1);
+        }
+    }
+
+    #[test]
+    fn result_names_are_the_names_the_output_folder_gets() {
+        for name in [
+            "a.json",
+            "sub__b-1a2b3c4d.annotated.jpg",
+            "c-2.annotated.png",
+            "\u{5199}.report.html",
+        ] {
+            assert!(is_result_name(name), "{name}");
+        }
+        for name in [
+            ".json",
+            ".a.json",
+            "a.jpg",
+            "a.annotated.jpeg",
+            "a b.json",
+            "a.json.tmp-AbCdEf012345",
+        ] {
+            assert!(!is_result_name(name), "{name}");
         }
     }
 

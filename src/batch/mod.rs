@@ -7,6 +7,7 @@
 mod inputs;
 mod output;
 
+use inputs::is_result_name;
 pub use inputs::{Inputs, Item, Shard, attach_sessions, expand};
 use output::{OutputFiles, write_outputs};
 
@@ -84,7 +85,7 @@ pub fn run(
                 dir.display()
             ))
         })?;
-        remove_stale_temporaries(dir);
+        remove_stale_temporaries(dir, is_result_name);
     }
 
     let progress = if options.quiet || !std::io::stderr().is_terminal() {

@@ -8,7 +8,7 @@ use sagitta::error::{FileError, FileErrorKind};
 use sagitta::report::files::PhotoFile;
 use sagitta::schema::Analysis;
 
-use super::inputs::{Item, identity};
+use super::inputs::{Item, RESULT_ENDINGS, identity};
 
 /// The files one image's result consists of, in the output folder.
 pub struct OutputFiles {
@@ -25,13 +25,12 @@ impl OutputFiles {
             .and_then(|e| e.to_str())
             .is_some_and(|e| e.eq_ignore_ascii_case("png"));
         let name = &item.output_name;
+        let [json, annotated_jpeg, annotated_png, report] = RESULT_ENDINGS;
+        let annotated = if png { annotated_png } else { annotated_jpeg };
         Self {
-            json: dir.join(format!("{name}.json")),
-            annotated: dir.join(format!(
-                "{name}.annotated.{}",
-                if png { "png" } else { "jpg" }
-            )),
-            report: dir.join(format!("{name}.report.html")),
+            json: dir.join(format!("{name}{json}")),
+            annotated: dir.join(format!("{name}{annotated}")),
+            report: dir.join(format!("{name}{report}")),
         }
     }
 

@@ -605,7 +605,8 @@ impl FromStr for MarkerColor {
             }
             _ => {
                 return Err(format!(
-                    "unknown marker colour {text:?}: use red, green, blue, yellow, magenta, cyan or #rrggbb"
+                    "unknown marker colour {:?}: use red, green, blue, yellow, magenta, cyan or #rrggbb",
+                    crate::input::excerpt(text)
                 ));
             }
         };

@@ -94,12 +94,17 @@ impl<'w> CsvExporter<'w> {
         }
     }
 
-    /// Writes one row: `cell` gives the cell under each header.
-    fn row(&mut self, cell: impl Fn(&str) -> String) -> io::Result<()> {
+    fn write_header_once(&mut self) -> io::Result<()> {
         if !self.header_written {
             self.writer.write_record(&self.header)?;
             self.header_written = true;
         }
+        Ok(())
+    }
+
+    /// Writes one row: `cell` gives the cell under each header.
+    fn row(&mut self, cell: impl Fn(&str) -> String) -> io::Result<()> {
+        self.write_header_once()?;
         self.writer
             .write_record(self.header.iter().map(|h| cell(h)))?;
         self.writer.flush()
@@ -203,7 +208,10 @@ impl Exporter for CsvExporter<'_> {
         })
     }
 
+    /// A run without rows still gives the header, so that a reader sees
+    /// an empty table rather than no CSV at all.
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
+        self.write_header_once()?;
         self.writer.flush()
     }
 }

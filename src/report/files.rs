@@ -101,6 +101,20 @@ impl PhotoFile {
 /// Marks the name of a temporary file: `.<name>.tmp-<random>`.
 const TEMP_MARK: &str = ".tmp-";
 
+/// Random characters ending a temporary file's name; `tempfile` draws them
+/// from the ASCII letters and digits.
+const TEMP_RANDOM_CHARS: usize = 12;
+
+/// The name of the file that a temporary file named `name` was to become,
+/// if [`write_atomically`] could have made that name: `.<target>.tmp-` and
+/// [`TEMP_RANDOM_CHARS`] ASCII letters or digits. `None` for any other name.
+pub fn temporary_target(name: &str) -> Option<&str> {
+    let (target, random) = name.strip_prefix('.')?.rsplit_once(TEMP_MARK)?;
+    let random_part =
+        random.len() == TEMP_RANDOM_CHARS && random.bytes().all(|b| b.is_ascii_alphanumeric());
+    (random_part && !target.is_empty()).then_some(target)
+}
+
 /// Writes `bytes` to `path` through a temporary file and a rename, so an
 /// interrupted run never leaves a half-written result.
 ///
@@ -120,7 +134,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or_default();
     let mut file = tempfile::Builder::new()
         .prefix(&format!(".{name}{TEMP_MARK}"))
-        .rand_bytes(12)
+        .rand_bytes(TEMP_RANDOM_CHARS)
         // As a plain create would, less the umask.
         .permissions(std::fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)?;
@@ -136,18 +150,23 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// Removes temporary files that killed runs left in the output folder:
-/// regular files (not links) named `.<name>.tmp-<...>`, older than
+/// regular files (not links) whose name [`write_atomically`] could have
+/// made for a file that `is_ours` (a name sagitta writes there), older than
 /// `STALE_TEMP_AGE` (so that another run writing into the same folder
-/// keeps its own). Returns how many were removed.
-pub fn remove_stale_temporaries(dir: &Path) -> usize {
+/// keeps its own). Any other file is left alone, whatever its name looks
+/// like. Returns how many were removed.
+pub fn remove_stale_temporaries(dir: &Path, is_ours: impl Fn(&str) -> bool) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
     let mut removed = 0;
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if !name.starts_with('.') || !name.contains(TEMP_MARK) {
+        // sagitta's names are UTF-8: the base names are made from letters and digits.
+        let Some(target) = name.to_str().and_then(temporary_target) else {
+            continue;
+        };
+        if !is_ours(target) {
             continue;
         }
         let stale = entry.metadata().is_ok_and(|m| {
@@ -210,21 +229,53 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         std::fs::create_dir(&out).unwrap();
-        let stale = out.join(".a.json.tmp-4242");
-        let fresh = out.join(".b.json.tmp-4243");
-        for path in [&stale, &fresh] {
+        let stale = out.join(".a.json.tmp-4242abcdXYZ0");
+        let fresh = out.join(".b.json.tmp-4243abcdXYZ0");
+        let not_ours = out.join(".a.txt.tmp-4242abcdXYZ0");
+        for path in [&stale, &fresh, &not_ours] {
             std::fs::write(path, b"half").unwrap();
         }
         let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
-        std::fs::File::options()
-            .write(true)
-            .open(&stale)
-            .unwrap()
-            .set_modified(two_hours_ago)
-            .unwrap();
-        remove_stale_temporaries(&out);
+        for path in [&stale, &not_ours] {
+            std::fs::File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_modified(two_hours_ago)
+                .unwrap();
+        }
+        assert_eq!(remove_stale_temporaries(&out, |t| t.ends_with(".json")), 1);
         assert!(!stale.exists());
         // A fresh one may be another run's write in progress.
         assert!(fresh.exists());
+        assert!(not_ours.exists());
+    }
+
+    #[test]
+    fn temporary_names_are_recognised_only_as_write_atomically_makes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.report.html");
+        // A temporary file of a real write, kept from being removed.
+        let kept = tempfile::Builder::new()
+            .prefix(&format!(".a.report.html{TEMP_MARK}"))
+            .rand_bytes(TEMP_RANDOM_CHARS)
+            .tempfile_in(dir.path())
+            .unwrap();
+        let name = kept.path().file_name().unwrap().to_str().unwrap();
+        assert_eq!(temporary_target(name), Some("a.report.html"));
+        write_atomically(&target, b"page").unwrap();
+        assert_eq!(temporary_target(".a.json.tmp-AbCdEf012345"), Some("a.json"));
+        for other in [
+            ".x.tmp-abc",
+            ".mydata.tmp-",
+            ".foo.json.tmp-1234",
+            ".a.json.tmp-AbCdEf01234!",
+            ".a.json.tmp-AbCdEf0123456",
+            ".tmp-AbCdEf012345",
+            "a.json.tmp-AbCdEf012345",
+            ".a.json.tmp-AbCdEf01234\u{e9}",
+        ] {
+            assert_eq!(temporary_target(other), None, "{other}");
+        }
     }
 }

@@ -588,3 +588,110 @@ fn a_bad_manifest_is_refused_with_the_file_and_the_line() {
         .code(2)
         .stderr(predicates::str::contains("cannot be used with"));
 }
+
+/// Before: `--out wk wk` and `-r --out . .` left the output folder out of
+/// the walk, so nothing was analysed, silently, and CSV printed not even its
+/// header. The photos there are analysed; the results sagitta wrote there
+/// are not taken for photos on the next run.
+#[test]
+fn an_output_folder_equal_to_the_input_analyses_its_photos_not_its_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let wk = dir.path().join("wk");
+    std::fs::create_dir_all(wk.join("sub")).unwrap();
+    std::fs::copy(sample("walker_03.jpg"), wk.join("a.jpg")).unwrap();
+    let run = |cwd: &Path, format: &str, args: &[&str]| {
+        let output = sagitta()
+            .current_dir(cwd)
+            .args(["analyze", "--quiet", "--model", "lite", "--format", format])
+            .args(args)
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    for round in 1..=2 {
+        let stdout = run(dir.path(), "jsonl", &["--report", "--out", "wk", "wk"]);
+        let records = jsonl(stdout.as_bytes());
+        // One analysis and the summary: no record for a result file.
+        assert_eq!(records.len(), 2, "round {round}: {records:?}");
+        assert_eq!(records[0]["image"]["path"], "wk/a.jpg", "round {round}");
+        // Its own results are neither analysed nor counted as skipped files.
+        let summary = by_type(&records, "summary")[0];
+        assert_eq!(summary["skipped_not_image"], 0, "round {round}: {summary}");
+    }
+    assert_eq!(
+        result_files(&wk),
+        ["a.annotated.jpg", "a.jpg", "a.json", "a.report.html", "sub"]
+    );
+
+    // From inside, with -r: the photo in the subfolder is new. CSV prints
+    // its header and one row per photo.
+    std::fs::copy(sample("walker_01.jpg"), wk.join("sub/b.jpg")).unwrap();
+    let text = run(&wk, "csv", &["-r", "--out", ".", "."]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].starts_with("path,"), "{text}");
+    assert!(lines[1].starts_with("./a.jpg,"), "{text}");
+    assert!(lines[2].starts_with("./sub/b.jpg,"), "{text}");
+    assert!(wk.join("sub__b.json").is_file());
+
+    // Nothing left to do: CSV still prints its header.
+    let text = run(&wk, "csv", &["-r", "--resume", "--out", ".", "."]);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.starts_with("path,"), "{text}");
+}
+
+/// A manifest from another system may name photos outside its folder
+/// (`../elsewhere/o.jpg`) or by absolute path: they are read (only read,
+/// as any photo is) and given their rows; every result stays inside `--out`.
+#[test]
+fn manifest_rows_may_name_photos_outside_its_folder_and_results_stay_in_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for folder in ["visits", "elsewhere", "archive", "out"] {
+        std::fs::create_dir(root.join(folder)).unwrap();
+    }
+    std::fs::copy(sample("walker_03.jpg"), root.join("elsewhere/o.jpg")).unwrap();
+    let absolute = root.join("archive/p.jpg");
+    std::fs::copy(sample("walker_01.jpg"), &absolute).unwrap();
+    std::fs::write(
+        root.join("visits/list.csv"),
+        format!(
+            "photo,client\n../elsewhere/o.jpg,CL-1\n{},CL-2\n/dev/zero,CL-3\n",
+            absolute.display()
+        ),
+    )
+    .unwrap();
+    let output = sagitta()
+        .current_dir(root)
+        .args(["analyze", "--format", "jsonl", "--quiet", "--model", "lite"])
+        .args(["--manifest", "visits/list.csv", "--out", "out"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let records = jsonl(&output.stdout);
+    let analyses = by_type(&records, "analysis");
+    assert_eq!(analyses.len(), 2, "{records:?}");
+    assert_eq!(analyses[0]["image"]["path"], "visits/../elsewhere/o.jpg");
+    assert_eq!(analyses[0]["session"]["client"], "CL-1");
+    assert_eq!(analyses[1]["image"]["path"], absolute.display().to_string());
+    assert_eq!(analyses[1]["session"]["client"], "CL-2");
+    // A device is never read, wherever a row points.
+    let errors = by_type(&records, "error");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        result_files(&root.join("out")),
+        ["o.annotated.jpg", "o.json", "p.annotated.jpg", "p.json"]
+    );
+    assert_eq!(result_files(&root.join("elsewhere")), ["o.jpg"]);
+    assert_eq!(result_files(&root.join("archive")), ["p.jpg"]);
+}

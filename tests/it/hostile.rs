@@ -1104,3 +1104,210 @@ fn an_interrupt_ends_the_json_array_and_says_so() {
         assert!(!array.is_empty() && array.len() < 6, "{}", array.len());
     }
 }
+
+/// Before: the stale-temporary cleanup in `--out` removed any old
+/// `.<something>.tmp-<something>` file, such as `.x.tmp-abc`, `.mydata.tmp-`
+/// or `.foo.json.tmp-1234`, which sagitta never makes. Only the names its
+/// atomic writes make are removed: `.<result file>.tmp-` and 12 ASCII
+/// letters or digits.
+#[test]
+fn stale_temporary_cleanup_removes_only_names_sagitta_makes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let theirs = [
+        ".x.tmp-abc",
+        ".mydata.tmp-",
+        ".foo.json.tmp-1234",
+        ".notes.txt.tmp-AbCdEf012345",
+        ".a.json.tmp-AbCdEf01234!",
+        ".json.tmp-AbCdEf012345",
+    ];
+    let ours = [
+        ".a.json.tmp-AbCdEf012345",
+        ".b.annotated.jpg.tmp-0123456789az",
+        ".c.annotated.png.tmp-ZZZZZZZZZZZZ",
+        ".d.report.html.tmp-q1w2e3r4t5y6",
+    ];
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+    for name in theirs.iter().chain(&ours) {
+        let path = out.join(name);
+        std::fs::write(&path, b"half").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+    }
+    let input = dir.path().join("not-a-photo.jpg");
+    std::fs::write(&input, b"session notes").unwrap();
+    let (code, _, stderr) = run_jsonl(&[os("--out"), out.as_os_str(), input.as_os_str()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let left: Vec<String> = files_under(&out)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut expected = theirs.map(String::from).to_vec();
+    expected.sort();
+    assert_eq!(left, expected);
+}
+
+/// Before: a 1 MB photo cell of a manifest came back whole in the JSON Lines
+/// record and on standard error, and so did a path of 131,000 bytes given
+/// on the command line.
+#[test]
+fn long_paths_are_excerpted_in_records_and_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let cell = format!("{}.jpg", "x".repeat(1_000_000));
+    std::fs::write(
+        dir.path().join("visits.csv"),
+        format!("photo,client\n{cell},CL-1\n"),
+    )
+    .unwrap();
+    for format in ["jsonl", "text"] {
+        let output = sagitta()
+            .current_dir(dir.path())
+            .args(["analyze", "--model", "lite", "--format", format])
+            .args(["--manifest", "visits.csv"])
+            .timeout(Duration::from_secs(300))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{format}: {}", head(&stderr));
+        assert!(output.stdout.len() + output.stderr.len() < 2000, "{format}");
+        assert!(
+            stderr.contains("manifest visits.csv: line 2: the photo path is 1000004 bytes long"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("(1000004 bytes in all)"), "{stderr}");
+    }
+    // The argument limit of the system is 131,072 bytes.
+    let long = dir.path().join("p".repeat(131_000));
+    for format in ["jsonl", "text"] {
+        let output = sagitta()
+            .args(["analyze", "--model", "lite", "--format", format])
+            .arg(&long)
+            .timeout(Duration::from_secs(300))
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        assert_eq!(output.status.code(), Some(1), "{format}: {}", head(&stderr));
+        assert!(
+            stdout.len() + stderr.len() < 2000,
+            "{format}: {}",
+            stdout.len() + stderr.len()
+        );
+        assert!(
+            stdout.contains("bytes in all)") || stderr.contains("bytes in all)"),
+            "{format}: {stdout} {stderr}"
+        );
+    }
+}
+
+/// The start of a long text, for an assertion's message.
+fn head(text: &str) -> String {
+    text.chars().take(300).collect()
+}
+
+/// Before: the argument parser quoted a 131 KB value whole, and on a colour
+/// terminal (`CLICOLOR_FORCE=1` stands in for one) an escape sequence in a
+/// value reached standard error raw.
+#[test]
+fn argument_errors_quote_an_escaped_excerpt_of_the_value() {
+    let long = "c".repeat(131_000);
+    for args in [
+        vec!["--client".to_string(), long.clone()],
+        vec!["--note".to_string(), long.clone()],
+        vec!["--shard".to_string(), long.clone()],
+        vec!["--minutes".to_string(), long.clone()],
+        vec!["--format".to_string(), long.clone()],
+        vec![format!("--{long}")],
+    ] {
+        let output = sagitta()
+            .arg("analyze")
+            .args(&args)
+            .arg("photo.jpg")
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}: {}",
+            head(&args[0]),
+            head(&stderr)
+        );
+        assert!(output.stdout.is_empty());
+        assert!(
+            stderr.len() < 2000,
+            "{}: {} bytes",
+            head(&args[0]),
+            stderr.len()
+        );
+        assert!(stderr.contains("bytes in all)"), "{stderr}");
+    }
+    let output = sagitta()
+        .env("CLICOLOR_FORCE", "1")
+        .args(["analyze", "--client=a\u{1b}[31mRED", "photo.jpg"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    assert!(stderr.contains("invalid value 'a\\x1b[31mRED'"), "{stderr}");
+    // Help and version still go to standard output, with exit code 0.
+    sagitta()
+        .args(["analyze", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Usage: sagitta analyze"));
+    sagitta()
+        .arg("--version")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("sagitta "));
+}
+
+/// Before: a right-to-left override, a direction isolate or a zero-width
+/// character was taken into a record's text; in a report or a terminal it
+/// makes one client's identifier read like another's.
+#[test]
+fn record_texts_refuse_direction_controls_and_invisible_characters() {
+    for (flag, value, named) in [
+        ("--client", "CL-\u{202E}2400", "U+202E"),
+        ("--client", "CL-00\u{200B}42", "U+200B"),
+        ("--client", "CL-0042\u{2060}", "U+2060"),
+        ("--clinician", "Dr \u{2067}Smith", "U+2067"),
+        ("--note", "seen\u{200F} twice", "U+200F"),
+    ] {
+        let output = sagitta()
+            .args(["analyze", flag, value, "photo.jpg"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{flag} {value:?}: {stderr}");
+        assert!(stderr.contains(flag) && stderr.contains(named), "{stderr}");
+        let hidden = value.chars().find(|c| !c.is_ascii()).unwrap();
+        assert!(!stderr.contains(hidden), "{stderr:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("visits.csv"),
+        "photo,client\na.jpg,CL-1\nb.jpg,CL-\u{202E}1\n",
+    )
+    .unwrap();
+    sagitta()
+        .current_dir(dir.path())
+        .args(["analyze", "--manifest", "visits.csv"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("manifest visits.csv: line 3: the client")
+                .and(predicate::str::contains("U+202E")),
+        );
+}

@@ -954,6 +954,121 @@ fn a_short_budget_drops_the_middle_and_ends_with_the_closing_decompression() {
     );
 }
 
+/// The exercises that act on a finding's cause, as the rules mark them
+/// (`addresses = true`), each advanced one as the easier form that stands in
+/// for it in the first weeks.
+fn addressing(recommender: &Recommender, finding: &str) -> Vec<String> {
+    let catalog = recommender.catalog();
+    let mut ids: Vec<String> = Vec::new();
+    for rule in &recommender.rules().rules {
+        if !rule.findings.iter().any(|f| f == finding) {
+            continue;
+        }
+        for item in rule.items.iter().filter(|item| item.addresses) {
+            let exercise = catalog.exercise(&item.exercise).unwrap();
+            let id = exercise.easier_form.clone().unwrap_or(exercise.id.clone());
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+#[test]
+fn a_short_budget_keeps_what_each_finding_needs() {
+    let recommender = recommender();
+    let catalog = recommender.catalog();
+    assert!(!recommender.rules().findings.is_empty());
+    for rule in &recommender.rules().findings {
+        let finding = rule.id.as_str();
+        let needed = addressing(&recommender, finding);
+        assert!(!needed.is_empty(), "{finding}: nothing addresses it");
+        // The shortest of them at one set: what a budget must at least hold.
+        let shortest_s = needed
+            .iter()
+            .map(|id| catalog.exercise(id).unwrap().duration_s(&catalog.timing, 1))
+            .min()
+            .unwrap();
+        for minutes in [3.0, 5.0, 8.0, 12.0] {
+            let routine = plan(&[finding], minutes);
+            let planned = ids(&routine);
+            let kept: Vec<&String> = needed
+                .iter()
+                .filter(|id| planned.contains(&id.as_str()))
+                .collect();
+            let named = routine.notes.iter().any(|n| {
+                n.starts_with("Left without its exercise") && n.contains(&finding.replace('_', " "))
+            });
+            if f64::from(shortest_s) <= minutes * 60.0 {
+                assert!(
+                    !kept.is_empty() && !named,
+                    "{finding} at {minutes}: {planned:?} {:?}",
+                    routine.notes
+                );
+                // What comes before it in the session left it room.
+                let general_first = routine
+                    .exercises
+                    .iter()
+                    .take_while(|e| !needed.contains(&e.id));
+                assert!(
+                    general_first.map(|e| e.duration_s).sum::<u32>() + shortest_s
+                        <= (minutes * 60.0) as u32,
+                    "{finding} at {minutes}"
+                );
+            } else {
+                assert!(
+                    kept.is_empty() && named,
+                    "{finding} at {minutes}: {:?}",
+                    routine.notes
+                );
+            }
+            if minutes == 12.0 {
+                assert_eq!(kept.len(), needed.len(), "{finding}: {planned:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn five_minutes_for_the_short_thomas_test_keep_the_kneeling_stretch() {
+    // thomas_short_left: short hip flexors and a short rectus femoris.
+    let findings = ["short_hip_flexors", "short_rectus_femoris"];
+    let routine = plan(&findings, 5.0);
+    let stretch = routine
+        .exercises
+        .iter()
+        .find(|e| e.id == "kneeling_hip_flexor_stretch")
+        .unwrap_or_else(|| panic!("{:?}", ids(&routine)));
+    assert!(stretch.duration_s <= 300);
+    assert!(routine.notes.iter().all(|n| !n.starts_with("Left without")));
+    // Three minutes: the stretch is kept at fewer sets, and says so.
+    let routine = plan(&findings, 3.0);
+    let stretch = routine
+        .exercises
+        .iter()
+        .find(|e| e.id == "kneeling_hip_flexor_stretch")
+        .unwrap_or_else(|| panic!("{:?}", ids(&routine)));
+    assert!(stretch.amount.sets < 3, "{:?}", stretch.amount);
+    assert!(
+        stretch.notes.iter().any(|n| n.starts_with("Shortened to")),
+        "{:?}",
+        stretch.notes
+    );
+    // 1.2 minutes hold no set of what the findings need: both are named.
+    let routine = plan(&findings, 1.2);
+    for finding in ["short hip flexors", "short rectus femoris"] {
+        assert!(
+            routine
+                .notes
+                .iter()
+                .any(|n| n.starts_with("Left without its exercise") && n.contains(finding)),
+            "{finding}: {:?}",
+            routine.notes
+        );
+    }
+}
+
 #[test]
 fn a_budget_too_short_for_anything_says_so() {
     for minutes in [1.0, 0.0, -3.0, f64::NAN] {

@@ -12,7 +12,7 @@ use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice}
 use sagitta::pose::{Joint, ModelKind, PersonChoice, PoseOptions};
 use sagitta::recommend::{self, Recommender, Screening};
 use sagitta::report::files::PhotoFile;
-use sagitta::report::{self, Format};
+use sagitta::report::{self, Format, TextDetail};
 use sagitta::schema::{Analysis, DateSource, RedFlag, Side};
 use sagitta::session::{self, Manifest, SessionInput};
 use sagitta::{Analyzer, AnalyzerOptions, PlanOptions, plan_routine};
@@ -120,7 +120,7 @@ fn parse_minutes(text: &str) -> Result<f64, String> {
 /// `--format` of `analyze` (the library's [`Format`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum FormatArg {
-    /// A short readable summary per photo.
+    /// A summary per photo that fits a screen (--verbose: every detail; with --out: one line).
     #[default]
     Text,
     /// The analysis document; several photos give one JSON array.
@@ -210,6 +210,9 @@ pub struct RoutineArgs {
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = DocFormat::Text)]
     pub format: DocFormat,
+    /// Text: every exercise with its position, steps, cautions and rule ids.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// Output of `compare`.
@@ -316,6 +319,10 @@ pub struct MeasureArgs {
     /// With --annotate: the photo, where it is no longer at the path the document names.
     #[arg(long, value_name = "PATH", requires = "annotate")]
     pub photo: Option<PathBuf>,
+    /// Text: after the summary, the keypoints, every measurement's method and
+    /// reasons, the full routine and the references.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// `--set KEYPOINT=X,Y`: a landmark by its JSON name and a photo position.
@@ -439,6 +446,11 @@ pub struct AnalyzeArgs {
     /// No progress bar and no closing summary line.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Text: after the summary, the keypoints and detector scores, every
+    /// measurement's method and reasons, the full routine with its rule ids
+    /// and the references (with --out: instead of one line per photo).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// The clinical record of the photos: whose, when, by whom.
@@ -642,7 +654,13 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     let options = args.analyzer_options()?;
     if let Some(target) = &args.annotate {
         let item = &inputs.items[0];
-        return annotate_one(&options, item, target, args.format.into());
+        return annotate_one(
+            &options,
+            item,
+            target,
+            args.format.into(),
+            detail(args.verbose),
+        );
     }
     let batch_options = BatchOptions {
         jobs: args.jobs.map(usize::from).unwrap_or_else(default_jobs),
@@ -654,7 +672,12 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     };
     batch::install_interrupt_handler();
     let stdout = io::stdout().lock();
-    let mut exporter = report::exporter(args.format.into(), Box::new(stdout), !single);
+    // With --out the files hold the analysis: the terminal gets a line each.
+    let text_detail = match (args.verbose, args.out.is_some()) {
+        (false, true) => TextDetail::Line,
+        (verbose, _) => detail(verbose),
+    };
+    let mut exporter = report::exporter(args.format.into(), Box::new(stdout), !single, text_detail);
     // Formats without error records leave the message on standard error.
     let print_errors = matches!(args.format, FormatArg::Text | FormatArg::Json);
     let summary = batch::run(
@@ -679,6 +702,14 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     } else {
         EXIT_FILE_FAILED
     })
+}
+
+/// The text a `--verbose` flag asks for.
+fn detail(verbose: bool) -> TextDetail {
+    match verbose {
+        true => TextDetail::Verbose,
+        false => TextDetail::Summary,
+    }
 }
 
 /// One worker per core: measured on a 2-core machine, two workers with one
@@ -715,6 +746,7 @@ fn annotate_one(
     item: &batch::Item,
     target: &std::path::Path,
     format: Format,
+    detail: TextDetail,
 ) -> Result<u8, Error> {
     let path = &item.path;
     let mut analyzer = Analyzer::new(options)?;
@@ -743,13 +775,13 @@ fn annotate_one(
         eprintln!("sagitta: {}", sagitta::input::terminal_safe(&text, false));
         return Ok(EXIT_FILE_FAILED);
     }
-    print_one(format, &outcome.analysis)
+    print_one(format, detail, &outcome.analysis)
 }
 
 /// Prints the document of one photo in `format`, JSON Lines with its
 /// closing summary (one file, analysed).
-fn print_one(format: Format, analysis: &Analysis) -> Result<u8, Error> {
-    let mut exporter = report::exporter(format, Box::new(io::stdout().lock()), false);
+fn print_one(format: Format, detail: TextDetail, analysis: &Analysis) -> Result<u8, Error> {
+    let mut exporter = report::exporter(format, Box::new(io::stdout().lock()), false, detail);
     exporter.analysis(analysis).map_err(output_error)?;
     let summary = sagitta::schema::Summary {
         files: 1,
@@ -787,7 +819,7 @@ fn routine(args: &RoutineArgs) -> Result<u8, Error> {
             .map_err(io::Error::from)
             .map_err(output_error)?,
         DocFormat::Text => {
-            report::write_routine_section(&analysis, routine, &mut out).map_err(output_error)?
+            report::write_routine_section(routine, args.verbose, &mut out).map_err(output_error)?
         }
     }
     writeln!(out).map_err(output_error)?;
@@ -852,7 +884,7 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
             return Ok(EXIT_FILE_FAILED);
         }
     }
-    print_one(args.format.into(), &analysis)
+    print_one(args.format.into(), detail(args.verbose), &analysis)
 }
 
 fn catalog(args: &CatalogArgs) -> Result<u8, Error> {

@@ -51,7 +51,10 @@ pub use rules::{
     RoutineGuidance, Rule, RuleItem, Rules,
 };
 pub use screening::Screening;
-pub use text::{dose_text, write_catalog_text, write_routine_text};
+pub use text::{
+    SUMMARY_WIDTH, dose_text, mmss, wrap, write_catalog_text, write_routine_summary,
+    write_routine_text, write_wrapped,
+};
 
 use crate::error::RecommendError;
 use crate::schema::{Borderline, Finding, Measurement, Protocol, RedFlag, Routine};

@@ -12,7 +12,7 @@ use crate::schema::{
 };
 
 /// The finding id in [`Because`] when no rule fired.
-const NO_FINDING: &str = "none";
+pub(super) const NO_FINDING: &str = "none";
 
 /// Minutes for a number of seconds, rounded up to the hundredth so that a
 /// total that fits the budget is never printed as more than it.
@@ -77,6 +77,7 @@ impl Candidate<'_> {
             phase: exercise.phase,
             level: exercise.level,
             position: exercise.position.clone(),
+            targets: exercise.targets.clone(),
             sides: exercise.sides,
             amount: exercise.dose.amount(self.sets),
             duration_s,

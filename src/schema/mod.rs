@@ -19,7 +19,7 @@ pub use screening::{RedFlag, ScreeningRecord, ScreeningStatus};
 mod compare;
 pub use compare::*;
 
-pub const SCHEMA_VERSION: &str = "1.2";
+pub const SCHEMA_VERSION: &str = "1.3";
 
 /// The analysis document of one photo (`sagitta analyze --format json`):
 /// keypoints, protocol, measurements, findings and routine.

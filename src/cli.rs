@@ -38,6 +38,10 @@ pub enum Command {
     Catalog(CatalogArgs),
     /// Measure a saved analysis again from its keypoints, moving misplaced
     /// ones by hand (no model is run).
+    ///
+    /// --protocol, --camera-roll-deg and --asis/--psis default to the saved
+    /// document's: the protocol it forced (if it did), its camera roll and
+    /// its landmarks.
     Measure(MeasureArgs),
     /// Print the JSON Schema of a machine-readable output.
     Schema(SchemaArgs),
@@ -268,15 +272,16 @@ pub struct CatalogArgs {
 }
 
 /// How the keypoints are measured, shared by `analyze` and `measure`
-/// (which takes each from its saved document unless given).
+/// (which takes each from its saved document unless given, as its own help
+/// says: these texts show in both commands' help).
 #[derive(Debug, Args)]
 pub struct GeometryArgs {
     /// Test protocol: detect it (default), or force one (a forced protocol the
-    /// photo does not show is marked invalid). `measure`: the document's, if it forced one.
+    /// photo does not show is marked invalid).
     #[arg(long, value_enum)]
     pub protocol: Option<ProtocolArg>,
     /// The camera's roll in degrees (-45 to 45): true vertical appears turned
-    /// this far clockwise in the image. `measure`: the document's by default.
+    /// this far clockwise in the image.
     #[arg(
         long,
         value_name = "DEG",
@@ -285,7 +290,7 @@ pub struct GeometryArgs {
     )]
     pub camera_roll_deg: Option<f64>,
     /// ASIS position in image pixels (with --psis): pelvic tilt from these
-    /// landmarks (one photo). `measure`: the document's landmarks by default.
+    /// landmarks (one photo).
     #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "psis", allow_hyphen_values = true)]
     pub asis: Option<(f64, f64)>,
     /// PSIS position in image pixels (with --asis).

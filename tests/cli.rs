@@ -865,3 +865,99 @@ fn with_out_the_terminal_gets_one_line_per_photo() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("2 analysed"), "{stderr}");
 }
+
+/// Each command's help speaks of that command: what `measure` takes from
+/// the saved document is in its own help, not in `analyze`'s.
+#[test]
+fn analyze_help_carries_no_text_meant_for_measure() {
+    let help = |command: &str| {
+        let output = sagitta().args([command, "--help"]).output().unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let analyze = help("analyze");
+    assert!(analyze.contains("--camera-roll-deg"), "{analyze}");
+    for meant_for_measure in ["`measure`", "the document's", "saved document"] {
+        assert!(
+            !analyze.contains(meant_for_measure),
+            "{meant_for_measure}:\n{analyze}"
+        );
+    }
+    let measure = help("measure");
+    assert!(measure.contains("default to the saved"), "{measure}");
+}
+
+/// `catalog` cites its sources by reference key (assets/references.toml),
+/// never by a file name the product does not have.
+#[test]
+fn the_catalogue_cites_reference_keys_not_files() {
+    let output = sagitta().arg("catalog").output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(!text.contains(".txt"), "{text}");
+    let recommender = sagitta::recommend::Recommender::embedded().unwrap();
+    for source in &recommender.catalog().sources {
+        assert!(
+            sagitta::references::get(&source.id).is_some(),
+            "{}",
+            source.id
+        );
+        assert!(
+            text.contains(&format!("  {}: {}", source.id, source.title)),
+            "{text}"
+        );
+    }
+    let json = sagitta()
+        .args(["catalog", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&json.stdout).contains(".txt"));
+}
+
+/// Every measurement stated with an uncertainty has its uncertainty column
+/// in the CSV, filled with the same number.
+#[test]
+fn the_csv_has_an_uncertainty_column_for_every_uncertain_value() {
+    let photo = "samples/standing_anterior_tilt.jpg";
+    let run = |format: &str| {
+        let output = sagitta()
+            .current_dir(common::repo())
+            .args(["analyze", "--format", format, photo])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        output.stdout
+    };
+    let doc: serde_json::Value = serde_json::from_slice(&run("json")).unwrap();
+    let registry = sagitta()
+        .args(["measurements", "--format", "json"])
+        .output()
+        .unwrap();
+    let registry: serde_json::Value = serde_json::from_slice(&registry.stdout).unwrap();
+    let columns = registry["csv_columns"].as_array().unwrap();
+    let mut reader = csv::Reader::from_reader(std::io::Cursor::new(run("csv")));
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let mut checked = 0;
+    for (name, m) in doc["measurements"].as_object().unwrap() {
+        let Some(u) = m["uncertainty_deg"].as_f64().or(m["uncertainty"].as_f64()) else {
+            continue;
+        };
+        let column = columns
+            .iter()
+            .find(|c| {
+                c["measurement"] == name.as_str()
+                    && c["cell"] == "uncertainty"
+                    && (c["protocol"].is_null() || c["protocol"] == doc["protocol"]["kind"])
+            })
+            .unwrap_or_else(|| panic!("{name} has no uncertainty column"));
+        let index = headers.iter().position(|h| h == column["header"]).unwrap();
+        let cell: f64 = row[index]
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}: {:?}", &row[index]));
+        assert!((cell - u).abs() < 1e-3, "{name}: {cell} against {u}");
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked}");
+    assert!(doc["measurements"]["buttock_prominence"]["uncertainty"].is_number());
+}

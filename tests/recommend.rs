@@ -1264,6 +1264,38 @@ fn text(routine: &Routine) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// A routine planned from the Thomas test's own findings never tells the
+/// reader to confirm them with a Thomas test; the standing photo's finding
+/// still suggests one.
+#[test]
+fn the_thomas_test_routine_does_not_ask_for_a_thomas_test() {
+    for findings in [
+        &["short_hip_flexors"][..],
+        &["short_rectus_femoris"],
+        &["short_hip_flexors", "short_rectus_femoris"],
+    ] {
+        let text = text(&plan(findings, 12.0));
+        assert!(text.contains("Kneeling hip flexor stretch"), "{text}");
+        assert!(
+            !text.contains("Thomas test confirms"),
+            "{findings:?}:\n{text}"
+        );
+        assert!(
+            !text.to_lowercase().contains("a modified thomas test"),
+            "{findings:?}:\n{text}"
+        );
+    }
+    let finding = recommender()
+        .rules()
+        .findings
+        .iter()
+        .find(|f| f.id == "marked_anterior_tilt")
+        .unwrap()
+        .because
+        .clone();
+    assert!(finding.contains("modified Thomas test"), "{finding}");
+}
+
 #[test]
 fn a_routine_without_screening_lists_the_questions_and_states_its_scope() {
     let routine = plan(&["marked_anterior_tilt"], 12.0);

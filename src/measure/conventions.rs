@@ -569,6 +569,12 @@ pub const CSV_COLUMNS: &[CsvColumn] = &[
     ),
     of(
         Standing,
+        "standing_buttock_prominence_uncertainty_fraction_of_trunk_length",
+        "buttock_prominence",
+        Uncertainty,
+    ),
+    of(
+        Standing,
         "standing_lower_abdomen_inclination_deg",
         "lower_abdomen_inclination",
         Value,

@@ -60,7 +60,7 @@ use crate::error::RecommendError;
 use crate::schema::{Borderline, Finding, Measurement, Protocol, RedFlag, Routine};
 
 /// The session length when none is asked for: that of the reference routine
-/// (`hip-flexor-routine-12min.txt`).
+/// (`routine_12min`).
 pub const DEFAULT_MINUTES: f64 = 12.0;
 
 const EMBEDDED_CATALOG: &str = include_str!("../../assets/catalogue.toml");

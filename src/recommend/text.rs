@@ -445,7 +445,9 @@ pub fn write_catalog_text(catalog: &Catalog, out: &mut dyn Write) -> io::Result<
     )?;
     writeln!(out, "Sources:")?;
     for source in &catalog.sources {
-        writeln!(out, "  {}: {} ({})", source.id, source.title, source.file)?;
+        // The id is the reference key: the full reference is in the JSON
+        // outputs and the references file, not a file name here.
+        writeln!(out, "  {}: {}", source.id, source.title)?;
     }
     writeln!(
         out,

@@ -945,35 +945,68 @@ fn is_analysis_document(path: &std::path::Path) -> bool {
 /// The annotated image of a saved analysis for the compare page: the one
 /// `--out` wrote beside it, else the photo it names (as recorded, or beside
 /// the analysis) annotated again.
-fn annotated_image_for(json: &std::path::Path, analysis: &Analysis) -> Option<Vec<u8>> {
+fn annotated_image_for(json: &std::path::Path, analysis: &Analysis) -> Result<Vec<u8>, String> {
     let folder = json.parent().unwrap_or(std::path::Path::new(""));
-    let stem = json.file_stem()?.to_string_lossy().into_owned();
+    let stem = json
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let encode = |image: &image::RgbImage| {
+        report::files::encode_image(image, std::path::Path::new("page.jpg"))
+            .map_err(|e| format!("the image could not be encoded: {e}"))
+    };
     for extension in ["jpg", "png"] {
         let beside = folder.join(format!("{stem}.annotated.{extension}"));
         if let Ok(bytes) = sagitta::input::read_bounded(&beside, 64 << 20) {
             if extension == "jpg" {
-                return Some(bytes);
+                return Ok(bytes);
             }
-            let image = image::load_from_memory(&bytes).ok()?.into_rgb8();
-            return report::files::encode_image(&image, std::path::Path::new("page.jpg")).ok();
+            let image = image::load_from_memory(&bytes)
+                .map_err(|e| format!("{}: {e}", beside.display()))?
+                .into_rgb8();
+            return encode(&image);
         }
     }
+    // The photo as recorded (relative to where `analyze` ran), relative to
+    // the analysis, or beside it.
     let recorded = std::path::Path::new(&analysis.image.path);
-    let candidates = [recorded.to_path_buf(), folder.join(recorded.file_name()?)];
-    let photo = candidates
-        .iter()
-        .find_map(|path| sagitta::image_io::load(path, &Default::default()).ok())?;
-    if (photo.image.width(), photo.image.height()) != (analysis.image.width, analysis.image.height)
-    {
-        return None;
+    let mut candidates = vec![recorded.to_path_buf()];
+    if recorded.is_relative() {
+        candidates.push(folder.join(recorded));
     }
-    let annotated = report::overlay::annotate(photo.image, analysis);
-    report::files::encode_image(&annotated, std::path::Path::new("page.jpg")).ok()
+    if let Some(name) = recorded.file_name() {
+        candidates.push(folder.join(name));
+    }
+    candidates.dedup();
+    let Some((path, photo)) = candidates.iter().find_map(|path| {
+        sagitta::image_io::load(path, &Default::default())
+            .ok()
+            .map(|photo| (path, photo))
+    }) else {
+        let tried: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+        return Err(format!(
+            "no {stem}.annotated.jpg or .png beside it, and the photo is at none of {}",
+            tried.join(", ")
+        ));
+    };
+    let size = (photo.image.width(), photo.image.height());
+    if size != (analysis.image.width, analysis.image.height) {
+        return Err(format!(
+            "{} is {}x{} px, not the {}x{} px photo the analysis measured",
+            path.display(),
+            size.0,
+            size.1,
+            analysis.image.width,
+            analysis.image.height
+        ));
+    }
+    encode(&report::overlay::annotate(photo.image, analysis))
 }
 
 /// `sagitta compare`: reads or analyses each input, compares them and prints
 /// the result. A bad document or a comparison that cannot be made is a usage
-/// error (2); a photo that cannot be analysed, a file error (1).
+/// error (2); a photo that cannot be analysed, or one the HTML page cannot
+/// show (a warning names it; the page is still written), a file error (1).
 fn compare(args: &CompareArgs) -> Result<u8, Error> {
     use sagitta::compare::{CompareInput, compare};
     use sagitta::schema::InputKind;
@@ -982,6 +1015,8 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
     let mut analyzer = None;
     let mut inputs = Vec::new();
     let mut images = Vec::new();
+    // Photos the page cannot show: each a warning, and a non-zero exit.
+    let mut missing: Vec<String> = Vec::new();
     let mut seen = std::collections::HashMap::new();
     for path in &args.inputs {
         // One file twice would compare an analysis with itself.
@@ -1004,11 +1039,17 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
                     "{source}: is an analysis of client {recorded:?}, not of --client {given:?}"
                 )));
             }
-            images.push(
-                want_images
-                    .then(|| annotated_image_for(path, &analysis))
-                    .flatten(),
-            );
+            let image = match want_images {
+                true => match annotated_image_for(path, &analysis) {
+                    Ok(bytes) => Some(bytes),
+                    Err(why) => {
+                        missing.push(format!("{source}: photo not found: {why}"));
+                        None
+                    }
+                },
+                false => None,
+            };
+            images.push(image);
             inputs.push(CompareInput {
                 source,
                 kind: InputKind::Analysis,
@@ -1081,7 +1122,16 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
             out.write_all(page.as_bytes()).map_err(output_error)?;
         }
     }
-    Ok(EXIT_OK)
+    for warning in &missing {
+        eprintln!(
+            "sagitta: warning: {}",
+            sagitta::input::terminal_safe(warning, false)
+        );
+    }
+    Ok(match missing.is_empty() {
+        true => EXIT_OK,
+        false => EXIT_FILE_FAILED,
+    })
 }
 
 fn measurements(args: &MeasurementsArgs) -> Result<u8, Error> {

@@ -90,7 +90,10 @@ fn a_known_pelvic_tilt_change_exceeds_its_mdc_and_nothing_else_changes() {
         ],
     );
     let doc = compare_json(&[&after, &before], &[]);
-    assert_eq!(doc["schema_version"], "1.0");
+    assert_eq!(
+        doc["schema_version"],
+        sagitta::schema::COMPARE_SCHEMA_VERSION
+    );
     assert_eq!(doc["client"], "CL-7");
     assert_eq!(doc["order"], "date");
     assert_eq!(doc["inputs"][0]["session"]["date"], "2026-10-01");
@@ -125,7 +128,8 @@ fn a_known_pelvic_tilt_change_exceeds_its_mdc_and_nothing_else_changes() {
                 .contains("derived from sagitta's stated uncertainties")
         );
     }
-    // Plumb offsets and the posture type have no uncertainty: skipped, with the reason.
+    // Plumb offsets have no uncertainty: skipped, with the reason (the calls
+    // are compared in kind instead).
     let skipped = change["skipped"].as_array().unwrap();
     assert!(
         skipped.iter().any(|s| s["measurement"] == "plumb_hip"
@@ -548,4 +552,161 @@ fn escape_sequences_in_saved_documents_are_not_printed_raw() {
     let text = String::from_utf8(output).unwrap();
     assert!(!text.contains('\u{1b}'), "{text}");
     assert!(text.contains("\\x1b[31mred"), "{text}");
+}
+
+/// The README's standing sample before (pelvic tilt 27.2 degrees from the
+/// landmarks: pattern anterior) and after (landmarks 12 degrees apart:
+/// neutral, and 22 degrees: within the error of the cut-off). Compare says
+/// what changed in kind: the pattern and each finding, before and after,
+/// with the angle the pattern rests on, whether or not that angle's change
+/// exceeds its MDC.
+#[test]
+fn compare_says_what_changed_in_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = sample("standing_anterior_tilt.jpg");
+    fn landmarks(asis: &str) -> [&str; 6] {
+        ["--client", "CL-9", "--asis", asis, "--psis", "318,338"]
+    }
+    let before = saved_analysis(dir.path(), "before.json", &photo, &landmarks("281,357"));
+    let after = saved_analysis(dir.path(), "after.json", &photo, &landmarks("281,346"));
+    let near = saved_analysis(dir.path(), "near.json", &photo, &landmarks("281,353"));
+    let doc = compare_json(&[&before, &after], &[]);
+    let change = &doc["changes"][0];
+    let call = |change: &Value, name: &str| -> Value {
+        change["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["call"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no call {name}: {change}"))
+    };
+    let pattern = call(change, "pelvic_pattern");
+    assert_eq!(
+        (&pattern["before"], &pattern["after"], &pattern["status"]),
+        (
+            &Value::from("anterior"),
+            &Value::from("neutral"),
+            &Value::from("changed")
+        ),
+        "{pattern}"
+    );
+    assert_eq!(pattern["angle"]["measurement"], "pelvic_tilt");
+    assert_eq!(pattern["angle"]["exceeds_mdc"], true, "{pattern}");
+    assert!(call(change, "posture_type")["status"].is_string());
+    // The calls are compared in kind, not listed as skipped.
+    let skipped = change["skipped"].as_array().unwrap();
+    assert!(
+        skipped.iter().all(|s| s["measurement"] != "pelvic_pattern"),
+        "{skipped:?}"
+    );
+    let findings = change["findings"].as_array().unwrap();
+    let tilt = findings
+        .iter()
+        .find(|f| f["finding"] == "marked_anterior_tilt")
+        .unwrap_or_else(|| panic!("{findings:?}"));
+    assert_eq!(tilt["status"], "resolved");
+    assert!(tilt["before"].as_str().unwrap().contains("anterior"));
+    assert!(tilt["after"].is_null());
+
+    // A change of class within the angle's MDC is still shown, with the angle.
+    let doc = compare_json(&[&before, &near], &[]);
+    let pattern = call(&doc["changes"][0], "pelvic_pattern");
+    assert_eq!(pattern["status"], "changed", "{pattern}");
+    assert_ne!(pattern["after"], "anterior");
+    assert_eq!(pattern["angle"]["exceeds_mdc"], false, "{pattern}");
+
+    let text = sagitta()
+        .args(["compare"])
+        .args([&before, &after])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("pelvic pattern: anterior -> neutral (changed)"),
+        "{text}"
+    );
+    assert!(text.contains("from pelvic tilt +27.2 -> "), "{text}");
+    assert!(
+        text.contains("finding marked anterior tilt: present -> absent (resolved)"),
+        "{text}"
+    );
+    let page = sagitta()
+        .args(["compare", "--format", "html"])
+        .args([&before, &after])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("What changed in kind"));
+    assert!(
+        page.contains("<span class=\"badge sev-moderate\">resolved</span>"),
+        "{page}"
+    );
+}
+
+/// A photo the HTML page cannot find is a warning naming the input and a
+/// non-zero exit; the photo is found relative to the analysis when both
+/// moved together.
+#[test]
+fn a_photo_compare_cannot_find_is_a_warning_and_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    // Saved from the checkout with the photo's path relative to it.
+    let save = |name: &str, asis: &str| {
+        let output = valid_output(
+            sagitta()
+                .current_dir(common::repo())
+                .args([
+                    "analyze", "--format", "json", "--asis", asis, "--psis", "318,338",
+                ])
+                .arg("samples/standing_anterior_tilt.jpg"),
+            "analysis",
+        );
+        let path = dir.path().join(name);
+        std::fs::write(&path, output).unwrap();
+        path
+    };
+    let (before, after) = (
+        save("before.json", "281,357"),
+        save("after.json", "281,346"),
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run = || {
+        sagitta()
+            .current_dir(elsewhere.path())
+            .args(["compare", "--format", "html"])
+            .args([&before, &after])
+            .output()
+            .unwrap()
+    };
+    let output = run();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("warning"), "{stderr}");
+    assert!(stderr.contains("before.json: photo not found"), "{stderr}");
+    assert!(stderr.contains("after.json: photo not found"), "{stderr}");
+    let page = String::from_utf8_lossy(&output.stdout);
+    assert!(page.contains("photo not found"));
+
+    // The photo moved with the analyses, at the same relative path.
+    std::fs::create_dir(dir.path().join("samples")).unwrap();
+    std::fs::copy(
+        sample("standing_anterior_tilt.jpg"),
+        dir.path().join("samples/standing_anterior_tilt.jpg"),
+    )
+    .unwrap();
+    let output = run();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let page = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(page.matches("src=\"data:image/jpeg;base64,").count(), 2);
 }

@@ -346,6 +346,21 @@ pub fn clinical_rank(name: &str) -> usize {
         .unwrap_or(CLINICAL_ORDER.len())
 }
 
+/// The angle a call among classes is made from, where it is one: the
+/// pelvic pattern is read from the pelvic tilt; the posture type rests on
+/// several measurements.
+pub fn call_angle(call: &str) -> Option<&'static str> {
+    match call {
+        "pelvic_pattern" => Some("pelvic_tilt"),
+        _ => None,
+    }
+}
+
+/// Whether the measurement is a call among classes.
+pub fn is_call(name: &str) -> bool {
+    spec(name).is_some_and(|spec| spec.quantity == Quantity::Class)
+}
+
 /// The registry entry of a measurement.
 pub fn spec(name: &str) -> Option<&'static MeasurementSpec> {
     MEASUREMENTS.iter().find(|m| m.name == name)

@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 
 use super::{Exporter, snake_name};
-use crate::measure::conventions::{self, Quantity};
+use crate::measure::conventions;
 use crate::pose::Joint;
 use crate::recommend::{write_routine_summary, write_wrapped};
 use crate::schema::{Analysis, AssessmentStatus, Measurement, Summary};
@@ -119,15 +119,12 @@ fn keys(reference: Option<&str>) -> String {
 }
 
 /// A class name in words ("no_type" is none of Kendall's types).
-fn class_words(class: &str) -> String {
+pub(super) fn class_words(class: &str) -> String {
     match class {
         "no_type" => "none of Kendall's types".to_string(),
         _ => class.replace('_', " "),
     }
 }
-
-/// The measurement a call among classes is made from, where it is one.
-const CALL_EVIDENCE: &[(&str, &str)] = &[("pelvic_pattern", "pelvic_tilt")];
 
 /// "+27.2 ± 3.6 deg", "+0.156 ± 0.053 trunk"; `None` for a declined or
 /// class measurement.
@@ -150,10 +147,6 @@ fn value_text(m: &Measurement) -> Option<String> {
     };
     m.value
         .map(|v| format!("{v:+.3}{} {unit}", plus_minus(m.uncertainty, 3)))
-}
-
-fn is_class(name: &str) -> bool {
-    conventions::spec(name).is_some_and(|spec| spec.quantity == Quantity::Class)
 }
 
 /// The default text: protocol, findings and calls with their evidence,
@@ -240,7 +233,7 @@ fn write_calls(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let mut calls: Vec<(&String, &Measurement)> = a
         .measurements
         .iter()
-        .filter(|(name, m)| is_class(name) && m.classification.is_some())
+        .filter(|(name, m)| conventions::is_call(name) && m.classification.is_some())
         .collect();
     if calls.is_empty() {
         return Ok(());
@@ -261,10 +254,8 @@ fn write_calls(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         if !odds.is_empty() {
             text.push_str(&format!(" (probability {})", odds.join(", ")));
         }
-        let evidence = CALL_EVIDENCE
-            .iter()
-            .find(|(call, _)| call == name)
-            .and_then(|(_, from)| Some((*from, a.measurements.get(*from)?)));
+        let evidence =
+            conventions::call_angle(name).and_then(|from| Some((from, a.measurements.get(from)?)));
         if let Some((from, source)) = evidence
             && let Some(value) = value_text(source)
         {
@@ -289,7 +280,7 @@ fn write_measurement_grid(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let mut named: Vec<(&String, &Measurement)> = a
         .measurements
         .iter()
-        .filter(|(name, _)| !is_class(name))
+        .filter(|(name, _)| !conventions::is_call(name))
         .collect();
     named.sort_by_key(|(name, _)| conventions::clinical_rank(name));
     let cells: Vec<String> = named

@@ -47,6 +47,13 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Compare analyses of one client: before/after, and the left against the right Thomas test.
     Compare(CompareArgs),
+    /// One visit: the saved analyses of one client on one date (standing, the
+    /// Thomas test of each leg) as one report with one routine.
+    ///
+    /// Every photo's findings with its source, the left against the right
+    /// Thomas test, and one routine planned from all the findings. A warning
+    /// sign recorded with any photo (or given here) withholds the routine.
+    Visit(VisitArgs),
     /// List the measurements sagitta reports: definition, zero and sign, and the CSV columns.
     Measurements(MeasurementsArgs),
 }
@@ -252,6 +259,23 @@ pub struct CompareArgs {
     /// Folder holding the ONNX model files.
     #[arg(long, value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VisitArgs {
+    /// Saved analyses (`analyze --format json`, or the `<name>.json` of
+    /// --out) of one client on one date.
+    #[arg(required = true, value_name = "ANALYSIS.json")]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Output on standard output: text, the visit document (json), or a
+    /// printable page (html) with the photos side by side.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+    /// Text: the full routine with positions, steps, cautions and rule ids.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -586,6 +610,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Measure(args) => measure(&args),
         Command::Schema(args) => schema(&args),
         Command::Compare(args) => compare(&args),
+        Command::Visit(args) => visit(&args),
         Command::Measurements(args) => measurements(&args),
     }
 }
@@ -1119,6 +1144,79 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
                 })
                 .collect();
             let page = report::render_compare_html(&comparison, &ordered);
+            out.write_all(page.as_bytes()).map_err(output_error)?;
+        }
+    }
+    for warning in &missing {
+        eprintln!(
+            "sagitta: warning: {}",
+            sagitta::input::terminal_safe(warning, false)
+        );
+    }
+    Ok(match missing.is_empty() {
+        true => EXIT_OK,
+        false => EXIT_FILE_FAILED,
+    })
+}
+
+/// `sagitta visit`: reads the saved analyses, makes them one visit and
+/// prints it. A bad document, or analyses of different clients or dates, is
+/// a usage error (2); a photo the HTML page cannot show, a warning and a file
+/// error (1), the page still written.
+fn visit(args: &VisitArgs) -> Result<u8, Error> {
+    use sagitta::visit::{VisitInput, visit};
+    let usage = |message: String| Error::Setup(SetupError::Usage(message));
+    let mut inputs = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    for path in &args.inputs {
+        if let Ok(real) = std::fs::canonicalize(path)
+            && let Some(first) = seen.insert(real, path)
+        {
+            return Err(usage(format!(
+                "{} is the same file as {}: give each analysis once",
+                path.display(),
+                first.display()
+            )));
+        }
+        inputs.push(VisitInput {
+            source: path.display().to_string(),
+            analysis: sagitta::read_analysis(path).map_err(usage)?,
+        });
+    }
+    let options = args.plan.plan_options()?;
+    let recommender = options.recommender()?;
+    let mut missing = Vec::new();
+    let images: Vec<Option<Vec<u8>>> = match args.format {
+        CompareFormat::Html => args
+            .inputs
+            .iter()
+            .zip(&inputs)
+            .map(
+                |(path, input)| match annotated_image_for(path, &input.analysis) {
+                    Ok(bytes) => Some(bytes),
+                    Err(why) => {
+                        missing.push(format!("{}: photo not found: {why}", input.source));
+                        None
+                    }
+                },
+            )
+            .collect(),
+        _ => Vec::new(),
+    };
+    let visit = visit(inputs, &recommender, &options).map_err(usage)?;
+    let mut out = io::stdout().lock();
+    match args.format {
+        CompareFormat::Text => {
+            report::write_visit_text(&visit, args.verbose, &mut out).map_err(output_error)?
+        }
+        CompareFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &visit)
+                .map_err(io::Error::from)
+                .map_err(output_error)?;
+            writeln!(out).map_err(output_error)?;
+        }
+        CompareFormat::Html => {
+            let page = report::render_visit_html(&visit, &images);
             out.write_all(page.as_bytes()).map_err(output_error)?;
         }
     }

@@ -26,6 +26,7 @@ pub mod references;
 pub mod report;
 pub mod schema;
 pub mod session;
+pub mod visit;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

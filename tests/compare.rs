@@ -710,3 +710,200 @@ fn a_photo_compare_cannot_find_is_a_warning_and_a_failure() {
     let page = String::from_utf8_lossy(&output.stdout);
     assert_eq!(page.matches("src=\"data:image/jpeg;base64,").count(), 2);
 }
+
+/// The bundled standing sample (with the README's landmarks) and the
+/// Thomas test of each leg, saved with one client and date.
+fn visit_analyses(dir: &Path) -> [PathBuf; 3] {
+    let record = ["--client", "CL-0042", "--date", "2026-11-25"];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        record.iter().chain(extra).copied().collect()
+    };
+    [
+        saved_analysis(
+            dir,
+            "standing.json",
+            &sample("standing_anterior_tilt.jpg"),
+            &with(&["--asis", "281,357", "--psis", "318,338"]),
+        ),
+        saved_analysis(
+            dir,
+            "thomas_left.json",
+            &sample("thomas_short_left.jpg"),
+            &with(&["--side", "left"]),
+        ),
+        saved_analysis(
+            dir,
+            "thomas_right.json",
+            &sample("thomas_short_right.jpg"),
+            &with(&["--side", "right"]),
+        ),
+    ]
+}
+
+fn visit_json(inputs: &[PathBuf], extra: &[&str]) -> Value {
+    let output = valid_output(
+        sagitta()
+            .args(["visit", "--format", "json"])
+            .args(extra)
+            .args(inputs),
+        "visit",
+    );
+    serde_json::from_slice(&output).unwrap()
+}
+
+/// One visit: every photo's findings with its source, the left against
+/// the right Thomas test, and one routine planned from all the findings;
+/// a warning sign recorded with any photo withholds the routine, and the
+/// screening is negative only when every question was answered no.
+#[test]
+fn a_visit_is_one_report_with_one_routine() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = visit_analyses(dir.path());
+    let doc = visit_json(&inputs, &[]);
+    assert_eq!(doc["schema_version"], sagitta::schema::VISIT_SCHEMA_VERSION);
+    assert_eq!(
+        (&doc["client"], &doc["date"]),
+        (&Value::from("CL-0042"), &Value::from("2026-11-25"))
+    );
+    let labels: Vec<&str> = doc["photos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "standing",
+            "Thomas test, left leg",
+            "Thomas test, right leg"
+        ]
+    );
+    let sourced: Vec<(u64, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["photo"].as_u64().unwrap(), f["id"].as_str().unwrap()))
+        .collect();
+    for expected in [
+        (1, "marked_anterior_tilt"),
+        (2, "short_hip_flexors"),
+        (3, "short_hip_flexors"),
+    ] {
+        assert!(sourced.contains(&expected), "{expected:?} in {sourced:?}");
+    }
+    let asymmetry = &doc["asymmetry"][0];
+    assert_eq!(
+        (asymmetry["left"].as_u64(), asymmetry["right"].as_u64()),
+        (Some(2), Some(3))
+    );
+    assert!(row(&asymmetry["measurements"], "hip_extension")["difference_deg"].is_number());
+    // One routine for all: the standing and both Thomas findings are among
+    // its reasons, each named with its photo.
+    let routine = &doc["routine"];
+    assert_eq!(routine["withheld"], false);
+    let reasons: Vec<&str> = routine["exercises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["because"].as_array().unwrap())
+        .map(|b| b["evidence"].as_str().unwrap())
+        .collect();
+    for source in [
+        "standing: ",
+        "Thomas test, left leg: ",
+        "Thomas test, right leg: ",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r.starts_with(source)),
+            "{source}: {reasons:?}"
+        );
+    }
+    assert_eq!(doc["screening"]["status"], "not_asked");
+
+    // A yes on the right leg's photo withholds the visit's routine.
+    let flagged = dir.path().join("flagged.json");
+    std::fs::copy(&inputs[2], &flagged).unwrap();
+    edit(
+        &flagged,
+        |d| d["screening"] = serde_json::json!({"status": "positive", "flags": ["night_pain"]}),
+    );
+    let doc = visit_json(&[inputs[0].clone(), inputs[1].clone(), flagged], &[]);
+    assert_eq!(doc["screening"]["status"], "positive");
+    assert_eq!(doc["routine"]["withheld"], true);
+    assert!(doc["routine"]["exercises"].as_array().unwrap().is_empty());
+    assert!(
+        doc["routine"]["referral"]
+            .as_str()
+            .unwrap()
+            .contains("doctor")
+    );
+    // Every question answered no for the visit: negative.
+    let doc = visit_json(&inputs, &["--no-red-flags"]);
+    assert_eq!(doc["screening"]["status"], "negative");
+    assert_eq!(doc["routine"]["withheld"], false);
+
+    // Text: the sources, the left/right table, the one routine; HTML: the
+    // three photos side by side, the findings table, then the routine.
+    let text = sagitta().arg("visit").args(&inputs).output().unwrap();
+    assert!(text.status.success());
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.starts_with("Visit of client CL-0042 on 2026-11-25: 3 photos"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[2 Thomas test, left leg] short hip flexors"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Left/right Thomas test: left test leg [2], right test leg [3]"),
+        "{text}"
+    );
+    assert_eq!(text.matches("\nRoutine").count(), 1, "{text}");
+    let page = sagitta()
+        .current_dir(common::repo())
+        .args(["visit", "--format", "html"])
+        .args(&inputs)
+        .output()
+        .unwrap();
+    assert_eq!(
+        page.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&page.stderr)
+    );
+    let page = String::from_utf8(page.stdout).unwrap();
+    assert_eq!(page.matches("src=\"data:image/jpeg;base64,").count(), 3);
+    let findings = page.find("Findings of the visit").unwrap();
+    let routine = page.find("Your routine").unwrap();
+    assert!(findings < routine);
+}
+
+/// A visit is one client on one date: analyses of two dates are refused,
+/// naming them.
+#[test]
+fn a_visit_of_two_dates_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = sample("thomas_short_left.jpg");
+    let first = saved_analysis(
+        dir.path(),
+        "a.json",
+        &photo,
+        &["--client", "CL-1", "--date", "2026-11-25"],
+    );
+    let second = dir.path().join("b.json");
+    std::fs::copy(&first, &second).unwrap();
+    edit(&second, |d| d["session"]["date"] = "2026-12-02".into());
+    let output = sagitta()
+        .arg("visit")
+        .args([&first, &second])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("b.json is dated \"2026-12-02\""),
+        "{stderr}"
+    );
+}

@@ -46,6 +46,22 @@ impl Screening {
         }
     }
 
+    /// The screening a document recorded: its warning signs, and as
+    /// answered the questions it does not list as unanswered (a positive
+    /// record lists none, so only its warning signs count as answered).
+    pub fn from_record(record: &ScreeningRecord) -> Self {
+        let flags: BTreeSet<RedFlag> = record.flags.iter().copied().collect();
+        let answered = match record.status {
+            ScreeningStatus::Positive => flags.clone(),
+            ScreeningStatus::Negative | ScreeningStatus::NotAsked => RedFlag::ALL
+                .iter()
+                .copied()
+                .filter(|flag| !record.unanswered.contains(flag))
+                .collect(),
+        };
+        Self { flags, answered }
+    }
+
     /// Records one answer.
     pub fn answer(&mut self, flag: RedFlag, yes: bool) {
         self.answered.insert(flag);

@@ -267,7 +267,7 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
     out.flush()
 }
 
-const COMPARE_STYLE: &str = r#"
+pub(super) const COMPARE_STYLE: &str = r#"
 .photos { display: flex; flex-wrap: wrap; gap: 3mm; align-items: flex-start; break-inside: avoid;
   margin-bottom: 2mm; }
 .photos figure { flex: 1 1 0; min-width: 30%; max-width: none; }
@@ -285,7 +285,7 @@ td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-n
 
 /// One compared measurement as both tables show it: two values with their
 /// uncertainties (before/after, or left/right) and their difference.
-struct ComparedRow<'a> {
+pub(super) struct ComparedRow<'a> {
     name: &'a str,
     values: [(f64, f64); 2],
     difference: f64,
@@ -308,7 +308,7 @@ fn change_rows(change: &Change) -> Vec<ComparedRow<'_>> {
         .collect()
 }
 
-fn asymmetry_rows(asymmetry: &Asymmetry) -> Vec<ComparedRow<'_>> {
+pub(super) fn asymmetry_rows(asymmetry: &Asymmetry) -> Vec<ComparedRow<'_>> {
     asymmetry
         .measurements
         .iter()
@@ -326,7 +326,7 @@ fn asymmetry_rows(asymmetry: &Asymmetry) -> Vec<ComparedRow<'_>> {
 
 /// The text table shared by before/after and left/right: set-up
 /// differences, one line per measurement, and what was not compared.
-fn write_text_table(
+pub(super) fn write_text_table(
     out: &mut dyn Write,
     [first, second, difference]: [&str; 3],
     setup_differences: &[String],
@@ -572,7 +572,7 @@ fn write_setup(out: &mut String, differences: &[String]) -> fmt::Result {
     )
 }
 
-fn write_row(out: &mut String, row: &ComparedRow, explain_sign: bool) -> fmt::Result {
+pub(super) fn write_row(out: &mut String, row: &ComparedRow, explain_sign: bool) -> fmt::Result {
     let (name, difference, judgement) = (row.name, row.difference, row.judgement);
     let [(a, ua), (b, ub)] = row.values;
     let (class, text) = if judgement.exceeds_mdc {
@@ -598,7 +598,7 @@ fn write_row(out: &mut String, row: &ComparedRow, explain_sign: bool) -> fmt::Re
     )
 }
 
-fn write_skipped(out: &mut String, skipped: &[crate::schema::Skipped]) -> fmt::Result {
+pub(super) fn write_skipped(out: &mut String, skipped: &[crate::schema::Skipped]) -> fmt::Result {
     if skipped.is_empty() {
         return Ok(());
     }

@@ -10,9 +10,11 @@ pub mod json_schema;
 mod jsonl;
 pub mod overlay;
 mod text;
+mod visit;
 
 pub use compare::{render_compare_html, write_compare_text};
 pub use text::{TextDetail, write_no_routine, write_routine_section};
+pub use visit::{render_visit_html, write_visit_text};
 
 use std::io::{self, Write};
 

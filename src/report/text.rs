@@ -105,7 +105,7 @@ fn write_line(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The citation keys a statement's reference names, as " [A, B]".
-fn keys(reference: Option<&str>) -> String {
+pub(super) fn keys(reference: Option<&str>) -> String {
     let keys: Vec<&str> = reference
         .map(crate::references::cited_in)
         .unwrap_or_default()

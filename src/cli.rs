@@ -717,6 +717,9 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
         exporter.as_mut(),
         print_errors,
     )?;
+    if let Some(dir) = &args.out {
+        write_visits(dir, &options.plan, args.report, args.quiet)?;
+    }
     if args.format == FormatArg::Text && !single && !args.quiet {
         eprintln!(
             "sagitta: {} analysed, {} failed, {} skipped (not images), {} already done; {:.1} photos/s",
@@ -732,6 +735,109 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     } else {
         EXIT_FILE_FAILED
     })
+}
+
+/// `--out DIR`: the analyses in DIR that record a client and a date, two
+/// or more of one record, make a visit: `<client>_<date>.visit.json`, and
+/// with --report its `.visit.html`. Every analysis of the folder counts, so
+/// a visit photographed in several runs (or --resume) is still one.
+fn write_visits(
+    dir: &std::path::Path,
+    plan: &PlanOptions,
+    report: bool,
+    quiet: bool,
+) -> Result<(), Error> {
+    use sagitta::visit::{VisitInput, visit};
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            name.ends_with(".json") && !name.ends_with(".visit.json") && !name.starts_with('.')
+        })
+        .collect();
+    paths.sort();
+    let mut groups: std::collections::BTreeMap<(String, String), Vec<(PathBuf, VisitInput)>> =
+        std::collections::BTreeMap::new();
+    for path in paths {
+        // Not every JSON file of the folder need be an analysis.
+        let Ok(analysis) = sagitta::read_analysis(&path) else {
+            continue;
+        };
+        let (Some(client), Some(date)) = (
+            analysis.session.client.clone(),
+            analysis.session.date.clone(),
+        ) else {
+            continue;
+        };
+        let input = VisitInput {
+            source: path.display().to_string(),
+            analysis,
+        };
+        groups
+            .entry((client, date))
+            .or_default()
+            .push((path, input));
+    }
+    let recommender = plan.recommender()?;
+    for ((client, date), members) in groups.into_iter().filter(|(_, m)| m.len() > 1) {
+        // A client id may hold any character: the file name keeps the safe ones.
+        let safe: String = client
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let name = format!("{safe}_{date}.visit");
+        let images: Vec<Option<Vec<u8>>> = members
+            .iter()
+            .map(|(path, input)| annotated_image_for(path, &input.analysis).ok())
+            .collect();
+        let count = members.len();
+        let inputs = members.into_iter().map(|(_, input)| input).collect();
+        let visit = match visit(inputs, &recommender, plan) {
+            Ok(visit) => visit,
+            Err(why) => {
+                eprintln!(
+                    "sagitta: visit of {}: {why}",
+                    sagitta::input::terminal_safe(&client, false)
+                );
+                continue;
+            }
+        };
+        let mut files = vec![(
+            dir.join(format!("{name}.json")),
+            serde_json::to_vec_pretty(&visit)
+                .map_err(io::Error::from)
+                .map_err(output_error)?,
+        )];
+        if report {
+            let page = report::render_visit_html(&visit, &images);
+            files.push((dir.join(format!("{name}.html")), page.into_bytes()));
+        }
+        for (path, bytes) in files {
+            report::files::write_atomically(&path, &bytes).map_err(|e| {
+                Error::Output(io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+            })?;
+            if !quiet {
+                eprintln!(
+                    "sagitta: visit of {} on {date}, {count} photos: {}",
+                    sagitta::input::terminal_safe(&client, false),
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The text a `--verbose` flag asks for.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use sagitta::error::RecommendError;
 use sagitta::recommend::{
     Condition, Direction, Quantity, Recommender, SAGITTA_DEFAULT, Screening, write_catalog_text,
-    write_routine_text,
+    write_routine_summary, write_routine_text,
 };
 use sagitta::schema::{
     Finding, Measurement, Phase, Protocol, ProtocolKind, RedFlag, Routine, Severity,
@@ -1427,5 +1427,35 @@ fn every_key_the_rules_and_catalogue_cite_is_in_the_references_file() {
     ] {
         assert!(!asset.contains("CLINICAL.md"));
         assert!(!asset.contains("../shared"));
+    }
+}
+
+/// The summary of a short routine says what was shortened to fit and names
+/// an opening-and-closing pair left out once, with both ends' time.
+#[test]
+fn the_routine_summary_shows_what_the_budget_changed() {
+    let summary = |minutes: f64| {
+        let mut out = Vec::new();
+        write_routine_summary(
+            &plan(&["short_hip_flexors", "short_rectus_femoris"], minutes),
+            &mut out,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let three = summary(3.0);
+    assert!(three.contains("shortened to fit the time"), "{three}");
+    let five = summary(5.0);
+    assert_eq!(five.matches("Supine knee-to-chest (").count(), 1, "{five}");
+    assert!(
+        five.contains("Supine knee-to-chest (4:40, opening and closing)"),
+        "{five}"
+    );
+    for text in [&three, &five] {
+        assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+        assert!(
+            !text.contains("Why:") && !text.contains("Position:"),
+            "{text}"
+        );
     }
 }

@@ -264,6 +264,9 @@ fn plain_why(item: &RoutineExercise, all_findings: &[String]) -> String {
     if !findings.is_empty() && findings.len() < all_findings.len() {
         why.push_str(&format!("; for {}", findings.join(", ")));
     }
+    if item.notes.iter().any(|n| n.starts_with("Shortened")) {
+        why.push_str("; shortened to fit the time");
+    }
     why
 }
 
@@ -328,12 +331,25 @@ pub fn write_routine_summary(routine: &Routine, out: &mut dyn Write) -> io::Resu
         write_wrapped(out, &indent, &indent, &plain_why(item, &findings))?;
     }
     if !routine.left_out.is_empty() {
-        let names: Vec<String> = routine
-            .left_out
+        // An opening-and-closing pair is left out together: named once.
+        let mut left: Vec<(&str, u32, bool)> = Vec::new();
+        for item in &routine.left_out {
+            match left.iter_mut().find(|(name, _, _)| *name == item.name) {
+                Some((_, seconds, pair)) => {
+                    *seconds += item.duration_s;
+                    *pair = true;
+                }
+                None => left.push((&item.name, item.duration_s, false)),
+            }
+        }
+        let names: Vec<String> = left
             .iter()
-            .map(|l| format!("{} ({})", l.name.to_lowercase(), mmss(l.duration_s)))
+            .map(|(name, seconds, pair)| {
+                let ends = if *pair { ", opening and closing" } else { "" };
+                format!("{name} ({}{ends})", mmss(*seconds))
+            })
             .collect();
-        write_wrapped(out, "  Left out: ", "    ", &names.join(", "))?;
+        write_wrapped(out, "  Left out: ", "    ", &names.join("; "))?;
     }
     for progression in &routine.progressions {
         write_wrapped(

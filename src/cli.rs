@@ -14,7 +14,7 @@ use sagitta::measure::{
 use sagitta::pose::{Joint, ModelKind, PersonChoice, PoseOptions};
 use sagitta::recommend::{self, Recommender, Screening};
 use sagitta::report::files::PhotoFile;
-use sagitta::report::{self, Format};
+use sagitta::report::{self, Format, TextDetail};
 use sagitta::schema::{Analysis, DateSource, RedFlag, Side};
 use sagitta::session::{self, Manifest, SessionInput};
 use sagitta::{Analyzer, AnalyzerOptions, PlanOptions, plan_routine};
@@ -40,11 +40,22 @@ pub enum Command {
     Catalog(CatalogArgs),
     /// Measure a saved analysis again from its keypoints, moving misplaced
     /// ones by hand (no model is run).
+    ///
+    /// --protocol, --camera-roll-deg and --asis/--psis default to the saved
+    /// document's: the protocol it forced (if it did), its camera roll and
+    /// its landmarks.
     Measure(MeasureArgs),
     /// Print the JSON Schema of a machine-readable output.
     Schema(SchemaArgs),
     /// Compare analyses of one client: before/after, and the left against the right Thomas test.
     Compare(CompareArgs),
+    /// One visit: the saved analyses of one client on one date (standing, the
+    /// Thomas test of each leg) as one report with one routine.
+    ///
+    /// Every photo's findings with its source, the left against the right
+    /// Thomas test, and one routine planned from all the findings. A warning
+    /// sign recorded with any photo (or given here) withholds the routine.
+    Visit(VisitArgs),
     /// List the measurements sagitta reports: definition, zero and sign, and the CSV columns.
     Measurements(MeasurementsArgs),
     /// Print the manual page (roff), as committed in docs/sagitta.1.
@@ -136,7 +147,7 @@ fn parse_minutes(text: &str) -> Result<f64, String> {
 /// `--format` of `analyze` (the library's [`Format`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum FormatArg {
-    /// A short readable summary per photo.
+    /// A summary per photo that fits a screen (--verbose: every detail; with --out: one line).
     #[default]
     Text,
     /// The analysis document; several photos give one JSON array.
@@ -226,6 +237,9 @@ pub struct RoutineArgs {
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = DocFormat::Text)]
     pub format: DocFormat,
+    /// Text: every exercise with its position, steps, cautions and rule ids.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// Output of `compare`.
@@ -276,6 +290,23 @@ pub enum MeasurementsFormat {
 }
 
 #[derive(Debug, Args)]
+pub struct VisitArgs {
+    /// Saved analyses (`analyze --format json`, or the `<name>.json` of
+    /// --out) of one client on one date.
+    #[arg(required = true, value_name = "ANALYSIS.json")]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Output on standard output: text, the visit document (json), or a
+    /// printable page (html) with the photos side by side.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+    /// Text: the full routine with positions, steps, cautions and rule ids.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct MeasurementsArgs {
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = MeasurementsFormat::Text)]
@@ -293,15 +324,16 @@ pub struct CatalogArgs {
 }
 
 /// How the keypoints are measured, shared by `analyze` and `measure`
-/// (which takes each from its saved document unless given).
+/// (which takes each from its saved document unless given, as its own help
+/// says: these texts show in both commands' help).
 #[derive(Debug, Args)]
 pub struct GeometryArgs {
     /// Test protocol: detect it (default), or force one (a forced protocol the
-    /// photo does not show is marked invalid). `measure`: the document's, if it forced one.
+    /// photo does not show is marked invalid).
     #[arg(long, value_enum)]
     pub protocol: Option<ProtocolArg>,
     /// The camera's roll in degrees (-45 to 45): true vertical appears turned
-    /// this far clockwise in the image. `measure`: the document's by default.
+    /// this far clockwise in the image.
     #[arg(
         long,
         value_name = "DEG",
@@ -310,7 +342,7 @@ pub struct GeometryArgs {
     )]
     pub camera_roll_deg: Option<f64>,
     /// ASIS position in image pixels (with --psis): pelvic tilt from these
-    /// landmarks (one photo). `measure`: the document's landmarks by default.
+    /// landmarks (one photo).
     #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "psis", allow_hyphen_values = true)]
     pub asis: Option<(f64, f64)>,
     /// PSIS position in image pixels (with --asis).
@@ -344,6 +376,10 @@ pub struct MeasureArgs {
     /// With --annotate: the photo, where it is no longer at the path the document names.
     #[arg(long, value_name = "PATH", requires = "annotate")]
     pub photo: Option<PathBuf>,
+    /// Text: after the summary, the keypoints, every measurement's method and
+    /// reasons, the full routine and the references.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// `--set KEYPOINT=X,Y`: a landmark by its JSON name and a photo position.
@@ -467,6 +503,11 @@ pub struct AnalyzeArgs {
     /// No progress bar and no closing summary line.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Text: after the summary, the keypoints and detector scores, every
+    /// measurement's method and reasons, the full routine with its rule ids
+    /// and the references (with --out: instead of one line per photo).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// The clinical record of the photos: whose, when, by whom.
@@ -590,6 +631,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Measure(args) => measure(&args),
         Command::Schema(args) => schema(&args),
         Command::Compare(args) => compare(&args),
+        Command::Visit(args) => visit(&args),
         Command::Measurements(args) => measurements(&args),
         Command::Manpage => manpage(),
     }
@@ -667,7 +709,13 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     let options = args.analyzer_options()?;
     if let Some(target) = &args.annotate {
         let item = &inputs.items[0];
-        return annotate_one(&options, item, target, args.format.into());
+        return annotate_one(
+            &options,
+            item,
+            target,
+            args.format.into(),
+            detail(args.verbose),
+        );
     }
     let batch_options = BatchOptions {
         jobs: args.jobs.map(usize::from).unwrap_or_else(default_jobs),
@@ -679,7 +727,12 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     };
     batch::install_interrupt_handler();
     let stdout = io::stdout().lock();
-    let mut exporter = report::exporter(args.format.into(), Box::new(stdout), !single);
+    // With --out the files hold the analysis: the terminal gets a line each.
+    let text_detail = match (args.verbose, args.out.is_some()) {
+        (false, true) => TextDetail::Line,
+        (verbose, _) => detail(verbose),
+    };
+    let mut exporter = report::exporter(args.format.into(), Box::new(stdout), !single, text_detail);
     // Formats without error records leave the message on standard error.
     let print_errors = matches!(args.format, FormatArg::Text | FormatArg::Json);
     let summary = batch::run(
@@ -689,6 +742,9 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
         exporter.as_mut(),
         print_errors,
     )?;
+    if let Some(dir) = &args.out {
+        write_visits(dir, &options.plan, args.report, args.quiet)?;
+    }
     if args.format == FormatArg::Text && !single && !args.quiet {
         eprintln!(
             "sagitta: {} analysed, {} failed, {} skipped (not images), {} already done; {:.1} photos/s",
@@ -704,6 +760,117 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, Error> {
     } else {
         EXIT_FILE_FAILED
     })
+}
+
+/// `--out DIR`: the analyses in DIR that record a client and a date, two
+/// or more of one record, make a visit: `<client>_<date>.visit.json`, and
+/// with --report its `.visit.html`. Every analysis of the folder counts, so
+/// a visit photographed in several runs (or --resume) is still one.
+fn write_visits(
+    dir: &std::path::Path,
+    plan: &PlanOptions,
+    report: bool,
+    quiet: bool,
+) -> Result<(), Error> {
+    use sagitta::visit::{VisitInput, visit};
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            name.ends_with(".json") && !name.ends_with(".visit.json") && !name.starts_with('.')
+        })
+        .collect();
+    paths.sort();
+    let mut groups: std::collections::BTreeMap<(String, String), Vec<(PathBuf, VisitInput)>> =
+        std::collections::BTreeMap::new();
+    for path in paths {
+        // Not every JSON file of the folder need be an analysis.
+        let Ok(analysis) = sagitta::read_analysis(&path) else {
+            continue;
+        };
+        let (Some(client), Some(date)) = (
+            analysis.session.client.clone(),
+            analysis.session.date.clone(),
+        ) else {
+            continue;
+        };
+        let input = VisitInput {
+            source: path.display().to_string(),
+            analysis,
+        };
+        groups
+            .entry((client, date))
+            .or_default()
+            .push((path, input));
+    }
+    let recommender = plan.recommender()?;
+    for ((client, date), members) in groups.into_iter().filter(|(_, m)| m.len() > 1) {
+        // A client id may hold any character: the file name keeps the safe ones.
+        let safe: String = client
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let name = format!("{safe}_{date}.visit");
+        let images: Vec<Option<Vec<u8>>> = members
+            .iter()
+            .map(|(path, input)| annotated_image_for(path, &input.analysis).ok())
+            .collect();
+        let count = members.len();
+        let inputs = members.into_iter().map(|(_, input)| input).collect();
+        let visit = match visit(inputs, &recommender, plan) {
+            Ok(visit) => visit,
+            Err(why) => {
+                eprintln!(
+                    "sagitta: visit of {}: {why}",
+                    sagitta::input::terminal_safe(&client, false)
+                );
+                continue;
+            }
+        };
+        let mut files = vec![(
+            dir.join(format!("{name}.json")),
+            serde_json::to_vec_pretty(&visit)
+                .map_err(io::Error::from)
+                .map_err(output_error)?,
+        )];
+        if report {
+            let page = report::render_visit_html(&visit, &images);
+            files.push((dir.join(format!("{name}.html")), page.into_bytes()));
+        }
+        for (path, bytes) in files {
+            report::files::write_atomically(&path, &bytes).map_err(|e| {
+                Error::Output(io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+            })?;
+            if !quiet {
+                eprintln!(
+                    "sagitta: visit of {} on {date}, {count} photos: {}",
+                    sagitta::input::terminal_safe(&client, false),
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The text a `--verbose` flag asks for.
+fn detail(verbose: bool) -> TextDetail {
+    match verbose {
+        true => TextDetail::Verbose,
+        false => TextDetail::Summary,
+    }
 }
 
 /// One worker per core: measured on a 2-core machine, two workers with one
@@ -760,6 +927,7 @@ fn annotate_one(
     item: &batch::Item,
     target: &std::path::Path,
     format: Format,
+    detail: TextDetail,
 ) -> Result<u8, Error> {
     let path = &item.path;
     let mut analyzer = Analyzer::new(options)?;
@@ -788,13 +956,13 @@ fn annotate_one(
         eprintln!("sagitta: {}", sagitta::input::terminal_safe(&text, false));
         return Ok(EXIT_FILE_FAILED);
     }
-    print_one(format, &outcome.analysis)
+    print_one(format, detail, &outcome.analysis)
 }
 
 /// Prints the document of one photo in `format`, JSON Lines with its
 /// closing summary (one file, analysed).
-fn print_one(format: Format, analysis: &Analysis) -> Result<u8, Error> {
-    let mut exporter = report::exporter(format, Box::new(io::stdout().lock()), false);
+fn print_one(format: Format, detail: TextDetail, analysis: &Analysis) -> Result<u8, Error> {
+    let mut exporter = report::exporter(format, Box::new(io::stdout().lock()), false, detail);
     exporter.analysis(analysis).map_err(output_error)?;
     let summary = sagitta::schema::Summary {
         files: 1,
@@ -832,7 +1000,7 @@ fn routine(args: &RoutineArgs) -> Result<u8, Error> {
             .map_err(io::Error::from)
             .map_err(output_error)?,
         DocFormat::Text => {
-            report::write_routine_section(&analysis, routine, &mut out).map_err(output_error)?
+            report::write_routine_section(routine, args.verbose, &mut out).map_err(output_error)?
         }
     }
     writeln!(out).map_err(output_error)?;
@@ -900,7 +1068,7 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
             return Ok(EXIT_FILE_FAILED);
         }
     }
-    print_one(args.format.into(), &analysis)
+    print_one(args.format.into(), detail(args.verbose), &analysis)
 }
 
 fn catalog(args: &CatalogArgs) -> Result<u8, Error> {
@@ -956,35 +1124,68 @@ fn is_analysis_document(path: &std::path::Path) -> bool {
 /// The annotated image of a saved analysis for the compare page: the one
 /// `--out` wrote beside it, else the photo it names (as recorded, or beside
 /// the analysis) annotated again.
-fn annotated_image_for(json: &std::path::Path, analysis: &Analysis) -> Option<Vec<u8>> {
+fn annotated_image_for(json: &std::path::Path, analysis: &Analysis) -> Result<Vec<u8>, String> {
     let folder = json.parent().unwrap_or(std::path::Path::new(""));
-    let stem = json.file_stem()?.to_string_lossy().into_owned();
+    let stem = json
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let encode = |image: &image::RgbImage| {
+        report::files::encode_image(image, std::path::Path::new("page.jpg"))
+            .map_err(|e| format!("the image could not be encoded: {e}"))
+    };
     for extension in ["jpg", "png"] {
         let beside = folder.join(format!("{stem}.annotated.{extension}"));
         if let Ok(bytes) = sagitta::input::read_bounded(&beside, 64 << 20) {
             if extension == "jpg" {
-                return Some(bytes);
+                return Ok(bytes);
             }
-            let image = image::load_from_memory(&bytes).ok()?.into_rgb8();
-            return report::files::encode_image(&image, std::path::Path::new("page.jpg")).ok();
+            let image = image::load_from_memory(&bytes)
+                .map_err(|e| format!("{}: {e}", beside.display()))?
+                .into_rgb8();
+            return encode(&image);
         }
     }
-    let recorded = analysis.image.photo_path().ok()?;
-    let candidates = [recorded.clone(), folder.join(recorded.file_name()?)];
-    let photo = candidates
-        .iter()
-        .find_map(|path| sagitta::image_io::load(path, &Default::default()).ok())?;
-    if (photo.image.width(), photo.image.height()) != (analysis.image.width, analysis.image.height)
-    {
-        return None;
+    // The photo as recorded (relative to where `analyze` ran), relative to
+    // the analysis, or beside it.
+    let recorded = analysis.image.photo_path()?;
+    let mut candidates = vec![recorded.clone()];
+    if recorded.is_relative() {
+        candidates.push(folder.join(&recorded));
     }
-    let annotated = report::overlay::annotate(photo.image, analysis);
-    report::files::encode_image(&annotated, std::path::Path::new("page.jpg")).ok()
+    if let Some(name) = recorded.file_name() {
+        candidates.push(folder.join(name));
+    }
+    candidates.dedup();
+    let Some((path, photo)) = candidates.iter().find_map(|path| {
+        sagitta::image_io::load(path, &Default::default())
+            .ok()
+            .map(|photo| (path, photo))
+    }) else {
+        let tried: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+        return Err(format!(
+            "no {stem}.annotated.jpg or .png beside it, and the photo is at none of {}",
+            tried.join(", ")
+        ));
+    };
+    let size = (photo.image.width(), photo.image.height());
+    if size != (analysis.image.width, analysis.image.height) {
+        return Err(format!(
+            "{} is {}x{} px, not the {}x{} px photo the analysis measured",
+            path.display(),
+            size.0,
+            size.1,
+            analysis.image.width,
+            analysis.image.height
+        ));
+    }
+    encode(&report::overlay::annotate(photo.image, analysis))
 }
 
 /// `sagitta compare`: reads or analyses each input, compares them and prints
 /// the result. A bad document or a comparison that cannot be made is a usage
-/// error (2); a photo that cannot be analysed, a file error (1).
+/// error (2); a photo that cannot be analysed, or one the HTML page cannot
+/// show (a warning names it; the page is still written), a file error (1).
 fn compare(args: &CompareArgs) -> Result<u8, Error> {
     use sagitta::compare::{CompareInput, compare};
     use sagitta::schema::InputKind;
@@ -993,6 +1194,8 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
     let mut analyzer = None;
     let mut inputs = Vec::new();
     let mut images = Vec::new();
+    // Photos the page cannot show: each a warning, and a non-zero exit.
+    let mut missing: Vec<String> = Vec::new();
     let mut seen = std::collections::HashMap::new();
     for path in &args.inputs {
         // One file twice would compare an analysis with itself.
@@ -1015,11 +1218,17 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
                     "{source}: is an analysis of client {recorded:?}, not of --client {given:?}"
                 )));
             }
-            images.push(
-                want_images
-                    .then(|| annotated_image_for(path, &analysis))
-                    .flatten(),
-            );
+            let image = match want_images {
+                true => match annotated_image_for(path, &analysis) {
+                    Ok(bytes) => Some(bytes),
+                    Err(why) => {
+                        missing.push(format!("{source}: photo not found: {why}"));
+                        None
+                    }
+                },
+                false => None,
+            };
+            images.push(image);
             inputs.push(CompareInput {
                 source,
                 kind: InputKind::Analysis,
@@ -1092,7 +1301,89 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
             out.write_all(page.as_bytes()).map_err(output_error)?;
         }
     }
-    Ok(EXIT_OK)
+    for warning in &missing {
+        eprintln!(
+            "sagitta: warning: {}",
+            sagitta::input::terminal_safe(warning, false)
+        );
+    }
+    Ok(match missing.is_empty() {
+        true => EXIT_OK,
+        false => EXIT_FILE_FAILED,
+    })
+}
+
+/// `sagitta visit`: reads the saved analyses, makes them one visit and
+/// prints it. A bad document, or analyses of different clients or dates, is
+/// a usage error (2); a photo the HTML page cannot show, a warning and a file
+/// error (1), the page still written.
+fn visit(args: &VisitArgs) -> Result<u8, Error> {
+    use sagitta::visit::{VisitInput, visit};
+    let usage = |message: String| Error::Setup(SetupError::Usage(message));
+    let mut inputs = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    for path in &args.inputs {
+        if let Ok(real) = std::fs::canonicalize(path)
+            && let Some(first) = seen.insert(real, path)
+        {
+            return Err(usage(format!(
+                "{} is the same file as {}: give each analysis once",
+                path.display(),
+                first.display()
+            )));
+        }
+        inputs.push(VisitInput {
+            source: path.display().to_string(),
+            analysis: sagitta::read_analysis(path).map_err(usage)?,
+        });
+    }
+    let options = args.plan.plan_options()?;
+    let recommender = options.recommender()?;
+    let mut missing = Vec::new();
+    let images: Vec<Option<Vec<u8>>> = match args.format {
+        CompareFormat::Html => args
+            .inputs
+            .iter()
+            .zip(&inputs)
+            .map(
+                |(path, input)| match annotated_image_for(path, &input.analysis) {
+                    Ok(bytes) => Some(bytes),
+                    Err(why) => {
+                        missing.push(format!("{}: photo not found: {why}", input.source));
+                        None
+                    }
+                },
+            )
+            .collect(),
+        _ => Vec::new(),
+    };
+    let visit = visit(inputs, &recommender, &options).map_err(usage)?;
+    let mut out = io::stdout().lock();
+    match args.format {
+        CompareFormat::Text => {
+            report::write_visit_text(&visit, args.verbose, &mut out).map_err(output_error)?
+        }
+        CompareFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &visit)
+                .map_err(io::Error::from)
+                .map_err(output_error)?;
+            writeln!(out).map_err(output_error)?;
+        }
+        CompareFormat::Html => {
+            let page = report::render_visit_html(&visit, &images);
+            out.write_all(page.as_bytes()).map_err(output_error)?;
+        }
+    }
+    for warning in &missing {
+        eprintln!(
+            "sagitta: warning: {}",
+            sagitta::input::terminal_safe(warning, false)
+        );
+    }
+    Ok(match missing.is_empty() {
+        true => EXIT_OK,
+        false => EXIT_FILE_FAILED,
+    })
 }
 
 fn measurements(args: &MeasurementsArgs) -> Result<u8, Error> {

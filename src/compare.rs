@@ -9,15 +9,21 @@
 //! trials), and the MDC derived from sagitta's own stated uncertainties,
 //! read as 90 % bounds (SEM = uncertainty / 1.645), as `uncertainty_deg`
 //! is defined. A difference counts only when it exceeds that MDC.
+//!
+//! What changed in kind is reported beside the numbers: each call among
+//! classes (pelvic pattern, posture type) before and after, with the angle
+//! it rests on whether or not that angle's change exceeds its MDC, and each
+//! finding as persisting, resolved or new.
 
 use std::collections::BTreeSet;
 
 use crate::limits::limits;
+use crate::measure::conventions;
 use crate::measure::{SD_TO_90_PERCENT, round};
 use crate::schema::{
-    Analysis, Asymmetry, COMPARE_SCHEMA_VERSION, Change, ComparedInput, Comparison,
-    ComparisonOrder, InputKind, Judgement, Measurement, MeasurementAsymmetry, MeasurementChange,
-    NotCompared, ProtocolKind, Side, Skipped,
+    Analysis, Asymmetry, COMPARE_SCHEMA_VERSION, CallChange, CallStatus, Change, ComparedInput,
+    Comparison, ComparisonOrder, FindingChange, FindingStatus, InputKind, Judgement, Measurement,
+    MeasurementAsymmetry, MeasurementChange, NotCompared, ProtocolKind, Side, Skipped,
 };
 
 /// One analysis to compare, with the file it came from.
@@ -504,6 +510,9 @@ fn change(
     let names: BTreeSet<&String> = a.measurements.keys().chain(b.measurements.keys()).collect();
     let mut measurements = Vec::new();
     let mut skipped = Vec::new();
+    let (call_names, names): (Vec<&String>, Vec<&String>) = names
+        .into_iter()
+        .partition(|name| conventions::is_call(name));
     for name in names {
         match pairable(name, (baseline, a), (follow_up, b), &setup) {
             Ok(pair) => {
@@ -528,15 +537,75 @@ fn change(
             }),
         }
     }
+    let class = |analysis: &Analysis, name: &str| {
+        analysis
+            .measurements
+            .get(name)
+            .filter(|m| m.declined.is_none())
+            .and_then(|m| m.classification.clone())
+    };
+    let calls = call_names
+        .into_iter()
+        .map(|name| {
+            let (before, after) = (class(a, name), class(b, name));
+            CallChange {
+                call: name.clone(),
+                status: match before == after {
+                    true => CallStatus::Unchanged,
+                    false => CallStatus::Changed,
+                },
+                before,
+                after,
+                angle: conventions::call_angle(name)
+                    .and_then(|angle| measurements.iter().find(|m| m.measurement == angle))
+                    .cloned(),
+            }
+        })
+        .collect();
     Change {
         baseline,
         follow_up,
         protocol,
         test_leg,
         setup_differences: setup,
+        calls,
+        findings: finding_changes(a, b),
         measurements,
         skipped,
     }
+}
+
+/// Each finding of either analysis, in the order the baseline lists them,
+/// then those new in the follow-up.
+fn finding_changes(before: &Analysis, after: &Analysis) -> Vec<FindingChange> {
+    let because = |analysis: &Analysis, id: &str| {
+        analysis
+            .findings
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.because.clone())
+    };
+    let mut ids: Vec<&str> = before.findings.iter().map(|f| f.id.as_str()).collect();
+    for finding in &after.findings {
+        if !ids.contains(&finding.id.as_str()) {
+            ids.push(&finding.id);
+        }
+    }
+    ids.into_iter()
+        .map(|id| {
+            let (was, is) = (because(before, id), because(after, id));
+            FindingChange {
+                finding: id.to_string(),
+                status: match (&was, &is) {
+                    (Some(_), Some(_)) => FindingStatus::Persists,
+                    (Some(_), None) => FindingStatus::Resolved,
+                    _ => FindingStatus::New,
+                },
+                before: was,
+                after: is,
+            }
+        })
+        .collect()
 }
 
 /// The Thomas-test measurements of the test leg itself; the others describe

@@ -27,6 +27,7 @@ pub mod references;
 pub mod report;
 pub mod schema;
 pub mod session;
+pub mod visit;
 
 pub use document::read_analysis;
 

@@ -306,6 +306,61 @@ pub const MEASUREMENTS: &[MeasurementSpec] = &[
     },
 ];
 
+/// The order a clinician reads the measurements in: pelvis, spine and
+/// trunk, hip, knee, head. The text summary lists them so.
+pub const CLINICAL_ORDER: &[&str] = &[
+    // pelvis
+    "pelvic_tilt",
+    "pelvic_pattern",
+    "lower_abdomen_inclination",
+    "buttock_prominence",
+    // spine and trunk
+    "posture_type",
+    "lumbar_lordosis_angle",
+    "lumbar_lordosis_depth",
+    "thoracic_kyphosis_angle",
+    "thoracic_kyphosis_depth",
+    "trunk_inclination",
+    "trunk_tilt",
+    "plumb_shoulder",
+    // hip
+    "hip_extension",
+    "contralateral_hip_flexion",
+    "standing_hip_flexion",
+    "plumb_hip",
+    // knee
+    "knee_flexion",
+    "plumb_knee",
+    // head
+    "head_forward",
+    "craniovertebral_angle",
+    "plumb_ear",
+];
+
+/// A measurement's place in [`CLINICAL_ORDER`]; one the order does not
+/// know (from a newer document) comes last.
+pub fn clinical_rank(name: &str) -> usize {
+    CLINICAL_ORDER
+        .iter()
+        .position(|n| *n == name)
+        .unwrap_or(CLINICAL_ORDER.len())
+}
+
+/// The angle a call among classes is made from, where it is one: the
+/// pelvic pattern is read from the pelvic tilt; the posture type rests on
+/// several measurements.
+pub fn call_angle(call: &str) -> Option<&'static str> {
+    match call {
+        "pelvic_pattern" => Some("pelvic_tilt"),
+        _ => None,
+    }
+}
+
+/// Whether the measurement is a call among classes.
+pub fn is_call(name: &str) -> bool {
+    spec(name).is_some_and(|spec| spec.quantity == Quantity::Class)
+}
+
 /// The registry entry of a measurement.
 pub fn spec(name: &str) -> Option<&'static MeasurementSpec> {
     MEASUREMENTS.iter().find(|m| m.name == name)
@@ -526,6 +581,12 @@ pub const CSV_COLUMNS: &[CsvColumn] = &[
         "standing_buttock_prominence_fraction_of_trunk_length",
         "buttock_prominence",
         Value,
+    ),
+    of(
+        Standing,
+        "standing_buttock_prominence_uncertainty_fraction_of_trunk_length",
+        "buttock_prominence",
+        Uncertainty,
     ),
     of(
         Standing,
@@ -750,6 +811,21 @@ mod tests {
                 m.name
             );
         }
+    }
+
+    #[test]
+    fn the_clinical_order_lists_every_measurement_once() {
+        assert_eq!(CLINICAL_ORDER.len(), MEASUREMENTS.len());
+        for m in MEASUREMENTS {
+            assert_eq!(
+                CLINICAL_ORDER.iter().filter(|n| **n == m.name).count(),
+                1,
+                "{}",
+                m.name
+            );
+        }
+        assert!(clinical_rank("pelvic_tilt") < clinical_rank("knee_flexion"));
+        assert_eq!(clinical_rank("not_a_measurement"), CLINICAL_ORDER.len());
     }
 
     #[test]

@@ -30,9 +30,8 @@ pub struct Catalog {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceText {
+    /// Its key in assets/references.toml, which holds the full reference.
     pub id: String,
-    /// Its file name in the shared reference folder.
-    pub file: String,
     pub title: String,
 }
 
@@ -209,7 +208,6 @@ impl Catalog {
         problems.unique("exercise", self.exercises.iter().map(|e| e.id.as_str()));
         for source in &self.sources {
             problems.snake_case("source", &source.id);
-            problems.not_blank(|| format!("source `{}` file", source.id), &source.file);
             problems.not_blank(|| format!("source `{}` title", source.id), &source.title);
         }
         self.check_number(

@@ -51,13 +51,16 @@ pub use rules::{
     RoutineGuidance, Rule, RuleItem, Rules,
 };
 pub use screening::Screening;
-pub use text::{dose_text, write_catalog_text, write_routine_text};
+pub use text::{
+    SUMMARY_WIDTH, dose_text, mmss, wrap, write_catalog_text, write_routine_summary,
+    write_routine_text, write_wrapped,
+};
 
 use crate::error::RecommendError;
 use crate::schema::{Borderline, Finding, Measurement, Protocol, RedFlag, Routine};
 
 /// The session length when none is asked for: that of the reference routine
-/// (`hip-flexor-routine-12min.txt`).
+/// (`routine_12min`).
 pub const DEFAULT_MINUTES: f64 = 12.0;
 
 const EMBEDDED_CATALOG: &str = include_str!("../../assets/catalogue.toml");

@@ -12,7 +12,7 @@ use crate::schema::{
 };
 
 /// The finding id in [`Because`] when no rule fired.
-const NO_FINDING: &str = "none";
+pub(super) const NO_FINDING: &str = "none";
 
 /// Minutes for a number of seconds, rounded up to the hundredth so that a
 /// total that fits the budget is never printed as more than it.
@@ -48,6 +48,9 @@ struct Candidate<'a> {
     sets: u32,
     notes: Vec<String>,
     because: Vec<Because>,
+    /// The findings whose cause this exercise acts on (rule items marked
+    /// `addresses`); planned before every exercise that addresses none.
+    addresses: Vec<String>,
 }
 
 impl Candidate<'_> {
@@ -74,6 +77,7 @@ impl Candidate<'_> {
             phase: exercise.phase,
             level: exercise.level,
             position: exercise.position.clone(),
+            targets: exercise.targets.clone(),
             sides: exercise.sides,
             amount: exercise.dose.amount(self.sets),
             duration_s,
@@ -126,6 +130,7 @@ fn gather<'a>(
                     sets,
                     notes: Vec::new(),
                     because: Vec::new(),
+                    addresses: Vec::new(),
                 });
                 let last = candidates.len() - 1;
                 &mut candidates[last]
@@ -136,6 +141,9 @@ fn gather<'a>(
         }
         for reason in because {
             push_new(&mut candidate.because, reason.clone());
+            if item.addresses && reason.finding != NO_FINDING {
+                push_new(&mut candidate.addresses, reason.finding.clone());
+            }
         }
     }
     candidates
@@ -171,11 +179,15 @@ struct Fitted {
     total_s: u32,
     /// Set when even the most important exercise does not fit.
     shortfall: Option<String>,
+    /// One note per finding for which no exercise that addresses it fits.
+    unaddressed: Vec<String>,
     progressions: Vec<Progression>,
 }
 
 /// Takes candidates by priority (then severity, then first mention) while
-/// they fit; one that does not fit is left out and the next is tried. An
+/// they fit, the ones that address a finding before all others; one that
+/// does not fit is left out and the next is tried, except that an exercise
+/// addressing a finding is first shortened to fewer sets (down to one). An
 /// exercise that both opens and closes the session (the decompression of the
 /// 12-minute routine) is taken or left as a pair, so a short budget drops
 /// exercises from the middle and the session still ends the way it began.
@@ -184,7 +196,14 @@ struct Fitted {
 /// was shortened. The chosen ones come back in session order: phase, then
 /// first mention, with closing positions last.
 fn fit(mut candidates: Vec<Candidate<'_>>, timing: &Timing, budget: f64) -> Fitted {
-    candidates.sort_by_key(|c| (c.priority, Reverse(c.severity), c.mention));
+    candidates.sort_by_key(|c| {
+        (
+            c.addresses.is_empty(),
+            c.priority,
+            Reverse(c.severity),
+            c.mention,
+        )
+    });
     let twin = |index: usize, candidates: &[Candidate<'_>]| {
         let c = &candidates[index];
         candidates
@@ -214,10 +233,24 @@ fn fit(mut candidates: Vec<Candidate<'_>>, timing: &Timing, budget: f64) -> Fitt
         }
         let mut group = vec![index];
         group.extend(twin(index, &candidates).filter(|&t| !decided[t]));
-        let needed: u32 = group
+        let mut needed: u32 = group
             .iter()
             .map(|&i| candidates[i].duration_s(timing))
             .sum();
+        if group.len() == 1 && !candidates[index].addresses.is_empty() {
+            let full = candidates[index].sets;
+            let fitting = (1..full).rev().find(|&sets| {
+                minutes(total_s + candidates[index].exercise.duration_s(timing, sets)) <= budget
+            });
+            if let (true, Some(sets)) = (minutes(total_s + needed) > budget, fitting) {
+                candidates[index].sets = sets;
+                needed = candidates[index].duration_s(timing);
+                let note = format!(
+                    "Shortened to {sets} of its {full} sets to fit the {budget}-minute budget: it is what the findings need, so it comes before the rest."
+                );
+                push_new(&mut candidates[index].notes, note);
+            }
+        }
         let fits = minutes(total_s + needed) <= budget;
         if fits {
             total_s += needed;
@@ -273,6 +306,7 @@ fn fit(mut candidates: Vec<Candidate<'_>>, timing: &Timing, budget: f64) -> Fitt
             }
         }
     }
+    let unaddressed = unaddressed(&candidates, &take, timing, budget);
     let mut chosen = Vec::new();
     let mut left_out = Vec::new();
     for ((candidate, taken), reason) in candidates.into_iter().zip(take).zip(left_reasons) {
@@ -291,8 +325,52 @@ fn fit(mut candidates: Vec<Candidate<'_>>, timing: &Timing, budget: f64) -> Fitt
         left_out,
         total_s,
         shortfall,
+        unaddressed,
         progressions: Vec::new(),
     }
+}
+
+/// A note for each finding that none of the exercises addressing it made it
+/// into the session, naming them and the time the shortest needs.
+fn unaddressed(
+    candidates: &[Candidate<'_>],
+    taken: &[bool],
+    timing: &Timing,
+    budget: f64,
+) -> Vec<String> {
+    let mut findings: Vec<&str> = Vec::new();
+    for finding in candidates.iter().flat_map(|c| &c.addresses) {
+        push_new(&mut findings, finding.as_str());
+    }
+    findings
+        .into_iter()
+        .filter(|finding| {
+            !candidates
+                .iter()
+                .zip(taken)
+                .any(|(c, &taken)| taken && c.addresses.iter().any(|f| f == finding))
+        })
+        .map(|finding| {
+            let wanted: Vec<&Candidate<'_>> = candidates
+                .iter()
+                .filter(|c| c.addresses.iter().any(|f| f == finding))
+                .collect();
+            let names: Vec<String> = wanted.iter().map(|c| c.exercise.name.to_lowercase()).collect();
+            let shortest = wanted
+                .iter()
+                .map(|c| c.exercise.duration_s(timing, 1))
+                .min()
+                .unwrap_or(0);
+            format!(
+                "Left without its exercise: {} ({}) did not fit the {budget}-minute budget; the {} takes {} at one set, so allow at least {} minutes.",
+                finding.replace('_', " "),
+                names.join(" or "),
+                names.first().map(String::as_str).unwrap_or("exercise"),
+                clock(shortest),
+                minutes(shortest)
+            )
+        })
+        .collect()
 }
 
 /// Replaces each advanced exercise that names an easier form by that form
@@ -344,6 +422,9 @@ fn defer_advanced<'a>(
                 for reason in advanced.because {
                     push_new(&mut existing.because, reason);
                 }
+                for finding in advanced.addresses {
+                    push_new(&mut existing.addresses, finding);
+                }
             }
             None => candidates.insert(
                 index,
@@ -356,6 +437,7 @@ fn defer_advanced<'a>(
                     sets: easier.dose.sets.value.max(advanced.sets),
                     notes: Vec::new(),
                     because: advanced.because,
+                    addresses: advanced.addresses,
                 },
             ),
         }
@@ -468,6 +550,7 @@ pub(super) fn plan(
         .collect();
     let session = assemble(catalog, items, &activations, &cautions, budget);
     notes.extend(session.shortfall);
+    notes.extend(session.unaddressed);
 
     let phase_two =
         phase_two(catalog, rules, &activations, budget).map(|(phase_two, shortfall)| {

@@ -421,6 +421,12 @@ pub struct RuleItem {
     /// An emphasis shown with the exercise.
     #[serde(default)]
     pub note: Option<String>,
+    /// The exercise acts on the cause of the rule's findings (the short
+    /// muscle's stretch), not only on their comfort: a short budget plans it
+    /// before every exercise that does not, and says which finding is left
+    /// without one when none fits.
+    #[serde(default)]
+    pub addresses: bool,
 }
 
 /// The strengthening phase that follows the stretching phase.
@@ -534,6 +540,12 @@ impl Rules {
             }
             let used = self.rules.iter().any(|rule| rule.findings.contains(id));
             problems.require(used, || format!("finding `{id}` is used by no rule"));
+            let addressed = self.rules.iter().any(|rule| {
+                rule.findings.contains(id) && rule.items.iter().any(|item| item.addresses)
+            });
+            problems.require(!used || addressed, || {
+                format!("finding `{id}`: no rule for it marks an item `addresses = true`")
+            });
         }
     }
 

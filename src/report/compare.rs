@@ -12,9 +12,11 @@ use base64::engine::general_purpose::STANDARD;
 use super::html::{Esc, STYLE, write_references};
 use super::overlay::protocol_name;
 use super::snake_name;
+use super::text::class_words;
 use crate::input::terminal_safe;
 use crate::schema::{
-    Asymmetry, Change, ComparedInput, Comparison, ComparisonOrder, Judgement, ProtocolKind, Side,
+    Asymmetry, CallStatus, Change, ComparedInput, Comparison, ComparisonOrder, FindingStatus,
+    Judgement, ProtocolKind, Side,
 };
 
 fn side_word(side: Side) -> &'static str {
@@ -98,6 +100,68 @@ fn mdc_notes(c: &Comparison) -> Vec<(String, String)> {
     notes
 }
 
+/// One thing that may have changed in kind: a call or a finding, before,
+/// after, its status, and for a call the angle it rests on.
+struct KindRow {
+    name: String,
+    before: String,
+    after: String,
+    status: &'static str,
+    changed: bool,
+    angle: Option<String>,
+}
+
+/// The calls, then the findings, of a before/after change.
+fn kind_rows(change: &Change) -> Vec<KindRow> {
+    let class = |c: &Option<String>| {
+        c.as_deref()
+            .map(class_words)
+            .unwrap_or_else(|| "not made".to_string())
+    };
+    let calls = change.calls.iter().map(|call| KindRow {
+        name: call.call.replace('_', " "),
+        before: class(&call.before),
+        after: class(&call.after),
+        status: match call.status {
+            CallStatus::Changed => "changed",
+            CallStatus::Unchanged => "unchanged",
+        },
+        changed: call.status == CallStatus::Changed,
+        angle: call.angle.as_ref().map(|m| {
+            format!(
+                "{} {:+.1} -> {:+.1} deg (change {:+.1}, {} the MDC of {:.1})",
+                m.measurement.replace('_', " "),
+                m.before_deg,
+                m.after_deg,
+                m.change_deg,
+                if m.judgement.exceeds_mdc {
+                    "exceeds"
+                } else {
+                    "within"
+                },
+                m.judgement.mdc_deg
+            )
+        }),
+    });
+    let present = |because: &Option<String>| match because {
+        Some(_) => "present".to_string(),
+        None => "absent".to_string(),
+    };
+    let findings = change.findings.iter().map(|f| KindRow {
+        name: format!("finding {}", f.finding.replace('_', " ")),
+        before: present(&f.before),
+        after: present(&f.after),
+        status: match f.status {
+            FindingStatus::Persists => "persists",
+            FindingStatus::Resolved => "resolved",
+            FindingStatus::New => "new",
+        },
+        changed: f.status != FindingStatus::Persists,
+        angle: None,
+    });
+    calls.chain(findings).collect()
+}
+
 /// The comparison as text.
 pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()> {
     let safe = |text: &str| terminal_safe(text, false).into_owned();
@@ -139,6 +203,19 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
             change.baseline,
             change.follow_up
         )?;
+        for row in kind_rows(change) {
+            writeln!(
+                out,
+                "  {}: {} -> {} ({})",
+                safe(&row.name),
+                safe(&row.before),
+                safe(&row.after),
+                row.status
+            )?;
+            if let Some(angle) = &row.angle {
+                writeln!(out, "    from {}", safe(angle))?;
+            }
+        }
         write_text_table(
             out,
             ["before", "after", "change"],
@@ -190,7 +267,7 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
     out.flush()
 }
 
-const COMPARE_STYLE: &str = r#"
+pub(super) const COMPARE_STYLE: &str = r#"
 .photos { display: flex; flex-wrap: wrap; gap: 3mm; align-items: flex-start; break-inside: avoid;
   margin-bottom: 2mm; }
 .photos figure { flex: 1 1 0; min-width: 30%; max-width: none; }
@@ -208,7 +285,7 @@ td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-n
 
 /// One compared measurement as both tables show it: two values with their
 /// uncertainties (before/after, or left/right) and their difference.
-struct ComparedRow<'a> {
+pub(super) struct ComparedRow<'a> {
     name: &'a str,
     values: [(f64, f64); 2],
     difference: f64,
@@ -231,7 +308,7 @@ fn change_rows(change: &Change) -> Vec<ComparedRow<'_>> {
         .collect()
 }
 
-fn asymmetry_rows(asymmetry: &Asymmetry) -> Vec<ComparedRow<'_>> {
+pub(super) fn asymmetry_rows(asymmetry: &Asymmetry) -> Vec<ComparedRow<'_>> {
     asymmetry
         .measurements
         .iter()
@@ -249,7 +326,7 @@ fn asymmetry_rows(asymmetry: &Asymmetry) -> Vec<ComparedRow<'_>> {
 
 /// The text table shared by before/after and left/right: set-up
 /// differences, one line per measurement, and what was not compared.
-fn write_text_table(
+pub(super) fn write_text_table(
     out: &mut dyn Write,
     [first, second, difference]: [&str; 3],
     setup_differences: &[String],
@@ -379,6 +456,7 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
             change.follow_up
         )?;
         write_setup(out, &change.setup_differences)?;
+        write_kind_table(out, change)?;
         writeln!(
             out,
             "<table><thead><tr><th>Measurement</th><th>Before</th><th>After</th><th>Change</th>\
@@ -446,6 +524,41 @@ fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> f
     writeln!(out, "</body>\n</html>")
 }
 
+/// What changed in kind: the calls with the angle each rests on, and the
+/// findings, a change marked whether or not any angle crossed its MDC.
+fn write_kind_table(out: &mut String, change: &Change) -> fmt::Result {
+    let rows = kind_rows(change);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<table><thead><tr><th>What changed in kind</th><th>Before</th><th>After</th>\
+         <th>Status</th></tr></thead><tbody>"
+    )?;
+    for row in rows {
+        let badge = if row.changed {
+            "sev-moderate"
+        } else {
+            "sev-info"
+        };
+        let angle = row
+            .angle
+            .map(|a| format!("<span class=\"sign\">from {}</span>", Esc(&a)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "<tr><td class=\"name\">{}{angle}</td><td>{}</td><td>{}</td>\
+             <td><span class=\"badge {badge}\">{}</span></td></tr>",
+            Esc(&row.name),
+            Esc(&row.before),
+            Esc(&row.after),
+            row.status
+        )?;
+    }
+    writeln!(out, "</tbody></table>")
+}
+
 fn write_setup(out: &mut String, differences: &[String]) -> fmt::Result {
     if differences.is_empty() {
         return Ok(());
@@ -459,7 +572,7 @@ fn write_setup(out: &mut String, differences: &[String]) -> fmt::Result {
     )
 }
 
-fn write_row(out: &mut String, row: &ComparedRow, explain_sign: bool) -> fmt::Result {
+pub(super) fn write_row(out: &mut String, row: &ComparedRow, explain_sign: bool) -> fmt::Result {
     let (name, difference, judgement) = (row.name, row.difference, row.judgement);
     let [(a, ua), (b, ub)] = row.values;
     let (class, text) = if judgement.exceeds_mdc {
@@ -485,7 +598,7 @@ fn write_row(out: &mut String, row: &ComparedRow, explain_sign: bool) -> fmt::Re
     )
 }
 
-fn write_skipped(out: &mut String, skipped: &[crate::schema::Skipped]) -> fmt::Result {
+pub(super) fn write_skipped(out: &mut String, skipped: &[crate::schema::Skipped]) -> fmt::Result {
     if skipped.is_empty() {
         return Ok(());
     }

@@ -113,7 +113,7 @@ impl Display for Esc<'_> {
 }
 
 /// A snake_case id as words: `short_hip_flexors` -> "short hip flexors".
-fn words(id: &str) -> String {
+pub(super) fn words(id: &str) -> String {
     id.replace('_', " ")
 }
 
@@ -354,7 +354,7 @@ fn write_protocol(out: &mut String, a: &Analysis) -> fmt::Result {
     Ok(())
 }
 
-fn severity_name(severity: Severity) -> &'static str {
+pub(super) fn severity_name(severity: Severity) -> &'static str {
     match severity {
         Severity::Info => "info",
         Severity::Mild => "mild",
@@ -503,7 +503,7 @@ fn minutes_text(minutes: f64) -> String {
 }
 
 /// The referral that replaces a withheld routine, at the top of the page.
-fn write_referral(out: &mut String, routine: &Routine) -> fmt::Result {
+pub(super) fn write_referral(out: &mut String, routine: &Routine) -> fmt::Result {
     writeln!(
         out,
         "<div class=\"alert big\"><h2>Routine withheld: please see a professional first</h2>"
@@ -527,7 +527,7 @@ fn write_referral(out: &mut String, routine: &Routine) -> fmt::Result {
 }
 
 /// The routine, with phase two; not called for a withheld one.
-fn write_routine(out: &mut String, routine: &Routine) -> fmt::Result {
+pub(super) fn write_routine(out: &mut String, routine: &Routine) -> fmt::Result {
     let count = routine.exercises.len();
     writeln!(
         out,

@@ -9,7 +9,9 @@ use schemars::{JsonSchema, Schema};
 use super::Registry;
 use super::jsonl::Record;
 use crate::recommend::Catalog;
-use crate::schema::{Analysis, COMPARE_SCHEMA_VERSION, Comparison, SCHEMA_VERSION};
+use crate::schema::{
+    Analysis, COMPARE_SCHEMA_VERSION, Comparison, SCHEMA_VERSION, VISIT_SCHEMA_VERSION, Visit,
+};
 
 /// A document sagitta publishes a schema for.
 pub struct Published {
@@ -42,6 +44,12 @@ pub const PUBLISHED: &[Published] = &[
         about: "the compare document (`compare --format json`): changes, asymmetry, what was not compared",
         version: Some(COMPARE_SCHEMA_VERSION),
         generate: schema_of::<Comparison>,
+    },
+    Published {
+        name: "visit",
+        about: "the visit document (`visit --format json`): the photos of one client on one date, their findings, one routine",
+        version: Some(VISIT_SCHEMA_VERSION),
+        generate: schema_of::<Visit>,
     },
     Published {
         name: "catalog",

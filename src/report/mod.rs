@@ -10,9 +10,11 @@ pub mod json_schema;
 mod jsonl;
 pub mod overlay;
 mod text;
+mod visit;
 
 pub use compare::{render_compare_html, write_compare_text};
-pub use text::{write_no_routine, write_routine_section};
+pub use text::{TextDetail, write_no_routine, write_routine_section};
+pub use visit::{render_visit_html, write_visit_text};
 
 use std::io::{self, Write};
 
@@ -23,7 +25,7 @@ use crate::schema::{Analysis, Summary};
 /// What `--format` prints on standard output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
-    /// A short readable summary per photo.
+    /// A summary per photo that fits a screen (see [`TextDetail`]).
     #[default]
     Text,
     /// The analysis document; several photos give one JSON array.
@@ -176,14 +178,16 @@ pub trait Exporter {
 }
 
 /// The exporter for `format`. `many` says whether several photos were asked
-/// for (JSON then prints an array even if only one succeeded).
+/// for (JSON then prints an array even if only one succeeded); `detail` is
+/// how much the text format shows.
 pub fn exporter<'w>(
     format: Format,
     out: Box<dyn Write + 'w>,
     many: bool,
+    detail: TextDetail,
 ) -> Box<dyn Exporter + 'w> {
     match format {
-        Format::Text => Box::new(text::TextExporter::new(out)),
+        Format::Text => Box::new(text::TextExporter::new(out, detail)),
         Format::Json => Box::new(json::JsonExporter::new(out, many)),
         Format::Jsonl => Box::new(jsonl::JsonlExporter::new(out)),
         Format::Csv => Box::new(csv::CsvExporter::new(out)),

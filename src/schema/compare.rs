@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{AssessmentStatus, Facing, ImageInfo, ModelKind, ProtocolKind, Session, Side};
 
-pub const COMPARE_SCHEMA_VERSION: &str = "1.0";
+pub const COMPARE_SCHEMA_VERSION: &str = "1.1";
 
 /// The compare document (`sagitta compare --format json`): two or more
 /// analyses of one client, before/after and left/right, each difference
@@ -84,8 +84,60 @@ pub struct Change {
     /// How the camera set-up differs between the two photos (image size,
     /// distance, facing, model); empty when it matches.
     pub setup_differences: Vec<String>,
+    /// What changed in kind: each call among classes (pelvic pattern,
+    /// posture type) before and after (1.1).
+    pub calls: Vec<CallChange>,
+    /// Each finding of either analysis: persists, resolved or new (1.1).
+    pub findings: Vec<FindingChange>,
     pub measurements: Vec<MeasurementChange>,
     pub skipped: Vec<Skipped>,
+}
+
+/// Whether a call kept its class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallStatus {
+    Unchanged,
+    Changed,
+}
+
+/// A call among classes before and after. A changed class is reported
+/// whether or not the angle it rests on changed by more than its MDC.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CallChange {
+    /// The measurement that holds the call (`pelvic_pattern`, `posture_type`).
+    pub call: String,
+    /// The class before; null where the call was not made (declined).
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub status: CallStatus,
+    /// The angle the call rests on, before and after, with its judgement
+    /// against its MDC; null for a call that rests on no single angle
+    /// (posture type) or when that angle could not be compared (its reason
+    /// is in `skipped`).
+    pub angle: Option<MeasurementChange>,
+}
+
+/// What became of a finding between the two analyses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingStatus {
+    /// In both.
+    Persists,
+    /// Before only.
+    Resolved,
+    /// After only.
+    New,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FindingChange {
+    pub finding: String,
+    pub status: FindingStatus,
+    /// Its evidence before (value and cut-off); null when absent before.
+    pub before: Option<String>,
+    /// Its evidence after; null when absent after.
+    pub after: Option<String>,
 }
 
 /// A measurement before and after; `change_deg` = after - before, signed as

@@ -19,6 +19,9 @@ pub use screening::{RedFlag, ScreeningRecord, ScreeningStatus};
 mod compare;
 pub use compare::*;
 
+mod visit;
+pub use visit::*;
+
 pub const SCHEMA_VERSION: &str = "1.3";
 
 /// The analysis document of one photo (`sagitta analyze --format json`):

@@ -166,6 +166,10 @@ pub struct RoutineExercise {
     pub phase: Phase,
     pub level: Level,
     pub position: String,
+    /// The muscles and structures it works, as the catalogue names them
+    /// (schema 1.3; empty in older documents).
+    #[serde(default)]
+    pub targets: Vec<String>,
     pub sides: Sides,
     #[serde(flatten)]
     pub amount: Amount,

@@ -695,3 +695,49 @@ fn manifest_rows_may_name_photos_outside_its_folder_and_results_stay_in_out() {
     assert_eq!(result_files(&root.join("elsewhere")), ["o.jpg"]);
     assert_eq!(result_files(&root.join("archive")), ["p.jpg"]);
 }
+
+/// A batch with --out groups the photos by their record: those of one
+/// client on one date make one visit, written beside their analyses.
+#[test]
+fn a_batch_with_out_writes_one_visit_per_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = sagitta()
+        .args([
+            "analyze",
+            "--client",
+            "CL-0042",
+            "--date",
+            "2026-11-25",
+            "--report",
+            "--out",
+        ])
+        .arg(dir.path())
+        .arg(sample("standing_anterior_tilt.jpg"))
+        .arg(sample("thomas_short_left.jpg"))
+        .arg(sample("thomas_short_right.jpg"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 3);
+    let visit = std::fs::read(dir.path().join("CL-0042_2026-11-25.visit.json")).unwrap();
+    common::assert_schema_valid("visit", None, &visit);
+    let visit: serde_json::Value = serde_json::from_slice(&visit).unwrap();
+    assert_eq!(visit["photos"].as_array().unwrap().len(), 3);
+    assert_eq!(visit["date"], "2026-11-25");
+    assert!(
+        visit["routine"]["exercises"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty())
+    );
+    let page = std::fs::read_to_string(dir.path().join("CL-0042_2026-11-25.visit.html")).unwrap();
+    assert_eq!(page.matches("src=\"data:image/jpeg;base64,").count(), 3);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("visit of CL-0042 on 2026-11-25, 3 photos"),
+        "{stderr}"
+    );
+}

@@ -702,3 +702,276 @@ fn the_readmes_first_command_shows_a_finding_and_its_routine() {
     assert_eq!(doc["routine"]["general"], false);
     assert!(!doc["routine"]["exercises"].as_array().unwrap().is_empty());
 }
+
+/// The lines of `analyze` run on a sample with these arguments.
+fn text_lines(args: &[&str]) -> Vec<String> {
+    let output = sagitta()
+        .current_dir(common::repo())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn line_index(lines: &[String], start: &str) -> usize {
+    lines
+        .iter()
+        .position(|l| l.starts_with(start) || l.trim_start().starts_with(start))
+        .unwrap_or_else(|| panic!("no line starting {start:?}:\n{}", lines.join("\n")))
+}
+
+/// The default text is a summary that fits a screen: protocol, findings
+/// and calls with their citation keys, the measurements in clinical order
+/// each with its uncertainty, then the routine with m:ss durations and one
+/// line of why; the detector, the keypoints, rule ids and full references
+/// only with --verbose.
+#[test]
+fn the_text_summary_fits_a_screen_and_details_wait_for_verbose() {
+    let photo = "samples/standing_anterior_tilt.jpg";
+    let landmarks = ["--asis", "281,357", "--psis", "318,338"];
+    let mut with_landmarks = vec!["analyze", photo];
+    with_landmarks.extend(landmarks);
+    for args in [vec!["analyze", photo], with_landmarks.clone()] {
+        let lines = text_lines(&args);
+        assert!(lines.len() <= 45, "{args:?}: {} lines", lines.len());
+        for line in &lines {
+            assert!(line.chars().count() <= 100, "{args:?}: {line}");
+        }
+        let text = lines.join("\n");
+        assert!(lines[0].contains("standing (valid)"), "{}", lines[0]);
+        let findings = line_index(&lines, "Findings");
+        let measurements = line_index(&lines, "Measurements");
+        let routine = line_index(&lines, "Routine");
+        assert!(findings < measurements && measurements < routine, "{text}");
+        // Clinical order (pelvis, spine, hip, knee, head), read down the
+        // left column, then down the right.
+        let grid: Vec<&String> = lines[measurements + 1..routine]
+            .iter()
+            .take_while(|l| l.starts_with("  ") && !l.starts_with("  declined"))
+            .collect();
+        let column = |n: usize| {
+            grid.iter()
+                .filter_map(move |l| l.split_whitespace().filter(|w| w.contains('_')).nth(n))
+        };
+        let names: Vec<&str> = column(0).chain(column(1)).collect();
+        let order: Vec<usize> = [
+            "pelvic_tilt",
+            "lumbar_lordosis_angle",
+            "standing_hip_flexion",
+            "knee_flexion",
+            "head_forward",
+        ]
+        .iter()
+        .map(|name| {
+            names
+                .iter()
+                .position(|n| n == name)
+                .unwrap_or_else(|| panic!("{name}: {names:?}"))
+        })
+        .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{names:?}\n{text}");
+        assert!(text.contains("[Herrington2011, Preece2008]"), "{text}");
+        for detail in [
+            "detector score",
+            "doi:",
+            "decompress_stretch_decompress",
+            "Why:",
+            "no_type",
+        ] {
+            assert!(!text.contains(detail), "{detail}:\n{text}");
+        }
+        // Every exercise: m:ss, name and dose, then its why.
+        let first = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with("1. "))
+            .expect("a numbered exercise");
+        let exercise = &lines[first];
+        let duration = exercise.split_whitespace().nth(1).unwrap();
+        let (m, s) = duration.split_once(':').unwrap();
+        assert!(m.parse::<u32>().is_ok() && s.len() == 2 && s.parse::<u32>().unwrap() < 60);
+        assert!(exercise.contains(" × "), "{exercise}");
+        assert!(!lines[first + 1].trim_start().starts_with("2. "));
+    }
+    // Wrapped lines read as one text.
+    let lines = text_lines(&with_landmarks);
+    let text: Vec<&str> = lines.iter().map(|l| l.trim()).collect();
+    let text = text.join(" ");
+    assert!(
+        text.contains("pelvic pattern: anterior (probability anterior 0.94"),
+        "{text}"
+    );
+    assert!(
+        text.contains("from pelvic tilt +27.2 ± 3.6 deg (landmarks)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Routine for marked anterior tilt, lordotic posture: 11:10 of 12:00"),
+        "{text}"
+    );
+
+    with_landmarks.push("--verbose");
+    let verbose = text_lines(&with_landmarks).join("\n");
+    for detail in [
+        "detector score",
+        "doi:",
+        "(decompress_stretch_decompress)",
+        "Why:",
+        "Position:",
+    ] {
+        assert!(verbose.contains(detail), "{detail}:\n{verbose}");
+    }
+}
+
+/// Declined measurements share one line naming them; the reasons come
+/// with --verbose.
+#[test]
+fn declined_measurements_share_one_line() {
+    let lines = text_lines(&["analyze", "samples/thomas_short_left.jpg"]);
+    let declined: Vec<&String> = lines.iter().filter(|l| l.contains("declined")).collect();
+    assert_eq!(declined.len(), 1, "{lines:#?}");
+    assert!(
+        declined[0].contains("contralateral_hip_flexion"),
+        "{}",
+        declined[0]
+    );
+    let verbose = text_lines(&["analyze", "--verbose", "samples/thomas_short_left.jpg"]).join("\n");
+    assert!(
+        verbose.contains("contralateral_hip_flexion  declined: the right knee is hidden"),
+        "{verbose}"
+    );
+}
+
+/// With --out the files hold the analyses: the terminal gets one line
+/// per photo and the closing summary.
+#[test]
+fn with_out_the_terminal_gets_one_line_per_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = sagitta()
+        .current_dir(common::repo())
+        .args(["analyze", "--model", "lite", "--out"])
+        .arg(dir.path())
+        .args(["samples/thomas_short_left.jpg", "samples/walker_03.jpg"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0]
+            .starts_with("samples/thomas_short_left.jpg: thomas_test; findings short_hip_flexors"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("samples/walker_03.jpg: unsupported"),
+        "{stdout}"
+    );
+    assert!(lines[1].contains("not assessed"), "{stdout}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("2 analysed"), "{stderr}");
+}
+
+/// Each command's help speaks of that command: what `measure` takes from
+/// the saved document is in its own help, not in `analyze`'s.
+#[test]
+fn analyze_help_carries_no_text_meant_for_measure() {
+    let help = |command: &str| {
+        let output = sagitta().args([command, "--help"]).output().unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let analyze = help("analyze");
+    assert!(analyze.contains("--camera-roll-deg"), "{analyze}");
+    for meant_for_measure in ["`measure`", "the document's", "saved document"] {
+        assert!(
+            !analyze.contains(meant_for_measure),
+            "{meant_for_measure}:\n{analyze}"
+        );
+    }
+    let measure = help("measure");
+    assert!(measure.contains("default to the saved"), "{measure}");
+}
+
+/// `catalog` cites its sources by reference key (assets/references.toml),
+/// never by a file name the product does not have.
+#[test]
+fn the_catalogue_cites_reference_keys_not_files() {
+    let output = sagitta().arg("catalog").output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(!text.contains(".txt"), "{text}");
+    let recommender = sagitta::recommend::Recommender::embedded().unwrap();
+    for source in &recommender.catalog().sources {
+        assert!(
+            sagitta::references::get(&source.id).is_some(),
+            "{}",
+            source.id
+        );
+        assert!(
+            text.contains(&format!("  {}: {}", source.id, source.title)),
+            "{text}"
+        );
+    }
+    let json = sagitta()
+        .args(["catalog", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&json.stdout).contains(".txt"));
+}
+
+/// Every measurement stated with an uncertainty has its uncertainty column
+/// in the CSV, filled with the same number.
+#[test]
+fn the_csv_has_an_uncertainty_column_for_every_uncertain_value() {
+    let photo = "samples/standing_anterior_tilt.jpg";
+    let run = |format: &str| {
+        let output = sagitta()
+            .current_dir(common::repo())
+            .args(["analyze", "--format", format, photo])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        output.stdout
+    };
+    let doc: serde_json::Value = serde_json::from_slice(&run("json")).unwrap();
+    let registry = sagitta()
+        .args(["measurements", "--format", "json"])
+        .output()
+        .unwrap();
+    let registry: serde_json::Value = serde_json::from_slice(&registry.stdout).unwrap();
+    let columns = registry["csv_columns"].as_array().unwrap();
+    let mut reader = csv::Reader::from_reader(std::io::Cursor::new(run("csv")));
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let mut checked = 0;
+    for (name, m) in doc["measurements"].as_object().unwrap() {
+        let Some(u) = m["uncertainty_deg"].as_f64().or(m["uncertainty"].as_f64()) else {
+            continue;
+        };
+        let column = columns
+            .iter()
+            .find(|c| {
+                c["measurement"] == name.as_str()
+                    && c["cell"] == "uncertainty"
+                    && (c["protocol"].is_null() || c["protocol"] == doc["protocol"]["kind"])
+            })
+            .unwrap_or_else(|| panic!("{name} has no uncertainty column"));
+        let index = headers.iter().position(|h| h == column["header"]).unwrap();
+        let cell: f64 = row[index]
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}: {:?}", &row[index]));
+        assert!((cell - u).abs() < 1e-3, "{name}: {cell} against {u}");
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked}");
+    assert!(doc["measurements"]["buttock_prominence"]["uncertainty"].is_number());
+}

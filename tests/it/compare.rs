@@ -90,7 +90,10 @@ fn a_known_pelvic_tilt_change_exceeds_its_mdc_and_nothing_else_changes() {
         ],
     );
     let doc = compare_json(&[&after, &before], &[]);
-    assert_eq!(doc["schema_version"], "1.0");
+    assert_eq!(
+        doc["schema_version"],
+        sagitta::schema::COMPARE_SCHEMA_VERSION
+    );
     assert_eq!(doc["client"], "CL-7");
     assert_eq!(doc["order"], "date");
     assert_eq!(doc["inputs"][0]["session"]["date"], "2026-10-01");
@@ -125,7 +128,8 @@ fn a_known_pelvic_tilt_change_exceeds_its_mdc_and_nothing_else_changes() {
                 .contains("derived from sagitta's stated uncertainties")
         );
     }
-    // Plumb offsets and the posture type have no uncertainty: skipped, with the reason.
+    // Plumb offsets have no uncertainty: skipped, with the reason (the calls
+    // are compared in kind instead).
     let skipped = change["skipped"].as_array().unwrap();
     assert!(
         skipped.iter().any(|s| s["measurement"] == "plumb_hip"
@@ -550,5 +554,359 @@ fn escape_sequences_in_saved_documents_are_not_printed_raw() {
     assert!(
         text.contains("measurements.\\x1b[31mred is not a measurement"),
         "{text}"
+    );
+}
+
+/// The README's standing sample before (pelvic tilt 27.2 degrees from the
+/// landmarks: pattern anterior) and after (landmarks 12 degrees apart:
+/// neutral, and 22 degrees: within the error of the cut-off). Compare says
+/// what changed in kind: the pattern and each finding, before and after,
+/// with the angle the pattern rests on, whether or not that angle's change
+/// exceeds its MDC.
+#[test]
+fn compare_says_what_changed_in_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = sample("standing_anterior_tilt.jpg");
+    fn landmarks(asis: &str) -> [&str; 6] {
+        ["--client", "CL-9", "--asis", asis, "--psis", "318,338"]
+    }
+    let before = saved_analysis(dir.path(), "before.json", &photo, &landmarks("281,357"));
+    let after = saved_analysis(dir.path(), "after.json", &photo, &landmarks("281,346"));
+    let near = saved_analysis(dir.path(), "near.json", &photo, &landmarks("281,353"));
+    let doc = compare_json(&[&before, &after], &[]);
+    let change = &doc["changes"][0];
+    let call = |change: &Value, name: &str| -> Value {
+        change["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["call"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no call {name}: {change}"))
+    };
+    let pattern = call(change, "pelvic_pattern");
+    assert_eq!(
+        (&pattern["before"], &pattern["after"], &pattern["status"]),
+        (
+            &Value::from("anterior"),
+            &Value::from("neutral"),
+            &Value::from("changed")
+        ),
+        "{pattern}"
+    );
+    assert_eq!(pattern["angle"]["measurement"], "pelvic_tilt");
+    assert_eq!(pattern["angle"]["exceeds_mdc"], true, "{pattern}");
+    assert!(call(change, "posture_type")["status"].is_string());
+    // The calls are compared in kind, not listed as skipped.
+    let skipped = change["skipped"].as_array().unwrap();
+    assert!(
+        skipped.iter().all(|s| s["measurement"] != "pelvic_pattern"),
+        "{skipped:?}"
+    );
+    let findings = change["findings"].as_array().unwrap();
+    let tilt = findings
+        .iter()
+        .find(|f| f["finding"] == "marked_anterior_tilt")
+        .unwrap_or_else(|| panic!("{findings:?}"));
+    assert_eq!(tilt["status"], "resolved");
+    assert!(tilt["before"].as_str().unwrap().contains("anterior"));
+    assert!(tilt["after"].is_null());
+
+    // A change of class within the angle's MDC is still shown, with the angle.
+    let doc = compare_json(&[&before, &near], &[]);
+    let pattern = call(&doc["changes"][0], "pelvic_pattern");
+    assert_eq!(pattern["status"], "changed", "{pattern}");
+    assert_ne!(pattern["after"], "anterior");
+    assert_eq!(pattern["angle"]["exceeds_mdc"], false, "{pattern}");
+
+    let text = sagitta()
+        .args(["compare"])
+        .args([&before, &after])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("pelvic pattern: anterior -> neutral (changed)"),
+        "{text}"
+    );
+    assert!(text.contains("from pelvic tilt +27.2 -> "), "{text}");
+    assert!(
+        text.contains("finding marked anterior tilt: present -> absent (resolved)"),
+        "{text}"
+    );
+    let page = sagitta()
+        .args(["compare", "--format", "html"])
+        .args([&before, &after])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("What changed in kind"));
+    assert!(
+        page.contains("<span class=\"badge sev-moderate\">resolved</span>"),
+        "{page}"
+    );
+}
+
+/// A photo the HTML page cannot find is a warning naming the input and a
+/// non-zero exit; the photo is found relative to the analysis when both
+/// moved together.
+#[test]
+fn a_photo_compare_cannot_find_is_a_warning_and_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    // Saved from the checkout with the photo's path relative to it.
+    let save = |name: &str, asis: &str| {
+        let output = valid_output(
+            sagitta()
+                .current_dir(common::repo())
+                .args([
+                    "analyze", "--format", "json", "--asis", asis, "--psis", "318,338",
+                ])
+                .arg("samples/standing_anterior_tilt.jpg"),
+            "analysis",
+        );
+        let path = dir.path().join(name);
+        std::fs::write(&path, output).unwrap();
+        path
+    };
+    let (before, after) = (
+        save("before.json", "281,357"),
+        save("after.json", "281,346"),
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run = || {
+        sagitta()
+            .current_dir(elsewhere.path())
+            .args(["compare", "--format", "html"])
+            .args([&before, &after])
+            .output()
+            .unwrap()
+    };
+    let output = run();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("warning"), "{stderr}");
+    assert!(stderr.contains("before.json: photo not found"), "{stderr}");
+    assert!(stderr.contains("after.json: photo not found"), "{stderr}");
+    let page = String::from_utf8_lossy(&output.stdout);
+    assert!(page.contains("photo not found"));
+
+    // The photo moved with the analyses, at the same relative path.
+    std::fs::create_dir(dir.path().join("samples")).unwrap();
+    std::fs::copy(
+        sample("standing_anterior_tilt.jpg"),
+        dir.path().join("samples/standing_anterior_tilt.jpg"),
+    )
+    .unwrap();
+    let output = run();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let page = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(page.matches("src=\"data:image/jpeg;base64,").count(), 2);
+}
+
+/// The bundled standing sample (with the README's landmarks) and the
+/// Thomas test of each leg, saved with one client and date.
+fn visit_analyses(dir: &Path) -> [PathBuf; 3] {
+    let record = ["--client", "CL-0042", "--date", "2026-11-25"];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        record.iter().chain(extra).copied().collect()
+    };
+    [
+        saved_analysis(
+            dir,
+            "standing.json",
+            &sample("standing_anterior_tilt.jpg"),
+            &with(&["--asis", "281,357", "--psis", "318,338"]),
+        ),
+        saved_analysis(
+            dir,
+            "thomas_left.json",
+            &sample("thomas_short_left.jpg"),
+            &with(&["--side", "left"]),
+        ),
+        saved_analysis(
+            dir,
+            "thomas_right.json",
+            &sample("thomas_short_right.jpg"),
+            &with(&["--side", "right"]),
+        ),
+    ]
+}
+
+fn visit_json(inputs: &[PathBuf], extra: &[&str]) -> Value {
+    let output = valid_output(
+        sagitta()
+            .args(["visit", "--format", "json"])
+            .args(extra)
+            .args(inputs),
+        "visit",
+    );
+    serde_json::from_slice(&output).unwrap()
+}
+
+/// One visit: every photo's findings with its source, the left against
+/// the right Thomas test, and one routine planned from all the findings;
+/// a warning sign recorded with any photo withholds the routine, and the
+/// screening is negative only when every question was answered no.
+#[test]
+fn a_visit_is_one_report_with_one_routine() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = visit_analyses(dir.path());
+    let doc = visit_json(&inputs, &[]);
+    assert_eq!(doc["schema_version"], sagitta::schema::VISIT_SCHEMA_VERSION);
+    assert_eq!(
+        (&doc["client"], &doc["date"]),
+        (&Value::from("CL-0042"), &Value::from("2026-11-25"))
+    );
+    let labels: Vec<&str> = doc["photos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "standing",
+            "Thomas test, left leg",
+            "Thomas test, right leg"
+        ]
+    );
+    let sourced: Vec<(u64, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["photo"].as_u64().unwrap(), f["id"].as_str().unwrap()))
+        .collect();
+    for expected in [
+        (1, "marked_anterior_tilt"),
+        (2, "short_hip_flexors"),
+        (3, "short_hip_flexors"),
+    ] {
+        assert!(sourced.contains(&expected), "{expected:?} in {sourced:?}");
+    }
+    let asymmetry = &doc["asymmetry"][0];
+    assert_eq!(
+        (asymmetry["left"].as_u64(), asymmetry["right"].as_u64()),
+        (Some(2), Some(3))
+    );
+    assert!(row(&asymmetry["measurements"], "hip_extension")["difference_deg"].is_number());
+    // One routine for all: the standing and both Thomas findings are among
+    // its reasons, each named with its photo.
+    let routine = &doc["routine"];
+    assert_eq!(routine["withheld"], false);
+    let reasons: Vec<&str> = routine["exercises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["because"].as_array().unwrap())
+        .map(|b| b["evidence"].as_str().unwrap())
+        .collect();
+    for source in [
+        "standing: ",
+        "Thomas test, left leg: ",
+        "Thomas test, right leg: ",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r.starts_with(source)),
+            "{source}: {reasons:?}"
+        );
+    }
+    assert_eq!(doc["screening"]["status"], "not_asked");
+
+    // A yes on the right leg's photo withholds the visit's routine.
+    let flagged = dir.path().join("flagged.json");
+    std::fs::copy(&inputs[2], &flagged).unwrap();
+    edit(
+        &flagged,
+        |d| d["screening"] = serde_json::json!({"status": "positive", "flags": ["night_pain"]}),
+    );
+    let doc = visit_json(&[inputs[0].clone(), inputs[1].clone(), flagged], &[]);
+    assert_eq!(doc["screening"]["status"], "positive");
+    assert_eq!(doc["routine"]["withheld"], true);
+    assert!(doc["routine"]["exercises"].as_array().unwrap().is_empty());
+    assert!(
+        doc["routine"]["referral"]
+            .as_str()
+            .unwrap()
+            .contains("doctor")
+    );
+    // Every question answered no for the visit: negative.
+    let doc = visit_json(&inputs, &["--no-red-flags"]);
+    assert_eq!(doc["screening"]["status"], "negative");
+    assert_eq!(doc["routine"]["withheld"], false);
+
+    // Text: the sources, the left/right table, the one routine; HTML: the
+    // three photos side by side, the findings table, then the routine.
+    let text = sagitta().arg("visit").args(&inputs).output().unwrap();
+    assert!(text.status.success());
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.starts_with("Visit of client CL-0042 on 2026-11-25: 3 photos"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[2 Thomas test, left leg] short hip flexors"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Left/right Thomas test: left test leg [2], right test leg [3]"),
+        "{text}"
+    );
+    assert_eq!(text.matches("\nRoutine").count(), 1, "{text}");
+    let page = sagitta()
+        .current_dir(common::repo())
+        .args(["visit", "--format", "html"])
+        .args(&inputs)
+        .output()
+        .unwrap();
+    assert_eq!(
+        page.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&page.stderr)
+    );
+    let page = String::from_utf8(page.stdout).unwrap();
+    assert_eq!(page.matches("src=\"data:image/jpeg;base64,").count(), 3);
+    let findings = page.find("Findings of the visit").unwrap();
+    let routine = page.find("Your routine").unwrap();
+    assert!(findings < routine);
+}
+
+/// A visit is one client on one date: analyses of two dates are refused,
+/// naming them.
+#[test]
+fn a_visit_of_two_dates_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = sample("thomas_short_left.jpg");
+    let first = saved_analysis(
+        dir.path(),
+        "a.json",
+        &photo,
+        &["--client", "CL-1", "--date", "2026-11-25"],
+    );
+    let second = dir.path().join("b.json");
+    std::fs::copy(&first, &second).unwrap();
+    edit(&second, |d| d["session"]["date"] = "2026-12-02".into());
+    let output = sagitta()
+        .arg("visit")
+        .args([&first, &second])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("b.json is dated \"2026-12-02\""),
+        "{stderr}"
     );
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use sagitta::error::RecommendError;
 use sagitta::recommend::{
     Condition, Direction, Quantity, Recommender, SAGITTA_DEFAULT, Screening, write_catalog_text,
-    write_routine_text,
+    write_routine_summary, write_routine_text,
 };
 use sagitta::schema::{
     Finding, Measurement, Phase, Protocol, ProtocolKind, RedFlag, Routine, Severity,
@@ -954,6 +954,121 @@ fn a_short_budget_drops_the_middle_and_ends_with_the_closing_decompression() {
     );
 }
 
+/// The exercises that act on a finding's cause, as the rules mark them
+/// (`addresses = true`), each advanced one as the easier form that stands in
+/// for it in the first weeks.
+fn addressing(recommender: &Recommender, finding: &str) -> Vec<String> {
+    let catalog = recommender.catalog();
+    let mut ids: Vec<String> = Vec::new();
+    for rule in &recommender.rules().rules {
+        if !rule.findings.iter().any(|f| f == finding) {
+            continue;
+        }
+        for item in rule.items.iter().filter(|item| item.addresses) {
+            let exercise = catalog.exercise(&item.exercise).unwrap();
+            let id = exercise.easier_form.clone().unwrap_or(exercise.id.clone());
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+#[test]
+fn a_short_budget_keeps_what_each_finding_needs() {
+    let recommender = recommender();
+    let catalog = recommender.catalog();
+    assert!(!recommender.rules().findings.is_empty());
+    for rule in &recommender.rules().findings {
+        let finding = rule.id.as_str();
+        let needed = addressing(&recommender, finding);
+        assert!(!needed.is_empty(), "{finding}: nothing addresses it");
+        // The shortest of them at one set: what a budget must at least hold.
+        let shortest_s = needed
+            .iter()
+            .map(|id| catalog.exercise(id).unwrap().duration_s(&catalog.timing, 1))
+            .min()
+            .unwrap();
+        for minutes in [3.0, 5.0, 8.0, 12.0] {
+            let routine = plan(&[finding], minutes);
+            let planned = ids(&routine);
+            let kept: Vec<&String> = needed
+                .iter()
+                .filter(|id| planned.contains(&id.as_str()))
+                .collect();
+            let named = routine.notes.iter().any(|n| {
+                n.starts_with("Left without its exercise") && n.contains(&finding.replace('_', " "))
+            });
+            if f64::from(shortest_s) <= minutes * 60.0 {
+                assert!(
+                    !kept.is_empty() && !named,
+                    "{finding} at {minutes}: {planned:?} {:?}",
+                    routine.notes
+                );
+                // What comes before it in the session left it room.
+                let general_first = routine
+                    .exercises
+                    .iter()
+                    .take_while(|e| !needed.contains(&e.id));
+                assert!(
+                    general_first.map(|e| e.duration_s).sum::<u32>() + shortest_s
+                        <= (minutes * 60.0) as u32,
+                    "{finding} at {minutes}"
+                );
+            } else {
+                assert!(
+                    kept.is_empty() && named,
+                    "{finding} at {minutes}: {:?}",
+                    routine.notes
+                );
+            }
+            if minutes == 12.0 {
+                assert_eq!(kept.len(), needed.len(), "{finding}: {planned:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn five_minutes_for_the_short_thomas_test_keep_the_kneeling_stretch() {
+    // thomas_short_left: short hip flexors and a short rectus femoris.
+    let findings = ["short_hip_flexors", "short_rectus_femoris"];
+    let routine = plan(&findings, 5.0);
+    let stretch = routine
+        .exercises
+        .iter()
+        .find(|e| e.id == "kneeling_hip_flexor_stretch")
+        .unwrap_or_else(|| panic!("{:?}", ids(&routine)));
+    assert!(stretch.duration_s <= 300);
+    assert!(routine.notes.iter().all(|n| !n.starts_with("Left without")));
+    // Three minutes: the stretch is kept at fewer sets, and says so.
+    let routine = plan(&findings, 3.0);
+    let stretch = routine
+        .exercises
+        .iter()
+        .find(|e| e.id == "kneeling_hip_flexor_stretch")
+        .unwrap_or_else(|| panic!("{:?}", ids(&routine)));
+    assert!(stretch.amount.sets < 3, "{:?}", stretch.amount);
+    assert!(
+        stretch.notes.iter().any(|n| n.starts_with("Shortened to")),
+        "{:?}",
+        stretch.notes
+    );
+    // 1.2 minutes hold no set of what the findings need: both are named.
+    let routine = plan(&findings, 1.2);
+    for finding in ["short hip flexors", "short rectus femoris"] {
+        assert!(
+            routine
+                .notes
+                .iter()
+                .any(|n| n.starts_with("Left without its exercise") && n.contains(finding)),
+            "{finding}: {:?}",
+            routine.notes
+        );
+    }
+}
+
 #[test]
 fn a_budget_too_short_for_anything_says_so() {
     for minutes in [1.0, 0.0, -3.0, f64::NAN] {
@@ -1149,6 +1264,38 @@ fn text(routine: &Routine) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// A routine planned from the Thomas test's own findings never tells the
+/// reader to confirm them with a Thomas test; the standing photo's finding
+/// still suggests one.
+#[test]
+fn the_thomas_test_routine_does_not_ask_for_a_thomas_test() {
+    for findings in [
+        &["short_hip_flexors"][..],
+        &["short_rectus_femoris"],
+        &["short_hip_flexors", "short_rectus_femoris"],
+    ] {
+        let text = text(&plan(findings, 12.0));
+        assert!(text.contains("Kneeling hip flexor stretch"), "{text}");
+        assert!(
+            !text.contains("Thomas test confirms"),
+            "{findings:?}:\n{text}"
+        );
+        assert!(
+            !text.to_lowercase().contains("a modified thomas test"),
+            "{findings:?}:\n{text}"
+        );
+    }
+    let finding = recommender()
+        .rules()
+        .findings
+        .iter()
+        .find(|f| f.id == "marked_anterior_tilt")
+        .unwrap()
+        .because
+        .clone();
+    assert!(finding.contains("modified Thomas test"), "{finding}");
+}
+
 #[test]
 fn a_routine_without_screening_lists_the_questions_and_states_its_scope() {
     let routine = plan(&["marked_anterior_tilt"], 12.0);
@@ -1292,5 +1439,35 @@ fn every_key_the_rules_and_catalogue_cite_is_in_the_references_file() {
     {
         assert!(!asset.contains("CLINICAL.md"));
         assert!(!asset.contains("../shared"));
+    }
+}
+
+/// The summary of a short routine says what was shortened to fit and names
+/// an opening-and-closing pair left out once, with both ends' time.
+#[test]
+fn the_routine_summary_shows_what_the_budget_changed() {
+    let summary = |minutes: f64| {
+        let mut out = Vec::new();
+        write_routine_summary(
+            &plan(&["short_hip_flexors", "short_rectus_femoris"], minutes),
+            &mut out,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let three = summary(3.0);
+    assert!(three.contains("shortened to fit the time"), "{three}");
+    let five = summary(5.0);
+    assert_eq!(five.matches("Supine knee-to-chest (").count(), 1, "{five}");
+    assert!(
+        five.contains("Supine knee-to-chest (4:40, opening and closing)"),
+        "{five}"
+    );
+    for text in [&three, &five] {
+        assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+        assert!(
+            !text.contains("Why:") && !text.contains("Position:"),
+            "{text}"
+        );
     }
 }

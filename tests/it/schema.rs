@@ -142,6 +142,15 @@ fn the_analysis_schema_rejects_what_sagitta_does_not_write() {
     let mut fixture = common::read_json(&repo().join("tests/fixtures/analysis_thomas.json"));
     fixture["schema_version"] = sagitta::schema::SCHEMA_VERSION.into();
     fixture["session"] = serde_json::to_value(sagitta::schema::Session::default()).unwrap();
+    // ... and with what 1.3 writes always: each exercise's targets.
+    let routine = &mut fixture["routine"];
+    assert!(!routine["exercises"].as_array().unwrap().is_empty());
+    for list in ["/exercises", "/phase_two/exercises"] {
+        let items = routine.pointer_mut(list).and_then(|v| v.as_array_mut());
+        for exercise in items.into_iter().flatten() {
+            exercise["targets"] = serde_json::json!(["hip flexors"]);
+        }
+    }
     let errors = schema_errors("analysis", None, &fixture);
     assert!(errors.is_empty(), "{errors:?}");
     let mut without_session = fixture.clone();

@@ -30,14 +30,35 @@ const TRACE: Rgb<u8> = Rgb([255, 80, 60]);
 /// Spine curves, drawn as a chord with its apex rather than as an arc.
 const CURVES: [&str; 2] = ["lumbar_lordosis_angle", "thoracic_kyphosis_angle"];
 /// One colour per measured angle, so an arc and its label belong together.
-const PALETTE: [Rgb<u8>; 6] = [
+/// Nine: as many as the standing protocol draws angles.
+const PALETTE: [Rgb<u8>; 9] = [
     Rgb([255, 210, 0]),
     Rgb([255, 95, 215]),
     Rgb([140, 235, 70]),
     Rgb([255, 150, 40]),
+    Rgb([0, 225, 235]),
+    Rgb([255, 255, 255]),
+    Rgb([205, 140, 85]),
     Rgb([175, 145, 255]),
     Rgb([255, 170, 190]),
 ];
+/// A measurement's colour: by its place among the angles the registry
+/// lists for the protocol (spine curves from the palette's other end), so
+/// that it keeps its colour whichever others are drawn: a corrected photo
+/// may draw one that the original declined.
+fn measurement_color(name: &str, protocol: ProtocolKind) -> Rgb<u8> {
+    if let Some(index) = CURVES.iter().position(|c| *c == name) {
+        return PALETTE[PALETTE.len() - 1 - index % PALETTE.len()];
+    }
+    let index = conventions::MEASUREMENTS
+        .iter()
+        .filter(|m| m.quantity == Quantity::Angle && !CURVES.contains(&m.name))
+        .filter(|m| m.protocols.contains(&protocol))
+        .position(|m| m.name == name)
+        .unwrap_or(0);
+    PALETTE[index % PALETTE.len()]
+}
+
 /// A side's chain: ear to foot, with the foot's three points.
 fn chain(side: Side) -> [Joint; 7] {
     match side {
@@ -149,8 +170,10 @@ pub fn annotate(photo: image::RgbImage, analysis: &Analysis) -> image::RgbImage 
             && points.iter().all(|&p| is_finite(p)))
         .then_some((name, value, points))
     });
-    for ((name, value, points), color) in curves.zip(PALETTE.iter().rev().cycle()) {
-        labels.push(painter.curve(name, value, [points[0], points[1], points[2]], *color));
+    let kind = analysis.protocol.kind;
+    for (name, value, points) in curves {
+        let color = measurement_color(name, kind);
+        labels.push(painter.curve(name, value, [points[0], points[1], points[2]], color));
     }
     let angles = analysis.measurements.iter().filter_map(|(name, m)| {
         if CURVES.contains(&name.as_str()) {
@@ -163,8 +186,9 @@ pub fn annotate(photo: image::RgbImage, analysis: &Analysis) -> image::RgbImage 
         (matches!(points.len(), 2 | 3) && points.iter().all(|&p| is_finite(p)))
             .then_some((name, value, points))
     });
-    for ((name, value, points), color) in angles.zip(PALETTE.iter().cycle()) {
-        labels.push(painter.angle(name, value, &points, &skeleton, *color));
+    for (name, value, points) in angles {
+        let color = measurement_color(name, kind);
+        labels.push(painter.angle(name, value, &points, &skeleton, color));
     }
 
     let (validity, validity_color) = if analysis.protocol.valid {
@@ -438,6 +462,70 @@ fn wrap_angle(angle: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The colours a photo's drawn angles get.
+    fn colors(analysis: &Analysis) -> Vec<(String, Rgb<u8>)> {
+        analysis
+            .measurements
+            .iter()
+            .filter(|(_, m)| m.value_deg.is_some() && m.declined.is_none())
+            .map(|(name, _)| {
+                (
+                    name.clone(),
+                    measurement_color(name, analysis.protocol.kind),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_measurement_keeps_its_colour_when_another_is_declined_or_added() {
+        for fixture in ["analysis_thomas.json", "analysis_standing.json"] {
+            let path = format!("{}/tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let whole: Analysis = serde_json::from_str(&text).unwrap();
+            let drawn = colors(&whole);
+            assert!(drawn.len() >= 3, "{fixture}: {drawn:?}");
+            // The protocol's angles (those drawn) get different colours.
+            for (i, (name, color)) in drawn.iter().enumerate() {
+                for (other, other_color) in &drawn[..i] {
+                    assert!(color != other_color, "{fixture}: {name} and {other}");
+                }
+            }
+            // Declining any one leaves the others' colours as they were.
+            for (declined, _) in &drawn {
+                let mut less = whole.clone();
+                less.measurements.get_mut(declined).unwrap().declined = Some("hidden".into());
+                let kept: Vec<_> = drawn
+                    .iter()
+                    .filter(|(n, _)| n != declined)
+                    .cloned()
+                    .collect();
+                assert_eq!(colors(&less), kept, "{fixture}: {declined} declined");
+            }
+        }
+    }
+
+    #[test]
+    fn every_angle_a_protocol_draws_has_its_own_colour() {
+        for kind in [ProtocolKind::Standing, ProtocolKind::ThomasTest] {
+            let angles: Vec<&str> = conventions::MEASUREMENTS
+                .iter()
+                .filter(|m| m.quantity == Quantity::Angle && m.protocols.contains(&kind))
+                .map(|m| m.name)
+                .collect();
+            assert!(angles.len() >= 4);
+            for (i, name) in angles.iter().enumerate() {
+                for other in &angles[..i] {
+                    assert_ne!(
+                        measurement_color(name, kind),
+                        measurement_color(other, kind),
+                        "{name} and {other}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn angles_wrap_into_the_half_open_circle() {

@@ -72,19 +72,22 @@ fn awkward(u: &mut Unstructured) -> Result<Value> {
 
 /// A path to one node: at each level, the child the input names, stopping
 /// where the input says or at a leaf.
-fn pick<'v>(value: &'v mut Value, u: &mut Unstructured) -> Result<&'v mut Value> {
-    let descend = !u.ratio(1, 6)?;
-    match value {
-        Value::Object(map) if descend && !map.is_empty() => {
-            let i = u.choose_index(map.len())?;
-            let key = map.keys().nth(i).expect("in range").clone();
-            pick(map.get_mut(&key).expect("present"), u)
+fn pick<'v>(mut value: &'v mut Value, u: &mut Unstructured) -> Result<&'v mut Value> {
+    loop {
+        let children = match &*value {
+            Value::Object(map) => map.len(),
+            Value::Array(items) => items.len(),
+            _ => 0,
+        };
+        if children == 0 || u.ratio(1, 6)? {
+            return Ok(value);
         }
-        Value::Array(items) if descend && !items.is_empty() => {
-            let i = u.choose_index(items.len())?;
-            pick(&mut items[i], u)
-        }
-        _ => Ok(value),
+        let i = u.choose_index(children)?;
+        value = match value {
+            Value::Object(map) => map.values_mut().nth(i).expect("in range"),
+            Value::Array(items) => &mut items[i],
+            _ => unreachable!("only objects and arrays have children"),
+        };
     }
 }
 

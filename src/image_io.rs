@@ -56,6 +56,9 @@ pub struct Photo {
     /// When the camera took it (EXIF DateTimeOriginal), as
     /// `YYYY-MM-DDTHH:MM:SS`; `None` without a valid tag.
     pub taken: Option<String>,
+    /// Whether the EXIF orientation turned the stored pixels a quarter turn
+    /// to make the photo upright.
+    pub quarter_turned_by_exif: bool,
 }
 
 /// Reads and decodes the photo at `path`.
@@ -210,6 +213,13 @@ fn finish(decoded: Decoded, limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
         warnings,
         taken,
     } = decoded;
+    let quarter_turned_by_exif = matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    );
     let mut rgb = image.into_rgb8();
     rgb = match orientation {
         Orientation::NoTransforms => rgb,
@@ -252,6 +262,7 @@ fn finish(decoded: Decoded, limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
         image: rgb,
         warnings,
         taken,
+        quarter_turned_by_exif,
     })
 }
 

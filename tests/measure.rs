@@ -1163,7 +1163,9 @@ fn assert_legs_declined_upper_body_measured(
         assert!(
             m.declined
                 .as_deref()
-                .is_some_and(|r| r.contains("could not be ruled out") || r.contains("outside")),
+                .is_some_and(|r| ["could not be ruled out", "outside", "hidden"]
+                    .iter()
+                    .any(|why| r.contains(why))),
             "{name}: {m:?}"
         );
     }
@@ -1584,4 +1586,78 @@ fn every_refusal_has_retake_advice_of_its_own_that_fits_the_protocol() {
         result.protocol.retake.as_deref(),
         Some(retake_advice(ProtocolKind::ThomasTest))
     );
+}
+
+#[test]
+fn a_bent_knee_the_model_did_not_see_is_no_step_but_thighs_apart_are() {
+    for forward in [1.0, -1.0] {
+        // The near knee read bent 60 degrees, but both knees hidden
+        // (visibility 0.3; the near side stays the better seen): measured as
+        // standing, the legs declined, and a closer look asked for.
+        let mut points = standing_points(&ANGLES, forward);
+        let knee = points[&Joint::LeftKnee];
+        let ankle = limb(
+            knee,
+            220.0,
+            ANGLES.hip_flexion - ANGLES.trunk - 60.0,
+            forward,
+        );
+        points.insert(Joint::LeftAnkle, ankle);
+        let mut pose = pose_from(&points);
+        for joint in [Joint::LeftKnee, Joint::RightKnee] {
+            pose.keypoints[joint.index()].visibility = 0.3;
+        }
+        let result = measure_pose(&pose, &MeasureOptions::default());
+        assert_eq!(result.protocol.near_side, Some(Side::Left));
+        // (The swung ankle moves the synthetic outline's box, so the
+        // outline measurements are not compared with the stance's here.)
+        assert_eq!(result.protocol.kind, ProtocolKind::Standing);
+        assert!(
+            result.protocol.unconfirmed[0].contains(
+                "the left knee is hidden (visibility 0.30), so the reading is not taken as evidence"
+            ),
+            "{:?}",
+            result.protocol.unconfirmed
+        );
+        for name in LEG_MEASUREMENTS {
+            assert!(result.measurements[name].declined.is_some(), "{name}");
+        }
+        assert!((value(&result.measurements, "trunk_inclination") - ANGLES.trunk).abs() <= 0.05);
+        assert!((value(&result.measurements, "head_forward") - ANGLES.head_forward).abs() <= 0.05);
+        assert!(result.second_look.is_some());
+        // Seen, the same knee is a step.
+        let result = run(&points, &MeasureOptions::default());
+        assert!(
+            result
+                .protocol
+                .reason
+                .starts_with("mid-stride: the left knee is bent 60 degrees")
+        );
+
+        // Thighs 48 degrees apart, seen: within the error of the 45-degree
+        // limit, but no stance reads near it, so still refused (after a
+        // closer look).
+        let mut split = standing_points(&ANGLES, forward);
+        let hip = split[&Joint::RightHip];
+        let back = ANGLES.hip_flexion - ANGLES.trunk - 48.0;
+        let knee = limb(hip, 220.0, back, forward);
+        let ankle = limb(knee, 220.0, back, forward);
+        split.insert(Joint::RightKnee, knee);
+        split.insert(Joint::RightAnkle, ankle);
+        // Heels level, so that the thighs alone tell.
+        let (heel, toe) = (split[&Joint::LeftHeel], split[&Joint::LeftFootIndex]);
+        split.insert(Joint::RightHeel, (ankle.0 - forward * 15.0, heel.1));
+        split.insert(Joint::RightFootIndex, (ankle.0 + forward * 60.0, toe.1));
+        let result = run(&split, &MeasureOptions::default());
+        assert_eq!(result.protocol.kind, ProtocolKind::Unsupported);
+        assert!(
+            result
+                .protocol
+                .reason
+                .starts_with("mid-stride: the thighs are 48 degrees apart"),
+            "{}",
+            result.protocol.reason
+        );
+        assert!(result.second_look.is_some());
+    }
 }

@@ -379,30 +379,38 @@ fn no_photo_that_was_not_assessed_gets_a_routine() {
 }
 
 /// The bundled walking frames are refused as a step (issue 22: walker_01
-/// read "kneeling, lunging or squatting"), with the advice for a step.
+/// read "kneeling, lunging or squatting"), with the advice for a step,
+/// whichever landmark model reads them.
 #[test]
 fn the_walking_frames_are_refused_as_a_step() {
-    let mut analyzer = Analyzer::new(&AnalyzerOptions::default()).unwrap();
-    for name in ["walker_01", "walker_02", "walker_03", "walker_04"] {
-        let a = analyzer
-            .analyze(&common::sample(&format!("{name}.jpg")))
-            .unwrap();
-        common::assert_document_valid("analysis", &a);
-        assert_eq!(a.protocol.kind, ProtocolKind::Unsupported, "{name}");
-        assert!(
-            a.protocol.reason.starts_with("mid-stride")
-                && a.protocol.reason.contains("as in a step"),
-            "{name}: {}",
-            a.protocol.reason
-        );
-        assert_eq!(a.assessment.status, AssessmentStatus::NotAssessed);
-        assert_eq!(
-            a.assessment.retake.as_deref(),
-            Some(Refusal::Step.advice()),
-            "{name}"
-        );
-        assert!(a.routine.is_none());
-        assert!(!a.measurements.contains_key("posture_type"));
+    for model in [ModelKind::Lite, ModelKind::Full, ModelKind::Heavy] {
+        let mut analyzer = Analyzer::new(&AnalyzerOptions {
+            model,
+            ..AnalyzerOptions::default()
+        })
+        .unwrap();
+        for name in ["walker_01", "walker_02", "walker_03", "walker_04"] {
+            let a = analyzer
+                .analyze(&common::sample(&format!("{name}.jpg")))
+                .unwrap();
+            let name = format!("{name} ({model:?})");
+            common::assert_document_valid("analysis", &a);
+            assert_eq!(a.protocol.kind, ProtocolKind::Unsupported, "{name}");
+            assert!(
+                a.protocol.reason.starts_with("mid-stride")
+                    && a.protocol.reason.contains("as in a step"),
+                "{name}: {}",
+                a.protocol.reason
+            );
+            assert_eq!(a.assessment.status, AssessmentStatus::NotAssessed);
+            assert_eq!(
+                a.assessment.retake.as_deref(),
+                Some(Refusal::Step.advice()),
+                "{name}"
+            );
+            assert!(a.routine.is_none());
+            assert!(!a.measurements.contains_key("posture_type"));
+        }
     }
 }
 

@@ -343,6 +343,7 @@ pub fn detect(
             }
         }
     };
+    let legs_in_doubt = shown.stance.in_doubt;
     let stance = match (kind, shown.kind) {
         (ProtocolKind::Standing, ProtocolKind::Standing) => shown.stance,
         // A forced stance the photo does not show: its feet are still said.
@@ -354,7 +355,7 @@ pub fn detect(
     };
     let second_look = if kind == ProtocolKind::ThomasTest || may_show_thomas_test(body, view) {
         Some(SecondLookCue::LyingWithFootDown)
-    } else if kind == ProtocolKind::Standing && stance.in_doubt {
+    } else if legs_in_doubt {
         Some(SecondLookCue::UprightLegsInDoubt)
     } else {
         None
@@ -405,9 +406,9 @@ fn refused(refusal: Refusal, reason: impl Into<String>) -> Shown {
 #[derive(Debug, Clone, Default)]
 struct StanceDoubts {
     unconfirmed: Vec<String>,
-    /// Whether a reading past a step's limit is among them, within the
-    /// keypoints' error of it or on keypoints not seen (a closer look may
-    /// settle it).
+    /// Whether the legs read past a limit by no more than the keypoints'
+    /// error, or on keypoints not seen: a closer look may settle it (set on
+    /// a refusal too, see [`PastLimit::at_stance_edge`]).
     in_doubt: bool,
 }
 
@@ -521,6 +522,7 @@ fn feet(body: &Body) -> Feet {
             error: limits.heel_rise_error_leg,
             limit: format!("{:.0} %", limits.heel_level_tolerance_leg * 100.0),
             error_text: format!("{:.0} %", limits.heel_rise_error_leg * 100.0),
+            at_stance_edge: true,
             // A heel the model guessed (hidden, or its foot cut by the
             // frame) is no evidence of a step.
             unseen: [Side::Left, Side::Right]
@@ -548,6 +550,14 @@ struct PastLimit {
     /// Why the keypoints it rests on are no evidence (hidden, outside the
     /// photo or at its edge); `None` where they are seen.
     unseen: Option<String>,
+    /// Whether the limit sits at the edge of what standing bodies read (the
+    /// heel tolerance and the stance knee: set just above the largest
+    /// readings on the 96 standing renders), so that a reading past it by
+    /// less than the error is one a stance gives. The limits of kneeling
+    /// and of thighs apart sit far beyond any stance (halfway to a seated
+    /// or kneeling pose): a reading past them is no stance's, and within
+    /// the error it only earns a closer look before the refusal.
+    at_stance_edge: bool,
 }
 
 impl PastLimit {
@@ -557,9 +567,8 @@ impl PastLimit {
         body: &Body,
         joints: &[crate::pose::Joint],
         (refusal, what, as_in): (Refusal, String, &'static str),
-        reading: f64,
-        limit: f64,
-        error: f64,
+        (reading, limit, error): (f64, f64, f64),
+        at_stance_edge: bool,
     ) -> Self {
         Self {
             refusal,
@@ -570,13 +579,20 @@ impl PastLimit {
             limit: format!("{limit:.0} degrees"),
             error_text: format!("{error:.0} degrees"),
             unseen: body.require(joints).err(),
+            at_stance_edge,
         }
     }
 
-    /// Seen, and past the limit by more than the keypoints' error: a step
-    /// (or a kneel) the error cannot explain.
+    /// Seen, and past the limit by more than the keypoints' error, or past
+    /// a limit no stance comes near: a step (or a kneel) the error cannot
+    /// explain.
     fn shown(&self) -> bool {
-        self.unseen.is_none() && self.past > self.error
+        self.unseen.is_none() && (self.past > self.error || !self.at_stance_edge)
+    }
+
+    /// Shown, but by no more than the error past its limit.
+    fn within_error(&self) -> bool {
+        self.past <= self.error
     }
 
     fn refusal_reason(&self) -> String {
@@ -627,10 +643,12 @@ fn leg_joints(side: Side) -> [crate::pose::Joint; 3] {
 /// The legs of an upright body as a stance, reading by reading: the near
 /// knee not bent as in kneeling, the thighs together, both heels down,
 /// neither knee bent as in a step. `hip_flexion` is the near hip's. Only a
-/// reading on seen keypoints past its limit by more than their error
-/// refuses the stance; one past it by less, or on keypoints the model did
-/// not see, leaves the stance unconfirmed and the legs unmeasured (and is
-/// worth a closer look), as do feet outside the photo.
+/// reading on seen keypoints refuses the stance: past a limit no stance
+/// comes near, or past one at a stance's edge by more than the keypoints'
+/// error ([`PastLimit::at_stance_edge`]). One past such a limit by less, or
+/// on keypoints the model did not see, leaves the stance unconfirmed and
+/// the legs unmeasured, as do feet outside the photo; a reading within the
+/// error of its limit is worth a closer look.
 fn stance(body: &Body, view: &View, hip_flexion: f64) -> Result<StanceDoubts, Shown> {
     let limits = &limits().protocol;
     let errors = &crate::limits::limits().uncertainty;
@@ -640,12 +658,14 @@ fn stance(body: &Body, view: &View, hip_flexion: f64) -> Result<StanceDoubts, Sh
             .filter(|_| body.require(&leg_joints(side)).is_ok())
     };
     let mut readings = Vec::new();
-    // The near knee bent as in kneeling, unless the other leg stands
-    // straight: then it is a step, which the last check reads.
-    let other_straight =
-        seen_flexion(other(near)).is_some_and(|bend| bend <= limits.max_stance_knee_flexion_deg);
+    // The near knee bent as in kneeling, unless the other leg is not: then
+    // the body stands on that leg and the bent knee is a step, which the
+    // last check reads. (The other leg's reading only names the refusal,
+    // so a knee the model places without seeing it will do.)
+    let other_standing = knee_flexion_of(body, other(near), view.anterior)
+        .is_some_and(|bend| bend <= limits.max_standing_knee_flexion_deg);
     if let Some(bend) = knee_flexion_of(body, near, view.anterior)
-        .filter(|&bend| bend > limits.max_standing_knee_flexion_deg && !other_straight)
+        .filter(|&bend| bend > limits.max_standing_knee_flexion_deg && !other_standing)
     {
         readings.push(PastLimit::angle(
             body,
@@ -655,9 +675,8 @@ fn stance(body: &Body, view: &View, hip_flexion: f64) -> Result<StanceDoubts, Sh
                 format!("the {} knee is bent {bend:.0} degrees", side_name(near)),
                 "as in kneeling",
             ),
-            bend,
-            limits.max_standing_knee_flexion_deg,
-            errors.knee_deg,
+            (bend, limits.max_standing_knee_flexion_deg, errors.knee_deg),
+            false,
         ));
     }
     // The far thigh against the near trunk line, as the near one is. Apart
@@ -693,19 +712,31 @@ fn stance(body: &Body, view: &View, hip_flexion: f64) -> Result<StanceDoubts, Sh
                     "as in a lunge",
                 ),
             },
-            apart,
-            limits.max_standing_hip_flexion_deg,
-            // A difference of two hip angles, each with the segment error.
-            std::f64::consts::SQRT_2 * errors.segment_deg,
+            (
+                apart,
+                limits.max_standing_hip_flexion_deg,
+                // A difference of two hip angles, each with the segment error.
+                std::f64::consts::SQRT_2 * errors.segment_deg,
+            ),
+            false,
         ));
     }
     let feet = feet(body);
     readings.extend(feet.raised);
-    // Either knee bent as in a step, where the model sees the leg (the far
-    // leg behind the near one often is not): the more bent one.
-    if let Some((side, bend)) = [Side::Left, Side::Right]
+    // Either knee bent as in a step: the more bent one. The far leg counts
+    // only where the model sees it (behind the near one it often does not);
+    // the near leg always, so that a near leg the model could not see is in
+    // doubt, not taken for straight.
+    if let Some((side, bend)) = [near, other(near)]
         .into_iter()
-        .filter_map(|side| Some((side, seen_flexion(side)?)))
+        .filter_map(|side| {
+            let bend = if side == near {
+                knee_flexion_of(body, side, view.anterior)
+            } else {
+                seen_flexion(side)
+            };
+            Some((side, bend?))
+        })
         .filter(|&(_, bend)| bend > limits.max_stance_knee_flexion_deg)
         .max_by(|a, b| a.1.total_cmp(&b.1))
     {
@@ -717,13 +748,24 @@ fn stance(body: &Body, view: &View, hip_flexion: f64) -> Result<StanceDoubts, Sh
                 format!("the {} knee is bent {bend:.0} degrees", side_name(side)),
                 "as in a step",
             ),
-            bend,
-            limits.max_stance_knee_flexion_deg,
-            errors.knee_deg,
+            (bend, limits.max_stance_knee_flexion_deg, errors.knee_deg),
+            true,
         ));
     }
-    if let Some(shown) = readings.iter().find(|r| r.shown()) {
-        return Err(refused(shown.refusal, shown.refusal_reason()));
+    // The first reading shown refuses; within the error of its limit the
+    // body gets a closer look first.
+    if let Some(shown) = readings
+        .iter()
+        .find(|r| r.shown() && !r.within_error())
+        .or_else(|| readings.iter().find(|r| r.shown()))
+    {
+        return Err(Shown {
+            stance: StanceDoubts {
+                unconfirmed: Vec::new(),
+                in_doubt: shown.within_error(),
+            },
+            ..refused(shown.refusal, shown.refusal_reason())
+        });
     }
     let mut unconfirmed: Vec<String> = readings.iter().map(PastLimit::doubt).collect();
     unconfirmed.extend(feet.unchecked);

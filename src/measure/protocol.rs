@@ -53,13 +53,15 @@ pub enum SecondLookCue {
     /// the hips, where one may be shown even if these keypoints miss it (the
     /// first model swaps the held and the free leg on some lying bodies).
     LyingWithFootDown,
-    /// An upright side view whose legs read a step (a bent knee, a split
-    /// stance, a raised heel) by no more than the keypoints' own error past
-    /// its limit, or on keypoints the model did not see: measured as
-    /// standing with the legs declined, and looked at again. On 4 of the 48 renders of the tilt series (benches/README.md)
-    /// the first look put the knee or a heel of a standing person in
-    /// clothing close to the background's colour where a step would put it;
-    /// a look on the crop its own keypoints imply did not.
+    /// An upright side view whose legs read a step or a kneel (a bent knee,
+    /// a split stance, a raised heel) by no more than the keypoints' own
+    /// error past its limit, or on keypoints the model did not see: looked
+    /// at again, and meanwhile measured as standing with the legs declined
+    /// or, past a limit no stance comes near, refused. On 4 of the 48
+    /// renders of the tilt series (benches/README.md) the first look put the
+    /// knee or a heel of a standing person in clothing close to the
+    /// background's colour where a step would put it; a look on the crop
+    /// its own keypoints imply did not.
     UprightLegsInDoubt,
 }
 

@@ -388,6 +388,21 @@ mod tests {
     }
 
     #[test]
+    fn says_which_exif_orientations_turned_the_photo_a_quarter_turn() {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/files");
+        for orientation in 1..=8 {
+            let path = corpus.join(format!("orientation-{orientation}.jpg"));
+            let photo = load(&path, &DecodeLimits::default()).unwrap();
+            // 5 to 8 swap width and height; 1 to 4 keep them.
+            assert_eq!(
+                photo.quarter_turned_by_exif,
+                orientation >= 5,
+                "{orientation}"
+            );
+        }
+    }
+
+    #[test]
     fn rejects_text_empty_truncated_tiny_and_huge() {
         let limits = DecodeLimits::default();
         assert_eq!(

@@ -615,6 +615,8 @@ impl AnalyzeArgs {
                     _ if self.markers => PelvisInput::Markers(self.marker_color),
                     _ => PelvisInput::Estimate,
                 },
+                // Set by the analyzer for each photo.
+                ..MeasureOptions::default()
             },
             plan: self.plan.plan_options()?,
             ..AnalyzerOptions::default()

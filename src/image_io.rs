@@ -56,6 +56,9 @@ pub struct Photo {
     /// When the camera took it (EXIF DateTimeOriginal), as
     /// `YYYY-MM-DDTHH:MM:SS`; `None` without a valid tag.
     pub taken: Option<String>,
+    /// Whether the EXIF orientation turned the stored pixels a quarter turn
+    /// to make the photo upright.
+    pub quarter_turned_by_exif: bool,
 }
 
 /// Reads and decodes the photo at `path`.
@@ -210,6 +213,13 @@ fn finish(decoded: Decoded, limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
         warnings,
         taken,
     } = decoded;
+    let quarter_turned_by_exif = matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    );
     let mut rgb = image.into_rgb8();
     rgb = match orientation {
         Orientation::NoTransforms => rgb,
@@ -252,6 +262,7 @@ fn finish(decoded: Decoded, limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
         image: rgb,
         warnings,
         taken,
+        quarter_turned_by_exif,
     })
 }
 
@@ -374,6 +385,21 @@ mod tests {
         .unwrap();
         assert_eq!(photo.image.dimensions(), (80, 120));
         assert_eq!(photo.image.get_pixel(5, 5).0, [10, 20, 30]);
+    }
+
+    #[test]
+    fn says_which_exif_orientations_turned_the_photo_a_quarter_turn() {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/files");
+        for orientation in 1..=8 {
+            let path = corpus.join(format!("orientation-{orientation}.jpg"));
+            let photo = load(&path, &DecodeLimits::default()).unwrap();
+            // 5 to 8 swap width and height; 1 to 4 keep them.
+            assert_eq!(
+                photo.quarter_turned_by_exif,
+                orientation >= 5,
+                "{orientation}"
+            );
+        }
     }
 
     #[test]

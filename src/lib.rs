@@ -256,6 +256,8 @@ impl Remeasure {
                 Some((asis, psis)) => PelvisInput::Landmarks { asis, psis },
                 None => PelvisInput::Estimate,
             },
+            // A saved analysis does not record the photo's EXIF orientation.
+            quarter_turned_by_exif: false,
         }
     }
 }
@@ -386,7 +388,7 @@ fn assess(protocol: &Protocol, evaluation: &recommend::Evaluation) -> Assessment
         protocol
             .retake
             .clone()
-            .unwrap_or_else(|| measure::RETAKE.to_string()),
+            .unwrap_or_else(|| measure::retake_advice(protocol.kind).to_string()),
     );
     if protocol.kind == ProtocolKind::Unsupported || !protocol.valid {
         let what = match protocol.kind {
@@ -571,15 +573,19 @@ impl Analyzer {
         timings.pose = pose_timings;
 
         let mut started = Instant::now();
-        let mut measured = measure::measure(&pose, &photo.image, &self.measure);
+        let measure_options = MeasureOptions {
+            quarter_turned_by_exif: photo.quarter_turned_by_exif,
+            ..self.measure.clone()
+        };
+        let mut measured = measure::measure(&pose, &photo.image, &measure_options);
         let mut warnings = std::mem::take(&mut photo.warnings);
         // Where the first look's legs decide the protocol and may be wrong,
         // the source looks again and the protocol is decided again. A body
         // lying on its back that may show the Thomas test gets the second
         // model (the first swapped the held and the free leg on renders),
-        // whose keypoints are kept. An upright body refused for its legs
-        // gets the first model on the crop its own keypoints imply, kept only
-        // where it shows a stance, so a photo of a step keeps its reading.
+        // whose keypoints are kept. An upright body whose legs read a step within the keypoints' error (measured as
+        // standing, legs declined) gets the first model on the crop its own
+        // keypoints imply, kept only where it shows a stance beyond doubt.
         // The look's own time goes to the pose stage, not to geometry.
         timings.geometry += started.elapsed();
         let second = match measured.second_look {
@@ -596,7 +602,7 @@ impl Analyzer {
                     }
                 }
             }
-            Some(SecondLookCue::UprightRejectedForLegs) => self
+            Some(SecondLookCue::UprightLegsInDoubt) => self
                 .source
                 .look_closer(&photo.image, &mut timings.pose)
                 .map_err(file_error)?,
@@ -604,9 +610,10 @@ impl Analyzer {
         };
         started = Instant::now();
         if let Some(second) = second {
-            let remeasured = measure::measure(&second, &photo.image, &self.measure);
+            let remeasured = measure::measure(&second, &photo.image, &measure_options);
             if measured.second_look == Some(SecondLookCue::LyingWithFootDown)
-                || remeasured.protocol.kind == ProtocolKind::Standing
+                || (remeasured.protocol.kind == ProtocolKind::Standing
+                    && remeasured.second_look.is_none())
             {
                 pose = second;
                 measured = remeasured;

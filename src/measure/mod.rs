@@ -22,6 +22,7 @@ use geometry::Vec2;
 
 pub(crate) use pelvis::SD_TO_90_PERCENT;
 pub use pelvis::{MarkerColor, PelvisInput};
+pub use protocol::Refusal;
 
 /// What the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -41,6 +42,10 @@ pub struct MeasureOptions {
     /// Degrees the camera was rolled (see [`conventions`]); `None` = level.
     pub camera_roll_deg: Option<f64>,
     pub pelvis: PelvisInput,
+    /// Whether the photo's EXIF orientation turned it a quarter turn before
+    /// measuring (the analyzer sets it): a body lying on its side in it is
+    /// then not taken for a photo stored turned.
+    pub quarter_turned_by_exif: bool,
 }
 
 /// What the measurement stage hands on.
@@ -67,10 +72,19 @@ pub const MAX_CAMERA_ROLL_DEG: f64 = 45.0;
 /// pixels away (the decoder's side limit is 16384).
 pub const MAX_POINT_PX: f64 = 1e6;
 
-/// The one line that tells how to retake a photo that could not be measured.
-pub const RETAKE: &str = "Retake side-on at hip height from about 3 m, whole body in frame with both feet, \
-                          standing still on both feet (not mid-step), in tight clothing, arms clear of the \
-                          trunk (Cosoli2026 for the side view, Mota for the distance).";
+/// How to retake a photo of `kind` where nothing in it was refused but
+/// something could not be measured or confirmed; a refusal has advice of its
+/// own ([`protocol::Refusal::advice`]).
+pub fn retake_advice(kind: ProtocolKind) -> &'static str {
+    match kind {
+        ProtocolKind::ThomasTest => {
+            "Retake the Thomas test side-on at the height of the table, the whole body in the frame: lying on the back at the table's end, one knee held to the chest, the other thigh off the end with its lower leg hanging free, both knees and the hanging ankle clear of the hands and the table (Harvey1998 for the position, Cosoli2026 for the side view)."
+        }
+        ProtocolKind::Standing | ProtocolKind::Unsupported => {
+            "Retake side-on at hip height from about 3 m, the whole body in the frame down to both feet, standing still with both feet flat on the floor, in tight clothing, arms clear of the trunk (Cosoli2026 for the side view, Mota for the distance)."
+        }
+    }
+}
 
 /// Body parts that come in pairs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,6 +282,17 @@ impl<'a> Body<'a> {
         self.point(joint(side, Limb::Shoulder))
             .distance(self.point(joint(side, Limb::Hip)))
     }
+
+    /// The same keypoints turned a further `deg` degrees, as if the camera
+    /// had been rolled that much more; the photo and its edges stay.
+    pub fn turned(&self, deg: f64) -> Body<'a> {
+        Body::new(
+            self.pose,
+            self.size.0 as u32,
+            self.size.1 as u32,
+            self.roll_deg + deg,
+        )
+    }
 }
 
 /// A measured angle with its method and confidence.
@@ -373,7 +398,16 @@ pub fn measure_sized(
 ) -> MeasureResult {
     let body = Body::new(pose, size.0, size.1, options.camera_roll_deg.unwrap_or(0.0));
     let view = protocol::view(&body);
-    let (mut protocol, second_look) = protocol::detect(&body, &view, options.protocol);
+    let protocol::Detection {
+        mut protocol,
+        second_look,
+        legs_declined,
+    } = protocol::detect(
+        &body,
+        &view,
+        options.protocol,
+        options.quarter_turned_by_exif,
+    );
     protocol.camera_roll_deg = options.camera_roll_deg;
     let mut measurements = BTreeMap::new();
     let mut warnings = Vec::new();
@@ -389,6 +423,9 @@ pub fn measure_sized(
     match protocol.kind {
         ProtocolKind::Standing => {
             standing::measure(&body, &view, &mut measurements);
+            if let Some(reason) = &legs_declined {
+                standing::decline_legs(&mut measurements, reason);
+            }
             warnings.extend(spine::measure(&body, &view, &mut measurements));
             assign_uncertainty(ProtocolKind::Standing, &mut measurements);
             let (tilt, warning) = pelvis::measure(&body, &view, photo, &options.pelvis);
@@ -452,8 +489,8 @@ pub fn measure_sized(
         measurements.keys().collect::<Vec<_>>()
     );
     let declined_any = measurements.values().any(|m| m.declined.is_some());
-    if declined_any || !protocol.valid {
-        protocol.retake = Some(RETAKE.to_string());
+    if (declined_any || !protocol.valid) && protocol.retake.is_none() {
+        protocol.retake = Some(retake_advice(protocol.kind).to_string());
     }
     MeasureResult {
         protocol,

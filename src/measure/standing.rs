@@ -118,6 +118,29 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
     }
 }
 
+/// The measurements a step changes: the leg angles, and the plumb line,
+/// which runs up from the ankle.
+const LEG_MEASUREMENTS: [&str; 6] = [
+    "standing_hip_flexion",
+    "knee_flexion",
+    "plumb_ear",
+    "plumb_shoulder",
+    "plumb_hip",
+    "plumb_knee",
+];
+
+/// Declines the leg measurements that were made, with `reason`; those
+/// already declined keep their own reason.
+pub fn decline_legs(out: &mut BTreeMap<String, Measurement>, reason: &str) {
+    for name in LEG_MEASUREMENTS {
+        if let Some(m) = out.get_mut(name)
+            && m.declined.is_none()
+        {
+            *m = declined(&m.method, reason);
+        }
+    }
+}
+
 const CVA_METHOD: &str = "keypoints_and_outline";
 
 /// The craniovertebral angle after Wilmarth2002: the line from C7 to the

@@ -8,7 +8,7 @@ use crate::limits::limits;
 use crate::schema::{Measurement, Protocol};
 
 use super::conventions::{below_horizontal_deg, hip_flexion_deg, knee_flexion_deg};
-use super::protocol::{View, hip_flexion_of, side_name, thomas_legs};
+use super::protocol::{Refusal, View, hip_flexion_of, side_name, thomas_legs};
 use super::{Body, Limb, angle, declined, joint, other};
 
 /// The leg whose ankle hangs lowest below its knee (in thigh lengths, image
@@ -130,11 +130,13 @@ pub fn measure(
         let held_flexion = flexion(held);
         if held_flexion < limits.min_held_hip_flexion_deg {
             protocol.valid = false;
+            protocol.retake = Some(Refusal::NoHeldKnee.advice().to_string());
             protocol.reason = format!(
                 "the other knee is not held to the chest (hip flexion {held_flexion:.0} degrees), so the lumbar spine is not flattened"
             );
         } else if let Some(tilt) = trunk_tilt.filter(|t| t.abs() > limits.max_trunk_tilt_deg) {
             protocol.valid = false;
+            protocol.retake = Some(Refusal::TrunkNotLevel.advice().to_string());
             protocol.reason = format!(
                 "compensation: the trunk is tilted {tilt:.0} degrees from level, so pelvic tilt may be masking the hip angle (Vigotsky2016)"
             );

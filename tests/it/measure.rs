@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use image::RgbImage;
 use proptest::prelude::*;
-use sagitta::measure::{MeasureOptions, PelvisInput, ProtocolChoice, measure};
+use sagitta::measure::{MeasureOptions, PelvisInput, ProtocolChoice, Refusal, measure};
 use sagitta::pose::{Joint, Keypoint, Pose, Region, SegmentationMask};
 use sagitta::schema::{Measurement, ModelInfo, ModelKind, ModelRef, ProtocolKind, Side};
 
@@ -1267,5 +1267,573 @@ fn the_python_conventions_agree_with_the_measuring_code() {
                 case.input
             );
         }
+    }
+}
+
+// --- Issue 22: a standing client is refused for the legs only on evidence ----
+
+/// The measurements a step changes, which a stance the photo cannot confirm declines.
+const LEG_MEASUREMENTS: [&str; 6] = [
+    "standing_hip_flexion",
+    "knee_flexion",
+    "plumb_ear",
+    "plumb_shoulder",
+    "plumb_hip",
+    "plumb_knee",
+];
+
+/// Measurements of the pelvis, trunk and head, which do not depend on the legs.
+const UPPER_BODY: [&str; 5] = [
+    "trunk_inclination",
+    "head_forward",
+    "craniovertebral_angle",
+    "pelvic_tilt",
+    "lower_abdomen_inclination",
+];
+
+/// Hip to ankle of `standing_points(&ANGLES, _)`: the unit of the heel check.
+fn leg_length(points: &BTreeMap<Joint, (f64, f64)>) -> f64 {
+    let (hip, ankle) = (points[&Joint::LeftHip], points[&Joint::LeftAnkle]);
+    (hip.0 - ankle.0).hypot(hip.1 - ankle.1)
+}
+
+/// The relaxed stance with the far (right) heel read `rise` leg lengths
+/// above the near one.
+fn far_heel_raised(forward: f64, rise: f64) -> BTreeMap<Joint, (f64, f64)> {
+    let mut points = standing_points(&ANGLES, forward);
+    let lift = rise * leg_length(&points);
+    points.get_mut(&Joint::RightHeel).unwrap().1 -= lift;
+    points
+}
+
+fn measure_pose(pose: &Pose, options: &MeasureOptions) -> sagitta::measure::MeasureResult {
+    measure(pose, &RgbImage::new(W, H), options)
+}
+
+/// The stance is measured as standing, its legs declined with a reason that
+/// says a step could not be ruled out, and its pelvis, trunk and head read
+/// exactly as on the same stance with both feet seen flat.
+fn assert_legs_declined_upper_body_measured(
+    result: &sagitta::measure::MeasureResult,
+    forward: f64,
+    unconfirmed: &str,
+) {
+    assert_eq!(
+        result.protocol.kind,
+        ProtocolKind::Standing,
+        "{:?}",
+        result.protocol
+    );
+    assert!(result.protocol.valid);
+    assert!(
+        result
+            .protocol
+            .unconfirmed
+            .iter()
+            .any(|u| u.contains(unconfirmed)),
+        "{:?}",
+        result.protocol.unconfirmed
+    );
+    for name in LEG_MEASUREMENTS {
+        let m = &result.measurements[name];
+        assert!(
+            m.declined
+                .as_deref()
+                .is_some_and(|r| ["could not be ruled out", "outside", "hidden"]
+                    .iter()
+                    .any(|why| r.contains(why))),
+            "{name}: {m:?}"
+        );
+    }
+    let level = run(
+        &standing_points(&ANGLES, forward),
+        &MeasureOptions::default(),
+    );
+    for name in UPPER_BODY {
+        assert_eq!(
+            result.measurements[name], level.measurements[name],
+            "{name}"
+        );
+    }
+    assert!((value(&result.measurements, "trunk_inclination") - ANGLES.trunk).abs() <= 0.05);
+    assert!((value(&result.measurements, "head_forward") - ANGLES.head_forward).abs() <= 0.05);
+    assert_eq!(
+        result.protocol.retake.as_deref(),
+        Some(sagitta::measure::retake_advice(ProtocolKind::Standing))
+    );
+}
+
+#[test]
+fn a_hidden_far_heel_read_high_is_no_step() {
+    for forward in [1.0, -1.0] {
+        let points = far_heel_raised(forward, 0.25);
+        // Seen, a heel a quarter of a leg up is a step.
+        let seen = run(&points, &MeasureOptions::default());
+        assert_eq!(seen.protocol.kind, ProtocolKind::Unsupported);
+        assert!(
+            seen.protocol
+                .reason
+                .starts_with("mid-stride: the right heel is 25 %"),
+            "{}",
+            seen.protocol.reason
+        );
+        // Hidden behind the near leg (placed by the model, but not seen), or
+        // seen with too little visibility, it is no evidence of one.
+        for visibility in [0.3, 0.49] {
+            let mut pose = pose_from(&points);
+            for joint in [Joint::RightHeel, Joint::RightFootIndex] {
+                pose.keypoints[joint.index()].visibility = visibility;
+            }
+            let result = measure_pose(&pose, &MeasureOptions::default());
+            assert_legs_declined_upper_body_measured(
+                &result,
+                forward,
+                &format!(
+                    "the right foot is hidden (visibility {visibility:.2}), so the reading is not taken as evidence"
+                ),
+            );
+        }
+    }
+}
+
+#[test]
+fn a_foot_at_the_bottom_edge_of_the_photo_is_no_evidence_of_a_step() {
+    for forward in [1.0, -1.0] {
+        // The whole body lowered until the near toe is 10 px inside the
+        // bottom edge, closer than a heel's error (7.4 % of the leg, 32 px).
+        let raised = far_heel_raised(forward, 0.25);
+        let drop = H as f64 - 10.0 - raised[&Joint::LeftFootIndex].1;
+        let lowered = transform(&raised, |(x, y)| (x, y + drop));
+        let result = run(&lowered, &MeasureOptions::default());
+        assert_eq!(
+            result.protocol.kind,
+            ProtocolKind::Standing,
+            "{:?}",
+            result.protocol
+        );
+        assert!(
+            result.protocol.unconfirmed[0].contains("the left foot is at the edge of the photo"),
+            "{:?}",
+            result.protocol.unconfirmed
+        );
+        for name in LEG_MEASUREMENTS {
+            assert!(result.measurements[name].declined.is_some(), "{name}");
+        }
+        // Level, the same feet confirm the stance.
+        let level = transform(&standing_points(&ANGLES, forward), |(x, y)| (x, y + drop));
+        let result = run(&level, &MeasureOptions::default());
+        assert_eq!(result.protocol.kind, ProtocolKind::Standing);
+        assert!(result.protocol.unconfirmed.is_empty());
+        assert!(result.measurements["knee_flexion"].value_deg.is_some());
+    }
+}
+
+#[test]
+fn feet_outside_the_photo_decline_the_legs_and_keep_pelvis_trunk_and_head() {
+    for forward in [1.0, -1.0] {
+        let mut points = standing_points(&ANGLES, forward);
+        // The model's guess for feet below the frame: placed outside it, one
+        // of them higher than the other.
+        for (joint, below) in [
+            (Joint::LeftHeel, 60.0),
+            (Joint::LeftFootIndex, 65.0),
+            (Joint::RightHeel, 5.0),
+            (Joint::RightFootIndex, 10.0),
+        ] {
+            let p = points[&joint];
+            points.insert(joint, (p.0, H as f64 + below));
+        }
+        let result = run(&points, &MeasureOptions::default());
+        assert_legs_declined_upper_body_measured(
+            &result,
+            forward,
+            "the feet are hidden or outside the photo",
+        );
+    }
+}
+
+#[test]
+fn a_heel_within_the_keypoints_error_of_the_limit_declines_the_legs_not_the_photo() {
+    // 16 % of a leg: past the 12 % a level stance allows by less than the
+    // keypoints' error of 7.4 %.
+    let result = run(&far_heel_raised(1.0, 0.16), &MeasureOptions::default());
+    assert_legs_declined_upper_body_measured(&result, 1.0, "neither shown nor ruled out");
+    assert!(
+        result.protocol.unconfirmed[0]
+            .contains("the right heel is 16 % of a leg length above the other"),
+        "{:?}",
+        result.protocol.unconfirmed
+    );
+    // The closer look is asked for.
+    assert!(result.second_look.is_some());
+    // Past the limit by more than the error: a step.
+    let result = run(&far_heel_raised(1.0, 0.21), &MeasureOptions::default());
+    assert_eq!(result.protocol.kind, ProtocolKind::Unsupported);
+    assert!(result.protocol.reason.starts_with("mid-stride"));
+    assert!(result.second_look.is_none());
+}
+
+#[test]
+fn a_swinging_leg_is_refused_as_a_step_and_a_kneel_as_kneeling() {
+    for forward in [1.0, -1.0] {
+        // The near knee bent 70 degrees, its foot swung back and off the
+        // floor, the far leg straight under the body: a walking frame.
+        let mut points = standing_points(&ANGLES, forward);
+        let knee = points[&Joint::LeftKnee];
+        let ankle = limb(
+            knee,
+            220.0,
+            ANGLES.hip_flexion - ANGLES.trunk - 70.0,
+            forward,
+        );
+        points.insert(Joint::LeftAnkle, ankle);
+        points.insert(Joint::LeftHeel, (ankle.0 - forward * 15.0, ankle.1 + 20.0));
+        points.insert(
+            Joint::LeftFootIndex,
+            (ankle.0 + forward * 40.0, ankle.1 + 45.0),
+        );
+        let result = run(&points, &MeasureOptions::default());
+        assert_eq!(result.protocol.kind, ProtocolKind::Unsupported);
+        assert!(
+            result.protocol.reason.starts_with("mid-stride")
+                && result.protocol.reason.contains("as in a step"),
+            "{}",
+            result.protocol.reason
+        );
+        assert_eq!(
+            result.protocol.retake.as_deref(),
+            Some(Refusal::Step.advice())
+        );
+
+        // Kneeling upright on both knees: thighs vertical, shanks on the floor.
+        let kneeling = standing_points(
+            &Standing {
+                trunk: 0.0,
+                hip_flexion: 0.0,
+                knee_flexion: 90.0,
+                head_forward: 20.0,
+            },
+            forward,
+        );
+        let result = run(&kneeling, &MeasureOptions::default());
+        assert!(
+            result
+                .protocol
+                .reason
+                .starts_with("kneeling, lunging or squatting: the left knee is bent 90 degrees"),
+            "{}",
+            result.protocol.reason
+        );
+        assert_eq!(
+            result.protocol.retake.as_deref(),
+            Some(Refusal::Kneeling.advice())
+        );
+    }
+}
+
+/// Turns points a quarter turn about the photo's centre (`clockwise` on screen or not).
+fn quarter_turn(
+    points: &BTreeMap<Joint, (f64, f64)>,
+    clockwise: bool,
+) -> BTreeMap<Joint, (f64, f64)> {
+    let (cx, cy) = (W as f64 / 2.0, H as f64 / 2.0);
+    transform(points, |(x, y)| {
+        let (dx, dy) = (x - cx, y - cy);
+        if clockwise {
+            (cx - dy, cy + dx)
+        } else {
+            (cx + dy, cy - dx)
+        }
+    })
+}
+
+#[test]
+fn a_standing_body_on_its_side_gets_the_hint_to_rotate_the_photo() {
+    for forward in [1.0, -1.0] {
+        for clockwise in [true, false] {
+            let turned = quarter_turn(&standing_points(&ANGLES, forward), clockwise);
+            let result = run(&turned, &MeasureOptions::default());
+            assert_eq!(result.protocol.kind, ProtocolKind::Unsupported);
+            assert!(
+                result
+                    .protocol
+                    .reason
+                    .contains("so the photo may be stored on its side"),
+                "{}",
+                result.protocol.reason
+            );
+            assert_eq!(
+                result.protocol.retake.as_deref(),
+                Some(Refusal::TurnedOnSide.advice())
+            );
+            // Where the EXIF orientation already turned the photo, the body
+            // really lies: no hint.
+            let exif = run(
+                &turned,
+                &MeasureOptions {
+                    quarter_turned_by_exif: true,
+                    ..MeasureOptions::default()
+                },
+            );
+            assert!(!exif.protocol.reason.contains("stored on its side"));
+            assert_ne!(
+                exif.protocol.retake.as_deref(),
+                Some(Refusal::TurnedOnSide.advice())
+            );
+        }
+        // A walking frame on its side (the thighs 60 degrees apart) is no
+        // standing body turned: no hint.
+        let mut stepping = standing_points(&ANGLES, forward);
+        let hip = stepping[&Joint::RightHip];
+        let knee = limb(
+            hip,
+            220.0,
+            -60.0 + ANGLES.hip_flexion - ANGLES.trunk,
+            forward,
+        );
+        let ankle = limb(
+            knee,
+            220.0,
+            -60.0 + ANGLES.hip_flexion - ANGLES.trunk - 10.0,
+            forward,
+        );
+        stepping.insert(Joint::RightKnee, knee);
+        stepping.insert(Joint::RightAnkle, ankle);
+        stepping.insert(Joint::RightHeel, (ankle.0 - forward * 15.0, ankle.1 + 20.0));
+        stepping.insert(
+            Joint::RightFootIndex,
+            (ankle.0 + forward * 60.0, ankle.1 + 25.0),
+        );
+        assert!(
+            run(&stepping, &MeasureOptions::default())
+                .protocol
+                .reason
+                .starts_with("mid-stride"),
+        );
+        let result = run(&quarter_turn(&stepping, true), &MeasureOptions::default());
+        assert!(
+            !result.protocol.reason.contains("stored on its side"),
+            "{}",
+            result.protocol.reason
+        );
+    }
+    // Nor a body lying on its back with a knee held and a leg hanging.
+    let result = run(
+        &thomas_points(1.0, 0.0, 0.0, 120.0),
+        &MeasureOptions::default(),
+    );
+    assert!(!result.protocol.reason.contains("stored on its side"));
+}
+
+/// Whether advice asks the person to stand.
+fn asks_to_stand(advice: &str) -> bool {
+    advice
+        .split(|c: char| !c.is_alphabetic())
+        .any(|word| word.to_lowercase().starts_with("stand"))
+}
+
+#[test]
+fn every_refusal_has_retake_advice_of_its_own_that_fits_the_protocol() {
+    use sagitta::measure::retake_advice;
+    let general = [
+        retake_advice(ProtocolKind::Standing),
+        retake_advice(ProtocolKind::ThomasTest),
+    ];
+    let mut all: Vec<&str> = Refusal::ALL.iter().map(|r| r.advice()).collect();
+    all.extend(general);
+    let distinct: std::collections::BTreeSet<_> = all.iter().collect();
+    assert_eq!(distinct.len(), all.len(), "{all:#?}");
+    assert!(!asks_to_stand(retake_advice(ProtocolKind::ThomasTest)));
+    for refusal in Refusal::ALL {
+        if refusal.meant_as_thomas_test() {
+            assert!(!asks_to_stand(refusal.advice()), "{refusal:?}");
+        }
+    }
+
+    // Each refusal, from keypoints that show it, carries its own advice.
+    let auto = MeasureOptions::default();
+    let standing = |s: Standing| standing_points(&s, 1.0);
+    let mut out_of_frame = standing_points(&ANGLES, 1.0);
+    for joint in [Joint::LeftShoulder, Joint::RightShoulder] {
+        out_of_frame.get_mut(&joint).unwrap().1 = -40.0;
+    }
+    let mut frontal = standing_points(&ANGLES, 1.0);
+    for (joint, dx) in [
+        (Joint::LeftShoulder, -90.0),
+        (Joint::RightShoulder, 90.0),
+        (Joint::LeftHip, -60.0),
+        (Joint::RightHip, 60.0),
+    ] {
+        frontal.get_mut(&joint).unwrap().0 += dx;
+    }
+    let mut face_down = thomas_points(1.0, 10.0, 80.0, 120.0);
+    face_down.get_mut(&Joint::Nose).unwrap().1 = CENTER + 70.0;
+    let mut trunk_not_level = thomas_points(1.0, 10.0, 80.0, 120.0);
+    for joint in [Joint::LeftShoulder, Joint::RightShoulder] {
+        trunk_not_level.get_mut(&joint).unwrap().1 -= 260.0 * 25f64.to_radians().tan();
+    }
+    let cases = [
+        (Refusal::TrunkOutOfFrame, out_of_frame, auto.clone()),
+        (Refusal::NotSideOn, frontal, auto.clone()),
+        (
+            Refusal::Seated,
+            standing(Standing {
+                trunk: 0.0,
+                hip_flexion: 90.0,
+                knee_flexion: 90.0,
+                head_forward: 20.0,
+            }),
+            auto.clone(),
+        ),
+        (
+            Refusal::Kneeling,
+            standing(Standing {
+                trunk: 0.0,
+                hip_flexion: 0.0,
+                knee_flexion: 90.0,
+                head_forward: 20.0,
+            }),
+            auto.clone(),
+        ),
+        (Refusal::Step, far_heel_raised(1.0, 0.3), auto.clone()),
+        (
+            Refusal::NeitherUprightNorLying,
+            standing(Standing {
+                trunk: 45.0,
+                ..ANGLES
+            }),
+            auto.clone(),
+        ),
+        (Refusal::FaceDown, face_down, auto.clone()),
+        (
+            Refusal::NoHeldKnee,
+            thomas_points(1.0, 5.0, 80.0, 10.0),
+            auto.clone(),
+        ),
+        (
+            Refusal::BothHipsFlexed,
+            thomas_points(1.0, -60.0, 80.0, 120.0),
+            auto.clone(),
+        ),
+        (
+            Refusal::FreeLegNotHanging,
+            thomas_points(1.0, 0.0, 0.0, 120.0),
+            auto.clone(),
+        ),
+        (Refusal::TrunkNotLevel, trunk_not_level, auto.clone()),
+        (
+            Refusal::TurnedOnSide,
+            quarter_turn(&standing_points(&ANGLES, 1.0), true),
+            auto.clone(),
+        ),
+        (
+            Refusal::OtherProtocol,
+            standing_points(&ANGLES, 1.0),
+            MeasureOptions {
+                protocol: ProtocolChoice::ThomasTest,
+                ..MeasureOptions::default()
+            },
+        ),
+    ];
+    assert_eq!(
+        cases.iter().map(|c| c.0).collect::<Vec<_>>(),
+        Refusal::ALL,
+        "every refusal has a case"
+    );
+    for (refusal, points, options) in &cases {
+        let result = run(points, options);
+        assert!(!result.protocol.valid, "{refusal:?}: {:?}", result.protocol);
+        assert_eq!(
+            result.protocol.retake.as_deref(),
+            Some(refusal.advice()),
+            "{refusal:?}: {}",
+            result.protocol.reason
+        );
+    }
+
+    // A valid Thomas test with a measurement declined gets the Thomas
+    // test's own advice, which does not ask the person to stand.
+    let mut pose = pose_from(&thomas_points(1.0, 10.0, 80.0, 120.0));
+    pose.keypoints[Joint::LeftAnkle.index()].visibility = 0.1;
+    let result = measure_pose(&pose, &auto);
+    assert!(result.protocol.valid);
+    assert!(result.measurements["knee_flexion"].declined.is_some());
+    assert_eq!(
+        result.protocol.retake.as_deref(),
+        Some(retake_advice(ProtocolKind::ThomasTest))
+    );
+}
+
+#[test]
+fn a_bent_knee_the_model_did_not_see_is_no_step_but_thighs_apart_are() {
+    for forward in [1.0, -1.0] {
+        // The near knee read bent 60 degrees, but both knees hidden
+        // (visibility 0.3; the near side stays the better seen): measured as
+        // standing, the legs declined, and a closer look asked for.
+        let mut points = standing_points(&ANGLES, forward);
+        let knee = points[&Joint::LeftKnee];
+        let ankle = limb(
+            knee,
+            220.0,
+            ANGLES.hip_flexion - ANGLES.trunk - 60.0,
+            forward,
+        );
+        points.insert(Joint::LeftAnkle, ankle);
+        let mut pose = pose_from(&points);
+        for joint in [Joint::LeftKnee, Joint::RightKnee] {
+            pose.keypoints[joint.index()].visibility = 0.3;
+        }
+        let result = measure_pose(&pose, &MeasureOptions::default());
+        assert_eq!(result.protocol.near_side, Some(Side::Left));
+        // (The swung ankle moves the synthetic outline's box, so the
+        // outline measurements are not compared with the stance's here.)
+        assert_eq!(result.protocol.kind, ProtocolKind::Standing);
+        assert!(
+            result.protocol.unconfirmed[0].contains(
+                "the left knee is hidden (visibility 0.30), so the reading is not taken as evidence"
+            ),
+            "{:?}",
+            result.protocol.unconfirmed
+        );
+        for name in LEG_MEASUREMENTS {
+            assert!(result.measurements[name].declined.is_some(), "{name}");
+        }
+        assert!((value(&result.measurements, "trunk_inclination") - ANGLES.trunk).abs() <= 0.05);
+        assert!((value(&result.measurements, "head_forward") - ANGLES.head_forward).abs() <= 0.05);
+        assert!(result.second_look.is_some());
+        // Seen, the same knee is a step.
+        let result = run(&points, &MeasureOptions::default());
+        assert!(
+            result
+                .protocol
+                .reason
+                .starts_with("mid-stride: the left knee is bent 60 degrees")
+        );
+
+        // Thighs 48 degrees apart, seen: within the error of the 45-degree
+        // limit, but no stance reads near it, so still refused (after a
+        // closer look).
+        let mut split = standing_points(&ANGLES, forward);
+        let hip = split[&Joint::RightHip];
+        let back = ANGLES.hip_flexion - ANGLES.trunk - 48.0;
+        let knee = limb(hip, 220.0, back, forward);
+        let ankle = limb(knee, 220.0, back, forward);
+        split.insert(Joint::RightKnee, knee);
+        split.insert(Joint::RightAnkle, ankle);
+        // Heels level, so that the thighs alone tell.
+        let (heel, toe) = (split[&Joint::LeftHeel], split[&Joint::LeftFootIndex]);
+        split.insert(Joint::RightHeel, (ankle.0 - forward * 15.0, heel.1));
+        split.insert(Joint::RightFootIndex, (ankle.0 + forward * 60.0, toe.1));
+        let result = run(&split, &MeasureOptions::default());
+        assert_eq!(result.protocol.kind, ProtocolKind::Unsupported);
+        assert!(
+            result
+                .protocol
+                .reason
+                .starts_with("mid-stride: the thighs are 48 degrees apart"),
+            "{}",
+            result.protocol.reason
+        );
+        assert!(result.second_look.is_some());
     }
 }

@@ -5,7 +5,7 @@ use crate::common;
 
 use std::path::Path;
 
-use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice};
+use sagitta::measure::{MarkerColor, MeasureOptions, PelvisInput, ProtocolChoice, Refusal};
 use sagitta::pose::{Joint, ModelKind};
 use sagitta::schema::{Analysis, AssessmentStatus, ProtocolKind};
 use sagitta::{Analyzer, AnalyzerOptions};
@@ -378,18 +378,96 @@ fn no_photo_that_was_not_assessed_gets_a_routine() {
     }
 }
 
+/// The bundled walking frames are refused as a step (issue 22: walker_01
+/// read "kneeling, lunging or squatting"), with the advice for a step,
+/// whichever landmark model reads them.
 #[test]
-fn the_walker_with_a_lifted_rear_heel_is_mid_stride() {
-    let a = analyze(&common::sample("walker_03.jpg"), MeasureOptions::default());
+fn the_walking_frames_are_refused_as_a_step() {
+    for model in [ModelKind::Lite, ModelKind::Full, ModelKind::Heavy] {
+        let mut analyzer = Analyzer::new(&AnalyzerOptions {
+            model,
+            ..AnalyzerOptions::default()
+        })
+        .unwrap();
+        for name in ["walker_01", "walker_02", "walker_03", "walker_04"] {
+            let a = analyzer
+                .analyze(&common::sample(&format!("{name}.jpg")))
+                .unwrap();
+            let name = format!("{name} ({model:?})");
+            common::assert_document_valid("analysis", &a);
+            assert_eq!(a.protocol.kind, ProtocolKind::Unsupported, "{name}");
+            assert!(
+                a.protocol.reason.starts_with("mid-stride")
+                    && a.protocol.reason.contains("as in a step"),
+                "{name}: {}",
+                a.protocol.reason
+            );
+            assert_eq!(a.assessment.status, AssessmentStatus::NotAssessed);
+            assert_eq!(
+                a.assessment.retake.as_deref(),
+                Some(Refusal::Step.advice()),
+                "{name}"
+            );
+            assert!(a.routine.is_none());
+            assert!(!a.measurements.contains_key("posture_type"));
+        }
+    }
+}
+
+/// walker_02 turned a quarter turn lies level, but its legs are a step
+/// (the thighs about 50 degrees apart): turned upright it would not be a
+/// standing side view, so it gets no hint to rotate the photo, and is
+/// refused as what it shows lying down.
+#[test]
+fn the_rotated_walking_frame_gets_no_hint_to_rotate_it() {
+    let a = analyze(
+        &common::sample("walker_rotated90.jpg"),
+        MeasureOptions::default(),
+    );
     assert_eq!(a.protocol.kind, ProtocolKind::Unsupported);
     assert!(
-        a.protocol.reason.starts_with("mid-stride"),
+        a.protocol
+            .reason
+            .starts_with("lying on the back without a knee held to the chest"),
         "{}",
         a.protocol.reason
     );
-    assert_eq!(a.assessment.status, AssessmentStatus::NotAssessed);
-    assert!(a.routine.is_none());
-    assert!(!a.measurements.contains_key("posture_type"));
+    assert_eq!(
+        a.assessment.retake.as_deref(),
+        Some(Refusal::NoHeldKnee.advice())
+    );
+}
+
+/// Advice for a Thomas test never asks the person to stand (issue 22:
+/// thomas_short_left.jpg was told "standing still on both feet").
+#[test]
+fn thomas_test_samples_get_thomas_test_advice() {
+    let mut analyzer = Analyzer::new(&AnalyzerOptions::default()).unwrap();
+    let mut advised = 0;
+    for name in [
+        "thomas_short_left",
+        "thomas_short_right",
+        "thomas_normal_left",
+    ] {
+        let a = analyzer
+            .analyze(&common::sample(&format!("{name}.jpg")))
+            .unwrap();
+        assert_eq!(a.protocol.kind, ProtocolKind::ThomasTest, "{name}");
+        for advice in [&a.protocol.retake, &a.assessment.retake]
+            .into_iter()
+            .flatten()
+        {
+            advised += 1;
+            assert_eq!(
+                advice,
+                sagitta::measure::retake_advice(ProtocolKind::ThomasTest),
+                "{name}"
+            );
+            assert!(!advice.to_lowercase().contains("stand"), "{name}: {advice}");
+        }
+    }
+    // thomas_short_left's held knee is hidden, so it has advice to check.
+    assert!(advised > 0);
 }
 
 #[test]

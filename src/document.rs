@@ -45,6 +45,13 @@ pub fn parse_analysis(text: &str, from: &str) -> Result<Analysis, String> {
             Ok(serde_json::Value::Object(map)) if map.contains_key("changes") => {
                 format!("{from}: is a compare document, not an analysis")
             }
+            Ok(serde_json::Value::Object(map))
+                if map.contains_key("photos") && map.contains_key("asymmetry") =>
+            {
+                format!(
+                    "{from}: is a visit document (`sagitta visit`), not an analysis; give the photos' analyses"
+                )
+            }
             _ => not_analysis(error),
         }
     })?;

@@ -67,7 +67,10 @@ fn text_output_is_a_short_summary() {
         .assert()
         .success()
         .stdout(predicate::str::contains("walker_03.jpg (480x600 px"))
-        .stdout(predicate::str::contains("hip"));
+        .stdout(predicate::str::contains("mid-stride"))
+        .stdout(predicate::str::contains("To retake:"))
+        .stdout(predicate::str::contains("No routine"))
+        .stdout(predicate::function(|text: &str| text.lines().count() <= 45));
 }
 
 #[test]

@@ -524,3 +524,38 @@ fn landmarks_are_checked_against_the_body() {
         );
     }
 }
+
+/// A visit document among the analyses (a `*.json` glob over an `--out`
+/// folder picks it up) is named for what it is.
+#[test]
+fn a_visit_document_is_not_taken_for_an_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = ["--client", "CL-7", "--date", "2026-11-25"];
+    let standing = analysed(dir.path(), &sample("standing_neutral.jpg"), &record).0;
+    let standing = {
+        let kept = dir.path().join("standing.json");
+        std::fs::rename(&standing, &kept).unwrap();
+        kept
+    };
+    let thomas = analysed(dir.path(), &sample("thomas_short_left.jpg"), &record).0;
+    let output = sagitta()
+        .args(["visit", "--format", "json"])
+        .args([&standing, &thomas])
+        .assert()
+        .success();
+    let visit = save(
+        dir.path(),
+        "CL-7_2026-11-25.visit.json",
+        &serde_json::from_slice(&output.get_output().stdout).unwrap(),
+    );
+    for command in ["compare", "visit"] {
+        sagitta()
+            .arg(command)
+            .args([&standing, &visit])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "is a visit document (`sagitta visit`), not an analysis",
+            ));
+    }
+}

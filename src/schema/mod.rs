@@ -475,10 +475,11 @@ pub struct PersonMask {
     /// may be 0 long); each an unsigned LEB128 number, the bytes in base64.
     pub inside_runs: String,
     /// The model's log-odds for every cell of a 2x2 block whose cells are
-    /// not all inside or all outside, and for the cells within
-    /// `outline_margin_cells` of such a block, in row order: little-endian
-    /// 32-bit floats, the bytes in base64. Which cells these are follows
-    /// from `inside_runs`.
+    /// not all inside or all outside, and for the cells around such a block
+    /// (one cell deep, or as many as half a pixel spans where cells are
+    /// smaller: the step of the walks that read the values), in row order:
+    /// little-endian 32-bit floats, the bytes in base64. Which cells these
+    /// are follows from `inside_runs`, `rows`, `columns` and `side_px`.
     pub outline_logits: String,
 }
 

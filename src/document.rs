@@ -12,8 +12,13 @@ use crate::image_io::DecodeLimits;
 use crate::measure::{MAX_CAMERA_ROLL_DEG, MAX_POINT_PX, conventions};
 use crate::pose::{Joint, Pose};
 use crate::recommend::Screening;
-use crate::schema::{Analysis, Measurement, SCHEMA_VERSION};
+use crate::schema::{Analysis, ImageInfo, Measurement, PersonMask, SCHEMA_VERSION};
 use crate::{input, session};
+
+/// The largest mask region a document may give, in sides of the photo's
+/// longer side: a model's crop covers the body with a margin and may reach
+/// past the frame, but not by more than the photo again on every side.
+const MAX_MASK_SIDE_PER_PHOTO_SIDE: f64 = 3.0;
 
 /// Reads a saved analysis document (`sagitta analyze --format json`, or the
 /// `<name>.json` of `--out`) as other documents are read, and checks that it
@@ -191,6 +196,35 @@ fn check_pose(analysis: &Analysis) -> Result<(), String> {
     }
     if let Some(point) = pose.person.and_then(|p| p.point_px) {
         check_point("pose.person.point_px", point)?;
+    }
+    if let Some(mask) = &pose.person_mask {
+        check_mask(mask, &analysis.image)?;
+    }
+    Ok(())
+}
+
+/// The person mask on the photo: [`Pose::from_report`] has checked the
+/// grid, its encoding and its region on their own; here the region must be
+/// one a model could have looked at in this photo, overlapping it and at
+/// most [`MAX_MASK_SIDE_PER_PHOTO_SIDE`] times its longer side.
+fn check_mask(mask: &PersonMask, image: &ImageInfo) -> Result<(), String> {
+    let (width, height) = (f64::from(image.width), f64::from(image.height));
+    let side = f64::from(mask.region.side_px);
+    let longest = width.max(height);
+    if side > MAX_MASK_SIDE_PER_PHOTO_SIDE * longest {
+        return Err(format!(
+            "pose.person_mask.region.side_px is {side}, more than {MAX_MASK_SIDE_PER_PHOTO_SIDE} times the {}x{} photo's longer side",
+            image.width, image.height
+        ));
+    }
+    let [x, y] = mask.region.center_px.map(f64::from);
+    // The square's corners lie within side / sqrt(2) of its centre.
+    let reach = side / std::f64::consts::SQRT_2;
+    if !(-reach..=width + reach).contains(&x) || !(-reach..=height + reach).contains(&y) {
+        return Err(format!(
+            "pose.person_mask.region.center_px ({x}, {y}) puts the mask wholly outside the {}x{} photo",
+            image.width, image.height
+        ));
     }
     Ok(())
 }

@@ -267,8 +267,9 @@ impl Remeasure {
 /// correction of a misplaced point. Each moved point counts as seen, and the
 /// document lists it in `corrections` (with where the model had it;
 /// corrections made earlier are kept). Measurements that trace the person
-/// outline are declined: the document does not keep the mask. An error
-/// names what is wrong with the document or a move.
+/// outline read the mask the document keeps (`pose.person_mask`); a
+/// document from before it kept one gets them declined. An error names what
+/// is wrong with the document or a move.
 pub fn remeasure(
     saved: &Analysis,
     change: &Remeasure,
@@ -337,7 +338,7 @@ pub fn remeasure(
         saved.image.clone(),
         saved.session.clone(),
         schema::PoseReport {
-            keypoints: pose.report().keypoints,
+            keypoints: pose.keypoint_reports(),
             ..saved.pose.clone()
         },
         pose.model,

@@ -1,7 +1,8 @@
 //! Saved analysis documents as `sagitta measure --from` and `routine --from`
 //! read them. The input does not spell a document: it picks one of the valid
 //! seed documents (`fuzz/seeds/`) and edits its JSON structure (replace a
-//! value with an awkward one, drop or copy a member, scale a number), so
+//! value with an awkward one, drop or copy a member, scale a number, change
+//! a character of a text such as the saved mask's base64), so
 //! that most inputs still parse and reach re-measuring. A document that is
 //! read is then planned again and measured again with keypoints moved, and
 //! two promises are checked: a recorded warning sign keeps the routine
@@ -91,9 +92,13 @@ fn pick<'v>(mut value: &'v mut Value, u: &mut Unstructured) -> Result<&'v mut Va
     }
 }
 
+/// The characters of base64 text.
+const BASE64_CHARACTERS: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+
 /// One structural edit of the document.
 fn edit(document: &mut Value, u: &mut Unstructured) -> Result<()> {
-    match u.int_in_range(0..=5)? {
+    match u.int_in_range(0..=6)? {
         // Replace a node with an awkward value.
         0 | 1 => *pick(document, u)? = awkward(u)?,
         // Scale or shift a number.
@@ -121,6 +126,20 @@ fn edit(document: &mut Value, u: &mut Unstructured) -> Result<()> {
         4 => {
             let copied = pick(document, u)?.clone();
             *pick(document, u)? = copied;
+        }
+        // Rewrite one character of a text with a base64 one: in the saved
+        // mask's base64 (`pose.person_mask.inside_runs`, `outline_logits`)
+        // the text mostly stays base64 and the bytes it decodes to change,
+        // so the run lengths and log-odds themselves are tried.
+        5 => {
+            if let Value::String(text) = pick(document, u)?
+                && !text.is_empty()
+            {
+                let mut characters: Vec<char> = text.chars().collect();
+                let at = u.choose_index(characters.len())?;
+                characters[at] = char::from(*u.choose(BASE64_CHARACTERS)?);
+                *text = characters.into_iter().collect();
+            }
         }
         // Add a member: an unknown field, or a known name at another level.
         _ => {

@@ -252,7 +252,7 @@ impl<'a> Body<'a> {
         match self.pose.mask {
             Some(_) => Ok(()),
             None => Err(
-                "the pose source gives no person mask, which this measurement reads the body outline from (a saved analysis measured again keeps none: analyse the photo to measure it)"
+                "there is no person mask to read the body outline from (a saved analysis keeps one from schema 1.3 on, traced at this sagitta's mask probability: analyse the photo again to measure it)"
                     .to_string(),
             ),
         }

@@ -528,7 +528,7 @@ pub(super) fn find_edge(
     outward: Vec2,
     torso: f64,
 ) -> Result<Option<Vec2>, String> {
-    const STEP: f64 = 0.5;
+    const STEP: f64 = crate::pose::OUTLINE_STEP_PX;
     let (width, height) = body.photo_size();
     let contour = limits().mask.person_probability;
     let mut previous = body.mask_at(start);

@@ -8,12 +8,14 @@
 //! in a saved analysis) implements [`PoseSource`].
 
 pub mod blazepose;
+mod saved_mask;
 
 use std::time::Duration;
 
 use image::RgbImage;
 use ndarray::Array2;
 
+use crate::limits::limits;
 use crate::schema::{KeypointReport, ModelInfo, PersonSelection, PoseReport, SelectedBy};
 
 pub use crate::schema::ModelKind;
@@ -249,6 +251,11 @@ pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// The step of a walk that reads mask probabilities either side of the
+/// outline to place it between them (`measure`'s edge search); a saved mask
+/// keeps the model's values wherever such a walk can read them.
+pub const OUTLINE_STEP_PX: f64 = 0.5;
+
 /// A person mask: a grid of logits (log-odds that the pixel shows the
 /// person), rows x columns, over a region of the photo, with that region's
 /// placement, so any photo pixel can be looked up. The sigmoid is applied on
@@ -378,8 +385,11 @@ impl Pose {
     /// Keypoints given: the pose a saved analysis reports (`pose.keypoints`,
     /// placed by `model`), to measure again without running a model. The
     /// document is read as hostile: the 33 landmarks by name in model order,
-    /// pixel coordinates within a million, probabilities within 0..1. It
-    /// has no person mask (the document does not keep one).
+    /// pixel coordinates within a million, probabilities within 0..1; the
+    /// person mask the document keeps (`pose.person_mask`) checked as
+    /// strictly. A mask traced at another probability than this sagitta's
+    /// `mask.person_probability` is not used, and the outline measurements
+    /// are declined as without one.
     pub fn from_report(report: &PoseReport, model: ModelInfo) -> Result<Self, String> {
         if report.keypoints.len() != Joint::COUNT {
             return Err(format!(
@@ -417,9 +427,14 @@ impl Pose {
                 presence: reported.presence,
             };
         }
+        let mask = match &report.person_mask {
+            Some(saved) => Some(SegmentationMask::from_report(saved)?)
+                .filter(|_| saved.contour_probability == limits().mask.person_probability),
+            None => None,
+        };
         Ok(Self {
             keypoints,
-            mask: None,
+            mask,
             persons_found: report.persons_found,
             detector_score: report.detector_score,
             pose_presence: report.pose_presence,
@@ -427,29 +442,39 @@ impl Pose {
         })
     }
 
-    /// The pose as the document reports it, rounded for output.
+    /// The pose as the document reports it: the keypoints and scores
+    /// rounded for output, the mask as [`SegmentationMask::report`] keeps it.
     pub fn report(&self) -> PoseReport {
         PoseReport {
-            keypoints: Joint::ALL
-                .iter()
-                .map(|&joint| {
-                    let k = self.get(joint);
-                    KeypointReport {
-                        name: joint.name().to_string(),
-                        x: round(k.x, 2),
-                        y: round(k.y, 2),
-                        z: round(k.z, 2),
-                        visibility: round(k.visibility, 4),
-                        presence: round(k.presence, 4),
-                    }
-                })
-                .collect(),
+            keypoints: self.keypoint_reports(),
             persons_found: self.persons_found,
             detector_score: round(self.detector_score, 4),
             pose_presence: round(self.pose_presence, 4),
             // The caller knows how the person was chosen.
             person: None,
+            person_mask: self
+                .mask
+                .as_ref()
+                .map(|mask| mask.report(limits().mask.person_probability)),
         }
+    }
+
+    /// The keypoints as the document reports them, rounded for output.
+    pub fn keypoint_reports(&self) -> Vec<KeypointReport> {
+        Joint::ALL
+            .iter()
+            .map(|&joint| {
+                let k = self.get(joint);
+                KeypointReport {
+                    name: joint.name().to_string(),
+                    x: round(k.x, 2),
+                    y: round(k.y, 2),
+                    z: round(k.z, 2),
+                    visibility: round(k.visibility, 4),
+                    presence: round(k.presence, 4),
+                }
+            })
+            .collect()
     }
 }
 

@@ -447,6 +447,55 @@ pub struct PoseReport {
     /// How the analysed person was chosen among those found (`--person`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<PersonSelection>,
+    /// The person mask the outline measurements read, kept so that the
+    /// document can be measured again (`measure --from`) with them. Absent
+    /// where the pose source gave none, and in documents before 1.3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_mask: Option<PersonMask>,
+}
+
+/// The pose model's person mask in a compact form: a grid of cells over a
+/// square region of the photo, each inside the person or not, with the
+/// model's own log-odds kept only for the cells along the outline, the only
+/// ones whose values the measurements read (elsewhere they compare with
+/// `contour_probability` alone).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PersonMask {
+    /// Cells down the region (1 to 1024).
+    pub rows: u32,
+    /// Cells across it (1 to 1024).
+    pub columns: u32,
+    /// Where the grid lies in the photo.
+    pub region: MaskRegion,
+    /// A cell is the person where the model's probability is at least
+    /// this (`mask.person_probability` in `assets/limits.toml` when saved);
+    /// a sagitta that traces the outline at another probability does not
+    /// use the mask.
+    pub contour_probability: f64,
+    /// Which cells are the person: the lengths of the runs of cells in row
+    /// order (the top row first, each row left to right), alternately
+    /// outside and inside the person, starting outside (only the first run
+    /// may be 0 long); each an unsigned LEB128 number, the bytes in base64.
+    pub inside_runs: String,
+    /// The model's log-odds for every cell of a 2x2 block whose cells are
+    /// not all inside or all outside, and for the cells around such a block
+    /// (one cell deep, or as many as half a pixel spans where cells are
+    /// smaller: the step of the walks that read the values), in row order:
+    /// little-endian 32-bit floats, the bytes in base64. Which cells these
+    /// are follows from `inside_runs`, `rows`, `columns` and `side_px`.
+    pub outline_logits: String,
+}
+
+/// A square region of the photo, possibly rotated.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MaskRegion {
+    /// The centre, in photo pixels.
+    pub center_px: [f32; 2],
+    /// The side, in photo pixels.
+    pub side_px: f32,
+    /// The turn of the region's rows from the photo's, clockwise on screen
+    /// (image y points down), within -pi to pi.
+    pub rotation_rad: f32,
 }
 
 /// How the analysed person was chosen (`--person`).

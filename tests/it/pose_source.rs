@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::sample;
 use image::RgbImage;
-use sagitta::pose::{Joint, Keypoint, Pose, PoseError, PoseSource, PoseTimings};
+use sagitta::pose::blazepose::BlazePoseOptions;
+use sagitta::pose::models::ModelSet;
+use sagitta::pose::{BlazePose, Joint, Keypoint, Pose, PoseError, PoseSource, PoseTimings};
 use sagitta::schema::{Analysis, PoseReport, ProtocolKind, SelectedBy};
 use sagitta::{Analyzer, AnalyzerOptions};
 
@@ -61,11 +63,14 @@ fn keypoints_given_are_measured_as_the_models_were() {
     // has no second look of its own and passes the model on.
     assert_eq!(given.model, found.model);
     // The keypoints and counts pass through; how the person was chosen
-    // (`--person`) is the model's to say, and a given source says nothing.
+    // (`--person`) is the model's to say, and a given source says nothing;
+    // this one gives no mask, so the document keeps none.
     assert_eq!(found.pose.person.map(|p| p.by), Some(SelectedBy::Largest));
     assert_eq!(given.pose.person, None);
+    assert!(found.pose.person_mask.is_some());
     let unchosen = PoseReport {
         person: None,
+        person_mask: None,
         ..found.pose.clone()
     };
     assert_eq!(given.pose, unchosen);
@@ -109,6 +114,81 @@ fn a_source_without_a_mask_declines_the_outline_measurements_and_says_why() {
         assert!(found.measurements[name].value_deg.is_some(), "{name}");
         assert_close(&found, &given, name);
     }
+}
+
+/// BlazePose with its keypoints rounded as the document reports them (to
+/// 0.01 px), so that only the mask differs from a saved analysis read back.
+struct Rounded(BlazePose);
+
+impl PoseSource for Rounded {
+    fn estimate(&mut self, image: &RgbImage) -> Result<(Pose, PoseTimings), PoseError> {
+        let (pose, timings) = self.0.estimate(image)?;
+        let reported = Pose::from_report(&pose.report(), pose.model.clone()).unwrap();
+        Ok((
+            Pose {
+                keypoints: reported.keypoints,
+                ..pose
+            },
+            timings,
+        ))
+    }
+}
+
+/// The mask a document keeps answers every question the measurements ask
+/// as the model's own did: the same keypoints measured with the model's
+/// mask and with the one read back from the document give identical
+/// measurements, values, points and traced outlines alike.
+#[test]
+fn a_saved_mask_measures_as_the_models_own() {
+    let options = AnalyzerOptions::default();
+    let models = ModelSet::locate(options.model, None).unwrap();
+    let mut outline_values = 0;
+    for name in [
+        "standing_anterior_tilt.jpg",
+        "standing_neutral.jpg",
+        "standing_posterior_tilt.jpg",
+        "thomas_short_left.jpg",
+        "walker_03.jpg",
+    ] {
+        let photo = sample(name);
+        let model = BlazePose::load(
+            &models,
+            &BlazePoseOptions {
+                model: options.model,
+                model_dir: None,
+                threads: options.inference_threads,
+                pose: options.pose,
+                second_look: options.model,
+            },
+        )
+        .unwrap();
+        let found = Analyzer::with_source(Box::new(Rounded(model)), &options)
+            .unwrap()
+            .analyze(&photo)
+            .unwrap();
+        let saved = Pose::from_report(&found.pose, found.model.clone()).unwrap();
+        assert!(saved.mask.is_some(), "{name}");
+        let given = Analyzer::with_source(Box::new(Given(saved)), &options)
+            .unwrap()
+            .analyze(&photo)
+            .unwrap();
+        assert_eq!(given.measurements, found.measurements, "{name}");
+        outline_values += [
+            "pelvic_tilt",
+            "lumbar_lordosis_depth",
+            "craniovertebral_angle",
+        ]
+        .iter()
+        .filter(|m| {
+            found
+                .measurements
+                .get(**m)
+                .is_some_and(|m| m.declined.is_none())
+        })
+        .count();
+    }
+    // The three standing samples trace all three outlines.
+    assert!(outline_values >= 9, "{outline_values}");
 }
 
 /// A source whose first look bends the near knee of a standing body and

@@ -34,6 +34,32 @@ fn fixture() -> Value {
     common::read_json(&repo().join("tests/fixtures/analysis_standing.json"))
 }
 
+/// A small person mask a photo could have given, to tamper with: a 4x4
+/// grid over 200 px whose middle four cells are the person (runs: 5
+/// outside, 2 in, 2 out, 2 in, 5 out), and the log-odds of all sixteen, as
+/// every cell lies next to the outline.
+fn mask() -> Value {
+    use base64::Engine;
+    let inside = |cell: usize| matches!(cell, 5 | 6 | 9 | 10);
+    let logits: Vec<u8> = (0..16)
+        .flat_map(|cell| if inside(cell) { 3.0f32 } else { -3.0 }.to_le_bytes())
+        .collect();
+    let base64 = base64::engine::general_purpose::STANDARD;
+    json!({
+        "rows": 4, "columns": 4,
+        "region": {"center_px": [240.0, 300.0], "side_px": 200.0, "rotation_rad": 0.1},
+        "contour_probability": 0.5,
+        "inside_runs": base64.encode([5, 2, 2, 2, 5]),
+        "outline_logits": base64.encode(logits),
+    })
+}
+
+/// The fixture with [`mask`] in it, then `edit` applied to the mask.
+fn with_mask(document: &mut Value, edit: fn(&mut Value)) {
+    document["pose"]["person_mask"] = mask();
+    edit(&mut document["pose"]["person_mask"]);
+}
+
 fn save(dir: &Path, name: &str, document: &Value) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, serde_json::to_vec_pretty(document).unwrap()).unwrap();
@@ -206,12 +232,79 @@ fn tampered_documents_are_refused_by_every_reader() {
             |d| d["screening"] = json!({"status": "negative", "flags": ["night_pain"]}),
             "screening: status negative",
         ),
+        (
+            "mask_rows",
+            |d| with_mask(d, |m| m["rows"] = json!(0)),
+            "pose.person_mask.rows is 0",
+        ),
+        (
+            "mask_huge",
+            |d| with_mask(d, |m| m["columns"] = json!(100_000)),
+            "pose.person_mask.columns is 100000",
+        ),
+        (
+            "mask_runs_short",
+            |d| with_mask(d, |m| m["inside_runs"] = json!("BQICAg==")),
+            "pose.person_mask.inside_runs covers 11 cells, not the 4 x 4",
+        ),
+        (
+            "mask_runs_not_base64",
+            |d| with_mask(d, |m| m["inside_runs"] = json!("<svg onload=x>")),
+            "pose.person_mask.inside_runs is not base64",
+        ),
+        (
+            "mask_logits_missing",
+            |d| with_mask(d, |m| m["outline_logits"] = json!("")),
+            "pose.person_mask.outline_logits holds 0 bytes, not the 4 x 16",
+        ),
+        (
+            "mask_logit_on_the_wrong_side",
+            // The first cell's -3.0 made +3.0 (0x40400000): inside, where
+            // the runs say outside.
+            |d| {
+                with_mask(d, |m| {
+                    let logits = m["outline_logits"].as_str().unwrap();
+                    m["outline_logits"] = json!(format!("AABAQA{}", &logits[6..]));
+                })
+            },
+            "pose.person_mask.outline_logits holds 3e0 at row 0, column 0",
+        ),
+        (
+            "mask_side",
+            |d| with_mask(d, |m| m["region"]["side_px"] = json!(-5.0)),
+            "pose.person_mask.region.side_px",
+        ),
+        (
+            "mask_larger_than_the_photo",
+            |d| with_mask(d, |m| m["region"]["side_px"] = json!(5000.0)),
+            "pose.person_mask.region.side_px is 5000, more than 3 times",
+        ),
+        (
+            "mask_outside_the_photo",
+            |d| with_mask(d, |m| m["region"]["center_px"] = json!([240.0, -900.0])),
+            "pose.person_mask.region.center_px (240, -900) puts the mask wholly outside",
+        ),
+        (
+            "mask_turned",
+            |d| with_mask(d, |m| m["region"]["rotation_rad"] = json!(7.0)),
+            "pose.person_mask.region.rotation_rad",
+        ),
+        (
+            "mask_contour",
+            |d| with_mask(d, |m| m["contour_probability"] = json!(0.0)),
+            "pose.person_mask.contour_probability",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
-    // The untouched fixture is read by all three.
+    // The untouched fixture is read by all three, with a mask too.
     let clean = save(dir.path(), "clean.json", &fixture());
     replanned("measure", &clean, &[]);
     replanned("routine", &clean, &[]);
+    let mut masked = fixture();
+    with_mask(&mut masked, |_| {});
+    let masked = save(dir.path(), "masked.json", &masked);
+    replanned("measure", &masked, &[]);
+    replanned("routine", &masked, &[]);
     for (name, edit, field) in cases {
         let mut document = fixture();
         edit(&mut document);

@@ -224,7 +224,7 @@ impl Screening {
         let flags: BTreeSet<RedFlag> = record.flags.iter().copied().collect();
         let unanswered: BTreeSet<RedFlag> = record.unanswered.iter().copied().collect();
         let positive = record.status == ScreeningStatus::Positive;
-        let consistent = positive == !flags.is_empty()
+        let consistent = positive != flags.is_empty()
             && (record.status == ScreeningStatus::NotAsked || unanswered.is_empty())
             && flags.is_disjoint(&unanswered)
             && flags.len() == record.flags.len()

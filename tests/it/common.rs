@@ -108,3 +108,19 @@ pub fn assert_document_valid(name: &str, document: &impl serde::Serialize) {
     let json = serde_json::to_vec(document).expect("the document serialises");
     assert_schema_valid(name, None, &json);
 }
+
+/// Runs `analyze --format json` on `photo` with `extra`, checks the document
+/// against the published schema and saves it as `saved.json` in `dir`.
+pub fn saved_analysis(dir: &Path, photo: &Path, extra: &[&str]) -> (PathBuf, serde_json::Value) {
+    let output = sagitta()
+        .args(["analyze", "--format", "json"])
+        .args(extra)
+        .arg(photo)
+        .assert()
+        .success();
+    let stdout = output.get_output().stdout.clone();
+    assert_schema_valid("analysis", None, &stdout);
+    let path = dir.join("saved.json");
+    std::fs::write(&path, &stdout).unwrap();
+    (path, serde_json::from_slice(&stdout).unwrap())
+}

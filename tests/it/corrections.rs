@@ -6,24 +6,9 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use common::{assert_schema_valid, repo, sagitta, sample};
+use common::{assert_schema_valid, repo, sagitta, sample, saved_analysis};
 use predicates::prelude::PredicateBooleanExt;
 use serde_json::Value;
-
-/// Runs `analyze --format json` on `photo` and saves the document in `dir`.
-fn saved_analysis(dir: &Path, photo: &Path, extra: &[&str]) -> (PathBuf, Value) {
-    let output = sagitta()
-        .args(["analyze", "--format", "json"])
-        .args(extra)
-        .arg(photo)
-        .assert()
-        .success();
-    let stdout = output.get_output().stdout.clone();
-    assert_schema_valid("analysis", None, &stdout);
-    let path = dir.join("saved.json");
-    std::fs::write(&path, &stdout).unwrap();
-    (path, serde_json::from_slice(&stdout).unwrap())
-}
 
 fn keypoint(doc: &Value, name: &str) -> [f64; 2] {
     let k = doc["pose"]["keypoints"]

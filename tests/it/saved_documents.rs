@@ -6,28 +6,13 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use common::{assert_schema_valid, repo, sagitta, sample};
+use common::{assert_schema_valid, repo, sagitta, sample, saved_analysis as analysed};
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
 /// The README's palpated landmarks for `standing_anterior_tilt.jpg`.
 const ASIS: &str = "281,357";
 const PSIS: &str = "318,338";
-
-/// `analyze --format json` of `photo` with `extra`, saved in `dir`.
-fn analysed(dir: &Path, photo: &Path, extra: &[&str]) -> (PathBuf, Value) {
-    let output = sagitta()
-        .args(["analyze", "--format", "json"])
-        .args(extra)
-        .arg(photo)
-        .assert()
-        .success();
-    let stdout = output.get_output().stdout.clone();
-    assert_schema_valid("analysis", None, &stdout);
-    let path = dir.join("analysis.json");
-    std::fs::write(&path, &stdout).unwrap();
-    (path, serde_json::from_slice(&stdout).unwrap())
-}
 
 /// A saved standing analysis (landmarks given) to tamper with.
 fn fixture() -> Value {

@@ -12,7 +12,16 @@ use cli::{Cli, run};
 use sagitta::error::{EXIT_OK, Error};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // `--version` names the runtime and the models with their paths and
+        // checksums; hashing them costs a moment, so only when asked.
+        Err(error) if error.kind() == clap::error::ErrorKind::DisplayVersion => {
+            print!("{}", sagitta::pose::blazepose::install::version_report());
+            return ExitCode::from(EXIT_OK);
+        }
+        Err(error) => error.exit(),
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         // A reader that stops early (`sagitta ... | head`) is not an error.

@@ -446,7 +446,8 @@ pub struct AnalyzeArgs {
     /// the same as --model for no second look.
     #[arg(long, value_enum, default_value_t = ModelArg::Heavy)]
     pub thomas_model: ModelArg,
-    /// Folder holding the ONNX model files (default: $SAGITTA_MODEL_DIR, else the models/ folder sagitta was built from).
+    /// Folder holding the ONNX model files (default: $SAGITTA_MODEL_DIR, else share/sagitta/models beside an installed
+    /// sagitta's bin/, else the models/ folder sagitta was built from).
     #[arg(long, value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
     /// ONNX Runtime threads per model (at most the number of cores, unless --force-threads).

@@ -26,8 +26,9 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     #[error(
-        "ONNX Runtime library not found (looked in: {searched}). Fix: build sagitta with `cargo build --release`, \
-         which fetches onnxruntime {version} from PyPI, or set ORT_DYLIB_PATH=/path/to/libonnxruntime.so.{version}"
+        "ONNX Runtime library not found (looked in: {searched}). Fix: reinstall sagitta (`pip install \
+         --force-reinstall sagitta`, or unpack its archive again); from source, build it with `cargo build --release`, \
+         which fetches onnxruntime {version} from PyPI; or set ORT_DYLIB_PATH=/path/to/libonnxruntime.so.{version}"
     )]
     RuntimeMissing {
         searched: String,
@@ -59,7 +60,8 @@ pub enum SetupError {
     ModelMissing { path: PathBuf, fix: String },
     #[error(
         "model file {path} is damaged or not the expected version (sha256 {actual}, expected {expected}). \
-         Fix: restore it with `git checkout -- models/` or regenerate it with `bash models/convert.sh`"
+         Fix: in a checkout, restore it with `git checkout -- models/` or regenerate it with `bash models/convert.sh`; \
+         installed, reinstall it with `pip install --force-reinstall sagitta-models` (or unpack the archive again)"
     )]
     ModelChecksum {
         path: PathBuf,

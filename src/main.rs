@@ -14,6 +14,12 @@ use sagitta::error::{EXIT_OK, EXIT_SETUP, Error};
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        // `--version` names the runtime and the models with their paths and
+        // checksums; hashing them costs a moment, so only when asked.
+        Err(error) if error.kind() == clap::error::ErrorKind::DisplayVersion => {
+            print!("{}", sagitta::pose::blazepose::install::version_report());
+            return ExitCode::from(EXIT_OK);
+        }
         Err(error) => return argument_error(error),
     };
     match run(cli) {

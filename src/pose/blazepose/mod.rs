@@ -11,6 +11,7 @@
 pub mod detector;
 #[cfg(not(feature = "bench-internals"))]
 pub(crate) mod detector;
+pub mod install;
 #[cfg(feature = "bench-internals")]
 pub mod landmarks;
 #[cfg(not(feature = "bench-internals"))]

@@ -1,15 +1,17 @@
 //! The ONNX model files: which file each model is, its pinned checksum, and
 //! where the model folder is.
 //!
-//! The folder is, in order: `--model-dir`, `SAGITTA_MODEL_DIR`, the `models/`
-//! folder of the source tree the binary was built from, `models/` next to the
-//! executable. Every file is checked against its SHA-256 before use, so a
+//! The folder is, in order: `--model-dir`, `SAGITTA_MODEL_DIR`, the
+//! installed layout's `share/sagitta/models/` (the wheel, the archive: see
+//! `install.rs`); then, in a source build only, the `models/` folder of the
+//! source tree the binary was built from, or `models/` next to the executable. Every file is checked against its SHA-256 before use, so a
 //! truncated or swapped file is refused at start rather than giving odd poses.
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::install;
 use crate::error::SetupError;
 pub use crate::schema::ModelKind;
 
@@ -121,10 +123,18 @@ impl ModelSet {
                 }
                 Err(_) => {}
             }
+            let restore = if install::PACKAGED {
+                "reinstall it with `pip install --force-reinstall sagitta-models` (or unpack the archive again)"
+                    .to_string()
+            } else {
+                format!(
+                    "restore it with `git checkout -- models/{name}` (or rebuild it with `bash models/convert.sh`)",
+                    name = known.file_name
+                )
+            };
             let fix = format!(
-                "the file ships with sagitta: restore it with `git checkout -- models/{name}` (or rebuild it with \
-                 `bash models/convert.sh`), or point --model-dir / SAGITTA_MODEL_DIR at the folder that holds it",
-                name = known.file_name
+                "the file ships with sagitta: {restore}, or point --model-dir / SAGITTA_MODEL_DIR at the folder \
+                 that holds it"
             );
             Err(SetupError::ModelMissing { path, fix })
         };
@@ -151,18 +161,10 @@ impl ModelFile {
             return Ok(());
         }
         // Streamed: the heavy model is 55 MB, and is not kept now.
-        let read_error = |error: std::io::Error| SetupError::ModelRead {
+        let actual = file_sha256(&self.path).map_err(|error| SetupError::ModelRead {
             path: self.path.clone(),
             reason: error.to_string(),
-        };
-        let mut file = std::fs::File::open(&self.path).map_err(read_error)?;
-        let mut hasher = Sha256::new();
-        std::io::copy(&mut file, &mut hasher).map_err(read_error)?;
-        let actual: String = hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        })?;
         if actual != self.known.sha256 {
             return Err(SetupError::ModelChecksum {
                 path: self.path.clone(),
@@ -175,21 +177,40 @@ impl ModelFile {
     }
 }
 
-fn resolve_dir(explicit: Option<&Path>) -> PathBuf {
+/// The model folder: `explicit` (`--model-dir`), else as the module says.
+pub fn resolve_dir(explicit: Option<&Path>) -> PathBuf {
     if let Some(dir) = explicit {
         return dir.to_path_buf();
     }
     if let Some(dir) = std::env::var_os("SAGITTA_MODEL_DIR") {
         return PathBuf::from(dir);
     }
+    let installed = install::data_dir().map(|dir| dir.join("models"));
+    if let Some(dir) = installed.as_ref().filter(|dir| dir.is_dir()) {
+        return dir.clone();
+    }
+    if install::PACKAGED {
+        // Named in the "missing" error; never the build machine's folder.
+        return installed.unwrap_or_else(|| PathBuf::from("share/sagitta/models"));
+    }
     let source_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
     if source_tree.is_dir() {
         return source_tree;
     }
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("models")))
+    install::exe_dir()
+        .map(|dir| dir.join("models"))
         .unwrap_or(source_tree)
+}
+
+/// The SHA-256 of a file, read in a stream, as lowercase hex.
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -3,8 +3,9 @@
 //!
 //! The library is looked for, in order: `ORT_DYLIB_PATH` (when set, only
 //! there); `libonnxruntime.so` next to the executable (where the build puts
-//! it); the verified copy the build left in the user's cache (so a binary
-//! installed with `cargo install --path .` still finds it).
+//! it); the installed layout's data folder (the wheel, the archive: see
+//! `install.rs`); and, in a source build only, the verified copy the build
+//! left in the user's cache (so `cargo install --path .` still finds it).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -18,6 +19,7 @@ use sha2::Digest;
 
 use crate::error::SetupError;
 
+use super::install;
 use super::models::ModelFile;
 
 /// The ONNX Runtime version the build fetches and `ort` is compiled against.
@@ -38,18 +40,47 @@ pub fn library_candidates() -> Vec<PathBuf> {
     if let Some(path) = std::env::var_os("ORT_DYLIB_PATH") {
         return vec![PathBuf::from(path)];
     }
-    let mut candidates = Vec::new();
-    if let Some(dir) = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(Path::to_path_buf))
-    {
-        candidates.push(dir.join(LIB_FILE));
-    }
+    own_copies()
+}
+
+/// Where sagitta's own, pinned copy of the library may be: next to the
+/// executable, in the installed data folder, and (source builds only) the
+/// build's cache. A packaged binary must not reach back into the machine
+/// it was built on.
+fn own_copies() -> Vec<PathBuf> {
+    let mut copies: Vec<PathBuf> = [install::exe_dir(), install::data_dir()]
+        .into_iter()
+        .flatten()
+        .map(|dir| dir.join(LIB_FILE))
+        .collect();
     let built = env!("SAGITTA_BUILD_ORT_DYLIB");
-    if !built.is_empty() {
-        candidates.push(PathBuf::from(built));
+    if !install::PACKAGED && !built.is_empty() {
+        copies.push(PathBuf::from(built));
     }
+    copies
+}
+
+/// The library that would be loaded: the first candidate that exists.
+pub fn locate_library() -> Result<PathBuf, SetupError> {
+    if std::env::var_os("ORT_DYLIB_PATH").is_some_and(|v| v.is_empty()) {
+        return Err(SetupError::Usage(format!(
+            "ORT_DYLIB_PATH is set but empty. Fix: unset it (`unset ORT_DYLIB_PATH`) to use the library built \
+             with sagitta, or set it to the path of libonnxruntime.so.{ORT_VERSION}"
+        )));
+    }
+    let candidates = library_candidates();
     candidates
+        .iter()
+        .find(|path| path.is_file())
+        .cloned()
+        .ok_or_else(|| SetupError::RuntimeMissing {
+            searched: candidates
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            version: ORT_VERSION,
+        })
 }
 
 /// The process-wide ONNX Runtime environment, loading the library on first use.
@@ -63,29 +94,12 @@ pub fn environment() -> Result<&'static Environment, SetupError> {
     if let Some(env) = ENVIRONMENT.get() {
         return Ok(env);
     }
-    if std::env::var_os("ORT_DYLIB_PATH").is_some_and(|v| v.is_empty()) {
-        return Err(SetupError::Usage(format!(
-            "ORT_DYLIB_PATH is set but empty. Fix: unset it (`unset ORT_DYLIB_PATH`) to use the library built \
-             with sagitta, or set it to the path of libonnxruntime.so.{ORT_VERSION}"
-        )));
-    }
-    let candidates = library_candidates();
-    let path = candidates
-        .iter()
-        .find(|path| path.is_file())
-        .ok_or_else(|| SetupError::RuntimeMissing {
-            searched: candidates
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            version: ORT_VERSION,
-        })?;
+    let path = locate_library()?;
     // A truncated library would be mapped past its end and the first call
     // into it would kill the process with SIGBUS: check it before loading.
-    check_library(path)?;
+    check_library(&path)?;
     disable_telemetry();
-    let builder = ort::init_from(path).map_err(|error| SetupError::RuntimeLoad {
+    let builder = ort::init_from(&path).map_err(|error| SetupError::RuntimeLoad {
         path: path.clone(),
         reason: error.to_string(),
         version: ORT_VERSION,
@@ -119,21 +133,25 @@ fn disable_telemetry() {
     unsafe { std::env::set_var(TELEMETRY_OPT_OUT, "1") };
 }
 
-/// Whether `path` is the library the build fetched and verified: the cached
-/// copy, or the copy next to the executable (where the build puts it).
+/// Whether `path` is one of sagitta's own copies of the library, which
+/// must be the one the build fetched and verified.
 fn is_build_verified(path: &Path) -> bool {
-    let built = env!("SAGITTA_BUILD_ORT_DYLIB");
-    if built.is_empty() || BUILD_SHA256.is_empty() {
+    if env!("SAGITTA_BUILD_ORT_DYLIB").is_empty() || BUILD_SHA256.is_empty() {
         return false;
     }
     let real = |p: &Path| std::fs::canonicalize(p).ok();
-    let next_to_exe = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join(LIB_FILE)));
-    let target = real(path);
-    target.is_some()
-        && (target == real(Path::new(built))
-            || next_to_exe.is_some_and(|next| target == real(&next)))
+    let Some(target) = real(path) else {
+        return false;
+    };
+    own_copies()
+        .iter()
+        .any(|copy| real(copy).is_some_and(|copy| copy == target))
+}
+
+/// The SHA-256 `path` must have: the build's, for sagitta's own copy;
+/// none for a library given with `ORT_DYLIB_PATH` elsewhere.
+pub fn pinned_sha256(path: &Path) -> Option<&'static str> {
+    is_build_verified(path).then_some(BUILD_SHA256)
 }
 
 /// Checks the library before it is loaded: the build's own copy by size and

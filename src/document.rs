@@ -165,13 +165,14 @@ fn check_protocol(analysis: &Analysis) -> Result<(), String> {
         && !(roll.is_finite() && roll.abs() <= MAX_CAMERA_ROLL_DEG)
     {
         return Err(format!(
-            "protocol.camera_roll_deg is {roll:e}, outside -{MAX_CAMERA_ROLL_DEG} to {MAX_CAMERA_ROLL_DEG}: not a roll sagitta corrects"
+            "protocol.camera_roll_deg is {}, outside -{MAX_CAMERA_ROLL_DEG} to {MAX_CAMERA_ROLL_DEG}: not a roll sagitta corrects",
+            Num(roll)
         ));
     }
     if !(0.0..=1.0).contains(&protocol.lateral_score) {
         return Err(format!(
-            "protocol.lateral_score is {:e}, outside 0 to 1",
-            protocol.lateral_score
+            "protocol.lateral_score is {}, outside 0 to 1",
+            Num(protocol.lateral_score)
         ));
     }
     Ok(())
@@ -188,7 +189,10 @@ fn check_pose(analysis: &Analysis) -> Result<(), String> {
         ("pose_presence", pose.pose_presence),
     ] {
         if !(0.0..=1.0).contains(&score) {
-            return Err(format!("pose.{field} is {score:e}, outside 0 to 1"));
+            return Err(format!(
+                "pose.{field} is {}, outside 0 to 1",
+                Num(score.into())
+            ));
         }
     }
     if pose.persons_found == 0 {
@@ -239,7 +243,9 @@ fn check_point(field: &str, [x, y]: [f64; 2]) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{field} ({x:e}, {y:e}) has a coordinate outside +-{MAX_POINT_PX}: not a pixel of a photo"
+            "{field} ({}, {}) has a coordinate outside +-{MAX_POINT_PX}: not a pixel of a photo",
+            Num(x),
+            Num(y)
         ))
     }
 }
@@ -274,7 +280,8 @@ fn check_measurement(name: &str, m: &Measurement) -> Result<(), String> {
             && !range.contains(&value)
         {
             return Err(format!(
-                "measurements.{name}.{field} is {value:e}, outside {} to {}: not a value sagitta writes",
+                "measurements.{name}.{field} is {}, outside {} to {}: not a value sagitta writes",
+                Num(value),
                 range.start(),
                 range.end()
             ));
@@ -283,8 +290,9 @@ fn check_measurement(name: &str, m: &Measurement) -> Result<(), String> {
     for (class, probability) in &m.probabilities {
         if !(0.0..=1.0).contains(probability) {
             return Err(format!(
-                "measurements.{name}.probabilities.{} is {probability:e}, outside 0 to 1",
-                input::excerpt(class)
+                "measurements.{name}.probabilities.{} is {}, outside 0 to 1",
+                input::excerpt(class),
+                Num(*probability)
             ));
         }
     }
@@ -320,16 +328,34 @@ fn check_corrections(analysis: &Analysis) -> Result<(), String> {
         let [x, y] = c.to_px;
         if !((0.0..width).contains(&x) && (0.0..height).contains(&y)) {
             return Err(format!(
-                "{field}.to_px ({x:e}, {y:e}) lies outside the {}x{} photo",
-                analysis.image.width, analysis.image.height
+                "{field}.to_px ({}, {}) lies outside the {}x{} photo",
+                Num(x),
+                Num(y),
+                analysis.image.width,
+                analysis.image.height
             ));
         }
         if !(0.0..=1.0).contains(&c.visibility_was) {
             return Err(format!(
-                "{field}.visibility_was is {:e}, outside 0 to 1",
-                c.visibility_was
+                "{field}.visibility_was is {}, outside 0 to 1",
+                Num(c.visibility_was.into())
             ));
         }
     }
     Ok(())
+}
+
+/// A number as a message shows it: plainly, or in exponent form where it is
+/// too large or too small to read that way (a tampered 1e300).
+struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.0;
+        if v == 0.0 || (1e-4..1e6).contains(&v.abs()) {
+            write!(f, "{v}")
+        } else {
+            write!(f, "{v:e}")
+        }
+    }
 }

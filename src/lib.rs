@@ -445,9 +445,17 @@ fn assess(protocol: &Protocol, evaluation: &recommend::Evaluation) -> Assessment
 
 /// The keys of the references the document cites anywhere in its text.
 fn cited_keys(analysis: &Analysis) -> Vec<String> {
-    let mut copy = analysis.clone();
-    copy.references.clear();
-    copy.pose.keypoints.clear();
+    // Numbers and the encoded mask cite nothing; leaving them out keeps the
+    // scan cheap.
+    let copy = Analysis {
+        pose: schema::PoseReport {
+            keypoints: Vec::new(),
+            person_mask: None,
+            ..analysis.pose.clone()
+        },
+        references: Vec::new(),
+        ..analysis.clone()
+    };
     let text = serde_json::to_string(&copy).unwrap_or_default();
     references::cited_in(&text)
         .into_iter()

@@ -1304,16 +1304,7 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
             out.write_all(page.as_bytes()).map_err(output_error)?;
         }
     }
-    for warning in &missing {
-        eprintln!(
-            "sagitta: warning: {}",
-            sagitta::input::terminal_safe(warning, false)
-        );
-    }
-    Ok(match missing.is_empty() {
-        true => EXIT_OK,
-        false => EXIT_FILE_FAILED,
-    })
+    Ok(warn_missing_photos(&missing))
 }
 
 /// `sagitta visit`: reads the saved analyses, makes them one visit and
@@ -1377,16 +1368,23 @@ fn visit(args: &VisitArgs) -> Result<u8, Error> {
             out.write_all(page.as_bytes()).map_err(output_error)?;
         }
     }
-    for warning in &missing {
+    Ok(warn_missing_photos(&missing))
+}
+
+/// The photos a printed page could not show, as warnings; any one is a
+/// file error (1), the page still written.
+fn warn_missing_photos(missing: &[String]) -> u8 {
+    for warning in missing {
         eprintln!(
             "sagitta: warning: {}",
             sagitta::input::terminal_safe(warning, false)
         );
     }
-    Ok(match missing.is_empty() {
-        true => EXIT_OK,
-        false => EXIT_FILE_FAILED,
-    })
+    if missing.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FILE_FAILED
+    }
 }
 
 fn measurements(args: &MeasurementsArgs) -> Result<u8, Error> {

@@ -981,7 +981,7 @@ fn print_one(format: Format, detail: TextDetail, analysis: &Analysis) -> Result<
 /// protocol and measurements (so replacement rules take effect), then planned.
 fn routine(args: &RoutineArgs) -> Result<u8, Error> {
     let mut analysis = sagitta::read_analysis(&args.from)
-        .map_err(|message| Error::Setup(SetupError::Usage(message)))?;
+        .map_err(|error| Error::Setup(SetupError::Usage(error.to_string())))?;
     let options = args.plan.plan_options()?;
     plan_routine(&options.recommender()?, &options, &mut analysis);
     let mut out = io::stdout().lock();
@@ -1023,7 +1023,7 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
             )));
         }
     }
-    let saved = sagitta::read_analysis(&args.from).map_err(usage)?;
+    let saved = sagitta::read_analysis(&args.from).map_err(|e| usage(e.to_string()))?;
     let photo_path = match &args.photo {
         Some(photo) => photo.clone(),
         // Checked by read_analysis.
@@ -1213,7 +1213,7 @@ fn compare(args: &CompareArgs) -> Result<u8, Error> {
         }
         let source = path.display().to_string();
         if is_analysis_document(path) {
-            let analysis = sagitta::read_analysis(path).map_err(usage)?;
+            let analysis = sagitta::read_analysis(path).map_err(|e| usage(e.to_string()))?;
             if let (Some(given), Some(recorded)) = (&args.client, &analysis.session.client)
                 && given != recorded
             {
@@ -1328,7 +1328,7 @@ fn visit(args: &VisitArgs) -> Result<u8, Error> {
         }
         inputs.push(VisitInput {
             source: path.display().to_string(),
-            analysis: sagitta::read_analysis(path).map_err(usage)?,
+            analysis: sagitta::read_analysis(path).map_err(|e| usage(e.to_string()))?,
         });
     }
     let options = args.plan.plan_options()?;

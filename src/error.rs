@@ -102,6 +102,19 @@ pub enum RecommendError {
     },
 }
 
+/// A saved document's field that this sagitta could not have written, or
+/// parts of it that contradict each other: the message names the field. It
+/// is found by a check, with no error underneath it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl From<String> for Invalid {
+    fn from(problem: String) -> Self {
+        Self(problem)
+    }
+}
+
 /// What went wrong with one input file; the batch goes on with the others.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,

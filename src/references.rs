@@ -7,6 +7,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::schema::{Analysis, PoseReport};
+
 const EMBEDDED: &str = include_str!("../assets/references.toml");
 
 /// One cited work.
@@ -55,6 +57,23 @@ pub fn all() -> &'static [Reference] {
 
 pub fn get(key: &str) -> Option<&'static Reference> {
     all().iter().find(|r| r.key == key)
+}
+
+/// The keys of the references the document cites anywhere in its text.
+pub fn cited_by(analysis: &Analysis) -> Vec<String> {
+    // Numbers and the encoded mask cite nothing; leaving them out keeps the
+    // scan cheap.
+    let copy = Analysis {
+        pose: PoseReport {
+            keypoints: Vec::new(),
+            person_mask: None,
+            ..analysis.pose.clone()
+        },
+        references: Vec::new(),
+        ..analysis.clone()
+    };
+    let text = serde_json::to_string(&copy).unwrap_or_default();
+    cited_in(&text).into_iter().map(|r| r.key.clone()).collect()
 }
 
 /// The references whose key occurs in `text` as a whole word, in the order

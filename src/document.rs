@@ -14,6 +14,7 @@ use crate::measure::{MAX_CAMERA_ROLL_DEG, MAX_POINT_PX, conventions};
 use crate::plan::Planned;
 use crate::pose::{Joint, Pose};
 use crate::recommend::Screening;
+use crate::schema::measurement::{ValueAndDecline, holds_value_and_decline};
 use crate::schema::{
     self, Analysis, ImageInfo, Measurement, ModelInfo, PersonMask, PoseReport, Protocol,
     SCHEMA_VERSION,
@@ -130,6 +131,16 @@ pub fn parse_analysis(text: &str, from: &str) -> Result<Analysis, DocumentError>
                 {
                     DocumentError::Visit { from }
                 }
+                Ok(serde_json::Value::Object(map)) if value_and_decline(&map).is_some() => {
+                    let name = value_and_decline(&map).unwrap_or_default();
+                    DocumentError::Invalid {
+                        from,
+                        source: Invalid(format!(
+                            "measurements.{} {ValueAndDecline}",
+                            input::excerpt(name)
+                        )),
+                    }
+                }
                 _ => DocumentError::NotJson { from, source },
             });
         }
@@ -138,6 +149,16 @@ pub fn parse_analysis(text: &str, from: &str) -> Result<Analysis, DocumentError>
         Ok(()) => Ok(analysis),
         Err(source) => Err(DocumentError::Invalid { from, source }),
     }
+}
+
+/// The first measurement of a document that holds a value and a decline,
+/// which the typed [`Measurement`] cannot hold, so that the message names it.
+fn value_and_decline(document: &serde_json::Map<String, serde_json::Value>) -> Option<&str> {
+    let measurements = document.get("measurements")?.as_object()?;
+    measurements
+        .iter()
+        .find(|(_, m)| holds_value_and_decline(m))
+        .map(|(name, _)| name.as_str())
 }
 
 /// Whether a document could have been written by this sagitta from a photo:
@@ -328,7 +349,7 @@ fn check_point(field: &str, [x, y]: [f64; 2]) -> Result<(), Invalid> {
     }
 }
 
-/// A measurement sagitta knows, holding either a value or a decline, with
+/// A measurement sagitta knows, with
 /// numbers in their ranges: an angle within a half turn either way, its
 /// uncertainty under a half turn, fractions in 0 to 1.
 fn check_measurement(name: &str, m: &Measurement) -> Result<(), Invalid> {
@@ -338,12 +359,11 @@ fn check_measurement(name: &str, m: &Measurement) -> Result<(), Invalid> {
             input::excerpt(name)
         )));
     }
-    let has_value = m.value_deg.is_some() || m.value.is_some() || m.classification.is_some();
-    if has_value && m.declined.is_some() {
-        return Err(Invalid(format!(
-            "measurements.{name} holds a value and a decline: a measurement is one or the other"
-        )));
-    }
+    // A decline carries nothing else; a value and a decline together are
+    // refused as the document is parsed (`holds a value and a decline`).
+    let Some(m) = m.reading() else {
+        return Ok(());
+    };
     let checks = [
         ("value_deg", m.value_deg, -180.0..=180.0),
         ("uncertainty_deg", m.uncertainty_deg, 0.0..=180.0),

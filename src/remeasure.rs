@@ -7,7 +7,7 @@ use crate::measure::{self, MeasureOptions};
 use crate::plan::{PlanOptions, plan, replan_options};
 use crate::pose;
 use crate::recommend::Recommender;
-use crate::schema::{self, Analysis, Correction, ProtocolKind};
+use crate::schema::{self, Analysis, Correction, Measurement, ProtocolKind};
 
 /// Why a saved analysis cannot be measured again as asked.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +58,7 @@ impl Remeasure {
         let saved_landmarks = saved
             .measurements
             .get("pelvic_tilt")
+            .and_then(Measurement::reading)
             .filter(|m| m.method == "landmarks" && m.points_px.len() == 2)
             .map(|m| {
                 let [psis, asis] = [m.points_px[0], m.points_px[1]];

@@ -121,11 +121,7 @@ impl Recommender {
                 Outcome::Borderline(borderline) => evaluation.borderline.push(borderline),
                 Outcome::Clear => {}
                 Outcome::Unassessable => {
-                    let reason = measurement
-                        .declined
-                        .as_deref()
-                        .or(measurement.unreliable.as_deref())
-                        .unwrap_or("not usable");
+                    let reason = measurement.unusable_reason().unwrap_or("not usable");
                     push_unique(&mut evaluation.unassessed, format!("{name}: {reason}"));
                 }
             }
@@ -208,8 +204,10 @@ impl Recommender {
         mut measurements: BTreeMap<String, Measurement>,
     ) -> BTreeMap<String, Measurement> {
         for (name, measurement) in measurements.iter_mut() {
-            if !protocol.valid || measurement.declined.is_some() || measurement.unreliable.is_some()
-            {
+            let Some(measurement) = measurement.reading_mut() else {
+                continue;
+            };
+            if !protocol.valid || measurement.unreliable.is_some() {
                 measurement.classification = None;
                 measurement.borderline.clear();
                 continue;
@@ -236,7 +234,7 @@ impl Recommender {
             let mut met = Vec::new();
             let mut near = Vec::new();
             for rule in &applicable {
-                match rule.judge(measurement) {
+                match rule.judge_reading(measurement) {
                     Outcome::Finding(_) => met.push(rule.id.clone()),
                     Outcome::Borderline(_) => near.push(rule.id.clone()),
                     Outcome::Clear | Outcome::Unassessable => {}

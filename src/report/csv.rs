@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use super::{Exporter, snake_name};
 use crate::error::FileError;
 use crate::measure::conventions::{CSV_COLUMNS, CsvCell};
-use crate::schema::{Analysis, ProtocolKind, Summary};
+use crate::schema::{Analysis, Measurement, ProtocolKind, Summary};
 
 /// The columns before the measurements: the photo and its record
 /// (`session`: client, date and clinician, and the side the clinician
@@ -119,7 +119,7 @@ fn measurement_cell(a: &Analysis, header: &str) -> Option<String> {
         .measurements
         .get(column.measurement)
         .filter(|_| column.protocol.is_none_or(|p| p == a.protocol.kind))
-        .filter(|m| m.declined.is_none());
+        .and_then(Measurement::reading);
     Some(match column.cell {
         CsvCell::Value => number(m.and_then(|m| m.value_deg.or(m.value))),
         CsvCell::Uncertainty => number(m.and_then(|m| m.uncertainty_deg.or(m.uncertainty))),
@@ -137,7 +137,7 @@ impl Exporter for CsvExporter<'_> {
                 (a.protocol.kind == ProtocolKind::Standing)
                     .then(|| a.measurements.get(name))
                     .flatten()
-                    .filter(|m| m.declined.is_none())
+                    .and_then(Measurement::reading)
             };
             match header {
                 "path" => text_cell(&a.image.path),
@@ -173,7 +173,7 @@ impl Exporter for CsvExporter<'_> {
                 "unreliable" => joined(
                     a.measurements
                         .iter()
-                        .filter(|(_, m)| m.unreliable.is_some())
+                        .filter(|(_, m)| m.reading().is_some_and(|m| m.unreliable.is_some()))
                         .map(|(name, _)| name.as_str()),
                 ),
                 "assessment_reasons" => text_cell(&a.assessment.reasons.join("; ")),

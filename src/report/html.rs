@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::overlay::protocol_name;
 use crate::measure::conventions::Quantity;
-use crate::schema::{Analysis, AssessmentStatus, Finding, Measurement, Severity};
+use crate::schema::{Analysis, AssessmentStatus, Finding, Measurement, Reading, Severity};
 use crate::schema::{LeftOut, Routine, RoutineExercise};
 
 pub(super) const STYLE: &str = r#"
@@ -390,7 +390,7 @@ fn write_findings(out: &mut String, findings: &[Finding]) -> fmt::Result {
 }
 
 /// The value cell: degrees with their sign and uncertainty, or a ratio.
-fn value_text(m: &Measurement) -> String {
+fn value_text(m: &Reading) -> String {
     match (m.value_deg, m.value) {
         (Some(deg), _) => match m.uncertainty_deg {
             Some(u) => format!("{deg:+.1}&#176; &#177;&#160;{u:.1}&#176;"),
@@ -416,7 +416,7 @@ fn value_text(m: &Measurement) -> String {
 /// The small print under a measurement's row: each class's probability for
 /// a call among classes (likeliest first), what would settle an uncertain
 /// call, and the measurement's reference.
-fn note_text(m: &Measurement) -> Vec<String> {
+fn note_text(m: &Reading) -> Vec<String> {
     let mut note = Vec::new();
     if !m.probabilities.is_empty() {
         let mut shares: Vec<(&String, &f64)> = m.probabilities.iter().collect();
@@ -448,14 +448,17 @@ fn write_measurements(out: &mut String, a: &Analysis) -> fmt::Result {
     )?;
     for (name, m) in &a.measurements {
         let name = Esc(&words(name));
-        if let Some(reason) = &m.declined {
-            writeln!(
-                out,
-                "<tr class=\"declined\"><td>{name}</td><td colspan=\"4\">declined: {}</td></tr>",
-                Esc(reason)
-            )?;
-            continue;
-        }
+        let m = match m {
+            Measurement::Declined(decline) => {
+                writeln!(
+                    out,
+                    "<tr class=\"declined\"><td>{name}</td><td colspan=\"4\">declined: {}</td></tr>",
+                    Esc(&decline.reason)
+                )?;
+                continue;
+            }
+            Measurement::Made(reading) => reading,
+        };
         let confidence = match (&m.unreliable, m.confidence) {
             (Some(_), Some(c)) => format!("{c:.2} <b>unreliable</b>"),
             (_, c) => c.map(|c| format!("{c:.2}")).unwrap_or_default(),

@@ -8,8 +8,11 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub(crate) mod measurement;
 mod routine;
 mod screening;
+
+pub use measurement::{Decline, Measurement, Reading};
 
 pub use routine::{
     Amount, Because, LeftOut, Level, Phase, PhaseTwo, Progression, Routine, RoutineExercise, Sides,
@@ -257,63 +260,6 @@ pub struct Protocol {
     pub camera_roll_deg: Option<f64>,
 }
 
-/// One measurement, or the reason it was declined.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
-pub struct Measurement {
-    /// The angle in degrees, signed as `measure::conventions` documents.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_deg: Option<f64>,
-    /// A non-angle value (ratio, fraction), with its `unit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-    /// How it was obtained (`keypoints`, `landmarks`, `markers`, `estimate`...).
-    pub method: String,
-    /// 0..1, from keypoint visibilities and view quality.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub confidence: Option<f64>,
-    /// Plus-or-minus uncertainty of `value_deg`, where it can be stated.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub uncertainty_deg: Option<f64>,
-    /// The value against a published reference range or cut-off; null where
-    /// the references give none.
-    pub classification: Option<String>,
-    /// Short citation of the range or cut-off used for `classification`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-    /// Set instead of a value when the photo cannot support the measurement.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub declined: Option<String>,
-    /// Set when the value is shown but its confidence is under the floor: it
-    /// is never classified and no rule reads it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unreliable: Option<String>,
-    /// Cut-offs (finding ids, or classes) the value lies within its
-    /// uncertainty of: `classification` is then `borderline`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub borderline: Vec<String>,
-    /// The photo points (pixels) the value was computed from, in the order
-    /// the conventions table gives: two for a segment against the vertical or
-    /// horizontal, three (end, vertex, end) for a joint angle.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub points_px: Vec<[f64; 2]>,
-    /// Plus-or-minus uncertainty of `value`, in its `unit`, where it can be stated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uncertainty: Option<f64>,
-    /// For a call among classes (`pelvic_pattern`, `posture_type`): the
-    /// probability of each class, summing to 1.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub probabilities: BTreeMap<String, f64>,
-    /// For an `uncertain` call: what would settle it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_settle: Option<String>,
-    /// The body outline the value was read from (photo pixels, top to
-    /// bottom), for the annotated image.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub outline_px: Vec<[f64; 2]>,
-}
-
 /// How strongly a finding should steer the routine.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
@@ -545,7 +491,11 @@ impl Analysis {
         if let Some(leg) = self.protocol.test_leg {
             return Some(leg);
         }
-        let [x, y] = *self.measurements.get("hip_extension")?.points_px.first()?;
+        let [x, y] = *self
+            .measurements
+            .get("hip_extension")?
+            .points_px()
+            .first()?;
         let distance = |name: &str| {
             self.pose
                 .keypoint(name)

@@ -16,7 +16,7 @@ use crate::pose::{
     ModelKind, PersonChoice, PoseError, PoseOptions, PoseSource, PoseTimings, SecondLook,
 };
 use crate::recommend::Recommender;
-use crate::schema::{self, Analysis, ImageInfo, ProtocolKind};
+use crate::schema::{self, Analysis, ImageInfo, ProtocolKind, Warning};
 use crate::session;
 
 /// Everything that configures an [`Analyzer`].
@@ -180,7 +180,7 @@ impl Analyzer {
                 {
                     SecondLook::Refined(refined) => Some(*refined),
                     SecondLook::Kept(warning) => {
-                        warnings.push(warning);
+                        warnings.push(Warning::Photo(warning));
                         None
                     }
                 }
@@ -202,18 +202,17 @@ impl Analyzer {
                 measured = remeasured;
             }
         }
-        warnings.extend(measured.warnings);
+        warnings.extend(measured.warnings.into_iter().map(Warning::Photo));
         if pose.persons_found > 1 {
-            warnings.push(format!(
-                "{} people found; {} was analysed",
-                pose.persons_found,
-                match self.person {
+            warnings.push(Warning::SeveralPeople {
+                found: pose.persons_found,
+                analysed: match self.person {
                     Some(PersonChoice::Largest) | None =>
                         "the most prominent one (largest in the frame; --person centre or --person X,Y chooses another)".to_string(),
                     Some(PersonChoice::Centre) => "the one nearest the centre of the photo (--person centre)".to_string(),
                     Some(PersonChoice::At(x, y)) => format!("the one at {x},{y} (--person)"),
-                }
-            ));
+                },
+            });
         }
         let planned = plan(
             &self.recommender,

@@ -11,7 +11,7 @@ use crate::recommend::{self, Recommender, Screening};
 use crate::references;
 use crate::schema::{
     Analysis, Assessment, AssessmentStatus, Borderline, Finding, Measurement, Protocol,
-    ProtocolKind, Routine, ScreeningRecord,
+    ProtocolKind, Routine, ScreeningRecord, Warning,
 };
 
 /// How the routine is planned.
@@ -60,7 +60,7 @@ pub struct Planned {
     pub borderline: Vec<Borderline>,
     pub screening: ScreeningRecord,
     pub routine: Option<Routine>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// Findings, classifications, the assessment and the routine for a measured
@@ -72,7 +72,7 @@ pub fn plan(
     options: &PlanOptions,
     protocol: &Protocol,
     measurements: BTreeMap<String, Measurement>,
-    mut warnings: Vec<String>,
+    mut warnings: Vec<Warning>,
 ) -> Planned {
     let measurements = recommender.classify(protocol, measurements);
     let evaluation = recommender.evaluate(protocol, &measurements);
@@ -81,11 +81,11 @@ pub fn plan(
     let borderline = evaluation.borderline;
     let screening = options.screening.record();
     let assessed = assessment.status != AssessmentStatus::NotAssessed;
-    let general_note =
-        "--general-routine was ignored: this photo was assessed, so its routine is based on it";
-    warnings.retain(|w| w != general_note);
+    // Planning's notes of an earlier plan (`routine --from`) give way to
+    // this one's.
+    warnings.retain(|w| !w.is_planning_note());
     if assessed && options.general_routine {
-        warnings.push(general_note.to_string());
+        warnings.push(Warning::GeneralRoutineIgnored);
     }
     let routine = if !options.screening.is_empty() || assessed {
         let borderline: Vec<String> = borderline.iter().map(|b| b.id.clone()).collect();
@@ -101,13 +101,10 @@ pub fn plan(
     } else {
         None
     };
-    let minutes_note = format!(
-        "--minutes {} was not used: no routine was planned for a photo that was not assessed",
-        options.minutes
-    );
-    warnings.retain(|w| w != &minutes_note);
     if routine.is_none() && options.minutes != recommend::DEFAULT_MINUTES {
-        warnings.push(minutes_note);
+        warnings.push(Warning::MinutesUnused {
+            minutes: options.minutes,
+        });
     }
     Planned {
         measurements,
@@ -192,12 +189,21 @@ fn assess(protocol: &Protocol, evaluation: &recommend::Evaluation) -> Assessment
             retake,
         };
     }
-    let mut reasons: Vec<String> = evaluation.unassessed.clone();
     let judged = evaluation
         .read
         .iter()
-        .filter(|name| !reasons.iter().any(|r| r.starts_with(&format!("{name}:"))))
+        .filter(|name| {
+            !evaluation
+                .unassessed
+                .iter()
+                .any(|u| &u.measurement == *name)
+        })
         .count();
+    let mut reasons: Vec<String> = evaluation
+        .unassessed
+        .iter()
+        .map(|u| u.to_string())
+        .collect();
     if !evaluation.read.is_empty() && judged == 0 {
         reasons.insert(
             0,

@@ -7,7 +7,7 @@ use crate::measure::{self, MeasureOptions};
 use crate::plan::{PlanOptions, plan, replan_options};
 use crate::pose;
 use crate::recommend::Recommender;
-use crate::schema::{self, Analysis, Correction, Measurement, ProtocolKind};
+use crate::schema::{self, Analysis, Correction, Measurement, ProtocolKind, Warning};
 
 /// Why a saved analysis cannot be measured again as asked.
 #[derive(Debug, thiserror::Error)]
@@ -126,25 +126,10 @@ pub fn remeasure(
         keypoint.presence = 1.0;
     }
     let measured = measure::measure_sized(&pose, (width, height), None, &measure_options);
-    let mut warnings = measured.warnings;
-    warnings.push(format!(
-        "measured again from the saved keypoints, without the model{}",
-        if corrections.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; corrected by hand: {}",
-                corrections
-                    .iter()
-                    .map(|c| format!(
-                        "{} moved from ({:.1}, {:.1}) to ({:.1}, {:.1})",
-                        c.keypoint, c.from_px[0], c.from_px[1], c.to_px[0], c.to_px[1]
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-    ));
+    let mut warnings: Vec<Warning> = measured.warnings.into_iter().map(Warning::Photo).collect();
+    warnings.push(Warning::MeasuredAgain {
+        corrections: corrections.clone(),
+    });
     let planned = plan(
         recommender,
         &replan_options(plan_options, &saved.screening),

@@ -113,7 +113,10 @@ impl Recommender {
         {
             let name = &rule.measurement;
             let Some(measurement) = measurements.get(name) else {
-                push_unique(&mut evaluation.unassessed, format!("{name}: not measured"));
+                push_unique(
+                    &mut evaluation.unassessed,
+                    Unassessed::new(name, "not measured"),
+                );
                 continue;
             };
             match rule.judge(measurement) {
@@ -122,7 +125,7 @@ impl Recommender {
                 Outcome::Clear => {}
                 Outcome::Unassessable => {
                     let reason = measurement.unusable_reason().unwrap_or("not usable");
-                    push_unique(&mut evaluation.unassessed, format!("{name}: {reason}"));
+                    push_unique(&mut evaluation.unassessed, Unassessed::new(name, reason));
                 }
             }
         }
@@ -268,12 +271,35 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     pub borderline: Vec<Borderline>,
     /// Measurements the rules read that could not be judged, each with why.
-    pub unassessed: Vec<String>,
+    pub unassessed: Vec<Unassessed>,
     /// The measurements the rules of this protocol read.
     pub read: Vec<String>,
 }
 
-fn push_unique(list: &mut Vec<String>, item: String) {
+/// A measurement the rules read that they could not judge; shown as
+/// `name: reason` among the assessment's reasons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unassessed {
+    pub measurement: String,
+    pub reason: String,
+}
+
+impl Unassessed {
+    fn new(measurement: &str, reason: &str) -> Self {
+        Self {
+            measurement: measurement.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Unassessed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.measurement, self.reason)
+    }
+}
+
+fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
     if !list.contains(&item) {
         list.push(item);
     }

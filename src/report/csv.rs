@@ -190,7 +190,13 @@ impl Exporter for CsvExporter<'_> {
                     .unwrap_or_default(),
                 "screening" => snake_name(&a.screening.status),
                 "corrections" => joined(a.corrections.iter().map(|c| c.keypoint.as_str())),
-                "warnings" => text_cell(&a.warnings.join("; ")),
+                "warnings" => text_cell(
+                    &a.warnings
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
                 "width" => a.image.width.to_string(),
                 "height" => a.image.height.to_string(),
                 _ => String::new(),

@@ -161,7 +161,7 @@ fn write_page(out: &mut String, a: &Analysis, jpeg: &[u8]) -> fmt::Result {
     if !a.warnings.is_empty() {
         writeln!(out, "<h2>Warnings</h2><ul class=\"small\">")?;
         for warning in &a.warnings {
-            writeln!(out, "<li>{}</li>", Esc(warning))?;
+            writeln!(out, "<li>{}</li>", Esc(&warning.to_string()))?;
         }
         writeln!(out, "</ul>")?;
     }

@@ -183,7 +183,7 @@ fn write_summary(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         write_wrapped(out, "  retake:", "    ", retake)?;
     }
     for warning in &a.warnings {
-        write_wrapped(out, "  warning:", "    ", &safe(warning))?;
+        write_wrapped(out, "  warning:", "    ", &safe(&warning.to_string()))?;
     }
     write_findings(a, out)?;
     write_calls(a, out)?;

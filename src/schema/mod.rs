@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 pub(crate) mod measurement;
 mod routine;
 mod screening;
+mod warning;
 
 pub use measurement::{Decline, Measurement, Reading};
+pub use warning::Warning;
 
 pub use routine::{
     Amount, Because, LeftOut, Level, Phase, PhaseTwo, Progression, Routine, RoutineExercise, Sides,
@@ -60,7 +62,7 @@ pub struct Analysis {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routine: Option<Routine>,
     /// Things the user should know that did not stop the analysis.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Keys of the works this document cites (full citations in
     /// `assets/references.toml` and in the HTML report).
     #[serde(default)]
@@ -136,11 +138,7 @@ impl Session {
             out.push(("clinician", clinician.clone()));
         }
         if let Some(side) = self.side {
-            let side = match side {
-                Side::Left => "left",
-                Side::Right => "right",
-            };
-            out.push(("side", side.to_string()));
+            out.push(("side", side.name().to_string()));
         }
         if let Some(note) = &self.note {
             out.push(("note", note.clone()));
@@ -217,6 +215,16 @@ pub enum ProtocolKind {
 pub enum Side {
     Left,
     Right,
+}
+
+impl Side {
+    /// The side as the outputs name it (`left`, `right`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Left => "left",
+            Self::Right => "right",
+        }
+    }
 }
 
 /// Which way the person faces in the image.

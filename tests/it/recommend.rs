@@ -1252,7 +1252,7 @@ fn an_unreliable_value_is_never_classified_or_acted_on() {
         evaluation
             .unassessed
             .iter()
-            .any(|r| r.starts_with("pelvic_pattern: confidence 0.06")),
+            .any(|r| r.measurement == "pelvic_pattern" && r.reason.starts_with("confidence 0.06")),
         "{:?}",
         evaluation.unassessed
     );

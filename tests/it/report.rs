@@ -29,7 +29,7 @@ use sagitta::PlanOptions;
 use sagitta::recommend::Screening;
 use sagitta::report::{html, overlay};
 use sagitta::schema::RedFlag;
-use sagitta::schema::{Analysis, Measurement, Reading};
+use sagitta::schema::{Analysis, Measurement, Reading, Warning};
 
 const BACKGROUND: Rgb<u8> = Rgb([90, 100, 110]);
 
@@ -392,7 +392,7 @@ fn text_from_the_document_is_escaped() {
     analysis.image.path = "<script>alert('x')</script>&\"photo\".jpg".into();
     analysis
         .warnings
-        .push("<img src=x onerror=alert(1)>".into());
+        .push(Warning::Saved("<img src=x onerror=alert(1)>".into()));
     let routine = analysis.routine.as_mut().unwrap();
     routine.exercises[0].steps[0] = "<b>hold</b>".into();
     let page = html::render(&analysis, b"jpeg");

@@ -138,3 +138,49 @@ impl JsonSchema for Warning {
         String::json_schema(generator)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_back(warning: &Warning) -> Warning {
+        let json = serde_json::to_string(warning).unwrap();
+        serde_json::from_str(&json).unwrap()
+    }
+
+    #[test]
+    fn planning_notes_read_back_as_themselves_and_others_as_their_text() {
+        for note in [
+            Warning::GeneralRoutineIgnored,
+            Warning::MinutesUnused { minutes: 12.5 },
+        ] {
+            assert_eq!(read_back(&note), note);
+            assert!(note.is_planning_note());
+        }
+        let corrected = Warning::MeasuredAgain {
+            corrections: vec![Correction {
+                keypoint: "left_knee".into(),
+                from_px: [1.0, 2.0],
+                to_px: [3.25, 4.0],
+                visibility_was: 0.5,
+            }],
+        };
+        assert_eq!(
+            read_back(&corrected),
+            Warning::Saved(
+                "measured again from the saved keypoints, without the model; corrected by hand: \
+                 left_knee moved from (1.0, 2.0) to (3.2, 4.0)"
+                    .into()
+            )
+        );
+        assert!(!read_back(&corrected).is_planning_note());
+    }
+
+    #[test]
+    fn a_minutes_note_sagitta_would_not_write_is_kept_as_text() {
+        let text =
+            "--minutes 020 was not used: no routine was planned for a photo that was not assessed";
+        let read: Warning = serde_json::from_value(serde_json::json!(text)).unwrap();
+        assert_eq!(read, Warning::Saved(text.into()));
+    }
+}

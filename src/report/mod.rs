@@ -3,6 +3,7 @@
 
 mod compare;
 mod csv;
+pub mod csv_columns;
 pub mod files;
 pub mod html;
 mod json;
@@ -50,14 +51,14 @@ pub(crate) fn snake_name<T: serde::Serialize>(value: &T) -> String {
 pub(crate) struct Registry {
     measurements: &'static [conventions::MeasurementSpec],
     /// The measurement columns of `--format csv`, in order.
-    csv_columns: &'static [conventions::CsvColumn],
+    csv_columns: &'static [csv_columns::CsvColumn],
 }
 
 /// Writes the measurement registry as JSON (`sagitta measurements --format json`).
 pub fn write_measurements_json(out: &mut dyn Write) -> io::Result<()> {
     let registry = Registry {
         measurements: conventions::MEASUREMENTS,
-        csv_columns: conventions::CSV_COLUMNS,
+        csv_columns: csv_columns::CSV_COLUMNS,
     };
     serde_json::to_writer_pretty(&mut *out, &registry)?;
     writeln!(out)
@@ -74,11 +75,11 @@ fn unit_words(quantity: conventions::Quantity) -> &'static str {
 }
 
 /// What a CSV cell holds of its measurement, in a word.
-fn cell_words(cell: conventions::CsvCell) -> &'static str {
+fn cell_words(cell: csv_columns::CsvCell) -> &'static str {
     match cell {
-        conventions::CsvCell::Value => "value",
-        conventions::CsvCell::Uncertainty => "uncertainty",
-        conventions::CsvCell::Classification => "class",
+        csv_columns::CsvCell::Value => "value",
+        csv_columns::CsvCell::Uncertainty => "uncertainty",
+        csv_columns::CsvCell::Classification => "class",
     }
 }
 
@@ -96,7 +97,7 @@ pub fn write_measurements_text(out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out, "CSV columns (--format csv):")?;
-    for c in conventions::CSV_COLUMNS {
+    for c in csv_columns::CSV_COLUMNS {
         let what = cell_words(c.cell);
         writeln!(out, "  {} = {what} of {}", c.header, c.measurement)?;
     }
@@ -151,7 +152,7 @@ pub fn write_measurements_markdown(out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(out, "| column | holds | of | protocol |")?;
     writeln!(out, "|---|---|---|---|")?;
-    for c in conventions::CSV_COLUMNS {
+    for c in csv_columns::CSV_COLUMNS {
         let protocol = c
             .protocol
             .map_or_else(|| "any".to_string(), |p| snake_name(&p));

@@ -66,7 +66,9 @@ def view(photo: str, box: tuple[int, int, int, int], scale: float) -> Image.Imag
     return out
 
 
-def zoom_tile(image: Image.Image, label: str, centre: tuple[float, float], half: int = 50, zoom: int = 3) -> Image.Image:
+def zoom_tile(
+    image: Image.Image, label: str, centre: tuple[float, float], half: int = 50, zoom: int = 3
+) -> Image.Image:
     x0, y0 = int(centre[0]) - half, int(centre[1]) - half
     tile = image.crop((x0, y0, x0 + 2 * half, y0 + 2 * half))
     tile = tile.resize((2 * half * zoom, 2 * half * zoom), Image.BICUBIC)

@@ -82,14 +82,16 @@ def torso_px(entry) -> float:
     return math.dist(shoulder, hip)
 
 
-def front_normal(entry):
-    """Unit normal to the labelled trunk (shoulder -> hip) pointing up the
-    image: the body's front for a person lying on their back."""
+def trunk_frame(entry):
+    """Unit vectors of the labelled trunk: along it towards the feet
+    (shoulder -> hip), and across it pointing up the image (the body's
+    front for a person lying on their back)."""
     side = entry["near_side"]
     (sx, sy), (hx, hy) = point(entry["landmarks"][f"{side}_shoulder"]), point(entry["landmarks"][f"{side}_hip"])
     length = math.hypot(hx - sx, hy - sy)
-    normal = (-(hy - sy) / length, (hx - sx) / length)
-    return normal if normal[1] < 0 else (-normal[0], -normal[1])
+    feet = ((hx - sx) / length, (hy - sy) / length)
+    front = (-feet[1], feet[0])
+    return feet, front if front[1] < 0 else (-front[0], -front[1])
 
 
 def keypoints_of(record):
@@ -164,6 +166,7 @@ def keypoint_report(labels, pipelines):
     lines += [header, "|---" * (len(pipelines) + 1) + "|"]
     errors = {name: {} for name in pipelines}
     fronts = {name: [] for name in pipelines}
+    alongs = {name: [] for name in pipelines}
     swaps = {name: [0, 0] for name in pipelines}
     missing = {name: 0 for name in pipelines}
     for name, results in pipelines.items():
@@ -186,9 +189,10 @@ def keypoint_report(labels, pipelines):
                 errors[name].setdefault((joint, where, "legs matched"), []).append(d)
                 errors[name].setdefault((joint, mark["placement"], "legs matched"), []).append(d)
                 if joint == "hip" and where == "near":
-                    n = front_normal(entry)
+                    feet, front = trunk_frame(entry)
                     dx, dy = best[landmark][0] - mark["x"], best[landmark][1] - mark["y"]
-                    fronts[name].append((dx * n[0] + dy * n[1]) / torso)
+                    fronts[name].append((dx * front[0] + dy * front[1]) / torso)
+                    alongs[name].append((dx * feet[0] + dy * feet[1]) / torso)
     for joint in JOINTS:
         for where in ("near", "far", "seen", "estimated"):
             for how in ("as named", "legs matched"):
@@ -199,13 +203,14 @@ def keypoint_report(labels, pipelines):
                     continue
                 cells = [summarise(errors[name].get(key, [])) for name in pipelines]
                 lines.append(f"| {joint}, {where}, {how} | " + " | ".join(cells) + " |")
-    cells = [
-        "-"
-        if not fronts[name]
-        else f"{statistics.median(fronts[name]):+.3f} ({min(fronts[name]):+.3f} to {max(fronts[name]):+.3f})"
-        for name in pipelines
-    ]
-    lines.append("| near hip towards the front (median, range; legs matched) | " + " | ".join(cells) + " |")
+    for what, offsets in (("front", fronts), ("feet", alongs)):
+        cells = [
+            "-"
+            if not offsets[name]
+            else f"{statistics.median(offsets[name]):+.3f} ({min(offsets[name]):+.3f} to {max(offsets[name]):+.3f})"
+            for name in pipelines
+        ]
+        lines.append(f"| near hip towards the {what} (median, range; legs matched) | " + " | ".join(cells) + " |")
     lines.append(
         "| photos whose legs match the labels better swapped | "
         + " | ".join(f"{s} of {n}" for s, n in swaps.values())

@@ -145,9 +145,23 @@ def repeat_error(pass1, pass2):
                 d = math.dist(point(mark), point(again))
                 px.append(d)
                 unit.append(d / torso)
+    crossed = 0
+    for entry in pass1["photos"]:
+        other = second.get(entry["photo"])
+        if other is None:
+            continue
+        points = {name: point(mark) for name, mark in other["landmarks"].items()}
+        both = [name for name, mark in entry["landmarks"].items() if mark and points.get(name)]
+        turned = swapped(points)
+        legs = [name for name in both if name.split("_")[1] in LEG_JOINTS and turned.get(name)]
+        if legs and sum(math.dist(point(entry["landmarks"][n]), turned[n]) for n in legs) < sum(
+            math.dist(point(entry["landmarks"][n]), points[n]) for n in legs
+        ):
+            crossed += 1
     for joint, (px, unit, one_only) in rows.items():
         px_text = f"{statistics.median(px):.1f} / {max(px):.1f} (n={len(px)})" if px else "-"
         lines.append(f"| {joint} | {px_text} | {summarise(unit)} | {one_only} |")
+    lines.append(f"\nPhotos whose pass-2 legs fit pass 1 better with left and right swapped: {crossed}.")
     return "\n".join(lines)
 
 

@@ -8,11 +8,13 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+mod citing;
 pub(crate) mod measurement;
 mod routine;
 mod screening;
 mod warning;
 
+pub use citing::Cites;
 pub use measurement::{Decline, Measurement, Reading};
 pub use warning::Warning;
 

@@ -117,9 +117,19 @@ impl From<String> for Invalid {
 
 /// What went wrong with one input file; the batch goes on with the others.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum FileErrorKind {
     /// The file could not be read (missing, a directory, a broken link...).
     Io,
@@ -144,17 +154,7 @@ pub enum FileErrorKind {
 
 impl FileErrorKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Io => "io",
-            Self::NotAnImage => "not_an_image",
-            Self::Decode => "decode",
-            Self::TooLarge => "too_large",
-            Self::TooSmall => "too_small",
-            Self::NoPerson => "no_person",
-            Self::Inference => "inference",
-            Self::Output => "output",
-            Self::Manifest => "manifest",
-        }
+        self.into()
     }
 }
 

@@ -177,10 +177,7 @@ fn assess(protocol: &Protocol, evaluation: &recommend::Evaluation) -> Assessment
             }
             kind => format!(
                 "the photo does not show a valid {}",
-                serde_json::to_value(kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
-                    .unwrap_or_default()
+                <&str>::from(kind).replace('_', " ")
             ),
         };
         return Assessment {

@@ -37,12 +37,14 @@ pub enum Format {
     Csv,
 }
 
-/// The snake_case name serde gives a unit enum variant (`thomas_test`, `left`).
-pub(crate) fn snake_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+/// An enum's name as the outputs write it (`thomas_test`): strum's
+/// snake_case name, which a test holds equal to serde's.
+pub(crate) fn snake_name<T>(value: &T) -> String
+where
+    for<'a> &'a T: Into<&'static str>,
+{
+    let name: &'static str = value.into();
+    name.to_string()
 }
 
 /// The measurement registry as `sagitta measurements --format json` writes

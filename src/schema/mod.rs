@@ -151,8 +151,20 @@ impl Session {
 
 /// The origin of a session date. The file's modification time is never used:
 /// copying a photo changes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DateSource {
     /// `--date` on the command line.
     Given,
@@ -163,8 +175,21 @@ pub enum DateSource {
 }
 
 /// How far the photo supports an assessment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AssessmentStatus {
     /// Every measurement the rules read was made and is reliable.
     Assessed,
@@ -200,8 +225,20 @@ pub struct Borderline {
 }
 
 /// The photo's test protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ProtocolKind {
     /// Upright, side view.
     Standing,
@@ -212,8 +249,20 @@ pub enum ProtocolKind {
 }
 
 /// Left or right, of the body (not of the image).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Side {
     Left,
     Right,
@@ -222,16 +271,25 @@ pub enum Side {
 impl Side {
     /// The side as the outputs name it (`left`, `right`).
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Left => "left",
-            Self::Right => "right",
-        }
+        self.into()
     }
 }
 
 /// Which way the person faces in the image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Facing {
     /// The front of the body points towards the image's left edge.
     ImageLeft,
@@ -272,9 +330,21 @@ pub struct Protocol {
 
 /// How strongly a finding should steer the routine.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Severity {
     Info,
     Mild,
@@ -369,8 +439,21 @@ impl ImageInfo {
 }
 
 /// The landmark model size: `lite` is fastest, `heavy` most accurate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ModelKind {
     Lite,
     #[default]
@@ -464,8 +547,20 @@ pub struct PersonSelection {
 }
 
 /// The rule that chose the analysed person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SelectedBy {
     /// The largest of the people found about as confidently as the best.
     Largest,
@@ -545,4 +640,41 @@ pub struct Summary {
     pub jobs: usize,
     pub elapsed_s: f64,
     pub images_per_second: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::VariantArray;
+
+    /// Every variant's name from strum (text, CSV, HTML) is its serde name
+    /// (JSON).
+    fn names_agree<T>()
+    where
+        T: VariantArray + Serialize + std::fmt::Debug + 'static,
+        for<'a> &'a T: Into<&'static str>,
+    {
+        for variant in T::VARIANTS {
+            let name: &'static str = variant.into();
+            assert_eq!(serde_json::to_value(variant).unwrap(), name, "{variant:?}");
+        }
+    }
+
+    #[test]
+    fn every_enum_is_named_as_the_json_names_it() {
+        names_agree::<DateSource>();
+        names_agree::<AssessmentStatus>();
+        names_agree::<ProtocolKind>();
+        names_agree::<Side>();
+        names_agree::<Facing>();
+        names_agree::<Severity>();
+        names_agree::<ModelKind>();
+        names_agree::<SelectedBy>();
+        names_agree::<Phase>();
+        names_agree::<Level>();
+        names_agree::<Sides>();
+        names_agree::<RedFlag>();
+        names_agree::<ScreeningStatus>();
+        names_agree::<crate::error::FileErrorKind>();
+    }
 }

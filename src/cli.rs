@@ -1027,7 +1027,7 @@ fn measure(args: &MeasureArgs) -> Result<u8, Error> {
     let photo_path = match &args.photo {
         Some(photo) => photo.clone(),
         // Checked by read_analysis.
-        None => saved.image.photo_path().map_err(usage)?,
+        None => saved.image.photo_path().map_err(|e| usage(e.to_string()))?,
     };
     if let Some(target) = &args.annotate {
         let mut inputs = args.plan.input_files();
@@ -1151,7 +1151,7 @@ fn annotated_image_for(json: &std::path::Path, analysis: &Analysis) -> Result<Ve
     }
     // The photo as recorded (relative to where `analyze` ran), relative to
     // the analysis, or beside it.
-    let recorded = analysis.image.photo_path()?;
+    let recorded = analysis.image.photo_path().map_err(|e| e.to_string())?;
     let mut candidates = vec![recorded.clone()];
     if recorded.is_relative() {
         candidates.push(folder.join(&recorded));
@@ -1351,7 +1351,7 @@ fn visit(args: &VisitArgs) -> Result<u8, Error> {
             .collect(),
         _ => Vec::new(),
     };
-    let visit = visit(inputs, &recommender, &options).map_err(usage)?;
+    let visit = visit(inputs, &recommender, &options).map_err(|e| usage(e.to_string()))?;
     let mut out = io::stdout().lock();
     match args.format {
         CompareFormat::Text => {

@@ -410,7 +410,7 @@ impl ImageInfo {
     /// The exact path of the photo: `path`, or the bytes of
     /// `path_bytes_hex`, which must be a name that is not UTF-8 and that
     /// `path` shows; anything else is an edited document.
-    pub fn photo_path(&self) -> Result<std::path::PathBuf, String> {
+    pub fn photo_path(&self) -> Result<std::path::PathBuf, crate::error::Invalid> {
         use std::os::unix::ffi::OsStrExt;
         let Some(hex) = &self.path_bytes_hex else {
             return Ok(std::path::PathBuf::from(&self.path));
@@ -430,10 +430,10 @@ impl ImageInfo {
             {
                 Ok(std::path::PathBuf::from(std::ffi::OsStr::from_bytes(&bytes)))
             }
-            _ => Err(
+            _ => Err(crate::error::Invalid(
                 "image.path_bytes_hex is not the hex of a name that is not UTF-8 and that image.path shows"
                     .to_string(),
-            ),
+            )),
         }
     }
 }

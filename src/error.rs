@@ -69,14 +69,28 @@ pub enum SetupError {
         actual: String,
     },
     #[error(
-        "cannot use the model folder {path}: {reason}. Fix: make it a readable folder, or point --model-dir / \
+        "cannot use the model folder {path}: {source}. Fix: make it a readable folder, or point --model-dir / \
          SAGITTA_MODEL_DIR at the folder that holds the models"
     )]
-    ModelFolder { path: PathBuf, reason: String },
-    #[error("cannot read model file {path}: {reason}")]
-    ModelRead { path: PathBuf, reason: String },
-    #[error("cannot create an inference session for {path}: {reason}")]
-    Session { path: PathBuf, reason: String },
+    ModelFolder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read model file {path}: {source}")]
+    ModelRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// ONNX Runtime could not make a session of the model (its error boxed,
+    /// so that no `ort` type appears outside the pose model's folder).
+    #[error("cannot create an inference session for {path}: {source}")]
+    Session {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]

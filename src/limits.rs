@@ -365,8 +365,8 @@ pub fn limits() -> &'static Limits {
 
 /// Parses a limits file and checks it: every entry with a known citation
 /// key, a finite value, and the orderings and ranges the code relies on.
-pub fn parse(text: &str) -> Result<Limits, String> {
-    let limits: Limits = toml::from_str(text).map_err(|e| e.to_string())?;
+pub fn parse(text: &str) -> Result<Limits, LimitsError> {
+    let limits: Limits = toml::from_str(text)?;
     let (p, pelvis, spine, pattern) = (
         &limits.protocol,
         &limits.pelvis,
@@ -415,10 +415,12 @@ pub fn parse(text: &str) -> Result<Limits, String> {
         ),
     ];
     if limits.compare.max_scale_ratio <= 1.0 {
-        return Err("compare.max_scale_ratio must be above 1".to_string());
+        return Err(LimitsError::Check(
+            "compare.max_scale_ratio must be above 1".to_string(),
+        ));
     }
     if let Some((rule, _)) = ordered.iter().find(|(_, holds)| !holds) {
-        return Err(format!("limits out of order: {rule}"));
+        return Err(LimitsError::Check(format!("limits out of order: {rule}")));
     }
     let shares = [
         ("keypoint.min_visibility", limits.keypoint.min_visibility),
@@ -440,9 +442,22 @@ pub fn parse(text: &str) -> Result<Limits, String> {
         ("pattern.in_reach_probability", pattern.in_reach_probability),
     ];
     if let Some((name, _)) = shares.iter().find(|(_, v)| !(0.0..=1.0).contains(v)) {
-        return Err(format!("{name} must lie between 0 and 1"));
+        return Err(LimitsError::Check(format!(
+            "{name} must lie between 0 and 1"
+        )));
     }
     Ok(limits)
+}
+
+/// Why a limits file was refused: not the TOML the tables describe (a
+/// missing citation or provenance among them), or values the code cannot
+/// rely on.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitsError {
+    #[error(transparent)]
+    Toml(#[from] toml::de::Error),
+    #[error("{0}")]
+    Check(String),
 }
 
 #[cfg(test)]
@@ -525,7 +540,12 @@ mod tests {
     fn a_bad_entry_is_refused_at_load() {
         let unknown_key =
             EMBEDDED.replacen("cite = [\"Cosoli2026\"]", "cite = [\"Cosoli2062\"]", 1);
-        assert!(parse(&unknown_key).unwrap_err().contains("Cosoli2062"));
+        assert!(
+            parse(&unknown_key)
+                .unwrap_err()
+                .to_string()
+                .contains("Cosoli2062")
+        );
         let no_set = EMBEDDED.replacen(
             "set = \"The side-view score",
             "how = \"The side-view score",
@@ -533,13 +553,23 @@ mod tests {
         );
         assert!(parse(&no_set).is_err());
         let swapped = EMBEDDED.replacen("value = 35.0", "value = 65.0", 1);
-        assert!(parse(&swapped).unwrap_err().contains("upright_deg"));
+        assert!(
+            parse(&swapped)
+                .unwrap_err()
+                .to_string()
+                .contains("upright_deg")
+        );
         let out_of_range = EMBEDDED.replacen(
             "value = 0.25\nunit = \"share of the way",
             "value = 1.25\nunit = \"share of the way",
             1,
         );
-        assert!(parse(&out_of_range).unwrap_err().contains("c7_level"));
+        assert!(
+            parse(&out_of_range)
+                .unwrap_err()
+                .to_string()
+                .contains("c7_level")
+        );
         // A bare number where an entry belongs, and an entry without its unit.
         let start = EMBEDDED.find("[neck.c7_level]").unwrap();
         let end = start + EMBEDDED[start..].find("\n\n").unwrap();
@@ -548,7 +578,7 @@ mod tests {
             &EMBEDDED[..start],
             &EMBEDDED[end..]
         );
-        let error = parse(&bare).unwrap_err();
+        let error = parse(&bare).unwrap_err().to_string();
         assert!(
             error.contains("c7_level: a number needs its entry"),
             "{error}"
@@ -558,7 +588,7 @@ mod tests {
             "unit = \" \"",
             1,
         );
-        let error = parse(&no_unit).unwrap_err();
+        let error = parse(&no_unit).unwrap_err().to_string();
         assert!(
             error.contains("c7_level: an entry needs its `unit`"),
             "{error}"

@@ -39,39 +39,66 @@ pub struct SessionInput {
 /// shape is checked here, strictly: jiff's parsers also take other ISO 8601
 /// spellings (`20261125`, a time of day), which a record must not hold;
 /// the calendar (days in a month, leap years) is jiff's.
-pub fn parse_date(text: &str) -> Result<String, String> {
-    let bad = || {
-        format!(
-            "expected a date as YYYY-MM-DD (e.g. 2026-11-25), got {:?}",
-            crate::input::excerpt(text)
-        )
-    };
-    let text = text.trim();
-    let bytes = text.as_bytes();
+pub fn parse_date(text: &str) -> Result<String, DateError> {
+    let trimmed = text.trim();
+    let shape = || DateError::Shape(crate::input::excerpt(text));
+    let bytes = trimmed.as_bytes();
     let digits = |range: std::ops::Range<usize>| -> Option<i16> {
-        let part = text.get(range)?;
+        let part = trimmed.get(range)?;
         part.bytes()
             .all(|b| b.is_ascii_digit())
             .then(|| part.parse().ok())
             .flatten()
     };
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return Err(bad());
+        return Err(shape());
     }
     let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10)) else {
-        return Err(bad());
+        return Err(shape());
     };
+    let text = trimmed.to_string();
     let month = i8::try_from(month).expect("two digits");
-    let first = jiff::civil::Date::new(year, month, 1)
-        .map_err(|_| format!("{text}: there is no month {month}"))?;
+    let first = jiff::civil::Date::new(year, month, 1).map_err(|source| DateError::NoMonth {
+        text: text.clone(),
+        month,
+        source,
+    })?;
     if !(1900..=2999).contains(&year) {
-        return Err(format!("{text}: the year is outside 1900-2999"));
+        return Err(DateError::Year { text });
     }
     let days = first.days_in_month();
     if day == 0 || day > i16::from(days) {
-        return Err(format!("{text}: month {month} of {year} has {days} days"));
+        return Err(DateError::NoDay {
+            text,
+            month,
+            year,
+            days,
+        });
     }
-    Ok(text.to_string())
+    Ok(text)
+}
+
+/// Why a text is not a date a record may hold.
+#[derive(Debug, thiserror::Error)]
+pub enum DateError {
+    #[error("expected a date as YYYY-MM-DD (e.g. 2026-11-25), got {0:?}")]
+    Shape(String),
+    #[error("{text}: there is no month {month}")]
+    NoMonth {
+        text: String,
+        month: i8,
+        #[source]
+        source: jiff::Error,
+    },
+    #[error("{text}: the year is outside 1900-2999")]
+    Year { text: String },
+    #[error("{text}: month {month} of {year} has {days} days")]
+    NoDay {
+        text: String,
+        month: i8,
+        year: i16,
+        days: i8,
+    },
 }
 
 /// A free-text field (client, clinician, note): trimmed, at most `max`
@@ -271,7 +298,7 @@ impl Manifest {
             let photo = folder.join(written);
             let date = match cell("date") {
                 "" => None,
-                date => Some(parse_date(date).map_err(at_line)?),
+                date => Some(parse_date(date).map_err(|e| at_line(e.to_string()))?),
             };
             let session = SessionInput {
                 client: parse_text("client", cell("client"), MAX_CLIENT_CHARS).map_err(at_line)?,
@@ -318,21 +345,28 @@ impl Manifest {
     }
 
     /// The record of a photo, or why it has none (the message to report).
-    pub fn session_for(&self, photo: &Path) -> Result<SessionInput, String> {
+    pub fn session_for(&self, photo: &Path) -> Result<SessionInput, NoRecord> {
         if let Some(row) = self.row_for(photo) {
             return Ok(row.session.clone());
         }
-        let manifest = self.path.display();
-        match self.by_written.get(photo) {
-            Some(&index) => Err(format!(
-                "listed in the manifest {manifest} (line {}), but the photo cannot be found",
-                self.rows[index].line
-            )),
-            None => Err(format!(
-                "has no row in the manifest {manifest}: its client and date are not guessed; add a row for it"
-            )),
-        }
+        let manifest = self.path.clone();
+        Err(match self.by_written.get(photo) {
+            Some(&index) => NoRecord::PhotoMissing {
+                manifest,
+                line: self.rows[index].line,
+            },
+            None => NoRecord::NoRow { manifest },
+        })
     }
+}
+
+/// Why a photo has no record in the manifest.
+#[derive(Debug, thiserror::Error)]
+pub enum NoRecord {
+    #[error("listed in the manifest {} (line {line}), but the photo cannot be found", manifest.display())]
+    PhotoMissing { manifest: PathBuf, line: usize },
+    #[error("has no row in the manifest {}: its client and date are not guessed; add a row for it", manifest.display())]
+    NoRow { manifest: PathBuf },
 }
 
 #[cfg(test)]
@@ -370,7 +404,7 @@ mod tests {
                 "expected a date as YYYY-MM-DD (e.g. 2026-11-25), got \"2026-1-05\"",
             ),
         ] {
-            assert_eq!(parse_date(bad).unwrap_err(), message);
+            assert_eq!(parse_date(bad).unwrap_err().to_string(), message);
         }
     }
 

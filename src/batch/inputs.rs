@@ -76,13 +76,13 @@ pub fn attach_sessions(
                 session.clinician = session.clinician.or_else(|| given.clinician.clone());
                 item.session = session;
             }
-            Err(message) => {
+            Err(no_record) => {
                 let kind = if item.path.exists() {
                     FileErrorKind::Manifest
                 } else {
                     FileErrorKind::Io
                 };
-                item.listing_error = Some(FileError::new(&item.path, kind, message));
+                item.listing_error = Some(FileError::new(&item.path, kind, no_record.to_string()));
             }
         }
     }

@@ -58,6 +58,14 @@ pub enum Command {
     Visit(VisitArgs),
     /// List the measurements sagitta reports: definition, zero and sign, and the CSV columns.
     Measurements(MeasurementsArgs),
+    /// Review photos in the browser: drag keypoints, click ASIS and PSIS,
+    /// fill in the record and save (a local page on 127.0.0.1 and ::1 only).
+    ///
+    /// Prints the address with its session token and opens the default
+    /// browser; serves until Ctrl-C. Saving writes `<name>.json`,
+    /// `<name>.annotated.jpg` and `<name>.report.html` into --out, as
+    /// `analyze --out --report` does, and the visit where one is recorded.
+    Review(sagitta::review::ReviewArgs),
     /// Print the manual page (roff), as committed in docs/sagitta.1.
     #[command(hide = true)]
     Manpage,
@@ -636,6 +644,12 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Compare(args) => compare(&args),
         Command::Visit(args) => visit(&args),
         Command::Measurements(args) => measurements(&args),
+        Command::Review(args) => sagitta::review::run(
+            args,
+            Box::new(|dir| {
+                write_visits(dir, &PlanOptions::default(), true, true).map_err(|e| e.to_string())
+            }),
+        ),
         Command::Manpage => manpage(),
     }
 }

@@ -25,6 +25,7 @@ pub mod pose;
 pub mod recommend;
 pub mod references;
 pub mod report;
+pub mod review;
 pub mod schema;
 pub mod session;
 pub mod visit;

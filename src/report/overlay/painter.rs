@@ -393,16 +393,22 @@ impl Scene {
                         hex(&OUTLINE)
                     );
                     let pad = f64::from(*scale) * 0.35;
+                    let em = em_size(*scale);
+                    // The raster puts the line's top at `y`; SVG places the baseline.
+                    let ascent = {
+                        use ab_glyph::Font;
+                        f64::from(*scale * font().ascent_unscaled() / font().height_unscaled())
+                    };
                     let mut y = min.y + pad;
                     for (text, color) in lines {
                         let (_, h) = text_size(PxScale::from(*scale), font(), text);
                         let _ = write!(
                             out,
-                            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{scale}\" fill=\"{}\" \
-                             font-family=\"DejaVu Sans, sans-serif\" font-weight=\"bold\" \
-                             dominant-baseline=\"hanging\">{}</text>",
+                            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{:.2}\" fill=\"{}\" \
+                             font-family=\"sagitta overlay, DejaVu Sans, sans-serif\" font-weight=\"bold\">{}</text>",
                             min.x + pad,
-                            y,
+                            y + ascent,
+                            em,
                             hex(color),
                             escape(text)
                         );
@@ -415,6 +421,19 @@ impl Scene {
         out
     }
 }
+
+/// The CSS font size (the em) that draws glyphs as large as `scale` does
+/// in the raster: ab_glyph scales the font's ascent-to-descent height.
+fn em_size(scale: f32) -> f64 {
+    use ab_glyph::Font;
+    let font = font();
+    let em = font.units_per_em().unwrap_or(2048.0);
+    f64::from(scale * em / font.height_unscaled())
+}
+
+/// The embedded overlay font, for the review page to draw the SVG's text
+/// with the same glyphs.
+pub const FONT: &[u8] = FONT_TTF;
 
 /// `text` with the characters that mean something in XML escaped.
 fn escape(text: &str) -> String {

@@ -283,12 +283,12 @@ fn compare(state: &State, pair: &str) -> Reply {
     if ids.len() != 2 || ids[0] == ids[1] {
         return Reply::error(400, "compare two different photos");
     }
+    let Some(items) = ids.iter().map(|id| state.item(id)).collect::<Option<Vec<_>>>() else {
+        return Reply::error(404, "no such photo");
+    };
     let mut inputs = Vec::new();
     let mut images = Vec::new();
-    for id in ids {
-        let Some(item) = state.item(id) else {
-            return Reply::error(404, "no such photo");
-        };
+    for item in items {
         let [annotated, _, json] = item.files(&state.out);
         let analysis = match crate::read_analysis(&json) {
             Ok(a) => a,

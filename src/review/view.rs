@@ -70,7 +70,23 @@ pub(super) fn view(analysis: &Analysis, opened: &Analysis) -> Value {
         .collect();
     let landmarks = saved_landmarks(analysis);
     let scene = crate::report::overlay::scene(analysis, analysis.image.width, analysis.image.height);
+    // Each measurement's value and call, for the page's tests and tooltips.
+    let values: serde_json::Map<String, Value> = analysis
+        .measurements
+        .iter()
+        .map(|(name, m)| {
+            (
+                name.clone(),
+                json!({
+                    "value": m.value_deg.or(m.value).filter(|_| m.declined.is_none()),
+                    "call": m.classification,
+                }),
+            )
+        })
+        .collect();
     json!({
+        "status": analysis.assessment.status,
+        "values": values,
         "width": analysis.image.width,
         "height": analysis.image.height,
         "svg": scene.svg(),

@@ -17,5 +17,6 @@ mod pose_source;
 mod recommend;
 mod renders;
 mod report;
+mod review;
 mod saved_documents;
 mod schema;

@@ -65,10 +65,28 @@ pub enum Command {
     /// browser; serves until Ctrl-C. Saving writes `<name>.json`,
     /// `<name>.annotated.jpg` and `<name>.report.html` into --out, as
     /// `analyze --out --report` does, and the visit where one is recorded.
-    Review(sagitta::review::ReviewArgs),
+    Review(ReviewArgs),
     /// Print the manual page (roff), as committed in docs/sagitta.1.
     #[command(hide = true)]
     Manpage,
+}
+
+/// `sagitta review`: the photos and saved analyses, where saving goes.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Photos, folders of photos and saved analyses (`.json`) to review.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Where saving writes `<name>.json`, `<name>.annotated.jpg` and `<name>.report.html`.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Print the address only; do not open the browser.
+    #[arg(long)]
+    no_open: bool,
+    /// The port on 127.0.0.1 and ::1 (0: a free one). No option listens
+    /// elsewhere: photos and the token would cross the network in clear.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
 }
 
 /// Options that shape the routine, shared by `analyze` and `routine`.
@@ -645,10 +663,18 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Visit(args) => visit(&args),
         Command::Measurements(args) => measurements(&args),
         Command::Review(args) => sagitta::review::run(
-            args,
-            Box::new(|dir| {
-                write_visits(dir, &PlanOptions::default(), true, true).map_err(|e| e.to_string())
-            }),
+            sagitta::review::ReviewOptions {
+                inputs: args.paths,
+                out: args.out,
+                analyzer: AnalyzerOptions::default(),
+                port: args.port,
+                // A save refreshes the visit it belongs to, as `analyze --out` does.
+                after_save: Some(Box::new(|dir| {
+                    write_visits(dir, &PlanOptions::default(), true, true)
+                        .map_err(|e| e.to_string())
+                })),
+            },
+            !args.no_open,
         ),
         Command::Manpage => manpage(),
     }

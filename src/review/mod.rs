@@ -47,38 +47,14 @@ pub struct ReviewOptions {
     pub after_save: Option<AfterSave>,
 }
 
-/// `sagitta review`'s command line.
-#[derive(Debug, clap::Args)]
-pub struct ReviewArgs {
-    /// Photos, folders of photos and saved analyses (`.json`) to review.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// Where saving writes `<name>.json`, `<name>.annotated.jpg` and `<name>.report.html`.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// Print the address only; do not open the browser.
-    #[arg(long)]
-    pub no_open: bool,
-    /// The port on 127.0.0.1 and ::1 (0: a free one). There is no option to
-    /// listen elsewhere: photos and the token would cross the network in clear.
-    #[arg(long, default_value_t = 0)]
-    pub port: u16,
-}
-
 /// `sagitta review`: starts the server, prints its address, opens the
-/// browser unless `--no-open`, and serves until Ctrl-C.
-pub fn run(args: ReviewArgs, after_save: AfterSave) -> Result<u8, crate::error::Error> {
-    let server = Server::start(ReviewOptions {
-        inputs: args.paths,
-        out: args.out,
-        analyzer: AnalyzerOptions::default(),
-        port: args.port,
-        after_save: Some(after_save),
-    })?;
+/// browser when `open` (unless `--no-open`), and serves until Ctrl-C.
+pub fn run(options: ReviewOptions, open: bool) -> Result<u8, crate::error::Error> {
+    let server = Server::start(options)?;
     let url = server.url();
     println!("sagitta review: open {url}");
     println!("sagitta review: serving until Ctrl-C");
-    if !args.no_open
+    if open
         && let Err(e) = open_browser(&url)
     {
         eprintln!("sagitta review: no browser opened ({e}); open the address above");

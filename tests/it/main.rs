@@ -18,5 +18,6 @@ mod recommend;
 mod renders;
 mod report;
 mod review;
+mod review_browser;
 mod saved_documents;
 mod schema;

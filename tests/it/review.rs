@@ -52,12 +52,37 @@ pub fn request(port: u16, head: &str, headers: &[(&str, &str)], body: &[u8]) -> 
     text.push_str("\r\n");
     stream.write_all(text.as_bytes()).unwrap();
     stream.write_all(body).unwrap();
+    // A server that keeps the connection open despite `Connection: close`
+    // (chromedriver) is read up to its Content-Length; none waits forever.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(300)))
+        .unwrap();
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a complete response");
+    let mut buffer = [0u8; 64 * 1024];
+    let (split, length) = loop {
+        let read = stream.read(&mut buffer).expect("the server answers");
+        raw.extend_from_slice(&buffer[..read]);
+        if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|n| n.trim().parse::<usize>().ok());
+            break (split, length);
+        }
+        assert!(read > 0, "the connection closed before a complete head");
+    };
+    loop {
+        let complete = length.is_some_and(|n| raw.len() >= split + 4 + n);
+        if complete {
+            break;
+        }
+        let read = stream.read(&mut buffer).expect("the server answers");
+        if read == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buffer[..read]);
+    }
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut lines = head.lines();
     let status = lines
@@ -69,10 +94,11 @@ pub fn request(port: u16, head: &str, headers: &[(&str, &str)], body: &[u8]) -> 
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
+    let end = length.map_or(raw.len(), |n| (split + 4 + n).min(raw.len()));
     Answer {
         status,
         headers,
-        body: raw[split + 4..].to_vec(),
+        body: raw[split + 4..end].to_vec(),
     }
 }
 

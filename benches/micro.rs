@@ -314,6 +314,14 @@ fn bench_geometry(c: &mut Criterion, f: &Fixture, analyzer: &mut Analyzer) {
     group.bench_function("measure", |b| {
         b.iter(|| measure::measure(black_box(&f.pose), &f.sample, &options))
     });
+    // What the saved document adds per photo: the pose with its person mask
+    // in the compact form, and the whole document as JSON.
+    group.bench_function("pose_report_with_mask", |b| {
+        b.iter(|| black_box(&f.pose).report())
+    });
+    group.bench_function("document_json", |b| {
+        b.iter(|| serde_json::to_vec(black_box(&analysis)).expect("serialises"))
+    });
     group.bench_function("plan_routine", |b| {
         b.iter_batched(
             || analysis.clone(),

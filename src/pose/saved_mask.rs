@@ -46,9 +46,8 @@ impl SegmentationMask {
     /// The mask as the document keeps it, with cells inside where the
     /// probability is at least `contour_probability`.
     pub fn report(&self, contour_probability: f64) -> PersonMask {
-        let inside = self
-            .logits
-            .map(|&logit| is_inside(logit, contour_probability));
+        let inside_test = InsideTest::new(contour_probability);
+        let inside = self.logits.map(|&logit| inside_test.holds(logit));
         let mut runs = Vec::new();
         let (mut side, mut length) = (false, 0u32);
         for &cell in &inside {
@@ -60,13 +59,10 @@ impl SegmentationMask {
         }
         push_leb128(&mut runs, length);
         let near = outline_cells(&inside, self.margin_cells());
-        let logits: Vec<u8> = self
-            .logits
-            .iter()
-            .zip(&near)
-            .filter(|(_, near)| **near)
-            .flat_map(|(logit, _)| logit.to_le_bytes())
-            .collect();
+        let mut logits = Vec::with_capacity(4 * near.iter().filter(|near| **near).count());
+        for (logit, _) in self.logits.iter().zip(&near).filter(|(_, near)| **near) {
+            logits.extend_from_slice(&logit.to_le_bytes());
+        }
         let (rows, columns) = self.logits.dim();
         PersonMask {
             rows: rows as u32,
@@ -160,6 +156,43 @@ impl SegmentationMask {
 /// measurements decide it.
 fn is_inside(logit: f32, contour_probability: f64) -> bool {
     f64::from(sigmoid(logit)) >= contour_probability
+}
+
+/// [`is_inside`] for a whole grid: a cell's log-odds are compared with the
+/// contour's, and only the cells within a hair of it (where the sigmoid's
+/// rounding could tip the answer) are decided by [`is_inside`] itself, so
+/// the answer is the same for every cell at a fraction of the cost.
+struct InsideTest {
+    contour_probability: f64,
+    /// Below this, a cell is outside; above `surely_inside`, inside. The
+    /// band is a thousand times the sigmoid's rounding error in log-odds
+    /// (about 1e-5 for the contour probabilities a document may name).
+    surely_outside: f64,
+    surely_inside: f64,
+}
+
+impl InsideTest {
+    const BAND: f64 = 1e-2;
+
+    fn new(contour_probability: f64) -> Self {
+        let log_odds = (contour_probability / (1.0 - contour_probability)).ln();
+        Self {
+            contour_probability,
+            surely_outside: log_odds - Self::BAND,
+            surely_inside: log_odds + Self::BAND,
+        }
+    }
+
+    fn holds(&self, logit: f32) -> bool {
+        let value = f64::from(logit);
+        if value > self.surely_inside {
+            true
+        } else if value < self.surely_outside {
+            false
+        } else {
+            is_inside(logit, self.contour_probability)
+        }
+    }
 }
 
 fn margin_cells(side_px: f32, rows: usize, columns: usize) -> usize {
@@ -267,40 +300,71 @@ fn inside_cells(runs: &str, rows: usize, columns: usize) -> Result<Array2<bool>,
 /// all on one side, and those within `margin` cells of one.
 fn outline_cells(inside: &Array2<bool>, margin: usize) -> Array2<bool> {
     let (rows, columns) = inside.dim();
+    let cells: Vec<bool> = inside.iter().copied().collect();
     // Block (r, c) holds cells r and r + 1 down, c and c + 1 across.
-    let mixed = Array2::from_shape_fn((rows, columns), |(r, c)| {
-        let (r1, c1) = ((r + 1).min(rows - 1), (c + 1).min(columns - 1));
-        let first = inside[[r, c]];
-        [inside[[r, c1]], inside[[r1, c]], inside[[r1, c1]]]
-            .iter()
-            .any(|&cell| cell != first)
-    });
+    let mut mixed = vec![false; rows * columns];
+    for r in 0..rows {
+        let top = &cells[r * columns..(r + 1) * columns];
+        let below = (r + 1).min(rows - 1) * columns;
+        let bottom = &cells[below..below + columns];
+        for (c, block) in mixed[r * columns..(r + 1) * columns].iter_mut().enumerate() {
+            let c1 = (c + 1).min(columns - 1);
+            let first = top[c];
+            *block = top[c1] != first || bottom[c] != first || bottom[c1] != first;
+        }
+    }
     // Cell i lies in blocks i - 1 and i; within `margin` of blocks
     // i - 1 - margin to i + margin. Spread across, then down.
-    let mut across = Array2::from_elem((rows, columns), false);
-    for (from, mut to) in mixed.rows().into_iter().zip(across.rows_mut()) {
-        let spread = spread(from.iter().copied(), margin + 1, margin);
-        to.iter_mut().zip(spread).for_each(|(cell, s)| *cell = s);
-    }
-    let mut near = Array2::from_elem((rows, columns), false);
-    for (from, mut to) in across.columns().into_iter().zip(near.columns_mut()) {
-        let spread = spread(from.iter().copied(), margin + 1, margin);
-        to.iter_mut().zip(spread).for_each(|(cell, s)| *cell = s);
-    }
-    near
+    let across = spread_across(&mixed, columns, margin + 1, margin);
+    let near = spread_down(&across, columns, margin + 1, margin);
+    Array2::from_shape_vec((rows, columns), near).expect("one value per cell")
 }
 
-/// For each place in `line`, whether any place from `before` ahead of it
-/// to `after` past it is set (a prefix count: linear in the line).
-fn spread(line: impl Iterator<Item = bool>, before: usize, after: usize) -> Vec<bool> {
-    let mut counts = vec![0usize];
-    for set in line {
-        counts.push(counts[counts.len() - 1] + usize::from(set));
+/// For each cell of the row-major `grid`, whether any cell of its row from
+/// `before` ahead of it to `after` past it is set (prefix counts: linear in
+/// the grid).
+fn spread_across(grid: &[bool], columns: usize, before: usize, after: usize) -> Vec<bool> {
+    let mut out = vec![false; grid.len()];
+    let mut counts = vec![0u32; columns + 1];
+    for (row, out_row) in grid
+        .chunks_exact(columns)
+        .zip(out.chunks_exact_mut(columns))
+    {
+        for (c, &set) in row.iter().enumerate() {
+            counts[c + 1] = counts[c] + u32::from(set);
+        }
+        for (c, cell) in out_row.iter_mut().enumerate() {
+            *cell = counts[(c + after + 1).min(columns)] > counts[c.saturating_sub(before)];
+        }
     }
-    let length = counts.len() - 1;
-    (0..length)
-        .map(|i| counts[(i + after + 1).min(length)] > counts[i.saturating_sub(before)])
-        .collect()
+    out
+}
+
+/// [`spread_across`] down the columns: the prefix counts of all columns
+/// advance a row at a time, so every step reads and writes whole rows.
+fn spread_down(grid: &[bool], columns: usize, before: usize, after: usize) -> Vec<bool> {
+    let rows = grid.len() / columns;
+    let mut counts = vec![0u32; (rows + 1) * columns];
+    for (r, row) in grid.chunks_exact(columns).enumerate() {
+        let (done, next) = counts.split_at_mut((r + 1) * columns);
+        let previous = &done[r * columns..];
+        for ((count, &above), &set) in next[..columns].iter_mut().zip(previous).zip(row) {
+            *count = above + u32::from(set);
+        }
+    }
+    let mut out = vec![false; grid.len()];
+    for (r, out_row) in out.chunks_exact_mut(columns).enumerate() {
+        let last = (r + after + 1).min(rows) * columns;
+        let first = r.saturating_sub(before) * columns;
+        let (to, from) = (
+            &counts[last..last + columns],
+            &counts[first..first + columns],
+        );
+        for ((cell, &to), &from) in out_row.iter_mut().zip(to).zip(from) {
+            *cell = to > from;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -355,6 +419,55 @@ mod tests {
         // The outline is a small part of the grid.
         let kept = near.iter().filter(|n| **n).count();
         assert!(kept > 0 && kept < 64 * 64 / 3, "{kept}");
+    }
+
+    #[test]
+    fn the_grid_test_answers_as_the_sigmoid_does() {
+        for contour in [0.01, 0.2, 0.5, 0.73, 0.99] {
+            let test = InsideTest::new(contour);
+            let log_odds = (contour / (1.0 - contour)).ln() as f32;
+            // Every f32 within 200 steps of the contour, and a wide sweep.
+            let below = std::iter::successors(Some(log_odds), |x| Some(x.next_down())).take(200);
+            let above = std::iter::successors(Some(log_odds), |x| Some(x.next_up())).take(200);
+            let near = below.chain(above);
+            let wide = (-4000..4000).map(|i| i as f32 * 0.01);
+            for logit in near.chain(wide).chain([f32::NAN, f32::INFINITY, -1e30]) {
+                assert_eq!(
+                    test.holds(logit),
+                    is_inside(logit, contour),
+                    "{logit} at {contour}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn outline_cells_are_the_mixed_blocks_and_their_margin() {
+        // A pseudo-random grid, checked against the definition cell by cell.
+        let (rows, columns) = (23, 31);
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let inside = Array2::from_shape_fn((rows, columns), |_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.is_multiple_of(5)
+        });
+        let mixed = |r: usize, c: usize| {
+            let (r1, c1) = ((r + 1).min(rows - 1), (c + 1).min(columns - 1));
+            let first = inside[[r, c]];
+            [inside[[r, c1]], inside[[r1, c]], inside[[r1, c1]]].contains(&!first)
+        };
+        for margin in [1, 2, 4] {
+            let near = outline_cells(&inside, margin);
+            for ((r, c), &is_near) in near.indexed_iter() {
+                let expected =
+                    (r.saturating_sub(margin + 1)..=(r + margin).min(rows - 1)).any(|br| {
+                        (c.saturating_sub(margin + 1)..=(c + margin).min(columns - 1))
+                            .any(|bc| mixed(br, bc))
+                    });
+                assert_eq!(is_near, expected, "cell ({r}, {c}), margin {margin}");
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+"""Model keypoints against hand labels on real photos of people lying on their back.
+
+Reads the labels (pass1.json, and pass2.json when it exists; PROTOCOL.md
+says what they are), runs the sagitta binary over the labelled photos once
+per setting (the default heavy second look for lying poses, and
+`--thomas-model full`), optionally runs MediaPipe's Python pose solution
+(full and heavy), and prints Markdown tables:
+
+- the repeat error between the passes, per landmark, in pixels and in torso
+  lengths (when pass2.json is present);
+- each model's keypoint error against pass 1, per landmark, in torso lengths
+  (the labelled near-side acromion to hip joint centre), near and far side,
+  and for the hip its signed offset towards the body's front;
+- how often a model's legs match the labels better with left and right
+  swapped;
+- the Thomas-test angles (hip extension and knee flexion of the test leg, as
+  sagitta defines them) from the labels and from each model, on the photos
+  whose pose is the test or close to it.
+
+The keypoint angles of every model are computed here from its keypoints with
+sagitta's own definitions (samples/render/sagitta_conventions.py), on the
+leg the labels name, so that they measure keypoint placement only; sagitta's
+own reading is printed beside them where it recognised the test.
+
+Run through benches/supine_labels/run.sh (it builds sagitta and the MediaPipe
+virtualenv). Without `--mediapipe` the script needs only the standard
+library. Photo paths in the labels are relative to the repository root;
+SAGITTA_SHARED=DIR reads `../shared` from DIR instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "samples" / "render"))
+sys.path.insert(0, str(REPO / "benches" / "accuracy"))
+from accuracy import run_mediapipe, run_sagitta  # noqa: E402
+from sagitta_conventions import UP, below_horizontal_deg, knee_flexion_deg  # noqa: E402
+
+JOINTS = ["shoulder", "hip", "knee", "ankle"]
+LEG_JOINTS = ["hip", "knee", "ankle"]
+
+# Photos whose pose is the Thomas test or close to it, with the leg read as
+# the test leg (the near one, whose hip is labelled): supine at a bench's
+# end with the thighs off it, or one knee held to the chest while the other
+# leg lies out straight.
+THOMAS_LIKE = {
+    "On-Your-Back_Quad_Stretch__0.jpg": "supine at a bench end, thighs off it, feet on the floor; no knee held",
+    "On-Your-Back_Quad_Stretch__1.jpg": "as __0, the near foot pulled back under the bench (modified Thomas)",
+    "One_Knee_To_Chest__1.jpg": "one knee held to the chest, the near leg straight on the floor",
+    "Quad_Stretch__0.jpg": "one knee held to the chest with a band, the near leg straight and raised off the floor",
+}
+
+
+def resolve(photo: str) -> Path:
+    """A photo path as the labels write it, resolved from the repository root."""
+    shared = os.environ.get("SAGITTA_SHARED")
+    if shared and photo.startswith("../shared/"):
+        return Path(shared) / photo.removeprefix("../shared/")
+    return REPO / photo
+
+
+def point(mark):
+    return None if mark is None else (mark["x"], mark["y"])
+
+
+def torso_px(entry) -> float:
+    """Near-side acromion to hip joint centre, the unit of every error."""
+    side = entry["near_side"]
+    shoulder, hip = point(entry["landmarks"][f"{side}_shoulder"]), point(entry["landmarks"][f"{side}_hip"])
+    if shoulder is None or hip is None:
+        sys.exit(f"{entry['photo']}: the near shoulder and hip must be labelled (the torso length)")
+    return math.dist(shoulder, hip)
+
+
+def trunk_frame(entry):
+    """Unit vectors of the labelled trunk: along it towards the feet
+    (shoulder -> hip), and across it pointing up the image (the body's
+    front for a person lying on their back)."""
+    side = entry["near_side"]
+    (sx, sy), (hx, hy) = point(entry["landmarks"][f"{side}_shoulder"]), point(entry["landmarks"][f"{side}_hip"])
+    length = math.hypot(hx - sx, hy - sy)
+    feet = ((hx - sx) / length, (hy - sy) / length)
+    front = (-feet[1], feet[0])
+    return feet, front if front[1] < 0 else (-front[0], -front[1])
+
+
+def keypoints_of(record):
+    """name -> (x, y) from a sagitta record; None when no person was found."""
+    if record is None or record.get("type") == "error" or not record.get("pose"):
+        return None
+    return {k["name"]: (k["x"], k["y"]) for k in record["pose"]["keypoints"]}
+
+
+def swapped(points):
+    """The same keypoints with the legs' left and right exchanged."""
+    out = dict(points)
+    for joint in LEG_JOINTS:
+        out[f"left_{joint}"], out[f"right_{joint}"] = points[f"right_{joint}"], points[f"left_{joint}"]
+    return out
+
+
+def leg_error_sum(entry, points) -> float:
+    return sum(
+        math.dist(point(mark), points[name])
+        for name, mark in entry["landmarks"].items()
+        if mark is not None and name.split("_")[1] in LEG_JOINTS
+    )
+
+
+def summarise(values):
+    if not values:
+        return "-"
+    return f"{statistics.median(values):.3f} / {max(values):.3f} (n={len(values)})"
+
+
+def repeat_error(pass1, pass2):
+    """Per landmark, how far pass 2's points lie from pass 1's."""
+    second = {e["photo"]: e for e in pass2["photos"]}
+    lines = ["### Repeat error, pass 2 against pass 1 (median / max)\n"]
+    lines.append("| landmark | px | torso lengths | placed in one pass only |")
+    lines.append("|---|---|---|---|")
+    rows = {joint: ([], [], 0) for joint in JOINTS}
+    for entry in pass1["photos"]:
+        other = second.get(entry["photo"])
+        if other is None:
+            continue
+        torso = torso_px(entry)
+        for name, mark in entry["landmarks"].items():
+            joint = name.split("_")[1]
+            px, unit, one_only = rows[joint]
+            again = other["landmarks"].get(name)
+            if (mark is None) != (again is None):
+                rows[joint] = (px, unit, one_only + 1)
+            elif mark is not None:
+                d = math.dist(point(mark), point(again))
+                px.append(d)
+                unit.append(d / torso)
+    crossed = 0
+    for entry in pass1["photos"]:
+        other = second.get(entry["photo"])
+        if other is None:
+            continue
+        points = {name: point(mark) for name, mark in other["landmarks"].items()}
+        both = [name for name, mark in entry["landmarks"].items() if mark and points.get(name)]
+        turned = swapped(points)
+        legs = [name for name in both if name.split("_")[1] in LEG_JOINTS and turned.get(name)]
+        if legs and sum(math.dist(point(entry["landmarks"][n]), turned[n]) for n in legs) < sum(
+            math.dist(point(entry["landmarks"][n]), points[n]) for n in legs
+        ):
+            crossed += 1
+    for joint, (px, unit, one_only) in rows.items():
+        px_text = f"{statistics.median(px):.1f} / {max(px):.1f} (n={len(px)})" if px else "-"
+        lines.append(f"| {joint} | {px_text} | {summarise(unit)} | {one_only} |")
+    lines.append(f"\nPhotos whose pass-2 legs fit pass 1 better with left and right swapped: {crossed}.")
+    return "\n".join(lines)
+
+
+def matched(entry, points):
+    """The model's keypoints with its legs named as the labels name them:
+    swapped when that brings its hips, knees and ankles closer to the
+    labels. Which leg is near is ambiguous in some photos (PROTOCOL.md),
+    for the labeller and for a model alike."""
+    other = swapped(points)
+    return (other, True) if leg_error_sum(entry, other) < leg_error_sum(entry, points) else (points, False)
+
+
+def keypoint_report(labels, pipelines):
+    lines = ["### Keypoint error against pass 1 (torso lengths, median / max)\n"]
+    header = "| landmark | " + " | ".join(pipelines) + " |"
+    lines += [header, "|---" * (len(pipelines) + 1) + "|"]
+    errors = {name: {} for name in pipelines}
+    fronts = {name: [] for name in pipelines}
+    alongs = {name: [] for name in pipelines}
+    swaps = {name: [0, 0] for name in pipelines}
+    missing = {name: 0 for name in pipelines}
+    for name, results in pipelines.items():
+        for entry, points in zip(labels["photos"], results, strict=True):
+            if points is None:
+                missing[name] += 1
+                continue
+            torso = torso_px(entry)
+            best, was_swapped = matched(entry, points)
+            swaps[name][0] += was_swapped
+            swaps[name][1] += 1
+            for landmark, mark in entry["landmarks"].items():
+                if mark is None:
+                    continue
+                side, joint = landmark.split("_")
+                where = "near" if side == entry["near_side"] else "far"
+                as_named = math.dist(point(mark), points[landmark]) / torso
+                d = math.dist(point(mark), best[landmark]) / torso
+                errors[name].setdefault((joint, where, "as named"), []).append(as_named)
+                errors[name].setdefault((joint, where, "legs matched"), []).append(d)
+                errors[name].setdefault((joint, mark["placement"], "legs matched"), []).append(d)
+                if joint == "hip" and where == "near":
+                    feet, front = trunk_frame(entry)
+                    dx, dy = best[landmark][0] - mark["x"], best[landmark][1] - mark["y"]
+                    fronts[name].append((dx * front[0] + dy * front[1]) / torso)
+                    alongs[name].append((dx * feet[0] + dy * feet[1]) / torso)
+    for joint in JOINTS:
+        for where in ("near", "far", "seen", "estimated"):
+            for how in ("as named", "legs matched"):
+                key = (joint, where, how)
+                if all(key not in errors[name] for name in pipelines):
+                    continue
+                if joint == "shoulder" and how == "legs matched" and where in ("near", "far"):
+                    continue
+                cells = [summarise(errors[name].get(key, [])) for name in pipelines]
+                lines.append(f"| {joint}, {where}, {how} | " + " | ".join(cells) + " |")
+    for what, offsets in (("front", fronts), ("feet", alongs)):
+        cells = [
+            "-"
+            if not offsets[name]
+            else f"{statistics.median(offsets[name]):+.3f} ({min(offsets[name]):+.3f} to {max(offsets[name]):+.3f})"
+            for name in pipelines
+        ]
+        lines.append(f"| near hip towards the {what} (median, range; legs matched) | " + " | ".join(cells) + " |")
+    lines.append(
+        "| photos whose legs match the labels better swapped | "
+        + " | ".join(f"{s} of {n}" for s, n in swaps.values())
+        + " |"
+    )
+    lines.append("| photos with no person found | " + " | ".join(str(m) for m in missing.values()) + " |")
+    lines.append(
+        "\n`as named`: the model's left and right as it gives them; `legs matched`: "
+        "left and right of the legs swapped where that fits the labels better. "
+        "Rows `seen` and `estimated` take both sides, split by how the label was placed."
+    )
+    return "\n".join(lines)
+
+
+def thomas_angles(entry, points):
+    """Hip extension and knee flexion of the near leg from `points`."""
+    side = entry["near_side"]
+    hip, knee, ankle = (points.get(f"{side}_{j}") for j in LEG_JOINTS)
+    shoulder = point(entry["landmarks"][f"{side}_shoulder"])
+    to_feet = (point(entry["landmarks"][f"{side}_hip"])[0] - shoulder[0], 0.0)
+    if hip is None or knee is None:
+        return None, None
+    hip_ext = below_horizontal_deg(hip, knee, to_feet)
+    knee_flex = None if ankle is None else knee_flexion_deg(hip, knee, ankle, UP)
+    return hip_ext, knee_flex
+
+
+def fmt(value):
+    return "-" if value is None else f"{value:.1f}"
+
+
+def thomas_report(labels, pipelines, records):
+    lines = ["### Thomas-test angles of the near leg (degrees; label, then each model, legs matched)\n"]
+    lines.append("| photo | pose | angle | labels | " + " | ".join(pipelines) + " | sagitta's own reading |")
+    lines.append("|---" * (len(pipelines) + 5) + "|")
+    for i, entry in enumerate(labels["photos"]):
+        name = Path(entry["photo"]).name
+        if name not in THOMAS_LIKE:
+            continue
+        label_points = {k: point(v) for k, v in entry["landmarks"].items()}
+        truth = thomas_angles(entry, label_points)
+        measured = [
+            (None, None) if results[i] is None else thomas_angles(entry, matched(entry, results[i])[0])
+            for results in pipelines.values()
+        ]
+        record = records[i]
+        own = "protocol: " + (record or {}).get("protocol", {}).get("kind", "none")
+        for k, angle in enumerate(("hip_extension", "knee_flexion")):
+            if record and record.get("protocol", {}).get("kind") == "thomas_test":
+                m = record.get("measurements", {}).get(angle, {})
+                own = f"{fmt(m.get('value_deg'))} (test leg {record['protocol'].get('test_leg')})"
+            cells = " | ".join(fmt(m[k]) for m in measured)
+            lines.append(
+                f"| {name} | {THOMAS_LIKE[name] if k == 0 else ''} | {angle} | {fmt(truth[k])} | {cells} | {own} |"
+            )
+    lines.append(
+        "\nThe labels' angle carries the labels' own error: with the hip placed to 10 to 25 px "
+        "on a thigh of about 150 to 200 px, the thigh angle from the labels is good to about 4 to 9 degrees."
+    )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sagitta", default=str(REPO / "target" / "release" / "sagitta"))
+    parser.add_argument(
+        "--mediapipe",
+        type=int,
+        action="append",
+        default=[],
+        choices=[1, 2],
+        help="also run MediaPipe with this model_complexity (1 full, 2 heavy); repeatable",
+    )
+    parser.add_argument("--per-photo", action="store_true", help="also print each photo's leg errors")
+    args = parser.parse_args()
+
+    labels = json.loads((HERE / "pass1.json").read_text())
+    images = []
+    for entry in labels["photos"]:
+        path = resolve(entry["photo"])
+        if not path.is_file():
+            sys.exit(f"{entry['photo']}: not found at {path} (set SAGITTA_SHARED to the folder holding photos/)")
+        images.append({"_image": str(path)})
+
+    settings = {
+        "sagitta (default: heavy second look)": [],
+        "sagitta --thomas-model full": ["--thomas-model", "full"],
+    }
+    pipelines, records = {}, None
+    for name, extra in settings.items():
+        run = run_sagitta(args.sagitta, images, extra, give_roll=False)
+        records = records or run
+        kinds = sorted({(r or {}).get("model", {}).get("kind", "?") for r in run})
+        pipelines[f"{name} [{', '.join(kinds)}]"] = [keypoints_of(r) for r in run]
+    for complexity in args.mediapipe:
+        label = {1: "MediaPipe full", 2: "MediaPipe heavy"}[complexity]
+        pipelines[label] = run_mediapipe(images, complexity)
+
+    print(f"## Hand-labelled supine photos ({len(labels['photos'])} photos)\n")
+    pass2 = HERE / "pass2.json"
+    if pass2.is_file():
+        print(repeat_error(labels, json.loads(pass2.read_text())) + "\n")
+    else:
+        print("No pass2.json yet: the repeat error is not measured.\n")
+    print(keypoint_report(labels, pipelines) + "\n")
+    print(thomas_report(labels, pipelines, records) + "\n")
+    if args.per_photo:
+        print("### Per photo: near hip / knee / ankle error (torso lengths, legs matched)\n")
+        print("| photo | sagitta: protocol, model | " + " | ".join(pipelines) + " |")
+        print("|---" * (len(pipelines) + 2) + "|")
+        for i, entry in enumerate(labels["photos"]):
+            torso = torso_px(entry)
+            side = entry["near_side"]
+            cells = []
+            for results in pipelines.values():
+                if results[i] is None:
+                    cells.append("no person")
+                    continue
+                points, was_swapped = matched(entry, results[i])
+                cells.append(
+                    ("swapped: " if was_swapped else "")
+                    + " / ".join(
+                        "-"
+                        if entry["landmarks"][f"{side}_{j}"] is None
+                        else f"{math.dist(point(entry['landmarks'][f'{side}_{j}']), points[f'{side}_{j}']) / torso:.2f}"
+                        for j in LEG_JOINTS
+                    )
+                )
+            record = records[i] or {}
+            how = f"{record.get('protocol', {}).get('kind', '-')}, {record.get('model', {}).get('kind', '-')}"
+            print(f"| {Path(entry['photo']).name} | {how} | " + " | ".join(cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -141,13 +141,13 @@ impl Edit {
         let mut moves = Vec::new();
         for m in &self.moves {
             let joint = Joint::from_name(&m.keypoint).ok_or_else(|| {
-                format!(
-                    "unknown keypoint {:?}",
-                    crate::input::excerpt(&m.keypoint)
-                )
+                format!("unknown keypoint {:?}", crate::input::excerpt(&m.keypoint))
             })?;
             if moves.iter().any(|&(j, _)| j == joint) {
-                return Err(format!("{} is moved twice: move each keypoint once", m.keypoint));
+                return Err(format!(
+                    "{} is moved twice: move each keypoint once",
+                    m.keypoint
+                ));
             }
             inside(&m.keypoint, [m.x, m.y], opened)?;
             moves.push((joint, [m.x, m.y]));
@@ -203,7 +203,10 @@ impl Edit {
         }
         for flag in &cleared {
             if !opened.screening.flags.contains(flag) {
-                return Err(format!("{}: not recorded as yes, nothing to clear", flag.name()));
+                return Err(format!(
+                    "{}: not recorded as yes, nothing to clear",
+                    flag.name()
+                ));
             }
         }
         let record = self.session_input(opened)?;
@@ -263,7 +266,10 @@ impl Edit {
             "" => None,
             text => Some(session::parse_date(text)?),
         };
-        let saved_day = saved.date.as_ref().map(|d| d[..d.floor_char_boundary(10)].to_string());
+        let saved_day = saved
+            .date
+            .as_ref()
+            .map(|d| d[..d.floor_char_boundary(10)].to_string());
         Ok(SessionInput {
             client: changed(
                 session::parse_text("client", &r.client, session::MAX_CLIENT_CHARS)?,

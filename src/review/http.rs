@@ -25,8 +25,7 @@ const STYLE: &str = include_str!("../../assets/review/review.css");
 /// The page's own policy: its script and style only, nothing from elsewhere.
 const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; img-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 /// The compare page (the CLI's HTML, its style inline, its images embedded): no script at all.
-const DOCUMENT_POLICY: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'";
+const DOCUMENT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'";
 
 struct Reply {
     status: u16,
@@ -87,7 +86,11 @@ fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
 
 /// Equal without an early exit, so the time taken says nothing of the token.
 fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The loopback names the server answers to, with its port.
@@ -133,13 +136,19 @@ fn checked(state: &State, request: &mut Request) -> Reply {
             reply.headers.push(("Location", "/".to_string()));
             reply.headers.push((
                 "Set-Cookie",
-                format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", state.token),
+                format!(
+                    "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
+                    state.token
+                ),
             ));
             return reply;
         }
     }
     if !cookie_ok {
-        return Reply::error(403, "forbidden: open the address sagitta review printed, with its token");
+        return Reply::error(
+            403,
+            "forbidden: open the address sagitta review printed, with its token",
+        );
     }
     match *request.method() {
         Method::Get => get(state, &path),
@@ -147,11 +156,17 @@ fn checked(state: &State, request: &mut Request) -> Reply {
             // A change needs a same-origin page and a JSON body: a form of
             // another site can send neither.
             let origin = header(request, "Origin").unwrap_or("");
-            if !hosts.iter().any(|h| origin.eq_ignore_ascii_case(&format!("http://{h}"))) {
+            if !hosts
+                .iter()
+                .any(|h| origin.eq_ignore_ascii_case(&format!("http://{h}")))
+            {
                 return Reply::error(403, "forbidden: a change must come from this page (Origin)");
             }
-            let json = header(request, "Content-Type")
-                .is_some_and(|t| t.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+            let json = header(request, "Content-Type").is_some_and(|t| {
+                t.split(';')
+                    .next()
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+            });
             if !json {
                 return Reply::error(415, "a change is sent as application/json");
             }
@@ -186,7 +201,10 @@ fn get(state: &State, path: &str) -> Reply {
             if let Some(id) = path.strip_prefix("/api/photo/") {
                 return open(state, id);
             }
-            if let Some(id) = path.strip_prefix("/photo/").and_then(|p| p.strip_suffix(".jpg")) {
+            if let Some(id) = path
+                .strip_prefix("/photo/")
+                .and_then(|p| p.strip_suffix(".jpg"))
+            {
                 let Some(item) = state.item(id) else {
                     return Reply::error(404, "no such photo");
                 };
@@ -253,13 +271,20 @@ fn post(state: &State, path: &str, body: &[u8]) -> Reply {
         Err(e) => return Reply::error(400, &format!("not an edit: {e}")),
     };
     if edit.moves.len() > MAX_MOVES {
-        return Reply::error(400, &format!("{} moves, over the {MAX_MOVES} keypoints", edit.moves.len()));
+        return Reply::error(
+            400,
+            &format!("{} moves, over the {MAX_MOVES} keypoints", edit.moves.len()),
+        );
     }
     let opened = match state.open(item) {
         Ok(opened) => opened,
         Err(e) => return Reply::error(422, &e),
     };
-    let analysis = match edit.apply(&opened.base, &state.recommender, &state.analyzer_options.plan) {
+    let analysis = match edit.apply(
+        &opened.base,
+        &state.recommender,
+        &state.analyzer_options.plan,
+    ) {
         Ok(analysis) => analysis,
         Err(e) => return Reply::error(400, &e),
     };
@@ -283,7 +308,11 @@ fn compare(state: &State, pair: &str) -> Reply {
     if ids.len() != 2 || ids[0] == ids[1] {
         return Reply::error(400, "compare two different photos");
     }
-    let Some(items) = ids.iter().map(|id| state.item(id)).collect::<Option<Vec<_>>>() else {
+    let Some(items) = ids
+        .iter()
+        .map(|id| state.item(id))
+        .collect::<Option<Vec<_>>>()
+    else {
         return Reply::error(404, "no such photo");
     };
     let mut inputs = Vec::new();
@@ -292,7 +321,9 @@ fn compare(state: &State, pair: &str) -> Reply {
         let [annotated, _, json] = item.files(&state.out);
         let analysis = match crate::read_analysis(&json) {
             Ok(a) => a,
-            Err(_) => return Reply::error(409, &format!("{}: save it before comparing", item.label())),
+            Err(_) => {
+                return Reply::error(409, &format!("{}: save it before comparing", item.label()));
+            }
         };
         images.push(crate::input::read_bounded(&annotated, 64 << 20).ok());
         inputs.push(crate::compare::CompareInput {

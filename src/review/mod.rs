@@ -54,9 +54,7 @@ pub fn run(options: ReviewOptions, open: bool) -> Result<u8, crate::error::Error
     let url = server.url();
     println!("sagitta review: open {url}");
     println!("sagitta review: serving until Ctrl-C");
-    if open
-        && let Err(e) = open_browser(&url)
-    {
+    if open && let Err(e) = open_browser(&url) {
         eprintln!("sagitta review: no browser opened ({e}); open the address above");
     }
     server.wait();
@@ -189,7 +187,10 @@ impl Server {
 
     /// The address to open, with the session token.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/?token={}", self.state.port, self.state.token)
+        format!(
+            "http://127.0.0.1:{}/?token={}",
+            self.state.port, self.state.token
+        )
     }
 
     /// Serves until the process ends (Ctrl-C).
@@ -232,7 +233,9 @@ pub fn open_browser(url: &str) -> Result<(), String> {
 fn new_token() -> Result<String, SetupError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| {
-        SetupError::Usage(format!("review: no random numbers for the session token: {e}"))
+        SetupError::Usage(format!(
+            "review: no random numbers for the session token: {e}"
+        ))
     })?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
@@ -242,8 +245,8 @@ fn new_token() -> Result<String, SetupError> {
 fn queue(inputs: &[PathBuf]) -> Result<Vec<Item>, String> {
     let mut sources = Vec::new();
     for input in inputs {
-        let metadata = std::fs::metadata(input)
-            .map_err(|e| format!("review: {}: {e}", input.display()))?;
+        let metadata =
+            std::fs::metadata(input).map_err(|e| format!("review: {}: {e}", input.display()))?;
         if metadata.is_dir() {
             let mut photos: Vec<PathBuf> = std::fs::read_dir(input)
                 .map_err(|e| format!("review: {}: {e}", input.display()))?
@@ -447,7 +450,8 @@ fn open_saved(json: &Path) -> Result<Opened, String> {
 }
 
 fn with_photo(saved: Analysis, photo_path: &Path, from_saved: bool) -> Result<Opened, String> {
-    let photo = crate::image_io::load(photo_path, &Default::default()).map_err(|e| e.to_string())?;
+    let photo =
+        crate::image_io::load(photo_path, &Default::default()).map_err(|e| e.to_string())?;
     let size = (photo.image.width(), photo.image.height());
     if size != (saved.image.width, saved.image.height) {
         return Err(format!(
@@ -476,7 +480,12 @@ fn page_jpeg(photo: &image::RgbImage) -> Result<Vec<u8>, String> {
 /// Writes the three files of `analysis` into `--out` as `analyze --out
 /// --report` does (annotated image, page, then the document, each
 /// atomically), one save at a time, then what follows a save (the visit).
-fn save(state: &State, item: &Item, opened: &Opened, analysis: &Analysis) -> Result<Vec<String>, String> {
+fn save(
+    state: &State,
+    item: &Item,
+    opened: &Opened,
+    analysis: &Analysis,
+) -> Result<Vec<String>, String> {
     let _one_at_a_time = state.save_lock.lock().unwrap_or_else(|e| e.into_inner());
     let [annotated, report, json] = item.files(&state.out);
     let sinks = [
@@ -498,6 +507,10 @@ fn save(state: &State, item: &Item, opened: &Opened, analysis: &Analysis) -> Res
     }
     Ok(sinks
         .iter()
-        .filter_map(|s| s.path().file_name().map(|n| n.to_string_lossy().into_owned()))
+        .filter_map(|s| {
+            s.path()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
         .collect())
 }

@@ -69,7 +69,8 @@ pub(super) fn view(analysis: &Analysis, opened: &Analysis) -> Value {
         })
         .collect();
     let landmarks = saved_landmarks(analysis);
-    let scene = crate::report::overlay::scene(analysis, analysis.image.width, analysis.image.height);
+    let scene =
+        crate::report::overlay::scene(analysis, analysis.image.width, analysis.image.height);
     // Each measurement's value and call, for the page's tests and tooltips.
     let values: serde_json::Map<String, Value> = analysis
         .measurements
@@ -189,7 +190,11 @@ fn panel(analysis: &Analysis) -> String {
             shares.join(", ")
         );
         if let Some(settle) = text(m, "to_settle") {
-            let _ = write!(out, "<tr><td colspan=\"3\" class=\"note\">to settle: {}</td></tr>", escape(settle));
+            let _ = write!(
+                out,
+                "<tr><td colspan=\"3\" class=\"note\">to settle: {}</td></tr>",
+                escape(settle)
+            );
         }
     }
     out.push_str("</table></section>");
@@ -199,7 +204,10 @@ fn panel(analysis: &Analysis) -> String {
         "<section><h2>Measurements</h2><table class=\"measurements\"><tr><th>measurement</th><th>value</th><th>method</th><th>notes</th></tr>",
     );
     for (name, m) in &measurements {
-        if m["probabilities"].as_object().is_some_and(|p| !p.is_empty()) {
+        if m["probabilities"]
+            .as_object()
+            .is_some_and(|p| !p.is_empty())
+        {
             continue;
         }
         let value = if let Some(v) = number(&m["value_deg"]) {
@@ -268,16 +276,16 @@ fn panel(analysis: &Analysis) -> String {
 
     out.push_str("<section class=\"routine\"><h2>Routine</h2>");
     match doc.get("routine").filter(|r| !r.is_null()) {
-        None => out.push_str(
-            "<p class=\"withheld\">No routine: the photo was not assessed.</p>",
-        ),
+        None => out.push_str("<p class=\"withheld\">No routine: the photo was not assessed.</p>"),
         Some(r) if r["withheld"].as_bool() == Some(true) => {
             let _ = write!(
                 out,
                 "<p class=\"withheld\">Routine withheld: {}</p>",
-                escape(text(&r["referral"], "message").or(text(r, "referral")).unwrap_or(
-                    "a warning sign was reported; refer before any exercise"
-                ))
+                escape(
+                    text(&r["referral"], "message")
+                        .or(text(r, "referral"))
+                        .unwrap_or("a warning sign was reported; refer before any exercise")
+                )
             );
         }
         Some(r) => {
@@ -311,7 +319,11 @@ fn panel(analysis: &Analysis) -> String {
 }
 
 fn list(out: &mut String, items: Option<&Vec<Value>>) {
-    let items: Vec<&str> = items.into_iter().flatten().filter_map(Value::as_str).collect();
+    let items: Vec<&str> = items
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
     if items.is_empty() {
         return;
     }

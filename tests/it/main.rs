@@ -10,6 +10,7 @@ mod compare;
 mod corrections;
 mod golden;
 mod hostile;
+mod http;
 mod install;
 mod measure;
 mod photos;

@@ -3,8 +3,6 @@
 //! foreign Host, a cross-origin change, a path in a request, an oversized
 //! body, edits out of bounds).
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 
 use sagitta::AnalyzerOptions;
@@ -12,95 +10,7 @@ use sagitta::review::{ReviewOptions, Server};
 use serde_json::{Value, json};
 
 use crate::common::{assert_schema_valid, read_json, sample};
-
-/// A response: status, headers (names lower-cased) and body.
-pub struct Answer {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Answer {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "not JSON ({e}): {}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
-}
-
-/// One HTTP/1.1 request on a fresh connection, every header as given (the
-/// tests set Host and Origin themselves).
-pub fn request(port: u16, head: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("the server listens");
-    let mut text = format!("{head} HTTP/1.1\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        text.push_str(&format!("{name}: {value}\r\n"));
-    }
-    if !body.is_empty() || head.starts_with("POST") {
-        text.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    text.push_str("\r\n");
-    stream.write_all(text.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    // A server that keeps the connection open despite `Connection: close`
-    // (chromedriver) is read up to its Content-Length; none waits forever.
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(300)))
-        .unwrap();
-    let mut raw = Vec::new();
-    let mut buffer = [0u8; 64 * 1024];
-    let (split, length) = loop {
-        let read = stream.read(&mut buffer).expect("the server answers");
-        raw.extend_from_slice(&buffer[..read]);
-        if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-            let length = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|n| n.trim().parse::<usize>().ok());
-            break (split, length);
-        }
-        assert!(read > 0, "the connection closed before a complete head");
-    };
-    loop {
-        let complete = length.is_some_and(|n| raw.len() >= split + 4 + n);
-        if complete {
-            break;
-        }
-        let read = stream.read(&mut buffer).expect("the server answers");
-        if read == 0 {
-            break;
-        }
-        raw.extend_from_slice(&buffer[..read]);
-    }
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("a status line");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let end = length.map_or(raw.len(), |n| (split + 4 + n).min(raw.len()));
-    Answer {
-        status,
-        headers,
-        body: raw[split + 4..end].to_vec(),
-    }
-}
+pub use crate::http::{Answer, request};
 
 /// A review server over `inputs` saving into `out`, with its token and cookie.
 pub struct Review {
@@ -206,13 +116,21 @@ fn the_token_is_exchanged_for_a_strict_cookie_and_nothing_is_served_without_it()
     }
     // A wrong token, in the address and in the cookie.
     let wrong = "0".repeat(review.token.len());
-    let answer = request(review.port, &format!("GET /?token={wrong}"), &[("Host", &host)], b"");
+    let answer = request(
+        review.port,
+        &format!("GET /?token={wrong}"),
+        &[("Host", &host)],
+        b"",
+    );
     assert_eq!(answer.status, 403);
     assert!(answer.header("set-cookie").is_none());
     let answer = request(
         review.port,
         "GET /api/queue",
-        &[("Host", &host), ("Cookie", &format!("sagitta_review={wrong}"))],
+        &[
+            ("Host", &host),
+            ("Cookie", &format!("sagitta_review={wrong}")),
+        ],
         b"",
     );
     assert_eq!(answer.status, 403);
@@ -239,11 +157,18 @@ fn the_token_is_exchanged_for_a_strict_cookie_and_nothing_is_served_without_it()
     for attribute in ["src=\"", "href=\""] {
         for (at, _) in html.match_indices(attribute) {
             let target = &html[at + attribute.len()..];
-            assert!(target.starts_with('/') && !target.starts_with("//"), "{}", &target[..20]);
+            assert!(
+                target.starts_with('/') && !target.starts_with("//"),
+                "{}",
+                &target[..20]
+            );
         }
     }
     let queue = review.get("/api/queue").json();
-    assert_eq!(queue, json!([{"id": "p1", "label": "walker_01.jpg", "saved": false}]));
+    assert_eq!(
+        queue,
+        json!([{"id": "p1", "label": "walker_01.jpg", "saved": false}])
+    );
 }
 
 #[test]
@@ -267,7 +192,10 @@ fn a_foreign_host_and_a_cross_origin_change_are_refused() {
         assert_eq!(answer.status, 403, "Host {host:?}");
     }
     // The loopback names are accepted.
-    for host in [format!("localhost:{}", review.port), format!("[::1]:{}", review.port)] {
+    for host in [
+        format!("localhost:{}", review.port),
+        format!("[::1]:{}", review.port),
+    ] {
         let answer = request(
             review.port,
             "GET /api/queue",
@@ -334,7 +262,12 @@ fn requests_name_ids_never_paths_and_bodies_are_bounded() {
         &json!({"moves": [], "path": "/etc/passwd"}),
     );
     assert_eq!(answer.status, 400);
-    assert!(answer.json()["error"].as_str().unwrap().contains("unknown field"));
+    assert!(
+        answer.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field")
+    );
     // An oversized body is refused before it is read.
     let big = format!("{{\"record\": {{\"note\": \"{}\"}}}}", "x".repeat(70_000));
     let answer = request(
@@ -362,17 +295,38 @@ fn edits_out_of_bounds_are_refused_with_the_field_named() {
         .map(|i| json!({"keypoint": "left_knee", "x": i, "y": 1}))
         .collect();
     let cases = [
-        (json!({"moves": [{"keypoint": "left_knee", "x": 600.0, "y": 10.0}]}), "outside the 600x800"),
-        (json!({"moves": [{"keypoint": "left_knee", "x": -1.0, "y": 10.0}]}), "outside"),
-        (json!({"asis": [10.0, 900.0], "psis": [20.0, 20.0]}), "asis=10,900 lies outside"),
-        (json!({"moves": [{"keypoint": "left_elbow_pit", "x": 1.0, "y": 1.0}]}), "unknown keypoint"),
-        (json!({"moves": [{"keypoint": "left_knee", "x": 1.0, "y": 1.0}, {"keypoint": "left_knee", "x": 2.0, "y": 1.0}]}), "twice"),
+        (
+            json!({"moves": [{"keypoint": "left_knee", "x": 600.0, "y": 10.0}]}),
+            "outside the 600x800",
+        ),
+        (
+            json!({"moves": [{"keypoint": "left_knee", "x": -1.0, "y": 10.0}]}),
+            "outside",
+        ),
+        (
+            json!({"asis": [10.0, 900.0], "psis": [20.0, 20.0]}),
+            "asis=10,900 lies outside",
+        ),
+        (
+            json!({"moves": [{"keypoint": "left_elbow_pit", "x": 1.0, "y": 1.0}]}),
+            "unknown keypoint",
+        ),
+        (
+            json!({"moves": [{"keypoint": "left_knee", "x": 1.0, "y": 1.0}, {"keypoint": "left_knee", "x": 2.0, "y": 1.0}]}),
+            "twice",
+        ),
         (json!({"moves": moves}), "over the 33"),
         (json!({"record": {"client": "x".repeat(65)}}), "over the 64"),
         (json!({"record": {"date": "2026-13-01"}}), "no month 13"),
         (json!({"record": {"note": "a\u{202e}b"}}), "U+202E"),
-        (json!({"screening": {"night_pain": "maybe"}}), "not yes, no or not_asked"),
-        (json!({"screening": {"rm_rf": "yes"}}), "unknown warning sign"),
+        (
+            json!({"screening": {"night_pain": "maybe"}}),
+            "not yes, no or not_asked",
+        ),
+        (
+            json!({"screening": {"rm_rf": "yes"}}),
+            "unknown warning sign",
+        ),
         (json!({"protocol": "lying"}), "unknown protocol"),
     ];
     for (change, expected) in cases {
@@ -436,20 +390,31 @@ fn a_drag_remeasures_landmarks_call_the_tilt_and_a_yes_withholds_the_routine() {
         e["psis"] = json!(psis);
     });
     let called = review.post("/api/photo/p1/view", &placed).json()["view"].clone();
-    assert_eq!(called["values"]["pelvic_pattern"]["call"], json!("anterior"));
+    assert_eq!(
+        called["values"]["pelvic_pattern"]["call"],
+        json!("anterior")
+    );
     assert!((called["asis"][0].as_f64().unwrap() - asis[0]).abs() <= 0.05);
     // A warning sign answered yes withholds the routine, as --red-flag does.
     let flagged = edited(&placed, |e| e["screening"]["night_pain"] = json!("yes"));
     let withheld = review.post("/api/photo/p1/view", &flagged).json()["view"].clone();
     assert_eq!(withheld["routine_withheld"], json!(true));
-    assert!(withheld["panel"].as_str().unwrap().contains("Routine withheld"));
+    assert!(
+        withheld["panel"]
+            .as_str()
+            .unwrap()
+            .contains("Routine withheld")
+    );
 }
 
 /// The annotated JPEG the report embeds.
 fn embedded_jpeg(report: &Path) -> Vec<u8> {
     use base64::Engine;
     let html = std::fs::read_to_string(report).unwrap();
-    let start = html.find("data:image/jpeg;base64,").expect("an embedded photo") + 23;
+    let start = html
+        .find("data:image/jpeg;base64,")
+        .expect("an embedded photo")
+        + 23;
     let end = start + html[start..].find('"').unwrap();
     base64::engine::general_purpose::STANDARD
         .decode(&html[start..end])
@@ -473,7 +438,12 @@ fn saving_writes_the_three_files_as_analyze_does_and_a_reopening_shows_them() {
         e["screening"]["sharp_pain"] = json!("yes");
     });
     let saved = review.post("/api/photo/p1/save", &edit);
-    assert_eq!(saved.status, 200, "{}", String::from_utf8_lossy(&saved.body));
+    assert_eq!(
+        saved.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&saved.body)
+    );
     let names = [
         "standing_anterior_tilt.annotated.jpg",
         "standing_anterior_tilt.report.html",
@@ -488,7 +458,10 @@ fn saving_writes_the_three_files_as_analyze_does_and_a_reopening_shows_them() {
     let document: Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(document["corrections"][0]["keypoint"], json!("left_knee"));
     assert_eq!(document["corrections"][0]["to_px"], json!([300.0, 530.0]));
-    assert_eq!(document["measurements"]["pelvic_tilt"]["method"], json!("landmarks"));
+    assert_eq!(
+        document["measurements"]["pelvic_tilt"]["method"],
+        json!("landmarks")
+    );
     assert_eq!(document["session"]["client"], json!("C-17 <b>"));
     assert_eq!(document["screening"]["flags"], json!(["sharp_pain"]));
     assert_eq!(document["routine"]["withheld"], json!(true));
@@ -497,7 +470,9 @@ fn saving_writes_the_three_files_as_analyze_does_and_a_reopening_shows_them() {
     assert!(!report.contains("C-17 <b>") && report.contains("C-17 &lt;b&gt;"));
     // The annotated image is the painter's drawing of the saved document.
     let analysis: sagitta::schema::Analysis = serde_json::from_slice(&json).unwrap();
-    let upright = sagitta::image_io::load(&photo, &Default::default()).unwrap().image;
+    let upright = sagitta::image_io::load(&photo, &Default::default())
+        .unwrap()
+        .image;
     let expected = sagitta::report::files::encode_image(
         &sagitta::report::overlay::annotate(upright, &analysis),
         Path::new("x.jpg"),
@@ -516,7 +491,10 @@ fn saving_writes_the_three_files_as_analyze_does_and_a_reopening_shows_them() {
     let reopened_asis = reopened["edit"]["asis"].as_array().unwrap();
     for (got, placed) in reopened_asis.iter().zip(asis) {
         // Saved to the tenth of a pixel, as `--asis` is.
-        assert!((got.as_f64().unwrap() - placed).abs() <= 0.05, "{reopened_asis:?}");
+        assert!(
+            (got.as_f64().unwrap() - placed).abs() <= 0.05,
+            "{reopened_asis:?}"
+        );
     }
     assert_eq!(reopened["edit"]["record"]["client"], json!("C-17 <b>"));
     assert_eq!(reopened["edit"]["screening"]["sharp_pain"], json!("yes"));
@@ -530,18 +508,22 @@ fn saving_writes_the_three_files_as_analyze_does_and_a_reopening_shows_them() {
     let silently = edited(&initial, |e| e["screening"]["sharp_pain"] = json!("no"));
     let refused = again.post("/api/photo/p1/view", &silently);
     assert_eq!(refused.status, 400);
-    assert!(refused.json()["error"].as_str().unwrap().contains("explicit"));
+    assert!(
+        refused.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("explicit")
+    );
     let explicitly = edited(&silently, |e| e["cleared"] = json!(["sharp_pain"]));
     let cleared = again.post("/api/photo/p1/save", &explicitly);
     assert_eq!(cleared.status, 200);
     let document = read_json(&out.path().join(names[2]));
     assert_eq!(document["screening"]["flags"], json!([]));
     assert!(
-        document["warnings"]
-            .as_array()
+        document["warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
             .unwrap()
-            .iter()
-            .any(|w| w.as_str().unwrap().contains("sharp_pain was recorded as yes")),
+            .contains("sharp_pain was recorded as yes")),
         "{}",
         document["warnings"]
     );
@@ -577,7 +559,10 @@ fn two_tabs_saving_at_once_never_mix_their_files() {
             assert!([480.0, 520.0].contains(&y));
             // The page and the image come from the same save as each other.
             let annotated = std::fs::read(base.with_extension("annotated.jpg")).unwrap();
-            assert_eq!(embedded_jpeg(&base.with_extension("report.html")), annotated);
+            assert_eq!(
+                embedded_jpeg(&base.with_extension("report.html")),
+                annotated
+            );
         }
     });
     let leftovers: Vec<String> = std::fs::read_dir(out.path())
@@ -592,7 +577,10 @@ fn two_tabs_saving_at_once_never_mix_their_files() {
 fn compare_shows_two_saved_photos_and_asks_for_a_save_first() {
     let out = tempfile::tempdir().unwrap();
     let review = Review::start(
-        vec![sample("thomas_short_left.jpg"), sample("thomas_short_right.jpg")],
+        vec![
+            sample("thomas_short_left.jpg"),
+            sample("thomas_short_right.jpg"),
+        ],
         out.path(),
     );
     let first = review.get("/api/photo/p1").json()["edit"].clone();

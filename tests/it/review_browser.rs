@@ -52,7 +52,9 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("{CHROMEDRIVER} cannot start ({e}): scripts/test.sh installs chromium-driver")
+                panic!(
+                    "{CHROMEDRIVER} cannot start ({e}): scripts/test.sh installs chromium-driver"
+                )
             });
         let mut browser = Browser {
             driver,
@@ -61,7 +63,10 @@ impl Browser {
         };
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         let capabilities = json!({"capabilities": {"alwaysMatch": {
@@ -93,7 +98,11 @@ impl Browser {
             format!("/session/{}{path}", self.session)
         };
         let host = format!("127.0.0.1:{}", self.port);
-        let body = if method == "GET" { Vec::new() } else { body.to_string().into_bytes() };
+        let body = if method == "GET" {
+            Vec::new()
+        } else {
+            body.to_string().into_bytes()
+        };
         let answer = request(
             self.port,
             &format!("{method} {path}"),
@@ -110,7 +119,11 @@ impl Browser {
     }
 
     fn script(&self, script: &str, args: Value) -> Value {
-        self.call("POST", "/execute/sync", json!({ "script": script, "args": args }))
+        self.call(
+            "POST",
+            "/execute/sync",
+            json!({ "script": script, "args": args }),
+        )
     }
 
     /// Waits until `script` returns true (at most `seconds`).
@@ -120,7 +133,10 @@ impl Browser {
             if self.script(script, json!([])) == json!(true) {
                 return;
             }
-            let message = self.script("return document.getElementById('message').textContent", json!([]));
+            let message = self.script(
+                "return document.getElementById('message').textContent",
+                json!([]),
+            );
             assert!(
                 started.elapsed() < Duration::from_secs(seconds),
                 "waited {seconds} s for {what}; the page says: {message}"
@@ -140,7 +156,11 @@ impl Browser {
     }
 
     fn element(&self, selector: &str) -> Value {
-        self.call("POST", "/element", json!({"using": "css selector", "value": selector}))
+        self.call(
+            "POST",
+            "/element",
+            json!({"using": "css selector", "value": selector}),
+        )
     }
 
     /// A real mouse click on the element (WebDriver's element click).
@@ -189,8 +209,15 @@ impl Browser {
 
     /// Real key presses: `keys` held down in order, then released.
     fn keys(&self, keys: &[&str]) {
-        let mut steps: Vec<Value> = keys.iter().map(|k| json!({"type": "keyDown", "value": k})).collect();
-        steps.extend(keys.iter().rev().map(|k| json!({"type": "keyUp", "value": k})));
+        let mut steps: Vec<Value> = keys
+            .iter()
+            .map(|k| json!({"type": "keyDown", "value": k}))
+            .collect();
+        steps.extend(
+            keys.iter()
+                .rev()
+                .map(|k| json!({"type": "keyUp", "value": k})),
+        );
         self.call(
             "POST",
             "/actions",
@@ -254,7 +281,12 @@ impl Drop for Browser {
         if !self.session.is_empty() {
             let host = format!("127.0.0.1:{}", self.port);
             let _ = std::panic::catch_unwind(|| {
-                request(self.port, &format!("DELETE /session/{}", self.session), &[("Host", &host)], b"")
+                request(
+                    self.port,
+                    &format!("DELETE /session/{}", self.session),
+                    &[("Host", &host)],
+                    b"",
+                )
             });
         }
         let _ = self.driver.kill();
@@ -323,7 +355,10 @@ fn dragging_the_knee_changes_knee_flexion_and_ctrl_z_undoes_it() {
 fn clicking_asis_and_psis_at_the_truth_calls_the_tilt_anterior() {
     let out = tempfile::tempdir().unwrap();
     let review = Review::start(
-        vec![sample("standing_anterior_tilt.jpg"), sample("standing_neutral.jpg")],
+        vec![
+            sample("standing_anterior_tilt.jpg"),
+            sample("standing_neutral.jpg"),
+        ],
         out.path(),
     );
     let browser = Browser::start();
@@ -405,11 +440,19 @@ fn ctrl_s_saves_the_three_files_with_a_valid_document() {
         60,
     );
     for ending in [".annotated.jpg", ".report.html", ".json"] {
-        assert!(out.path().join(format!("thomas_short_left{ending}")).is_file(), "{ending}");
+        assert!(
+            out.path()
+                .join(format!("thomas_short_left{ending}"))
+                .is_file(),
+            "{ending}"
+        );
     }
     let json = std::fs::read(out.path().join("thomas_short_left.json")).unwrap();
     assert_schema_valid("analysis", None, &json);
-    assert_eq!(read_json(&out.path().join("thomas_short_left.json"))["session"]["client"], json!("C7"));
+    assert_eq!(
+        read_json(&out.path().join("thomas_short_left.json"))["session"]["client"],
+        json!("C7")
+    );
     assert!(browser.text("#queue").contains("saved"));
 }
 
@@ -471,10 +514,16 @@ fn a_click_on_an_exif_rotated_photo_lands_on_the_pixel_asis_names() {
     let tilt = &saved["measurements"]["pelvic_tilt"];
     assert_eq!(tilt["method"], json!("landmarks"));
     // The points recorded are the pixels clicked (PSIS, then ASIS).
-    for (recorded, clicked) in [(&tilt["points_px"][0], placed[1]), (&tilt["points_px"][1], placed[0])] {
+    for (recorded, clicked) in [
+        (&tilt["points_px"][0], placed[1]),
+        (&tilt["points_px"][1], placed[0]),
+    ] {
         for axis in 0..2 {
             let got = recorded[axis].as_f64().unwrap();
-            assert!((got - clicked[axis]).abs() <= 0.2, "{recorded} against {clicked:?}");
+            assert!(
+                (got - clicked[axis]).abs() <= 0.2,
+                "{recorded} against {clicked:?}"
+            );
         }
     }
     // And the command line, given those pixels as --asis and --psis, measures the same tilt.
@@ -489,7 +538,12 @@ fn a_click_on_an_exif_rotated_photo_lands_on_the_pixel_asis_names() {
         .stdout
         .clone();
     let cli: Value = serde_json::from_slice(&output).unwrap();
-    let cli_tilt = cli["measurements"]["pelvic_tilt"]["value_deg"].as_f64().unwrap();
+    let cli_tilt = cli["measurements"]["pelvic_tilt"]["value_deg"]
+        .as_f64()
+        .unwrap();
     let page_tilt = tilt["value_deg"].as_f64().unwrap();
-    assert!((cli_tilt - page_tilt).abs() <= 0.15, "page {page_tilt}, --asis/--psis {cli_tilt}");
+    assert!(
+        (cli_tilt - page_tilt).abs() <= 0.15,
+        "page {page_tilt}, --asis/--psis {cli_tilt}"
+    );
 }

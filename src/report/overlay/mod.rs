@@ -16,8 +16,8 @@ use crate::measure::conventions::{self, Quantity, ReferenceLine};
 use crate::measure::geometry::{UP, Vec2};
 use crate::pose::Joint;
 use crate::schema::{Analysis, ProtocolKind, Side};
-use painter::{Label, Painter};
 pub use painter::{FONT, Scene, Shape};
+use painter::{Label, Painter};
 
 const BONE: Rgb<u8> = Rgb([250, 250, 250]);
 const PLUMB: Rgb<u8> = Rgb([0, 215, 255]);

@@ -10,7 +10,9 @@
 //!
 //! Medians of several runs. `cargo bench --bench review`.
 
+// The tests' client; the bench reads no headers.
 #[path = "../tests/it/http.rs"]
+#[allow(dead_code)]
 mod http;
 
 use std::path::{Path, PathBuf};

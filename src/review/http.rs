@@ -127,22 +127,23 @@ fn checked(state: &State, request: &mut Request) -> Reply {
     let cookie_ok = cookie_token.is_some_and(|t| same_secret(t, &state.token));
     // The token in the printed address is exchanged for the cookie, and the
     // address loses it.
-    if *request.method() == Method::Get && path == "/" {
-        if let Some(token) = query_param(&url, "token") {
-            if !same_secret(token, &state.token) {
-                return Reply::error(403, "forbidden: wrong session token");
-            }
-            let mut reply = Reply::new(303, "text/plain", "");
-            reply.headers.push(("Location", "/".to_string()));
-            reply.headers.push((
-                "Set-Cookie",
-                format!(
-                    "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
-                    state.token
-                ),
-            ));
-            return reply;
+    if *request.method() == Method::Get
+        && path == "/"
+        && let Some(token) = query_param(&url, "token")
+    {
+        if !same_secret(token, &state.token) {
+            return Reply::error(403, "forbidden: wrong session token");
         }
+        let mut reply = Reply::new(303, "text/plain", "");
+        reply.headers.push(("Location", "/".to_string()));
+        reply.headers.push((
+            "Set-Cookie",
+            format!(
+                "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
+                state.token
+            ),
+        ));
+        return reply;
     }
     if !cookie_ok {
         return Reply::error(

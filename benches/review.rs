@@ -1,19 +1,25 @@
-//! `sagitta review`'s speed, on the server side (figures in benches/README.md):
+//! `sagitta review`'s speed (figures in benches/README.md):
 //!
-//! - first view: from the page's first request (the address with the
-//!   token) to the last answer the page needs to draw the first photo, its
-//!   overlay and its table (page, script, style, font, queue, the photo
-//!   analysed, the photo itself), the model loaded and run: a fresh server
-//!   each time;
+//! - first view, in Chromium: a fresh server each time (the model loaded
+//!   and run on the first photo), the browser already started; from the
+//!   navigation to the address with the token to the first photo, overlay
+//!   and table drawn (the page records `performance.now()` after that
+//!   paint);
+//! - first view, server side: the same requests the page makes (page,
+//!   script, style, font, queue, the photo analysed, the photo itself)
+//!   replayed one after the other, from the first to the last answer;
 //! - drag: one keypoint moved, answered with the re-measured table and the
 //!   overlay as SVG (no model run, no image encoded).
 //!
 //! Medians of several runs. `cargo bench --bench review`.
 
-// The tests' client; the bench reads no headers.
+// The tests' HTTP and WebDriver clients; the bench uses part of them.
 #[path = "../tests/it/http.rs"]
 #[allow(dead_code)]
 mod http;
+#[path = "../tests/it/webdriver.rs"]
+#[allow(dead_code)]
+mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -84,6 +90,28 @@ fn first_view(photo: &Path, runs: usize) -> Duration {
     median(times)
 }
 
+fn first_drawn(browser: &webdriver::Browser, photo: &Path, runs: usize) -> Duration {
+    let out = tempfile::tempdir().unwrap();
+    let times = (0..runs)
+        .map(|_| {
+            let (server, _, _) = start(photo, out.path());
+            browser.go(&server.url());
+            browser.wait_for(
+                "the first photo drawn",
+                "return document.body.dataset.firstDrawnMs !== undefined",
+                120,
+            );
+            let drawn = browser.script(
+                "return Number(document.body.dataset.firstDrawnMs)",
+                json!([]),
+            );
+            server.stop();
+            Duration::from_secs_f64(drawn.as_f64().unwrap() / 1e3)
+        })
+        .collect();
+    median(times)
+}
+
 fn drag(photo: &Path, runs: usize) -> Duration {
     let out = tempfile::tempdir().unwrap();
     let (server, port, token) = start(photo, out.path());
@@ -131,15 +159,18 @@ fn main() {
         .to_rgb8()
         .save(&phone)
         .unwrap();
+    let browser = webdriver::Browser::start();
     for photo in [sample, phone] {
         let size = image::image_dimensions(&photo).unwrap();
+        let drawn = first_drawn(&browser, &photo, 5);
         let first = first_view(&photo, 5);
         let dragged = drag(&photo, 31);
         println!(
-            "{} ({}x{}): first view {:.0} ms, drag {:.1} ms (medians)",
+            "{} ({}x{}): first view drawn in Chromium {:.0} ms, server side {:.0} ms; drag {:.1} ms (medians)",
             photo.file_name().unwrap().to_string_lossy(),
             size.0,
             size.1,
+            drawn.as_secs_f64() * 1e3,
             first.as_secs_f64() * 1e3,
             dragged.as_secs_f64() * 1e3
         );

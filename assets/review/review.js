@@ -91,6 +91,13 @@ async function openAt(index) {
     fitZoom(data.view);
     show(data.view);
     fillRecord();
+    if (!document.body.dataset.firstDrawnMs) {
+      // After the next paint: when the first photo, overlay and table were
+      // drawn, in ms since the navigation began (benches/review.rs reads it).
+      requestAnimationFrame(() => setTimeout(() => {
+        document.body.dataset.firstDrawnMs = String(Math.round(performance.now()));
+      }, 0));
+    }
     message(data.from_saved ? "Saved analysis: shown as it was saved." : "Analysed: drag a point or place the landmarks.");
   } catch (error) {
     message(item.label + ": " + error.message, true);

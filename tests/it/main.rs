@@ -22,3 +22,4 @@ mod review;
 mod review_browser;
 mod saved_documents;
 mod schema;
+mod webdriver;

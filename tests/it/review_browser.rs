@@ -1,297 +1,33 @@
 //! The review page in a real browser: Debian's headless Chromium driven by
 //! chromedriver over WebDriver, with real pointer and keyboard input
-//! (WebDriver actions), on the bundled samples. The browser is required:
-//! without `chromium` and `chromedriver` these tests fail, they never skip
-//! (`scripts/test.sh` installs both).
-//!
-//! WebDriver is JSON over HTTP, so the client is the few requests below on
-//! the same plain HTTP helper the API tests use: no async runtime and no
-//! browser download in the dev-dependencies.
+//! (WebDriver actions, `webdriver.rs`), on the bundled samples. The browser
+//! is required: without `chromium` and `chromedriver` these tests fail,
+//! they never skip (`scripts/test.sh` installs both).
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
 use crate::common::{assert_schema_valid, read_json, repo, sagitta, sample, shared_photo};
-use crate::review::{Review, request, truth_landmarks};
+use crate::review::{Review, truth_landmarks};
+use crate::webdriver::{ARROW_RIGHT, Browser, CONTROL};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "chromedriver";
-/// The W3C name of an element reference in WebDriver answers.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-const CONTROL: &str = "\u{E009}";
-const ARROW_RIGHT: &str = "\u{E014}";
-
-/// A headless Chromium session; the driver is ended when it drops.
-struct Browser {
-    driver: Child,
-    port: u16,
-    session: String,
+/// Opens the review's address with its token and waits for the first photo.
+fn open(browser: &Browser, review: &Review) {
+    browser.go(&review.server.as_ref().unwrap().url());
+    ready(browser);
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind(("127.0.0.1", 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl Browser {
-    fn start() -> Browser {
-        assert!(
-            Path::new(CHROMIUM).is_file(),
-            "{CHROMIUM} is missing: the browser tests need Debian's chromium and chromium-driver (scripts/test.sh installs them)"
-        );
-        let port = free_port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{CHROMEDRIVER} cannot start ({e}): scripts/test.sh installs chromium-driver"
-                )
-            });
-        let mut browser = Browser {
-            driver,
-            port,
-            session: String::new(),
-        };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "chromedriver did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let capabilities = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                // Root in a container: no sandbox. No network: no background
-                // traffic and no component updates.
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--disable-dev-shm-usage", "--no-first-run", "--window-size=1500,950",
-                    "--force-device-scale-factor=1",
-                ],
-            },
-        }}});
-        let answer = browser.call("POST", "/session", capabilities);
-        browser.session = answer["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {answer}"))
-            .to_string();
-        browser
-    }
-
-    fn call(&self, method: &str, path: &str, body: Value) -> Value {
-        let path = if path == "/session" {
-            path.to_string()
-        } else {
-            format!("/session/{}{path}", self.session)
-        };
-        let host = format!("127.0.0.1:{}", self.port);
-        let body = if method == "GET" {
-            Vec::new()
-        } else {
-            body.to_string().into_bytes()
-        };
-        let answer = request(
-            self.port,
-            &format!("{method} {path}"),
-            &[("Host", &host), ("Content-Type", "application/json")],
-            &body,
-        );
-        let reply = answer.json();
-        assert_eq!(answer.status, 200, "{method} {path}: {reply}");
-        reply["value"].clone()
-    }
-
-    fn go(&self, url: &str) {
-        self.call("POST", "/url", json!({ "url": url }));
-    }
-
-    fn script(&self, script: &str, args: Value) -> Value {
-        self.call(
-            "POST",
-            "/execute/sync",
-            json!({ "script": script, "args": args }),
-        )
-    }
-
-    /// Waits until `script` returns true (at most `seconds`).
-    fn wait_for(&self, what: &str, script: &str, seconds: u64) {
-        let started = Instant::now();
-        loop {
-            if self.script(script, json!([])) == json!(true) {
-                return;
-            }
-            let message = self.script(
-                "return document.getElementById('message').textContent",
-                json!([]),
-            );
-            assert!(
-                started.elapsed() < Duration::from_secs(seconds),
-                "waited {seconds} s for {what}; the page says: {message}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn text(&self, selector: &str) -> String {
-        self.script(
-            "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
-            json!([selector]),
-        )
-        .as_str()
-        .unwrap_or_else(|| panic!("no {selector} on the page"))
-        .to_string()
-    }
-
-    fn element(&self, selector: &str) -> Value {
-        self.call(
-            "POST",
-            "/element",
-            json!({"using": "css selector", "value": selector}),
-        )
-    }
-
-    /// A real mouse click on the element (WebDriver's element click).
-    fn click(&self, selector: &str) {
-        let element = self.element(selector);
-        let id = element[ELEMENT]
-            .as_str()
-            .unwrap_or_else(|| panic!("{selector}: {element}"))
-            .to_string();
-        self.call("POST", &format!("/element/{id}/click"), json!({}));
-    }
-
-    fn pointer(&self, steps: Vec<Value>) {
-        self.call(
-            "POST",
-            "/actions",
-            json!({"actions": [{
-                "type": "pointer", "id": "mouse",
-                "parameters": {"pointerType": "mouse"},
-                "actions": steps,
-            }]}),
-        );
-        self.call("DELETE", "/actions", json!({}));
-    }
-
-    fn click_at(&self, [x, y]: [i64; 2]) {
-        self.pointer(vec![
-            json!({"type": "pointerMove", "origin": "viewport", "x": x, "y": y, "duration": 0}),
-            json!({"type": "pointerDown", "button": 0}),
-            json!({"type": "pointerUp", "button": 0}),
-        ]);
-    }
-
-    fn drag(&self, [x0, y0]: [i64; 2], [x1, y1]: [i64; 2]) {
-        let mut steps = vec![
-            json!({"type": "pointerMove", "origin": "viewport", "x": x0, "y": y0, "duration": 0}),
-            json!({"type": "pointerDown", "button": 0}),
-        ];
-        for i in 1..=5 {
-            steps.push(json!({"type": "pointerMove", "origin": "viewport",
-                "x": x0 + (x1 - x0) * i / 5, "y": y0 + (y1 - y0) * i / 5, "duration": 30}));
-        }
-        steps.push(json!({"type": "pointerUp", "button": 0}));
-        self.pointer(steps);
-    }
-
-    /// Real key presses: `keys` held down in order, then released.
-    fn keys(&self, keys: &[&str]) {
-        let mut steps: Vec<Value> = keys
-            .iter()
-            .map(|k| json!({"type": "keyDown", "value": k}))
-            .collect();
-        steps.extend(
-            keys.iter()
-                .rev()
-                .map(|k| json!({"type": "keyUp", "value": k})),
-        );
-        self.call(
-            "POST",
-            "/actions",
-            json!({"actions": [{"type": "key", "id": "keyboard", "actions": steps}]}),
-        );
-        self.call("DELETE", "/actions", json!({}));
-    }
-
-    /// Where photo pixel (`x`, `y`) is in the viewport, read off the photo
-    /// element's box and natural size (not the page's own conversion).
-    fn on_screen(&self, x: f64, y: f64) -> [f64; 2] {
-        let point = self.script(
-            "const img = document.getElementById('photo'); const r = img.getBoundingClientRect();
-             return [r.left + arguments[0] * r.width / img.naturalWidth,
-                     r.top + arguments[1] * r.height / img.naturalHeight];",
-            json!([x, y]),
-        );
-        [point[0].as_f64().unwrap(), point[1].as_f64().unwrap()]
-    }
-
-    /// The photo pixel under viewport point `p`, the same way round.
-    fn in_photo(&self, [x, y]: [i64; 2]) -> [f64; 2] {
-        let point = self.script(
-            "const img = document.getElementById('photo'); const r = img.getBoundingClientRect();
-             return [(arguments[0] - r.left) * img.naturalWidth / r.width,
-                     (arguments[1] - r.top) * img.naturalHeight / r.height];",
-            json!([x, y]),
-        );
-        [point[0].as_f64().unwrap(), point[1].as_f64().unwrap()]
-    }
-
-    fn screenshot(&self, path: &Path) {
-        use base64::Engine;
-        let data = self.call("GET", "/screenshot", json!({}));
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(data.as_str().unwrap())
-            .unwrap();
-        std::fs::write(path, png).unwrap();
-    }
-
-    /// Opens the review's address with its token and waits for the first photo.
-    fn open(&self, review: &Review) {
-        self.go(&review.server.as_ref().unwrap().url());
-        self.ready();
-    }
-
-    fn ready(&self) {
-        self.wait_for(
-            "the photo, overlay and table",
-            "return document.body.dataset.state === 'ready'
-                && document.querySelector('#overlay svg') !== null
-                && document.querySelector('#panel table') !== null
-                && document.getElementById('photo').complete",
-            120,
-        );
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let host = format!("127.0.0.1:{}", self.port);
-            let _ = std::panic::catch_unwind(|| {
-                request(
-                    self.port,
-                    &format!("DELETE /session/{}", self.session),
-                    &[("Host", &host)],
-                    b"",
-                )
-            });
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
+/// Waits until the photo, its overlay and the table are drawn.
+pub fn ready(browser: &Browser) {
+    browser.wait_for(
+        "the photo, overlay and table",
+        "return document.body.dataset.state === 'ready'
+            && document.querySelector('#overlay svg') !== null
+            && document.querySelector('#panel table') !== null
+            && document.getElementById('photo').complete",
+        120,
+    );
 }
 
 fn round([x, y]: [f64; 2]) -> [i64; 2] {
@@ -319,7 +55,7 @@ fn dragging_the_knee_changes_knee_flexion_and_ctrl_z_undoes_it() {
     let out = tempfile::tempdir().unwrap();
     let review = Review::start(vec![sample("standing_anterior_tilt.jpg")], out.path());
     let browser = Browser::start();
-    browser.open(&review);
+    open(&browser, &review);
     let cell = "tr[data-name='knee_flexion'] td.value";
     let before = browser.text(cell);
     let knee = handle_centre(&browser, "left_knee");
@@ -362,7 +98,7 @@ fn clicking_asis_and_psis_at_the_truth_calls_the_tilt_anterior() {
         out.path(),
     );
     let browser = Browser::start();
-    browser.open(&review);
+    open(&browser, &review);
     let call = "tr[data-name='pelvic_pattern'] td.call";
     assert_eq!(browser.text(call), "uncertain");
     let (asis, psis) = truth_landmarks();
@@ -400,7 +136,7 @@ fn clicking_asis_and_psis_at_the_truth_calls_the_tilt_anterior() {
         "return document.getElementById('position').textContent.startsWith('2 / 2')",
         60,
     );
-    browser.ready();
+    ready(&browser);
 }
 
 #[test]
@@ -408,7 +144,7 @@ fn a_warning_sign_answered_yes_withholds_the_routine() {
     let out = tempfile::tempdir().unwrap();
     let review = Review::start(vec![sample("standing_neutral.jpg")], out.path());
     let browser = Browser::start();
-    browser.open(&review);
+    open(&browser, &review);
     assert!(browser.text(".routine").contains("minutes"));
     browser.click("input[name='flag-night_pain'][value='yes']");
     browser.wait_for(
@@ -423,7 +159,7 @@ fn ctrl_s_saves_the_three_files_with_a_valid_document() {
     let out = tempfile::tempdir().unwrap();
     let review = Review::start(vec![sample("thomas_short_left.jpg")], out.path());
     let browser = Browser::start();
-    browser.open(&review);
+    open(&browser, &review);
     browser.click("input[name='client']");
     browser.keys(&["C"]);
     browser.keys(&["7"]);
@@ -464,7 +200,7 @@ fn a_click_on_an_exif_rotated_photo_lands_on_the_pixel_asis_names() {
     let out = tempfile::tempdir().unwrap();
     let review = Review::start(vec![photo.clone()], out.path());
     let browser = Browser::start();
-    browser.open(&review);
+    open(&browser, &review);
     // The page shows the photo upright, as the analysis measures it (EXIF
     // orientation 6: stored 1280x960, upright 960x1280).
     let size = browser.script(

@@ -58,7 +58,10 @@ impl Reply {
 /// Answers one request.
 pub(super) fn handle(state: &State, mut request: Request) {
     let reply = checked(state, &mut request);
-    let mut response = Response::from_data(reply.body).with_status_code(reply.status);
+    // Every answer has its length (no chunked encoding): small, and known.
+    let mut response = Response::from_data(reply.body)
+        .with_status_code(reply.status)
+        .with_chunked_threshold(usize::MAX);
     let mut headers = vec![
         ("Content-Type", reply.content_type.to_string()),
         ("Content-Security-Policy", reply.policy.to_string()),

@@ -596,3 +596,46 @@ fn compare_shows_two_saved_photos_and_asks_for_a_save_first() {
     let html = String::from_utf8(page.body).unwrap();
     assert!(html.contains("thomas_short_left.jpg") && html.contains("thomas_short_right.jpg"));
 }
+
+#[test]
+fn a_saved_analysis_given_as_input_opens_as_saved_with_its_photo() {
+    let first = tempfile::tempdir().unwrap();
+    crate::common::sagitta()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(first.path())
+        .args(["--report", "--client", "C-3"])
+        .arg(sample("thomas_normal_left.jpg"))
+        .assert()
+        .success();
+    let saved = first.path().join("thomas_normal_left.json");
+    let document = read_json(&saved);
+    let out = tempfile::tempdir().unwrap();
+    let review = Review::start(vec![saved], out.path());
+    assert_eq!(
+        review.get("/api/queue").json(),
+        json!([{"id": "p1", "label": "thomas_normal_left.json", "saved": false}])
+    );
+    let opened = review.get("/api/photo/p1").json();
+    assert_eq!(opened["from_saved"], json!(true));
+    assert_eq!(opened["edit"]["record"]["client"], json!("C-3"));
+    let knee = &document["measurements"]["knee_flexion"];
+    assert_eq!(
+        opened["view"]["values"]["knee_flexion"]["value"],
+        knee["value_deg"]
+    );
+    // The photo it names is served, upright, at the analysed size.
+    let photo = review.get("/photo/p1.jpg");
+    assert_eq!(photo.header("content-type"), Some("image/jpeg"));
+    assert_eq!(
+        photo.header("content-length"),
+        Some(photo.body.len().to_string().as_str())
+    );
+    let image = image::load_from_memory(&photo.body).unwrap();
+    assert_eq!(
+        (image.width(), image.height()),
+        (
+            document["image"]["width"].as_u64().unwrap() as u32,
+            document["image"]["height"].as_u64().unwrap() as u32
+        )
+    );
+}

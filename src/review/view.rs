@@ -165,6 +165,7 @@ fn panel(analysis: &Analysis) -> String {
     out.push_str("</section>");
 
     // The calls, with every class's probability.
+    let calls_start = out.len();
     out.push_str("<section><h2>Calls</h2><table class=\"calls\">");
     let measurements = doc["measurements"].as_object().cloned().unwrap_or_default();
     for (name, m) in &measurements {
@@ -198,11 +199,16 @@ fn panel(analysis: &Analysis) -> String {
         }
     }
     out.push_str("</table></section>");
+    if !out[calls_start..].contains("<tr") {
+        out.truncate(calls_start);
+    }
 
     // The measurements with their uncertainty.
+    let table_start = out.len();
     out.push_str(
         "<section><h2>Measurements</h2><table class=\"measurements\"><tr><th>measurement</th><th>value</th><th>method</th><th>notes</th></tr>",
     );
+    let header_end = out.len();
     for (name, m) in &measurements {
         if m["probabilities"]
             .as_object()
@@ -244,6 +250,10 @@ fn panel(analysis: &Analysis) -> String {
         );
     }
     out.push_str("</table></section>");
+    if !out[header_end..].contains("<tr") {
+        out.truncate(table_start);
+        out.push_str("<section><h2>Measurements</h2><p>none</p></section>");
+    }
 
     out.push_str("<section><h2>Findings</h2>");
     let findings = doc["findings"].as_array().cloned().unwrap_or_default();

@@ -24,7 +24,7 @@ pub fn ready(browser: &Browser) {
         "the photo, overlay and table",
         "return document.body.dataset.state === 'ready'
             && document.querySelector('#overlay svg') !== null
-            && document.querySelector('#panel table') !== null
+            && document.querySelector('#panel section') !== null
             && document.getElementById('photo').complete",
         120,
     );

@@ -24,14 +24,54 @@ struct Entry {
     set: String,
 }
 
-/// Reads one entry, checks it, and keeps its value.
-fn entry<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
-    let entry = Entry::deserialize(deserializer)?;
-    if entry.unit.trim().is_empty() {
-        return Err(D::Error::custom("an entry needs its `unit`"));
+/// One table of the file (`[keypoint]`, `[pelvis]`, ...) whose numbers are
+/// all entries: each `name = { value, unit, cite, set }` is checked and
+/// handed to the table's type `T` as its bare value, so that `T` holds plain
+/// `f64` fields and reads as the numbers it keeps. A bare number, where an
+/// entry belongs, is refused; a nested table without a `value` (a fitted
+/// calibration) and a list (the benchmark errors) go to `T` as they are,
+/// and their own types check their provenance. Derefs to `T`.
+#[derive(Debug, Clone)]
+pub struct Cited<T>(T);
+
+impl<T> std::ops::Deref for Cited<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
     }
-    check_provenance(&entry.cite, &entry.set).map_err(D::Error::custom)?;
-    finite(entry.value).map_err(D::Error::custom)
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Cited<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut table = toml::Table::deserialize(deserializer)?;
+        for (name, item) in table.iter_mut() {
+            let value = match item {
+                toml::Value::Table(fields) if fields.contains_key("value") => {
+                    let entry = Entry::deserialize(toml::Value::Table(fields.clone()))
+                        .map_err(|e| D::Error::custom(format!("{name}: {}", e.message())))?;
+                    checked_value(entry).map_err(|e| D::Error::custom(format!("{name}: {e}")))?
+                }
+                toml::Value::Integer(_) | toml::Value::Float(_) => {
+                    return Err(D::Error::custom(format!(
+                        "{name}: a number needs its entry: {{ value, unit, cite, set }}"
+                    )));
+                }
+                _ => continue,
+            };
+            *item = toml::Value::Float(value);
+        }
+        table.try_into().map(Cited).map_err(D::Error::custom)
+    }
+}
+
+/// Checks one entry, and keeps its value.
+fn checked_value(entry: Entry) -> Result<f64, String> {
+    if entry.unit.trim().is_empty() {
+        return Err("an entry needs its `unit`".to_string());
+    }
+    check_provenance(&entry.cite, &entry.set)?;
+    finite(entry.value)
 }
 
 fn finite(value: f64) -> Result<f64, String> {
@@ -62,18 +102,18 @@ fn check_provenance(cite: &[String], set: &str) -> Result<(), String> {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
-    pub keypoint: KeypointLimits,
-    pub person: PersonLimits,
-    pub mask: MaskLimits,
-    pub view: ViewLimits,
-    pub protocol: ProtocolLimits,
-    pub uncertainty: UncertaintyLimits,
-    pub pelvis: PelvisLimits,
-    pub neck: NeckLimits,
-    pub spine: SpineLimits,
-    pub pattern: PatternLimits,
-    pub posture: PostureLimits,
-    pub compare: CompareLimits,
+    pub keypoint: Cited<KeypointLimits>,
+    pub person: Cited<PersonLimits>,
+    pub mask: Cited<MaskLimits>,
+    pub view: Cited<ViewLimits>,
+    pub protocol: Cited<ProtocolLimits>,
+    pub uncertainty: Cited<UncertaintyLimits>,
+    pub pelvis: Cited<PelvisLimits>,
+    pub neck: Cited<NeckLimits>,
+    pub spine: Cited<SpineLimits>,
+    pub pattern: Cited<PatternLimits>,
+    pub posture: Cited<PostureLimits>,
+    pub compare: Cited<CompareLimits>,
 }
 
 /// `sagitta compare`: the published reliability figures a change is held
@@ -81,11 +121,8 @@ pub struct Limits {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CompareLimits {
-    #[serde(deserialize_with = "entry")]
     pub thomas_knee_mdc_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub thomas_hip_sem_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub max_scale_ratio: f64,
 }
 
@@ -93,10 +130,8 @@ pub struct CompareLimits {
 #[serde(deny_unknown_fields)]
 pub struct KeypointLimits {
     /// Below this visibility a keypoint counts as not seen.
-    #[serde(deserialize_with = "entry")]
     pub min_visibility: f64,
     /// Below this presence a keypoint counts as not placed in the photo.
-    #[serde(deserialize_with = "entry")]
     pub min_presence: f64,
 }
 
@@ -104,10 +139,8 @@ pub struct KeypointLimits {
 #[serde(deny_unknown_fields)]
 pub struct PersonLimits {
     /// Below this pose presence the detector's find is not a confirmed body.
-    #[serde(deserialize_with = "entry")]
     pub min_pose_presence: f64,
     /// Detections at least this share of the best score compete on size.
-    #[serde(deserialize_with = "entry")]
     pub prominent_min_score_share: f64,
 }
 
@@ -115,62 +148,41 @@ pub struct PersonLimits {
 #[serde(deny_unknown_fields)]
 pub struct MaskLimits {
     /// The body outline is where the mask crosses this probability.
-    #[serde(deserialize_with = "entry")]
     pub person_probability: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ViewLimits {
-    #[serde(deserialize_with = "entry")]
     pub max_side_separation_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub min_lateral_score: f64,
-    #[serde(deserialize_with = "entry")]
     pub near_side_visibility_margin: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProtocolLimits {
-    #[serde(deserialize_with = "entry")]
     pub upright_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub lying_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub max_standing_hip_flexion_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub max_standing_knee_flexion_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub heel_level_tolerance_leg: f64,
-    #[serde(deserialize_with = "entry")]
     pub heel_rise_error_leg: f64,
-    #[serde(deserialize_with = "entry")]
     pub max_stance_knee_flexion_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub min_held_hip_flexion_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub max_test_hip_flexion_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub min_test_shank_drop_thigh: f64,
-    #[serde(deserialize_with = "entry")]
     pub min_thomas_ankle_drop_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub max_trunk_tilt_deg: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UncertaintyLimits {
-    #[serde(deserialize_with = "entry")]
     pub segment_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub knee_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub palpation_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub craniovertebral_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub pelvic_morphology_sd_deg: f64,
     pub benchmark_p90: Vec<BenchmarkError>,
 }
@@ -209,47 +221,27 @@ impl TryFrom<RawBenchmarkError> for BenchmarkError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PelvisLimits {
-    #[serde(deserialize_with = "entry")]
     pub band_top_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub band_bottom_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub min_level_share: f64,
-    #[serde(deserialize_with = "entry")]
     pub min_span_share: f64,
-    #[serde(deserialize_with = "entry")]
     pub max_residual_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub min_buttock_curve_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub draped_extra_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub confidence_halving_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub arm_clearance_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub arm_over_front_share: f64,
     pub front_calibration: Calibration,
     pub back_calibration: Calibration,
-    #[serde(deserialize_with = "entry")]
     pub marker_search_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub landmark_min_spacing_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub landmark_max_spacing_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub landmark_min_tilt_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub landmark_max_tilt_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub marker_max_dot_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub marker_min_dot_px: f64,
-    #[serde(deserialize_with = "entry")]
     pub marker_hue_tolerance_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub marker_min_saturation: f64,
-    #[serde(deserialize_with = "entry")]
     pub marker_min_value: f64,
 }
 
@@ -296,80 +288,50 @@ impl Calibration {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NeckLimits {
-    #[serde(deserialize_with = "entry")]
     pub c7_level: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpineLimits {
-    #[serde(deserialize_with = "entry")]
     pub top_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub bottom_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub step_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub buttock_band_low: f64,
-    #[serde(deserialize_with = "entry")]
     pub buttock_band_high: f64,
-    #[serde(deserialize_with = "entry")]
     pub thoracic_band_low: f64,
-    #[serde(deserialize_with = "entry")]
     pub thoracic_band_high: f64,
-    #[serde(deserialize_with = "entry")]
     pub min_level_share: f64,
-    #[serde(deserialize_with = "entry")]
     pub max_gap_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub max_roughness_torso: f64,
-    #[serde(deserialize_with = "entry")]
     pub lordosis_depth_body_sd: f64,
-    #[serde(deserialize_with = "entry")]
     pub lordosis_angle_body_sd_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub kyphosis_depth_body_sd: f64,
-    #[serde(deserialize_with = "entry")]
     pub kyphosis_angle_body_sd_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub buttock_body_sd: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatternLimits {
-    #[serde(deserialize_with = "entry")]
     pub call_probability: f64,
-    #[serde(deserialize_with = "entry")]
     pub in_reach_probability: f64,
-    #[serde(deserialize_with = "entry")]
     pub anterior_above_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub posterior_below_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub prior_mean_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub prior_sd_deg: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PostureLimits {
-    #[serde(deserialize_with = "entry")]
     pub lordosis_norm_mean_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub lordosis_norm_sd_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub kyphosis_norm_mean_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub kyphosis_norm_sd_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub lordosis_outline_at_neutral_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub kyphosis_outline_at_neutral_deg: f64,
-    #[serde(deserialize_with = "entry")]
     pub normal_band_sd: f64,
-    #[serde(deserialize_with = "entry")]
     pub pelvis_forward_height: f64,
 }
 
@@ -578,5 +540,28 @@ mod tests {
             1,
         );
         assert!(parse(&out_of_range).unwrap_err().contains("c7_level"));
+        // A bare number where an entry belongs, and an entry without its unit.
+        let start = EMBEDDED.find("[neck.c7_level]").unwrap();
+        let end = start + EMBEDDED[start..].find("\n\n").unwrap();
+        let bare = format!(
+            "{}[neck]\nc7_level = 0.25{}",
+            &EMBEDDED[..start],
+            &EMBEDDED[end..]
+        );
+        let error = parse(&bare).unwrap_err();
+        assert!(
+            error.contains("c7_level: a number needs its entry"),
+            "{error}"
+        );
+        let no_unit = EMBEDDED.replacen(
+            "unit = \"share of the way from the shoulder keypoint up to the ear\"",
+            "unit = \" \"",
+            1,
+        );
+        let error = parse(&no_unit).unwrap_err();
+        assert!(
+            error.contains("c7_level: an entry needs its `unit`"),
+            "{error}"
+        );
     }
 }

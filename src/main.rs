@@ -3,7 +3,7 @@
 
 mod batch;
 mod cli;
-mod manpage;
+mod commands;
 
 use std::process::ExitCode;
 

@@ -35,7 +35,10 @@ pub struct SessionInput {
     pub note: Option<String>,
 }
 
-/// A calendar date `YYYY-MM-DD` (years 1900-2999), as given back.
+/// A calendar date `YYYY-MM-DD` (years 1900-2999), as given back. The
+/// shape is checked here, strictly: jiff's parsers also take other ISO 8601
+/// spellings (`20261125`, a time of day), which a record must not hold;
+/// the calendar (days in a month, leap years) is jiff's.
 pub fn parse_date(text: &str) -> Result<String, String> {
     let bad = || {
         format!(
@@ -45,7 +48,7 @@ pub fn parse_date(text: &str) -> Result<String, String> {
     };
     let text = text.trim();
     let bytes = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+    let digits = |range: std::ops::Range<usize>| -> Option<i16> {
         let part = text.get(range)?;
         part.bytes()
             .all(|b| b.is_ascii_digit())
@@ -58,18 +61,14 @@ pub fn parse_date(text: &str) -> Result<String, String> {
     let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10)) else {
         return Err(bad());
     };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(format!("{text}: there is no month {month}")),
-    };
+    let month = i8::try_from(month).expect("two digits");
+    let first = jiff::civil::Date::new(year, month, 1)
+        .map_err(|_| format!("{text}: there is no month {month}"))?;
     if !(1900..=2999).contains(&year) {
         return Err(format!("{text}: the year is outside 1900-2999"));
     }
-    if day == 0 || day > days {
+    let days = first.days_in_month();
+    if day == 0 || day > i16::from(days) {
         return Err(format!("{text}: month {month} of {year} has {days} days"));
     }
     Ok(text.to_string())
@@ -365,6 +364,21 @@ mod tests {
             "",
         ] {
             assert!(parse_date(bad).is_err(), "{bad}");
+        }
+        // Each problem says what is wrong, the month before the year.
+        for (bad, message) in [
+            ("2023-02-29", "2023-02-29: month 2 of 2023 has 28 days"),
+            ("2000-02-30", "2000-02-30: month 2 of 2000 has 29 days"),
+            ("2026-04-00", "2026-04-00: month 4 of 2026 has 30 days"),
+            ("2026-13-01", "2026-13-01: there is no month 13"),
+            ("1850-00-01", "1850-00-01: there is no month 0"),
+            ("3000-01-01", "3000-01-01: the year is outside 1900-2999"),
+            (
+                "2026-1-05",
+                "expected a date as YYYY-MM-DD (e.g. 2026-11-25), got \"2026-1-05\"",
+            ),
+        ] {
+            assert_eq!(parse_date(bad).unwrap_err(), message);
         }
     }
 

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use sagitta::error::{FileError, FileErrorKind};
 use sagitta::report::files::temporary_target;
 use sagitta::session::{Manifest, SessionInput};
+use walkdir::WalkDir;
 
 /// File name endings a folder walk treats as photos (case-insensitive).
 const IMAGE_EXTENSIONS: [&str; 9] = [
@@ -202,7 +203,7 @@ pub fn expand(args: &[PathBuf], recursive: bool, out: Option<&Path>) -> Inputs {
                 walker.out.push((path, name, None));
             }
         } else if arg.is_dir() {
-            walker.walk(arg, arg, 0);
+            walker.walk(arg);
         } else {
             walker.out.push((arg.clone(), stem_name(arg), None));
         }
@@ -297,45 +298,93 @@ impl Walker<'_> {
             .push((dir.to_path_buf(), stem_name(dir), Some(error)));
     }
 
-    fn walk(&mut self, root: &Path, dir: &Path, depth: usize) {
-        let id = match std::fs::metadata(dir) {
-            Ok(metadata) => folder_id(&metadata),
-            Err(error) => return self.fail(dir, format!("cannot list the folder: {error}")),
-        };
-        if !self.visited.insert(id) {
-            // A folder already walked (through a link).
-            return;
-        }
-        let in_output_folder = Some(id) == self.output_folder;
-        let entries = match std::fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(error) => return self.fail(dir, format!("cannot list the folder: {error}")),
-        };
-        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-        // Sorted, so that runs and shards list the same order everywhere.
-        paths.sort();
-        for path in paths {
-            if in_output_folder && is_own_file(&path) {
+    /// Lists the photos under `root` (a folder), in name order, depth first.
+    /// `walkdir` follows the links and finds the loops among the folders
+    /// it is in; the set of real folders walked also keeps a folder reached
+    /// twice by other ways (two links, a bind mount, `wk wk`) to one walk.
+    fn walk(&mut self, root: &Path) {
+        let walk = WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .max_depth(if self.recursive { usize::MAX } else { 1 });
+        let mut entries = walk.into_iter();
+        // The folders being walked that are the output folder, and the one
+        // just entered, whose listing may fail.
+        let mut output_folders: HashSet<PathBuf> = HashSet::new();
+        let mut entered: Option<PathBuf> = None;
+        while let Some(next) = entries.next() {
+            let entry = match next {
+                Ok(entry) => entry,
+                // A link back to a folder being walked: walked once already.
+                Err(error) if error.loop_ancestor().is_some() => continue,
+                Err(error) => {
+                    let listing_failed = error.depth() == 0 || error.path() == entered.as_deref();
+                    let path = error.path().unwrap_or(root).to_path_buf();
+                    match error.into_io_error() {
+                        Some(io) if listing_failed => {
+                            self.fail(&path, format!("cannot list the folder: {io}"))
+                        }
+                        // An entry that cannot be looked at (a dangling
+                        // link): a photo by its name, or skipped.
+                        _ => self.list_file(root, &path),
+                    }
+                    continue;
+                }
+            };
+            let path = entry.path();
+            let in_output_folder = path.parent().is_some_and(|p| output_folders.contains(p));
+            if entry.depth() > 0 && in_output_folder && is_own_file(path) {
+                if entry.file_type().is_dir() {
+                    entries.skip_current_dir();
+                }
                 continue;
             }
-            let is_dir = std::fs::metadata(&path)
-                .map(|m| m.is_dir())
-                .unwrap_or(false);
-            if is_dir && self.recursive {
-                if depth + 1 > MAX_WALK_DEPTH {
-                    self.fail(
-                        &path,
-                        format!("folder nested more than {MAX_WALK_DEPTH} levels deep: not walked"),
-                    );
-                } else {
-                    self.walk(root, &path, depth + 1);
-                }
-            } else if has_image_name(&path) {
-                let relative = path.strip_prefix(root).unwrap_or(&path);
-                self.out.push((path.clone(), relative_name(relative), None));
-            } else if !is_dir {
-                *self.skipped += 1;
+            if !entry.file_type().is_dir() {
+                self.list_file(root, path);
+                continue;
             }
+            if entry.depth() > 0 && !self.recursive {
+                // A folder in a folder walked without --recursive.
+                if has_image_name(path) {
+                    self.list_file(root, path);
+                }
+                continue;
+            }
+            if entry.depth() > MAX_WALK_DEPTH {
+                self.fail(
+                    path,
+                    format!("folder nested more than {MAX_WALK_DEPTH} levels deep: not walked"),
+                );
+                entries.skip_current_dir();
+                continue;
+            }
+            let id = match std::fs::metadata(path) {
+                Ok(metadata) => folder_id(&metadata),
+                Err(error) => {
+                    self.fail(path, format!("cannot list the folder: {error}"));
+                    entries.skip_current_dir();
+                    continue;
+                }
+            };
+            if !self.visited.insert(id) {
+                entries.skip_current_dir();
+                continue;
+            }
+            if Some(id) == self.output_folder {
+                output_folders.insert(path.to_path_buf());
+            }
+            entered = Some(path.to_path_buf());
+        }
+    }
+
+    /// A file met in a walk: a photo by its name, else counted as skipped.
+    fn list_file(&mut self, root: &Path, path: &Path) {
+        if has_image_name(path) {
+            let relative = path.strip_prefix(root).unwrap_or(path);
+            self.out
+                .push((path.to_path_buf(), relative_name(relative), None));
+        } else {
+            *self.skipped += 1;
         }
     }
 }
@@ -482,6 +531,34 @@ mod tests {
         let walked = d.clone();
         let inputs = within_a_minute(move || expand_all(&[walked], true));
         assert_eq!(inputs.items.len(), 1, "{:?}", inputs.items);
+    }
+
+    /// A link to a sibling folder lists its photos once, in name order; a
+    /// dangling link is a photo by its name (its analysis says what is
+    /// wrong), or skipped; a folder is not walked without --recursive.
+    #[test]
+    fn folder_walks_follow_links_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("d");
+        std::fs::create_dir_all(d.join("b")).unwrap();
+        std::fs::write(d.join("b/2.jpg"), b"x").unwrap();
+        std::fs::write(d.join("c.jpg"), b"x").unwrap();
+        std::fs::write(d.join("notes.txt"), b"x").unwrap();
+        std::os::unix::fs::symlink("b", d.join("a")).unwrap();
+        std::os::unix::fs::symlink("gone.jpg", d.join("ghost.jpg")).unwrap();
+        std::os::unix::fs::symlink("gone.txt", d.join("ghost.txt")).unwrap();
+        let inputs = expand_all(std::slice::from_ref(&d), true);
+        let names: Vec<&str> = inputs
+            .items
+            .iter()
+            .map(|i| i.output_name.as_str())
+            .collect();
+        assert_eq!(names, ["a__2", "c", "ghost"]);
+        assert_eq!(inputs.skipped_not_image, 2);
+        assert_eq!(inputs.listed_twice, 0);
+        let flat = expand_all(std::slice::from_ref(&d), false);
+        let names: Vec<&str> = flat.items.iter().map(|i| i.output_name.as_str()).collect();
+        assert_eq!(names, ["c", "ghost"]);
     }
 
     /// Before: a walk went as deep as the path length allowed and dropped what

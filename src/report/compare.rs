@@ -1,15 +1,9 @@
-//! The compare document for people: as text for a terminal, and as a
-//! printable HTML page (A4) with the annotated photos side by side and the
-//! tables of changes and left/right differences. Every text from the inputs
-//! is escaped (HTML) or made terminal-safe (text).
+//! The compare document as text for a terminal (every text from the inputs
+//! made terminal-safe), and the rows and groupings its printable page
+//! (`html/compare.rs`) shows too.
 
-use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-
-use super::html::{Esc, STYLE, write_references};
 use super::overlay::protocol_name;
 use super::snake_name;
 use super::text::class_words;
@@ -19,7 +13,7 @@ use crate::schema::{
     Judgement, ProtocolKind, Side,
 };
 
-fn side_word(side: Side) -> &'static str {
+pub(super) fn side_word(side: Side) -> &'static str {
     match side {
         Side::Left => "left",
         Side::Right => "right",
@@ -27,7 +21,7 @@ fn side_word(side: Side) -> &'static str {
 }
 
 /// `2026-11-02` or "no date".
-fn date_of(input: &ComparedInput) -> String {
+pub(super) fn date_of(input: &ComparedInput) -> String {
     input
         .session
         .date
@@ -36,7 +30,7 @@ fn date_of(input: &ComparedInput) -> String {
 }
 
 /// What the photo shows: "standing" or "Thomas test, left leg".
-fn shows(input: &ComparedInput) -> String {
+pub(super) fn shows(input: &ComparedInput) -> String {
     let mut text = protocol_name(input.protocol).to_string();
     if let Some(leg) = input.test_leg {
         text.push_str(&format!(", {} test leg", side_word(leg)));
@@ -49,7 +43,7 @@ fn shows(input: &ComparedInput) -> String {
 
 /// Skipped measurements grouped by their reason, in first-seen order:
 /// (names, reason).
-fn grouped(skipped: &[crate::schema::Skipped]) -> Vec<(Vec<&str>, &str)> {
+pub(super) fn grouped(skipped: &[crate::schema::Skipped]) -> Vec<(Vec<&str>, &str)> {
     let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
     for s in skipped {
         match groups.iter_mut().find(|(_, reason)| *reason == s.reason) {
@@ -70,7 +64,7 @@ fn verdict(judgement: &Judgement) -> &'static str {
 
 /// The ways the MDCs were set, each once, labelled with the protocol
 /// (`knee_flexion` is a different measurement standing and in the Thomas test).
-fn mdc_notes(c: &Comparison) -> Vec<(String, String)> {
+pub(super) fn mdc_notes(c: &Comparison) -> Vec<(String, String)> {
     let label = |protocol: ProtocolKind, name: &str| {
         format!("{}: {}", protocol_name(protocol), name.replace('_', " "))
     };
@@ -102,17 +96,17 @@ fn mdc_notes(c: &Comparison) -> Vec<(String, String)> {
 
 /// One thing that may have changed in kind: a call or a finding, before,
 /// after, its status, and for a call the angle it rests on.
-struct KindRow {
-    name: String,
-    before: String,
-    after: String,
-    status: &'static str,
-    changed: bool,
-    angle: Option<String>,
+pub(super) struct KindRow {
+    pub(super) name: String,
+    pub(super) before: String,
+    pub(super) after: String,
+    pub(super) status: &'static str,
+    pub(super) changed: bool,
+    pub(super) angle: Option<String>,
 }
 
 /// The calls, then the findings, of a before/after change.
-fn kind_rows(change: &Change) -> Vec<KindRow> {
+pub(super) fn kind_rows(change: &Change) -> Vec<KindRow> {
     let class = |c: &Option<String>| {
         c.as_deref()
             .map(class_words)
@@ -267,32 +261,16 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
     out.flush()
 }
 
-pub(super) const COMPARE_STYLE: &str = r#"
-.photos { display: flex; flex-wrap: wrap; gap: 3mm; align-items: flex-start; break-inside: avoid;
-  margin-bottom: 2mm; }
-.photos figure { flex: 1 1 0; min-width: 30%; max-width: none; }
-.photos figure img { margin: 0 auto; max-height: 88mm; }
-.photos.many figure img { max-height: 58mm; }
-.photos figcaption { font-size: 7pt; margin-top: .8mm; overflow-wrap: anywhere; }
-.nophoto { border: .3mm dashed #9aa7b0; border-radius: 1mm; padding: 8mm 2mm; text-align: center;
-  color: #5b6770; font-size: 7.4pt; }
-td.name { white-space: normal; width: 36%; }
-.sign { display: block; font-size: 6.3pt; color: #5b6770; }
-td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-.setup { break-inside: avoid; border: .4mm solid #b9770e; background: #fff6e6; border-radius: 1.2mm;
-  padding: 1.2mm 2mm; margin: 1.5mm 0; font-size: 7.4pt; }
-"#;
-
 /// One compared measurement as both tables show it: two values with their
 /// uncertainties (before/after, or left/right) and their difference.
 pub(super) struct ComparedRow<'a> {
-    name: &'a str,
-    values: [(f64, f64); 2],
-    difference: f64,
-    judgement: &'a Judgement,
+    pub(super) name: &'a str,
+    pub(super) values: [(f64, f64); 2],
+    pub(super) difference: f64,
+    pub(super) judgement: &'a Judgement,
 }
 
-fn change_rows(change: &Change) -> Vec<ComparedRow<'_>> {
+pub(super) fn change_rows(change: &Change) -> Vec<ComparedRow<'_>> {
     change
         .measurements
         .iter()
@@ -365,253 +343,4 @@ pub(super) fn write_text_table(
         )?;
     }
     Ok(())
-}
-
-/// The compare page; `images[i]` is the annotated photo (JPEG) of input
-/// `i + 1`, when it could be found or made.
-pub fn render_compare_html(c: &Comparison, images: &[Option<Vec<u8>>]) -> String {
-    let mut page = String::new();
-    write_page(&mut page, c, images).expect("writing to a String cannot fail");
-    page
-}
-
-fn write_page(out: &mut String, c: &Comparison, images: &[Option<Vec<u8>>]) -> fmt::Result {
-    // Each measurement's sign is explained once, in the first table it is in.
-    let mut explained = std::collections::HashSet::new();
-    let client = c.client.as_deref().unwrap_or("client not recorded");
-    writeln!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Posture comparison: {}</title>\n<style>{STYLE}{COMPARE_STYLE}</style>\n</head>\n<body>",
-        Esc(client)
-    )?;
-    // The visits, each once: photos of one day are one visit.
-    let mut dates: Vec<String> = c
-        .inputs
-        .iter()
-        .map(|i| Esc(&date_of(i)).to_string())
-        .collect();
-    dates.dedup();
-    writeln!(
-        out,
-        "<header><h1>Posture comparison</h1><div class=\"meta\"><b>client</b> {} &#183; {} \
-         &#183; {}<br>sagitta compare schema {}</div></header>",
-        Esc(client),
-        dates.join(" &#8594; "),
-        match c.order {
-            ComparisonOrder::Date => "in date order",
-            ComparisonOrder::AsGiven => "in the order given",
-        },
-        Esc(&c.schema_version)
-    )?;
-    // More than three photos wrap into rows of three, each row lower.
-    let many = if c.inputs.len() > 3 { " many" } else { "" };
-    writeln!(out, "<div class=\"photos{many}\">")?;
-    for (input, image) in c.inputs.iter().zip(images) {
-        write!(out, "<figure>")?;
-        match image {
-            Some(jpeg) => write!(
-                out,
-                "<img alt=\"Input {} with the measured angles drawn on it\" src=\"data:image/jpeg;base64,{}\">",
-                input.index,
-                STANDARD.encode(jpeg)
-            )?,
-            None => write!(
-                out,
-                "<div class=\"nophoto\">photo not found: neither the annotated image beside the analysis nor the photo it names</div>"
-            )?,
-        }
-        let mut caption = vec![
-            format!("<b>[{}]</b> {}", input.index, Esc(&date_of(input))),
-            Esc(&shows(input)).to_string(),
-        ];
-        if let Some(clinician) = &input.session.clinician {
-            caption.push(format!("by {}", Esc(clinician)));
-        }
-        if let Some(note) = &input.session.note {
-            caption.push(format!("<i>{}</i>", Esc(note)));
-        }
-        caption.push(format!(
-            "<span class=\"muted\">{}</span>",
-            Esc(&input.source)
-        ));
-        writeln!(
-            out,
-            "<figcaption>{}</figcaption></figure>",
-            caption.join(" &#183; ")
-        )?;
-    }
-    writeln!(out, "</div>")?;
-    for change in &c.changes {
-        let leg = change
-            .test_leg
-            .map(|l| format!(", {} test leg", side_word(l)))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "<div class=\"block\"><h2>Before/after: {}{leg}, [{}] &#8594; [{}]</h2>",
-            protocol_name(change.protocol),
-            change.baseline,
-            change.follow_up
-        )?;
-        write_setup(out, &change.setup_differences)?;
-        write_kind_table(out, change)?;
-        writeln!(
-            out,
-            "<table><thead><tr><th>Measurement</th><th>Before</th><th>After</th><th>Change</th>\
-             <th>&#177; combined</th><th>MDC95</th><th>Verdict</th></tr></thead><tbody>"
-        )?;
-        for row in change_rows(change) {
-            write_row(out, &row, explained.insert(row.name.to_string()))?;
-        }
-        writeln!(out, "</tbody></table>")?;
-        write_skipped(out, &change.skipped)?;
-        writeln!(out, "</div>")?;
-    }
-    for asymmetry in &c.asymmetry {
-        writeln!(
-            out,
-            "<div class=\"block\"><h2>Left/right Thomas test: left leg [{}], right leg [{}]</h2>",
-            asymmetry.left, asymmetry.right
-        )?;
-        write_setup(out, &asymmetry.setup_differences)?;
-        writeln!(
-            out,
-            "<table><thead><tr><th>Measurement</th><th>Left</th><th>Right</th><th>Left &#8722; right</th>\
-             <th>&#177; combined</th><th>MDC95</th><th>Verdict</th></tr></thead><tbody>"
-        )?;
-        for row in asymmetry_rows(asymmetry) {
-            write_row(out, &row, explained.insert(row.name.to_string()))?;
-        }
-        writeln!(out, "</tbody></table>")?;
-        write_skipped(out, &asymmetry.skipped)?;
-        writeln!(out, "</div>")?;
-    }
-    if !c.not_compared.is_empty() {
-        writeln!(out, "<h2>Compared with nothing</h2><ul class=\"small\">")?;
-        for not in &c.not_compared {
-            writeln!(out, "<li>[{}] {}</li>", not.input, Esc(&not.reason))?;
-        }
-        writeln!(out, "</ul>")?;
-    }
-    if !c.warnings.is_empty() {
-        writeln!(out, "<h2>Warnings</h2><ul class=\"small\">")?;
-        for warning in &c.warnings {
-            writeln!(out, "<li>{}</li>", Esc(warning))?;
-        }
-        writeln!(out, "</ul>")?;
-    }
-    let notes = mdc_notes(c);
-    if !notes.is_empty() {
-        writeln!(
-            out,
-            "<div class=\"block\"><h2>How each minimal detectable change was set</h2>\
-             <p class=\"small\">A difference smaller than the MDC95 may be measurement error alone \
-             (95&#160;% of repeated measurements of an unchanged person differ by less).</p><ul class=\"ref\">"
-        )?;
-        for (name, basis) in notes {
-            writeln!(
-                out,
-                "<li><b>{}</b>: {}</li>",
-                Esc(&name.replace('_', " ")),
-                Esc(&basis)
-            )?;
-        }
-        writeln!(out, "</ul></div>")?;
-    }
-    write_references(out, &c.references, true)?;
-    writeln!(out, "</body>\n</html>")
-}
-
-/// What changed in kind: the calls with the angle each rests on, and the
-/// findings, a change marked whether or not any angle crossed its MDC.
-fn write_kind_table(out: &mut String, change: &Change) -> fmt::Result {
-    let rows = kind_rows(change);
-    if rows.is_empty() {
-        return Ok(());
-    }
-    writeln!(
-        out,
-        "<table><thead><tr><th>What changed in kind</th><th>Before</th><th>After</th>\
-         <th>Status</th></tr></thead><tbody>"
-    )?;
-    for row in rows {
-        let badge = if row.changed {
-            "sev-moderate"
-        } else {
-            "sev-info"
-        };
-        let angle = row
-            .angle
-            .map(|a| format!("<span class=\"sign\">from {}</span>", Esc(&a)))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "<tr><td class=\"name\">{}{angle}</td><td>{}</td><td>{}</td>\
-             <td><span class=\"badge {badge}\">{}</span></td></tr>",
-            Esc(&row.name),
-            Esc(&row.before),
-            Esc(&row.after),
-            row.status
-        )?;
-    }
-    writeln!(out, "</tbody></table>")
-}
-
-fn write_setup(out: &mut String, differences: &[String]) -> fmt::Result {
-    if differences.is_empty() {
-        return Ok(());
-    }
-    let listed: Vec<String> = differences.iter().map(|d| Esc(d).to_string()).collect();
-    writeln!(
-        out,
-        "<div class=\"setup\"><b>Camera set-up differs:</b> {}. Angles from keypoints still compare; \
-         the pelvic outline estimate does not.</div>",
-        listed.join("; ")
-    )
-}
-
-pub(super) fn write_row(out: &mut String, row: &ComparedRow, explain_sign: bool) -> fmt::Result {
-    let (name, difference, judgement) = (row.name, row.difference, row.judgement);
-    let [(a, ua), (b, ub)] = row.values;
-    let (class, text) = if judgement.exceeds_mdc {
-        ("sev-moderate", "exceeds MDC")
-    } else {
-        ("sev-info", "within error")
-    };
-    // What a positive value means, from the one sign convention
-    // (`measure::conventions`), so the direction of a change can be read.
-    let sign = crate::measure::conventions::spec(name)
-        .filter(|_| explain_sign)
-        .map(|spec| format!("<span class=\"sign\">+ = {}</span>", Esc(spec.positive)))
-        .unwrap_or_default();
-    writeln!(
-        out,
-        "<tr><td class=\"name\">{}{sign}</td><td class=\"num\">{a:+.1}&#176; &#177; {ua:.1}</td>\
-         <td class=\"num\">{b:+.1}&#176; &#177; {ub:.1}</td><td class=\"num\"><b>{difference:+.1}&#176;</b></td>\
-         <td class=\"num\">{:.1}&#176;</td><td class=\"num\">{:.1}&#176;</td>\
-         <td><span class=\"badge {class}\">{text}</span></td></tr>",
-        Esc(&name.replace('_', " ")),
-        judgement.combined_uncertainty_deg,
-        judgement.mdc_deg
-    )
-}
-
-pub(super) fn write_skipped(out: &mut String, skipped: &[crate::schema::Skipped]) -> fmt::Result {
-    if skipped.is_empty() {
-        return Ok(());
-    }
-    let listed: Vec<String> = grouped(skipped)
-        .into_iter()
-        .map(|(names, reason)| {
-            let names: Vec<String> = names.iter().map(|n| n.replace('_', " ")).collect();
-            format!("<b>{}</b>: {}", Esc(&names.join(", ")), Esc(reason))
-        })
-        .collect();
-    writeln!(
-        out,
-        "<p class=\"small muted\">Not compared: {}.</p>",
-        listed.join("; ")
-    )
 }

@@ -12,9 +12,10 @@ pub mod overlay;
 mod text;
 mod visit;
 
-pub use compare::{render_compare_html, write_compare_text};
+pub use compare::write_compare_text;
+pub use html::{render_compare_html, render_visit_html};
 pub use text::{TextDetail, write_no_routine, write_routine_section};
-pub use visit::{render_visit_html, write_visit_text};
+pub use visit::write_visit_text;
 
 use std::io::{self, Write};
 

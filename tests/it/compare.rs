@@ -378,7 +378,7 @@ fn the_html_page_shows_both_photos_and_the_table() {
     assert_eq!(page.matches("src=\"data:image/jpeg;base64,").count(), 2);
     assert!(page.contains("<b>client</b> CL-7"));
     assert!(
-        page.contains("Before/after: Standing, [1] &#8594; [2]"),
+        page.contains("Before/after: Standing, [1] → [2]"),
         "{}",
         &page[..2000]
     );
@@ -909,4 +909,68 @@ fn a_visit_of_two_dates_is_refused() {
         stderr.contains("b.json is dated \"2026-12-02\""),
         "{stderr}"
     );
+}
+
+/// A client, a clinician and a note holding markup reach every printed
+/// page (the photo's, the compare page, the visit page) as text: escaped,
+/// never a tag.
+#[test]
+fn every_page_shows_a_record_holding_markup_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = "<script>alert('c')</script>";
+    let note = "<script>alert(\"n\")</script> & <b>bold</b>";
+    let record = [
+        "--client",
+        client,
+        "--date",
+        "2026-11-25",
+        "--clinician",
+        "Dr <i>X</i>",
+        "--note",
+        note,
+    ];
+    let out = dir.path().join("out");
+    sagitta()
+        .args(["analyze", "--quiet", "--report", "--out"])
+        .arg(&out)
+        .args(record)
+        .args([
+            sample("thomas_short_left.jpg"),
+            sample("thomas_short_right.jpg"),
+        ])
+        .assert()
+        .success();
+    let saved = [
+        out.join("thomas_short_left.json"),
+        out.join("thomas_short_right.json"),
+    ];
+    let html_of = |command: &str| {
+        let output = sagitta()
+            .args([command, "--format", "html"])
+            .args(&saved)
+            .assert()
+            .success();
+        String::from_utf8(output.get_output().stdout.clone()).unwrap()
+    };
+    let pages = [
+        std::fs::read_to_string(out.join("thomas_short_left.report.html")).unwrap(),
+        html_of("compare"),
+        html_of("visit"),
+    ];
+    // The visit page names the client, not each photo's note.
+    for (page, shows_note) in pages.iter().zip([true, true, false]) {
+        let start = &page[..page.len().min(3000)];
+        assert!(!page.contains("<script"), "{start}");
+        assert!(
+            !page.contains("<b>bold</b>") && !page.contains("<i>X</i>"),
+            "{start}"
+        );
+        assert!(
+            page.contains("&lt;script&gt;alert('c')&lt;/script&gt;"),
+            "{start}"
+        );
+        let escaped_note =
+            "&lt;script&gt;alert(&quot;n&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;";
+        assert_eq!(page.contains(escaped_note), shows_note, "{start}");
+    }
 }

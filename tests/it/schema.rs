@@ -5,18 +5,20 @@
 //! tests that read JSON output validate it too (`common::assert_schema_valid`).
 //!
 //! After changing a serde type, regenerate the committed files with
-//! `SAGITTA_BLESS=1 cargo test --test it schema::` (or
+//! `UPDATE_EXPECT=1 cargo test --test it schema::` (expect-test's file
+//! expectations: the files stay the plain JSON the command prints; or
 //! `cargo run -- schema NAME > schema/NAME.schema.json` for each name).
 //!
 //! The documents generated from the code are held to it here too:
 //! docs/measurements.md (`sagitta measurements --format markdown`, from the
 //! measurement registry) and the manual page docs/sagitta.1 (`sagitta
 //! manpage`, from the command-line definitions); the same
-//! `SAGITTA_BLESS=1` run rewrites them.
+//! `UPDATE_EXPECT=1` run rewrites them.
 
 use crate::common;
 
 use common::{assert_schema_valid, repo, sagitta, schema_errors};
+use expect_test::expect_file;
 use sagitta::report::json_schema::PUBLISHED;
 
 fn printed(name: &str) -> serde_json::Value {
@@ -26,30 +28,14 @@ fn printed(name: &str) -> serde_json::Value {
 
 #[test]
 fn the_committed_schemas_are_what_the_code_generates() {
-    let bless = std::env::var_os("SAGITTA_BLESS").is_some();
     for published in PUBLISHED {
         let path = repo()
             .join("schema")
             .join(format!("{}.schema.json", published.name));
         let generated = printed(published.name);
         assert_eq!(generated, published.json());
-        if bless {
-            let text = serde_json::to_string_pretty(&generated).unwrap() + "\n";
-            std::fs::write(&path, text).unwrap();
-            continue;
-        }
-        let committed = std::fs::read(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e}; write it with SAGITTA_BLESS=1 cargo test --test it schema::",
-                path.display()
-            )
-        });
-        let committed: serde_json::Value = serde_json::from_slice(&committed).unwrap();
-        assert!(
-            committed == generated,
-            "{} is out of date with the serde types: regenerate it with SAGITTA_BLESS=1 cargo test --test it schema::",
-            path.display()
-        );
+        let text = serde_json::to_string_pretty(&generated).unwrap() + "\n";
+        expect_file![path].assert_eq(&text);
     }
     // No stale file for a document that is no longer published.
     for entry in std::fs::read_dir(repo().join("schema")).unwrap() {
@@ -63,10 +49,9 @@ fn the_committed_schemas_are_what_the_code_generates() {
 }
 
 /// Each generated document, committed, is byte for byte what its command
-/// prints now; a difference names the first line that differs.
+/// prints now (a difference is shown as a diff).
 #[test]
 fn the_committed_generated_docs_are_what_the_code_prints() {
-    let bless = std::env::var_os("SAGITTA_BLESS").is_some();
     let generated_docs: [(&str, &[&str]); 2] = [
         (
             "docs/measurements.md",
@@ -78,33 +63,7 @@ fn the_committed_generated_docs_are_what_the_code_prints() {
         let output = sagitta().args(args).assert().success();
         let generated = String::from_utf8(output.get_output().stdout.clone()).unwrap();
         assert!(generated.len() > 1000, "{file}: {generated}");
-        let path = repo().join(file);
-        if bless {
-            std::fs::write(&path, &generated).unwrap();
-            continue;
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!("{file}: {e}; write it with SAGITTA_BLESS=1 cargo test --test it schema::")
-        });
-        if committed != generated {
-            let (line, (was, now)) = committed
-                .lines()
-                .chain(std::iter::repeat("(end of file)"))
-                .zip(
-                    generated
-                        .lines()
-                        .chain(std::iter::repeat("(end of output)")),
-                )
-                .enumerate()
-                .find(|(_, (was, now))| was != now)
-                .expect("texts that differ differ in a line");
-            panic!(
-                "{file} is out of date with `sagitta {}` (line {}: committed {was:?}, printed {now:?}); \
-                 regenerate it with SAGITTA_BLESS=1 cargo test --test it schema::",
-                args.join(" "),
-                line + 1
-            );
-        }
+        expect_file![repo().join(file)].assert_eq(&generated);
     }
 }
 

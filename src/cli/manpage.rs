@@ -13,7 +13,7 @@ use clap_mangen::Man;
 
 use sagitta::error::{EXIT_FILE_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_SETUP, EXIT_STDOUT_CLOSED};
 
-use crate::cli::Cli;
+use super::Cli;
 
 /// What each exit code means, for the EXIT STATUS section.
 const EXIT_CODES: [(u8, &str); 5] = [

@@ -639,3 +639,17 @@ fn a_saved_analysis_given_as_input_opens_as_saved_with_its_photo() {
         )
     );
 }
+
+#[test]
+fn a_missing_input_is_a_usage_error_naming_it() {
+    let out = tempfile::tempdir().unwrap();
+    let missing = out.path().join("no_such_photo.jpg");
+    crate::common::sagitta()
+        .args(["review", "--no-open", "--out"])
+        .arg(out.path().join("visits"))
+        .arg(&missing)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no_such_photo.jpg"));
+    assert!(!out.path().join("visits").exists(), "nothing was made");
+}

@@ -23,7 +23,7 @@ use crate::measure::{SD_TO_90_PERCENT, round};
 use crate::schema::{
     Analysis, Asymmetry, COMPARE_SCHEMA_VERSION, CallChange, CallStatus, Change, ComparedInput,
     Comparison, ComparisonOrder, FindingChange, FindingStatus, InputKind, Judgement, Measurement,
-    MeasurementAsymmetry, MeasurementChange, NotCompared, ProtocolKind, Side, Skipped,
+    MeasurementAsymmetry, MeasurementChange, NotCompared, ProtocolKind, Reading, Side, Skipped,
 };
 
 /// One analysis to compare, with the file it came from.
@@ -135,8 +135,8 @@ fn judge(
 
 /// A value both analyses can be compared on, or why not.
 struct Pair<'a> {
-    first: &'a Measurement,
-    second: &'a Measurement,
+    first: &'a Reading,
+    second: &'a Reading,
     first_value: f64,
     second_value: f64,
 }
@@ -156,14 +156,16 @@ fn pairable<'a>(
         };
         return Err(format!("not in input {missing}"));
     };
-    for (index, m) in [(i, first), (j, second)] {
-        if let Some(reason) = &m.declined {
-            return Err(format!("declined in input {index}: {reason}"));
+    let usable = |index: usize, m: &'a Measurement| match m {
+        Measurement::Declined(decline) => {
+            Err(format!("declined in input {index}: {}", decline.reason))
         }
-        if let Some(reason) = &m.unreliable {
-            return Err(format!("unreliable in input {index}: {reason}"));
-        }
-    }
+        Measurement::Made(reading) => match &reading.unreliable {
+            Some(reason) => Err(format!("unreliable in input {index}: {reason}")),
+            None => Ok(reading),
+        },
+    };
+    let (first, second) = (usable(i, first)?, usable(j, second)?);
     let (Some(first_value), Some(second_value), Some(_), Some(_)) = (
         first.value_deg,
         second.value_deg,
@@ -541,8 +543,8 @@ fn change(
         analysis
             .measurements
             .get(name)
-            .filter(|m| m.declined.is_none())
-            .and_then(|m| m.classification.clone())
+            .and_then(|m| m.classification())
+            .map(str::to_string)
     };
     let calls = call_names
         .into_iter()

@@ -69,14 +69,28 @@ pub enum SetupError {
         actual: String,
     },
     #[error(
-        "cannot use the model folder {path}: {reason}. Fix: make it a readable folder, or point --model-dir / \
+        "cannot use the model folder {path}: {source}. Fix: make it a readable folder, or point --model-dir / \
          SAGITTA_MODEL_DIR at the folder that holds the models"
     )]
-    ModelFolder { path: PathBuf, reason: String },
-    #[error("cannot read model file {path}: {reason}")]
-    ModelRead { path: PathBuf, reason: String },
-    #[error("cannot create an inference session for {path}: {reason}")]
-    Session { path: PathBuf, reason: String },
+    ModelFolder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read model file {path}: {source}")]
+    ModelRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// ONNX Runtime could not make a session of the model (its error boxed,
+    /// so that no `ort` type appears outside the pose model's folder).
+    #[error("cannot create an inference session for {path}: {source}")]
+    Session {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
@@ -102,11 +116,34 @@ pub enum RecommendError {
     },
 }
 
+/// A saved document's field that this sagitta could not have written, or
+/// parts of it that contradict each other: the message names the field. It
+/// is found by a check, with no error underneath it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl From<String> for Invalid {
+    fn from(problem: String) -> Self {
+        Self(problem)
+    }
+}
+
 /// What went wrong with one input file; the batch goes on with the others.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum FileErrorKind {
     /// The file could not be read (missing, a directory, a broken link...).
     Io,
@@ -131,17 +168,7 @@ pub enum FileErrorKind {
 
 impl FileErrorKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Io => "io",
-            Self::NotAnImage => "not_an_image",
-            Self::Decode => "decode",
-            Self::TooLarge => "too_large",
-            Self::TooSmall => "too_small",
-            Self::NoPerson => "no_person",
-            Self::Inference => "inference",
-            Self::Output => "output",
-            Self::Manifest => "manifest",
-        }
+        self.into()
     }
 }
 

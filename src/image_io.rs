@@ -7,6 +7,7 @@ use std::path::Path;
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 
 use crate::error::{FileError, FileErrorKind};
+use crate::schema::Warning;
 
 /// Limits that keep a hostile or broken file from exhausting memory.
 ///
@@ -52,7 +53,7 @@ impl Default for DecodeLimits {
 /// A decoded photo, upright, with anything worth telling the user.
 pub struct Photo {
     pub image: RgbImage,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// When the camera took it (EXIF DateTimeOriginal), as
     /// `YYYY-MM-DDTHH:MM:SS`; `None` without a valid tag.
     pub taken: Option<String>,
@@ -108,7 +109,7 @@ pub fn load(path: &Path, limits: &DecodeLimits) -> Result<Photo, FileError> {
 struct Decoded {
     image: DynamicImage,
     orientation: image::metadata::Orientation,
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
     taken: Option<String>,
 }
 
@@ -192,7 +193,7 @@ fn decode_pixels(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, (FileEr
     if matches!(format, image::ImageFormat::Gif | image::ImageFormat::WebP)
         && is_animated(bytes, format)
     {
-        warnings.push("the file is animated: only its first frame was analysed".to_string());
+        warnings.push(Warning::AnimatedImage);
     }
     Ok(Decoded {
         image,

@@ -7,6 +7,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::schema::{Analysis, Cites};
+
 const EMBEDDED: &str = include_str!("../assets/references.toml");
 
 /// One cited work.
@@ -57,6 +59,18 @@ pub fn get(key: &str) -> Option<&'static Reference> {
     all().iter().find(|r| r.key == key)
 }
 
+/// The keys of the works an analysis cites, in the order of the references
+/// file: those named in the texts its parts cite in ([`Cites`]).
+pub fn cited_by(analysis: &Analysis) -> Vec<String> {
+    let mut texts = Vec::new();
+    analysis.citing_texts(&mut texts);
+    all()
+        .iter()
+        .filter(|r| texts.iter().any(|text| contains_word(text, &r.key)))
+        .map(|r| r.key.clone())
+        .collect()
+}
+
 /// The references whose key occurs in `text` as a whole word, in the order
 /// of the references file.
 pub fn cited_in(text: &str) -> Vec<&'static Reference> {
@@ -98,6 +112,28 @@ mod tests {
             );
             assert!(r.key.chars().all(is_word_char), "{}", r.key);
         }
+    }
+
+    /// The saved documents (written when the whole document was scanned
+    /// for keys) list the works their citing texts name, no more, no less.
+    #[test]
+    fn a_document_cites_what_its_parts_name() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        let mut checked = 0;
+        for dir in ["fixtures", "golden"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let Ok(analysis) = serde_json::from_str::<Analysis>(&text) else {
+                    continue;
+                };
+                assert_eq!(cited_by(&analysis), analysis.references, "{path:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 2, "{checked} documents");
     }
 
     #[test]

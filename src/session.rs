@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::SetupError;
-use crate::schema::{Analysis, DateSource, Session, Side};
+use crate::schema::{Analysis, DateSource, Session, Side, Warning};
 
 /// Longest client identifier: an id, not a file.
 pub const MAX_CLIENT_CHARS: usize = 64;
@@ -122,13 +122,6 @@ pub fn parse_side(text: &str) -> Result<Option<Side>, String> {
     }
 }
 
-fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Left => "left",
-        Side::Right => "right",
-    }
-}
-
 /// The session record of a photo that was analysed without any: the EXIF date, if any.
 pub fn from_photo(taken: Option<String>) -> Session {
     Session {
@@ -161,9 +154,10 @@ pub fn apply(analysis: &mut Analysis, input: &SessionInput) {
             .then(|| session.date.clone())
             .flatten();
         if let Some(exif) = exif.filter(|taken| !taken.starts_with(date.as_str())) {
-            analysis.warnings.push(format!(
-                "the photo's EXIF date is {exif}, but the record's date {date} was used: check that the photo belongs to this visit"
-            ));
+            analysis.warnings.push(Warning::ExifDateDiffers {
+                exif,
+                date: date.clone(),
+            });
         }
         session.date = Some(date.clone());
         session.date_source = Some(input.date_source.unwrap_or(DateSource::Given));
@@ -171,11 +165,9 @@ pub fn apply(analysis: &mut Analysis, input: &SessionInput) {
     if let (Some(stated), Some(test_leg)) = (input.side, analysis.thomas_test_leg())
         && stated != test_leg
     {
-        analysis.warnings.push(format!(
-            "the record names the {} side, but the photo's Thomas test leg is the {}: check the record or the photo",
-            side_name(stated),
-            side_name(test_leg)
-        ));
+        analysis
+            .warnings
+            .push(Warning::SideDiffers { stated, test_leg });
     }
 }
 

@@ -26,10 +26,7 @@ pub struct VisitInput {
 
 /// What a photo shows, in words: "standing", "Thomas test, left leg".
 pub fn photo_label(analysis: &Analysis) -> String {
-    let leg = analysis.protocol.test_leg.map(|leg| match leg {
-        Side::Left => "left",
-        Side::Right => "right",
-    });
+    let leg = analysis.protocol.test_leg.map(Side::name);
     match (analysis.protocol.kind, leg) {
         (ProtocolKind::Standing, _) => "standing".to_string(),
         (ProtocolKind::ThomasTest, Some(leg)) => format!("Thomas test, {leg} leg"),
@@ -38,13 +35,27 @@ pub fn photo_label(analysis: &Analysis) -> String {
     }
 }
 
+/// Why saved analyses cannot be made one visit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VisitError {
+    #[error("a visit needs at least one saved analysis")]
+    NoAnalyses,
+    /// The analyses record different clients or dates: `listed` names each
+    /// input and what it records.
+    #[error(
+        "a visit is the photos of one client on one date, and these differ: {} (sagitta compare compares visits)",
+        listed.join(", ")
+    )]
+    Differ { listed: Vec<String> },
+}
+
 /// The one value every input that records it agrees on, or the inputs that
 /// disagree.
 fn agreed<'a>(
     inputs: &'a [VisitInput],
     field: impl Fn(&'a Analysis) -> Option<&'a String>,
     what: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, VisitError> {
     let mut values: Vec<(&str, &String)> = inputs
         .iter()
         .filter_map(|i| field(&i.analysis).map(|v| (i.source.as_str(), v)))
@@ -58,10 +69,7 @@ fn agreed<'a>(
                 .iter()
                 .map(|(source, value)| format!("{source} is {what} {value:?}"))
                 .collect();
-            Err(format!(
-                "a visit is the photos of one client on one date, and these differ: {} (sagitta compare compares visits)",
-                listed.join(", ")
-            ))
+            Err(VisitError::Differ { listed })
         }
     }
 }
@@ -74,9 +82,9 @@ pub fn visit(
     inputs: Vec<VisitInput>,
     recommender: &Recommender,
     options: &PlanOptions,
-) -> Result<Visit, String> {
+) -> Result<Visit, VisitError> {
     if inputs.is_empty() {
-        return Err("a visit needs at least one saved analysis".to_string());
+        return Err(VisitError::NoAnalyses);
     }
     let client = agreed(&inputs, |a| a.session.client.as_ref(), "client")?;
     let date = agreed(&inputs, |a| a.session.date.as_ref(), "dated")?;

@@ -9,9 +9,9 @@ per setting (the default heavy second look for lying poses, and
 
 - the repeat error between the passes, per landmark, in pixels and in torso
   lengths (when pass2.json is present);
-- each model's keypoint error against pass 1, per landmark, in torso lengths
-  (the labelled near-side acromion to hip joint centre), near and far side,
-  and for the hip its signed offset towards the body's front;
+- each model's keypoint error against each pass, per landmark, in torso
+  lengths (that pass's near-side acromion to hip joint centre), near and far
+  side, and for the hip its signed offset towards the body's front;
 - how often a model's legs match the labels better with left and right
   swapped;
 - the Thomas-test angles (hip extension and knee flexion of the test leg, as
@@ -161,8 +161,20 @@ def repeat_error(pass1, pass2):
     for joint, (px, unit, one_only) in rows.items():
         px_text = f"{statistics.median(px):.1f} / {max(px):.1f} (n={len(px)})" if px else "-"
         lines.append(f"| {joint} | {px_text} | {summarise(unit)} | {one_only} |")
+    sides = sum(second[e["photo"]]["near_side"] != e["near_side"] for e in pass1["photos"] if e["photo"] in second)
     lines.append(f"\nPhotos whose pass-2 legs fit pass 1 better with left and right swapped: {crossed}.")
+    lines.append(f"Photos whose passes name a different near side: {sides}.")
     return "\n".join(lines)
+
+
+def in_order_of(first, other):
+    """`other` pass with its photos in `first`'s order; both passes must
+    label the same photos, since the models run once on pass 1's list."""
+    by_photo = {e["photo"]: e for e in other["photos"]}
+    missing = [e["photo"] for e in first["photos"] if e["photo"] not in by_photo]
+    if missing or len(by_photo) != len(first["photos"]):
+        sys.exit(f"pass2.json must label the photos of pass1.json; missing: {missing}")
+    return {**other, "photos": [by_photo[e["photo"]] for e in first["photos"]]}
 
 
 def matched(entry, points):
@@ -174,8 +186,8 @@ def matched(entry, points):
     return (other, True) if leg_error_sum(entry, other) < leg_error_sum(entry, points) else (points, False)
 
 
-def keypoint_report(labels, pipelines):
-    lines = ["### Keypoint error against pass 1 (torso lengths, median / max)\n"]
+def keypoint_report(labels, pipelines, which):
+    lines = [f"### Keypoint error against {which} (torso lengths, median / max)\n"]
     header = "| landmark | " + " | ".join(pipelines) + " |"
     lines += [header, "|---" * (len(pipelines) + 1) + "|"]
     errors = {name: {} for name in pipelines}
@@ -256,16 +268,23 @@ def fmt(value):
     return "-" if value is None else f"{value:.1f}"
 
 
-def thomas_report(labels, pipelines, records):
-    lines = ["### Thomas-test angles of the near leg (degrees; label, then each model, legs matched)\n"]
-    lines.append("| photo | pose | angle | labels | " + " | ".join(pipelines) + " | sagitta's own reading |")
-    lines.append("|---" * (len(pipelines) + 5) + "|")
+def thomas_report(labels, pipelines, records, second=None):
+    """The angles against pass 1; `second` (pass 2, in pass 1's photo order)
+    adds its label angles as a column."""
+    lines = ["### Thomas-test angles of the near leg (degrees; labels, then each model on pass 1's legs)\n"]
+    passes = "labels pass 1 | labels pass 2" if second else "labels"
+    lines.append(f"| photo | pose | angle | {passes} | " + " | ".join(pipelines) + " | sagitta's own reading |")
+    lines.append("|---" * (len(pipelines) + 5 + bool(second)) + "|")
     for i, entry in enumerate(labels["photos"]):
         name = Path(entry["photo"]).name
         if name not in THOMAS_LIKE:
             continue
         label_points = {k: point(v) for k, v in entry["landmarks"].items()}
         truth = thomas_angles(entry, label_points)
+        again = None
+        if second:
+            other = second["photos"][i]
+            again = thomas_angles(other, {k: point(v) for k, v in other["landmarks"].items()})
         measured = [
             (None, None) if results[i] is None else thomas_angles(entry, matched(entry, results[i])[0])
             for results in pipelines.values()
@@ -277,12 +296,13 @@ def thomas_report(labels, pipelines, records):
                 m = record.get("measurements", {}).get(angle, {})
                 own = f"{fmt(m.get('value_deg'))} (test leg {record['protocol'].get('test_leg')})"
             cells = " | ".join(fmt(m[k]) for m in measured)
+            label_cells = fmt(truth[k]) + ("" if again is None else f" | {fmt(again[k])}")
             lines.append(
-                f"| {name} | {THOMAS_LIKE[name] if k == 0 else ''} | {angle} | {fmt(truth[k])} | {cells} | {own} |"
+                f"| {name} | {THOMAS_LIKE[name] if k == 0 else ''} | {angle} | {label_cells} | {cells} | {own} |"
             )
     lines.append(
-        "\nThe labels' angle carries the labels' own error: with the hip placed to 10 to 25 px "
-        "on a thigh of about 150 to 200 px, the thigh angle from the labels is good to about 4 to 9 degrees."
+        "\nThe labels' angle carries the labels' own error; where both passes are present, "
+        "the difference between their two columns shows its size."
     )
     return "\n".join(lines)
 
@@ -325,12 +345,16 @@ def main() -> int:
 
     print(f"## Hand-labelled supine photos ({len(labels['photos'])} photos)\n")
     pass2 = HERE / "pass2.json"
+    second = None
     if pass2.is_file():
-        print(repeat_error(labels, json.loads(pass2.read_text())) + "\n")
+        second = in_order_of(labels, json.loads(pass2.read_text()))
+        print(repeat_error(labels, second) + "\n")
     else:
         print("No pass2.json yet: the repeat error is not measured.\n")
-    print(keypoint_report(labels, pipelines) + "\n")
-    print(thomas_report(labels, pipelines, records) + "\n")
+    print(keypoint_report(labels, pipelines, "pass 1") + "\n")
+    if second:
+        print(keypoint_report(second, pipelines, "pass 2") + "\n")
+    print(thomas_report(labels, pipelines, records, second) + "\n")
     if args.per_photo:
         print("### Per photo: near hip / knee / ankle error (torso lengths, legs matched)\n")
         print("| photo | sagitta: protocol, model | " + " | ".join(pipelines) + " |")

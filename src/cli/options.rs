@@ -155,7 +155,7 @@ fn analyzer_options(args: &AnalyzeArgs) -> Result<AnalyzerOptions, Error> {
 }
 
 pub fn routine_options(args: RoutineArgs) -> Result<RoutineOptions, Error> {
-    let analysis = sagitta::read_analysis(&args.from).map_err(usage)?;
+    let analysis = sagitta::read_analysis(&args.from).map_err(|e| usage(e.to_string()))?;
     Ok(RoutineOptions {
         analysis,
         plan: args.plan.plan_options()?,
@@ -173,11 +173,11 @@ pub fn measure_options(args: MeasureArgs) -> Result<MeasureOptions, Error> {
             )));
         }
     }
-    let saved = sagitta::read_analysis(&args.from).map_err(usage)?;
+    let saved = sagitta::read_analysis(&args.from).map_err(|e| usage(e.to_string()))?;
     let photo = match &args.photo {
         Some(photo) => photo.clone(),
         // Checked by read_analysis.
-        None => saved.image.photo_path().map_err(usage)?,
+        None => saved.image.photo_path().map_err(|e| usage(e.to_string()))?,
     };
     if let Some(target) = &args.annotate {
         let mut inputs = args.plan.input_files();
@@ -224,7 +224,7 @@ pub fn visit_options(args: VisitArgs) -> Result<VisitOptions, Error> {
         .inputs
         .into_iter()
         .map(|path| {
-            let analysis = sagitta::read_analysis(&path).map_err(usage)?;
+            let analysis = sagitta::read_analysis(&path).map_err(|e| usage(e.to_string()))?;
             Ok((path, analysis))
         })
         .collect::<Result<_, Error>>()?;

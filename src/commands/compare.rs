@@ -41,7 +41,7 @@ pub fn compare(options: CompareOptions) -> Result<u8, Error> {
     for path in &options.inputs {
         let source = path.display().to_string();
         if is_analysis_document(path) {
-            let analysis = sagitta::read_analysis(path).map_err(usage)?;
+            let analysis = sagitta::read_analysis(path).map_err(|e| usage(e.to_string()))?;
             if let (Some(given), Some(recorded)) = (&options.client, &analysis.session.client)
                 && given != recorded
             {

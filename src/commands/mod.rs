@@ -107,7 +107,7 @@ fn annotated_image_for(json: &Path, analysis: &Analysis) -> Result<Vec<u8>, Stri
     }
     // The photo as recorded (relative to where `analyze` ran), relative to
     // the analysis, or beside it.
-    let recorded = analysis.image.photo_path()?;
+    let recorded = analysis.image.photo_path().map_err(|e| e.to_string())?;
     let mut candidates = vec![recorded.clone()];
     if recorded.is_relative() {
         candidates.push(folder.join(&recorded));

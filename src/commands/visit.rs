@@ -47,7 +47,8 @@ pub fn visit(options: VisitOptions) -> Result<u8, Error> {
             analysis,
         })
         .collect();
-    let visit = make_visit(inputs, &recommender, &options.plan).map_err(usage)?;
+    let visit =
+        make_visit(inputs, &recommender, &options.plan).map_err(|e| usage(e.to_string()))?;
     let mut out = io::stdout().lock();
     match options.format {
         PageFormat::Text => {

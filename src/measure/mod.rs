@@ -17,7 +17,7 @@ use image::RgbImage;
 
 use crate::limits::limits;
 use crate::pose::{Joint, Pose};
-use crate::schema::{Measurement, Protocol, ProtocolKind, Side};
+use crate::schema::{Measurement, Protocol, ProtocolKind, Reading, Side};
 use geometry::Vec2;
 
 pub(crate) use pelvis::SD_TO_90_PERCENT;
@@ -296,12 +296,12 @@ impl<'a> Body<'a> {
 }
 
 /// A measured angle with its method and confidence.
-pub fn angle(value_deg: f64, method: &str, confidence: f64) -> Measurement {
-    Measurement {
+pub fn angle(value_deg: f64, method: &str, confidence: f64) -> Reading {
+    Reading {
         value_deg: Some(round(value_deg, 1)),
         method: method.to_string(),
         confidence: Some(round(confidence.clamp(0.0, 1.0), 2)),
-        ..Measurement::default()
+        ..Reading::default()
     }
 }
 
@@ -320,11 +320,7 @@ impl Body<'_> {
 
 /// A measurement the photo cannot support, with the reason.
 pub fn declined(method: &str, reason: impl Into<String>) -> Measurement {
-    Measurement {
-        method: method.to_string(),
-        declined: Some(reason.into()),
-        ..Measurement::default()
-    }
+    Measurement::declined(method, reason)
 }
 
 pub fn round(value: f64, decimals: i32) -> f64 {
@@ -358,7 +354,11 @@ pub fn keypoint_uncertainty_deg(kind: ProtocolKind, name: &str) -> f64 {
 /// Gives every keypoint angle without one its uncertainty.
 fn assign_uncertainty(kind: ProtocolKind, measurements: &mut BTreeMap<String, Measurement>) {
     for (name, m) in measurements.iter_mut() {
-        if m.value_deg.is_some() && m.method == "keypoints" && m.uncertainty_deg.is_none() {
+        if let Some(m) = m.reading_mut()
+            && m.value_deg.is_some()
+            && m.method == "keypoints"
+            && m.uncertainty_deg.is_none()
+        {
             m.uncertainty_deg = Some(keypoint_uncertainty_deg(kind, name));
         }
     }
@@ -368,11 +368,14 @@ fn assign_uncertainty(kind: ProtocolKind, measurements: &mut BTreeMap<String, Me
 /// (`Limits::confidence_floor` in `crate::limits`).
 pub fn apply_confidence_floor(measurements: &mut BTreeMap<String, Measurement>) {
     let floor = limits().confidence_floor();
-    for m in measurements.values_mut() {
+    for m in measurements
+        .values_mut()
+        .filter_map(Measurement::reading_mut)
+    {
         let Some(confidence) = m.confidence else {
             continue;
         };
-        if m.declined.is_none() && m.unreliable.is_none() && confidence < floor {
+        if m.unreliable.is_none() && confidence < floor {
             m.unreliable = Some(format!(
                 "confidence {confidence:.2} is under the floor of {floor}: shown, but not classified or acted on"
             ));
@@ -488,7 +491,7 @@ pub fn measure_sized(
         "every measurement is in the registry (conventions::MEASUREMENTS): {:?}",
         measurements.keys().collect::<Vec<_>>()
     );
-    let declined_any = measurements.values().any(|m| m.declined.is_some());
+    let declined_any = measurements.values().any(Measurement::is_declined);
     if (declined_any || !protocol.valid) && protocol.retake.is_none() {
         protocol.retake = Some(retake_advice(protocol.kind).to_string());
     }

@@ -39,7 +39,7 @@ use image::RgbImage;
 
 use crate::limits::limits;
 use crate::pose::Joint;
-use crate::schema::{Measurement, Side};
+use crate::schema::{self, Measurement, Side};
 
 use super::conventions::pelvic_tilt_deg;
 use super::geometry::Vec2;
@@ -114,12 +114,12 @@ fn from_points(body: &Body, method: &str, asis: Vec2, psis: Vec2, view: &View) -
                 ),
             )
         }
-        Some(value) => Measurement {
+        Some(value) => Measurement::Made(schema::Reading {
             points_px: body.photo_points(&[psis, asis]),
             // Palpated landmarks: the angle itself is exact, the palpation is not.
             uncertainty_deg: Some(limits().uncertainty.palpation_deg),
             ..angle(value, method, 1.0)
-        },
+        }),
         None => declined(
             method,
             "the ASIS must lie in front of the PSIS (check which point is which, and the facing)",
@@ -327,11 +327,11 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
     }
     let warning = (!caveats.is_empty()).then(|| format!("pelvic_tilt: {}", caveats.join("; ")));
     (
-        Measurement {
+        Measurement::Made(schema::Reading {
             uncertainty_deg: Some(round(uncertainty, 1)),
             points_px: body.photo_points(&[hip_point - half, hip_point + half]),
             ..angle(value, METHOD, confidence)
-        },
+        }),
         warning,
     )
 }
@@ -351,7 +351,7 @@ pub fn lower_abdomen(body: &Body, view: &View) -> Measurement {
     let arms = Arms::of(body);
     let front_calibration = limits().pelvis.front_calibration;
     match outline(body, view, near, torso, Edge::Front, &arms) {
-        Ok(front) => Measurement {
+        Ok(front) => Measurement::Made(schema::Reading {
             uncertainty_deg: Some(round(
                 // The front outline's spread across the rendered bodies at a
                 // given tilt: the front calibration's residual over its gain.
@@ -366,7 +366,7 @@ pub fn lower_abdomen(body: &Body, view: &View) -> Measurement {
                 METHOD,
                 body.min_visibility(&[shoulder, hip]) * view.lateral_score,
             )
-        },
+        }),
         Err(reason) => declined(METHOD, reason),
     }
 }

@@ -14,7 +14,7 @@
 //! spread that puts Herrington2011's 6.5 % below 0).
 use std::collections::BTreeMap;
 
-use crate::schema::Measurement;
+use crate::schema::{Measurement, Reading};
 
 use super::{declined, keypoint_uncertainty_deg, round};
 use crate::limits::limits;
@@ -114,7 +114,7 @@ fn call(
         .filter(|&(_, p, alone)| p >= pattern.call_probability && alone >= pattern.call_probability)
         .map(|(name, _, _)| name)
         .next();
-    Measurement {
+    Measurement::Made(Reading {
         method: method.to_string(),
         confidence: Some(round(confidence.clamp(0.0, 1.0), 2)),
         classification: Some(best.unwrap_or("uncertain").to_string()),
@@ -132,15 +132,13 @@ fn call(
             .map(|(name, p)| (name.to_string(), round(*p, 3)))
             .collect(),
         reference: Some(reference.to_string()),
-        ..Measurement::default()
-    }
+        ..Reading::default()
+    })
 }
 
 /// A value and its 90 % uncertainty, if the measurement is usable.
 fn reading(measurements: &BTreeMap<String, Measurement>, name: &str) -> Option<(f64, f64, f64)> {
-    let m = measurements
-        .get(name)
-        .filter(|m| m.declined.is_none() && m.unreliable.is_none())?;
+    let m = measurements.get(name)?.usable()?;
     let value = m.value_deg.or(m.value)?;
     let uncertainty = m.uncertainty_deg.or(m.uncertainty)?;
     Some((value, uncertainty, m.confidence.unwrap_or(0.0)))
@@ -152,8 +150,8 @@ pub fn pelvic_pattern(measurements: &BTreeMap<String, Measurement>) -> Measureme
     let Some((tilt, uncertainty, confidence)) = reading(measurements, "pelvic_tilt") else {
         let reason = measurements
             .get("pelvic_tilt")
-            .and_then(|m| m.declined.clone().or(m.unreliable.clone()))
-            .unwrap_or_else(|| "the pelvic tilt was not measured".to_string());
+            .and_then(Measurement::unusable_reason)
+            .unwrap_or("the pelvic tilt was not measured");
         return declined(METHOD, format!("needs the pelvic tilt: {reason}"));
     };
     let classes = |[posterior, neutral, anterior]: [f64; 3]| {
@@ -225,7 +223,7 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
     const METHOD: &str = "kendall_definitions";
     let pelvis = measurements
         .get("pelvic_pattern")
-        .filter(|m| m.declined.is_none() && m.unreliable.is_none());
+        .and_then(Measurement::usable);
     // The pelvic classes with the prior and from the photo alone, from the
     // tilt the pattern was called on.
     let pelvic = pelvis
@@ -313,7 +311,7 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
 fn reading_plain(measurements: &BTreeMap<String, Measurement>, name: &str) -> Option<f64> {
     measurements
         .get(name)
-        .filter(|m| m.declined.is_none() && m.unreliable.is_none())
+        .and_then(Measurement::usable)
         .and_then(|m| m.value_deg.or(m.value))
 }
 

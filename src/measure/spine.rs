@@ -40,7 +40,7 @@
 //! skin (hair over the back, folds of loose clothing), or too little of it.
 use std::collections::BTreeMap;
 
-use crate::schema::Measurement;
+use crate::schema::{Measurement, Reading};
 
 use super::conventions::{Quantity, arc_angle_deg, depth_in_front_of};
 use super::geometry::Vec2;
@@ -333,22 +333,24 @@ pub fn measure(
     let chord = |a: &OutlinePoint, b: &OutlinePoint| {
         Vec2::new(a.down, a.back).distance(Vec2::new(b.down, b.back))
     };
-    let ratio = |value: f64, body_sd: f64, points: &[&OutlinePoint], outline: bool| Measurement {
-        value: Some(round(value, 3)),
-        unit: Quantity::TrunkFraction.unit().map(str::to_string),
-        uncertainty: Some(round((SD_TO_90_PERCENT * body_sd).hypot(u), 3)),
-        method: METHOD.to_string(),
-        confidence: Some(confidence),
-        points_px: body.photo_points(&points.iter().map(|p| p.at).collect::<Vec<_>>()),
-        outline_px: if outline {
-            outline_px.clone()
-        } else {
-            Vec::new()
-        },
-        ..Measurement::default()
+    let ratio = |value: f64, body_sd: f64, points: &[&OutlinePoint], outline: bool| {
+        Measurement::Made(Reading {
+            value: Some(round(value, 3)),
+            unit: Quantity::TrunkFraction.unit().map(str::to_string),
+            uncertainty: Some(round((SD_TO_90_PERCENT * body_sd).hypot(u), 3)),
+            method: METHOD.to_string(),
+            confidence: Some(confidence),
+            points_px: body.photo_points(&points.iter().map(|p| p.at).collect::<Vec<_>>()),
+            outline_px: if outline {
+                outline_px.clone()
+            } else {
+                Vec::new()
+            },
+            ..Reading::default()
+        })
     };
-    let bend =
-        |depth: f64, value: f64, body_sd: f64, chord: f64, points: &[&OutlinePoint]| Measurement {
+    let bend = |depth: f64, value: f64, body_sd: f64, chord: f64, points: &[&OutlinePoint]| {
+        Measurement::Made(Reading {
             value_deg: Some(round(value, 1)),
             uncertainty_deg: Some(round(
                 (SD_TO_90_PERCENT * body_sd).hypot(arc_uncertainty_deg(depth, u, chord)),
@@ -357,8 +359,9 @@ pub fn measure(
             method: METHOD.to_string(),
             confidence: Some(confidence),
             points_px: body.photo_points(&points.iter().map(|p| p.at).collect::<Vec<_>>()),
-            ..Measurement::default()
-        };
+            ..Reading::default()
+        })
+    };
     let c = &curves;
     let spread = &limits().spine;
     let lumbar = [&c.thoracic_back, &c.lumbar_apex, &c.buttock];

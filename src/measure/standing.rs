@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::limits::limits;
-use crate::schema::Measurement;
+use crate::schema::{Measurement, Reading};
 
 use super::conventions::{
     Quantity, hip_flexion_deg, inclination_to_vertical_deg, knee_flexion_deg, plumb_offset,
@@ -40,7 +40,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
             (Some(reason), _) => declined(KEYPOINTS, reason.clone()),
             (None, Err(reason)) => declined(KEYPOINTS, reason),
             (None, Ok(())) => match compute() {
-                Some(value) => Measurement {
+                Some(value) => Measurement::Made(Reading {
                     points_px: body
                         .photo_points(&joints.iter().map(|&j| body.point(j)).collect::<Vec<_>>()),
                     ..angle(
@@ -48,7 +48,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
                         KEYPOINTS,
                         body.min_visibility(joints) * view.lateral_score,
                     )
-                },
+                }),
                 None => declined(KEYPOINTS, "the keypoints coincide"),
             },
         };
@@ -67,8 +67,9 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
     angle_from("head_forward", &[shoulder, ear], &|| {
         inclination_to_vertical_deg(p(shoulder), p(ear), anterior)
     });
-    if let Some(m) = out.get_mut("head_forward")
-        && m.declined.is_none()
+    if let Some(m) = out
+        .get_mut("head_forward")
+        .and_then(Measurement::reading_mut)
     {
         m.reference = Some(
             "none: no published norm exists for this ear-shoulder angle; it is not the craniovertebral angle (see craniovertebral_angle)"
@@ -100,7 +101,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
         let measurement = match &height {
             Err(reason) => declined("plumb_line", reason.clone()),
             Ok(height) => match plumb_offset(p(limb), p(ankle), anterior, *height) {
-                Some(value) => Measurement {
+                Some(value) => Measurement::Made(Reading {
                     value: Some(round(value, 3)),
                     unit: Quantity::HeightFraction.unit().map(str::to_string),
                     method: "plumb_line".to_string(),
@@ -109,8 +110,8 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
                         2,
                     )),
                     points_px: body.photo_points(&[p(ankle), p(limb)]),
-                    ..Measurement::default()
-                },
+                    ..Reading::default()
+                }),
                 None => declined("plumb_line", "the body height could not be measured"),
             },
         };
@@ -134,9 +135,9 @@ const LEG_MEASUREMENTS: [&str; 6] = [
 pub fn decline_legs(out: &mut BTreeMap<String, Measurement>, reason: &str) {
     for name in LEG_MEASUREMENTS {
         if let Some(m) = out.get_mut(name)
-            && m.declined.is_none()
+            && let Measurement::Made(made) = m
         {
-            *m = declined(&m.method, reason);
+            *m = declined(&made.method, reason);
         }
     }
 }
@@ -194,7 +195,7 @@ fn craniovertebral(
         super::joint(view.near_side, Limb::Shoulder),
         super::joint(view.near_side, Limb::Ear),
     ]) * view.lateral_score;
-    Ok(Measurement {
+    Ok(Measurement::Made(Reading {
         points_px: body.photo_points(&[c7, ear]),
         uncertainty_deg: Some(limits().uncertainty.craniovertebral_deg),
         reference: Some(
@@ -202,7 +203,7 @@ fn craniovertebral(
                 .to_string(),
         ),
         ..angle(value, CVA_METHOD, confidence)
-    })
+    }))
 }
 
 /// The top of the head: from the nose straight up to where the person mask ends.

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::limits::limits;
-use crate::schema::{Measurement, Protocol};
+use crate::schema::{Measurement, Protocol, Reading};
 
 use super::conventions::{below_horizontal_deg, hip_flexion_deg, knee_flexion_deg};
 use super::protocol::{Refusal, View, hip_flexion_of, side_name, thomas_legs};
@@ -87,7 +87,7 @@ pub fn measure(
         let measurement = match (body.require(&required), value) {
             (Err(reason), _) => declined(KEYPOINTS, reason),
             (Ok(()), None) => declined(KEYPOINTS, "the keypoints coincide"),
-            (Ok(()), Some(value)) => Measurement {
+            (Ok(()), Some(value)) => Measurement::Made(Reading {
                 points_px: body
                     .photo_points(&points.iter().map(|&j| body.point(j)).collect::<Vec<_>>()),
                 ..angle(
@@ -95,7 +95,7 @@ pub fn measure(
                     KEYPOINTS,
                     body.min_visibility(&required) * view.lateral_score,
                 )
-            },
+            }),
         };
         out.insert(name.to_string(), measurement);
     };

@@ -15,6 +15,7 @@ use std::time::Duration;
 use image::RgbImage;
 use ndarray::Array2;
 
+use crate::error::Invalid;
 use crate::limits::limits;
 use crate::schema::{KeypointReport, ModelInfo, PersonSelection, PoseReport, SelectedBy};
 
@@ -390,34 +391,34 @@ impl Pose {
     /// strictly. A mask traced at another probability than this sagitta's
     /// `mask.person_probability` is not used, and the outline measurements
     /// are declined as without one.
-    pub fn from_report(report: &PoseReport, model: ModelInfo) -> Result<Self, String> {
+    pub fn from_report(report: &PoseReport, model: ModelInfo) -> Result<Self, Invalid> {
         if report.keypoints.len() != Joint::COUNT {
-            return Err(format!(
+            return Err(Invalid(format!(
                 "pose.keypoints has {} entries, not the {} BlazePose landmarks",
                 report.keypoints.len(),
                 Joint::COUNT
-            ));
+            )));
         }
         let mut keypoints = [Keypoint::default(); Joint::COUNT];
         for (joint, reported) in Joint::ALL.iter().zip(&report.keypoints) {
             if reported.name != joint.name() {
-                return Err(format!(
+                return Err(Invalid(format!(
                     "pose.keypoints[{}] is {}, expected {} (the landmarks in model order)",
                     joint.index(),
                     crate::input::excerpt(&reported.name),
                     joint.name()
-                ));
+                )));
             }
             let coordinates = [reported.x, reported.y, reported.z];
             let probabilities = [reported.visibility, reported.presence];
             if !coordinates.iter().all(|v| v.is_finite() && v.abs() <= 1e6)
                 || !probabilities.iter().all(|v| (0.0..=1.0).contains(v))
             {
-                return Err(format!(
+                return Err(Invalid(format!(
                     "pose.keypoints[{}] ({}) has a coordinate outside +-1000000 or a probability outside 0..1",
                     joint.index(),
                     joint.name()
-                ));
+                )));
             }
             keypoints[joint.index()] = Keypoint {
                 x: reported.x,

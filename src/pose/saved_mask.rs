@@ -20,6 +20,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use ndarray::Array2;
 
 use super::{OUTLINE_STEP_PX, Region, SegmentationMask, sigmoid};
+use crate::error::Invalid;
 use crate::schema::{MaskRegion, PersonMask};
 
 /// The most cells a saved mask may have along a side (BlazePose's has 256).
@@ -80,25 +81,25 @@ impl SegmentationMask {
 
     /// The mask a document keeps, read as hostile input: every field is
     /// checked, and the message names the one that is wrong.
-    pub fn from_report(report: &PersonMask) -> Result<Self, String> {
+    pub fn from_report(report: &PersonMask) -> Result<Self, Invalid> {
         let field = |name: &str| format!("pose.person_mask.{name}");
         for (name, cells) in [("rows", report.rows), ("columns", report.columns)] {
             if !(1..=MAX_SIDE_CELLS).contains(&cells) {
-                return Err(format!(
+                return Err(Invalid(format!(
                     "{} is {cells}: a mask has 1 to {MAX_SIDE_CELLS} cells a side",
                     field(name)
-                ));
+                )));
             }
         }
         let region = region(&report.region)?;
         let contour = report.contour_probability;
         if !CONTOUR_PROBABILITIES.contains(&contour) {
-            return Err(format!(
+            return Err(Invalid(format!(
                 "{} is {contour:e}, outside {} to {}",
                 field("contour_probability"),
                 CONTOUR_PROBABILITIES.start(),
                 CONTOUR_PROBABILITIES.end()
-            ));
+            )));
         }
         let (rows, columns) = (report.rows as usize, report.columns as usize);
         let inside = inside_cells(&report.inside_runs, rows, columns)?;
@@ -108,11 +109,11 @@ impl SegmentationMask {
             .map_err(|e| format!("{} is not base64: {e}", field("outline_logits")))?;
         let expected = near.iter().filter(|near| **near).count();
         if bytes.len() != 4 * expected {
-            return Err(format!(
+            return Err(Invalid(format!(
                 "{} holds {} bytes, not the 4 x {expected} of the cells along the outline that inside_runs gives",
                 field("outline_logits"),
                 bytes.len()
-            ));
+            )));
         }
         let mut saved = bytes
             .chunks_exact(4)
@@ -128,10 +129,10 @@ impl SegmentationMask {
                 if !(value.is_finite() && value.abs() <= MAX_LOGIT)
                     || is_inside(value, contour) != is_in
                 {
-                    return Err(format!(
+                    return Err(Invalid(format!(
                         "{} holds {value:e} at row {row}, column {column}: not finite within +-{MAX_LOGIT}, or on the other side of contour_probability from inside_runs",
                         field("outline_logits")
-                    ));
+                    )));
                 }
                 value
             } else if is_in {
@@ -204,28 +205,28 @@ fn margin_cells(side_px: f32, rows: usize, columns: usize) -> usize {
 
 /// The region, checked: a centre and side within a million pixels, a
 /// positive side, a rotation within a half turn.
-fn region(saved: &MaskRegion) -> Result<Region, String> {
+fn region(saved: &MaskRegion) -> Result<Region, Invalid> {
     let [center_x, center_y] = saved.center_px;
     if !(center_x.is_finite()
         && center_y.is_finite()
         && center_x.abs() <= MAX_REGION_PX
         && center_y.abs() <= MAX_REGION_PX)
     {
-        return Err(format!(
+        return Err(Invalid(format!(
             "pose.person_mask.region.center_px ({center_x:e}, {center_y:e}) has a coordinate outside +-{MAX_REGION_PX}"
-        ));
+        )));
     }
     let side = saved.side_px;
     if !(side.is_finite() && side > 0.0 && side <= MAX_REGION_PX) {
-        return Err(format!(
+        return Err(Invalid(format!(
             "pose.person_mask.region.side_px is {side:e}: not a side of 0 to {MAX_REGION_PX} pixels"
-        ));
+        )));
     }
     let rotation = saved.rotation_rad;
     if !(rotation.is_finite() && rotation.abs() <= std::f32::consts::PI) {
-        return Err(format!(
+        return Err(Invalid(format!(
             "pose.person_mask.region.rotation_rad is {rotation:e}, outside -pi to pi"
-        ));
+        )));
     }
     Ok(Region {
         center_x,
@@ -248,7 +249,7 @@ fn push_leb128(bytes: &mut Vec<u8>, mut value: u32) {
 /// The inside cells `inside_runs` gives, checked: base64, LEB128 numbers of
 /// at most three bytes (a grid has at most 2^20 cells), no empty run but
 /// the first, and runs that cover the grid exactly.
-fn inside_cells(runs: &str, rows: usize, columns: usize) -> Result<Array2<bool>, String> {
+fn inside_cells(runs: &str, rows: usize, columns: usize) -> Result<Array2<bool>, Invalid> {
     const FIELD: &str = "pose.person_mask.inside_runs";
     let bytes = BASE64
         .decode(runs)
@@ -260,11 +261,13 @@ fn inside_cells(runs: &str, rows: usize, columns: usize) -> Result<Array2<bool>,
         let (mut length, mut shift) = (0usize, 0);
         loop {
             let Some(&byte) = bytes.get(at) else {
-                return Err(format!("{FIELD} ends inside run {index}"));
+                return Err(Invalid(format!("{FIELD} ends inside run {index}")));
             };
             at += 1;
             if shift == 21 {
-                return Err(format!("{FIELD}: run {index} takes more than 3 bytes"));
+                return Err(Invalid(format!(
+                    "{FIELD}: run {index} takes more than 3 bytes"
+                )));
             }
             length |= usize::from(byte & 0x7f) << shift;
             shift += 7;
@@ -273,24 +276,24 @@ fn inside_cells(runs: &str, rows: usize, columns: usize) -> Result<Array2<bool>,
             }
         }
         if length == 0 && index > 0 {
-            return Err(format!(
+            return Err(Invalid(format!(
                 "{FIELD}: run {index} is 0 cells long (only the first may be)"
-            ));
+            )));
         }
         if inside.len() + length > cells {
-            return Err(format!(
+            return Err(Invalid(format!(
                 "{FIELD} covers more than the {rows} x {columns} cells of the grid"
-            ));
+            )));
         }
         inside.resize(inside.len() + length, side);
         side = !side;
         index += 1;
     }
     if inside.len() != cells {
-        return Err(format!(
+        return Err(Invalid(format!(
             "{FIELD} covers {} cells, not the {rows} x {columns} = {cells} of the grid",
             inside.len()
-        ));
+        )));
     }
     Ok(Array2::from_shape_vec((rows, columns), inside).expect("the runs cover the grid"))
 }
@@ -514,7 +517,7 @@ mod tests {
             let mut damaged = saved.clone();
             edit(&mut damaged);
             let error = SegmentationMask::from_report(&damaged).unwrap_err();
-            assert!(error.contains(expected), "{expected}: {error}");
+            assert!(error.0.contains(expected), "{expected}: {error}");
         };
         refused(&|m| m.rows = 0, "pose.person_mask.rows is 0");
         refused(&|m| m.columns = 4096, "pose.person_mask.columns is 4096");

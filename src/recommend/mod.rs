@@ -113,7 +113,10 @@ impl Recommender {
         {
             let name = &rule.measurement;
             let Some(measurement) = measurements.get(name) else {
-                push_unique(&mut evaluation.unassessed, format!("{name}: not measured"));
+                push_unique(
+                    &mut evaluation.unassessed,
+                    Unassessed::new(name, "not measured"),
+                );
                 continue;
             };
             match rule.judge(measurement) {
@@ -121,12 +124,8 @@ impl Recommender {
                 Outcome::Borderline(borderline) => evaluation.borderline.push(borderline),
                 Outcome::Clear => {}
                 Outcome::Unassessable => {
-                    let reason = measurement
-                        .declined
-                        .as_deref()
-                        .or(measurement.unreliable.as_deref())
-                        .unwrap_or("not usable");
-                    push_unique(&mut evaluation.unassessed, format!("{name}: {reason}"));
+                    let reason = measurement.unusable_reason().unwrap_or("not usable");
+                    push_unique(&mut evaluation.unassessed, Unassessed::new(name, reason));
                 }
             }
         }
@@ -208,8 +207,10 @@ impl Recommender {
         mut measurements: BTreeMap<String, Measurement>,
     ) -> BTreeMap<String, Measurement> {
         for (name, measurement) in measurements.iter_mut() {
-            if !protocol.valid || measurement.declined.is_some() || measurement.unreliable.is_some()
-            {
+            let Some(measurement) = measurement.reading_mut() else {
+                continue;
+            };
+            if !protocol.valid || measurement.unreliable.is_some() {
                 measurement.classification = None;
                 measurement.borderline.clear();
                 continue;
@@ -236,7 +237,7 @@ impl Recommender {
             let mut met = Vec::new();
             let mut near = Vec::new();
             for rule in &applicable {
-                match rule.judge(measurement) {
+                match rule.judge_reading(measurement) {
                     Outcome::Finding(_) => met.push(rule.id.clone()),
                     Outcome::Borderline(_) => near.push(rule.id.clone()),
                     Outcome::Clear | Outcome::Unassessable => {}
@@ -270,12 +271,35 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     pub borderline: Vec<Borderline>,
     /// Measurements the rules read that could not be judged, each with why.
-    pub unassessed: Vec<String>,
+    pub unassessed: Vec<Unassessed>,
     /// The measurements the rules of this protocol read.
     pub read: Vec<String>,
 }
 
-fn push_unique(list: &mut Vec<String>, item: String) {
+/// A measurement the rules read that they could not judge; shown as
+/// `name: reason` among the assessment's reasons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unassessed {
+    pub measurement: String,
+    pub reason: String,
+}
+
+impl Unassessed {
+    fn new(measurement: &str, reason: &str) -> Self {
+        Self {
+            measurement: measurement.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Unassessed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.measurement, self.reason)
+    }
+}
+
+fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
     if !list.contains(&item) {
         list.push(item);
     }

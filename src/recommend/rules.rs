@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::Problems;
 use super::catalog::{Catalog, Sourced};
-use crate::schema::{Borderline, Finding, Measurement, ProtocolKind, RedFlag, Severity};
+use crate::schema::{Borderline, Finding, Measurement, ProtocolKind, Reading, RedFlag, Severity};
 
 /// Priorities run from 1 (kept first when time is short) to 9 (dropped first).
 const PRIORITIES: std::ops::RangeInclusive<u8> = 1..=9;
@@ -199,7 +199,7 @@ impl Condition {
     /// at its bound nearest the cut-off (value -/+ `uncertainty_deg`), and a
     /// value that meets the cut-off only within its uncertainty, or misses it
     /// by less than its uncertainty, is borderline.
-    fn test(&self, m: &Measurement) -> Test {
+    fn test(&self, m: &Reading) -> Test {
         match self {
             Self::Classification(class) => {
                 let fields = vec![("classification", class.clone())];
@@ -318,9 +318,14 @@ impl FindingRule {
 
     /// The finding, the borderline value, or neither.
     pub fn judge(&self, measurement: &Measurement) -> Outcome {
-        if measurement.declined.is_some() || measurement.unreliable.is_some() {
-            return Outcome::Unassessable;
+        match measurement.usable() {
+            Some(reading) => self.judge_reading(reading),
+            None => Outcome::Unassessable,
         }
+    }
+
+    /// [`judge`](Self::judge) for a value the rules may read.
+    pub fn judge_reading(&self, measurement: &Reading) -> Outcome {
         let fill = |fields: &[(&'static str, String)]| {
             fields
                 .iter()
@@ -635,12 +640,12 @@ mod tests {
     }
 
     fn degrees_with(value: f64, uncertainty: Option<f64>) -> Measurement {
-        Measurement {
+        Measurement::Made(Reading {
             value_deg: Some(value),
             uncertainty_deg: uncertainty,
             method: "keypoints".into(),
-            ..Measurement::default()
-        }
+            ..Reading::default()
+        })
     }
 
     #[test]
@@ -690,12 +695,12 @@ mod tests {
     #[test]
     fn ratios_and_classes_are_compared_too() {
         let ratio = rule("r", "{ value_above = 0.05 }", "{value} over {cutoff}");
-        let measurement = Measurement {
+        let measurement = Measurement::Made(Reading {
             value: Some(0.08),
             unit: Some("fraction_of_height".into()),
             method: "keypoints".into(),
-            ..Measurement::default()
-        };
+            ..Reading::default()
+        });
         let finding = ratio.evaluate(&measurement).unwrap();
         assert_eq!(
             finding.because,
@@ -711,24 +716,23 @@ mod tests {
             "{ classification = \"flat_back\" }",
             "type {classification}",
         );
-        let mut measurement = Measurement {
+        let mut measurement = Measurement::Made(Reading {
             classification: Some("flat_back".into()),
             method: "keypoints".into(),
-            ..Measurement::default()
-        };
+            ..Reading::default()
+        });
         assert_eq!(
             class.evaluate(&measurement).unwrap().because,
             "type flat_back"
         );
-        measurement.classification = Some("sway_back".into());
+        measurement.reading_mut().unwrap().classification = Some("sway_back".into());
         assert!(class.evaluate(&measurement).is_none());
     }
 
     #[test]
     fn declined_measurements_never_fire() {
         let above = rule("a", "{ value_deg_above = 10.0 }", "{value}");
-        let mut measurement = degrees_with(50.0, None);
-        measurement.declined = Some("hip not visible".into());
+        let measurement = Measurement::declined("keypoints", "hip not visible");
         assert!(above.evaluate(&measurement).is_none());
     }
 
@@ -741,11 +745,11 @@ mod tests {
             .find(|f| f.id == "marked_anterior_tilt")
             .unwrap();
         assert!(tilt.heuristic);
-        let anterior = Measurement {
+        let anterior = Measurement::Made(Reading {
             classification: Some("anterior".into()),
             method: "tilt_with_prior".into(),
-            ..Measurement::default()
-        };
+            ..Reading::default()
+        });
         let finding = tilt.evaluate(&anterior).unwrap();
         assert!(finding.reference.unwrap().starts_with(HEURISTIC));
     }

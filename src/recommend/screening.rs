@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::Problems;
-use crate::error::RecommendError;
+use crate::error::{Invalid, RecommendError};
 use crate::schema::{RedFlag, ScreeningRecord, ScreeningStatus};
 
 fn parse_flag(name: &str) -> Result<RedFlag, String> {
@@ -220,7 +220,7 @@ impl Screening {
     /// exactly when it lists a flag, no flag or question twice, no flag among
     /// the unanswered questions, and unanswered questions only when
     /// `not_asked`. A document whose record contradicts itself was edited.
-    pub fn check_record(record: &ScreeningRecord) -> Result<(), String> {
+    pub fn check_record(record: &ScreeningRecord) -> Result<(), Invalid> {
         let flags: BTreeSet<RedFlag> = record.flags.iter().copied().collect();
         let unanswered: BTreeSet<RedFlag> = record.unanswered.iter().copied().collect();
         let positive = record.status == ScreeningStatus::Positive;
@@ -232,16 +232,12 @@ impl Screening {
         if consistent {
             return Ok(());
         }
-        let status = match record.status {
-            ScreeningStatus::NotAsked => "not_asked",
-            ScreeningStatus::Negative => "negative",
-            ScreeningStatus::Positive => "positive",
-        };
-        Err(format!(
+        let status: &str = record.status.into();
+        Err(Invalid(format!(
             "screening: status {status} does not agree with its {} flag(s) and {} unanswered question(s): not a record sagitta writes",
             record.flags.len(),
             record.unanswered.len()
-        ))
+        )))
     }
 
     /// Adds the other screening's flags (e.g. `--red-flag` to `--screening`).

@@ -1,62 +1,18 @@
 //! `--format csv`: one row per photo (analysed or not) with a header row,
-//! for a spreadsheet: each protocol's measurements in columns of their own
-//! (`thomas_knee_flexion_deg` is never the standing knee), each angle with its
-//! uncertainty in the column beside it (the registry's
-//! [`CSV_COLUMNS`]), the assessment and the test leg.
+//! for a spreadsheet, in the columns of [`csv_columns`](super::csv_columns):
+//! each protocol's measurements in columns of their own, each angle with its
+//! uncertainty beside it, the assessment and the test leg.
 
 use std::io::{self, Write};
 
+use super::csv_columns::{Column, CsvCell, CsvColumn, Field, columns};
 use super::{Exporter, snake_name};
 use crate::error::FileError;
-use crate::measure::conventions::{CSV_COLUMNS, CsvCell};
-use crate::schema::{Analysis, ProtocolKind, Summary};
-
-/// The columns before the measurements: the photo and its record
-/// (`session`: client, date and clinician, and the side the clinician
-/// named), then what was found.
-const LEADING: [&str; 12] = [
-    "path",
-    "client",
-    "date",
-    "clinician",
-    "side_recorded",
-    "status",
-    "assessment",
-    "protocol",
-    "protocol_valid",
-    "test_leg",
-    "near_side",
-    "facing",
-];
-
-/// The columns after the measurements.
-const TRAILING: [&str; 16] = [
-    "pelvic_tilt_method",
-    "findings",
-    "borderline",
-    "unreliable",
-    "assessment_reasons",
-    "routine_minutes",
-    "routine_withheld",
-    "routine_general",
-    "screening",
-    "corrections",
-    "warnings",
-    "note",
-    "width",
-    "height",
-    "error_kind",
-    "error_message",
-];
+use crate::schema::{Analysis, Measurement, ProtocolKind, Summary};
 
 /// The header row.
-fn header() -> Vec<String> {
-    LEADING
-        .into_iter()
-        .chain(CSV_COLUMNS.iter().map(|c| c.header))
-        .chain(TRAILING)
-        .map(String::from)
-        .collect()
+fn header(columns: &[Column]) -> Vec<&'static str> {
+    columns.iter().map(|c| c.header()).collect()
 }
 
 /// A cell of free text (a path, a message) that a spreadsheet would take
@@ -81,7 +37,7 @@ fn joined<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
 
 pub struct CsvExporter<'w> {
     writer: csv::Writer<Box<dyn Write + 'w>>,
-    header: Vec<String>,
+    columns: Vec<Column>,
     header_written: bool,
 }
 
@@ -89,121 +45,127 @@ impl<'w> CsvExporter<'w> {
     pub fn new(out: Box<dyn Write + 'w>) -> Self {
         Self {
             writer: csv::Writer::from_writer(out),
-            header: header(),
+            columns: columns(),
             header_written: false,
         }
     }
 
     fn write_header_once(&mut self) -> io::Result<()> {
         if !self.header_written {
-            self.writer.write_record(&self.header)?;
+            self.writer.write_record(header(&self.columns))?;
             self.header_written = true;
         }
         Ok(())
     }
 
-    /// Writes one row: `cell` gives the cell under each header.
-    fn row(&mut self, cell: impl Fn(&str) -> String) -> io::Result<()> {
+    /// Writes one row: `cell` gives the cell of each column.
+    fn row(&mut self, cell: impl Fn(Column) -> String) -> io::Result<()> {
         self.write_header_once()?;
         self.writer
-            .write_record(self.header.iter().map(|h| cell(h)))?;
+            .write_record(self.columns.iter().map(|&c| cell(c)))?;
         self.writer.flush()
     }
 }
 
 /// The cell of a measurement column for `a`: empty when the photo shows
 /// another protocol, or the value was declined.
-fn measurement_cell(a: &Analysis, header: &str) -> Option<String> {
-    let column = CSV_COLUMNS.iter().find(|c| c.header == header)?;
+fn measurement_cell(a: &Analysis, column: &CsvColumn) -> String {
     let m = a
         .measurements
         .get(column.measurement)
         .filter(|_| column.protocol.is_none_or(|p| p == a.protocol.kind))
-        .filter(|m| m.declined.is_none());
-    Some(match column.cell {
+        .and_then(Measurement::reading);
+    match column.cell {
         CsvCell::Value => number(m.and_then(|m| m.value_deg.or(m.value))),
         CsvCell::Uncertainty => number(m.and_then(|m| m.uncertainty_deg.or(m.uncertainty))),
         CsvCell::Classification => m.and_then(|m| m.classification.clone()).unwrap_or_default(),
-    })
+    }
 }
 
 impl Exporter for CsvExporter<'_> {
     fn analysis(&mut self, a: &Analysis) -> io::Result<()> {
-        self.row(|header| {
-            if let Some(cell) = measurement_cell(a, header) {
-                return cell;
-            }
+        self.row(|column| {
+            let field = match column {
+                Column::Measurement(column) => return measurement_cell(a, column),
+                Column::Field(field) => field,
+            };
             let standing = |name: &str| {
                 (a.protocol.kind == ProtocolKind::Standing)
                     .then(|| a.measurements.get(name))
                     .flatten()
-                    .filter(|m| m.declined.is_none())
+                    .and_then(Measurement::reading)
             };
-            match header {
-                "path" => text_cell(&a.image.path),
-                "client" => text_cell(a.session.client.as_deref().unwrap_or_default()),
-                "date" => a.session.date.clone().unwrap_or_default(),
-                "clinician" => text_cell(a.session.clinician.as_deref().unwrap_or_default()),
-                "side_recorded" => a.session.side.map(|s| snake_name(&s)).unwrap_or_default(),
-                "note" => text_cell(a.session.note.as_deref().unwrap_or_default()),
-                "status" => "analysed".to_string(),
-                "assessment" => snake_name(&a.assessment.status),
-                "protocol" => snake_name(&a.protocol.kind),
-                "protocol_valid" => a.protocol.valid.to_string(),
-                "test_leg" => a
+            match field {
+                Field::Path => text_cell(&a.image.path),
+                Field::Client => text_cell(a.session.client.as_deref().unwrap_or_default()),
+                Field::Date => a.session.date.clone().unwrap_or_default(),
+                Field::Clinician => text_cell(a.session.clinician.as_deref().unwrap_or_default()),
+                Field::SideRecorded => a.session.side.map(|s| snake_name(&s)).unwrap_or_default(),
+                Field::Note => text_cell(a.session.note.as_deref().unwrap_or_default()),
+                Field::Status => "analysed".to_string(),
+                Field::Assessment => snake_name(&a.assessment.status),
+                Field::Protocol => snake_name(&a.protocol.kind),
+                Field::ProtocolValid => a.protocol.valid.to_string(),
+                Field::TestLeg => a
                     .protocol
                     .test_leg
                     .map(|s| snake_name(&s))
                     .unwrap_or_default(),
-                "near_side" => a
+                Field::NearSide => a
                     .protocol
                     .near_side
                     .map(|s| snake_name(&s))
                     .unwrap_or_default(),
-                "facing" => a
+                Field::Facing => a
                     .protocol
                     .facing
                     .map(|f| snake_name(&f))
                     .unwrap_or_default(),
-                "pelvic_tilt_method" => standing("pelvic_tilt")
+                Field::PelvicTiltMethod => standing("pelvic_tilt")
                     .map(|m| m.method.clone())
                     .unwrap_or_default(),
-                "findings" => joined(a.findings.iter().map(|f| f.id.as_str())),
-                "borderline" => joined(a.borderline.iter().map(|b| b.id.as_str())),
-                "unreliable" => joined(
+                Field::Findings => joined(a.findings.iter().map(|f| f.id.as_str())),
+                Field::Borderline => joined(a.borderline.iter().map(|b| b.id.as_str())),
+                Field::Unreliable => joined(
                     a.measurements
                         .iter()
-                        .filter(|(_, m)| m.unreliable.is_some())
+                        .filter(|(_, m)| m.reading().is_some_and(|m| m.unreliable.is_some()))
                         .map(|(name, _)| name.as_str()),
                 ),
-                "assessment_reasons" => text_cell(&a.assessment.reasons.join("; ")),
-                "routine_minutes" => number(a.routine.as_ref().map(|r| r.total_minutes)),
-                "routine_withheld" => a
+                Field::AssessmentReasons => text_cell(&a.assessment.reasons.join("; ")),
+                Field::RoutineMinutes => number(a.routine.as_ref().map(|r| r.total_minutes)),
+                Field::RoutineWithheld => a
                     .routine
                     .as_ref()
                     .map(|r| r.withheld.to_string())
                     .unwrap_or_default(),
-                "routine_general" => a
+                Field::RoutineGeneral => a
                     .routine
                     .as_ref()
                     .map(|r| r.general.to_string())
                     .unwrap_or_default(),
-                "screening" => snake_name(&a.screening.status),
-                "corrections" => joined(a.corrections.iter().map(|c| c.keypoint.as_str())),
-                "warnings" => text_cell(&a.warnings.join("; ")),
-                "width" => a.image.width.to_string(),
-                "height" => a.image.height.to_string(),
-                _ => String::new(),
+                Field::Screening => snake_name(&a.screening.status),
+                Field::Corrections => joined(a.corrections.iter().map(|c| c.keypoint.as_str())),
+                Field::Warnings => text_cell(
+                    &a.warnings
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                Field::Width => a.image.width.to_string(),
+                Field::Height => a.image.height.to_string(),
+                Field::ErrorKind | Field::ErrorMessage => String::new(),
             }
         })
     }
 
     fn error(&mut self, error: &FileError) -> io::Result<()> {
-        self.row(|header| match header {
-            "path" => text_cell(&error.path.display().to_string()),
-            "status" => "failed".to_string(),
-            "error_kind" => error.kind.as_str().to_string(),
-            "error_message" => text_cell(&error.message),
+        self.row(|column| match column {
+            Column::Field(Field::Path) => text_cell(&error.path.display().to_string()),
+            Column::Field(Field::Status) => "failed".to_string(),
+            Column::Field(Field::ErrorKind) => error.kind.as_str().to_string(),
+            Column::Field(Field::ErrorMessage) => text_cell(&error.message),
             _ => String::new(),
         })
     }
@@ -230,7 +192,7 @@ mod tests {
 
     #[test]
     fn every_header_is_unique_and_every_angle_has_its_uncertainty_beside_it() {
-        let header = header();
+        let header: Vec<String> = header(&columns()).into_iter().map(String::from).collect();
         for (i, name) in header.iter().enumerate() {
             assert!(!header[..i].contains(name), "{name} twice");
             if name.ends_with("_deg") && !name.ends_with("_uncertainty_deg") {
@@ -238,11 +200,11 @@ mod tests {
                     header[i + 1],
                     format!("{}_uncertainty_deg", name.trim_end_matches("_deg"))
                 );
-                let column = CSV_COLUMNS.iter().find(|c| c.header == name).unwrap();
-                let beside = CSV_COLUMNS
-                    .iter()
-                    .find(|c| c.header == header[i + 1])
-                    .unwrap();
+                let (Column::Measurement(column), Column::Measurement(beside)) =
+                    (columns()[i], columns()[i + 1])
+                else {
+                    panic!("{name} and the column beside it are measurement columns");
+                };
                 assert_eq!(
                     (beside.measurement, beside.protocol, beside.cell),
                     (column.measurement, column.protocol, CsvCell::Uncertainty)

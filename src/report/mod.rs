@@ -3,6 +3,7 @@
 
 mod compare;
 mod csv;
+pub mod csv_columns;
 pub mod files;
 pub mod html;
 mod json;
@@ -37,12 +38,14 @@ pub enum Format {
     Csv,
 }
 
-/// The snake_case name serde gives a unit enum variant (`thomas_test`, `left`).
-pub(crate) fn snake_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+/// An enum's name as the outputs write it (`thomas_test`): strum's
+/// snake_case name, which a test holds equal to serde's.
+pub(crate) fn snake_name<T>(value: &T) -> String
+where
+    for<'a> &'a T: Into<&'static str>,
+{
+    let name: &'static str = value.into();
+    name.to_string()
 }
 
 /// The measurement registry as `sagitta measurements --format json` writes
@@ -51,14 +54,14 @@ pub(crate) fn snake_name<T: serde::Serialize>(value: &T) -> String {
 pub(crate) struct Registry {
     measurements: &'static [conventions::MeasurementSpec],
     /// The measurement columns of `--format csv`, in order.
-    csv_columns: &'static [conventions::CsvColumn],
+    csv_columns: &'static [csv_columns::CsvColumn],
 }
 
 /// Writes the measurement registry as JSON (`sagitta measurements --format json`).
 pub fn write_measurements_json(out: &mut dyn Write) -> io::Result<()> {
     let registry = Registry {
         measurements: conventions::MEASUREMENTS,
-        csv_columns: conventions::CSV_COLUMNS,
+        csv_columns: csv_columns::CSV_COLUMNS,
     };
     serde_json::to_writer_pretty(&mut *out, &registry)?;
     writeln!(out)
@@ -75,11 +78,11 @@ fn unit_words(quantity: conventions::Quantity) -> &'static str {
 }
 
 /// What a CSV cell holds of its measurement, in a word.
-fn cell_words(cell: conventions::CsvCell) -> &'static str {
+fn cell_words(cell: csv_columns::CsvCell) -> &'static str {
     match cell {
-        conventions::CsvCell::Value => "value",
-        conventions::CsvCell::Uncertainty => "uncertainty",
-        conventions::CsvCell::Classification => "class",
+        csv_columns::CsvCell::Value => "value",
+        csv_columns::CsvCell::Uncertainty => "uncertainty",
+        csv_columns::CsvCell::Classification => "class",
     }
 }
 
@@ -97,7 +100,7 @@ pub fn write_measurements_text(out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out, "CSV columns (--format csv):")?;
-    for c in conventions::CSV_COLUMNS {
+    for c in csv_columns::CSV_COLUMNS {
         let what = cell_words(c.cell);
         writeln!(out, "  {} = {what} of {}", c.header, c.measurement)?;
     }
@@ -152,7 +155,7 @@ pub fn write_measurements_markdown(out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(out, "| column | holds | of | protocol |")?;
     writeln!(out, "|---|---|---|---|")?;
-    for c in conventions::CSV_COLUMNS {
+    for c in csv_columns::CSV_COLUMNS {
         let protocol = c
             .protocol
             .map_or_else(|| "any".to_string(), |p| snake_name(&p));

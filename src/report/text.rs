@@ -133,9 +133,7 @@ fn value_text(m: &Measurement) -> Option<String> {
         Some(u) => format!(" ± {u:.digits$}"),
         None => " ± ?".to_string(),
     };
-    if m.declined.is_some() {
-        return None;
-    }
+    let m = m.reading()?;
     if let Some(deg) = m.value_deg {
         return Some(format!("{deg:+.1}{} deg", plus_minus(m.uncertainty_deg, 1)));
     }
@@ -185,7 +183,7 @@ fn write_summary(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         write_wrapped(out, "  retake:", "    ", retake)?;
     }
     for warning in &a.warnings {
-        write_wrapped(out, "  warning:", "    ", &safe(warning))?;
+        write_wrapped(out, "  warning:", "    ", &safe(&warning.to_string()))?;
     }
     write_findings(a, out)?;
     write_calls(a, out)?;
@@ -233,14 +231,17 @@ fn write_calls(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let mut calls: Vec<(&String, &Measurement)> = a
         .measurements
         .iter()
-        .filter(|(name, m)| conventions::is_call(name) && m.classification.is_some())
+        .filter(|(name, m)| conventions::is_call(name) && m.classification().is_some())
         .collect();
     if calls.is_empty() {
         return Ok(());
     }
     calls.sort_by_key(|(name, _)| conventions::clinical_rank(name));
     writeln!(out, "Calls:")?;
-    for (name, m) in calls {
+    for (name, m) in calls
+        .into_iter()
+        .filter_map(|(n, m)| Some((n, m.reading()?)))
+    {
         let class = m.classification.as_deref().unwrap_or_default();
         let mut ranked: Vec<(&String, &f64)> = m.probabilities.iter().collect();
         ranked.sort_by(|x, y| y.1.total_cmp(x.1));
@@ -262,7 +263,7 @@ fn write_calls(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
             text.push_str(&format!(
                 ", from {} {value} ({})",
                 from.replace('_', " "),
-                source.method
+                source.method()
             ));
         }
         text.push_str(&keys(m.reference.as_deref()));
@@ -286,13 +287,14 @@ fn write_measurement_grid(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let cells: Vec<String> = named
         .iter()
         .filter_map(|(name, m)| {
-            let star = if m.unreliable.is_some() { " *" } else { "" };
+            let unreliable = m.reading().is_some_and(|m| m.unreliable.is_some());
+            let star = if unreliable { " *" } else { "" };
             value_text(m).map(|value| format!("{name:<25} {value}{star}"))
         })
         .collect();
     let declined: Vec<&str> = named
         .iter()
-        .filter(|(_, m)| m.declined.is_some())
+        .filter(|(_, m)| m.is_declined())
         .map(|(name, _)| name.as_str())
         .collect();
     if cells.is_empty() && declined.is_empty() {
@@ -315,7 +317,10 @@ fn write_measurement_grid(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
             None => writeln!(out, "  {left}")?,
         }
     }
-    if named.iter().any(|(_, m)| m.unreliable.is_some()) {
+    if named
+        .iter()
+        .any(|(_, m)| m.reading().is_some_and(|m| m.unreliable.is_some()))
+    {
         writeln!(
             out,
             "  * unreliable: shown, never acted on (reasons: --verbose)"
@@ -360,17 +365,23 @@ fn write_details(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "  {:<9} {:>22} {:>22}", label, cell(left), cell(right))?;
     }
     for (name, m) in &a.measurements {
-        let value = match (m.value_deg, m.value, &m.declined) {
-            (_, _, Some(reason)) => format!("declined: {reason}"),
-            (Some(deg), _, _) => match m.uncertainty_deg {
+        let m = match m {
+            Measurement::Declined(decline) => {
+                writeln!(out, "  {name:<26} declined: {}", decline.reason)?;
+                continue;
+            }
+            Measurement::Made(reading) => reading,
+        };
+        let value = match (m.value_deg, m.value) {
+            (Some(deg), _) => match m.uncertainty_deg {
                 Some(u) => format!("{deg:+.1} deg +/- {u:.1} ({})", m.method),
                 None => format!("{deg:+.1} deg ({})", m.method),
             },
-            (None, Some(v), _) => match m.uncertainty {
+            (None, Some(v)) => match m.uncertainty {
                 Some(u) => format!("{v:+.3} +/- {u:.3} {}", m.unit.as_deref().unwrap_or("")),
                 None => format!("{v:+.3} {}", m.unit.as_deref().unwrap_or("")),
             },
-            (None, None, None) => String::new(),
+            (None, None) => String::new(),
         };
         let class = m
             .classification

@@ -79,8 +79,8 @@ pub(super) fn saved_landmarks(analysis: &Analysis) -> Option<([f64; 2], [f64; 2]
     analysis
         .measurements
         .get("pelvic_tilt")
-        .filter(|m| m.method == "landmarks" && m.points_px.len() == 2)
-        .map(|m| (m.points_px[1], m.points_px[0]))
+        .filter(|m| m.method() == "landmarks" && m.points_px().len() == 2)
+        .map(|m| (m.points_px()[1], m.points_px()[0]))
 }
 
 /// A warning sign's answer in the opened analysis: `yes`, `no` or `not_asked`.
@@ -237,7 +237,7 @@ impl Edit {
                 camera_roll_deg: None,
                 landmarks: landmarks.map(|(a, p)| ((a[0], a[1]), (p[0], p[1]))),
             };
-            crate::remeasure(&start, &change, recommender, &plan)?
+            crate::remeasure(&start, &change, recommender, &plan).map_err(|e| e.to_string())?
         } else if screening_changed {
             crate::plan_routine(recommender, &plan, &mut start);
             start
@@ -245,10 +245,10 @@ impl Edit {
             start
         };
         for flag in &cleared {
-            analysis.warnings.push(format!(
+            analysis.warnings.push(crate::schema::Warning::Saved(format!(
                 "the warning sign {} was recorded as yes and was changed in review by an explicit step",
                 flag.name()
-            ));
+            )));
         }
         session::apply(&mut analysis, &record);
         Ok(analysis)

@@ -381,7 +381,7 @@ impl State {
         let opened = match &item.source {
             Source::Saved(json) => open_saved(json)?,
             Source::Photo(photo) if saved_here.is_file() => {
-                let saved = crate::read_analysis(&saved_here)?;
+                let saved = crate::read_analysis(&saved_here).map_err(|e| e.to_string())?;
                 let same = saved.image.photo_path().is_ok_and(|p| {
                     std::fs::canonicalize(&p).ok() == std::fs::canonicalize(photo).ok()
                 });
@@ -421,9 +421,9 @@ impl State {
 /// A saved analysis with its photo: as recorded, relative to the analysis,
 /// or beside it.
 fn open_saved(json: &Path) -> Result<Opened, String> {
-    let saved = crate::read_analysis(json)?;
+    let saved = crate::read_analysis(json).map_err(|e| e.to_string())?;
     let folder = json.parent().unwrap_or(Path::new(""));
-    let recorded = saved.image.photo_path()?;
+    let recorded = saved.image.photo_path().map_err(|e| e.to_string())?;
     let mut candidates = vec![recorded.clone()];
     if recorded.is_relative() {
         candidates.push(folder.join(&recorded));

@@ -79,8 +79,8 @@ pub(super) fn view(analysis: &Analysis, opened: &Analysis) -> Value {
             (
                 name.clone(),
                 json!({
-                    "value": m.value_deg.or(m.value).filter(|_| m.declined.is_none()),
-                    "call": m.classification,
+                    "value": m.value_deg().or(m.value()).filter(|_| !m.is_declined()),
+                    "call": m.classification(),
                 }),
             )
         })

@@ -8,8 +8,15 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+mod citing;
+pub(crate) mod measurement;
 mod routine;
 mod screening;
+mod warning;
+
+pub use citing::Cites;
+pub use measurement::{Decline, Measurement, Reading};
+pub use warning::Warning;
 
 pub use routine::{
     Amount, Because, LeftOut, Level, Phase, PhaseTwo, Progression, Routine, RoutineExercise, Sides,
@@ -57,7 +64,7 @@ pub struct Analysis {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routine: Option<Routine>,
     /// Things the user should know that did not stop the analysis.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Keys of the works this document cites (full citations in
     /// `assets/references.toml` and in the HTML report).
     #[serde(default)]
@@ -133,11 +140,7 @@ impl Session {
             out.push(("clinician", clinician.clone()));
         }
         if let Some(side) = self.side {
-            let side = match side {
-                Side::Left => "left",
-                Side::Right => "right",
-            };
-            out.push(("side", side.to_string()));
+            out.push(("side", side.name().to_string()));
         }
         if let Some(note) = &self.note {
             out.push(("note", note.clone()));
@@ -148,8 +151,20 @@ impl Session {
 
 /// The origin of a session date. The file's modification time is never used:
 /// copying a photo changes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DateSource {
     /// `--date` on the command line.
     Given,
@@ -160,8 +175,21 @@ pub enum DateSource {
 }
 
 /// How far the photo supports an assessment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AssessmentStatus {
     /// Every measurement the rules read was made and is reliable.
     Assessed,
@@ -197,8 +225,20 @@ pub struct Borderline {
 }
 
 /// The photo's test protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ProtocolKind {
     /// Upright, side view.
     Standing,
@@ -209,16 +249,47 @@ pub enum ProtocolKind {
 }
 
 /// Left or right, of the body (not of the image).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Side {
     Left,
     Right,
 }
 
+impl Side {
+    /// The side as the outputs name it (`left`, `right`).
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// Which way the person faces in the image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Facing {
     /// The front of the body points towards the image's left edge.
     ImageLeft,
@@ -257,68 +328,23 @@ pub struct Protocol {
     pub camera_roll_deg: Option<f64>,
 }
 
-/// One measurement, or the reason it was declined.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
-pub struct Measurement {
-    /// The angle in degrees, signed as `measure::conventions` documents.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_deg: Option<f64>,
-    /// A non-angle value (ratio, fraction), with its `unit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-    /// How it was obtained (`keypoints`, `landmarks`, `markers`, `estimate`...).
-    pub method: String,
-    /// 0..1, from keypoint visibilities and view quality.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub confidence: Option<f64>,
-    /// Plus-or-minus uncertainty of `value_deg`, where it can be stated.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub uncertainty_deg: Option<f64>,
-    /// The value against a published reference range or cut-off; null where
-    /// the references give none.
-    pub classification: Option<String>,
-    /// Short citation of the range or cut-off used for `classification`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-    /// Set instead of a value when the photo cannot support the measurement.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub declined: Option<String>,
-    /// Set when the value is shown but its confidence is under the floor: it
-    /// is never classified and no rule reads it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unreliable: Option<String>,
-    /// Cut-offs (finding ids, or classes) the value lies within its
-    /// uncertainty of: `classification` is then `borderline`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub borderline: Vec<String>,
-    /// The photo points (pixels) the value was computed from, in the order
-    /// the conventions table gives: two for a segment against the vertical or
-    /// horizontal, three (end, vertex, end) for a joint angle.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub points_px: Vec<[f64; 2]>,
-    /// Plus-or-minus uncertainty of `value`, in its `unit`, where it can be stated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uncertainty: Option<f64>,
-    /// For a call among classes (`pelvic_pattern`, `posture_type`): the
-    /// probability of each class, summing to 1.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub probabilities: BTreeMap<String, f64>,
-    /// For an `uncertain` call: what would settle it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_settle: Option<String>,
-    /// The body outline the value was read from (photo pixels, top to
-    /// bottom), for the annotated image.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub outline_px: Vec<[f64; 2]>,
-}
-
 /// How strongly a finding should steer the routine.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Severity {
     Info,
     Mild,
@@ -384,7 +410,7 @@ impl ImageInfo {
     /// The exact path of the photo: `path`, or the bytes of
     /// `path_bytes_hex`, which must be a name that is not UTF-8 and that
     /// `path` shows; anything else is an edited document.
-    pub fn photo_path(&self) -> Result<std::path::PathBuf, String> {
+    pub fn photo_path(&self) -> Result<std::path::PathBuf, crate::error::Invalid> {
         use std::os::unix::ffi::OsStrExt;
         let Some(hex) = &self.path_bytes_hex else {
             return Ok(std::path::PathBuf::from(&self.path));
@@ -404,17 +430,30 @@ impl ImageInfo {
             {
                 Ok(std::path::PathBuf::from(std::ffi::OsStr::from_bytes(&bytes)))
             }
-            _ => Err(
+            _ => Err(crate::error::Invalid(
                 "image.path_bytes_hex is not the hex of a name that is not UTF-8 and that image.path shows"
                     .to_string(),
-            ),
+            )),
         }
     }
 }
 
 /// The landmark model size: `lite` is fastest, `heavy` most accurate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ModelKind {
     Lite,
     #[default]
@@ -508,8 +547,20 @@ pub struct PersonSelection {
 }
 
 /// The rule that chose the analysed person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SelectedBy {
     /// The largest of the people found about as confidently as the best.
     Largest,
@@ -545,7 +596,11 @@ impl Analysis {
         if let Some(leg) = self.protocol.test_leg {
             return Some(leg);
         }
-        let [x, y] = *self.measurements.get("hip_extension")?.points_px.first()?;
+        let [x, y] = *self
+            .measurements
+            .get("hip_extension")?
+            .points_px()
+            .first()?;
         let distance = |name: &str| {
             self.pose
                 .keypoint(name)
@@ -585,4 +640,41 @@ pub struct Summary {
     pub jobs: usize,
     pub elapsed_s: f64,
     pub images_per_second: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::VariantArray;
+
+    /// Every variant's name from strum (text, CSV, HTML) is its serde name
+    /// (JSON).
+    fn names_agree<T>()
+    where
+        T: VariantArray + Serialize + std::fmt::Debug + 'static,
+        for<'a> &'a T: Into<&'static str>,
+    {
+        for variant in T::VARIANTS {
+            let name: &'static str = variant.into();
+            assert_eq!(serde_json::to_value(variant).unwrap(), name, "{variant:?}");
+        }
+    }
+
+    #[test]
+    fn every_enum_is_named_as_the_json_names_it() {
+        names_agree::<DateSource>();
+        names_agree::<AssessmentStatus>();
+        names_agree::<ProtocolKind>();
+        names_agree::<Side>();
+        names_agree::<Facing>();
+        names_agree::<Severity>();
+        names_agree::<ModelKind>();
+        names_agree::<SelectedBy>();
+        names_agree::<Phase>();
+        names_agree::<Level>();
+        names_agree::<Sides>();
+        names_agree::<RedFlag>();
+        names_agree::<ScreeningStatus>();
+        names_agree::<crate::error::FileErrorKind>();
+    }
 }

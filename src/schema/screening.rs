@@ -7,9 +7,22 @@ use serde::{Deserialize, Serialize};
 
 /// A warning sign reported by the user. Any one withholds the routine.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RedFlag {
     RadiatingPain,
     NumbnessOrWeakness,
@@ -36,16 +49,7 @@ impl RedFlag {
 
     /// The snake_case name (`radiating_pain`), as the JSON and `--red-flag` spell it.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::RadiatingPain => "radiating_pain",
-            Self::NumbnessOrWeakness => "numbness_or_weakness",
-            Self::RecentInjury => "recent_injury",
-            Self::SharpPain => "sharp_pain",
-            Self::BladderBowelChange => "bladder_bowel_change",
-            Self::NightPain => "night_pain",
-            Self::WorseningPain => "worsening_pain",
-            Self::NoImprovement => "no_improvement",
-        }
+        self.into()
     }
 
     /// What the sign is, in a line (the help of `--red-flag`).
@@ -75,8 +79,21 @@ impl fmt::Display for RedFlag {
 }
 
 /// Whether the warning-sign questions were asked, and the answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ScreeningStatus {
     /// Not every question was answered and no warning sign was reported: the
     /// routine may be done only if none of the questions applies.

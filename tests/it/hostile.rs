@@ -81,7 +81,12 @@ fn mismatch(name: &str, expected: &Expected) -> Option<String> {
                     photo.image.dimensions()
                 ));
             }
-            let warned = photo.warnings.join("; ");
+            let warned = photo
+                .warnings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ");
             match warning {
                 Some(fragment) if !warned.contains(fragment.as_str()) => {
                     return Some(format!(

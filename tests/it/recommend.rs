@@ -10,7 +10,7 @@ use sagitta::recommend::{
     write_routine_summary, write_routine_text,
 };
 use sagitta::schema::{
-    Finding, Measurement, Phase, Protocol, ProtocolKind, RedFlag, Routine, Severity,
+    Finding, Measurement, Phase, Protocol, ProtocolKind, Reading, RedFlag, Routine, Severity,
 };
 
 fn recommender() -> Recommender {
@@ -35,12 +35,12 @@ fn protocol(kind: ProtocolKind, valid: bool) -> Protocol {
 }
 
 fn angle(value: f64, uncertainty: Option<f64>) -> Measurement {
-    Measurement {
+    Measurement::Made(Reading {
         value_deg: Some(value),
         uncertainty_deg: uncertainty,
         method: "keypoints".into(),
-        ..Measurement::default()
-    }
+        ..Reading::default()
+    })
 }
 
 fn finding_ids(
@@ -351,18 +351,22 @@ fn each_finding_fires_past_its_cut_off_and_only_then() {
                 } else {
                     -0.01
                 };
-                let ratio = |value| Measurement {
-                    value: Some(value),
-                    method: "keypoints".into(),
-                    ..Measurement::default()
+                let ratio = |value| {
+                    Measurement::Made(Reading {
+                        value: Some(value),
+                        method: "keypoints".into(),
+                        ..Reading::default()
+                    })
                 };
                 (ratio(cutoff + step), ratio(*cutoff))
             }
             Condition::Classification(class) => {
-                let class_of = |class: &str| Measurement {
-                    classification: Some(class.into()),
-                    method: "keypoints".into(),
-                    ..Measurement::default()
+                let class_of = |class: &str| {
+                    Measurement::Made(Reading {
+                        classification: Some(class.into()),
+                        method: "keypoints".into(),
+                        ..Reading::default()
+                    })
                 };
                 (class_of(class), class_of("ideal"))
             }
@@ -389,10 +393,7 @@ fn each_finding_fires_past_its_cut_off_and_only_then() {
             "{}: invalid protocol",
             rule.id
         );
-        let declined = Measurement {
-            declined: Some("not visible".into()),
-            ..hit.clone()
-        };
+        let declined = Measurement::declined(hit.method(), "not visible");
         assert!(
             !fires(rule.protocol, true, &declined),
             "{}: declined",
@@ -472,11 +473,13 @@ fn the_rectus_femoris_cut_off_is_67_degrees() {
 fn only_a_called_pelvic_pattern_is_a_finding_and_an_uncertain_one_says_how_to_settle_it() {
     let recommender = recommender();
     let standing = protocol(ProtocolKind::Standing, true);
-    let pattern = |class: &str, in_reach: &[&str]| Measurement {
-        classification: Some(class.to_string()),
-        borderline: in_reach.iter().map(|c| c.to_string()).collect(),
-        method: "tilt_with_prior".into(),
-        ..Measurement::default()
+    let pattern = |class: &str, in_reach: &[&str]| {
+        Measurement::Made(Reading {
+            classification: Some(class.to_string()),
+            borderline: in_reach.iter().map(|c| c.to_string()).collect(),
+            method: "tilt_with_prior".into(),
+            ..Reading::default()
+        })
     };
     let ids = |m: Measurement| {
         finding_ids(
@@ -1192,11 +1195,8 @@ fn a_value_within_its_uncertainty_of_a_cut_off_is_borderline_not_a_finding() {
     );
     assert!(b.recheck.contains("goniometer") || b.recheck.contains("inclinometer"));
     m = recommender.classify(&thomas, m);
-    assert_eq!(
-        m["hip_extension"].classification.as_deref(),
-        Some("borderline")
-    );
-    assert_eq!(m["hip_extension"].borderline, ["short_hip_flexors"]);
+    assert_eq!(m["hip_extension"].classification(), Some("borderline"));
+    assert_eq!(m["hip_extension"].borderline(), ["short_hip_flexors"]);
 
     // Just inside on the other side (+3.5) is borderline too; beyond it, clear.
     let m = measurements(&[("hip_extension", angle(3.5, Some(4.0)))]);
@@ -1204,10 +1204,7 @@ fn a_value_within_its_uncertainty_of_a_cut_off_is_borderline_not_a_finding() {
     let mut m = measurements(&[("hip_extension", angle(6.0, Some(4.0)))]);
     assert!(recommender.evaluate(&thomas, &m).borderline.is_empty());
     m = recommender.classify(&thomas, m);
-    assert_eq!(
-        m["hip_extension"].classification.as_deref(),
-        Some("within_cutoffs")
-    );
+    assert_eq!(m["hip_extension"].classification(), Some("within_cutoffs"));
     // Clearly beyond: a finding.
     let m = measurements(&[("hip_extension", angle(-5.0, Some(4.0)))]);
     let evaluation = recommender.evaluate(&thomas, &m);
@@ -1224,11 +1221,14 @@ fn an_invalid_protocol_gets_no_classification_tags_and_no_findings() {
         ("hip_extension", angle(-120.3, Some(4.0))),
         ("knee_flexion", angle(-124.1, Some(7.1))),
     ]);
-    m.get_mut("knee_flexion").unwrap().classification = Some("stale".into());
+    m.get_mut("knee_flexion")
+        .and_then(Measurement::reading_mut)
+        .unwrap()
+        .classification = Some("stale".into());
     m = recommender.classify(&invalid, m);
     for (name, measurement) in &m {
-        assert_eq!(measurement.classification, None, "{name}");
-        assert!(measurement.borderline.is_empty(), "{name}");
+        assert_eq!(measurement.classification(), None, "{name}");
+        assert!(measurement.borderline().is_empty(), "{name}");
     }
     let evaluation = recommender.evaluate(&invalid, &m);
     assert!(evaluation.findings.is_empty() && evaluation.borderline.is_empty());
@@ -1238,13 +1238,13 @@ fn an_invalid_protocol_gets_no_classification_tags_and_no_findings() {
 fn an_unreliable_value_is_never_classified_or_acted_on() {
     let recommender = recommender();
     let standing = protocol(ProtocolKind::Standing, true);
-    let tilt = Measurement {
+    let tilt = Measurement::Made(Reading {
         classification: Some("anterior".into()),
         method: "tilt_with_prior".into(),
         confidence: Some(0.06),
         unreliable: Some("confidence 0.06 is under the floor of 0.25".into()),
-        ..Measurement::default()
-    };
+        ..Reading::default()
+    });
     let m = measurements(&[("pelvic_pattern", tilt)]);
     let evaluation = recommender.evaluate(&standing, &m);
     assert!(evaluation.findings.is_empty());
@@ -1252,7 +1252,7 @@ fn an_unreliable_value_is_never_classified_or_acted_on() {
         evaluation
             .unassessed
             .iter()
-            .any(|r| r.starts_with("pelvic_pattern: confidence 0.06")),
+            .any(|r| r.measurement == "pelvic_pattern" && r.reason.starts_with("confidence 0.06")),
         "{:?}",
         evaluation.unassessed
     );

@@ -119,7 +119,7 @@ fn renders_are_detected_and_measured_within_the_benchmarked_error() {
                 continue;
             };
             let truth = truth.as_f64().unwrap();
-            match got.value_deg {
+            match got.value_deg() {
                 Some(value) if (value - truth).abs() > tolerance => failures.push(format!(
                     "{}: {measurement} {value:.1}, true {truth:.1} (tolerance {tolerance})",
                     name(&render.image),
@@ -127,7 +127,7 @@ fn renders_are_detected_and_measured_within_the_benchmarked_error() {
                 None if tolerance.is_finite() => failures.push(format!(
                     "{}: {measurement} declined: {:?}",
                     name(&render.image),
-                    got.declined
+                    got.declined_reason()
                 )),
                 _ => {}
             }
@@ -179,7 +179,7 @@ fn the_pelvic_estimate_orders_the_standing_samples_by_their_true_tilt() {
             .as_f64()
             .unwrap();
         let estimate = analysis.measurements["pelvic_tilt"]
-            .value_deg
+            .value_deg()
             .unwrap_or_else(|| panic!("{}: pelvic tilt declined", name(&render.image)));
         standing.push((truth, estimate));
     }
@@ -213,7 +213,7 @@ fn the_spine_curves_follow_the_posed_tilt_and_no_call_contradicts_it() {
             .unwrap();
         let depth = &analysis.measurements["lumbar_lordosis_depth"];
         let value = depth
-            .value
+            .value()
             .unwrap_or_else(|| panic!("{}: {depth:?}", name(&render.image)));
         let expected = DEPTH_AT_13_DEG + DEPTH_PER_DEG * (tilt - 13.0);
         assert!(
@@ -221,9 +221,7 @@ fn the_spine_curves_follow_the_posed_tilt_and_no_call_contradicts_it() {
             "{}: depth {value}, expected {expected:.3} for a tilt of {tilt}",
             name(&render.image)
         );
-        let pattern = analysis.measurements["pelvic_pattern"]
-            .classification
-            .as_deref();
+        let pattern = analysis.measurements["pelvic_pattern"].classification();
         if tilt < 0.0 {
             assert_ne!(pattern, Some("anterior"), "{}", name(&render.image));
         }

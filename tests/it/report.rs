@@ -29,7 +29,7 @@ use sagitta::PlanOptions;
 use sagitta::recommend::Screening;
 use sagitta::report::{html, overlay};
 use sagitta::schema::RedFlag;
-use sagitta::schema::{Analysis, Measurement};
+use sagitta::schema::{Analysis, Measurement, Reading, Warning};
 
 const BACKGROUND: Rgb<u8> = Rgb([90, 100, 110]);
 
@@ -170,7 +170,11 @@ fn points_far_outside_the_image_and_tiny_images_do_not_panic() {
         k.x = *x;
         k.y = *y;
     }
-    for m in analysis.measurements.values_mut() {
+    for m in analysis
+        .measurements
+        .values_mut()
+        .filter_map(Measurement::reading_mut)
+    {
         if !m.points_px.is_empty() {
             m.points_px =
                 vec![[1e300, -1e300], [0.0, 0.0], [-1e12, 3.0]][..m.points_px.len()].to_vec();
@@ -189,13 +193,10 @@ fn points_far_outside_the_image_and_tiny_images_do_not_panic() {
 #[test]
 fn declined_measurements_are_not_drawn() {
     let analysis = standing();
-    assert!(analysis.measurements["knee_flexion"].value_deg.is_some());
+    assert!(analysis.measurements["knee_flexion"].value_deg().is_some());
     let mut declined = analysis.clone();
-    declined
-        .measurements
-        .get_mut("knee_flexion")
-        .unwrap()
-        .declined = Some("hidden".into());
+    *declined.measurements.get_mut("knee_flexion").unwrap() =
+        Measurement::declined("keypoints", "hidden");
     let mut removed = analysis.clone();
     removed.measurements.remove("knee_flexion");
 
@@ -208,7 +209,7 @@ fn declined_measurements_are_not_drawn() {
 #[test]
 fn the_plumb_line_runs_through_the_ankle_when_it_was_measured() {
     let analysis = standing();
-    let x = analysis.measurements["plumb_ear"].points_px[0][0] as u32;
+    let x = analysis.measurements["plumb_ear"].points_px()[0][0] as u32;
     let photo = plain(&analysis);
     let top_changed = |image: &RgbImage| (0..40).any(|y| changed(image, (x, y)));
     assert!(top_changed(&overlay::annotate(photo.clone(), &analysis)));
@@ -228,7 +229,7 @@ fn segments_off_the_near_side_skeleton_are_drawn_from_their_points() {
         analysis.protocol.near_side,
         Some(sagitta::schema::Side::Left)
     );
-    let thigh = &analysis.measurements["hip_extension"].points_px;
+    let thigh = &analysis.measurements["hip_extension"].points_px();
     let middle = between((thigh[0][0], thigh[0][1]), (thigh[1][0], thigh[1][1]), 0.5);
     let photo = plain(&analysis);
     assert!(changed(
@@ -283,7 +284,7 @@ fn the_report_is_self_contained_and_complete() {
             || analysis
                 .measurements
                 .values()
-                .all(|m| m.uncertainty_deg.is_none())
+                .all(|m| m.uncertainty_deg().is_none())
     );
 }
 
@@ -292,11 +293,7 @@ fn declined_measurements_are_listed_with_their_reason() {
     let mut analysis = thomas();
     analysis.measurements.insert(
         "pelvic_tilt".into(),
-        Measurement {
-            method: "estimate".into(),
-            declined: Some("a hand lies over the <pelvis>".into()),
-            ..Measurement::default()
-        },
+        Measurement::declined("estimate", "a hand lies over the <pelvis>"),
     );
     let page = html::render(&analysis, b"jpeg");
     assert!(page.contains("pelvic tilt"));
@@ -312,7 +309,7 @@ fn each_measurement_is_one_table_row_with_its_small_print_under_it() {
     let mut analysis = standing();
     analysis.measurements.insert(
         "pelvic_tilt".into(),
-        Measurement {
+        Measurement::Made(Reading {
             method: "landmarks".into(),
             value_deg: Some(9.5),
             uncertainty_deg: Some(3.5),
@@ -324,16 +321,12 @@ fn each_measurement_is_one_table_row_with_its_small_print_under_it() {
                 .collect(),
             to_settle: Some("palpate <ASIS> and PSIS".into()),
             reference: Some("Preece2008 & Herrington2011".into()),
-            ..Measurement::default()
-        },
+            ..Reading::default()
+        }),
     );
     analysis.measurements.insert(
         "knee_flexion".into(),
-        Measurement {
-            method: "keypoints".into(),
-            declined: Some("the knee is hidden".into()),
-            ..Measurement::default()
-        },
+        Measurement::declined("keypoints", "the knee is hidden"),
     );
     let page = html::render(&analysis, b"jpeg");
 
@@ -342,7 +335,7 @@ fn each_measurement_is_one_table_row_with_its_small_print_under_it() {
     assert_eq!(rows, analysis.measurements.len());
     for (name, m) in &analysis.measurements {
         let name = name.replace('_', " ");
-        let row = match &m.declined {
+        let row = match &m.declined_reason() {
             Some(reason) => format!(
                 "<td>{name}</td><td colspan=\"4\">declined: {}</td></tr>",
                 escaped(reason)
@@ -400,7 +393,7 @@ fn text_from_the_document_is_escaped() {
     analysis.image.path = "<script>alert('x')</script>&\"photo\".jpg".into();
     analysis
         .warnings
-        .push("<img src=x onerror=alert(1)>".into());
+        .push(Warning::Saved("<img src=x onerror=alert(1)>".into()));
     let routine = analysis.routine.as_mut().unwrap();
     routine.exercises[0].steps[0] = "<b>hold</b>".into();
     let page = html::render(&analysis, b"jpeg");
@@ -556,7 +549,7 @@ fn a_photo_that_was_not_assessed_gets_no_routine_unless_a_general_one_is_asked_f
     assert!(analysis.routine.is_none());
     assert!(analysis.findings.is_empty());
     for m in analysis.measurements.values() {
-        assert_eq!(m.classification, None);
+        assert_eq!(m.classification(), None);
     }
     let page = html::render(&analysis, b"jpeg");
     assert!(page.contains("No routine: this photo could not be assessed"));
@@ -591,6 +584,9 @@ fn refresh_fixtures() {
         let mut analysis = fixture(name);
         analysis.schema_version = sagitta::schema::SCHEMA_VERSION.to_string();
         for (key, m) in analysis.measurements.iter_mut() {
+            let Some(m) = m.reading_mut() else {
+                continue;
+            };
             if m.value_deg.is_some() && m.uncertainty_deg.is_none() {
                 m.uncertainty_deg = Some(match (key.as_str(), m.method.as_str()) {
                     ("knee_flexion", _) => 7.1,
@@ -603,7 +599,11 @@ fn refresh_fixtures() {
             }
             m.reference = None;
         }
-        if let Some(posture) = analysis.measurements.get_mut("posture_type") {
+        if let Some(posture) = analysis
+            .measurements
+            .get_mut("posture_type")
+            .and_then(Measurement::reading_mut)
+        {
             posture.reference = Some(
                 "Kendall1993; cut-offs (hip flexed 10 deg, extended -5 deg, knee 0 deg) are sagitta heuristics, each angle tested at its uncertainty".into(),
             );

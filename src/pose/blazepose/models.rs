@@ -61,9 +61,9 @@ pub struct ModelFile {
 impl ModelFile {
     /// Reads the file and checks its checksum.
     pub fn read_verified(&self) -> Result<Vec<u8>, SetupError> {
-        let bytes = std::fs::read(&self.path).map_err(|error| SetupError::ModelRead {
+        let bytes = std::fs::read(&self.path).map_err(|source| SetupError::ModelRead {
             path: self.path.clone(),
-            reason: error.to_string(),
+            source,
         })?;
         let actual = sha256_hex(&bytes);
         if actual != self.known.sha256 {
@@ -94,14 +94,11 @@ impl ModelSet {
             Ok(metadata) if !metadata.is_dir() => {
                 return Err(SetupError::ModelFolder {
                     path: dir,
-                    reason: "it is not a folder".to_string(),
+                    source: std::io::Error::other("it is not a folder"),
                 });
             }
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                return Err(SetupError::ModelFolder {
-                    path: dir,
-                    reason: error.to_string(),
-                });
+            Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                return Err(SetupError::ModelFolder { path: dir, source });
             }
             _ => {}
         }
@@ -112,14 +109,11 @@ impl ModelSet {
                 Ok(_) => {
                     return Err(SetupError::ModelRead {
                         path,
-                        reason: "not a regular file".to_string(),
+                        source: std::io::Error::other("not a regular file"),
                     });
                 }
-                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(SetupError::ModelRead {
-                        path,
-                        reason: error.to_string(),
-                    });
+                Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(SetupError::ModelRead { path, source });
                 }
                 Err(_) => {}
             }
@@ -161,9 +155,9 @@ impl ModelFile {
             return Ok(());
         }
         // Streamed: the heavy model is 55 MB, and is not kept now.
-        let actual = file_sha256(&self.path).map_err(|error| SetupError::ModelRead {
+        let actual = file_sha256(&self.path).map_err(|source| SetupError::ModelRead {
             path: self.path.clone(),
-            reason: error.to_string(),
+            source,
         })?;
         if actual != self.known.sha256 {
             return Err(SetupError::ModelChecksum {

@@ -259,7 +259,7 @@ pub fn session(model: &ModelFile, threads: usize) -> Result<Session, SetupError>
     let env = environment()?;
     let session_error = |error: ort::Error| SetupError::Session {
         path: model.path.clone(),
-        reason: error.to_string(),
+        source: Box::new(error),
     };
     Session::builder(env)
         .map_err(session_error)?

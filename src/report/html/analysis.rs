@@ -9,7 +9,7 @@ use super::{STYLE, data_uri, joined, page, references, severity_badge, warnings,
 use crate::measure::conventions::Quantity;
 use crate::report::overlay::protocol_name;
 use crate::report::snake_name;
-use crate::schema::{Analysis, AssessmentStatus, Finding, Measurement};
+use crate::schema::{Analysis, AssessmentStatus, Finding, Measurement, Reading};
 
 /// The report page for one analysed photo; `annotated_jpeg` is the
 /// annotated photo, embedded as it is.
@@ -180,7 +180,7 @@ fn findings(findings: &[Finding]) -> Markup {
 }
 
 /// The value cell: degrees with their sign and uncertainty, or a ratio.
-fn value_text(m: &Measurement) -> String {
+fn value_text(m: &Reading) -> String {
     match (m.value_deg, m.value) {
         (Some(deg), _) => match m.uncertainty_deg {
             Some(u) => format!("{deg:+.1}° ±\u{a0}{u:.1}°"),
@@ -206,7 +206,7 @@ fn value_text(m: &Measurement) -> String {
 /// The small print under a measurement's row: each class's probability for
 /// a call among classes (likeliest first), what would settle an uncertain
 /// call, and the measurement's reference.
-fn note(m: &Measurement) -> Vec<Markup> {
+fn note(m: &Reading) -> Vec<Markup> {
     let mut note = Vec::new();
     if !m.probabilities.is_empty() {
         let mut shares: Vec<(&String, &f64)> = m.probabilities.iter().collect();
@@ -240,10 +240,11 @@ fn measurements(a: &Analysis) -> Markup {
             }
             tbody {
                 @for (name, m) in &a.measurements {
-                    @if let Some(reason) = &m.declined {
-                        tr class="declined" { td { (words(name)) } td colspan="4" { "declined: " (reason) } }
-                    } @else {
-                        (measured_rows(name, m))
+                    @match m {
+                        Measurement::Declined(decline) => {
+                            tr class="declined" { td { (words(name)) } td colspan="4" { "declined: " (decline.reason) } }
+                        }
+                        Measurement::Made(reading) => (measured_rows(name, reading)),
                     }
                 }
             }
@@ -252,7 +253,7 @@ fn measurements(a: &Analysis) -> Markup {
 }
 
 /// A measured value's row, and its note's row under it.
-fn measured_rows(name: &str, m: &Measurement) -> Markup {
+fn measured_rows(name: &str, m: &Reading) -> Markup {
     let note = note(m);
     html! {
         tr class=(if note.is_empty() { "measured" } else { "measured noted" }) {

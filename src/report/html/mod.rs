@@ -95,11 +95,11 @@ fn photos<'a>(photos: impl IntoIterator<Item = Photo<'a>>, many: bool) -> Markup
 }
 
 /// A list of warnings under its heading; nothing when there are none.
-fn warnings(warnings: &[String]) -> Markup {
+fn warnings<T: std::fmt::Display>(warnings: &[T]) -> Markup {
     html! {
         @if !warnings.is_empty() {
             h2 { "Warnings" }
-            ul class="small" { @for warning in warnings { li { (warning) } } }
+            ul class="small" { @for warning in warnings { li { (warning.to_string()) } } }
         }
     }
 }

@@ -161,7 +161,11 @@ pub fn scene(analysis: &Analysis, width: u32, height: u32) -> Scene {
     // chord (dashed) and the line from it to the apex.
     let mut traced = false;
     for m in analysis.measurements.values() {
-        let trace: Vec<Vec2> = m.outline_px.iter().map(|&[x, y]| to_photo(x, y)).collect();
+        let trace: Vec<Vec2> = m
+            .outline_px()
+            .iter()
+            .map(|&[x, y]| to_photo(x, y))
+            .collect();
         if trace.len() >= 2 && trace.iter().all(|&p| is_finite(p)) {
             let segments: Vec<_> = trace.windows(2).map(|w| (w[0], w[1])).collect();
             painter.strokes(&segments, painter.style.radius * 0.6, TRACE);
@@ -170,10 +174,8 @@ pub fn scene(analysis: &Analysis, width: u32, height: u32) -> Scene {
     }
     let mut labels = Vec::new();
     let curves = analysis.measurements.iter().filter_map(|(name, m)| {
-        let value = m
-            .value_deg
-            .filter(|v| v.is_finite() && m.declined.is_none())?;
-        let points: Vec<Vec2> = m.points_px.iter().map(|&[x, y]| to_photo(x, y)).collect();
+        let value = m.value_deg().filter(|v| v.is_finite())?;
+        let points: Vec<Vec2> = m.points_px().iter().map(|&[x, y]| to_photo(x, y)).collect();
         (CURVES.contains(&name.as_str())
             && points.len() == 3
             && points.iter().all(|&p| is_finite(p)))
@@ -188,10 +190,8 @@ pub fn scene(analysis: &Analysis, width: u32, height: u32) -> Scene {
         if CURVES.contains(&name.as_str()) {
             return None;
         }
-        let value = m
-            .value_deg
-            .filter(|v| v.is_finite() && m.declined.is_none())?;
-        let points: Vec<Vec2> = m.points_px.iter().map(|&[x, y]| to_photo(x, y)).collect();
+        let value = m.value_deg().filter(|v| v.is_finite())?;
+        let points: Vec<Vec2> = m.points_px().iter().map(|&[x, y]| to_photo(x, y)).collect();
         (matches!(points.len(), 2 | 3) && points.iter().all(|&p| is_finite(p)))
             .then_some((name, value, points))
     });
@@ -272,10 +272,9 @@ fn plumb_line(
         .iter()
         .filter(|(name, m)| {
             conventions::spec(name).is_some_and(|s| s.quantity == Quantity::HeightFraction)
-                && m.declined.is_none()
-                && m.value.is_some()
+                && m.value().is_some()
         })
-        .map(|(_, m)| m.points_px.iter().map(|&[x, y]| to_photo(x, y)).collect())
+        .map(|(_, m)| m.points_px().iter().map(|&[x, y]| to_photo(x, y)).collect())
         .collect();
     if measured.is_empty() {
         return None;
@@ -477,7 +476,7 @@ mod tests {
         analysis
             .measurements
             .iter()
-            .filter(|(_, m)| m.value_deg.is_some() && m.declined.is_none())
+            .filter(|(_, m)| m.value_deg().is_some() && m.declined_reason().is_none())
             .map(|(name, _)| {
                 (
                     name.clone(),
@@ -504,7 +503,8 @@ mod tests {
             // Declining any one leaves the others' colours as they were.
             for (declined, _) in &drawn {
                 let mut less = whole.clone();
-                less.measurements.get_mut(declined).unwrap().declined = Some("hidden".into());
+                *less.measurements.get_mut(declined).unwrap() =
+                    crate::schema::Measurement::declined("keypoints", "hidden");
                 let kept: Vec<_> = drawn
                     .iter()
                     .filter(|(n, _)| n != declined)

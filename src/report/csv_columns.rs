@@ -1,0 +1,386 @@
+//! The layout of `--format csv`: the measurement columns (each protocol's
+//! measurements in columns of their own, so that `thomas_knee_flexion_deg` is
+//! never the standing knee; each angle with its uncertainty beside it) and
+//! the columns of the photo's record and outcome around them. Every column
+//! is a typed value, so a cell is found by matching its column, never by
+//! its header's text.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::schema::ProtocolKind::{self, Standing, ThomasTest};
+
+/// What a CSV cell holds of its measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CsvCell {
+    /// `value_deg`, else `value`.
+    Value,
+    /// `uncertainty_deg`, else `uncertainty` (in the value's unit).
+    Uncertainty,
+    Classification,
+}
+
+/// One measurement column of `--format csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
+pub struct CsvColumn {
+    pub header: &'static str,
+    pub measurement: &'static str,
+    pub cell: CsvCell,
+    /// Filled only for photos of this protocol (`None`: any protocol).
+    pub protocol: Option<ProtocolKind>,
+}
+
+/// A column filled only for photos of `protocol`: each protocol's
+/// measurements have columns of their own, so a spreadsheet never reads the
+/// Thomas test's knee as a standing knee.
+const fn of(
+    protocol: ProtocolKind,
+    header: &'static str,
+    measurement: &'static str,
+    cell: CsvCell,
+) -> CsvColumn {
+    CsvColumn {
+        header,
+        measurement,
+        cell,
+        protocol: Some(protocol),
+    }
+}
+
+use CsvCell::{Classification, Uncertainty, Value};
+
+/// The measurement columns of `--format csv`, in order: the Thomas test,
+/// then standing; every angle is followed by its uncertainty.
+pub const CSV_COLUMNS: &[CsvColumn] = &[
+    of(
+        ThomasTest,
+        "thomas_hip_extension_deg",
+        "hip_extension",
+        Value,
+    ),
+    of(
+        ThomasTest,
+        "thomas_hip_extension_uncertainty_deg",
+        "hip_extension",
+        Uncertainty,
+    ),
+    of(ThomasTest, "thomas_knee_flexion_deg", "knee_flexion", Value),
+    of(
+        ThomasTest,
+        "thomas_knee_flexion_uncertainty_deg",
+        "knee_flexion",
+        Uncertainty,
+    ),
+    of(
+        ThomasTest,
+        "thomas_contralateral_hip_flexion_deg",
+        "contralateral_hip_flexion",
+        Value,
+    ),
+    of(
+        ThomasTest,
+        "thomas_contralateral_hip_flexion_uncertainty_deg",
+        "contralateral_hip_flexion",
+        Uncertainty,
+    ),
+    of(ThomasTest, "thomas_trunk_tilt_deg", "trunk_tilt", Value),
+    of(
+        ThomasTest,
+        "thomas_trunk_tilt_uncertainty_deg",
+        "trunk_tilt",
+        Uncertainty,
+    ),
+    of(Standing, "standing_pelvic_tilt_deg", "pelvic_tilt", Value),
+    of(
+        Standing,
+        "standing_pelvic_tilt_uncertainty_deg",
+        "pelvic_tilt",
+        Uncertainty,
+    ),
+    of(
+        Standing,
+        "standing_trunk_inclination_deg",
+        "trunk_inclination",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_trunk_inclination_uncertainty_deg",
+        "trunk_inclination",
+        Uncertainty,
+    ),
+    of(
+        Standing,
+        "standing_hip_flexion_deg",
+        "standing_hip_flexion",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_hip_flexion_uncertainty_deg",
+        "standing_hip_flexion",
+        Uncertainty,
+    ),
+    of(Standing, "standing_knee_flexion_deg", "knee_flexion", Value),
+    of(
+        Standing,
+        "standing_knee_flexion_uncertainty_deg",
+        "knee_flexion",
+        Uncertainty,
+    ),
+    of(Standing, "standing_head_forward_deg", "head_forward", Value),
+    of(
+        Standing,
+        "standing_head_forward_uncertainty_deg",
+        "head_forward",
+        Uncertainty,
+    ),
+    of(
+        Standing,
+        "standing_craniovertebral_angle_deg",
+        "craniovertebral_angle",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_craniovertebral_angle_uncertainty_deg",
+        "craniovertebral_angle",
+        Uncertainty,
+    ),
+    of(
+        Standing,
+        "standing_plumb_ear_fraction_of_height",
+        "plumb_ear",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_plumb_shoulder_fraction_of_height",
+        "plumb_shoulder",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_plumb_hip_fraction_of_height",
+        "plumb_hip",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_plumb_knee_fraction_of_height",
+        "plumb_knee",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_lumbar_lordosis_depth_fraction_of_trunk_length",
+        "lumbar_lordosis_depth",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_lumbar_lordosis_depth_uncertainty_fraction_of_trunk_length",
+        "lumbar_lordosis_depth",
+        Uncertainty,
+    ),
+    of(
+        Standing,
+        "standing_lumbar_lordosis_angle_deg",
+        "lumbar_lordosis_angle",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_lumbar_lordosis_angle_uncertainty_deg",
+        "lumbar_lordosis_angle",
+        Uncertainty,
+    ),
+    of(
+        Standing,
+        "standing_thoracic_kyphosis_depth_fraction_of_trunk_length",
+        "thoracic_kyphosis_depth",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_thoracic_kyphosis_depth_uncertainty_fraction_of_trunk_length",
+        "thoracic_kyphosis_depth",
+        Uncertainty,
+    ),
+    of(
+        Standing,
+        "standing_thoracic_kyphosis_angle_deg",
+        "thoracic_kyphosis_angle",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_thoracic_kyphosis_angle_uncertainty_deg",
+        "thoracic_kyphosis_angle",
+        Uncertainty,
+    ),
+    of(
+        Standing,
+        "standing_buttock_prominence_fraction_of_trunk_length",
+        "buttock_prominence",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_buttock_prominence_uncertainty_fraction_of_trunk_length",
+        "buttock_prominence",
+        Uncertainty,
+    ),
+    of(
+        Standing,
+        "standing_lower_abdomen_inclination_deg",
+        "lower_abdomen_inclination",
+        Value,
+    ),
+    of(
+        Standing,
+        "standing_lower_abdomen_inclination_uncertainty_deg",
+        "lower_abdomen_inclination",
+        Uncertainty,
+    ),
+    of(Standing, "pelvic_pattern", "pelvic_pattern", Classification),
+    of(Standing, "posture_type", "posture_type", Classification),
+];
+
+/// A column of the table that is not a measurement's: the photo and its
+/// record, what was found, and the error of a photo that failed. Its header
+/// is its name in snake case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum Field {
+    Path,
+    Client,
+    Date,
+    Clinician,
+    SideRecorded,
+    Status,
+    Assessment,
+    Protocol,
+    ProtocolValid,
+    TestLeg,
+    NearSide,
+    Facing,
+    PelvicTiltMethod,
+    Findings,
+    Borderline,
+    Unreliable,
+    AssessmentReasons,
+    RoutineMinutes,
+    RoutineWithheld,
+    RoutineGeneral,
+    Screening,
+    Corrections,
+    Warnings,
+    Note,
+    Width,
+    Height,
+    ErrorKind,
+    ErrorMessage,
+}
+
+/// The columns before the measurements: the photo and its record
+/// (`session`: client, date and clinician, and the side the clinician
+/// named), then what was found.
+const LEADING: [Field; 12] = [
+    Field::Path,
+    Field::Client,
+    Field::Date,
+    Field::Clinician,
+    Field::SideRecorded,
+    Field::Status,
+    Field::Assessment,
+    Field::Protocol,
+    Field::ProtocolValid,
+    Field::TestLeg,
+    Field::NearSide,
+    Field::Facing,
+];
+
+/// The columns after the measurements.
+const TRAILING: [Field; 16] = [
+    Field::PelvicTiltMethod,
+    Field::Findings,
+    Field::Borderline,
+    Field::Unreliable,
+    Field::AssessmentReasons,
+    Field::RoutineMinutes,
+    Field::RoutineWithheld,
+    Field::RoutineGeneral,
+    Field::Screening,
+    Field::Corrections,
+    Field::Warnings,
+    Field::Note,
+    Field::Width,
+    Field::Height,
+    Field::ErrorKind,
+    Field::ErrorMessage,
+];
+
+/// One column of the table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Column {
+    Field(Field),
+    Measurement(&'static CsvColumn),
+}
+
+impl Column {
+    pub fn header(self) -> &'static str {
+        match self {
+            Self::Field(field) => field.into(),
+            Self::Measurement(column) => column.header,
+        }
+    }
+}
+
+/// Every column, in order.
+pub fn columns() -> Vec<Column> {
+    LEADING
+        .into_iter()
+        .map(Column::Field)
+        .chain(CSV_COLUMNS.iter().map(Column::Measurement))
+        .chain(TRAILING.into_iter().map(Column::Field))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::conventions::{MEASUREMENTS, Quantity, spec};
+
+    #[test]
+    fn csv_columns_are_unique_and_read_registered_measurements() {
+        for (i, c) in CSV_COLUMNS.iter().enumerate() {
+            assert!(CSV_COLUMNS[..i].iter().all(|o| o.header != c.header));
+            let m = spec(c.measurement).unwrap_or_else(|| panic!("{}", c.measurement));
+            // Units in names: a column of degrees ends in _deg, a fraction's
+            // (value or uncertainty) in its unit.
+            let degrees = m.quantity == Quantity::Angle;
+            assert_eq!(c.header.ends_with("_deg"), degrees, "{}", c.header);
+            if let Some(unit) = m.quantity.unit() {
+                assert!(c.header.ends_with(unit), "{}", c.header);
+            }
+            assert_eq!(
+                c.cell == CsvCell::Classification,
+                m.quantity == Quantity::Class
+            );
+            assert!(c.protocol.is_none_or(|p| m.protocols.contains(&p)));
+        }
+    }
+
+    #[test]
+    fn every_measurement_reaches_the_csv() {
+        for m in MEASUREMENTS {
+            assert!(
+                CSV_COLUMNS.iter().any(|c| c.measurement == m.name),
+                "{}",
+                m.name
+            );
+        }
+    }
+}

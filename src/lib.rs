@@ -35,6 +35,7 @@ pub mod pose;
 pub mod recommend;
 pub mod remeasure;
 pub mod report;
+pub mod review;
 pub mod session;
 pub mod visit;
 

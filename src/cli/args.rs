@@ -58,9 +58,35 @@ pub enum Command {
     Visit(VisitArgs),
     /// List the measurements sagitta reports: definition, zero and sign, and the CSV columns.
     Measurements(MeasurementsArgs),
+    /// Review photos in the browser: drag keypoints, click ASIS and PSIS,
+    /// fill in the record and save (a local page on 127.0.0.1 and ::1 only).
+    ///
+    /// Prints the address with its session token and opens the default
+    /// browser; serves until Ctrl-C. Saving writes `<name>.json`,
+    /// `<name>.annotated.jpg` and `<name>.report.html` into --out, as
+    /// `analyze --out --report` does, and the visit where one is recorded.
+    Review(ReviewArgs),
     /// Print the manual page (roff), as committed in docs/sagitta.1.
     #[command(hide = true)]
     Manpage,
+}
+
+/// `sagitta review`: the photos and saved analyses, where saving goes.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Photos, folders of photos and saved analyses (`.json`) to review.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Where saving writes `<name>.json`, `<name>.annotated.jpg` and `<name>.report.html`.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Print the address only; do not open the browser.
+    #[arg(long)]
+    pub no_open: bool,
+    /// The port on 127.0.0.1 and ::1 (0: a free one). No option listens
+    /// elsewhere: photos and the token would cross the network in clear.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
 }
 
 /// Options that shape the routine, shared by `analyze` and `routine`.

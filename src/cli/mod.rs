@@ -32,6 +32,10 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             Published::named(&args.name).expect("clap only lets the published names through"),
         ),
         Command::Measurements(args) => listings::measurements(args.format.into()),
+        Command::Review(args) => {
+            let (options, open) = options::review_options(args);
+            sagitta::review::run(options, open)
+        }
         Command::Manpage => {
             manpage::write(&mut io::stdout().lock()).map_err(output_error)?;
             Ok(EXIT_OK)

@@ -14,7 +14,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::args::{
-    AnalyzeArgs, CompareArgs, MeasureArgs, PlanArgs, RoutineArgs, SessionArgs, VisitArgs,
+    AnalyzeArgs, CompareArgs, MeasureArgs, PlanArgs, ReviewArgs, RoutineArgs, SessionArgs,
+    VisitArgs,
 };
 use crate::batch::{self, BatchOptions};
 use crate::commands::analyze::AnalyzeOptions;
@@ -350,4 +351,20 @@ fn check_annotate_target(target: &Path, inputs: &[&Path]) -> Result<(), Error> {
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(error) => refuse(&format!("cannot be checked ({error})")),
     }
+}
+
+/// `sagitta review`'s server options, and whether to open the browser. A
+/// save refreshes the visit it belongs to, as `analyze --out` does.
+pub fn review_options(args: ReviewArgs) -> (sagitta::review::ReviewOptions, bool) {
+    let options = sagitta::review::ReviewOptions {
+        inputs: args.paths,
+        out: args.out,
+        analyzer: AnalyzerOptions::default(),
+        port: args.port,
+        after_save: Some(Box::new(|dir| {
+            crate::commands::visit::write_folder_visits(dir, &PlanOptions::default(), true, true)
+                .map_err(|e| e.to_string())
+        })),
+    };
+    (options, !args.no_open)
 }

@@ -16,6 +16,7 @@ use crate::measure::conventions::{self, Quantity, ReferenceLine};
 use crate::measure::geometry::{UP, Vec2};
 use crate::pose::Joint;
 use crate::schema::{Analysis, ProtocolKind, Side};
+pub use painter::{FONT, Scene, Shape};
 use painter::{Label, Painter};
 
 const BONE: Rgb<u8> = Rgb([250, 250, 250]);
@@ -112,16 +113,24 @@ pub fn annotate(photo: image::RgbImage, analysis: &Analysis) -> image::RgbImage 
     if image.width() == 0 || image.height() == 0 {
         return image;
     }
+    scene(analysis, image.width(), image.height()).paint(&mut image);
+    image
+}
+
+/// The overlay of `analysis` as vectors, for a photo of `width` x `height`
+/// pixels: what [`annotate`] draws into the photo, and what the review page
+/// shows as SVG over it.
+pub fn scene(analysis: &Analysis, width: u32, height: u32) -> Scene {
     let scale = |size: u32, analysed: u32| match analysed {
         0 => 1.0,
         analysed => f64::from(size) / f64::from(analysed),
     };
     let frame = Vec2::new(
-        scale(image.width(), analysis.image.width),
-        scale(image.height(), analysis.image.height),
+        scale(width, analysis.image.width),
+        scale(height, analysis.image.height),
     );
     let to_photo = |x: f64, y: f64| Vec2::new(x * frame.x, y * frame.y);
-    let mut painter = Painter::new(&mut image);
+    let mut painter = Painter::new(width, height);
 
     // The near side's keypoints; `None` where the model gave no usable point.
     let side = analysis
@@ -224,10 +233,10 @@ pub fn annotate(photo: image::RgbImage, analysis: &Analysis) -> image::RgbImage 
     // The legend goes in the top corner away from the person.
     let left_of_centre = !skeleton.is_empty()
         && skeleton.iter().map(|p| p.x).sum::<f64>() / (skeleton.len() as f64)
-            < f64::from(painter.image.width()) / 2.0;
+            < f64::from(width) / 2.0;
     painter.legend(&legend, left_of_centre);
     painter.labels(&labels);
-    image
+    painter.finish()
 }
 
 fn is_finite(p: Vec2) -> bool {
@@ -286,7 +295,7 @@ fn plumb_line(
 }
 
 /// What the annotated image shows, drawn with the generic [`Painter`].
-impl Painter<'_> {
+impl Painter {
     /// A keypoint moved by hand: a dashed line from where the model had it
     /// and a ring around where it is now.
     fn corrected(&mut self, from: Vec2, to: Vec2) {

@@ -1,6 +1,12 @@
 //! Generic drawing on a photo: antialiased lines with a dark rim, dashes,
 //! text on dark boxes, and labels placed where they cover the least. It
 //! knows nothing of bodies or measurements (that is `overlay`).
+//!
+//! The painter does not touch pixels: it records a [`Scene`], the one
+//! vector description of the overlay, which is then rasterised into the
+//! photo ([`Scene::paint`]) or written as SVG for the review page
+//! ([`Scene::svg`]). Placing labels needs only the font's metrics and the
+//! lines recorded so far, so both get the same picture.
 
 use std::f64::consts::PI;
 use std::sync::OnceLock;
@@ -111,8 +117,39 @@ pub(super) struct Label {
     pub(super) tip: Vec2,
 }
 
-pub(super) struct Painter<'a> {
-    pub(super) image: &'a mut RgbImage,
+/// One drawn element, in photo pixels, in drawing order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// Round-capped segments of half-width `radius` with a dark rim of
+    /// `rim` beyond it: all rims are drawn before the coloured lines.
+    Strokes {
+        segments: Vec<(Vec2, Vec2)>,
+        radius: f64,
+        rim: f64,
+        color: Rgb<u8>,
+    },
+    /// A darkened box with lines of text, one under the other, at `scale`
+    /// pixels.
+    Text {
+        min: Vec2,
+        max: Vec2,
+        lines: Vec<(String, Rgb<u8>)>,
+        scale: f32,
+    },
+}
+
+/// The overlay of one photo as vectors: what the painter recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scene {
+    pub width: u32,
+    pub height: u32,
+    pub shapes: Vec<Shape>,
+}
+
+pub(super) struct Painter {
+    width: u32,
+    height: u32,
+    shapes: Vec<Shape>,
     pub(super) style: Style,
     /// Boxes already holding text, which later labels avoid.
     taken: Vec<Rect>,
@@ -120,80 +157,36 @@ pub(super) struct Painter<'a> {
     ink: Vec<Vec2>,
 }
 
-impl<'a> Painter<'a> {
-    pub(super) fn new(image: &'a mut RgbImage) -> Self {
-        let style = Style::new(image.width(), image.height());
+impl Painter {
+    pub(super) fn new(width: u32, height: u32) -> Self {
         Self {
-            image,
-            style,
+            width,
+            height,
+            shapes: Vec::new(),
+            style: Style::new(width, height),
             taken: Vec::new(),
             ink: Vec::new(),
         }
     }
 
     pub(super) fn size(&self) -> Vec2 {
-        Vec2::new(
-            f64::from(self.image.width()),
-            f64::from(self.image.height()),
-        )
+        Vec2::new(f64::from(self.width), f64::from(self.height))
     }
 
-    /// Blends a round-capped, antialiased line of half-width `radius` from
-    /// `a` to `b` (a disc when they coincide). Only rows and columns near the
-    /// segment are visited, clipped to the image, so points far outside it
-    /// cost nothing.
-    fn capsule(&mut self, a: Vec2, b: Vec2, radius: f64, color: Rgb<u8>) {
-        let size = self.size();
-        let reach = radius + 1.0;
-        let rows = (
-            (a.y.min(b.y) - reach).floor().max(0.0),
-            (a.y.max(b.y) + reach).ceil().min(size.y - 1.0),
-        );
-        let d = b - a;
-        let length2 = d.dot(d);
-        let mut y = rows.0;
-        while y <= rows.1 {
-            let py = y + 0.5;
-            // The part of the centre line within reach of this row.
-            let (t0, t1) = if d.y.abs() < 1e-9 {
-                (0.0, 1.0)
-            } else {
-                let ta = (py - reach - a.y) / d.y;
-                let tb = (py + reach - a.y) / d.y;
-                (ta.min(tb).clamp(0.0, 1.0), ta.max(tb).clamp(0.0, 1.0))
-            };
-            let (xa, xb) = (a.x + d.x * t0, a.x + d.x * t1);
-            let mut x = (xa.min(xb) - reach).floor().max(0.0);
-            let last = (xa.max(xb) + reach).ceil().min(size.x - 1.0);
-            while x <= last {
-                let p = Vec2::new(x + 0.5, py);
-                let t = if length2 > 0.0 {
-                    ((p - a).dot(d) / length2).clamp(0.0, 1.0)
-                } else {
-                    0.0
-                };
-                let coverage = (radius + 0.5 - p.distance(a + d * t)).clamp(0.0, 1.0);
-                if coverage > 0.0 {
-                    blend(
-                        self.image.get_pixel_mut(x as u32, y as u32),
-                        color,
-                        coverage,
-                    );
-                }
-                x += 1.0;
-            }
-            y += 1.0;
+    pub(super) fn finish(self) -> Scene {
+        Scene {
+            width: self.width,
+            height: self.height,
+            shapes: self.shapes,
         }
     }
 
     /// Draws segments with a dark rim: all rims first, so a rim never cuts
     /// across a neighbouring segment's colour.
     pub(super) fn strokes(&mut self, segments: &[(Vec2, Vec2)], radius: f64, color: Rgb<u8>) {
-        let rim = radius + self.style.outline;
         let spacing = self.style.text_px() / 4.0;
         let size = self.size();
         for &(a, b) in segments {
-            self.capsule(a, b, rim, OUTLINE);
             // Bounded like the dashes: a far-off point must not ask for millions.
             let count = (a.distance(b) / spacing).ceil().min(4096.0) as usize;
             let samples = (0..=count).map(|i| a + (b - a) * (i as f64 / count.max(1) as f64));
@@ -201,9 +194,12 @@ impl<'a> Painter<'a> {
                 samples.filter(|p| (0.0..size.x).contains(&p.x) && (0.0..size.y).contains(&p.y)),
             );
         }
-        for &(a, b) in segments {
-            self.capsule(a, b, radius, color);
-        }
+        self.shapes.push(Shape::Strokes {
+            segments: segments.to_vec(),
+            radius,
+            rim: radius + self.style.outline,
+            color,
+        });
     }
 
     /// The dashes of the line from `a` to `b`.
@@ -306,33 +302,226 @@ impl<'a> Painter<'a> {
         Vec2::new(f64::from(w) + pad * 2.0, f64::from(h) + pad * 2.0)
     }
 
-    /// Darkens `rect` and writes the lines in it, one under the other.
+    /// Records the darkened `rect` with `lines` in it.
     fn text_lines(&mut self, rect: Rect, lines: &[(String, Rgb<u8>)], scale: f32) {
-        let (x0, y0) = (rect.min.x.max(0.0) as u32, rect.min.y.max(0.0) as u32);
-        let (x1, y1) = (
-            (rect.max.x.ceil() as u32).min(self.image.width()),
-            (rect.max.y.ceil() as u32).min(self.image.height()),
-        );
-        for y in y0..y1 {
-            for x in x0..x1 {
-                blend(self.image.get_pixel_mut(x, y), OUTLINE, BOX_ALPHA);
+        self.shapes.push(Shape::Text {
+            min: rect.min,
+            max: rect.max,
+            lines: lines.to_vec(),
+            scale,
+        });
+    }
+}
+
+impl Scene {
+    /// Rasterises the scene into `image` (the photo it was recorded for).
+    pub fn paint(&self, image: &mut RgbImage) {
+        for shape in &self.shapes {
+            match shape {
+                Shape::Strokes {
+                    segments,
+                    radius,
+                    rim,
+                    color,
+                } => {
+                    for &(a, b) in segments {
+                        capsule(image, a, b, *rim, OUTLINE);
+                    }
+                    for &(a, b) in segments {
+                        capsule(image, a, b, *radius, *color);
+                    }
+                }
+                Shape::Text {
+                    min,
+                    max,
+                    lines,
+                    scale,
+                } => text_lines(image, *min, *max, lines, *scale),
             }
         }
-        let pad = f64::from(scale) * 0.35;
-        let mut y = rect.min.y + pad;
-        for (text, color) in lines {
-            let (_, h) = text_size(PxScale::from(scale), font(), text);
-            draw_text_mut(
-                self.image,
-                *color,
-                (rect.min.x + pad).round() as i32,
-                y.round() as i32,
-                PxScale::from(scale),
-                font(),
-                text,
-            );
-            y += f64::from(h);
+    }
+
+    /// The scene as an SVG element in photo pixels (its `viewBox`), to lay
+    /// over the photo: the same strokes and text boxes the raster has.
+    pub fn svg(&self) -> String {
+        use std::fmt::Write;
+        let hex = |c: &Rgb<u8>| format!("#{:02x}{:02x}{:02x}", c.0[0], c.0[1], c.0[2]);
+        let path = |segments: &[(Vec2, Vec2)]| {
+            let mut d = String::new();
+            for (a, b) in segments {
+                let _ = write!(d, "M{:.1} {:.1}L{:.1} {:.1}", a.x, a.y, b.x, b.y);
+            }
+            d
+        };
+        let mut out = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"overlay\" viewBox=\"0 0 {} {}\" \
+             stroke-linecap=\"round\" fill=\"none\">",
+            self.width, self.height
+        );
+        for shape in &self.shapes {
+            match shape {
+                Shape::Strokes {
+                    segments,
+                    radius,
+                    rim,
+                    color,
+                } => {
+                    let d = path(segments);
+                    let _ = write!(
+                        out,
+                        "<path d=\"{d}\" stroke=\"{}\" stroke-width=\"{:.2}\"/>\
+                         <path d=\"{d}\" stroke=\"{}\" stroke-width=\"{:.2}\"/>",
+                        hex(&OUTLINE),
+                        rim * 2.0 + 1.0,
+                        hex(color),
+                        radius * 2.0 + 1.0
+                    );
+                }
+                Shape::Text {
+                    min,
+                    max,
+                    lines,
+                    scale,
+                } => {
+                    let _ = write!(
+                        out,
+                        "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" fill-opacity=\"{BOX_ALPHA}\"/>",
+                        min.x,
+                        min.y,
+                        max.x - min.x,
+                        max.y - min.y,
+                        hex(&OUTLINE)
+                    );
+                    let pad = f64::from(*scale) * 0.35;
+                    let em = em_size(*scale);
+                    // The raster puts the line's top at `y`; SVG places the baseline.
+                    let ascent = {
+                        use ab_glyph::Font;
+                        f64::from(*scale * font().ascent_unscaled() / font().height_unscaled())
+                    };
+                    let mut y = min.y + pad;
+                    for (text, color) in lines {
+                        let (_, h) = text_size(PxScale::from(*scale), font(), text);
+                        let _ = write!(
+                            out,
+                            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{:.2}\" fill=\"{}\" \
+                             font-family=\"sagitta overlay, DejaVu Sans, sans-serif\" font-weight=\"bold\">{}</text>",
+                            min.x + pad,
+                            y + ascent,
+                            em,
+                            hex(color),
+                            escape(text)
+                        );
+                        y += f64::from(h);
+                    }
+                }
+            }
         }
+        out.push_str("</svg>");
+        out
+    }
+}
+
+/// The CSS font size (the em) that draws glyphs as large as `scale` does
+/// in the raster: ab_glyph scales the font's ascent-to-descent height.
+fn em_size(scale: f32) -> f64 {
+    use ab_glyph::Font;
+    let font = font();
+    let em = font.units_per_em().unwrap_or(2048.0);
+    f64::from(scale * em / font.height_unscaled())
+}
+
+/// The embedded overlay font, for the review page to draw the SVG's text
+/// with the same glyphs.
+pub const FONT: &[u8] = FONT_TTF;
+
+/// `text` with the characters that mean something in XML escaped.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Blends a round-capped, antialiased line of half-width `radius` from `a`
+/// to `b` (a disc when they coincide). Only rows and columns near the
+/// segment are visited, clipped to the image, so points far outside it cost
+/// nothing.
+fn capsule(image: &mut RgbImage, a: Vec2, b: Vec2, radius: f64, color: Rgb<u8>) {
+    let size = Vec2::new(f64::from(image.width()), f64::from(image.height()));
+    let reach = radius + 1.0;
+    let rows = (
+        (a.y.min(b.y) - reach).floor().max(0.0),
+        (a.y.max(b.y) + reach).ceil().min(size.y - 1.0),
+    );
+    let d = b - a;
+    let length2 = d.dot(d);
+    let mut y = rows.0;
+    while y <= rows.1 {
+        let py = y + 0.5;
+        // The part of the centre line within reach of this row.
+        let (t0, t1) = if d.y.abs() < 1e-9 {
+            (0.0, 1.0)
+        } else {
+            let ta = (py - reach - a.y) / d.y;
+            let tb = (py + reach - a.y) / d.y;
+            (ta.min(tb).clamp(0.0, 1.0), ta.max(tb).clamp(0.0, 1.0))
+        };
+        let (xa, xb) = (a.x + d.x * t0, a.x + d.x * t1);
+        let mut x = (xa.min(xb) - reach).floor().max(0.0);
+        let last = (xa.max(xb) + reach).ceil().min(size.x - 1.0);
+        while x <= last {
+            let p = Vec2::new(x + 0.5, py);
+            let t = if length2 > 0.0 {
+                ((p - a).dot(d) / length2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let coverage = (radius + 0.5 - p.distance(a + d * t)).clamp(0.0, 1.0);
+            if coverage > 0.0 {
+                blend(image.get_pixel_mut(x as u32, y as u32), color, coverage);
+            }
+            x += 1.0;
+        }
+        y += 1.0;
+    }
+}
+
+/// Darkens the box from `min` to `max` and writes the lines in it, one
+/// under the other.
+fn text_lines(image: &mut RgbImage, min: Vec2, max: Vec2, lines: &[(String, Rgb<u8>)], scale: f32) {
+    let (x0, y0) = (min.x.max(0.0) as u32, min.y.max(0.0) as u32);
+    let (x1, y1) = (
+        (max.x.ceil() as u32).min(image.width()),
+        (max.y.ceil() as u32).min(image.height()),
+    );
+    for y in y0..y1 {
+        for x in x0..x1 {
+            blend(image.get_pixel_mut(x, y), OUTLINE, BOX_ALPHA);
+        }
+    }
+    let pad = f64::from(scale) * 0.35;
+    let mut y = min.y + pad;
+    for (text, color) in lines {
+        let (_, h) = text_size(PxScale::from(scale), font(), text);
+        draw_text_mut(
+            image,
+            *color,
+            (min.x + pad).round() as i32,
+            y.round() as i32,
+            PxScale::from(scale),
+            font(),
+            text,
+        );
+        y += f64::from(h);
     }
 }
 

@@ -1,0 +1,345 @@
+//! What the page shows of one analysis: the overlay as SVG (the scene the
+//! annotated image is painted from), the keypoint and landmark handles,
+//! and the panel (status, calls, measurements, findings, borderline
+//! results, routine in short) as escaped HTML, read off the analysis
+//! document's JSON. The page's script only inserts them.
+
+use std::fmt::Write;
+
+use serde_json::{Value, json};
+
+use super::edit::{saved_answer, saved_landmarks};
+use crate::recommend::Recommender;
+use crate::schema::{Analysis, RedFlag};
+
+/// The keypoints the page offers to drag: both sides' chains, ear to foot.
+const HANDLES: [&str; 14] = [
+    "left_ear",
+    "left_shoulder",
+    "left_hip",
+    "left_knee",
+    "left_ankle",
+    "left_heel",
+    "left_foot_index",
+    "right_ear",
+    "right_shoulder",
+    "right_hip",
+    "right_knee",
+    "right_ankle",
+    "right_heel",
+    "right_foot_index",
+];
+
+/// Text made safe for HTML content and attribute values.
+pub(super) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The view of `analysis` for the page.
+pub(super) fn view(analysis: &Analysis, opened: &Analysis) -> Value {
+    let min_visibility = crate::limits::limits().keypoint.min_visibility as f32;
+    let near = analysis.protocol.near_side.map(|s| match s {
+        crate::schema::Side::Left => "left_",
+        crate::schema::Side::Right => "right_",
+    });
+    let keypoints: Vec<Value> = HANDLES
+        .iter()
+        .filter_map(|name| analysis.pose.keypoint(name).map(|k| (name, k)))
+        .filter(|(_, k)| k.x.is_finite() && k.y.is_finite())
+        .map(|(name, k)| {
+            json!({
+                "name": name,
+                "x": k.x,
+                "y": k.y,
+                "low": k.visibility < min_visibility,
+                "moved": analysis.corrections.iter().any(|c| c.keypoint == *name),
+                "near": near.is_none_or(|prefix| name.starts_with(prefix)),
+            })
+        })
+        .collect();
+    let landmarks = saved_landmarks(analysis);
+    let scene =
+        crate::report::overlay::scene(analysis, analysis.image.width, analysis.image.height);
+    // Each measurement's value and call, for the page's tests and tooltips.
+    let values: serde_json::Map<String, Value> = analysis
+        .measurements
+        .iter()
+        .map(|(name, m)| {
+            (
+                name.clone(),
+                json!({
+                    "value": m.value_deg().or(m.value()).filter(|_| !m.is_declined()),
+                    "call": m.classification(),
+                }),
+            )
+        })
+        .collect();
+    json!({
+        "status": analysis.assessment.status,
+        "values": values,
+        "width": analysis.image.width,
+        "height": analysis.image.height,
+        "svg": scene.svg(),
+        "panel": panel(analysis),
+        "keypoints": keypoints,
+        "asis": landmarks.map(|l| l.0),
+        "psis": landmarks.map(|l| l.1),
+        "routine_withheld": analysis.routine.as_ref().is_none_or(|r| r.withheld),
+        "saved_yes": opened.screening.flags.iter().map(|f| f.name()).collect::<Vec<_>>(),
+    })
+}
+
+/// The edit that reproduces the opened analysis: its landmarks, record and
+/// answers, nothing moved. The page starts from it.
+pub(super) fn initial_edit(opened: &Analysis) -> Value {
+    let landmarks = saved_landmarks(opened);
+    let session = &opened.session;
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    json!({
+        "moves": [],
+        "reset": false,
+        "asis": landmarks.map(|l| l.0),
+        "psis": landmarks.map(|l| l.1),
+        "protocol": null,
+        "record": {
+            "client": text(&session.client),
+            "date": session.date.as_ref().map(|d| d[..d.floor_char_boundary(10)].to_string()).unwrap_or_default(),
+            "clinician": text(&session.clinician),
+            "side": session.side.map(|s| crate::report::snake_name(&s)).unwrap_or_default(),
+            "note": text(&session.note),
+        },
+        "screening": RedFlag::ALL.iter().map(|&f| (f.name().to_string(), json!(saved_answer(opened, f)))).collect::<serde_json::Map<_, _>>(),
+        "cleared": [],
+    })
+}
+
+/// The warning-sign questions, in the rules' order: `[name, question]`.
+pub(super) fn questions(recommender: &Recommender) -> Value {
+    json!(
+        recommender
+            .questions()
+            .iter()
+            .map(|(flag, question)| json!([flag.name(), question]))
+            .collect::<Vec<_>>()
+    )
+}
+
+fn words(name: &str) -> String {
+    name.replace('_', " ")
+}
+
+fn number(v: &Value) -> Option<f64> {
+    v.as_f64().filter(|x| x.is_finite())
+}
+
+fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// The panel beside the photo, from the document's JSON (its published
+/// names), escaped throughout.
+fn panel(analysis: &Analysis) -> String {
+    let doc = serde_json::to_value(analysis).unwrap_or(Value::Null);
+    let mut out = String::new();
+    let status = text(&doc["assessment"], "status").unwrap_or("unknown");
+    let _ = write!(
+        out,
+        "<section class=\"status {}\"><h2>{}</h2><p>{} · {}</p>",
+        escape(status),
+        escape(&words(status)),
+        escape(&words(text(&doc["protocol"], "kind").unwrap_or("unknown"))),
+        escape(text(&doc["protocol"], "reason").unwrap_or(""))
+    );
+    list(&mut out, doc["assessment"]["reasons"].as_array());
+    out.push_str("</section>");
+
+    // The calls, with every class's probability.
+    let calls_start = out.len();
+    out.push_str("<section><h2>Calls</h2><table class=\"calls\">");
+    let measurements = doc["measurements"].as_object().cloned().unwrap_or_default();
+    for (name, m) in &measurements {
+        let Some(probabilities) = m["probabilities"].as_object().filter(|p| !p.is_empty()) else {
+            continue;
+        };
+        let call = text(m, "classification").unwrap_or("none");
+        let mut shares: Vec<(&String, f64)> = probabilities
+            .iter()
+            .filter_map(|(class, p)| number(p).map(|p| (class, p)))
+            .collect();
+        shares.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let shares: Vec<String> = shares
+            .iter()
+            .map(|(class, p)| format!("{} {:.0}%", escape(&words(class)), p * 100.0))
+            .collect();
+        let _ = write!(
+            out,
+            "<tr data-name=\"{}\"><th>{}</th><td class=\"call\">{}</td><td>{}</td></tr>",
+            escape(name),
+            escape(&words(name)),
+            escape(&words(call)),
+            shares.join(", ")
+        );
+        if let Some(settle) = text(m, "to_settle") {
+            let _ = write!(
+                out,
+                "<tr><td colspan=\"3\" class=\"note\">to settle: {}</td></tr>",
+                escape(settle)
+            );
+        }
+    }
+    out.push_str("</table></section>");
+    if !out[calls_start..].contains("<tr") {
+        out.truncate(calls_start);
+    }
+
+    // The measurements with their uncertainty.
+    let table_start = out.len();
+    out.push_str(
+        "<section><h2>Measurements</h2><table class=\"measurements\"><tr><th>measurement</th><th>value</th><th>method</th><th>notes</th></tr>",
+    );
+    let header_end = out.len();
+    for (name, m) in &measurements {
+        if m["probabilities"]
+            .as_object()
+            .is_some_and(|p| !p.is_empty())
+        {
+            continue;
+        }
+        let value = if let Some(v) = number(&m["value_deg"]) {
+            match number(&m["uncertainty_deg"]) {
+                Some(u) => format!("{v:.1}° ± {u:.1}°"),
+                None => format!("{v:.1}°"),
+            }
+        } else if let Some(v) = number(&m["value"]) {
+            match number(&m["uncertainty"]) {
+                Some(u) => format!("{v:.3} ± {u:.3}"),
+                None => format!("{v:.3}"),
+            }
+        } else {
+            "—".to_string()
+        };
+        let mut notes = Vec::new();
+        for key in ["classification", "declined", "unreliable"] {
+            if let Some(t) = text(m, key) {
+                notes.push(if key == "classification" {
+                    words(t)
+                } else {
+                    format!("{key}: {t}")
+                });
+            }
+        }
+        let _ = write!(
+            out,
+            "<tr data-name=\"{}\"><th>{}</th><td class=\"value\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(name),
+            escape(&words(name)),
+            escape(&value),
+            escape(&words(text(m, "method").unwrap_or(""))),
+            escape(&notes.join("; "))
+        );
+    }
+    out.push_str("</table></section>");
+    if !out[header_end..].contains("<tr") {
+        out.truncate(table_start);
+        out.push_str("<section><h2>Measurements</h2><p>none</p></section>");
+    }
+
+    out.push_str("<section><h2>Findings</h2>");
+    let findings = doc["findings"].as_array().cloned().unwrap_or_default();
+    if findings.is_empty() {
+        out.push_str("<p>none</p>");
+    }
+    for f in &findings {
+        let _ = write!(
+            out,
+            "<p class=\"finding\"><b>{}</b> ({}): {}</p>",
+            escape(&words(text(f, "id").unwrap_or(""))),
+            escape(text(f, "severity").unwrap_or("")),
+            escape(text(f, "because").unwrap_or(""))
+        );
+    }
+    let borderline = doc["borderline"].as_array().cloned().unwrap_or_default();
+    if !borderline.is_empty() {
+        out.push_str("<h3>Borderline</h3>");
+        for b in &borderline {
+            let _ = write!(
+                out,
+                "<p class=\"borderline\"><b>{}</b>: {} <i>Recheck:</i> {}</p>",
+                escape(&words(text(b, "id").unwrap_or(""))),
+                escape(text(b, "because").unwrap_or("")),
+                escape(text(b, "recheck").unwrap_or(""))
+            );
+        }
+    }
+    out.push_str("</section>");
+
+    out.push_str("<section class=\"routine\"><h2>Routine</h2>");
+    match doc.get("routine").filter(|r| !r.is_null()) {
+        None => out.push_str("<p class=\"withheld\">No routine: the photo was not assessed.</p>"),
+        Some(r) if r["withheld"].as_bool() == Some(true) => {
+            let _ = write!(
+                out,
+                "<p class=\"withheld\">Routine withheld: {}</p>",
+                escape(
+                    text(&r["referral"], "message")
+                        .or(text(r, "referral"))
+                        .unwrap_or("a warning sign was reported; refer before any exercise")
+                )
+            );
+        }
+        Some(r) => {
+            let _ = write!(
+                out,
+                "<p>{:.0} of {:.0} minutes</p><ol>",
+                number(&r["total_minutes"]).unwrap_or(0.0),
+                number(&r["budget_minutes"]).unwrap_or(0.0)
+            );
+            for e in r["exercises"].as_array().into_iter().flatten() {
+                let _ = write!(
+                    out,
+                    "<li>{} <span class=\"note\">({}, {} s)</span></li>",
+                    escape(text(e, "name").unwrap_or("")),
+                    escape(text(e, "phase").unwrap_or("")),
+                    e["duration_s"].as_u64().unwrap_or(0)
+                );
+            }
+            out.push_str("</ol>");
+        }
+    }
+    out.push_str("</section>");
+
+    let warnings = doc["warnings"].as_array().cloned().unwrap_or_default();
+    if !warnings.is_empty() {
+        out.push_str("<section><h2>Warnings</h2>");
+        list(&mut out, Some(&warnings));
+        out.push_str("</section>");
+    }
+    out
+}
+
+fn list(out: &mut String, items: Option<&Vec<Value>>) {
+    let items: Vec<&str> = items
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if items.is_empty() {
+        return;
+    }
+    out.push_str("<ul>");
+    for item in items {
+        let _ = write!(out, "<li>{}</li>", escape(item));
+    }
+    out.push_str("</ul>");
+}

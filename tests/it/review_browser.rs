@@ -119,9 +119,9 @@ fn clicking_asis_and_psis_at_the_truth_calls_the_tilt_anterior() {
     );
     let tilt = browser.text("tr[data-name='pelvic_tilt'] td:nth-child(3)");
     assert_eq!(tilt, "landmarks");
-    // The screenshot for the README, of this state. `SAGITTA_BLESS=1`
-    // writes the committed one.
-    let shot = if std::env::var_os("SAGITTA_BLESS").is_some() {
+    // The screenshot for the README, of this state. `UPDATE_EXPECT=1` (as for the
+    // generated files) writes the committed one.
+    let shot = if std::env::var_os("UPDATE_EXPECT").is_some() {
         repo().join("docs/review.png")
     } else {
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("review.png")

@@ -232,6 +232,8 @@ pub struct PelvisLimits {
     pub front_calibration: Calibration,
     pub back_calibration: Calibration,
     #[serde(deserialize_with = "entry")]
+    pub lumbar_deformation_sd_deg: f64,
+    #[serde(deserialize_with = "entry")]
     pub marker_search_torso: f64,
     #[serde(deserialize_with = "entry")]
     pub landmark_min_spacing_torso: f64,

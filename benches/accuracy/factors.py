@@ -265,16 +265,21 @@ def standing_report(truths, records):
 def lumbar_report(truths, records):
     """The tilt estimate per person under each lumbar deformation."""
     groups = {}
+    covered = {}
     for truth, record in zip(truths, records, strict=True):
         if not (record and record.get("type") == "analysis" and record["protocol"]["kind"] == "standing"):
             continue
-        value = (record["measurements"].get("pelvic_tilt") or {}).get("value_deg")
+        tilt = record["measurements"].get("pelvic_tilt") or {}
+        value = tilt.get("value_deg")
         if value is None:
             continue
         name = truth["spec"]["name"]
         deformation, person = name.split("_")[0], name.rsplit("_tilt", 1)[0].split("_", 1)[1]
-        groups.setdefault(deformation, {}).setdefault(person, []).append(
-            (truth["angles_3d_deg"]["pelvic_tilt"], value))
+        true_tilt = truth["angles_3d_deg"]["pelvic_tilt"]
+        groups.setdefault(deformation, {}).setdefault(person, []).append((true_tilt, value))
+        inside = covered.setdefault(deformation, [0, 0])
+        inside[0] += abs(value - true_tilt) <= (tilt.get("uncertainty_deg") or 0.0)
+        inside[1] += 1
     lines = ["## Standing tilt estimate under two lumbar deformations\n",
              "`lumbar3`: the pelvis's counter-rotation taken back over three spine bones (60/30/10 %); "
              "`lumbar5`: over five (35/25/20/12/8 %). Per person: estimates at each posed tilt, the "
@@ -301,8 +306,43 @@ def lumbar_report(truths, records):
                      f"(range {min(slopes):.2f} to {max(slopes):.2f}), pooled line: estimate = "
                      f"{a:+.1f} + {b:.2f} x tilt; Spearman median "
                      f"{statistics.median(s[1] for s in items):.2f}; pairs ordered "
-                     f"{ordered_pairs(items)}")
+                     f"{ordered_pairs(items)}; the truth within the stated uncertainty "
+                     f"{covered[deformation][0]}/{covered[deformation][1]}")
+    lines += deformation_lines(groups)
     return "\n".join(lines) + "\n", summary
+
+
+def deformation_lines(groups):
+    """Where the two deformations part: per person and tilt, the difference
+    of the estimates (five bones minus three), its line on the tilt, the
+    within-person slopes b3 and b5 (mean over people) and the gain factor
+    2 b3 / (b3 + b5) a calibration halfway between them would take, and the
+    RMS of the half-differences: the spread left by a calibration that sits
+    between the two deformations."""
+    three, five = groups.get("lumbar3", {}), groups.get("lumbar5", {})
+    diffs, b3s, b5s = [], [], []
+    for person in sorted(set(three) & set(five)):
+        # the posed tilts agree to the solve's tolerance, not to the bit
+        a = {round(t, 1): v for t, v in three[person]}
+        b = {round(t, 1): v for t, v in five[person]}
+        common = sorted(set(a) & set(b))
+        if len(common) < 3:
+            continue
+        diffs += [(t, b[t] - a[t]) for t in common]
+        b3s.append(line_fit(common, [a[t] for t in common])[1])
+        b5s.append(line_fit(common, [b[t] for t in common])[1])
+    if len(diffs) < 3:
+        return []
+    alpha, c = line_fit([d[0] for d in diffs], [d[1] for d in diffs])
+    b3, b5 = statistics.fmean(b3s), statistics.fmean(b5s)
+    half_rms = math.sqrt(statistics.fmean((d[1] / 2) ** 2 for d in diffs))
+    return ["",
+            f"Five bones minus three, {len(b3s)} people, {len(diffs)} tilts in all: differences "
+            + ", ".join(f"{d[1]:+.1f}" for d in diffs)
+            + f"; their line on the tilt {alpha:+.2f} {c:+.3f} x tilt; within-person slope three bones "
+            f"{b3:.3f}, five {b5:.3f} (a calibration between them scales the gain by "
+            f"{2 * b3 / (b3 + b5):.3f}); RMS of the half-differences (the spread a calibration between "
+            f"the two deformations leaves): {half_rms:.2f} deg."]
 
 
 def ordered_pairs(items):

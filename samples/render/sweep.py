@@ -209,7 +209,9 @@ def standing_case_specs(seed, per_case, samples):
                 spec["camera"]["view_yaw_deg"] = 0.0
                 spec["camera"]["roll_deg"] = r1(rng.uniform(-2, 2), 1)
             elif case == "feet_cut":
-                # the frame's bottom edge from the ankles to mid-shin
+                # the aim raised with the body filling the frame: its bottom
+                # edge from the feet up to the thighs (with the camera's
+                # height and lens)
                 spec["camera"]["fill"] = 1.0
                 spec["camera"]["aim_offset_m"] = r1(rng.uniform(0.08, 0.28))
             elif case == "arms_folded":

@@ -233,6 +233,7 @@ pub struct PelvisLimits {
     pub arm_over_front_share: f64,
     pub front_calibration: Calibration,
     pub back_calibration: Calibration,
+    pub lumbar_deformation_sd_deg: f64,
     pub marker_search_torso: f64,
     pub landmark_min_spacing_torso: f64,
     pub landmark_max_spacing_torso: f64,

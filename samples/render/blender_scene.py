@@ -158,13 +158,15 @@ def dominant_bones(weights: SkinWeights) -> dict[int, str]:
 
 def face_materials(figure: Figure, body_spec: Mapping, clothing: Mapping) -> dict[int, int]:
     """The faces the figure's mesh keeps, each with its material slot: the
-    body; the tights cut into a top and leggings (no feet, hands or neck,
-    sleeves as the spec says, ankles bare); the hair (never over the face;
+    body; the tights cut into a top and leggings, shorts or trousers (the
+    spec's `legs`; no feet, hands or neck, sleeves as the spec says); the hair (never over the face;
     `short` cut at ear level); the eyes."""
     mesh, v, heads = figure.mesh, figure.vertices, figure.heads
     faces = mesh.faces
     bone_of = dominant_bones(figure.weights)
     sleeves = clothing.get("sleeves", "short")
+    legs = clothing.get("legs", "leggings")
+    shorts_hem_z = 0.5 * (heads["upperleg01.L"][2] + heads["lowerleg01.L"][2])
     neck_cut_z = heads["neck01"][2] - 0.03
     waist_z = heads["spine04"][2] - 0.03
     hair_style = body_spec.get("hair", "short")
@@ -184,9 +186,12 @@ def face_materials(figure: Figure, body_spec: Mapping, clothing: Mapping) -> dic
         if "upperarm" in regions and sleeves == "short":
             return None
         if z_centre < waist_z:
-            # below the waist: leggings; ankles stay bare
+            # below the waist: leggings and loose trousers to above the ankle
+            # bone (trousers to the ankle bone), shorts to mid-thigh
             lowest = min(v[x, 2] for x in f)
-            if lowest < heads["foot.L"][2] + 0.06:
+            if lowest < heads["foot.L"][2] + (0.0 if legs == "trousers" else 0.06):
+                return None
+            if legs == "shorts" and lowest < shorts_hem_z:
                 return None
             return BOTTOM
         return TOP

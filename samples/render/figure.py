@@ -32,6 +32,21 @@ PELVIS_BLEND_M = 0.06
 LUMBAR_BONES = ("spine05", "spine04", "spine03")
 # How far the tights proxy stands off the skin.
 TIGHT_CLOTHES_OFFSET_M = 0.006
+# Loose trousers: how far the legs stand off the skin, at the crotch and at
+# the hem (a straight-cut leg widens towards the hem).
+TROUSERS_OFFSET_M = (0.015, 0.03)
+# MakeHuman's weight slider at its maximum gives a BMI of only about 23, so a
+# heavier body (the spec's `bmi`) adds these local fat targets, all with the
+# same amount, past the slider's end: belly, waist, buttocks, thighs, upper arms.
+ADIPOSITY_TARGETS = (
+    "stomach/stomach-pregnant-incr", "torso/measure-waist-circ-incr", "buttocks/buttocks-volume-incr",
+    "legs/l-upperleg-fat-incr", "legs/r-upperleg-fat-incr", "legs/measure-thigh-circ-incr",
+    "arms/l-upperarm-fat-incr", "arms/r-upperarm-fat-incr",
+)
+# Whole-body density for the mass behind a BMI: hydrodensitometry puts adults
+# between about 0.98 (obese) and 1.07 g/ml (lean); the middle value, so the
+# BMI a spec asks for holds to about +/- 4 %.
+BODY_DENSITY_KG_M3 = 1010.0
 
 
 def solve_secant(
@@ -143,6 +158,46 @@ def slider_weights(x: float) -> dict[str, float]:
     return {"min": 0.0, "average": 2 - 2 * x, "max": 2 * x - 1}
 
 
+def closed_volume_m3(v: Array, faces: list[list[int]]) -> float:
+    """Volume enclosed by a closed mesh (the body group has no open edge)."""
+    tris = np.array([(f[0], f[k], f[k + 1]) for f in faces for k in range(1, len(f) - 1)])
+    a, b, c = v[tris[:, 0]], v[tris[:, 1]], v[tris[:, 2]]
+    return abs(float(np.einsum("ij,ij->i", a, np.cross(b, c)).sum()) / 6.0)
+
+
+def shape_body_for_bmi(
+    data: str, mesh: BaseMesh, body_spec: Mapping
+) -> tuple[Array, float, float]:
+    """shape_body, with the weight slider (and past its end, the adiposity
+    targets) solved so that the body's mass (volume times BODY_DENSITY_KG_M3)
+    over its height squared is body_spec['bmi']; without `bmi` the spec's
+    weight slider as it is. Returns the vertices, the height target's weight
+    and the body's BMI."""
+    body_faces = [f for f, g in zip(mesh.faces, mesh.face_groups, strict=True) if g == "body"]
+    height = float(body_spec.get("height_m", 1.70))
+
+    def shaped(fatness: float) -> tuple[Array, float]:
+        spec = dict(body_spec)
+        spec["weight"] = min(max(fatness, 0.0), 1.0)
+        spec["adiposity"] = max(fatness - 1.0, 0.0)
+        return shape_body(data, mesh.vertices, spec, mesh.body_indices)
+
+    def bmi_of(v: Array) -> float:
+        return closed_volume_m3(v, body_faces) * BODY_DENSITY_KG_M3 / height**2
+
+    if "bmi" not in body_spec:
+        v, x = shape_body(data, mesh.vertices, body_spec, mesh.body_indices)
+        return v, x, bmi_of(v)
+    # bisection: the BMI rises with fatness; out of reach, the nearest end
+    # (the truth file records the BMI the body has)
+    lo, hi = 0.0, 3.0
+    for _ in range(10):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if bmi_of(shaped(mid)[0]) < float(body_spec["bmi"]) else (lo, mid)
+    v, x = shaped(0.5 * (lo + hi))
+    return v, x, bmi_of(v)
+
+
 def shape_body(data: str, base: Array, body_spec: Mapping, body_indices: Array) -> tuple[Array, float]:
     """Apply the macro targets (young adult) and solve the height target so
     that the body (head top to sole) is body_spec['height_m'] tall. Returns
@@ -179,6 +234,10 @@ def shape_body(data: str, base: Array, body_spec: Mapping, body_indices: Array) 
                 if share > 0:
                     stem = f"universal-{sex_name}-young-{muscle}muscle-{weight}weight.target.gz"
                     v += share * load_target(os.path.join(macros, stem), n)
+    adiposity = float(body_spec.get("adiposity", 0.0))
+    if adiposity > 0:
+        for stem in ADIPOSITY_TARGETS:
+            v += adiposity * load_target(os.path.join(data, "targets", stem + ".target.gz"), n)
     # height targets: one delta each way, blended like the universal ones
     taller = np.zeros_like(v)
     shorter = np.zeros_like(v)
@@ -431,10 +490,11 @@ def vertex_normals(v: Array, faces: list[list[int]], face_indices: Iterable[int]
     return n
 
 
-def dress(mesh: BaseMesh, v: Array, heads: Mapping[str, Array], style: str) -> Array:
+def dress(mesh: BaseMesh, v: Array, heads: Mapping[str, Array], style: str, legs: str) -> Array:
     """The vertices with the tights proxy pushed off the skin: 6 mm for
     `tight`; for `loose` the top stands 2-3 cm off (more towards the hem)
-    and the legs 1 cm."""
+    and the legs 1 cm; `trousers` legs stand TROUSERS_OFFSET_M off, widening
+    from the crotch to the hem."""
     tights_faces = [i for i, g in enumerate(mesh.face_groups) if g == "helper-tights"]
     tv = sorted(mesh.vertex_groups["helper-tights"])
     normals = vertex_normals(v, mesh.faces, tights_faces)
@@ -450,6 +510,12 @@ def dress(mesh: BaseMesh, v: Array, heads: Mapping[str, Array], style: str) -> A
         z = v[:, 2]
         hem_ward = np.clip((heads["spine02"][2] - z) / 0.3, 0, 1)
         push = np.where(z > z_waist - 0.12, 0.018 + 0.012 * hem_ward, 0.010)
+    if legs == "trousers":
+        z_crotch = heads["upperleg01.L"][2] - 0.05
+        z_hem = heads["foot.L"][2]
+        down = np.clip((z_crotch - v[:, 2]) / (z_crotch - z_hem), 0, 1)
+        near, far = TROUSERS_OFFSET_M
+        push = np.where(v[:, 2] < z_crotch, near + (far - near) * down, push)
     v[tv] += normals[tv] * push[tv][:, None]
     return v
 
@@ -465,6 +531,8 @@ class Figure:
     # shaped and dressed (the tights pushed off the skin)
     vertices: Array
     height_target_weight: float
+    # mass (volume x BODY_DENSITY_KG_M3) over height squared, kg/m^2
+    bmi: float
     rig: dict
     heads: dict[str, Array]
     tails: dict[str, Array]
@@ -475,7 +543,7 @@ class Figure:
     landmark_definitions: dict[str, str]
 
 
-def build_figure(data: str, body_spec: Mapping, clothing_style: str, rig_weights: bool) -> Figure:
+def build_figure(data: str, body_spec: Mapping, clothing: Mapping, rig_weights: bool) -> Figure:
     """Shape the base mesh, rig it, choose the landmarks and dress it.
     rig_weights keeps the rig's own pelvis weights (for the deformation check)."""
     mesh = load_base_mesh(data)
@@ -485,7 +553,7 @@ def build_figure(data: str, body_spec: Mapping, clothing_style: str, rig_weights
     landmarks.update(pelvis)
     why.update(pelvis_why)
 
-    v, height_weight = shape_body(data, base, body_spec, mesh.body_indices)
+    v, height_weight, bmi = shape_body_for_bmi(data, mesh, body_spec)
     rig_dir = os.path.join(data, "rigs", "standard")
     with open(os.path.join(rig_dir, "rig.default.json")) as fh:
         rig = json.load(fh)
@@ -506,8 +574,9 @@ def build_figure(data: str, body_spec: Mapping, clothing_style: str, rig_weights
     skeleton.index_vertex_weights({i for idx in landmarks.values() for i in idx})
     return Figure(
         mesh=mesh,
-        vertices=dress(mesh, v, heads, clothing_style),
+        vertices=dress(mesh, v, heads, clothing.get("style", "tight"), clothing.get("legs", "leggings")),
         height_target_weight=height_weight,
+        bmi=bmi,
         rig=rig,
         heads=heads,
         tails=tails,

@@ -135,6 +135,7 @@ def ground_truth(
                 if protocol == "standing" else float(body.get("height_m", 1.7)), 4
             ),
             "height_target_weight": round(float(figure.height_target_weight), 4),
+            "bmi": round(float(figure.bmi), 2),
         },
         "solve": {k: (round(x, 4) if isinstance(x, float) else x) for k, x in posed.solve.items()},
     }

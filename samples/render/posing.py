@@ -25,13 +25,23 @@ from sagitta_conventions import (
 
 SIDE_LETTERS = (("left", "L"), ("right", "R"))
 SPINE = ["spine05", "spine04", "spine03", "spine02", "spine01"]
-# share of the pelvic rotation each lumbar bone takes (the rest of the
-# trunk keeps its orientation), and share of the trunk lean
-PELVIS_SHARE = {"spine05": 0.6, "spine04": 0.3, "spine03": 0.1, "spine02": 0.0, "spine01": 0.0}
+# share of the pelvic rotation each spine bone takes back (the rest of the
+# trunk keeps its orientation), by the spec's `lumbar_bones`: over the three
+# lowest (the default) or spread over all five, a longer, flatter curve; and
+# share of the trunk lean
+PELVIS_SHARES = {
+    3: {"spine05": 0.6, "spine04": 0.3, "spine03": 0.1, "spine02": 0.0, "spine01": 0.0},
+    5: {"spine05": 0.35, "spine04": 0.25, "spine03": 0.2, "spine02": 0.12, "spine01": 0.08},
+}
 LEAN_SHARE = {"spine05": 0.2, "spine04": 0.45, "spine03": 0.7, "spine02": 0.9, "spine01": 1.0}
 NECK_SHARE = {"neck01": 1 / 3, "neck02": 2 / 3, "neck03": 1.0}
-# The Thomas test: the hands hold the held shin this far below the knee.
+# The Thomas test: the hands hold the held shin this far below the knee
+# (grip "shin"), or clasp the back of the thigh this far above it ("thigh").
 GRIP_BELOW_KNEE_M = 0.15
+GRIP_ABOVE_KNEE_M = 0.10
+# Where the hip-joint centre lies past the table's end, towards the feet,
+# unless the spec says (scene.hip_past_table_end_m).
+HIP_PAST_TABLE_END_M = 0.02
 
 
 def rotation_x(deg: float) -> Array:
@@ -141,14 +151,18 @@ class Poser:
         ).mean(axis=0)
 
     @staticmethod
-    def trunk_rotations(pelvis_deg: float, lean_deg: float, neck_deg: float, head_pitch_deg: float) -> dict[str, Array]:
-        """The pelvis turned about the hip axis (the lumbar bones taking part
-        of it), the trunk leant, the neck flexed and the head nodded."""
+    def trunk_rotations(
+        pelvis_deg: float, lean_deg: float, neck_deg: float, head_pitch_deg: float, lumbar_bones: int = 3
+    ) -> dict[str, Array]:
+        """The pelvis turned about the hip axis (the spine bones taking part
+        of it back, over `lumbar_bones` bones), the trunk leant, the neck
+        flexed and the head nodded."""
         bone_rotations = {}
+        share = PELVIS_SHARES[lumbar_bones]
         for b in ("root", "pelvis.L", "pelvis.R"):
             bone_rotations[b] = rotation_x(pelvis_deg)
         for b in SPINE:
-            bone_rotations[b] = rotation_x(PELVIS_SHARE[b] * pelvis_deg + LEAN_SHARE[b] * lean_deg)
+            bone_rotations[b] = rotation_x(share[b] * pelvis_deg + LEAN_SHARE[b] * lean_deg)
         for b, k in NECK_SHARE.items():
             bone_rotations[b] = rotation_x(lean_deg + k * neck_deg)
         bone_rotations["head"] = rotation_x(head_pitch_deg)
@@ -220,7 +234,9 @@ def pose_standing(poser: Poser, pose: Mapping, yaw_deg: float, near: str) -> tup
     solve = {"dp": 0.0, "tau": 0.0, "nu": 0.0}
 
     def rotations() -> dict[str, Array]:
-        bone_rotations = poser.trunk_rotations(solve["dp"], solve["tau"], solve["nu"], pose.get("head_pitch_deg", 0.0))
+        bone_rotations = poser.trunk_rotations(
+            solve["dp"], solve["tau"], solve["nu"], pose.get("head_pitch_deg", 0.0), int(pose.get("lumbar_bones", 3))
+        )
         for letter in "LR":
             rest_thigh, rest_shank = rest[letter]
             poser.set_leg(bone_rotations, letter, -(thigh - rest_thigh), -(shank - rest_shank), foot=np.eye(3))
@@ -253,6 +269,9 @@ def pose_standing(poser: Poser, pose: Mapping, yaw_deg: float, near: str) -> tup
 
             solve[key] = solve_secant(angle_at, targets[name], solve[key], solve[key] + 1.0)
     bone_rotations = rotations()
+    if pose.get("arms") == "folded":
+        fold_arms(poser, bone_rotations, body_to_world)
+        return bone_rotations, body_to_world, solve
     # arms hang under gravity, a little out from the side, elbows slightly bent
     out = float(pose.get("arm_out", 0.12))
     for _, letter in SIDE_LETTERS:
@@ -262,6 +281,30 @@ def pose_standing(poser: Poser, pose: Mapping, yaw_deg: float, near: str) -> tup
         fore = -np.array([0, 0, 1.0]) + 0.8 * out * lateral + 0.2 * forward
         poser.set_arm(bone_rotations, letter, body_to_world, upper / np.linalg.norm(upper), fore / np.linalg.norm(fore))
     return bone_rotations, body_to_world, solve
+
+
+def fold_arms(poser: Poser, bone_rotations: dict[str, Array], body_to_world: Array) -> None:
+    """Arms folded across the chest: each wrist in front of the lower chest,
+    past the midline towards the other elbow, the elbows down and out; the
+    left forearm a little in front of the right so they do not meet."""
+    joints = poser.joints(poser.forward(bone_rotations, body_to_world)[1])
+    heads = poser.heads
+    forward = body_to_world @ np.array([0, -1.0, 0])
+    up = body_to_world @ np.array([0, 0, 1.0])
+    chest = 0.5 * (joints["left_shoulder"] + joints["right_shoulder"]) - 0.24 * up
+    for side, letter in SIDE_LETTERS:
+        lateral = body_to_world @ np.array([1.0 if letter == "L" else -1.0, 0, 0])
+        shoulder = joints[f"{side}_shoulder"]
+        upper = np.linalg.norm(heads[f"lowerarm01.{letter}"] - heads[f"upperarm01.{letter}"])
+        lower = np.linalg.norm(heads[f"wrist.{letter}"] - heads[f"lowerarm01.{letter}"])
+        in_front = 0.14 if letter == "L" else 0.11
+        wrist = chest - 0.12 * lateral + in_front * forward + (0.03 if letter == "L" else -0.01) * up
+        pole = 0.6 * lateral - up + 0.3 * forward
+        elbow, wrist = two_link_elbow(shoulder, wrist, upper, lower, pole)
+        poser.set_arm(
+            bone_rotations, letter, body_to_world, (elbow - shoulder) / np.linalg.norm(elbow - shoulder),
+            (wrist - elbow) / np.linalg.norm(wrist - elbow),
+        )
 
 
 def pose_thomas(poser: Poser, pose: Mapping, yaw_deg: float) -> tuple[dict, Array, dict]:
@@ -317,10 +360,19 @@ def pose_thomas(poser: Poser, pose: Mapping, yaw_deg: float) -> tuple[dict, Arra
         solve[key] = solve_secant(angle_at, want, 0.0, 2.0)
     bone_rotations = rotations()
     joints = poser.joints(poser.forward(bone_rotations, body_to_world)[1])
-    # both hands hold the held shin just below the knee
+    # both hands hold the held shin just below the knee, or clasp the back
+    # of the held thigh just above it
     knee, ankle = joints[f"{held}_knee"], joints[f"{held}_ankle"]
     shin = (ankle - knee) / np.linalg.norm(ankle - knee)
     grip = knee + GRIP_BELOW_KNEE_M * shin
+    if pose.get("grip", "shin") == "thigh":
+        thigh = knee - joints[f"{held}_hip"]
+        thigh /= np.linalg.norm(thigh)
+        back = body_to_world @ np.array([0, 1.0, 0])
+        behind = back - thigh * np.dot(back, thigh)
+        behind /= np.linalg.norm(behind)
+        # the wrists at the back of the thigh (its radius is about 7 cm)
+        grip = knee - GRIP_ABOVE_KNEE_M * thigh + 0.06 * behind - np.array([0, 0, 0.02])
     heads = poser.heads
     for side, letter in SIDE_LETTERS:
         lateral = body_to_world @ np.array([1.0 if letter == "L" else -1.0, 0, 0])
@@ -423,7 +475,7 @@ def pose_figure(figure: Figure, spec: Mapping) -> PosedFigure:
         towards_head = np.sign((world_heads["head"] - test_hip)[1])
         plinth = Plinth(
             top_z=round(top_z, 4),
-            end_y=0.0 + towards_head * 0.02,
+            end_y=0.0 + towards_head * float(spec.get("scene", {}).get("hip_past_table_end_m", HIP_PAST_TABLE_END_M)),
             direction=towards_head,
             length=float(spec.get("scene", {}).get("table_length_m", 1.9)),
             width=0.65,

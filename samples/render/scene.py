@@ -64,8 +64,8 @@ def main() -> None:
 
     # ---- build
     blender_scene.clear_scene()
-    figure = build_figure(args.data, body_spec, clothing.get("style", "tight"), args.rig_weights)
-    log("shaped; height weight", round(figure.height_target_weight, 3))
+    figure = build_figure(args.data, body_spec, clothing, args.rig_weights)
+    log("shaped; height weight", round(figure.height_target_weight, 3), "bmi", round(figure.bmi, 2))
     human = blender_scene.build_figure_object(figure, args.data, body_spec, clothing)
     armature = blender_scene.build_armature(figure, human)
     log("rig built")

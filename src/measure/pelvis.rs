@@ -214,6 +214,20 @@ impl Reading {
     }
 }
 
+/// The estimate's 90 % bound: the calibration's residual across bodies, the
+/// spread pelvic shape gives real pelves, the error the photo itself shows,
+/// and how the lumbar spine takes up the pelvis's turn (which the outline
+/// cannot tell: the calibration holds under two lumbar deformations, with
+/// their spread), as independent standard deviations.
+fn estimate_uncertainty_deg(residual_sd_deg: f64, measured_deg: f64) -> f64 {
+    let limits = limits();
+    SD_TO_90_PERCENT
+        * residual_sd_deg
+            .hypot(limits.uncertainty.pelvic_morphology_sd_deg)
+            .hypot(measured_deg)
+            .hypot(limits.pelvis.lumbar_deformation_sd_deg)
+}
+
 fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
     const METHOD: &str = "estimate";
     let near = view.near_side;
@@ -279,11 +293,7 @@ fn estimate(body: &Body, view: &View) -> (Measurement, Option<String>) {
     let half = (view.anterior * forward + super::geometry::UP * -down) * (0.25 * torso);
     // What the photo itself says about the error: the line fit's own error.
     let measured = reading.measured_deg;
-    let uncertainty = SD_TO_90_PERCENT
-        * reading
-            .residual_sd_deg
-            .hypot(crate::limits::limits().uncertainty.pelvic_morphology_sd_deg)
-            .hypot(measured);
+    let uncertainty = estimate_uncertainty_deg(reading.residual_sd_deg, measured);
     let from_back = front.is_err();
     let loose = back.as_ref().is_ok_and(|o| o.draped);
     // Halves where the error measured on the photo reaches
@@ -745,6 +755,24 @@ mod tests {
         assert!("#808080".parse::<MarkerColor>().is_err());
         assert!("plaid".parse::<MarkerColor>().is_err());
         assert!("#12345".parse::<MarkerColor>().is_err());
+    }
+
+    #[test]
+    fn the_estimate_uncertainty_carries_the_lumbar_deformation_spread() {
+        let limits = limits();
+        let (residual, shape) = (6.6, limits.uncertainty.pelvic_morphology_sd_deg);
+        let deformation = limits.pelvis.lumbar_deformation_sd_deg;
+        assert!(deformation > 0.0);
+        let stated = estimate_uncertainty_deg(residual, 2.0);
+        let sum_of_squares: f64 = [residual, shape, 2.0, deformation]
+            .iter()
+            .map(|x| x * x)
+            .sum();
+        assert!(
+            (stated - 1.645 * sum_of_squares.sqrt()).abs() < 1e-9,
+            "{stated}"
+        );
+        assert!(stated > estimate_uncertainty_deg(residual, 0.0));
     }
 
     #[test]

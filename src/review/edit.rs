@@ -264,7 +264,7 @@ impl Edit {
         let r = &self.record;
         let date = match r.date.trim() {
             "" => None,
-            text => Some(session::parse_date(text)?),
+            text => Some(session::parse_date(text).map_err(|e| e.to_string())?),
         };
         let saved_day = saved
             .date

@@ -369,7 +369,7 @@ mod tests {
                 c.cell == CsvCell::Classification,
                 m.quantity == Quantity::Class
             );
-            assert!(c.protocol.is_none_or(|p| m.protocols.contains(&p)));
+            assert!(c.protocol.is_none_or(|p| m.protocols().any(|q| q == p)));
         }
     }
 

@@ -53,7 +53,7 @@ fn measurement_color(name: &str, protocol: ProtocolKind) -> Rgb<u8> {
     let index = conventions::MEASUREMENTS
         .iter()
         .filter(|m| m.quantity == Quantity::Angle && !CURVES.contains(&m.name))
-        .filter(|m| m.protocols.contains(&protocol))
+        .filter(|m| m.protocols().any(|p| p == protocol))
         .position(|m| m.name == name)
         .unwrap_or(0);
     PALETTE[index % PALETTE.len()]
@@ -511,7 +511,7 @@ mod tests {
         for kind in [ProtocolKind::Standing, ProtocolKind::ThomasTest] {
             let angles: Vec<&str> = conventions::MEASUREMENTS
                 .iter()
-                .filter(|m| m.quantity == Quantity::Angle && m.protocols.contains(&kind))
+                .filter(|m| m.quantity == Quantity::Angle && m.protocols().any(|p| p == kind))
                 .map(|m| m.name)
                 .collect();
             assert!(angles.len() >= 4);

@@ -30,7 +30,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::schema::ProtocolKind;
+use crate::schema::{MeasurementId, ProtocolKind};
 
 use super::geometry::{UP, Vec2, signed_angle_deg};
 
@@ -71,89 +71,13 @@ pub enum ReferenceLine {
     Horizontal,
 }
 
-/// Declares [`MeasurementId`]: each id with its name in the document and
-/// the protocol that reports it.
-macro_rules! measurement_ids {
-    ($($(#[$doc:meta])* $id:ident = $name:literal in $protocol:ident,)*) => {
-        /// A measurement of one protocol. A name both protocols use
-        /// (`knee_flexion`) is two ids, one per protocol: a document's
-        /// measurement names are read back with its protocol's help
-        /// ([`MeasurementId::from_name`]).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum MeasurementId {
-            $($(#[$doc])* $id,)*
-        }
-
-        impl MeasurementId {
-            /// Every id, in the registry's order.
-            pub const ALL: &'static [MeasurementId] = &[$(MeasurementId::$id,)*];
-
-            /// The key in the document's `measurements`.
-            pub const fn name(self) -> &'static str {
-                match self {
-                    $(MeasurementId::$id => $name,)*
-                }
-            }
-
-            /// The protocol that reports it.
-            pub const fn protocol(self) -> ProtocolKind {
-                match self {
-                    $(MeasurementId::$id => ProtocolKind::$protocol,)*
-                }
-            }
-        }
-    };
-}
-
-measurement_ids! {
-    TrunkInclination = "trunk_inclination" in Standing,
-    StandingHipFlexion = "standing_hip_flexion" in Standing,
-    /// The near knee, standing.
-    StandingKneeFlexion = "knee_flexion" in Standing,
-    HeadForward = "head_forward" in Standing,
-    CraniovertebralAngle = "craniovertebral_angle" in Standing,
-    PelvicTilt = "pelvic_tilt" in Standing,
-    PlumbEar = "plumb_ear" in Standing,
-    PlumbShoulder = "plumb_shoulder" in Standing,
-    PlumbHip = "plumb_hip" in Standing,
-    PlumbKnee = "plumb_knee" in Standing,
-    LumbarLordosisDepth = "lumbar_lordosis_depth" in Standing,
-    LumbarLordosisAngle = "lumbar_lordosis_angle" in Standing,
-    ThoracicKyphosisDepth = "thoracic_kyphosis_depth" in Standing,
-    ThoracicKyphosisAngle = "thoracic_kyphosis_angle" in Standing,
-    ButtockProminence = "buttock_prominence" in Standing,
-    LowerAbdomenInclination = "lower_abdomen_inclination" in Standing,
-    PelvicPattern = "pelvic_pattern" in Standing,
-    PostureType = "posture_type" in Standing,
-    HipExtension = "hip_extension" in ThomasTest,
-    /// The test knee, in the Thomas test.
-    ThomasKneeFlexion = "knee_flexion" in ThomasTest,
-    ContralateralHipFlexion = "contralateral_hip_flexion" in ThomasTest,
-    TrunkTilt = "trunk_tilt" in ThomasTest,
-}
-
 impl MeasurementId {
-    /// The id `name` has in a document of `protocol`; `None` for a name
-    /// that protocol does not report.
-    pub fn from_name(name: &str, protocol: ProtocolKind) -> Option<Self> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|id| id.protocol() == protocol && id.name() == name)
-    }
-
     /// Its registry entry (a test holds that every id has one).
     pub fn spec(self) -> &'static MeasurementSpec {
         MEASUREMENTS
             .iter()
             .find(|m| m.ids.contains(&self))
             .expect("every measurement id is in the registry")
-    }
-}
-
-impl std::fmt::Display for MeasurementId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -705,8 +629,9 @@ mod tests {
             let entries = MEASUREMENTS.iter().filter(|m| m.ids.contains(&id)).count();
             assert_eq!(entries, 1, "{id:?}");
         }
-        let ids: usize = MEASUREMENTS.iter().map(|m| m.ids.len()).sum();
-        assert_eq!(ids, MeasurementId::ALL.len());
+        // ALL lists them in the registry's order.
+        let ids: Vec<MeasurementId> = MEASUREMENTS.iter().flat_map(|m| m.ids).copied().collect();
+        assert_eq!(ids, MeasurementId::ALL);
     }
 
     #[test]

@@ -562,8 +562,9 @@ fn change(
                 },
                 before,
                 after,
-                angle: conventions::call_angle(name)
-                    .and_then(|angle| measurements.iter().find(|m| m.measurement == angle))
+                angle: MeasurementId::from_name(name, protocol)
+                    .and_then(conventions::call_angle)
+                    .and_then(|angle| measurements.iter().find(|m| m.measurement == angle.name()))
                     .cloned(),
             }
         })

@@ -335,50 +335,51 @@ pub const MEASUREMENTS: &[MeasurementSpec] = &[
 
 /// The order a clinician reads the measurements in: pelvis, spine and
 /// trunk, hip, knee, head. The text summary lists them so.
-pub const CLINICAL_ORDER: &[&str] = &[
+pub const CLINICAL_ORDER: &[MeasurementId] = &[
     // pelvis
-    "pelvic_tilt",
-    "pelvic_pattern",
-    "lower_abdomen_inclination",
-    "buttock_prominence",
+    PelvicTilt,
+    PelvicPattern,
+    LowerAbdomenInclination,
+    ButtockProminence,
     // spine and trunk
-    "posture_type",
-    "lumbar_lordosis_angle",
-    "lumbar_lordosis_depth",
-    "thoracic_kyphosis_angle",
-    "thoracic_kyphosis_depth",
-    "trunk_inclination",
-    "trunk_tilt",
-    "plumb_shoulder",
+    PostureType,
+    LumbarLordosisAngle,
+    LumbarLordosisDepth,
+    ThoracicKyphosisAngle,
+    ThoracicKyphosisDepth,
+    TrunkInclination,
+    TrunkTilt,
+    PlumbShoulder,
     // hip
-    "hip_extension",
-    "contralateral_hip_flexion",
-    "standing_hip_flexion",
-    "plumb_hip",
+    HipExtension,
+    ContralateralHipFlexion,
+    StandingHipFlexion,
+    PlumbHip,
     // knee
-    "knee_flexion",
-    "plumb_knee",
+    StandingKneeFlexion,
+    ThomasKneeFlexion,
+    PlumbKnee,
     // head
-    "head_forward",
-    "craniovertebral_angle",
-    "plumb_ear",
+    HeadForward,
+    CraniovertebralAngle,
+    PlumbEar,
 ];
 
-/// A measurement's place in [`CLINICAL_ORDER`]; one the order does not
-/// know (from a newer document) comes last.
+/// The place of the measurement `name` in [`CLINICAL_ORDER`]; one the
+/// order does not know (from a newer document) comes last.
 pub fn clinical_rank(name: &str) -> usize {
     CLINICAL_ORDER
         .iter()
-        .position(|n| *n == name)
+        .position(|id| id.name() == name)
         .unwrap_or(CLINICAL_ORDER.len())
 }
 
 /// The angle a call among classes is made from, where it is one: the
 /// pelvic pattern is read from the pelvic tilt; the posture type rests on
 /// several measurements.
-pub fn call_angle(call: &str) -> Option<&'static str> {
+pub fn call_angle(call: MeasurementId) -> Option<MeasurementId> {
     match call {
-        "pelvic_pattern" => Some("pelvic_tilt"),
+        PelvicPattern => Some(PelvicTilt),
         _ => None,
     }
 }
@@ -662,13 +663,12 @@ mod tests {
 
     #[test]
     fn the_clinical_order_lists_every_measurement_once() {
-        assert_eq!(CLINICAL_ORDER.len(), MEASUREMENTS.len());
-        for m in MEASUREMENTS {
+        assert_eq!(CLINICAL_ORDER.len(), MeasurementId::ALL.len());
+        for id in MeasurementId::ALL {
             assert_eq!(
-                CLINICAL_ORDER.iter().filter(|n| **n == m.name).count(),
+                CLINICAL_ORDER.iter().filter(|n| *n == id).count(),
                 1,
-                "{}",
-                m.name
+                "{id:?}"
             );
         }
         assert!(clinical_rank("pelvic_tilt") < clinical_rank("knee_flexion"));

@@ -23,7 +23,8 @@ use crate::measure::{SD_TO_90_PERCENT, round};
 use crate::schema::{
     Analysis, Asymmetry, COMPARE_SCHEMA_VERSION, CallChange, CallStatus, Change, ComparedInput,
     Comparison, ComparisonOrder, FindingChange, FindingStatus, InputKind, Judgement, Measurement,
-    MeasurementAsymmetry, MeasurementChange, NotCompared, ProtocolKind, Reading, Side, Skipped,
+    MeasurementAsymmetry, MeasurementChange, MeasurementId, NotCompared, ProtocolKind, Reading,
+    Side, Skipped,
 };
 
 /// One analysis to compare, with the file it came from.
@@ -57,18 +58,18 @@ fn published_mdc(
     method: &str,
 ) -> Option<(f64, &'static str, &'static str)> {
     let from_sem = |sem: f64| Z_95 * 2f64.sqrt() * sem;
-    match (protocol, name, method) {
-        (ProtocolKind::ThomasTest, "knee_flexion", _) => Some((
+    match (MeasurementId::from_name(name, protocol)?, method) {
+        (MeasurementId::ThomasKneeFlexion, _) => Some((
             limits().compare.thomas_knee_mdc_deg,
             "published MDC95 of the Thomas test knee angle (goniometer)",
             "Kim2015",
         )),
-        (ProtocolKind::ThomasTest, "hip_extension", _) => Some((
+        (MeasurementId::HipExtension, _) => Some((
             from_sem(limits().compare.thomas_hip_sem_deg),
             "MDC95 from the published SEM of the Thomas test hip angle (goniometer)",
             "Peeler2007",
         )),
-        (ProtocolKind::Standing, "pelvic_tilt", "landmarks" | "markers") => Some((
+        (MeasurementId::PelvicTilt, "landmarks" | "markers") => Some((
             from_sem(limits().uncertainty.palpation_deg),
             "MDC95 from the largest published SEM of a palpation meter",
             "Suits2021",
@@ -91,7 +92,7 @@ fn judge(
     // The outline estimate's uncertainty includes the spread of pelvic shape
     // between people (Preece2008); one person's pelvis is the same in both
     // photos, so that part is not an error of the difference.
-    let same_pelvis = name == "pelvic_tilt" && method == "estimate";
+    let same_pelvis = name == MeasurementId::PelvicTilt.name() && method == "estimate";
     let sem = |u: f64| {
         let sd = u / SD_TO_90_PERCENT;
         if same_pelvis {
@@ -183,7 +184,10 @@ fn pairable<'a>(
             first.method, second.method
         ));
     }
-    if name == "pelvic_tilt" && first.method == "estimate" && !setup_differences.is_empty() {
+    if name == MeasurementId::PelvicTilt.name()
+        && first.method == "estimate"
+        && !setup_differences.is_empty()
+    {
         return Err(format!(
             "the outline estimate orders photos only within one camera set-up, and this one differs: {}",
             setup_differences.join("; ")
@@ -558,8 +562,9 @@ fn change(
                 },
                 before,
                 after,
-                angle: conventions::call_angle(name)
-                    .and_then(|angle| measurements.iter().find(|m| m.measurement == angle))
+                angle: MeasurementId::from_name(name, protocol)
+                    .and_then(conventions::call_angle)
+                    .and_then(|angle| measurements.iter().find(|m| m.measurement == angle.name()))
                     .cloned(),
             }
         })
@@ -612,7 +617,10 @@ fn finding_changes(before: &Analysis, after: &Analysis) -> Vec<FindingChange> {
 
 /// The Thomas-test measurements of the test leg itself; the others describe
 /// the held leg and the trunk, the test's controls.
-const TEST_LEG_MEASUREMENTS: [&str; 2] = ["hip_extension", "knee_flexion"];
+const TEST_LEG_MEASUREMENTS: [MeasurementId; 2] = [
+    MeasurementId::HipExtension,
+    MeasurementId::ThomasKneeFlexion,
+];
 
 fn left_right(
     inputs: &[CompareInput],
@@ -626,7 +634,7 @@ fn left_right(
     let mut measurements = Vec::new();
     let mut skipped = Vec::new();
     for name in names {
-        if !TEST_LEG_MEASUREMENTS.contains(&name.as_str()) {
+        if !TEST_LEG_MEASUREMENTS.iter().any(|id| id.name() == name) {
             skipped.push(Skipped {
                 measurement: name.clone(),
                 reason:
@@ -687,7 +695,7 @@ mod tests {
         // larger than Peeler2007's 2.8.
         let hip = judge(
             ProtocolKind::ThomasTest,
-            "hip_extension",
+            MeasurementId::HipExtension.name(),
             "keypoints",
             (4.0, 4.0),
             6.0,
@@ -703,7 +711,7 @@ mod tests {
         // than the 6.1 derived from the same 3.6 read as a 90 % bound.
         let tilt = judge(
             ProtocolKind::Standing,
-            "pelvic_tilt",
+            MeasurementId::PelvicTilt.name(),
             "landmarks",
             (3.6, 3.6),
             -10.5,
@@ -715,7 +723,7 @@ mod tests {
         // between people is taken out of each SEM.
         let estimate = judge(
             ProtocolKind::Standing,
-            "pelvic_tilt",
+            MeasurementId::PelvicTilt.name(),
             "estimate",
             (14.7, 14.7),
             20.0,
@@ -726,7 +734,7 @@ mod tests {
         // Unequal uncertainties combine in quadrature.
         let knee = judge(
             ProtocolKind::Standing,
-            "knee_flexion",
+            MeasurementId::StandingKneeFlexion.name(),
             "keypoints",
             (3.0, 4.0),
             1.0,

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 
-use crate::schema::ProtocolKind;
+use crate::schema::{MeasurementId, ProtocolKind};
 
 const EMBEDDED: &str = include_str!("../assets/limits.toml");
 
@@ -191,8 +191,7 @@ pub struct UncertaintyLimits {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(try_from = "RawBenchmarkError")]
 pub struct BenchmarkError {
-    pub protocol: ProtocolKind,
-    pub measurement: String,
+    pub measurement: MeasurementId,
     pub error_deg: f64,
 }
 
@@ -210,9 +209,16 @@ impl TryFrom<RawBenchmarkError> for BenchmarkError {
 
     fn try_from(raw: RawBenchmarkError) -> Result<Self, String> {
         check_provenance(&raw.entry.cite, &raw.entry.set)?;
+        let measurement =
+            MeasurementId::from_name(&raw.measurement, raw.protocol).ok_or_else(|| {
+                let protocol: &str = raw.protocol.into();
+                format!(
+                    "uncertainty.benchmark_p90: {} is not a measurement of {protocol}",
+                    raw.measurement
+                )
+            })?;
         Ok(Self {
-            protocol: raw.protocol,
-            measurement: raw.measurement,
+            measurement,
             error_deg: finite(raw.entry.value)?,
         })
     }
@@ -345,12 +351,12 @@ impl Limits {
         self.keypoint.min_visibility * self.view.min_lateral_score
     }
 
-    /// sagitta's benchmark error of `measurement` on `protocol`, if measured.
-    pub fn benchmark_p90_deg(&self, protocol: ProtocolKind, measurement: &str) -> Option<f64> {
+    /// sagitta's benchmark error of `measurement`, if measured.
+    pub fn benchmark_p90_deg(&self, measurement: MeasurementId) -> Option<f64> {
         self.uncertainty
             .benchmark_p90
             .iter()
-            .find(|e| e.protocol == protocol && e.measurement == measurement)
+            .find(|e| e.measurement == measurement)
             .map(|e| e.error_deg)
     }
 }
@@ -528,12 +534,18 @@ mod tests {
         let limits = parse(EMBEDDED).unwrap();
         assert_eq!(limits.confidence_floor(), 0.25);
         assert_eq!(
-            limits.benchmark_p90_deg(ProtocolKind::ThomasTest, "hip_extension"),
+            limits.benchmark_p90_deg(MeasurementId::HipExtension),
             Some(3.3)
         );
+        assert_eq!(limits.benchmark_p90_deg(MeasurementId::PelvicTilt), None);
+        // The two knees: one name, an error of each protocol's own.
         assert_eq!(
-            limits.benchmark_p90_deg(ProtocolKind::Standing, "hip_extension"),
-            None
+            limits.benchmark_p90_deg(MeasurementId::ThomasKneeFlexion),
+            Some(3.5)
+        );
+        assert_eq!(
+            limits.benchmark_p90_deg(MeasurementId::StandingKneeFlexion),
+            Some(4.8)
         );
     }
 
@@ -582,6 +594,18 @@ mod tests {
         let error = parse(&bare).unwrap_err().to_string();
         assert!(
             error.contains("c7_level: a number needs its entry"),
+            "{error}"
+        );
+        // A benchmark error is read back with its protocol's help.
+        let wrong_protocol = EMBEDDED.replacen(
+            "protocol = \"thomas_test\"\nmeasurement = \"hip_extension\"",
+            "protocol = \"standing\"\nmeasurement = \"hip_extension\"",
+            1,
+        );
+        assert_ne!(wrong_protocol, EMBEDDED);
+        let error = parse(&wrong_protocol).unwrap_err().to_string();
+        assert!(
+            error.contains("hip_extension is not a measurement of standing"),
             "{error}"
         );
         let no_unit = EMBEDDED.replacen(

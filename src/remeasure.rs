@@ -7,7 +7,9 @@ use crate::measure::{self, MeasureOptions};
 use crate::plan::{PlanOptions, plan, replan_options};
 use crate::pose;
 use crate::recommend::Recommender;
-use crate::schema::{self, Analysis, Correction, Measurement, ProtocolKind, Warning};
+use crate::schema::{
+    self, Analysis, Correction, Measurement, MeasurementId, ProtocolKind, Warning,
+};
 
 /// Why a saved analysis cannot be measured again as asked.
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +59,7 @@ impl Remeasure {
         // (PSIS, then ASIS).
         let saved_landmarks = saved
             .measurements
-            .get("pelvic_tilt")
+            .get(MeasurementId::PelvicTilt.name())
             .and_then(Measurement::reading)
             .filter(|m| m.method == "landmarks" && m.points_px.len() == 2)
             .map(|m| {

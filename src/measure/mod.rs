@@ -17,7 +17,7 @@ use image::RgbImage;
 
 use crate::limits::limits;
 use crate::pose::{Joint, Pose};
-use crate::schema::{Measurement, Protocol, ProtocolKind, Reading, Side};
+use crate::schema::{Measurement, MeasurementId, Protocol, ProtocolKind, Reading, Side};
 use geometry::Vec2;
 
 pub(crate) use pelvis::SD_TO_90_PERCENT;
@@ -340,14 +340,15 @@ fn protocol_label(kind: ProtocolKind) -> &'static str {
 /// the method on real people (`uncertainty.segment_deg`, `uncertainty.knee_deg`)
 /// and sagitta's own 90th-percentile error on rendered ground truth
 /// (`uncertainty.benchmark_p90`; renders are kinder than real photos).
-pub fn keypoint_uncertainty_deg(kind: ProtocolKind, name: &str) -> f64 {
+pub fn keypoint_uncertainty_deg(id: MeasurementId) -> f64 {
     let limits = limits();
-    let published = if name == "knee_flexion" {
-        limits.uncertainty.knee_deg
-    } else {
-        limits.uncertainty.segment_deg
+    let published = match id {
+        MeasurementId::StandingKneeFlexion | MeasurementId::ThomasKneeFlexion => {
+            limits.uncertainty.knee_deg
+        }
+        _ => limits.uncertainty.segment_deg,
     };
-    let measured = limits.benchmark_p90_deg(kind, name).unwrap_or(0.0);
+    let measured = limits.benchmark_p90_deg(id).unwrap_or(0.0);
     published.max(measured)
 }
 
@@ -358,8 +359,9 @@ fn assign_uncertainty(kind: ProtocolKind, measurements: &mut BTreeMap<String, Me
             && m.value_deg.is_some()
             && m.method == "keypoints"
             && m.uncertainty_deg.is_none()
+            && let Some(id) = MeasurementId::from_name(name, kind)
         {
-            m.uncertainty_deg = Some(keypoint_uncertainty_deg(kind, name));
+            m.uncertainty_deg = Some(keypoint_uncertainty_deg(id));
         }
     }
 }
@@ -432,17 +434,17 @@ pub fn measure_sized(
             warnings.extend(spine::measure(&body, &view, &mut measurements));
             assign_uncertainty(ProtocolKind::Standing, &mut measurements);
             let (tilt, warning) = pelvis::measure(&body, &view, photo, &options.pelvis);
-            measurements.insert("pelvic_tilt".to_string(), tilt);
+            measurements.insert(MeasurementId::PelvicTilt.name().to_string(), tilt);
             warnings.extend(warning);
             measurements.insert(
-                "lower_abdomen_inclination".to_string(),
+                MeasurementId::LowerAbdomenInclination.name().to_string(),
                 pelvis::lower_abdomen(&body, &view),
             );
             apply_confidence_floor(&mut measurements);
             let pattern = posture::pelvic_pattern(&measurements);
-            measurements.insert("pelvic_pattern".to_string(), pattern);
+            measurements.insert(MeasurementId::PelvicPattern.name().to_string(), pattern);
             let kendall = posture::kendall_type(&measurements);
-            measurements.insert("posture_type".to_string(), kendall);
+            measurements.insert(MeasurementId::PostureType.name().to_string(), kendall);
         }
         ProtocolKind::ThomasTest => {
             thomas::measure(&body, &view, &mut protocol, &mut measurements);
@@ -472,7 +474,7 @@ pub fn measure_sized(
             protocol.reason
         );
         measurements.insert(
-            "pelvic_tilt".to_string(),
+            MeasurementId::PelvicTilt.name().to_string(),
             declined(
                 match options.pelvis {
                     PelvisInput::Landmarks { .. } => "landmarks",

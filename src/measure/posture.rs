@@ -14,7 +14,7 @@
 //! spread that puts Herrington2011's 6.5 % below 0).
 use std::collections::BTreeMap;
 
-use crate::schema::{Measurement, Reading};
+use crate::schema::{Measurement, MeasurementId, Reading};
 
 use super::{declined, keypoint_uncertainty_deg, round};
 use crate::limits::limits;
@@ -137,8 +137,11 @@ fn call(
 }
 
 /// A value and its 90 % uncertainty, if the measurement is usable.
-fn reading(measurements: &BTreeMap<String, Measurement>, name: &str) -> Option<(f64, f64, f64)> {
-    let m = measurements.get(name)?.usable()?;
+fn reading(
+    measurements: &BTreeMap<String, Measurement>,
+    id: MeasurementId,
+) -> Option<(f64, f64, f64)> {
+    let m = measurements.get(id.name())?.usable()?;
     let value = m.value_deg.or(m.value)?;
     let uncertainty = m.uncertainty_deg.or(m.uncertainty)?;
     Some((value, uncertainty, m.confidence.unwrap_or(0.0)))
@@ -147,9 +150,10 @@ fn reading(measurements: &BTreeMap<String, Measurement>, name: &str) -> Option<(
 /// The pelvic pattern from the pelvic tilt (estimated or palpated).
 pub fn pelvic_pattern(measurements: &BTreeMap<String, Measurement>) -> Measurement {
     const METHOD: &str = "tilt_with_prior";
-    let Some((tilt, uncertainty, confidence)) = reading(measurements, "pelvic_tilt") else {
+    let Some((tilt, uncertainty, confidence)) = reading(measurements, MeasurementId::PelvicTilt)
+    else {
         let reason = measurements
-            .get("pelvic_tilt")
+            .get(MeasurementId::PelvicTilt.name())
             .and_then(Measurement::unusable_reason)
             .unwrap_or("the pelvic tilt was not measured");
         return declined(METHOD, format!("needs the pelvic tilt: {reason}"));
@@ -204,9 +208,7 @@ fn curve_probabilities(
 /// relative to the hip errs by the trunk angle's error over a trunk length,
 /// about 0.3 of the body height.
 fn pelvis_forward_sd() -> f64 {
-    let trunk_sd =
-        keypoint_uncertainty_deg(crate::schema::ProtocolKind::Standing, "trunk_inclination")
-            / SD_TO_90_PERCENT;
+    let trunk_sd = keypoint_uncertainty_deg(MeasurementId::TrunkInclination) / SD_TO_90_PERCENT;
     0.3 * trunk_sd.to_radians().sin()
 }
 
@@ -222,17 +224,17 @@ fn pelvis_forward_sd() -> f64 {
 pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement {
     const METHOD: &str = "kendall_definitions";
     let pelvis = measurements
-        .get("pelvic_pattern")
+        .get(MeasurementId::PelvicPattern.name())
         .and_then(Measurement::usable);
     // The pelvic classes with the prior and from the photo alone, from the
     // tilt the pattern was called on.
     let pelvic = pelvis
-        .and(reading(measurements, "pelvic_tilt"))
+        .and(reading(measurements, MeasurementId::PelvicTilt))
         .map(|(tilt, u, _)| (pelvic_probabilities(tilt, u), pelvic_photo_alone(tilt, u)));
-    let lordosis = reading(measurements, "lumbar_lordosis_angle");
-    let kyphosis = reading(measurements, "thoracic_kyphosis_angle");
-    let plumb =
-        reading_plain(measurements, "plumb_hip").zip(reading_plain(measurements, "plumb_shoulder"));
+    let lordosis = reading(measurements, MeasurementId::LumbarLordosisAngle);
+    let kyphosis = reading(measurements, MeasurementId::ThoracicKyphosisAngle);
+    let plumb = reading_plain(measurements, MeasurementId::PlumbHip)
+        .zip(reading_plain(measurements, MeasurementId::PlumbShoulder));
     let (Some(pelvic), Some(lordosis), Some(kyphosis)) = (pelvic, lordosis, kyphosis) else {
         let missing: Vec<&str> = [
             ("the pelvic pattern", pelvic.is_none()),
@@ -308,9 +310,9 @@ pub fn kendall_type(measurements: &BTreeMap<String, Measurement>) -> Measurement
 }
 
 /// A plain value (no uncertainty needed), if usable.
-fn reading_plain(measurements: &BTreeMap<String, Measurement>, name: &str) -> Option<f64> {
+fn reading_plain(measurements: &BTreeMap<String, Measurement>, id: MeasurementId) -> Option<f64> {
     measurements
-        .get(name)
+        .get(id.name())
         .and_then(Measurement::usable)
         .and_then(|m| m.value_deg.or(m.value))
 }

@@ -40,7 +40,7 @@
 //! skin (hair over the back, folds of loose clothing), or too little of it.
 use std::collections::BTreeMap;
 
-use crate::schema::{Measurement, Reading};
+use crate::schema::{Measurement, MeasurementId, Reading};
 
 use super::conventions::{Quantity, arc_angle_deg, depth_in_front_of};
 use super::geometry::Vec2;
@@ -305,18 +305,18 @@ pub fn measure(
     view: &View,
     out: &mut BTreeMap<String, Measurement>,
 ) -> Option<String> {
-    let names = [
-        "lumbar_lordosis_depth",
-        "lumbar_lordosis_angle",
-        "thoracic_kyphosis_depth",
-        "thoracic_kyphosis_angle",
-        "buttock_prominence",
+    let ids = [
+        MeasurementId::LumbarLordosisDepth,
+        MeasurementId::LumbarLordosisAngle,
+        MeasurementId::ThoracicKyphosisDepth,
+        MeasurementId::ThoracicKyphosisAngle,
+        MeasurementId::ButtockProminence,
     ];
     let curves = match back_curves(body, view) {
         Ok(curves) => curves,
         Err(reason) => {
-            for name in names {
-                out.insert(name.to_string(), declined(METHOD, reason.clone()));
+            for id in ids {
+                out.insert(id.name().to_string(), declined(METHOD, reason.clone()));
             }
             return None;
         }
@@ -367,7 +367,7 @@ pub fn measure(
     let lumbar = [&c.thoracic_back, &c.lumbar_apex, &c.buttock];
     let thoracic = [&c.c7, &c.kyphosis_apex, &c.lumbar_apex];
     out.insert(
-        "lumbar_lordosis_depth".to_string(),
+        MeasurementId::LumbarLordosisDepth.name().to_string(),
         ratio(
             c.lordosis_depth,
             spread.lordosis_depth_body_sd,
@@ -376,7 +376,7 @@ pub fn measure(
         ),
     );
     out.insert(
-        "lumbar_lordosis_angle".to_string(),
+        MeasurementId::LumbarLordosisAngle.name().to_string(),
         bend(
             c.lordosis_depth,
             c.lordosis_deg,
@@ -386,7 +386,7 @@ pub fn measure(
         ),
     );
     out.insert(
-        "thoracic_kyphosis_depth".to_string(),
+        MeasurementId::ThoracicKyphosisDepth.name().to_string(),
         ratio(
             c.kyphosis_depth,
             spread.kyphosis_depth_body_sd,
@@ -395,7 +395,7 @@ pub fn measure(
         ),
     );
     out.insert(
-        "thoracic_kyphosis_angle".to_string(),
+        MeasurementId::ThoracicKyphosisAngle.name().to_string(),
         bend(
             c.kyphosis_depth,
             c.kyphosis_deg,
@@ -405,7 +405,7 @@ pub fn measure(
         ),
     );
     out.insert(
-        "buttock_prominence".to_string(),
+        MeasurementId::ButtockProminence.name().to_string(),
         ratio(
             c.buttock_prominence,
             spread.buttock_body_sd,

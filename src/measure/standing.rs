@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::limits::limits;
-use crate::schema::{Measurement, Reading};
+use crate::schema::{Measurement, MeasurementId, Reading};
 
 use super::conventions::{
     Quantity, hip_flexion_deg, inclination_to_vertical_deg, knee_flexion_deg, plumb_offset,
@@ -33,7 +33,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
         )
     });
 
-    let mut angle_from = |name: &str,
+    let mut angle_from = |id: MeasurementId,
                           joints: &[crate::pose::Joint],
                           compute: &dyn Fn() -> Option<f64>| {
         let measurement = match (&oblique, body.require(joints)) {
@@ -52,23 +52,27 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
                 None => declined(KEYPOINTS, "the keypoints coincide"),
             },
         };
-        out.insert(name.to_string(), measurement);
+        out.insert(id.name().to_string(), measurement);
     };
     let p = |j| body.point(j);
-    angle_from("trunk_inclination", &[hip, shoulder], &|| {
+    angle_from(MeasurementId::TrunkInclination, &[hip, shoulder], &|| {
         inclination_to_vertical_deg(p(hip), p(shoulder), anterior)
     });
-    angle_from("standing_hip_flexion", &[shoulder, hip, knee], &|| {
-        hip_flexion_deg(p(shoulder), p(hip), p(knee), anterior)
-    });
-    angle_from("knee_flexion", &[hip, knee, ankle], &|| {
-        knee_flexion_deg(p(hip), p(knee), p(ankle), anterior)
-    });
-    angle_from("head_forward", &[shoulder, ear], &|| {
+    angle_from(
+        MeasurementId::StandingHipFlexion,
+        &[shoulder, hip, knee],
+        &|| hip_flexion_deg(p(shoulder), p(hip), p(knee), anterior),
+    );
+    angle_from(
+        MeasurementId::StandingKneeFlexion,
+        &[hip, knee, ankle],
+        &|| knee_flexion_deg(p(hip), p(knee), p(ankle), anterior),
+    );
+    angle_from(MeasurementId::HeadForward, &[shoulder, ear], &|| {
         inclination_to_vertical_deg(p(shoulder), p(ear), anterior)
     });
     if let Some(m) = out
-        .get_mut("head_forward")
+        .get_mut(MeasurementId::HeadForward.name())
         .and_then(Measurement::reading_mut)
     {
         m.reference = Some(
@@ -82,7 +86,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
         (None, Ok(())) => craniovertebral(body, view, p(shoulder), p(ear))
             .unwrap_or_else(|reason| declined(CVA_METHOD, reason)),
     };
-    out.insert("craniovertebral_angle".to_string(), cva);
+    out.insert(MeasurementId::CraniovertebralAngle.name().to_string(), cva);
 
     // The plumb line runs up from the ankle; offsets are fractions of the
     // height from the ankle to the top of the head (found in the person mask).
@@ -92,11 +96,11 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
         (None, Err(reason)) => Err(reason),
         (None, Ok(())) => head_top(body, body.torso_length(near)).map(|top| p(ankle).y - top.y),
     };
-    for (name, limb) in [
-        ("plumb_ear", ear),
-        ("plumb_shoulder", shoulder),
-        ("plumb_hip", hip),
-        ("plumb_knee", knee),
+    for (id, limb) in [
+        (MeasurementId::PlumbEar, ear),
+        (MeasurementId::PlumbShoulder, shoulder),
+        (MeasurementId::PlumbHip, hip),
+        (MeasurementId::PlumbKnee, knee),
     ] {
         let measurement = match &height {
             Err(reason) => declined("plumb_line", reason.clone()),
@@ -115,26 +119,26 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
                 None => declined("plumb_line", "the body height could not be measured"),
             },
         };
-        out.insert(name.to_string(), measurement);
+        out.insert(id.name().to_string(), measurement);
     }
 }
 
 /// The measurements a step changes: the leg angles, and the plumb line,
 /// which runs up from the ankle.
-const LEG_MEASUREMENTS: [&str; 6] = [
-    "standing_hip_flexion",
-    "knee_flexion",
-    "plumb_ear",
-    "plumb_shoulder",
-    "plumb_hip",
-    "plumb_knee",
+const LEG_MEASUREMENTS: [MeasurementId; 6] = [
+    MeasurementId::StandingHipFlexion,
+    MeasurementId::StandingKneeFlexion,
+    MeasurementId::PlumbEar,
+    MeasurementId::PlumbShoulder,
+    MeasurementId::PlumbHip,
+    MeasurementId::PlumbKnee,
 ];
 
 /// Declines the leg measurements that were made, with `reason`; those
 /// already declined keep their own reason.
 pub fn decline_legs(out: &mut BTreeMap<String, Measurement>, reason: &str) {
-    for name in LEG_MEASUREMENTS {
-        if let Some(m) = out.get_mut(name)
+    for id in LEG_MEASUREMENTS {
+        if let Some(m) = out.get_mut(id.name())
             && let Measurement::Made(made) = m
         {
             *m = declined(&made.method, reason);

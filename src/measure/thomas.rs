@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::limits::limits;
-use crate::schema::{Measurement, Protocol, Reading};
+use crate::schema::{Measurement, MeasurementId, Protocol, Reading};
 
 use super::conventions::{below_horizontal_deg, hip_flexion_deg, knee_flexion_deg};
 use super::protocol::{Refusal, View, hip_flexion_of, side_name, thomas_legs};
@@ -79,7 +79,7 @@ pub fn measure(
 
     // `points` are the joints the value is drawn from, in `points_px` order;
     // `also` are joints it needs besides (the shoulder gives the way to the feet).
-    let mut put = |name: &str,
+    let mut put = |id: MeasurementId,
                    points: &[crate::pose::Joint],
                    also: &[crate::pose::Joint],
                    value: Option<f64>| {
@@ -97,28 +97,28 @@ pub fn measure(
                 )
             }),
         };
-        out.insert(name.to_string(), measurement);
+        out.insert(id.name().to_string(), measurement);
     };
     put(
-        "hip_extension",
+        MeasurementId::HipExtension,
         &[hip, knee],
         &[shoulder],
         below_horizontal_deg(p(hip), p(knee), feet),
     );
     put(
-        "knee_flexion",
+        MeasurementId::ThomasKneeFlexion,
         &[hip, knee, ankle],
         &[],
         knee_flexion_deg(p(hip), p(knee), p(ankle), view.anterior),
     );
     put(
-        "contralateral_hip_flexion",
+        MeasurementId::ContralateralHipFlexion,
         &[held_shoulder, held_hip, held_knee],
         &[],
         hip_flexion_deg(p(held_shoulder), p(held_hip), p(held_knee), view.anterior),
     );
     let trunk_tilt = below_horizontal_deg(p(shoulder), p(hip), feet);
-    put("trunk_tilt", &[shoulder, hip], &[], trunk_tilt);
+    put(MeasurementId::TrunkTilt, &[shoulder, hip], &[], trunk_tilt);
 
     protocol.reason = format!("{} (test leg: {}, {how})", protocol.reason, side_name(test));
     protocol.test_leg = Some(test);

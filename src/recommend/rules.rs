@@ -5,7 +5,9 @@ use serde::Deserialize;
 
 use super::Problems;
 use super::catalog::{Catalog, Sourced};
-use crate::schema::{Borderline, Finding, Measurement, ProtocolKind, Reading, RedFlag, Severity};
+use crate::schema::{
+    Borderline, Finding, Measurement, MeasurementId, ProtocolKind, Reading, RedFlag, Severity,
+};
 
 /// Priorities run from 1 (kept first when time is short) to 9 (dropped first).
 const PRIORITIES: std::ops::RangeInclusive<u8> = 1..=9;
@@ -523,6 +525,19 @@ impl Rules {
             problems.require(finding.protocol != ProtocolKind::Unsupported, || {
                 format!("finding `{id}` is for the unsupported protocol, which has no measurements")
             });
+            // Read back with the protocol's help: `knee_flexion` is a
+            // measurement of both protocols, `hip_extension` of one.
+            problems.require(
+                finding.protocol == ProtocolKind::Unsupported
+                    || MeasurementId::from_name(&finding.measurement, finding.protocol).is_some(),
+                || {
+                    let protocol: &str = finding.protocol.into();
+                    format!(
+                        "finding `{id}` reads {}, which is not a measurement of {protocol} (`sagitta measurements` lists them)",
+                        finding.measurement
+                    )
+                },
+            );
             problems.not_blank(|| format!("finding `{id}` reference"), &finding.reference);
             problems.require(
                 !crate::references::cited_in(&finding.reference).is_empty(),
@@ -778,6 +793,26 @@ mod tests {
                 .to_string();
             assert!(error.contains(expected), "{when}: {error}");
         }
+    }
+
+    #[test]
+    fn a_finding_must_read_a_measurement_of_its_protocol() {
+        let mut rules = embedded();
+        let hip = rules
+            .findings
+            .iter()
+            .position(|f| f.id == "short_hip_flexors")
+            .unwrap();
+        rules.findings[hip].measurement = "pelvic_tilt".into();
+        assert_eq!(
+            problems(&rules),
+            [
+                "finding `short_hip_flexors` reads pelvic_tilt, which is not a measurement of thomas_test (`sagitta measurements` lists them)"
+            ]
+        );
+        // knee_flexion is a measurement of the Thomas test too.
+        rules.findings[hip].measurement = "knee_flexion".into();
+        assert_eq!(problems(&rules), Vec::<String>::new());
     }
 
     #[test]

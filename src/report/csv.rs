@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use super::csv_columns::{Column, CsvCell, CsvColumn, Field, columns};
 use super::{Exporter, snake_name};
 use crate::error::FileError;
-use crate::schema::{Analysis, Measurement, ProtocolKind, Summary};
+use crate::schema::{Analysis, Measurement, MeasurementId, Summary};
 
 /// The header row.
 fn header(columns: &[Column]) -> Vec<&'static str> {
@@ -71,9 +71,7 @@ impl<'w> CsvExporter<'w> {
 /// another protocol, or the value was declined.
 fn measurement_cell(a: &Analysis, column: &CsvColumn) -> String {
     let m = a
-        .measurements
-        .get(column.measurement)
-        .filter(|_| column.protocol.is_none_or(|p| p == a.protocol.kind))
+        .measurement(column.measurement)
         .and_then(Measurement::reading);
     match column.cell {
         CsvCell::Value => number(m.and_then(|m| m.value_deg.or(m.value))),
@@ -88,12 +86,6 @@ impl Exporter for CsvExporter<'_> {
             let field = match column {
                 Column::Measurement(column) => return measurement_cell(a, column),
                 Column::Field(field) => field,
-            };
-            let standing = |name: &str| {
-                (a.protocol.kind == ProtocolKind::Standing)
-                    .then(|| a.measurements.get(name))
-                    .flatten()
-                    .and_then(Measurement::reading)
             };
             match field {
                 Field::Path => text_cell(&a.image.path),
@@ -121,7 +113,9 @@ impl Exporter for CsvExporter<'_> {
                     .facing
                     .map(|f| snake_name(&f))
                     .unwrap_or_default(),
-                Field::PelvicTiltMethod => standing("pelvic_tilt")
+                Field::PelvicTiltMethod => a
+                    .measurement(MeasurementId::PelvicTilt)
+                    .and_then(Measurement::reading)
                     .map(|m| m.method.clone())
                     .unwrap_or_default(),
                 Field::Findings => joined(a.findings.iter().map(|f| f.id.as_str())),

@@ -8,7 +8,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::schema::ProtocolKind::{self, Standing, ThomasTest};
+use crate::schema::{MeasurementId, ProtocolKind};
 
 /// What a CSV cell holds of its measurement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -25,227 +25,165 @@ pub enum CsvCell {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 pub struct CsvColumn {
     pub header: &'static str,
-    pub measurement: &'static str,
+    #[schemars(with = "String")]
+    pub measurement: MeasurementId,
     pub cell: CsvCell,
     /// Filled only for photos of this protocol (`None`: any protocol).
     pub protocol: Option<ProtocolKind>,
 }
 
-/// A column filled only for photos of `protocol`: each protocol's
-/// measurements have columns of their own, so a spreadsheet never reads the
-/// Thomas test's knee as a standing knee.
-const fn of(
-    protocol: ProtocolKind,
-    header: &'static str,
-    measurement: &'static str,
-    cell: CsvCell,
-) -> CsvColumn {
+/// A column of `measurement`, filled only for photos of its protocol: each
+/// protocol's measurements have columns of their own, so a spreadsheet never
+/// reads the Thomas test's knee as a standing knee.
+const fn of(header: &'static str, measurement: MeasurementId, cell: CsvCell) -> CsvColumn {
     CsvColumn {
         header,
         measurement,
         cell,
-        protocol: Some(protocol),
+        protocol: Some(measurement.protocol()),
     }
 }
 
 use CsvCell::{Classification, Uncertainty, Value};
+use MeasurementId::*;
 
 /// The measurement columns of `--format csv`, in order: the Thomas test,
 /// then standing; every angle is followed by its uncertainty.
 pub const CSV_COLUMNS: &[CsvColumn] = &[
+    of("thomas_hip_extension_deg", HipExtension, Value),
     of(
-        ThomasTest,
-        "thomas_hip_extension_deg",
-        "hip_extension",
-        Value,
-    ),
-    of(
-        ThomasTest,
         "thomas_hip_extension_uncertainty_deg",
-        "hip_extension",
+        HipExtension,
         Uncertainty,
     ),
-    of(ThomasTest, "thomas_knee_flexion_deg", "knee_flexion", Value),
+    of("thomas_knee_flexion_deg", ThomasKneeFlexion, Value),
     of(
-        ThomasTest,
         "thomas_knee_flexion_uncertainty_deg",
-        "knee_flexion",
+        ThomasKneeFlexion,
         Uncertainty,
     ),
     of(
-        ThomasTest,
         "thomas_contralateral_hip_flexion_deg",
-        "contralateral_hip_flexion",
+        ContralateralHipFlexion,
         Value,
     ),
     of(
-        ThomasTest,
         "thomas_contralateral_hip_flexion_uncertainty_deg",
-        "contralateral_hip_flexion",
+        ContralateralHipFlexion,
         Uncertainty,
     ),
-    of(ThomasTest, "thomas_trunk_tilt_deg", "trunk_tilt", Value),
+    of("thomas_trunk_tilt_deg", TrunkTilt, Value),
+    of("thomas_trunk_tilt_uncertainty_deg", TrunkTilt, Uncertainty),
+    of("standing_pelvic_tilt_deg", PelvicTilt, Value),
     of(
-        ThomasTest,
-        "thomas_trunk_tilt_uncertainty_deg",
-        "trunk_tilt",
-        Uncertainty,
-    ),
-    of(Standing, "standing_pelvic_tilt_deg", "pelvic_tilt", Value),
-    of(
-        Standing,
         "standing_pelvic_tilt_uncertainty_deg",
-        "pelvic_tilt",
+        PelvicTilt,
         Uncertainty,
     ),
+    of("standing_trunk_inclination_deg", TrunkInclination, Value),
     of(
-        Standing,
-        "standing_trunk_inclination_deg",
-        "trunk_inclination",
-        Value,
-    ),
-    of(
-        Standing,
         "standing_trunk_inclination_uncertainty_deg",
-        "trunk_inclination",
+        TrunkInclination,
         Uncertainty,
     ),
+    of("standing_hip_flexion_deg", StandingHipFlexion, Value),
     of(
-        Standing,
-        "standing_hip_flexion_deg",
-        "standing_hip_flexion",
-        Value,
-    ),
-    of(
-        Standing,
         "standing_hip_flexion_uncertainty_deg",
-        "standing_hip_flexion",
+        StandingHipFlexion,
         Uncertainty,
     ),
-    of(Standing, "standing_knee_flexion_deg", "knee_flexion", Value),
+    of("standing_knee_flexion_deg", StandingKneeFlexion, Value),
     of(
-        Standing,
         "standing_knee_flexion_uncertainty_deg",
-        "knee_flexion",
+        StandingKneeFlexion,
         Uncertainty,
     ),
-    of(Standing, "standing_head_forward_deg", "head_forward", Value),
+    of("standing_head_forward_deg", HeadForward, Value),
     of(
-        Standing,
         "standing_head_forward_uncertainty_deg",
-        "head_forward",
+        HeadForward,
         Uncertainty,
     ),
     of(
-        Standing,
         "standing_craniovertebral_angle_deg",
-        "craniovertebral_angle",
+        CraniovertebralAngle,
         Value,
     ),
     of(
-        Standing,
         "standing_craniovertebral_angle_uncertainty_deg",
-        "craniovertebral_angle",
+        CraniovertebralAngle,
         Uncertainty,
     ),
+    of("standing_plumb_ear_fraction_of_height", PlumbEar, Value),
     of(
-        Standing,
-        "standing_plumb_ear_fraction_of_height",
-        "plumb_ear",
-        Value,
-    ),
-    of(
-        Standing,
         "standing_plumb_shoulder_fraction_of_height",
-        "plumb_shoulder",
+        PlumbShoulder,
         Value,
     ),
+    of("standing_plumb_hip_fraction_of_height", PlumbHip, Value),
+    of("standing_plumb_knee_fraction_of_height", PlumbKnee, Value),
     of(
-        Standing,
-        "standing_plumb_hip_fraction_of_height",
-        "plumb_hip",
-        Value,
-    ),
-    of(
-        Standing,
-        "standing_plumb_knee_fraction_of_height",
-        "plumb_knee",
-        Value,
-    ),
-    of(
-        Standing,
         "standing_lumbar_lordosis_depth_fraction_of_trunk_length",
-        "lumbar_lordosis_depth",
+        LumbarLordosisDepth,
         Value,
     ),
     of(
-        Standing,
         "standing_lumbar_lordosis_depth_uncertainty_fraction_of_trunk_length",
-        "lumbar_lordosis_depth",
+        LumbarLordosisDepth,
         Uncertainty,
     ),
     of(
-        Standing,
         "standing_lumbar_lordosis_angle_deg",
-        "lumbar_lordosis_angle",
+        LumbarLordosisAngle,
         Value,
     ),
     of(
-        Standing,
         "standing_lumbar_lordosis_angle_uncertainty_deg",
-        "lumbar_lordosis_angle",
+        LumbarLordosisAngle,
         Uncertainty,
     ),
     of(
-        Standing,
         "standing_thoracic_kyphosis_depth_fraction_of_trunk_length",
-        "thoracic_kyphosis_depth",
+        ThoracicKyphosisDepth,
         Value,
     ),
     of(
-        Standing,
         "standing_thoracic_kyphosis_depth_uncertainty_fraction_of_trunk_length",
-        "thoracic_kyphosis_depth",
+        ThoracicKyphosisDepth,
         Uncertainty,
     ),
     of(
-        Standing,
         "standing_thoracic_kyphosis_angle_deg",
-        "thoracic_kyphosis_angle",
+        ThoracicKyphosisAngle,
         Value,
     ),
     of(
-        Standing,
         "standing_thoracic_kyphosis_angle_uncertainty_deg",
-        "thoracic_kyphosis_angle",
+        ThoracicKyphosisAngle,
         Uncertainty,
     ),
     of(
-        Standing,
         "standing_buttock_prominence_fraction_of_trunk_length",
-        "buttock_prominence",
+        ButtockProminence,
         Value,
     ),
     of(
-        Standing,
         "standing_buttock_prominence_uncertainty_fraction_of_trunk_length",
-        "buttock_prominence",
+        ButtockProminence,
         Uncertainty,
     ),
     of(
-        Standing,
         "standing_lower_abdomen_inclination_deg",
-        "lower_abdomen_inclination",
+        LowerAbdomenInclination,
         Value,
     ),
     of(
-        Standing,
         "standing_lower_abdomen_inclination_uncertainty_deg",
-        "lower_abdomen_inclination",
+        LowerAbdomenInclination,
         Uncertainty,
     ),
-    of(Standing, "pelvic_pattern", "pelvic_pattern", Classification),
-    of(Standing, "posture_type", "posture_type", Classification),
+    of("pelvic_pattern", PelvicPattern, Classification),
+    of("posture_type", PostureType, Classification),
 ];
 
 /// A column of the table that is not a measurement's: the photo and its
@@ -351,13 +289,13 @@ pub fn columns() -> Vec<Column> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measure::conventions::{MEASUREMENTS, Quantity, spec};
+    use crate::measure::conventions::Quantity;
 
     #[test]
     fn csv_columns_are_unique_and_read_registered_measurements() {
         for (i, c) in CSV_COLUMNS.iter().enumerate() {
             assert!(CSV_COLUMNS[..i].iter().all(|o| o.header != c.header));
-            let m = spec(c.measurement).unwrap_or_else(|| panic!("{}", c.measurement));
+            let m = c.measurement.spec();
             // Units in names: a column of degrees ends in _deg, a fraction's
             // (value or uncertainty) in its unit.
             let degrees = m.quantity == Quantity::Angle;
@@ -369,18 +307,14 @@ mod tests {
                 c.cell == CsvCell::Classification,
                 m.quantity == Quantity::Class
             );
-            assert!(c.protocol.is_none_or(|p| m.protocols.contains(&p)));
+            assert_eq!(c.protocol, Some(c.measurement.protocol()));
         }
     }
 
     #[test]
     fn every_measurement_reaches_the_csv() {
-        for m in MEASUREMENTS {
-            assert!(
-                CSV_COLUMNS.iter().any(|c| c.measurement == m.name),
-                "{}",
-                m.name
-            );
+        for &id in MeasurementId::ALL {
+            assert!(CSV_COLUMNS.iter().any(|c| c.measurement == id), "{id:?}");
         }
     }
 }

@@ -90,7 +90,7 @@ fn cell_words(cell: csv_columns::CsvCell) -> &'static str {
 /// its definition and sign, then the CSV columns they fill.
 pub fn write_measurements_text(out: &mut dyn Write) -> io::Result<()> {
     for m in conventions::MEASUREMENTS {
-        let protocols: Vec<String> = m.protocols.iter().map(snake_name).collect();
+        let protocols: Vec<String> = m.protocols().map(|p| snake_name(&p)).collect();
         let unit = unit_words(m.quantity);
         writeln!(out, "{} ({unit}; {})", m.name, protocols.join(", "))?;
         writeln!(out, "  {}", m.definition)?;
@@ -134,7 +134,7 @@ pub fn write_measurements_markdown(out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(out, "|---|---|---|---|---|---|")?;
     for m in conventions::MEASUREMENTS {
-        let protocols: Vec<String> = m.protocols.iter().map(snake_name).collect();
+        let protocols: Vec<String> = m.protocols().map(|p| snake_name(&p)).collect();
         writeln!(
             out,
             "| `{}` | {} | {} | {} | {} | {} |",

@@ -11,7 +11,7 @@ use super::{Exporter, snake_name};
 use crate::measure::conventions;
 use crate::pose::Joint;
 use crate::recommend::{write_routine_summary, write_wrapped};
-use crate::schema::{Analysis, AssessmentStatus, Measurement, Summary};
+use crate::schema::{Analysis, AssessmentStatus, Measurement, MeasurementId, Summary};
 
 /// How much the text output shows of each photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -255,8 +255,9 @@ fn write_calls(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         if !odds.is_empty() {
             text.push_str(&format!(" (probability {})", odds.join(", ")));
         }
-        let evidence =
-            conventions::call_angle(name).and_then(|from| Some((from, a.measurements.get(from)?)));
+        let evidence = MeasurementId::from_name(name, a.protocol.kind)
+            .and_then(conventions::call_angle)
+            .and_then(|from| Some((from.name(), a.measurement(from)?)));
         if let Some((from, source)) = evidence
             && let Some(value) = value_text(source)
         {

@@ -10,12 +10,14 @@ use serde::{Deserialize, Serialize};
 
 mod citing;
 pub(crate) mod measurement;
+mod measurement_id;
 mod routine;
 mod screening;
 mod warning;
 
 pub use citing::Cites;
 pub use measurement::{Decline, Measurement, Reading};
+pub use measurement_id::MeasurementId;
 pub use warning::Warning;
 
 pub use routine::{
@@ -584,6 +586,14 @@ pub struct KeypointReport {
 }
 
 impl Analysis {
+    /// The measurement `id`, if the document holds it; `None` for an id of
+    /// another protocol than the document's.
+    pub fn measurement(&self, id: MeasurementId) -> Option<&Measurement> {
+        (id.protocol() == self.protocol.kind)
+            .then(|| self.measurements.get(id.name()))
+            .flatten()
+    }
+
     /// The Thomas test's test leg: `protocol.test_leg`, as the measurement
     /// recorded it; in a document written before it was recorded (schema
     /// 1.1), the hip `hip_extension` was measured from, matched to the nearer
@@ -597,8 +607,7 @@ impl Analysis {
             return Some(leg);
         }
         let [x, y] = *self
-            .measurements
-            .get("hip_extension")?
+            .measurement(MeasurementId::HipExtension)?
             .points_px()
             .first()?;
         let distance = |name: &str| {

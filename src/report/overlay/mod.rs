@@ -15,7 +15,7 @@ use image::Rgb;
 use crate::measure::conventions::{self, Quantity, ReferenceLine};
 use crate::measure::geometry::{UP, Vec2};
 use crate::pose::Joint;
-use crate::schema::{Analysis, ProtocolKind, Side};
+use crate::schema::{Analysis, MeasurementId, ProtocolKind, Side};
 pub use painter::{FONT, Scene, Shape};
 use painter::{Label, Painter};
 
@@ -29,7 +29,13 @@ const CORRECTED: Rgb<u8> = Rgb([70, 150, 255]);
 /// The traced back outline.
 const TRACE: Rgb<u8> = Rgb([255, 80, 60]);
 /// Spine curves, drawn as a chord with its apex rather than as an arc.
-const CURVES: [&str; 2] = ["lumbar_lordosis_angle", "thoracic_kyphosis_angle"];
+const CURVES: [MeasurementId; 2] = [
+    MeasurementId::LumbarLordosisAngle,
+    MeasurementId::ThoracicKyphosisAngle,
+];
+fn is_curve(name: &str) -> bool {
+    CURVES.iter().any(|c| c.name() == name)
+}
 /// One colour per measured angle, so an arc and its label belong together.
 /// Nine: as many as the standing protocol draws angles.
 const PALETTE: [Rgb<u8>; 9] = [
@@ -48,13 +54,13 @@ const PALETTE: [Rgb<u8>; 9] = [
 /// that it keeps its colour whichever others are drawn: a corrected photo
 /// may draw one that the original declined.
 fn measurement_color(name: &str, protocol: ProtocolKind) -> Rgb<u8> {
-    if let Some(index) = CURVES.iter().position(|c| *c == name) {
+    if let Some(index) = CURVES.iter().position(|c| c.name() == name) {
         return PALETTE[PALETTE.len() - 1 - index % PALETTE.len()];
     }
     let index = conventions::MEASUREMENTS
         .iter()
-        .filter(|m| m.quantity == Quantity::Angle && !CURVES.contains(&m.name))
-        .filter(|m| m.protocols.contains(&protocol))
+        .filter(|m| m.quantity == Quantity::Angle && !is_curve(m.name))
+        .filter(|m| m.protocols().any(|p| p == protocol))
         .position(|m| m.name == name)
         .unwrap_or(0);
     PALETTE[index % PALETTE.len()]
@@ -176,10 +182,8 @@ pub fn scene(analysis: &Analysis, width: u32, height: u32) -> Scene {
     let curves = analysis.measurements.iter().filter_map(|(name, m)| {
         let value = m.value_deg().filter(|v| v.is_finite())?;
         let points: Vec<Vec2> = m.points_px().iter().map(|&[x, y]| to_photo(x, y)).collect();
-        (CURVES.contains(&name.as_str())
-            && points.len() == 3
-            && points.iter().all(|&p| is_finite(p)))
-        .then_some((name, value, points))
+        (is_curve(name) && points.len() == 3 && points.iter().all(|&p| is_finite(p)))
+            .then_some((name, value, points))
     });
     let kind = analysis.protocol.kind;
     for (name, value, points) in curves {
@@ -187,7 +191,7 @@ pub fn scene(analysis: &Analysis, width: u32, height: u32) -> Scene {
         labels.push(painter.curve(name, value, [points[0], points[1], points[2]], color));
     }
     let angles = analysis.measurements.iter().filter_map(|(name, m)| {
-        if CURVES.contains(&name.as_str()) {
+        if is_curve(name) {
             return None;
         }
         let value = m.value_deg().filter(|v| v.is_finite())?;
@@ -520,7 +524,7 @@ mod tests {
         for kind in [ProtocolKind::Standing, ProtocolKind::ThomasTest] {
             let angles: Vec<&str> = conventions::MEASUREMENTS
                 .iter()
-                .filter(|m| m.quantity == Quantity::Angle && m.protocols.contains(&kind))
+                .filter(|m| m.quantity == Quantity::Angle && m.protocols().any(|p| p == kind))
                 .map(|m| m.name)
                 .collect();
             assert!(angles.len() >= 4);

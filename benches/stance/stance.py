@@ -45,7 +45,10 @@ def variants(sagitta, folder):
         points = {k["name"]: k for k in doc["pose"]["keypoints"]}
         near = doc["protocol"]["near_side"]
         width, height = doc["image"]["width"], doc["image"]["height"]
-        lowest = lambda part: max(points[f"{s}_{part}"]["y"] for s in ("left", "right"))
+
+        def lowest(part, points=points):
+            return max(points[f"{s}_{part}"]["y"] for s in ("left", "right"))
+
         ankle, knee = points[f"{near}_ankle"]["y"], points[f"{near}_knee"]["y"]
         cuts = {
             "edge": max(lowest("heel"), lowest("foot_index")) + 0.01 * height,
@@ -79,7 +82,7 @@ def main():
         print("|---|---|---|---|---|---|---|")
         for sagitta in args.sagitta:
             for label in dict.fromkeys(label for label, _ in written):
-                rows = [analyse(sagitta, out) for l, out in written if l == label]
+                rows = [analyse(sagitta, out) for name, out in written if name == label]
                 standing = [d for d in rows if d and d["protocol"]["kind"] == "standing"]
                 refused = [d for d in rows if d and d["protocol"]["kind"] != "standing"]
                 declined = sum(1 for d in standing if d["measurements"]["knee_flexion"].get("declined"))

@@ -213,7 +213,7 @@ impl Server {
 }
 
 /// Opens `url` in the default browser, where the desktop has one.
-pub fn open_browser(url: &str) -> Result<(), String> {
+fn open_browser(url: &str) -> Result<(), NoBrowser> {
     let program = if cfg!(target_os = "macos") {
         "open"
     } else {
@@ -226,7 +226,17 @@ pub fn open_browser(url: &str) -> Result<(), String> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .map(|_| ())
-        .map_err(|e| format!("{program}: {e}"))
+        .map_err(|source| NoBrowser { program, source })
+}
+
+/// The desktop's opener could not be started (none installed, as on a
+/// server): the address is printed for the user to open.
+#[derive(Debug, thiserror::Error)]
+#[error("{program}: {source}")]
+struct NoBrowser {
+    program: &'static str,
+    #[source]
+    source: std::io::Error,
 }
 
 /// 32 random bytes in hex, from the operating system.

@@ -4,8 +4,7 @@
 //! results, routine in short) as escaped HTML, read off the analysis
 //! document's JSON. The page's script only inserts them.
 
-use std::fmt::Write;
-
+use maud::{Markup, html};
 use serde_json::{Value, json};
 
 use super::edit::{saved_answer, saved_landmarks};
@@ -29,22 +28,6 @@ const HANDLES: [&str; 14] = [
     "right_heel",
     "right_foot_index",
 ];
-
-/// Text made safe for HTML content and attribute values.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The view of `analysis` for the page.
 pub(super) fn view(analysis: &Analysis, opened: &Analysis) -> Value {
@@ -148,27 +131,112 @@ fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 /// The panel beside the photo, from the document's JSON (its published
-/// names), escaped throughout.
+/// names), escaped throughout by maud.
 fn panel(analysis: &Analysis) -> String {
     let doc = serde_json::to_value(analysis).unwrap_or(Value::Null);
-    let mut out = String::new();
     let status = text(&doc["assessment"], "status").unwrap_or("unknown");
-    let _ = write!(
-        out,
-        "<section class=\"status {}\"><h2>{}</h2><p>{} · {}</p>",
-        escape(status),
-        escape(&words(status)),
-        escape(&words(text(&doc["protocol"], "kind").unwrap_or("unknown"))),
-        escape(text(&doc["protocol"], "reason").unwrap_or(""))
-    );
-    list(&mut out, doc["assessment"]["reasons"].as_array());
-    out.push_str("</section>");
-
-    // The calls, with every class's probability.
-    let calls_start = out.len();
-    out.push_str("<section><h2>Calls</h2><table class=\"calls\">");
     let measurements = doc["measurements"].as_object().cloned().unwrap_or_default();
-    for (name, m) in &measurements {
+    let findings = doc["findings"].as_array().cloned().unwrap_or_default();
+    let borderline = doc["borderline"].as_array().cloned().unwrap_or_default();
+    let warnings = doc["warnings"].as_array().cloned().unwrap_or_default();
+    let calls = calls(&measurements);
+    let values = values(&measurements);
+    html! {
+        section class={ "status " (status) } {
+            h2 { (words(status)) }
+            p {
+                (words(text(&doc["protocol"], "kind").unwrap_or("unknown")))
+                " · "
+                (text(&doc["protocol"], "reason").unwrap_or(""))
+            }
+            (list(doc["assessment"]["reasons"].as_array()))
+        }
+        // The calls, with every class's probability.
+        @if !calls.is_empty() {
+            section {
+                h2 { "Calls" }
+                table class="calls" { @for row in &calls { (row) } }
+            }
+        }
+        // The measurements with their uncertainty.
+        @if values.is_empty() {
+            section { h2 { "Measurements" } p { "none" } }
+        } @else {
+            section {
+                h2 { "Measurements" }
+                table class="measurements" {
+                    tr { th { "measurement" } th { "value" } th { "method" } th { "notes" } }
+                    @for row in &values { (row) }
+                }
+            }
+        }
+        section {
+            h2 { "Findings" }
+            @if findings.is_empty() { p { "none" } }
+            @for f in &findings {
+                p class="finding" {
+                    b { (words(text(f, "id").unwrap_or(""))) }
+                    " (" (text(f, "severity").unwrap_or("")) "): "
+                    (text(f, "because").unwrap_or(""))
+                }
+            }
+            @if !borderline.is_empty() {
+                h3 { "Borderline" }
+                @for b in &borderline {
+                    p class="borderline" {
+                        b { (words(text(b, "id").unwrap_or(""))) }
+                        ": " (text(b, "because").unwrap_or("")) " "
+                        i { "Recheck:" } " " (text(b, "recheck").unwrap_or(""))
+                    }
+                }
+            }
+        }
+        section class="routine" {
+            h2 { "Routine" }
+            @match doc.get("routine").filter(|r| !r.is_null()) {
+                None => { p class="withheld" { "No routine: the photo was not assessed." } }
+                Some(r) if r["withheld"].as_bool() == Some(true) => {
+                    p class="withheld" {
+                        "Routine withheld: "
+                        (text(&r["referral"], "message")
+                            .or(text(r, "referral"))
+                            .unwrap_or("a warning sign was reported; refer before any exercise"))
+                    }
+                }
+                Some(r) => {
+                    p {
+                        (format!(
+                            "{:.0} of {:.0} minutes",
+                            number(&r["total_minutes"]).unwrap_or(0.0),
+                            number(&r["budget_minutes"]).unwrap_or(0.0)
+                        ))
+                    }
+                    ol {
+                        @for e in r["exercises"].as_array().into_iter().flatten() {
+                            li {
+                                (text(e, "name").unwrap_or("")) " "
+                                span class="note" {
+                                    "(" (text(e, "phase").unwrap_or("")) ", "
+                                    (e["duration_s"].as_u64().unwrap_or(0)) " s)"
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if !warnings.is_empty() {
+            section { h2 { "Warnings" } (list(Some(&warnings))) }
+        }
+    }
+    .into_string()
+}
+
+/// The rows of the calls table: each classified measurement with every
+/// class's probability, and what would settle it.
+fn calls(measurements: &serde_json::Map<String, Value>) -> Vec<Markup> {
+    let mut rows = Vec::new();
+    for (name, m) in measurements {
         let Some(probabilities) = m["probabilities"].as_object().filter(|p| !p.is_empty()) else {
             continue;
         };
@@ -180,36 +248,27 @@ fn panel(analysis: &Analysis) -> String {
         shares.sort_by(|a, b| b.1.total_cmp(&a.1));
         let shares: Vec<String> = shares
             .iter()
-            .map(|(class, p)| format!("{} {:.0}%", escape(&words(class)), p * 100.0))
+            .map(|(class, p)| format!("{} {:.0}%", words(class), p * 100.0))
             .collect();
-        let _ = write!(
-            out,
-            "<tr data-name=\"{}\"><th>{}</th><td class=\"call\">{}</td><td>{}</td></tr>",
-            escape(name),
-            escape(&words(name)),
-            escape(&words(call)),
-            shares.join(", ")
-        );
-        if let Some(settle) = text(m, "to_settle") {
-            let _ = write!(
-                out,
-                "<tr><td colspan=\"3\" class=\"note\">to settle: {}</td></tr>",
-                escape(settle)
-            );
-        }
+        rows.push(html! {
+            tr data-name=(name) {
+                th { (words(name)) }
+                td class="call" { (words(call)) }
+                td { (shares.join(", ")) }
+            }
+            @if let Some(settle) = text(m, "to_settle") {
+                tr { td colspan="3" class="note" { "to settle: " (settle) } }
+            }
+        });
     }
-    out.push_str("</table></section>");
-    if !out[calls_start..].contains("<tr") {
-        out.truncate(calls_start);
-    }
+    rows
+}
 
-    // The measurements with their uncertainty.
-    let table_start = out.len();
-    out.push_str(
-        "<section><h2>Measurements</h2><table class=\"measurements\"><tr><th>measurement</th><th>value</th><th>method</th><th>notes</th></tr>",
-    );
-    let header_end = out.len();
-    for (name, m) in &measurements {
+/// The rows of the measurements table: each measurement without classes,
+/// its value with its uncertainty, method and notes.
+fn values(measurements: &serde_json::Map<String, Value>) -> Vec<Markup> {
+    let mut rows = Vec::new();
+    for (name, m) in measurements {
         if m["probabilities"]
             .as_object()
             .is_some_and(|p| !p.is_empty())
@@ -239,107 +298,28 @@ fn panel(analysis: &Analysis) -> String {
                 });
             }
         }
-        let _ = write!(
-            out,
-            "<tr data-name=\"{}\"><th>{}</th><td class=\"value\">{}</td><td>{}</td><td>{}</td></tr>",
-            escape(name),
-            escape(&words(name)),
-            escape(&value),
-            escape(&words(text(m, "method").unwrap_or(""))),
-            escape(&notes.join("; "))
-        );
-    }
-    out.push_str("</table></section>");
-    if !out[header_end..].contains("<tr") {
-        out.truncate(table_start);
-        out.push_str("<section><h2>Measurements</h2><p>none</p></section>");
-    }
-
-    out.push_str("<section><h2>Findings</h2>");
-    let findings = doc["findings"].as_array().cloned().unwrap_or_default();
-    if findings.is_empty() {
-        out.push_str("<p>none</p>");
-    }
-    for f in &findings {
-        let _ = write!(
-            out,
-            "<p class=\"finding\"><b>{}</b> ({}): {}</p>",
-            escape(&words(text(f, "id").unwrap_or(""))),
-            escape(text(f, "severity").unwrap_or("")),
-            escape(text(f, "because").unwrap_or(""))
-        );
-    }
-    let borderline = doc["borderline"].as_array().cloned().unwrap_or_default();
-    if !borderline.is_empty() {
-        out.push_str("<h3>Borderline</h3>");
-        for b in &borderline {
-            let _ = write!(
-                out,
-                "<p class=\"borderline\"><b>{}</b>: {} <i>Recheck:</i> {}</p>",
-                escape(&words(text(b, "id").unwrap_or(""))),
-                escape(text(b, "because").unwrap_or("")),
-                escape(text(b, "recheck").unwrap_or(""))
-            );
-        }
-    }
-    out.push_str("</section>");
-
-    out.push_str("<section class=\"routine\"><h2>Routine</h2>");
-    match doc.get("routine").filter(|r| !r.is_null()) {
-        None => out.push_str("<p class=\"withheld\">No routine: the photo was not assessed.</p>"),
-        Some(r) if r["withheld"].as_bool() == Some(true) => {
-            let _ = write!(
-                out,
-                "<p class=\"withheld\">Routine withheld: {}</p>",
-                escape(
-                    text(&r["referral"], "message")
-                        .or(text(r, "referral"))
-                        .unwrap_or("a warning sign was reported; refer before any exercise")
-                )
-            );
-        }
-        Some(r) => {
-            let _ = write!(
-                out,
-                "<p>{:.0} of {:.0} minutes</p><ol>",
-                number(&r["total_minutes"]).unwrap_or(0.0),
-                number(&r["budget_minutes"]).unwrap_or(0.0)
-            );
-            for e in r["exercises"].as_array().into_iter().flatten() {
-                let _ = write!(
-                    out,
-                    "<li>{} <span class=\"note\">({}, {} s)</span></li>",
-                    escape(text(e, "name").unwrap_or("")),
-                    escape(text(e, "phase").unwrap_or("")),
-                    e["duration_s"].as_u64().unwrap_or(0)
-                );
+        rows.push(html! {
+            tr data-name=(name) {
+                th { (words(name)) }
+                td class="value" { (value) }
+                td { (words(text(m, "method").unwrap_or(""))) }
+                td { (notes.join("; ")) }
             }
-            out.push_str("</ol>");
-        }
+        });
     }
-    out.push_str("</section>");
-
-    let warnings = doc["warnings"].as_array().cloned().unwrap_or_default();
-    if !warnings.is_empty() {
-        out.push_str("<section><h2>Warnings</h2>");
-        list(&mut out, Some(&warnings));
-        out.push_str("</section>");
-    }
-    out
+    rows
 }
 
-fn list(out: &mut String, items: Option<&Vec<Value>>) {
+/// The texts among `items` as a list; nothing where there are none.
+fn list(items: Option<&Vec<Value>>) -> Markup {
     let items: Vec<&str> = items
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    if items.is_empty() {
-        return;
+    html! {
+        @if !items.is_empty() {
+            ul { @for item in items { li { (item) } } }
+        }
     }
-    out.push_str("<ul>");
-    for item in items {
-        let _ = write!(out, "<li>{}</li>", escape(item));
-    }
-    out.push_str("</ul>");
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use sagitta::error::{FileError, FileErrorKind};
-use sagitta::report::files::temporary_target;
+use sagitta::report::files::{is_name_char, sanitize, stem_name, temporary_target};
 use sagitta::session::{Manifest, SessionInput};
 use walkdir::WalkDir;
 
@@ -390,10 +390,6 @@ impl Walker<'_> {
 }
 
 /// Whether a base name may hold `c`.
-fn is_name_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '-' | '_' | '.')
-}
-
 /// What follows a photo's base name in the names of its result files in the
 /// output folder: the document, the annotated image (`.png` for a PNG
 /// photo) and the printable page.
@@ -415,32 +411,6 @@ fn is_own_file(path: &Path) -> bool {
     path.file_name()
         .and_then(|name| name.to_str())
         .is_some_and(|name| is_result_name(temporary_target(name).unwrap_or(name)))
-}
-
-/// A file-system-safe base name: letters, digits, `-`, `_`, `.`; no leading dot.
-fn sanitize(text: &str) -> String {
-    let cleaned: String = text
-        .chars()
-        .map(|c| if is_name_char(c) { c } else { '_' })
-        .collect();
-    let cleaned = cleaned.trim_start_matches('.');
-    // Bytes, not characters: with `-<hash>`, `.annotated.jpg` and `.tmp-<pid>`
-    // added, it must stay within the 255 bytes a file name may have.
-    let cleaned = &cleaned[..cleaned.floor_char_boundary(120)];
-    if cleaned.is_empty() {
-        "image".to_string()
-    } else {
-        cleaned.to_string()
-    }
-}
-
-fn stem_name(path: &Path) -> String {
-    sanitize(
-        &path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    )
 }
 
 /// `a/b/photo.jpg` under the walked folder becomes `a__b__photo`.

@@ -12,6 +12,40 @@ use image::RgbImage;
 
 use crate::schema::Analysis;
 
+/// Whether `c` may stand in a result's base name.
+pub fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '_' | '.')
+}
+
+/// A file-system-safe base name for a photo's results: letters, digits,
+/// `-`, `_`, `.`; no leading dot. The batch (`--out`) and the review server
+/// name result files with it.
+pub fn sanitize(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| if is_name_char(c) { c } else { '_' })
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.');
+    // Bytes, not characters: with `-<hash>`, `.annotated.jpg` and `.tmp-<pid>`
+    // added, it must stay within the 255 bytes a file name may have.
+    let cleaned = &cleaned[..cleaned.floor_char_boundary(120)];
+    if cleaned.is_empty() {
+        "image".to_string()
+    } else {
+        cleaned.to_string()
+    }
+}
+
+/// The base name of a photo's results: its file stem, [`sanitize`]d.
+pub fn stem_name(path: &Path) -> String {
+    sanitize(
+        &path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    )
+}
+
 /// One file of a photo's result.
 #[derive(Debug, Clone)]
 pub enum PhotoFile {

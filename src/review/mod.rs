@@ -287,7 +287,7 @@ fn queue(inputs: &[PathBuf]) -> Result<Vec<Item>, String> {
         if !seen.insert(std::fs::canonicalize(&path).unwrap_or(path.clone())) {
             continue;
         }
-        let stem = base_name(&path);
+        let stem = crate::report::files::stem_name(&path);
         // Two photos of one name from two folders get their place in the queue added.
         let name = if names.contains(&stem) {
             format!("{stem}-{}", items.len() + 1)
@@ -322,33 +322,6 @@ fn is_photo(path: &Path) -> bool {
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.starts_with('.') || n.contains(".annotated."))
-}
-
-/// The base name of an item's result files: its file stem with every
-/// character but letters, digits, `-`, `_` and `.` replaced by `_`, as the
-/// batch names them (`src/batch/inputs.rs`).
-fn base_name(path: &Path) -> String {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let cleaned: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let cleaned = cleaned.trim_start_matches('.');
-    let cleaned = &cleaned[..cleaned.floor_char_boundary(120)];
-    if cleaned.is_empty() {
-        "image".to_string()
-    } else {
-        cleaned.to_string()
-    }
 }
 
 impl Item {

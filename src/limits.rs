@@ -535,13 +535,13 @@ mod tests {
         assert_eq!(limits.confidence_floor(), 0.25);
         assert_eq!(
             limits.benchmark_p90_deg(MeasurementId::HipExtension),
-            Some(3.3)
+            Some(4.3)
         );
         assert_eq!(limits.benchmark_p90_deg(MeasurementId::PelvicTilt), None);
         // The two knees: one name, an error of each protocol's own.
         assert_eq!(
             limits.benchmark_p90_deg(MeasurementId::ThomasKneeFlexion),
-            Some(3.5)
+            Some(6.2)
         );
         assert_eq!(
             limits.benchmark_p90_deg(MeasurementId::StandingKneeFlexion),

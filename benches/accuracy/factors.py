@@ -82,6 +82,17 @@ def stats(errors):
     return {"n": n, "mae": statistics.fmean(abs(e) for e in errors), "bias": bias, "ci": half}
 
 
+def percentile(values, share):
+    """Linear interpolation between order statistics (numpy's default)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    at = (len(ordered) - 1) * share
+    low = math.floor(at)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (at - low)
+
+
 def points_of(record):
     return {k["name"]: (k["x"], k["y"]) for k in record["pose"]["keypoints"]}
 
@@ -135,6 +146,11 @@ def thomas_rows(truths, runs, mediapipe):
             row["got"]["fuse"] = {m: angles.get(m) for m in THOMAS_ANGLES}
             row["offsets"]["fuse"] = keypoint_offsets(fused, truth, leg)
             row["protocol"]["fuse"] = "thomas_test"
+        # The photo's own limit: the true joint centres as the camera projects
+        # them, read with sagitta's definitions. Against the posed 3D angle
+        # this is the perspective error no keypoint model can remove.
+        row["got"]["true_joints"] = dict(row["true_image"])
+        row["protocol"]["true_joints"] = "thomas_test"
         for name, points in (mediapipe or {}).items():
             if points[i] is not None:
                 angles = keypoint_angles(undo_roll(points[i], roll, w, h), "thomas_test", anterior, leg, other)
@@ -188,25 +204,28 @@ def thomas_report(rows, pipes, against="true"):
                 lines.append(f"| {factor} | {level} | " + " | ".join(cells) + " |")
         lines.append("")
     lines.append("### Worst factor level per pipeline\n")
-    lines.append("| pipeline | measurement | all: n, MAE, bias | worst level MAE | worst level bias |")
-    lines.append("|---|---|---|---|---|")
+    lines.append("| pipeline | measurement | all: n, MAE, bias | 90th percentile of the absolute error "
+                 "| worst level MAE | worst level bias |")
+    lines.append("|---|---|---|---|---|---|")
     for pipe in pipes:
         for m in THOMAS_ANGLES:
             w, o = worst[pipe][m], overall[(pipe, m)]
-            lines.append(f"| {pipe} | {m} | {cell(o, with_n=True)} | {w['mae']:.2f} ({w.get('mae_where', '')}) | "
-                         f"{w['bias']:+.2f} ({w['where']}) |")
+            errs = [abs(r["got"][pipe][m] - r[against][m]) for r in rows
+                    if r["got"].get(pipe, {}).get(m) is not None]
+            lines.append(f"| {pipe} | {m} | {cell(o, with_n=True)} | {percentile(errs, 0.9):.2f} "
+                         f"| {w['mae']:.2f} ({w.get('mae_where', '')}) | {w['bias']:+.2f} ({w['where']}) |")
     lines.append("")
     if against != "true":
         return "\n".join(lines) + "\n", worst, overall
     lines.append("Protocol read (renders read as the Thomas test / all):  " + ", ".join(
         f"{p} {sum(r['protocol'].get(p) == 'thomas_test' for r in rows)}/{len(rows)}" for p in pipes
-        if not p.startswith("mediapipe")))
+        if not p.startswith("mediapipe") and p != "true_joints"))
     lines.append("")
     lines.append("Test-leg keypoints against the true joint centres (torso lengths, mean +/- SD; "
                  "`front` = towards the body's front, upward for a body on its back):\n")
     lines.append("| pipeline | hip along | hip front | knee along | knee front | ankle along | ankle front |")
     lines.append("|---|---|---|---|---|---|---|")
-    for pipe in pipes:
+    for pipe in (p for p in pipes if p != "true_joints"):
         cells = []
         for joint in LEG_JOINTS:
             for axis in (0, 1):
@@ -375,7 +394,7 @@ def main():
         mediapipe = {names[c]: run_mediapipe(thomas, c) for c in args.mediapipe}
         rows = thomas_rows(thomas, runs, mediapipe)
         pipes = ["heavy", "full", "fuse", *mediapipe]
-        out.append(thomas_report(rows, pipes)[0])
+        out.append(thomas_report(rows, [*pipes, "true_joints"])[0])
         out.append(thomas_report(rows, pipes, "true_image")[0])
         if args.json:
             Path(args.json).write_text(json.dumps(rows, indent=1))

@@ -202,7 +202,7 @@ fn edited_thomas_test_changes_are_judged_against_their_own_mdc() {
     assert!(knee_row["mdc_basis"].as_str().unwrap().contains("Kim2015"));
     let hip_row = row(&change["measurements"], "hip_extension");
     assert!((hip_row["change_deg"].as_f64().unwrap() - 5.0).abs() < 0.05);
-    assert_eq!(hip_row["mdc_deg"], 6.7);
+    assert_eq!(hip_row["mdc_deg"], 7.2);
     assert_eq!(hip_row["exceeds_mdc"], false);
     assert!(
         doc["warnings"]

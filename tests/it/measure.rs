@@ -768,7 +768,7 @@ fn every_angle_carries_its_published_uncertainty() {
     );
     assert_eq!(
         thomas.measurements["hip_extension"].uncertainty_deg(),
-        Some(4.0)
+        Some(4.3)
     );
     assert_eq!(
         thomas.measurements["knee_flexion"].uncertainty_deg(),

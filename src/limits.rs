@@ -232,6 +232,7 @@ pub struct PelvisLimits {
     pub min_level_share: f64,
     pub min_span_share: f64,
     pub max_residual_torso: f64,
+    pub max_bump_torso: f64,
     pub min_buttock_curve_torso: f64,
     pub draped_extra_deg: f64,
     pub confidence_halving_deg: f64,

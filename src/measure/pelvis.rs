@@ -23,8 +23,9 @@
 //!   90 % bound from the calibration's residual spread across bodies,
 //!   widened by the spread pelvic shape alone gives the ASIS-PSIS angle in
 //!   real pelves (Preece2008), which the rendered skeleton does not vary.
-//!   Heights where a hand or an arm crosses an outline are skipped; an
-//!   outline left with too few heights, or too irregular to be a body
+//!   Heights where a hand or an arm crosses an outline are skipped, and so
+//!   is a point standing outside the line through the others by more than
+//!   a finger's thickness (a hand the keypoints missed); an outline left with too few heights, or too irregular to be a body
 //!   contour, is not used; with neither outline left, the estimate is
 //!   declined with the reason. A back outline that hangs straight from the
 //!   waist (loose clothing, or a flat buttock) is still used, since a tucked
@@ -443,7 +444,7 @@ enum Edge {
 
 /// Finds one outline of the body between the waist and the hip joint and
 /// fits a line to it. Heights where a hand or an arm lies over the outline
-/// are skipped.
+/// are skipped, whether its keypoints show it or the outline's bulge does.
 fn outline(
     body: &Body,
     view: &View,
@@ -490,6 +491,12 @@ fn outline(
         }
         // Height below the waist, and how far back the outline lies.
         points.push((-(point - hip).dot(super::geometry::UP), point.dot(backward)));
+    }
+    // A hand or a fold over the outline can only push it outwards, and its
+    // keypoints may miss it (a far hand the model barely sees).
+    let outward_sign = if edge == Edge::Back { 1.0 } else { -1.0 };
+    if drop_outward_bumps(&mut points, outward_sign, limits.max_bump_torso * torso) {
+        occluded = true;
     }
     let band = torso * (band_top - band_bottom);
     let span =
@@ -560,6 +567,36 @@ pub(super) fn find_edge(
     Ok(None)
 }
 
+/// Removes, one at a time, the point lying furthest outside the line fitted
+/// to the others (`outward_sign`: +1 where outside is a larger offset, -1
+/// where it is a smaller one) while that is more than `limit`, keeping at
+/// least three points; says whether any was removed.
+fn drop_outward_bumps(points: &mut Vec<(f64, f64)>, outward_sign: f64, limit: f64) -> bool {
+    let mut removed = false;
+    while points.len() > 3 {
+        let worst = (0..points.len())
+            .map(|i| {
+                let others: Vec<_> = points
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != i)
+                    .map(|(_, &p)| p)
+                    .collect();
+                let (intercept, slope) = line_through(&others);
+                (i, outward_sign * (points[i].1 - intercept - slope * points[i].0))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        match worst {
+            Some((i, outside)) if outside > limit => {
+                points.remove(i);
+                removed = true;
+            }
+            _ => break,
+        }
+    }
+    removed
+}
+
 /// Whether the buttock stands out behind the waist, as a body contour does;
 /// cloth hanging straight from the back does not.
 fn buttock_stands_out(torso: f64, band: &[(f64, f64)]) -> bool {
@@ -571,6 +608,18 @@ fn buttock_stands_out(torso: f64, band: &[(f64, f64)]) -> bool {
 
 /// Least-squares line `y = a + b x`; returns the slope and the RMS residual.
 fn fit_line(points: &[(f64, f64)]) -> (f64, f64) {
+    let (intercept, slope) = line_through(points);
+    let residual = (points
+        .iter()
+        .map(|p| (p.1 - intercept - slope * p.0).powi(2))
+        .sum::<f64>()
+        / points.len() as f64)
+        .sqrt();
+    (slope, residual)
+}
+
+/// Least-squares line `y = a + b x`; returns `(a, b)`.
+fn line_through(points: &[(f64, f64)]) -> (f64, f64) {
     let n = points.len() as f64;
     let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
     let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
@@ -580,13 +629,7 @@ fn fit_line(points: &[(f64, f64)]) -> (f64, f64) {
         .map(|p| (p.0 - mean_x) * (p.1 - mean_y))
         .sum::<f64>();
     let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    let residual = (points
-        .iter()
-        .map(|p| (p.1 - mean_y - slope * (p.0 - mean_x)).powi(2))
-        .sum::<f64>()
-        / n)
-        .sqrt();
-    (slope, residual)
+    (mean_y - slope * mean_x, slope)
 }
 
 /// A marker colour: a named colour or `#rrggbb`.
@@ -747,6 +790,49 @@ pub fn find_markers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hand_over_the_outline_is_dropped_and_a_hollow_is_kept() {
+        // A front outline (offsets grow backwards) on y = 10 + 0.5 x.
+        let line = |x: f64| 10.0 + 0.5 * x;
+        let clean: Vec<(f64, f64)> = (0..8).map(|i| (i as f64, line(i as f64))).collect();
+
+        // Fingers 6 px in front of the body at the top: dropped (outside
+        // is a smaller offset for the front outline), and the fit is exact.
+        let mut bumped = clean.clone();
+        bumped[0].1 -= 6.0;
+        assert!(drop_outward_bumps(&mut bumped, -1.0, 3.0));
+        assert_eq!(bumped, clean[1..]);
+        let (slope, residual) = fit_line(&bumped);
+        assert!((slope - 0.5).abs() < 1e-12 && residual < 1e-12);
+
+        // A hollow (inwards) is the body's own shape: kept.
+        let mut hollow = clean.clone();
+        hollow[4].1 += 6.0;
+        assert!(!drop_outward_bumps(&mut hollow, -1.0, 3.0));
+        assert_eq!(hollow.len(), 8);
+
+        // For the back outline outside is a larger offset.
+        let mut back = clean.clone();
+        back[7].1 += 6.0;
+        assert!(drop_outward_bumps(&mut back, 1.0, 3.0));
+        assert_eq!(back, clean[..7]);
+
+        // A step within the limit is not a hand.
+        let mut small = clean.clone();
+        small[0].1 -= 2.0;
+        assert!(!drop_outward_bumps(&mut small, -1.0, 3.0));
+
+        // Two bumped heights go one after the other; three points stay.
+        let mut two = clean.clone();
+        two[0].1 -= 8.0;
+        two[1].1 -= 7.0;
+        assert!(drop_outward_bumps(&mut two, -1.0, 3.0));
+        assert_eq!(two, clean[2..]);
+        let mut tiny = clean[..3].to_vec();
+        tiny[0].1 -= 9.0;
+        assert!(!drop_outward_bumps(&mut tiny, -1.0, 3.0));
+    }
 
     #[test]
     fn marker_colours_parse() {

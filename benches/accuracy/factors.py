@@ -212,8 +212,9 @@ def thomas_report(rows, pipes, against="true"):
             w, o = worst[pipe][m], overall[(pipe, m)]
             errs = [abs(r["got"][pipe][m] - r[against][m]) for r in rows
                     if r["got"].get(pipe, {}).get(m) is not None]
-            lines.append(f"| {pipe} | {m} | {cell(o, with_n=True)} | {percentile(errs, 0.9):.2f} "
-                         f"| {w['mae']:.2f} ({w.get('mae_where', '')}) | {w['bias']:+.2f} ({w['where']}) |")
+            levels = (f"{w['mae']:.2f} ({w['mae_where']}) | {w['bias']:+.2f} ({w['where']})"
+                      if "mae_where" in w else "- | -")  # renders without factor levels
+            lines.append(f"| {pipe} | {m} | {cell(o, with_n=True)} | {percentile(errs, 0.9):.2f} | {levels} |")
     lines.append("")
     if against != "true":
         return "\n".join(lines) + "\n", worst, overall

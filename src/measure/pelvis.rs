@@ -495,7 +495,13 @@ fn outline(
     // A hand or a fold over the outline can only push it outwards, and its
     // keypoints may miss it (a far hand the model barely sees).
     let outward_sign = if edge == Edge::Back { 1.0 } else { -1.0 };
-    if drop_outward_bumps(&mut points, outward_sign, limits.max_bump_torso * torso) {
+    let level_step = torso * (band_top - band_bottom) / (BAND_LEVELS - 1) as f64;
+    if drop_outward_bumps(
+        &mut points,
+        outward_sign,
+        limits.max_bump_torso * torso,
+        2.0 * level_step,
+    ) {
         occluded = true;
     }
     let band = torso * (band_top - band_bottom);
@@ -570,11 +576,25 @@ pub(super) fn find_edge(
 /// Removes, one at a time, the point lying furthest outside the line fitted
 /// to the others (`outward_sign`: +1 where outside is a larger offset, -1
 /// where it is a smaller one) while that is more than `limit`, keeping at
-/// least three points; says whether any was removed.
-fn drop_outward_bumps(points: &mut Vec<(f64, f64)>, outward_sign: f64, limit: f64) -> bool {
+/// least three points; says whether any was removed. Only a point with
+/// another within `neighbour_gap` of its height is judged: a lone point
+/// beyond a gap (heights skipped for an arm) is where the line is least
+/// known, not evidence of a hand.
+fn drop_outward_bumps(
+    points: &mut Vec<(f64, f64)>,
+    outward_sign: f64,
+    limit: f64,
+    neighbour_gap: f64,
+) -> bool {
     let mut removed = false;
     while points.len() > 3 {
         let worst = (0..points.len())
+            .filter(|&i| {
+                points
+                    .iter()
+                    .enumerate()
+                    .any(|(j, p)| j != i && (p.0 - points[i].0).abs() <= neighbour_gap)
+            })
             .map(|i| {
                 let others: Vec<_> = points
                     .iter()
@@ -583,7 +603,10 @@ fn drop_outward_bumps(points: &mut Vec<(f64, f64)>, outward_sign: f64, limit: f6
                     .map(|(_, &p)| p)
                     .collect();
                 let (intercept, slope) = line_through(&others);
-                (i, outward_sign * (points[i].1 - intercept - slope * points[i].0))
+                (
+                    i,
+                    outward_sign * (points[i].1 - intercept - slope * points[i].0),
+                )
             })
             .max_by(|a, b| a.1.total_cmp(&b.1));
         match worst {
@@ -801,7 +824,7 @@ mod tests {
         // is a smaller offset for the front outline), and the fit is exact.
         let mut bumped = clean.clone();
         bumped[0].1 -= 6.0;
-        assert!(drop_outward_bumps(&mut bumped, -1.0, 3.0));
+        assert!(drop_outward_bumps(&mut bumped, -1.0, 3.0, 1.5));
         assert_eq!(bumped, clean[1..]);
         let (slope, residual) = fit_line(&bumped);
         assert!((slope - 0.5).abs() < 1e-12 && residual < 1e-12);
@@ -809,29 +832,36 @@ mod tests {
         // A hollow (inwards) is the body's own shape: kept.
         let mut hollow = clean.clone();
         hollow[4].1 += 6.0;
-        assert!(!drop_outward_bumps(&mut hollow, -1.0, 3.0));
+        assert!(!drop_outward_bumps(&mut hollow, -1.0, 3.0, 1.5));
         assert_eq!(hollow.len(), 8);
 
         // For the back outline outside is a larger offset.
         let mut back = clean.clone();
         back[7].1 += 6.0;
-        assert!(drop_outward_bumps(&mut back, 1.0, 3.0));
+        assert!(drop_outward_bumps(&mut back, 1.0, 3.0, 1.5));
         assert_eq!(back, clean[..7]);
 
         // A step within the limit is not a hand.
         let mut small = clean.clone();
         small[0].1 -= 2.0;
-        assert!(!drop_outward_bumps(&mut small, -1.0, 3.0));
+        assert!(!drop_outward_bumps(&mut small, -1.0, 3.0, 1.5));
 
         // Two bumped heights go one after the other; three points stay.
         let mut two = clean.clone();
         two[0].1 -= 8.0;
         two[1].1 -= 7.0;
-        assert!(drop_outward_bumps(&mut two, -1.0, 3.0));
+        assert!(drop_outward_bumps(&mut two, -1.0, 3.0, 1.5));
         assert_eq!(two, clean[2..]);
+        // A lone point beyond a gap of skipped heights is not judged.
+        let mut lone: Vec<(f64, f64)> = clean[..5].to_vec();
+        lone.push((12.0, line(12.0) - 6.0));
+        let kept = lone.clone();
+        assert!(!drop_outward_bumps(&mut lone, -1.0, 3.0, 1.5));
+        assert_eq!(lone, kept);
+
         let mut tiny = clean[..3].to_vec();
         tiny[0].1 -= 9.0;
-        assert!(!drop_outward_bumps(&mut tiny, -1.0, 3.0));
+        assert!(!drop_outward_bumps(&mut tiny, -1.0, 3.0, 1.5));
     }
 
     #[test]

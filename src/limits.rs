@@ -250,6 +250,7 @@ pub struct PelvisLimits {
     pub marker_hue_tolerance_deg: f64,
     pub marker_min_saturation: f64,
     pub marker_min_value: f64,
+    pub marker_min_visible_span: f64,
 }
 
 /// Tilt from one outline's inclination: `offset_deg + gain * inclination`,
@@ -443,6 +444,10 @@ pub fn parse(text: &str) -> Result<Limits, LimitsError> {
         ("pelvis.min_span_share", pelvis.min_span_share),
         ("pelvis.marker_min_saturation", pelvis.marker_min_saturation),
         ("pelvis.marker_min_value", pelvis.marker_min_value),
+        (
+            "pelvis.marker_min_visible_span",
+            pelvis.marker_min_visible_span,
+        ),
         ("neck.c7_level", limits.neck.c7_level),
         ("spine.min_level_share", spine.min_level_share),
         ("pattern.call_probability", pattern.call_probability),

@@ -251,6 +251,8 @@ pub struct PelvisLimits {
     pub marker_min_saturation: f64,
     pub marker_min_value: f64,
     pub marker_min_visible_span: f64,
+    pub marker_min_diameter_torso: f64,
+    pub marker_max_diameter_torso: f64,
 }
 
 /// Tilt from one outline's inclination: `offset_deg + gain * inclination`,

@@ -668,25 +668,21 @@ pub fn find_markers(
     }
     let torso = body.torso_length(near);
     let patches = colour_patches(image, body.to_photo(body.point(hip)), torso, color)?;
-    let place = |patch: &Patch| Placed {
-        centre: body.from_photo(patch.centre),
-        whole: patch.whole,
-    };
-    let markers: Vec<Placed> = patches.markers.iter().map(place).collect();
+    let placed: Vec<Patch> = patches
+        .markers
+        .iter()
+        .map(|patch| Patch {
+            centre: body.from_photo(patch.centre),
+            ..*patch
+        })
+        .collect();
     pick_markers(
-        &markers,
+        &placed,
         patches.large,
         body.point(hip),
         view.anterior,
         color,
     )
-}
-
-/// A marker patch with its centre in the corrected frame.
-#[derive(Debug, Clone, Copy)]
-struct Placed {
-    centre: Vec2,
-    whole: bool,
 }
 
 /// What the search around the hip found: the marker-sized patches, and
@@ -698,13 +694,14 @@ struct Patches {
     large: bool,
 }
 
-/// One marker-sized patch of the colour, in photo pixels.
+/// One patch of the colour the size of a marker (pixels).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Patch {
-    /// The ball's centre: the patch's centroid, moved to where the whole
-    /// disc's centre lies when a straight edge (the outline it sits on, a
-    /// hand) or the shadowed side cuts part of it off.
+    /// The ball's centre, where the whole disc's centre lies even when a
+    /// straight edge (the outline it sits on, a hand) or the shadowed side
+    /// cuts part of it off.
     centre: Vec2,
+    radius: f64,
     /// Whether at least half of the disc shows, so that its centre can be
     /// placed.
     whole: bool,
@@ -742,6 +739,8 @@ fn colour_patches(
         .collect();
     let min_area = limits.marker_min_dot_px as usize;
     let max_area = ((limits.marker_max_dot_torso * torso_px).powi(2)) as usize;
+    let diameters =
+        limits.marker_min_diameter_torso * torso_px..=limits.marker_max_diameter_torso * torso_px;
     let mut seen = vec![false; h * w];
     let mut found = Patches {
         markers: Vec::new(),
@@ -758,9 +757,10 @@ fn colour_patches(
         }
         let pixels = with_holes_filled(&pixels);
         if pixels.len() >= min_area {
-            found
-                .markers
-                .push(disc_of(&pixels, Vec2::new(x0 as f64, y0 as f64)));
+            let disc = disc_of(&pixels, Vec2::new(x0 as f64, y0 as f64));
+            if diameters.contains(&(2.0 * disc.radius)) {
+                found.markers.push(disc);
+            }
         }
     }
     Ok(found)
@@ -871,6 +871,7 @@ fn disc_of(pixels: &[(usize, usize)], origin: Vec2) -> Patch {
     let radius = radius + 0.5;
     Patch {
         centre: origin + centre,
+        radius,
         whole: pixels.len() as f64 / (std::f64::consts::PI * radius * radius)
             >= limits().pelvis.marker_min_visible_span,
     }
@@ -980,7 +981,7 @@ fn widest_pair(a: Vec2, b: Vec2, c: Vec2) -> (Vec2, f64) {
 /// spoilt, judged by where the one found lies against the hip keypoint and
 /// the body's front, and what to change.
 fn pick_markers(
-    markers: &[Placed],
+    markers: &[Patch],
     large_patch: bool,
     hip: Vec2,
     anterior: Vec2,
@@ -1014,15 +1015,14 @@ fn pick_markers(
             Ok((asis.centre, psis.centre))
         }
         [one] => {
-            let (found, missing) = if (one.centre - hip).dot(anterior) >= 0.0 {
-                ("ASIS", "PSIS")
+            let (found, missing, side) = if (one.centre - hip).dot(anterior) >= 0.0 {
+                ("ASIS", "PSIS", "front")
             } else {
-                ("PSIS", "ASIS")
+                ("PSIS", "ASIS", "back")
             };
             let why = if large_patch { BLENDED } else { HIDDEN };
             Err(format!(
-                "only one marker of colour {hex} was found near the hip, in the {found}'s place (on the {} side of the hip); the {missing} marker is missing: {why}",
-                if found == "ASIS" { "front" } else { "back" }
+                "only one marker of colour {hex} was found near the hip, in the {found}'s place (on the {side} side of the hip); the {missing} marker is missing: {why}"
             ))
         }
         [] if large_patch => Err(format!(
@@ -1122,23 +1122,18 @@ mod tests {
 
     const RED: MarkerColor = MarkerColor { rgb: [220, 30, 30] };
     /// The hip keypoint of the synthetic photos; the body faces the image's
-    /// left, and its torso is 100 pixels long (the search square reaches 60).
+    /// left.
     const HIP: Vec2 = Vec2 { x: 100.0, y: 100.0 };
     const FRONT: Vec2 = Vec2 { x: -1.0, y: 0.0 };
+    /// 16-pixel balls are 0.05 torso lengths across, as a 20 mm ball on a
+    /// 0.4 m torso.
+    const TORSO: f64 = 300.0;
     const ASIS_AT: Vec2 = Vec2 { x: 70.3, y: 80.6 };
     const PSIS_AT: Vec2 = Vec2 { x: 131.7, y: 70.2 };
 
     fn locate(image: &RgbImage) -> Result<(Vec2, Vec2), String> {
-        let patches = colour_patches(image, HIP, 100.0, RED)?;
-        let placed: Vec<Placed> = patches
-            .markers
-            .iter()
-            .map(|p| Placed {
-                centre: p.centre,
-                whole: p.whole,
-            })
-            .collect();
-        pick_markers(&placed, patches.large, HIP, FRONT, RED)
+        let patches = colour_patches(image, HIP, TORSO, RED)?;
+        pick_markers(&patches.markers, patches.large, HIP, FRONT, RED)
     }
 
     #[test]
@@ -1146,7 +1141,7 @@ mod tests {
         let mut photo = wall();
         shaded_ball(&mut photo, ASIS_AT, 8.0, RED.rgb);
         shaded_ball(&mut photo, PSIS_AT, 8.0, RED.rgb);
-        let patches = colour_patches(&photo, HIP, 100.0, RED).unwrap();
+        let patches = colour_patches(&photo, HIP, TORSO, RED).unwrap();
         assert_eq!(patches.markers.len(), 2);
         assert!(!patches.large);
         // the highlight is not the marker's colour, nor is the darkest rim
@@ -1232,7 +1227,7 @@ mod tests {
     fn a_marker_merged_with_clothing_of_its_colour_is_named_with_the_remedy() {
         let mut photo = wall();
         // a dark red top over the front of the hip, the ASIS ball on it
-        fill(&mut photo, (45, 60), (95, 110), [150, 25, 20]);
+        fill(&mut photo, (30, 50), (100, 110), [150, 25, 20]);
         shaded_ball(&mut photo, ASIS_AT, 8.0, RED.rgb);
         shaded_ball(&mut photo, PSIS_AT, 8.0, RED.rgb);
         let reason = locate(&photo).unwrap_err();
@@ -1243,7 +1238,7 @@ mod tests {
             "{reason}"
         );
         // both on it: neither
-        fill(&mut photo, (45, 60), (150, 110), [150, 25, 20]);
+        fill(&mut photo, (30, 50), (160, 110), [150, 25, 20]);
         shaded_ball(&mut photo, ASIS_AT, 8.0, RED.rgb);
         shaded_ball(&mut photo, PSIS_AT, 8.0, RED.rgb);
         let reason = locate(&photo).unwrap_err();
@@ -1263,7 +1258,7 @@ mod tests {
         );
         let mut photo = wall();
         for at in [ASIS_AT, PSIS_AT, Vec2::new(100.0, 130.0)] {
-            shaded_ball(&mut photo, at, 6.0, RED.rgb);
+            shaded_ball(&mut photo, at, 8.0, RED.rgb);
         }
         let reason = locate(&photo).unwrap_err();
         assert!(reason.starts_with("found 3 marker dots"), "{reason}");

@@ -253,6 +253,12 @@ pub struct PelvisLimits {
     pub marker_min_visible_span: f64,
     pub marker_min_diameter_torso: f64,
     pub marker_max_diameter_torso: f64,
+    pub marker_ball_lift_asis: f64,
+    pub marker_ball_lift_psis: f64,
+    pub marker_ball_lift_sd: f64,
+    pub marker_surround_inner_radii: f64,
+    pub marker_surround_outer_radii: f64,
+    pub marker_max_surround_share: f64,
 }
 
 /// Tilt from one outline's inclination: `offset_deg + gain * inclination`,
@@ -449,6 +455,10 @@ pub fn parse(text: &str) -> Result<Limits, LimitsError> {
         (
             "pelvis.marker_min_visible_span",
             pelvis.marker_min_visible_span,
+        ),
+        (
+            "pelvis.marker_max_surround_share",
+            pelvis.marker_max_surround_share,
         ),
         ("neck.c7_level", limits.neck.c7_level),
         ("spine.min_level_share", spine.min_level_share),

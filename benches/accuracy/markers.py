@@ -7,22 +7,25 @@ whether each decline names the right marker.
 
 DIR holds renders of `samples/render/sweep.py --design markers` (default
 ~/.cache/sagitta/renders/markers; only renders whose truth records
-`render_seconds` are read). sagitta runs once per marker colour with
+`render_seconds` are read). sagitta runs twice per marker colour with
 `--markers --marker-color NAME` and the camera roll the truth records
-(`--camera-roll-deg`, as a levelled or plumb-lined photo gives it).
+(`--camera-roll-deg`, as a levelled or plumb-lined photo gives it): as flat
+dots, and with `--marker-balls` (the tilt corrected for the balls' lift).
 
 Per level of each factor (`factors` in the spec: diameter_mm, colour,
 surface, view_yaw_deg, arms) the table gives the renders, how many were
 measured, and the tilt's MAE and bias (measured - true, degrees) with its
 95 % confidence interval, against the truth's pelvic tilt as the photo shows
-it (`angles_image_deg`, from the bony landmarks). First for the renders with
-the arms clear of the hips (`arms` folded), then for all. Beside it:
+it (`angles_image_deg`, from the bony landmarks), with `--marker-balls` and
+without. First for the renders with the arms clear of the hips (`arms`
+folded), then for all. Beside it:
 
 * `balls`: the same tilt from the balls' true centres (`markers.centre_px`)
   against the landmarks': the offset the balls themselves put on the angle
   (each centre sits one radius out along the surface normal, not on the bone);
-* `centre px`: the largest distance of a found centre from the ball's true
-  centre, median over the measured renders;
+* `centre px`: the larger distance of the two found centres (without
+  `--marker-balls`, so the balls' own centres) from the balls' true centres,
+  median over the measured renders;
 * declines: each reason, and whether it names a marker the truth shows as
   hidden (`hidden_share` >= 0.5) or, on a top like the marker, the right one.
 
@@ -61,9 +64,14 @@ def ball_tilt(truth):
     return pelvic_tilt_deg(asis, psis, anterior_of(truth))
 
 
-def row_of(truth, record):
-    """One render: its levels, the truth, what sagitta said."""
-    tilt = (record or {}).get("measurements", {}).get("pelvic_tilt", {}) if record else {}
+def pelvic_tilt(record):
+    return (record or {}).get("measurements", {}).get("pelvic_tilt", {}) if record else {}
+
+
+def row_of(truth, record, balls_record):
+    """One render: its levels, the truth, what sagitta said (as dots, and
+    as balls)."""
+    tilt = pelvic_tilt(record)
     markers = truth["markers"]
     row = {
         "name": truth["spec"]["name"],
@@ -71,12 +79,14 @@ def row_of(truth, record):
         "true_deg": truth["angles_image_deg"]["pelvic_tilt"],
         "ball_deg": ball_tilt(truth),
         "hidden": {k: markers[k]["hidden_share"] for k in ("asis", "psis")},
-        "value_deg": tilt.get("value_deg"),
-        "declined": tilt.get("declined") if record else "no analysis",
+        "dots_deg": tilt.get("value_deg"),
+        "value_deg": pelvic_tilt(balls_record).get("value_deg"),
+        "uncertainty_deg": pelvic_tilt(balls_record).get("uncertainty_deg"),
+        "declined": pelvic_tilt(balls_record).get("declined") if balls_record else "no analysis",
         "centre_px": None,
     }
     points = tilt.get("points_px")
-    if row["value_deg"] is not None and points:
+    if row["dots_deg"] is not None and points:
         # points_px: PSIS then ASIS, in photo pixels
         found = {"psis": points[0], "asis": points[1]}
         row["centre_px"] = max(math.dist(found[k], markers[k]["centre_px"]) for k in ("asis", "psis"))
@@ -107,19 +117,20 @@ def reason_kind(reason):
 
 def table(rows, title):
     lines = [f"#### {title} ({len(rows)} renders)", "",
-             "| factor | level | renders | measured | tilt MAE / bias [95 % CI] | balls' own offset MAE / bias "
-             "| centre px (median of max) |",
-             "|---|---|---|---|---|---|---|"]
+             "| factor | level | renders | measured | tilt MAE / bias [95 % CI] | as flat dots | "
+             "balls' own offset | centre px |",
+             "|---|---|---|---|---|---|---|---|"]
 
     def line(factor, level, group):
         made = [r for r in group if r["value_deg"] is not None]
         errors = [r["value_deg"] - r["true_deg"] for r in made]
+        dots = [r["dots_deg"] - r["true_deg"] for r in group if r["dots_deg"] is not None]
         offsets = [r["ball_deg"] - r["true_deg"] for r in group]
         centres = [r["centre_px"] for r in made if r["centre_px"] is not None]
         rate = f"{len(made)} ({100 * len(made) / len(group):.0f} %)" if group else "-"
         px = f"{statistics.median(centres):.2f}" if centres else "-"
         lines.append(f"| {factor} | {level} | {len(group)} | {rate} | {cell(stats(errors))} | "
-                     f"{cell(stats(offsets))} | {px} |")
+                     f"{cell(stats(dots))} | {cell(stats(offsets))} | {px} |")
 
     line("all", "", rows)
     for factor in FACTORS:
@@ -160,8 +171,10 @@ def main():
     rows = []
     for colour in sorted({t["spec"]["markers"]["colour"] for t in truths}):
         group = [t for t in truths if t["spec"]["markers"]["colour"] == colour]
-        records = run_sagitta(args.sagitta, group, ["--markers", "--marker-color", colour], True)
-        rows += [row_of(t, r) for t, r in zip(group, records, strict=True)]
+        marker_args = ["--markers", "--marker-color", colour]
+        dots = run_sagitta(args.sagitta, group, marker_args, True)
+        balls = run_sagitta(args.sagitta, group, [*marker_args, "--marker-balls"], True)
+        rows += [row_of(t, d, b) for t, d, b in zip(group, dots, balls, strict=True)]
     rows.sort(key=lambda r: r["name"])
     clear = [r for r in rows if r["arms"] == "folded"]
     out = [*table(clear, "Arms clear of the hips (folded across the chest)"), "",

@@ -245,8 +245,8 @@ def lumbar_specs(seed, people, samples):
 
 
 # The marker design's factors (SAPO-style raised balls on the near ASIS and
-# PSIS): name -> levels, balanced like THOMAS_FACTORS. `hand` repeats
-# "clear" so that three renders in four have the arms clear of the hips.
+# PSIS): name -> levels, balanced like THOMAS_FACTORS. `arms` repeats
+# "folded" so that half of the renders have the arms clear of the hips.
 MARKER_FACTORS = {
     "diameter_mm": [10, 20],
     "colour": ["red", "green", "blue", "yellow"],
@@ -255,7 +255,10 @@ MARKER_FACTORS = {
     "surface": ["skin", "clothing", "clothing_like_marker"],
     # the camera swung this far off the true side view (degrees, a range)
     "view_yaw_deg": [(-10.0, -5.0), (-5.0, 0.0), (0.0, 5.0), (5.0, 10.0)],
-    "hand": ["clear", "clear", "clear", "on_hip"],
+    # arms folded across the chest (clear of the hips, as a marker protocol
+    # asks), hanging at the sides (an arm may pass in front of a marker), or
+    # the near hand on the hip (over or near the ASIS)
+    "arms": ["folded", "folded", "hanging", "hand_on_hip"],
 }
 # sagitta's named marker colours (src/measure/pelvis.rs, sRGB) as linear RGB
 # albedo, so that `--marker-color NAME` names what was painted.
@@ -298,8 +301,8 @@ def marker_specs(seed, n, samples, width, height):
             clothing["top_rgb"] = CLOTH_LIKE_MARKER[f["colour"]]
         spec["markers"] = {"diameter_m": f["diameter_mm"] / 1000, "rgb": MARKER_RGB[f["colour"]],
                            "colour": f["colour"], "landmarks": ["asis", "psis"]}
-        if f["hand"] == "on_hip":
-            spec["pose"]["arms"] = "hand_on_hip"
+        spec["pose"]["arms"] = f["arms"]
+        if f["arms"] == "hand_on_hip":
             # from a hand over the ASIS's ball to one just above it
             spec["pose"]["hand_above_crest_m"] = r1(rng.uniform(0.05, 0.1), 3)
         camera = spec["camera"]
@@ -407,8 +410,8 @@ def main():
     ap.add_argument("--design", choices=["thomas_factors", "standing_cases", "lumbar", "markers"])
     ap.add_argument("--count", type=int, default=0,
                     help="renders of the design: thomas_factors 48, standing_cases 8 a case, lumbar 4 people, "
-                         "markers 36")
-    ap.add_argument("--size", default="1080x1440", help="markers: the image's width x height in pixels")
+                         "markers 24")
+    ap.add_argument("--size", default="1512x2016", help="markers: the image's width x height in pixels")
     args = ap.parse_args()
     folder = args.design or ("series" if args.series else "sweep")
     args.out = args.out or os.path.expanduser(f"~/.cache/sagitta/renders/{folder}/specs")
@@ -421,7 +424,7 @@ def main():
         return
     if args.design == "markers":
         width, height = (int(x) for x in args.size.split("x"))
-        write(marker_specs(args.seed, args.count or 36, args.samples, width, height), args.out)
+        write(marker_specs(args.seed, args.count or 24, args.samples, width, height), args.out)
         return
     if args.design == "lumbar":
         write(lumbar_specs(args.seed, args.count or 4, args.samples), args.out)

@@ -56,6 +56,10 @@ pub enum PelvisInput {
     Landmarks { asis: (f64, f64), psis: (f64, f64) },
     /// Coloured dots on ASIS and PSIS.
     Markers(MarkerColor),
+    /// Coloured raised balls on ASIS and PSIS (SAPO-style): as `Markers`,
+    /// with the tilt corrected for the balls' centres standing one radius
+    /// off the skin.
+    MarkerBalls(MarkerColor),
 }
 
 /// Standard deviations to a two-sided 90 % bound: `uncertainty_deg` covers
@@ -82,17 +86,65 @@ pub fn measure(
             );
             (from_points(body, "landmarks", asis, psis, view), None)
         }
-        PelvisInput::Markers(color) => {
+        PelvisInput::Markers(color) | PelvisInput::MarkerBalls(color) => {
             let found = photo
                 .ok_or_else(|| {
                     "the marker dots are found in the photo, and none was read".to_string()
                 })
                 .and_then(|image| find_markers(image, body, view, *color));
             match found {
-                Ok((asis, psis)) => (from_points(body, "markers", asis, psis, view), None),
+                Ok(pair) if matches!(input, PelvisInput::MarkerBalls(_)) => {
+                    let (asis, psis, spread_deg) = off_the_balls(&pair);
+                    let tilt = from_points(body, "markers", asis, psis, view);
+                    (widened(tilt, spread_deg), None)
+                }
+                Ok(pair) => (
+                    from_points(body, "markers", pair.asis, pair.psis, view),
+                    None,
+                ),
                 Err(reason) => (declined("markers", reason), None),
             }
         }
+    }
+}
+
+/// The landmarks under two marker balls, and the spread of that estimate
+/// across bodies as an angle (degrees, 1 SD). A ball's centre stands its
+/// radius out along the skin's normal; seen from the side, the part of that
+/// normal across the ASIS-PSIS line (`pelvis.marker_ball_lift_*`, measured
+/// on posed bodies) moves each end of the line towards the head, which
+/// would read as a tilt turned posteriorly by (lift_asis - lift_psis) r / L.
+/// Each centre is moved back across the line by its lift; the radius is the
+/// balls' own in the photo, so no scale is needed.
+fn off_the_balls(pair: &MarkerPair) -> (Vec2, Vec2, f64) {
+    let limits = &limits().pelvis;
+    let line = pair.asis - pair.psis;
+    let length = line.length();
+    // the unit normal to the line that points up the photo (towards the head)
+    let mut up = Vec2::new(line.y, -line.x) * (1.0 / length);
+    if up.y > 0.0 {
+        up = up * -1.0;
+    }
+    let r = pair.radius_px;
+    let asis = pair.asis - up * (limits.marker_ball_lift_asis * r);
+    let psis = pair.psis - up * (limits.marker_ball_lift_psis * r);
+    let spread_deg = (limits.marker_ball_lift_sd * r / length)
+        .atan()
+        .to_degrees();
+    (asis, psis, spread_deg)
+}
+
+/// A tilt from marker balls, its uncertainty widened by the spread of the
+/// correction for the balls' lift.
+fn widened(tilt: Measurement, spread_deg: f64) -> Measurement {
+    match tilt {
+        Measurement::Made(reading) => Measurement::Made(schema::Reading {
+            uncertainty_deg: reading
+                .uncertainty_deg
+                .map(|u| round(u.hypot(SD_TO_90_PERCENT * spread_deg), 1)),
+            ..reading
+        }),
+        declined => declined,
     }
 }
 
@@ -658,7 +710,7 @@ pub fn find_markers(
     body: &Body,
     view: &View,
     color: MarkerColor,
-) -> Result<(Vec2, Vec2), String> {
+) -> Result<MarkerPair, String> {
     let near = view.near_side;
     let hip = joint(near, Limb::Hip);
     if !body.in_frame(hip) {
@@ -685,9 +737,19 @@ pub fn find_markers(
     )
 }
 
+/// The two markers' centres in the corrected frame, and their radius in
+/// photo pixels (the mean of the two).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MarkerPair {
+    pub asis: Vec2,
+    pub psis: Vec2,
+    pub radius_px: f64,
+}
+
 /// What the search around the hip found: the marker-sized patches, and
-/// whether a patch of the colour larger than a marker lies there too (the
-/// skin or clothing, or a marker merged with them).
+/// whether the colour also lies there in a patch larger than a marker, or
+/// around a marker-sized one (the skin or clothing, or a marker merged with
+/// them).
 #[derive(Debug)]
 struct Patches {
     markers: Vec<Patch>,
@@ -758,12 +820,54 @@ fn colour_patches(
         let pixels = with_holes_filled(&pixels);
         if pixels.len() >= min_area {
             let disc = disc_of(&pixels, Vec2::new(x0 as f64, y0 as f64));
-            if diameters.contains(&(2.0 * disc.radius)) {
+            if !diameters.contains(&(2.0 * disc.radius)) {
+                continue;
+            }
+            if surround_share(image, &disc, target_hue) > limits.marker_max_surround_share {
+                found.large = true;
+            } else {
                 found.markers.push(disc);
             }
         }
     }
     Ok(found)
+}
+
+/// The share of the ring around a disc (`pelvis.marker_surround_*_radii`) whose
+/// pixels have the marker's hue, at half the saturation a marker pixel needs:
+/// a ball stands out from skin or clothing of another colour, while a
+/// fleck of the hue in clothing of that hue (or a ball on it) is ringed by it.
+fn surround_share(image: &RgbImage, disc: &Patch, target_hue: f64) -> f64 {
+    let limits = &limits().pelvis;
+    let (inner, outer) = (
+        limits.marker_surround_inner_radii * disc.radius,
+        limits.marker_surround_outer_radii * disc.radius,
+    );
+    let (mut ring, mut alike) = (0usize, 0usize);
+    let span = |c: f64, size: u32| {
+        ((c - outer).floor().max(0.0) as u32)..((c + outer).ceil().max(0.0) as u32).min(size)
+    };
+    for y in span(disc.centre.y, image.height()) {
+        for x in span(disc.centre.x, image.width()) {
+            let d = Vec2::new(x as f64 + 0.5, y as f64 + 0.5).distance(disc.centre);
+            if d < inner || d > outer {
+                continue;
+            }
+            ring += 1;
+            let (hue, s, _) = hsv(image.get_pixel(x, y).0);
+            let diff = (hue - target_hue).abs();
+            if diff.min(360.0 - diff) <= limits.marker_hue_tolerance_deg
+                && s >= limits.marker_min_saturation / 2.0
+            {
+                alike += 1;
+            }
+        }
+    }
+    if ring == 0 {
+        0.0
+    } else {
+        alike as f64 / ring as f64
+    }
 }
 
 /// The pixels (x, y) of the 4-connected patch of `matches` at `start`.
@@ -986,7 +1090,7 @@ fn pick_markers(
     hip: Vec2,
     anterior: Vec2,
     color: MarkerColor,
-) -> Result<(Vec2, Vec2), String> {
+) -> Result<MarkerPair, String> {
     const HIDDEN: &str = "it may be hidden by a hand or an arm, or turned away from the camera: \
                           retake with the arms folded across the chest, clear of the hips, and \
                           the marker facing the camera";
@@ -1012,7 +1116,11 @@ fn pick_markers(
                     ));
                 }
             }
-            Ok((asis.centre, psis.centre))
+            Ok(MarkerPair {
+                asis: asis.centre,
+                psis: psis.centre,
+                radius_px: (asis.radius + psis.radius) / 2.0,
+            })
         }
         [one] => {
             let (found, missing, side) = if (one.centre - hip).dot(anterior) >= 0.0 {
@@ -1133,7 +1241,7 @@ mod tests {
 
     fn locate(image: &RgbImage) -> Result<(Vec2, Vec2), String> {
         let patches = colour_patches(image, HIP, TORSO, RED)?;
-        pick_markers(&patches.markers, patches.large, HIP, FRONT, RED)
+        pick_markers(&patches.markers, patches.large, HIP, FRONT, RED).map(|p| (p.asis, p.psis))
     }
 
     #[test]
@@ -1262,6 +1370,30 @@ mod tests {
         }
         let reason = locate(&photo).unwrap_err();
         assert!(reason.starts_with("found 3 marker dots"), "{reason}");
+    }
+
+    #[test]
+    fn marker_balls_are_moved_back_across_the_line_by_their_lift() {
+        let limits = &limits().pelvis;
+        // a level line 100 px long, balls of radius 5 px
+        let pair = MarkerPair {
+            asis: Vec2::new(50.0, 200.0),
+            psis: Vec2::new(150.0, 200.0),
+            radius_px: 5.0,
+        };
+        let (asis, psis, spread) = off_the_balls(&pair);
+        // down the photo (y grows) by each lift times the radius
+        assert_eq!(
+            asis,
+            Vec2::new(50.0, 200.0 + limits.marker_ball_lift_asis * 5.0)
+        );
+        assert_eq!(
+            psis,
+            Vec2::new(150.0, 200.0 + limits.marker_ball_lift_psis * 5.0)
+        );
+        assert!((spread - (limits.marker_ball_lift_sd * 0.05).atan().to_degrees()).abs() < 1e-12);
+        // the ASIS end goes down more than the PSIS end: a more anterior tilt
+        assert!(asis.y - psis.y > 0.0);
     }
 
     #[test]

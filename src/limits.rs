@@ -251,6 +251,8 @@ pub struct PelvisLimits {
     pub marker_min_saturation: f64,
     pub marker_min_value: f64,
     pub marker_min_visible_span: f64,
+    pub marker_min_visible_share: f64,
+    pub marker_max_fleck_share: f64,
     pub marker_min_diameter_torso: f64,
     pub marker_max_diameter_torso: f64,
     pub marker_ball_lift_asis: f64,
@@ -455,6 +457,14 @@ pub fn parse(text: &str) -> Result<Limits, LimitsError> {
         (
             "pelvis.marker_min_visible_span",
             pelvis.marker_min_visible_span,
+        ),
+        (
+            "pelvis.marker_max_fleck_share",
+            pelvis.marker_max_fleck_share,
+        ),
+        (
+            "pelvis.marker_min_visible_share",
+            pelvis.marker_min_visible_share,
         ),
         (
             "pelvis.marker_max_surround_share",

@@ -725,6 +725,8 @@ pub fn find_markers(
         .iter()
         .map(|patch| Patch {
             centre: body.from_photo(patch.centre),
+            hidden_towards: body.from_photo(patch.centre + patch.hidden_towards)
+                - body.from_photo(patch.centre),
             ..*patch
         })
         .collect();
@@ -759,14 +761,18 @@ struct Patches {
 /// One patch of the colour the size of a marker (pixels).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Patch {
-    /// The ball's centre, where the whole disc's centre lies even when a
-    /// straight edge (the outline it sits on, a hand) or the shadowed side
-    /// cuts part of it off.
+    /// Where at least half of the ball shows (`whole`), its centre and
+    /// radius, even when a straight edge (the outline it sits on, a hand) or
+    /// the shadowed side cuts part of it off. Otherwise the patch is a cap
+    /// cut off by a chord: the chord's midpoint and half its length.
     centre: Vec2,
     radius: f64,
-    /// Whether at least half of the disc shows, so that its centre can be
-    /// placed.
     whole: bool,
+    /// For a cap: the unit direction from the cap across its chord, where
+    /// the rest of the ball lies hidden.
+    hidden_towards: Vec2,
+    /// Pixels in the patch.
+    area: f64,
 }
 
 /// The patches of `color` in the square `pelvis.marker_search_torso` torso
@@ -970,14 +976,32 @@ fn disc_of(pixels: &[(usize, usize)], origin: Vec2) -> Patch {
         .copied()
         .filter(|p| p.distance(outer) >= outer_radius - 1.0)
         .collect();
-    let (centre, radius) = fitted_circle(&on_rim).unwrap_or((outer, outer_radius));
+    let area = pixels.len() as f64;
     // pixel centres lie half a pixel inside the outline they draw
-    let radius = radius + 0.5;
+    let whole = area / (std::f64::consts::PI * (outer_radius + 0.5).powi(2))
+        >= limits().pelvis.marker_min_visible_span;
+    if !whole {
+        // less than half a disc: the enclosing circle stands on the chord's
+        // ends, and the cap's centroid lies on the visible side of its middle
+        let centroid = pixels.iter().fold(Vec2::default(), |sum, &(x, y)| {
+            sum + Vec2::new(x as f64 + 0.5, y as f64 + 0.5)
+        }) * (1.0 / area);
+        let across = outer - centroid;
+        return Patch {
+            centre: origin + outer,
+            radius: outer_radius + 0.5,
+            whole,
+            hidden_towards: across * (1.0 / across.length().max(f64::EPSILON)),
+            area,
+        };
+    }
+    let (centre, radius) = fitted_circle(&on_rim).unwrap_or((outer, outer_radius));
     Patch {
         centre: origin + centre,
-        radius,
-        whole: pixels.len() as f64 / (std::f64::consts::PI * radius * radius)
-            >= limits().pelvis.marker_min_visible_span,
+        radius: radius + 0.5,
+        whole,
+        hidden_towards: Vec2::default(),
+        area,
     }
 }
 
@@ -1102,24 +1126,57 @@ fn pick_markers(
         "#{:02x}{:02x}{:02x}",
         color.rgb[0], color.rgb[1], color.rgb[2]
     );
-    match markers {
+    // flecks of the colour (render or sensor noise, a crease of the fabric)
+    // much smaller than the two largest patches are not a third marker
+    let mut by_area: Vec<Patch> = markers.to_vec();
+    by_area.sort_by(|a, b| b.area.total_cmp(&a.area));
+    if let [_, second, rest @ ..] = by_area.as_slice() {
+        let fleck = limits().pelvis.marker_max_fleck_share * second.area;
+        if rest.iter().all(|p| p.area < fleck) {
+            by_area.truncate(2);
+        }
+    }
+    match by_area.as_slice() {
         [a, b] => {
             let (asis, psis) = if a.centre.dot(anterior) >= b.centre.dot(anterior) {
                 (a, b)
             } else {
                 (b, a)
             };
-            for (name, marker) in [("ASIS", asis), ("PSIS", psis)] {
-                if !marker.whole {
+            let radius = match (asis.whole, psis.whole) {
+                (true, true) => (asis.radius + psis.radius) / 2.0,
+                (true, false) => asis.radius,
+                (false, true) => psis.radius,
+                (false, false) => {
+                    return Err(
+                        "the ASIS and PSIS markers are both partly hidden: less than half of each shows, so their centres cannot be placed; retake with the hands off the hips (arms folded across the chest), the camera square to the side, and the whole markers in view"
+                            .to_string(),
+                    );
+                }
+            };
+            let mut centres = [asis.centre, psis.centre];
+            for (i, (name, marker)) in [("ASIS", asis), ("PSIS", psis)].into_iter().enumerate() {
+                if marker.whole {
+                    continue;
+                }
+                // a cap of the other ball's size: its centre lies beyond the
+                // chord, as far as the radius and the half-chord leave
+                let share = marker.area / (std::f64::consts::PI * radius * radius);
+                if share < limits().pelvis.marker_min_visible_share {
                     return Err(format!(
-                        "the {name} marker is partly hidden: less than half of it shows, so its centre cannot be placed; retake with the hands off the hips (arms folded across the chest) and the whole marker in view"
+                        "the {name} marker is mostly hidden: {:.0} % of it shows, too little to place its centre; retake with the hands off the hips (arms folded across the chest), the camera square to the side, and the whole marker in view",
+                        100.0 * share
                     ));
                 }
+                let beyond = (radius * radius - marker.radius * marker.radius)
+                    .max(0.0)
+                    .sqrt();
+                centres[i] = marker.centre + marker.hidden_towards * beyond;
             }
             Ok(MarkerPair {
-                asis: asis.centre,
-                psis: psis.centre,
-                radius_px: (asis.radius + psis.radius) / 2.0,
+                asis: centres[0],
+                psis: centres[1],
+                radius_px: radius,
             })
         }
         [one] => {
@@ -1297,23 +1354,59 @@ mod tests {
         assert!(psis.distance(PSIS_AT) < 0.35, "{psis:?}");
     }
 
+    /// The synthetic photo with both balls lit from the camera, and a hand
+    /// over the ball at `hidden` down to `shows` pixels above its bottom.
+    fn with_hand_over(hidden: Vec2, shows: f64) -> RgbImage {
+        let mut photo = wall();
+        lit_ball(&mut photo, ASIS_AT, 8.0, RED.rgb, [0.0, 0.0, 1.0]);
+        lit_ball(&mut photo, PSIS_AT, 8.0, RED.rgb, [0.0, 0.0, 1.0]);
+        let cut = (hidden.y + 8.0 - shows).round() as u32;
+        let left = hidden.x as u32 - 12;
+        fill(&mut photo, (left, 40), (left + 24, cut), [190, 150, 120]);
+        photo
+    }
+
     #[test]
-    fn less_than_half_a_ball_is_declined_as_partly_hidden_naming_it() {
+    fn a_cap_of_a_ball_is_placed_from_the_other_balls_radius() {
+        // the lowest third of each ball in turn shows (a cap 0.67 radii
+        // high, 29 % of the disc), as a PSIS ball half sunk behind the back
+        for (hidden, other) in [(ASIS_AT, PSIS_AT), (PSIS_AT, ASIS_AT)] {
+            let (asis, psis) = locate(&with_hand_over(hidden, 16.0 / 3.0)).unwrap();
+            let (cap, whole) = if hidden == ASIS_AT {
+                (asis, psis)
+            } else {
+                (psis, asis)
+            };
+            assert!(cap.distance(hidden) < 1.0, "{cap:?}");
+            assert!(whole.distance(other) < 0.35, "{whole:?}");
+        }
+    }
+
+    #[test]
+    fn a_mostly_hidden_ball_is_declined_naming_it() {
         for (hidden, name) in [(ASIS_AT, "ASIS"), (PSIS_AT, "PSIS")] {
-            let mut photo = wall();
-            shaded_ball(&mut photo, ASIS_AT, 8.0, RED.rgb);
-            shaded_ball(&mut photo, PSIS_AT, 8.0, RED.rgb);
-            // a hand over all but the lowest third
-            let cut = (hidden.y + 8.0 / 3.0).round() as u32;
-            let left = hidden.x as u32 - 12;
-            fill(&mut photo, (left, 40), (left + 24, cut), [190, 150, 120]);
-            let reason = locate(&photo).unwrap_err();
+            // a cap a third of a radius high: 11 % of the disc
+            let reason = locate(&with_hand_over(hidden, 8.0 / 3.0)).unwrap_err();
             assert!(
-                reason.starts_with(&format!("the {name} marker is partly hidden"))
+                reason.starts_with(&format!("the {name} marker is mostly hidden"))
                     && reason.contains("hands off the hips"),
                 "{reason}"
             );
         }
+        // both balls under a hand: both named
+        let mut photo = with_hand_over(ASIS_AT, 16.0 / 3.0);
+        let cut = (PSIS_AT.y + 8.0 - 16.0 / 3.0).round() as u32;
+        fill(
+            &mut photo,
+            (PSIS_AT.x as u32 - 12, 40),
+            (PSIS_AT.x as u32 + 12, cut),
+            [190, 150, 120],
+        );
+        let reason = locate(&photo).unwrap_err();
+        assert!(
+            reason.starts_with("the ASIS and PSIS markers are both partly hidden"),
+            "{reason}"
+        );
     }
 
     #[test]

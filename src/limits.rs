@@ -253,6 +253,7 @@ pub struct PelvisLimits {
     pub marker_min_visible_span: f64,
     pub marker_min_visible_share: f64,
     pub marker_max_fleck_share: f64,
+    pub marker_max_radius_ratio: f64,
     pub marker_min_diameter_torso: f64,
     pub marker_max_diameter_torso: f64,
     pub marker_ball_lift_asis: f64,

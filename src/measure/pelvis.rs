@@ -727,6 +727,7 @@ pub fn find_markers(
             centre: body.from_photo(patch.centre),
             hidden_towards: body.from_photo(patch.centre + patch.hidden_towards)
                 - body.from_photo(patch.centre),
+            rim: patch.rim.iter().map(|p| body.from_photo(*p)).collect(),
             ..*patch
         })
         .collect();
@@ -759,7 +760,7 @@ struct Patches {
 }
 
 /// One patch of the colour the size of a marker (pixels).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 struct Patch {
     /// Where at least half of the ball shows (`whole`), its centre and
     /// radius, even when a straight edge (the outline it sits on, a hand) or
@@ -773,6 +774,26 @@ struct Patch {
     hidden_towards: Vec2,
     /// Pixels in the patch.
     area: f64,
+    /// The centres of its rim pixels.
+    rim: Vec<Vec2>,
+}
+
+impl Patch {
+    /// The centre of a ball of `radius` of which this patch is the part
+    /// that shows, the rest hidden `towards` (a unit direction): one radius
+    /// back from the patch's far rim, across from where it is cut.
+    fn centre_beyond(&self, towards: Vec2, radius: f64) -> Vec2 {
+        // the rim pixel's centre lies half a pixel inside the outline
+        let far_edge = self
+            .rim
+            .iter()
+            .map(|p| p.dot(towards))
+            .fold(f64::MAX, f64::min)
+            - 0.5;
+        // across `towards`, the patch's own middle
+        let across = self.centre - towards * self.centre.dot(towards);
+        across + towards * (far_edge + radius)
+    }
 }
 
 /// The patches of `color` in the square `pelvis.marker_search_torso` torso
@@ -993,6 +1014,7 @@ fn disc_of(pixels: &[(usize, usize)], origin: Vec2) -> Patch {
             whole,
             hidden_towards: across * (1.0 / across.length().max(f64::EPSILON)),
             area,
+            rim: rim.iter().map(|p| origin + *p).collect(),
         };
     }
     let (centre, radius) = fitted_circle(&on_rim).unwrap_or((outer, outer_radius));
@@ -1002,6 +1024,7 @@ fn disc_of(pixels: &[(usize, usize)], origin: Vec2) -> Patch {
         whole,
         hidden_towards: Vec2::default(),
         area,
+        rim: rim.iter().map(|p| origin + *p).collect(),
     }
 }
 
@@ -1143,11 +1166,20 @@ fn pick_markers(
             } else {
                 (b, a)
             };
-            let radius = match (asis.whole, psis.whole) {
-                (true, true) => (asis.radius + psis.radius) / 2.0,
-                (true, false) => asis.radius,
-                (false, true) => psis.radius,
-                (false, false) => {
+            // Both balls are one size: a patch much smaller than the other
+            // is a part of its ball, the rest hidden (a PSIS ball half sunk
+            // behind the back's outline, shading and highlight leaving a
+            // rounded middle of what shows).
+            let ratio_limit = limits().pelvis.marker_max_radius_ratio;
+            let partial = |m: &Patch, other: &Patch| {
+                !m.whole || (other.whole && m.radius * ratio_limit < other.radius)
+            };
+            let (asis_partial, psis_partial) = (partial(asis, psis), partial(psis, asis));
+            let radius = match (asis_partial, psis_partial) {
+                (false, false) => (asis.radius + psis.radius) / 2.0,
+                (false, true) => asis.radius,
+                (true, false) => psis.radius,
+                (true, true) => {
                     return Err(
                         "the ASIS and PSIS markers are both partly hidden: less than half of each shows, so their centres cannot be placed; retake with the hands off the hips (arms folded across the chest), the camera square to the side, and the whole markers in view"
                             .to_string(),
@@ -1155,12 +1187,14 @@ fn pick_markers(
                 }
             };
             let mut centres = [asis.centre, psis.centre];
-            for (i, (name, marker)) in [("ASIS", asis), ("PSIS", psis)].into_iter().enumerate() {
-                if marker.whole {
+            let parts = [
+                ("ASIS", asis, asis_partial, anterior * -1.0),
+                ("PSIS", psis, psis_partial, anterior),
+            ];
+            for (i, (name, marker, is_partial, into_body)) in parts.into_iter().enumerate() {
+                if !is_partial {
                     continue;
                 }
-                // a cap of the other ball's size: its centre lies beyond the
-                // chord, as far as the radius and the half-chord leave
                 let share = marker.area / (std::f64::consts::PI * radius * radius);
                 if share < limits().pelvis.marker_min_visible_share {
                     return Err(format!(
@@ -1168,10 +1202,15 @@ fn pick_markers(
                         100.0 * share
                     ));
                 }
-                let beyond = (radius * radius - marker.radius * marker.radius)
-                    .max(0.0)
-                    .sqrt();
-                centres[i] = marker.centre + marker.hidden_towards * beyond;
+                // a cap shows where it is cut; a rounded part is taken as
+                // sunk into the body, the ASIS's towards the back, the PSIS's
+                // towards the front
+                let towards = if marker.whole {
+                    into_body
+                } else {
+                    marker.hidden_towards
+                };
+                centres[i] = marker.centre_beyond(towards, radius);
             }
             Ok(MarkerPair {
                 asis: centres[0],

@@ -1505,6 +1505,25 @@ mod tests {
     }
 
     #[test]
+    fn a_fleck_of_the_colour_is_no_third_marker() {
+        let mut photo = wall();
+        shaded_ball(&mut photo, ASIS_AT, 8.0, RED.rgb);
+        shaded_ball(&mut photo, PSIS_AT, 8.0, RED.rgb);
+        // a 3-pixel-wide fleck (0.01 torso lengths: under the marker size)
+        // and a 4.5-pixel one (a marker's size, a third of a ball's area)
+        fill(&mut photo, (100, 120), (103, 123), [200, 20, 20]);
+        lit_ball(
+            &mut photo,
+            Vec2::new(100.0, 140.0),
+            2.5,
+            RED.rgb,
+            [0.0, 0.0, 1.0],
+        );
+        let (asis, psis) = locate(&photo).unwrap();
+        assert!(asis.distance(ASIS_AT) < 0.8 && psis.distance(PSIS_AT) < 0.8);
+    }
+
+    #[test]
     fn marker_balls_are_moved_back_across_the_line_by_their_lift() {
         let limits = &limits().pelvis;
         // a level line 100 px long, balls of radius 5 px

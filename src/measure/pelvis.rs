@@ -1179,6 +1179,13 @@ fn pick_markers(
                 (false, false) => (asis.radius + psis.radius) / 2.0,
                 (false, true) => asis.radius,
                 (true, false) => psis.radius,
+                // both cut: by skin or clothing of their hue where that lies
+                // around them, else by hands, arms or the outline
+                (true, true) if large_patch => {
+                    return Err(format!(
+                        "the ASIS and PSIS markers of colour {hex} both show only in part: {BLENDED}"
+                    ));
+                }
                 (true, true) => {
                     return Err(
                         "the ASIS and PSIS markers are both partly hidden: less than half of each shows, so their centres cannot be placed; retake with the hands off the hips (arms folded across the chest), the camera square to the side, and the whole markers in view"
@@ -1444,6 +1451,15 @@ mod tests {
         let reason = locate(&photo).unwrap_err();
         assert!(
             reason.starts_with("the ASIS and PSIS markers are both partly hidden"),
+            "{reason}"
+        );
+        // where a patch of their hue lies there too, it is named instead
+        fill(&mut photo, (0, 130), (200, 160), [150, 25, 20]);
+        let reason = locate(&photo).unwrap_err();
+        assert!(
+            reason
+                .starts_with("the ASIS and PSIS markers of colour #dc1e1e both show only in part")
+                && reason.contains("contrasts with the clothing"),
             "{reason}"
         );
     }

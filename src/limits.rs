@@ -251,6 +251,18 @@ pub struct PelvisLimits {
     pub marker_hue_tolerance_deg: f64,
     pub marker_min_saturation: f64,
     pub marker_min_value: f64,
+    pub marker_min_visible_span: f64,
+    pub marker_min_visible_share: f64,
+    pub marker_max_fleck_share: f64,
+    pub marker_max_radius_ratio: f64,
+    pub marker_min_diameter_torso: f64,
+    pub marker_max_diameter_torso: f64,
+    pub marker_ball_lift_asis: f64,
+    pub marker_ball_lift_psis: f64,
+    pub marker_ball_lift_sd: f64,
+    pub marker_surround_inner_radii: f64,
+    pub marker_surround_outer_radii: f64,
+    pub marker_max_surround_share: f64,
 }
 
 /// Tilt from one outline's inclination: `offset_deg + gain * inclination`,
@@ -444,6 +456,22 @@ pub fn parse(text: &str) -> Result<Limits, LimitsError> {
         ("pelvis.min_span_share", pelvis.min_span_share),
         ("pelvis.marker_min_saturation", pelvis.marker_min_saturation),
         ("pelvis.marker_min_value", pelvis.marker_min_value),
+        (
+            "pelvis.marker_min_visible_span",
+            pelvis.marker_min_visible_span,
+        ),
+        (
+            "pelvis.marker_max_fleck_share",
+            pelvis.marker_max_fleck_share,
+        ),
+        (
+            "pelvis.marker_min_visible_share",
+            pelvis.marker_min_visible_share,
+        ),
+        (
+            "pelvis.marker_max_surround_share",
+            pelvis.marker_max_surround_share,
+        ),
         ("neck.c7_level", limits.neck.c7_level),
         ("spine.min_level_share", spine.min_level_share),
         ("pattern.call_probability", pattern.call_probability),

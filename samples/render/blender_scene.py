@@ -13,7 +13,7 @@ import numpy as np
 from bpy_extras.object_utils import world_to_camera_view
 from mathutils import Matrix, Vector
 
-from figure import Array, Figure, SkinWeights
+from figure import TIGHT_CLOTHES_OFFSET_M, Array, Figure, SkinWeights
 from posing import Plinth, PosedFigure, Poser
 
 Colour = tuple[float, ...]
@@ -156,6 +156,10 @@ def dominant_bones(weights: SkinWeights) -> dict[int, str]:
     return {i: b for i, (b, _) in best.items()}
 
 
+# How far above the higher of the ASIS and PSIS a crop top's hem is.
+CROP_TOP_ABOVE_PELVIS_M = 0.06
+
+
 def face_materials(figure: Figure, body_spec: Mapping, clothing: Mapping) -> dict[int, int]:
     """The faces the figure's mesh keeps, each with its material slot: the
     body; the tights cut into a top and leggings, shorts or trousers (the
@@ -169,6 +173,10 @@ def face_materials(figure: Figure, body_spec: Mapping, clothing: Mapping) -> dic
     shorts_hem_z = 0.5 * (heads["upperleg01.L"][2] + heads["lowerleg01.L"][2])
     neck_cut_z = heads["neck01"][2] - 0.03
     waist_z = heads["spine04"][2] - 0.03
+    # a crop top (`top` "crop") ends this far above the pelvis's landmarks,
+    # baring the skin over the ASIS and PSIS between it and the waistband
+    pelvis_z = max(v[figure.landmarks[k], 2].mean() for k in ("left_asis", "right_asis", "left_psis", "right_psis"))
+    top_hem_z = pelvis_z + CROP_TOP_ABOVE_PELVIS_M if clothing.get("top") == "crop" else -np.inf
     hair_style = body_spec.get("hair", "short")
     eye_z = v[sorted(mesh.vertex_groups["helper-l-eye"]), 2].mean()
     ear_y = v[figure.landmarks["left_ear"], 1].mean()
@@ -194,7 +202,7 @@ def face_materials(figure: Figure, body_spec: Mapping, clothing: Mapping) -> dic
             if legs == "shorts" and lowest < shorts_hem_z:
                 return None
             return BOTTOM
-        return TOP
+        return TOP if z_centre > top_hem_z else None
 
     def hair_kept(f: list[int]) -> bool:
         centre = v[f].mean(axis=0)
@@ -457,6 +465,112 @@ def add_light(light: bpy.types.Light, position: Array, aim: Array) -> None:
     ob.location = Vector(position)
     ob.rotation_euler = (Vector(aim) - Vector(position)).to_track_quat("-Z", "Y").to_euler()
     bpy.context.scene.collection.objects.link(ob)
+
+
+# ------------------------------------------------------------ markers
+
+# Points on a marker ball whose view from the camera is checked, for the
+# share of it that is hidden.
+MARKER_SAMPLES = 400
+
+
+def landmark_normal(human: bpy.types.Object, figure: Figure, name: str, centre_of_pelvis: Array) -> Array:
+    """The outward surface normal at a mesh landmark of the posed body: the
+    mean of its vertices' normals, turned away from the pelvis's centre."""
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    evaluated = human.evaluated_get(depsgraph)
+    em = evaluated.to_mesh()
+    normal = np.zeros(3)
+    point = np.zeros(3)
+    for i in figure.landmarks[name]:
+        normal += np.array(human.matrix_world.to_3x3() @ em.vertices[i].normal)
+        point += np.array(human.matrix_world @ em.vertices[i].co)
+    evaluated.to_mesh_clear()
+    normal /= np.linalg.norm(normal)
+    point /= len(figure.landmarks[name])
+    return normal if np.dot(normal, point - centre_of_pelvis) >= 0 else -normal
+
+
+def add_markers(
+    markers: Mapping, human: bpy.types.Object, figure: Figure, points: Mapping[str, Array], near: str, clothed: bool
+) -> dict[str, dict]:
+    """Raised marker balls on the near side's landmarks (`markers.landmarks`,
+    default ASIS and PSIS): each sits on the surface, its centre pushed out
+    along the surface normal by its radius (and by the tights' offset where
+    the clothing covers the point). Returns each ball's object and centre."""
+    radius = float(markers.get("diameter_m", 0.015)) / 2
+    material = new_material("marker", colour_or(markers.get("rgb"), (0.72, 0.012, 0.012)), rough=0.3)
+    material.node_tree.nodes["Principled BSDF"].inputs["Specular"].default_value = 0.5
+    pelvis_centre = np.mean([points[f"{s}_{k}"] for s in ("left", "right") for k in ("asis", "psis")], axis=0)
+    placed = {}
+    for landmark in markers.get("landmarks", ["asis", "psis"]):
+        name = f"{near}_{landmark}"
+        normal = landmark_normal(human, figure, name, pelvis_centre)
+        lift = radius + (TIGHT_CLOTHES_OFFSET_M if clothed else 0.0)
+        centre = points[name] + lift * normal
+        bpy.ops.mesh.primitive_uv_sphere_add(segments=32, ring_count=16, radius=radius, location=tuple(centre))
+        ball = bpy.context.active_object
+        ball.name = f"marker_{landmark}"
+        bpy.ops.object.shade_smooth()
+        ball.data.materials.append(material)
+        placed[landmark] = {"object": ball, "centre": centre, "radius": radius, "normal": normal}
+    bpy.context.view_layer.update()
+    return placed
+
+
+def hidden_share(camera: bpy.types.Object, ball: bpy.types.Object, centre: Array, radius: float) -> float:
+    """The share of a ball's camera-facing surface that something else hides:
+    points spread evenly over the ball (a Fibonacci lattice), those facing
+    the camera each checked with a ray from the camera; a hit on the surface
+    the ball sits on, within one radius of the point, does not hide it."""
+    scene = bpy.context.scene
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    eye = np.array(camera.matrix_world.translation)
+    facing = hidden = 0
+    golden = math.pi * (3 - math.sqrt(5))
+    for k in range(MARKER_SAMPLES):
+        z = 1 - 2 * (k + 0.5) / MARKER_SAMPLES
+        r = math.sqrt(1 - z * z)
+        direction = np.array([r * math.cos(golden * k), r * math.sin(golden * k), z])
+        point = centre + 0.999 * radius * direction
+        towards = point - eye
+        if np.dot(direction, towards) >= 0:
+            continue
+        facing += 1
+        distance = float(np.linalg.norm(towards))
+        hit, where, _, _, obj, _ = scene.ray_cast(depsgraph, Vector(eye), Vector(towards / distance), distance=distance)
+        # the skin the ball sits on, within a radius of it, does not count
+        if hit and obj is not None and obj.name != ball.name and np.linalg.norm(np.array(where) - point) > radius:
+            hidden += 1
+    return hidden / facing if facing else 1.0
+
+
+def marker_truth(
+    placed: Mapping[str, dict], camera: bpy.types.Object, project: Callable[[Array], list[float]]
+) -> dict[str, dict]:
+    """Each ball's centre in 3D and in the image, its radius in pixels (from
+    the projection of a point one radius off its centre across the view) and
+    the share of it hidden from the camera."""
+    out = {}
+    right = np.array(camera.matrix_world.to_3x3() @ Vector((1.0, 0.0, 0.0)))
+    for landmark, m in placed.items():
+        centre_px = project(m["centre"])
+        edge_px = project(m["centre"] + m["radius"] * right)
+        hidden = hidden_share(camera, m["object"], m["centre"], m["radius"])
+        out[landmark] = {
+            "centre_3d_m": [round(float(x), 5) for x in m["centre"]],
+            "centre_px": [round(x, 2) for x in centre_px],
+            "radius_px": round(math.dist(centre_px, edge_px), 2),
+            "surface_normal": [round(float(x), 4) for x in m["normal"]],
+            "hidden_share": round(hidden, 3),
+            "partly_hidden": hidden >= PARTLY_HIDDEN_SHARE,
+        }
+    return out
+
+
+# A ball counts as partly hidden when at least this share of its
+# camera-facing side is covered.
+PARTLY_HIDDEN_SHARE = 0.05
 
 
 # ------------------------------------------------------------ the camera

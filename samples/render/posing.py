@@ -274,13 +274,53 @@ def pose_standing(poser: Poser, pose: Mapping, yaw_deg: float, near: str) -> tup
         return bone_rotations, body_to_world, solve
     # arms hang under gravity, a little out from the side, elbows slightly bent
     out = float(pose.get("arm_out", 0.12))
-    for _, letter in SIDE_LETTERS:
+    hand_on_hip = pose.get("arms") == "hand_on_hip"
+    for side, letter in SIDE_LETTERS:
+        if hand_on_hip and side == near:
+            put_hand_on_hip(poser, bone_rotations, body_to_world, side, pose)
+            continue
         lateral = body_to_world @ np.array([1.0 if letter == "L" else -1.0, 0, 0])
         forward = body_to_world @ np.array([0, -1.0, 0])
         upper = -np.array([0, 0, 1.0]) + out * lateral + 0.02 * forward
         fore = -np.array([0, 0, 1.0]) + 0.8 * out * lateral + 0.2 * forward
         poser.set_arm(bone_rotations, letter, body_to_world, upper / np.linalg.norm(upper), fore / np.linalg.norm(fore))
     return bone_rotations, body_to_world, solve
+
+
+def put_hand_on_hip(
+    poser: Poser, bone_rotations: dict[str, Array], body_to_world: Array, side: str, pose: Mapping
+) -> None:
+    """The hand on the side of the hip, the wrist `hand_above_crest_m` above
+    the iliac crest (between ASIS and PSIS), fingers forward and 10 degrees
+    down towards the ASIS, elbow out and back (hands on hips): a hand that
+    may cover part of a marker on the ASIS."""
+    world_rotations, world_heads = poser.forward(bone_rotations, body_to_world)
+    joints = poser.joints(world_heads)
+    heads = poser.heads
+    letter = side[0].upper()
+    forward = body_to_world @ np.array([0, -1.0, 0])
+    up = np.array([0, 0, 1.0])
+    lateral = body_to_world @ np.array([1.0 if letter == "L" else -1.0, 0, 0])
+    asis = poser.landmark(f"{side}_asis", world_rotations, world_heads)
+    psis = poser.landmark(f"{side}_psis", world_rotations, world_heads)
+    hip = joints[f"{side}_hip"]
+    # the wrist over the lateral iliac crest, behind the ASIS and above it,
+    # standing off the side of the body by half a hand's thickness
+    crest = 0.45 * asis + 0.55 * psis
+    wrist = (crest - np.dot(crest - hip, lateral) * lateral + (abs(np.dot(asis - hip, lateral)) + 0.06) * lateral
+             + float(pose.get("hand_above_crest_m", 0.07)) * up)
+    shoulder = joints[f"{side}_shoulder"]
+    upper = np.linalg.norm(heads[f"lowerarm01.{letter}"] - heads[f"upperarm01.{letter}"])
+    lower = np.linalg.norm(heads[f"wrist.{letter}"] - heads[f"lowerarm01.{letter}"])
+    elbow, wrist = two_link_elbow(shoulder, wrist, upper, lower, lateral - 0.6 * forward)
+    poser.set_arm(
+        bone_rotations, letter, body_to_world, (elbow - shoulder) / np.linalg.norm(elbow - shoulder),
+        (wrist - elbow) / np.linalg.norm(wrist - elbow),
+    )
+    # the hand along the body's side, forward and 10 degrees down
+    hand_rest = heads[f"finger3-1.{letter}"] - heads[f"wrist.{letter}"]
+    hand = math.cos(math.radians(10)) * forward - math.sin(math.radians(10)) * up
+    bone_rotations[f"wrist.{letter}"] = rotation_between(hand_rest, body_to_world.T @ hand)
 
 
 def fold_arms(poser: Poser, bone_rotations: dict[str, Array], body_to_world: Array) -> None:

@@ -91,10 +91,19 @@ def main() -> None:
     blender_scene.set_resolution(width, height)
     camera, camera_info = blender_scene.build_camera(camera_spec, posed.protocol, bb_min, bb_max)
     extension = blender_scene.render_settings(spec)
+    placed = {}
+    if spec.get("markers"):
+        # the crop top bares the pelvis; otherwise the top covers ASIS and PSIS
+        placed = blender_scene.add_markers(
+            spec["markers"], human, figure, points, posed.near_side, clothed=clothing.get("top") != "crop"
+        )
     truth = ground_truth(
         spec, f"{name}.{extension}", figure, posed, points, body_points, camera_info,
         blender_scene.projector(camera, width, height), width, height,
     )
+    if placed:
+        truth["markers"] = blender_scene.marker_truth(placed, camera, blender_scene.projector(camera, width, height))
+        log("markers", truth["markers"])
     log("angles 3d", truth["angles_3d_deg"])
     log("angles img", truth["angles_image_deg"])
     if not args.no_render:

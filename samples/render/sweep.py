@@ -244,6 +244,75 @@ def lumbar_specs(seed, people, samples):
     return specs
 
 
+# The marker design's factors (SAPO-style raised balls on the near ASIS and
+# PSIS): name -> levels, balanced like THOMAS_FACTORS. `arms` repeats
+# "folded" so that half of the renders have the arms clear of the hips.
+MARKER_FACTORS = {
+    "diameter_mm": [10, 20],
+    "colour": ["red", "green", "blue", "yellow"],
+    # on bare skin (a crop top), on a tight top of a contrasting colour, on a
+    # tight top of a darker shade of the marker's own hue
+    "surface": ["skin", "clothing", "clothing_like_marker"],
+    # the camera swung this far off the true side view (degrees, a range)
+    "view_yaw_deg": [(-10.0, -5.0), (-5.0, 0.0), (0.0, 5.0), (5.0, 10.0)],
+    # arms folded across the chest (clear of the hips, as a marker protocol
+    # asks), hanging at the sides (an arm may pass in front of a marker), or
+    # the near hand on the hip (over or near the ASIS)
+    "arms": ["folded", "folded", "hanging", "hand_on_hip"],
+}
+# sagitta's named marker colours (src/measure/pelvis.rs, sRGB) as linear RGB
+# albedo, so that `--marker-color NAME` names what was painted.
+MARKER_RGB = {
+    "red": [0.716, 0.012, 0.012],
+    "green": [0.012, 0.456, 0.045],
+    "blue": [0.012, 0.08, 0.716],
+    "yellow": [0.871, 0.716, 0.012],
+}
+# A top close to each marker colour: its hue, darker and less saturated.
+CLOTH_LIKE_MARKER = {
+    "red": [0.4, 0.035, 0.025],
+    "green": [0.035, 0.25, 0.05],
+    "blue": [0.03, 0.07, 0.4],
+    "yellow": [0.6, 0.47, 0.06],
+}
+# Tops that contrast with every marker colour: black, grey, white, a muted purple.
+CLOTH_CONTRASTING = [[0.05, 0.05, 0.06], [0.3, 0.3, 0.32], [0.7, 0.7, 0.68], [0.3, 0.2, 0.32]]
+
+
+def marker_specs(seed, n, samples, width, height):
+    """n standing renders (a multiple of 12) with marker balls on the near
+    ASIS and PSIS over MARKER_FACTORS; the rest drawn as in the sweep, the
+    tilt stratified over its range, tight clothing, the roll within 2 degrees;
+    the spec records each render's levels under `factors`."""
+    rng = random.Random(seed * 1000 + 600)
+    rows = balanced_levels(rng, MARKER_FACTORS, n)
+    tilts = stratified(rng, -15.0, 25.0, n)
+    specs = []
+    for i, f in enumerate(rows):
+        spec = standing_spec(rng, i, f"markers_{i:03d}", seed * 1000 + 600 + i, tilts[i], samples)
+        spec["factors"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in f.items()}
+        clothing = spec["clothing"]
+        clothing["style"] = "tight"
+        if f["surface"] == "skin":
+            clothing["top"] = "crop"
+        elif f["surface"] == "clothing":
+            clothing["top_rgb"] = rng.choice(CLOTH_CONTRASTING)
+        else:
+            clothing["top_rgb"] = CLOTH_LIKE_MARKER[f["colour"]]
+        spec["markers"] = {"diameter_m": f["diameter_mm"] / 1000, "rgb": MARKER_RGB[f["colour"]],
+                           "colour": f["colour"], "landmarks": ["asis", "psis"]}
+        spec["pose"]["arms"] = f["arms"]
+        if f["arms"] == "hand_on_hip":
+            # from a hand over the ASIS's ball to one just above it
+            spec["pose"]["hand_above_crest_m"] = r1(rng.uniform(0.05, 0.1), 3)
+        camera = spec["camera"]
+        camera.update({"width": width, "height": height, "view_yaw_deg": r1(rng.uniform(*f["view_yaw_deg"]), 1),
+                       "roll_deg": r1(rng.uniform(-2, 2), 1), "fill": r1(rng.uniform(0.75, 0.88)),
+                       "height_m": r1(rng.uniform(0.8, 1.3))})
+        specs.append(spec)
+    return specs
+
+
 def stratified(rng, lo, hi, n):
     """n values, one from each of n equal bins of [lo, hi], shuffled."""
     vals = [lo + (hi - lo) * (i + rng.random()) / n for i in range(n)]
@@ -338,9 +407,11 @@ def main():
     ap.add_argument("--standing", type=int, default=48)
     ap.add_argument("--thomas", type=int, default=40)
     ap.add_argument("--samples", type=int, default=16)
-    ap.add_argument("--design", choices=["thomas_factors", "standing_cases", "lumbar"])
+    ap.add_argument("--design", choices=["thomas_factors", "standing_cases", "lumbar", "markers"])
     ap.add_argument("--count", type=int, default=0,
-                    help="renders of the design: thomas_factors 48, standing_cases 8 a case, lumbar 4 people")
+                    help="renders of the design: thomas_factors 48, standing_cases 8 a case, lumbar 4 people, "
+                         "markers 24")
+    ap.add_argument("--size", default="1512x2016", help="markers: the image's width x height in pixels")
     args = ap.parse_args()
     folder = args.design or ("series" if args.series else "sweep")
     args.out = args.out or os.path.expanduser(f"~/.cache/sagitta/renders/{folder}/specs")
@@ -350,6 +421,10 @@ def main():
         return
     if args.design == "standing_cases":
         write(standing_case_specs(args.seed, args.count or 8, args.samples), args.out)
+        return
+    if args.design == "markers":
+        width, height = (int(x) for x in args.size.split("x"))
+        write(marker_specs(args.seed, args.count or 24, args.samples, width, height), args.out)
         return
     if args.design == "lumbar":
         write(lumbar_specs(args.seed, args.count or 4, args.samples), args.out)

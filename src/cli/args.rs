@@ -492,6 +492,10 @@ pub struct AnalyzeArgs {
         requires = "markers"
     )]
     pub marker_color: MarkerColor,
+    /// The markers are raised balls (as SAPO uses), not flat dots: the tilt is
+    /// corrected for their centres standing one radius off the skin.
+    #[arg(long, requires = "markers")]
+    pub marker_balls: bool,
     #[command(flatten)]
     pub plan: PlanArgs,
     /// Analyse folders with their subfolders.

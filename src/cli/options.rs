@@ -143,6 +143,9 @@ fn analyzer_options(args: &AnalyzeArgs) -> Result<AnalyzerOptions, Error> {
             camera_roll_deg: args.geometry.camera_roll_deg,
             pelvis: match (args.geometry.asis, args.geometry.psis) {
                 (Some(asis), Some(psis)) => PelvisInput::Landmarks { asis, psis },
+                _ if args.markers && args.marker_balls => {
+                    PelvisInput::MarkerBalls(args.marker_color)
+                }
                 _ if args.markers => PelvisInput::Markers(args.marker_color),
                 _ => PelvisInput::Estimate,
             },

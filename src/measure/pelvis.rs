@@ -971,26 +971,10 @@ fn component(
     h: usize,
     start: usize,
 ) -> Vec<(usize, usize)> {
-    let mut pixels = Vec::new();
-    let mut stack = vec![start];
-    seen[start] = true;
-    while let Some(i) = stack.pop() {
-        let (x, y) = (i % w, i / w);
-        pixels.push((x, y));
-        let neighbours = [
-            (x > 0).then(|| i - 1),
-            (x + 1 < w).then(|| i + 1),
-            (y > 0).then(|| i - w),
-            (y + 1 < h).then(|| i + w),
-        ];
-        for n in neighbours.into_iter().flatten() {
-            if matches[n] && !seen[n] {
-                seen[n] = true;
-                stack.push(n);
-            }
-        }
-    }
-    pixels
+    flood(seen, w, h, start, |i| matches[i])
+        .into_iter()
+        .map(|i| (i % w, i / w))
+        .collect()
 }
 
 /// A patch with the pixels it encloses added: those of its bounding box
@@ -1009,27 +993,43 @@ fn with_holes_filled(pixels: &[(usize, usize)]) -> Vec<(usize, usize)> {
         inside[(y - min_y + 1) * bw + (x - min_x + 1)] = true;
     }
     let mut outside = vec![false; bw * bh];
-    let mut stack = vec![0];
-    outside[0] = true;
-    while let Some(i) = stack.pop() {
-        let (x, y) = (i % bw, i / bw);
-        let neighbours = [
-            (x > 0).then(|| i - 1),
-            (x + 1 < bw).then(|| i + 1),
-            (y > 0).then(|| i - bw),
-            (y + 1 < bh).then(|| i + bw),
-        ];
-        for n in neighbours.into_iter().flatten() {
-            if !inside[n] && !outside[n] {
-                outside[n] = true;
-                stack.push(n);
-            }
-        }
-    }
+    flood(&mut outside, bw, bh, 0, |i| !inside[i]);
     (0..bw * bh)
         .filter(|&i| !outside[i])
         .map(|i| (i % bw + min_x - 1, i / bw + min_y - 1))
         .collect()
+}
+
+/// Flood fill over a `w` x `h` grid from `start`, through 4-connected cells
+/// where `passable` holds and that are not yet `seen`; marks them seen and
+/// returns their indices (`start` included, taken as passable).
+fn flood(
+    seen: &mut [bool],
+    w: usize,
+    h: usize,
+    start: usize,
+    passable: impl Fn(usize) -> bool,
+) -> Vec<usize> {
+    let mut cells = Vec::new();
+    let mut stack = vec![start];
+    seen[start] = true;
+    while let Some(i) = stack.pop() {
+        cells.push(i);
+        let (x, y) = (i % w, i / w);
+        let neighbours = [
+            (x > 0).then(|| i - 1),
+            (x + 1 < w).then(|| i + 1),
+            (y > 0).then(|| i - w),
+            (y + 1 < h).then(|| i + w),
+        ];
+        for n in neighbours.into_iter().flatten() {
+            if passable(n) && !seen[n] {
+                seen[n] = true;
+                stack.push(n);
+            }
+        }
+    }
+    cells
 }
 
 /// The disc behind a patch (pixels relative to `origin`): the smallest

@@ -89,6 +89,24 @@ pub struct ReviewArgs {
     pub port: u16,
 }
 
+/// The pose models, shared by `analyze` and `compare` (for photos it
+/// analyses itself).
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Landmark model: lite (fastest), full, heavy (most accurate, about 2.5 times slower).
+    #[arg(long, value_enum, default_value_t = ModelArg::Full)]
+    pub model: ModelArg,
+    /// Landmark model for photos that show the Thomas test: they are looked at
+    /// again with it (the full model misreads the hanging knee of a lying person);
+    /// the same as --model for no second look.
+    #[arg(long, value_enum, default_value_t = ModelArg::Heavy)]
+    pub thomas_model: ModelArg,
+    /// Folder holding the ONNX model files (default: $SAGITTA_MODEL_DIR, else share/sagitta/models beside an installed
+    /// sagitta's bin/, else the models/ folder sagitta was built from).
+    #[arg(long, value_name = "DIR")]
+    pub model_dir: Option<PathBuf>,
+}
+
 /// Options that shape the routine, shared by `analyze` and `routine`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -270,15 +288,9 @@ pub struct CompareArgs {
     /// The client of the photos analysed now; saved analyses of another client are refused.
     #[arg(long, value_name = "ID", value_parser = |t: &str| required_text("client", t, session::MAX_CLIENT_CHARS))]
     pub client: Option<String>,
-    /// Landmark model for photos analysed now.
-    #[arg(long, value_enum, default_value_t = ModelArg::Full)]
-    pub model: ModelArg,
-    /// Landmark model for photos analysed now that show the Thomas test.
-    #[arg(long, value_enum, default_value_t = ModelArg::Heavy)]
-    pub thomas_model: ModelArg,
-    /// Folder holding the ONNX model files.
-    #[arg(long, value_name = "DIR")]
-    pub model_dir: Option<PathBuf>,
+    // for photos compare analyses itself
+    #[command(flatten)]
+    pub models: ModelArgs,
 }
 
 /// Output of `measurements`.
@@ -452,18 +464,8 @@ pub struct AnalyzeArgs {
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
-    /// Landmark model: lite (fastest), full, heavy (most accurate, about 2.5 times slower).
-    #[arg(long, value_enum, default_value_t = ModelArg::Full)]
-    pub model: ModelArg,
-    /// Landmark model for photos that show the Thomas test: they are looked at
-    /// again with it (the full model misreads the hanging knee of a lying person);
-    /// the same as --model for no second look.
-    #[arg(long, value_enum, default_value_t = ModelArg::Heavy)]
-    pub thomas_model: ModelArg,
-    /// Folder holding the ONNX model files (default: $SAGITTA_MODEL_DIR, else share/sagitta/models beside an installed
-    /// sagitta's bin/, else the models/ folder sagitta was built from).
-    #[arg(long, value_name = "DIR")]
-    pub model_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub models: ModelArgs,
     /// ONNX Runtime threads per model (at most the number of cores, unless --force-threads).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub threads: u16,

@@ -127,14 +127,14 @@ pub fn analyze_options(args: AnalyzeArgs) -> Result<AnalyzeOptions, Error> {
 
 fn analyzer_options(args: &AnalyzeArgs) -> Result<AnalyzerOptions, Error> {
     Ok(AnalyzerOptions {
-        model: args.model.into(),
-        model_dir: args.model_dir.clone(),
+        model: args.models.model.into(),
+        model_dir: args.models.model_dir.clone(),
         inference_threads: usize::from(args.threads),
         pose: PoseOptions {
             second_pass: args.second_pass,
             person: args.person,
         },
-        thomas_model: args.thomas_model.into(),
+        thomas_model: args.models.thomas_model.into(),
         measure: GeometryOptions {
             protocol: args
                 .geometry
@@ -212,9 +212,9 @@ pub fn compare_options(args: CompareArgs) -> Result<CompareOptions, Error> {
         format: args.format.into(),
         client: args.client,
         analyzer: AnalyzerOptions {
-            model: args.model.into(),
-            thomas_model: args.thomas_model.into(),
-            model_dir: args.model_dir,
+            model: args.models.model.into(),
+            thomas_model: args.models.thomas_model.into(),
+            model_dir: args.models.model_dir,
             ..AnalyzerOptions::default()
         },
         inputs: args.inputs,

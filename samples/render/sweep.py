@@ -260,7 +260,7 @@ MARKER_FACTORS = {
     # the near hand on the hip (over or near the ASIS)
     "arms": ["folded", "folded", "hanging", "hand_on_hip"],
 }
-# sagitta's named marker colours (src/measure/pelvis.rs, sRGB) as linear RGB
+# sagitta's named marker colours (src/measure/markers.rs, sRGB) as linear RGB
 # albedo, so that `--marker-color NAME` names what was painted.
 MARKER_RGB = {
     "red": [0.716, 0.012, 0.012],

@@ -4,6 +4,7 @@
 
 pub(crate) mod conventions;
 pub(crate) mod geometry;
+pub(crate) mod markers;
 pub(crate) mod pelvis;
 pub(crate) mod posture;
 pub(crate) mod protocol;
@@ -20,8 +21,9 @@ use crate::pose::{Joint, Pose};
 use crate::schema::{Measurement, MeasurementId, Protocol, ProtocolKind, Reading, Side};
 use geometry::Vec2;
 
+pub use markers::MarkerColor;
+pub use pelvis::PelvisInput;
 pub(crate) use pelvis::SD_TO_90_PERCENT;
-pub use pelvis::{MarkerColor, PelvisInput};
 pub use protocol::Refusal;
 
 /// What the user asked for.

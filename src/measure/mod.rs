@@ -88,6 +88,48 @@ pub fn retake_advice(kind: ProtocolKind) -> &'static str {
     }
 }
 
+/// What to do where the protocol is not valid or something was declined.
+/// A pelvic tilt declined because of the landmarks or markers given (and the
+/// pelvic pattern and posture type that follow from it) is no fault of the
+/// photo: typed landmarks are to be checked, markers put right; the photo is
+/// retaken only for what the photo itself could not give.
+fn advice_after_declines(
+    protocol: &Protocol,
+    measurements: &BTreeMap<String, Measurement>,
+    pelvis: &PelvisInput,
+) -> Option<String> {
+    const FOLLOW_THE_TILT: [MeasurementId; 3] = [
+        MeasurementId::PelvicTilt,
+        MeasurementId::PelvicPattern,
+        MeasurementId::PostureType,
+    ];
+    let tilt_declined = measurements
+        .get(MeasurementId::PelvicTilt.name())
+        .is_some_and(Measurement::is_declined);
+    let by_input = tilt_declined && *pelvis != PelvisInput::Estimate;
+    let photo_fault = !protocol.valid
+        || measurements.iter().any(|(name, m)| {
+            m.is_declined() && !(by_input && FOLLOW_THE_TILT.iter().any(|id| id.name() == name))
+        });
+    // off a standing photo the decline only says the input was not used
+    let input_advice = match pelvis {
+        _ if !by_input || protocol.kind != ProtocolKind::Standing => None,
+        PelvisInput::Landmarks { .. } => Some(CHECK_LANDMARKS),
+        _ => Some(FIX_MARKERS),
+    };
+    let photo_advice = photo_fault.then(|| retake_advice(protocol.kind));
+    match (photo_advice, input_advice) {
+        (Some(photo), Some(input)) => Some(format!("{photo} {input}")),
+        (photo, input) => photo.or(input).map(str::to_string),
+    }
+}
+
+/// What to do when the ASIS and PSIS given by hand were declined.
+pub const CHECK_LANDMARKS: &str = "The photo needs no retake for the pelvis: check the ASIS and PSIS points given (--asis and --psis, or those placed on the review page), each on the bony landmark of the side nearer the camera, in the photo's pixels counted from its top-left corner (x to the right, y down).";
+
+/// What to do when marker dots or balls were not found or not usable.
+pub const FIX_MARKERS: &str = "For the markers: put right what the pelvic tilt's reason names, then retake with both markers facing the camera, clear of hands and arms (arms folded across the chest), in a colour that contrasts with the skin and clothing around them.";
+
 /// Body parts that come in pairs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limb {
@@ -495,9 +537,8 @@ pub fn measure_sized(
         "every measurement is in the registry (conventions::MEASUREMENTS): {:?}",
         measurements.keys().collect::<Vec<_>>()
     );
-    let declined_any = measurements.values().any(Measurement::is_declined);
-    if (declined_any || !protocol.valid) && protocol.retake.is_none() {
-        protocol.retake = Some(retake_advice(protocol.kind).to_string());
+    if protocol.retake.is_none() {
+        protocol.retake = advice_after_declines(&protocol, &measurements, &options.pelvis);
     }
     MeasureResult {
         protocol,

@@ -527,3 +527,52 @@ fn pelvic_landmarks_on_a_seated_photo_are_declined_with_a_warning() {
             .any(|w| w.to_string().contains("--asis/--psis"))
     );
 }
+
+#[test]
+fn a_declined_pelvic_input_asks_for_that_input_to_be_put_right_not_a_new_photo() {
+    use sagitta::measure::{CHECK_LANDMARKS, FIX_MARKERS, retake_advice};
+    let photo = common::sample("standing_neutral.jpg");
+    let retake = |pelvis: PelvisInput| {
+        let a = analyze(
+            &photo,
+            MeasureOptions {
+                pelvis,
+                ..Default::default()
+            },
+        );
+        assert!(
+            a.measurements["pelvic_tilt"].declined_reason().is_some(),
+            "{:?}",
+            a.measurements["pelvic_tilt"]
+        );
+        a.assessment.retake.unwrap_or_default()
+    };
+    // A typed point far from the pelvis: the photo itself gave everything else.
+    let mistyped = PelvisInput::Landmarks {
+        asis: (5.0, 5.0),
+        psis: (60.0, 5.0),
+    };
+    assert_eq!(retake(mistyped), CHECK_LANDMARKS);
+    // Markers the photo does not carry: put the markers right, then retake.
+    let markers = PelvisInput::Markers("magenta".parse::<MarkerColor>().unwrap());
+    assert_eq!(retake(markers), FIX_MARKERS);
+    // On a Thomas test the landmarks are only not used: nothing to check or
+    // retake for them, and nothing that asks the person to stand.
+    let thomas = analyze(
+        &common::sample("thomas_short_left.jpg"),
+        MeasureOptions {
+            pelvis: PelvisInput::Landmarks {
+                asis: (5.0, 5.0),
+                psis: (60.0, 5.0),
+            },
+            ..Default::default()
+        },
+    );
+    assert_eq!(thomas.protocol.kind, ProtocolKind::ThomasTest);
+    let advice = thomas.assessment.retake.unwrap_or_default();
+    assert!(!advice.contains(CHECK_LANDMARKS), "{advice}");
+    assert!(
+        !advice.contains(retake_advice(ProtocolKind::Standing)),
+        "{advice}"
+    );
+}

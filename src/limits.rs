@@ -263,6 +263,7 @@ pub struct PelvisLimits {
     pub marker_surround_inner_radii: f64,
     pub marker_surround_outer_radii: f64,
     pub marker_max_surround_share: f64,
+    pub marker_stand_out_sd: f64,
 }
 
 /// Tilt from one outline's inclination: `offset_deg + gain * inclination`,

@@ -195,7 +195,9 @@ impl Patch {
 
 /// The patches of `color` in the square `pelvis.marker_search_torso` torso
 /// lengths either side of the hip (photo pixels), each with its holes (a
-/// ball's specular highlight) filled.
+/// ball's specular highlight) filled. Where skin or clothing of the marker's
+/// hue hides the markers among it, they are sought again as patches more
+/// saturated than that fabric ([`standing_out`]).
 fn colour_patches(
     image: &RgbImage,
     hip_px: Vec2,
@@ -211,63 +213,286 @@ fn colour_patches(
     if x1 <= x0 || y1 <= y0 {
         return Err("the hip region is outside the photo".to_string());
     }
-    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
-    let (target_hue, _, _) = hsv(color.rgb);
-    let matches: Vec<bool> = (0..h * w)
+    let square = Square {
+        origin: Vec2::new(x0 as f64, y0 as f64),
+        w: (x1 - x0) as usize,
+        h: (y1 - y0) as usize,
+    };
+    let hue = Hue::of(color);
+    let pixels: Vec<(f64, f64, f64)> = (0..square.w * square.h)
         .map(|i| {
-            let p = image.get_pixel(x0 + (i % w) as u32, y0 + (i / w) as u32).0;
-            let (hue, s, v) = hsv(p);
-            let diff = (hue - target_hue).abs();
-            diff.min(360.0 - diff) <= limits.marker_hue_tolerance_deg
-                && s >= limits.marker_min_saturation
-                && v >= limits.marker_min_value
+            hsv(image
+                .get_pixel(x0 + (i % square.w) as u32, y0 + (i / square.w) as u32)
+                .0)
         })
         .collect();
-    let min_area = limits.marker_min_dot_px as usize;
-    let max_area = ((limits.marker_max_dot_torso * torso_px).powi(2)) as usize;
-    let diameters =
-        limits.marker_min_diameter_torso * torso_px..=limits.marker_max_diameter_torso * torso_px;
-    let mut seen = vec![false; h * w];
+    let matches: Vec<bool> = pixels
+        .iter()
+        .map(|&p| hue.holds(p, limits.marker_min_saturation))
+        .collect();
+    let sizes = Sizes::of(torso_px);
+    let mut seen = vec![false; matches.len()];
     let mut found = Patches {
         markers: Vec::new(),
         large: false,
     };
-    for start in 0..h * w {
+    for start in 0..matches.len() {
         if !matches[start] || seen[start] {
             continue;
         }
-        let pixels = component(&matches, &mut seen, w, h, start);
-        if pixels.len() > max_area.max(min_area) {
+        let patch = flood(&mut seen, square.w, square.h, start, |i| matches[i]);
+        if patch.len() > sizes.max_area {
             found.large = true;
             continue;
         }
-        let pixels = with_holes_filled(&pixels);
-        if pixels.len() >= min_area {
-            let disc = disc_of(&pixels, Vec2::new(x0 as f64, y0 as f64));
-            if !diameters.contains(&(2.0 * disc.radius)) {
-                continue;
-            }
-            if surround_share(image, &disc, target_hue) > limits.marker_max_surround_share {
-                found.large = true;
-            } else {
-                found.markers.push(disc);
-            }
+        let Some(disc) = sizes.disc(&square, &patch) else {
+            continue;
+        };
+        // the ring's own fabric at half the saturation a marker pixel needs,
+        // so that its paler and shaded parts are seen too
+        let ringed = surround_share(image, &disc, |p| {
+            hue.holds(hsv(p), limits.marker_min_saturation / 2.0)
+        }) > limits.marker_max_surround_share;
+        if ringed {
+            found.large = true;
+        } else {
+            found.markers.push(disc);
+        }
+    }
+    if found.large && found.markers.len() != 2 {
+        let stand_out = standing_out(image, &square, &pixels, hue, &sizes, torso_px);
+        // the second search stands in where it finds the pair, or more of it
+        if stand_out.len() == 2 || stand_out.len() > found.markers.len() {
+            found.markers = stand_out;
         }
     }
     Ok(found)
 }
 
-/// The share of the ring around a disc (`pelvis.marker_surround_*_radii`) whose
-/// pixels have the marker's hue, at half the saturation a marker pixel needs:
-/// a ball stands out from skin or clothing of another colour, while a
-/// fleck of the hue in clothing of that hue (or a ball on it) is ringed by it.
-fn surround_share(image: &RgbImage, disc: &Patch, target_hue: f64) -> f64 {
+/// The search square: its top-left corner in the photo and its size.
+struct Square {
+    origin: Vec2,
+    w: usize,
+    h: usize,
+}
+
+/// The marker's hue, and whether an HSV pixel has it.
+#[derive(Clone, Copy)]
+struct Hue(f64);
+
+impl Hue {
+    fn of(color: MarkerColor) -> Self {
+        Self(hsv(color.rgb).0)
+    }
+
+    /// Within the hue tolerance, at least `min_saturation` saturated and
+    /// bright enough to show a colour.
+    fn holds(self, (hue, s, v): (f64, f64, f64), min_saturation: f64) -> bool {
+        let diff = (hue - self.0).abs();
+        diff.min(360.0 - diff) <= limits().pelvis.marker_hue_tolerance_deg
+            && s >= min_saturation
+            && v >= limits().pelvis.marker_min_value
+    }
+}
+
+/// The sizes a marker may have in the photo, from the torso length.
+struct Sizes {
+    min_area: usize,
+    max_area: usize,
+    diameters: std::ops::RangeInclusive<f64>,
+}
+
+impl Sizes {
+    fn of(torso_px: f64) -> Self {
+        let limits = &limits().pelvis;
+        let min_area = limits.marker_min_dot_px as usize;
+        Self {
+            min_area,
+            max_area: (((limits.marker_max_dot_torso * torso_px).powi(2)) as usize).max(min_area),
+            diameters: limits.marker_min_diameter_torso * torso_px
+                ..=limits.marker_max_diameter_torso * torso_px,
+        }
+    }
+
+    /// The disc of a patch (cell indices in `square`) with its holes filled,
+    /// where it is large enough and of a marker's diameter.
+    fn disc(&self, square: &Square, patch: &[usize]) -> Option<Patch> {
+        let cells: Vec<(usize, usize)> = patch
+            .iter()
+            .map(|&i| (i % square.w, i / square.w))
+            .collect();
+        let filled = with_holes_filled(&cells);
+        if filled.len() < self.min_area {
+            return None;
+        }
+        let disc = disc_of(&filled, square.origin);
+        self.diameters
+            .contains(&(2.0 * disc.radius))
+            .then_some(disc)
+    }
+}
+
+/// Marker-sized round patches of the hue that stand out by their saturation
+/// from the skin or clothing of that hue around them. A pixel seeds one where
+/// its saturation lies `pelvis.marker_stand_out_sd` robust standard
+/// deviations above the mean of the hue's pixels within a ring's reach of
+/// the largest marker; the patch is grown from its most saturated pixel to
+/// where the saturation falls halfway from the seed's to the fabric's (a
+/// blurred disc's edge at half maximum), and kept where it is a whole disc
+/// of a marker's size with fabric, not more of itself, around it, and the
+/// median pixel of the patch, not only of its seed, stands out as far.
+fn standing_out(
+    image: &RgbImage,
+    square: &Square,
+    pixels: &[(f64, f64, f64)],
+    hue: Hue,
+    sizes: &Sizes,
+    torso_px: f64,
+) -> Vec<Patch> {
+    let limits = &limits().pelvis;
+    let (w, h) = (square.w, square.h);
+    let fabric: Vec<bool> = pixels
+        .iter()
+        .map(|&p| hue.holds(p, limits.marker_min_saturation / 2.0))
+        .collect();
+    let saturation: Vec<f64> = pixels.iter().map(|p| p.1).collect();
+    let reach = (limits.marker_surround_outer_radii * limits.marker_max_diameter_torso / 2.0
+        * torso_px)
+        .ceil()
+        .max(1.0) as usize;
+    let around = local_mean(&saturation, &fabric, w, h, reach);
+    let excess: Vec<f64> = saturation.iter().zip(&around).map(|(s, a)| s - a).collect();
+    let Some(scatter) = robust_sd(
+        excess
+            .iter()
+            .zip(&fabric)
+            .filter(|(_, f)| **f)
+            .map(|(e, _)| *e)
+            .collect(),
+    ) else {
+        return Vec::new();
+    };
+    let seeds: Vec<bool> = (0..w * h)
+        .map(|i| {
+            fabric[i]
+                && excess[i] > limits.marker_stand_out_sd * scatter
+                && hue.holds(pixels[i], limits.marker_min_saturation)
+        })
+        .collect();
+    // each seed's most saturated pixel and the level its patch's edge lies at
+    let mut seeded = vec![false; w * h];
+    let mut starts: Vec<(f64, usize, f64)> = Vec::new();
+    for start in 0..w * h {
+        if !seeds[start] || seeded[start] {
+            continue;
+        }
+        let seed = flood(&mut seeded, w, h, start, |i| seeds[i]);
+        let level = median(seed.iter().map(|&i| saturation[i]).collect());
+        let base = median(seed.iter().map(|&i| around[i]).collect());
+        let top = seed
+            .iter()
+            .copied()
+            .max_by(|&a, &b| saturation[a].total_cmp(&saturation[b]));
+        if let (Some(level), Some(base), Some(top)) = (level, base, top) {
+            starts.push((level - base, top, (level + base) / 2.0));
+        }
+    }
+    // The most distinct first, so that a faint swell of the fabric, grown
+    // at its own low edge, cannot take in a marker beside it.
+    starts.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut grown = vec![false; w * h];
+    let mut found = Vec::new();
+    for (_, top, edge) in starts {
+        if grown[top] {
+            continue;
+        }
+        let patch = flood(&mut grown, w, h, top, |i| {
+            fabric[i] && saturation[i] >= edge
+        });
+        if patch.len() > sizes.max_area {
+            continue;
+        }
+        let stands_out = median(patch.iter().map(|&i| excess[i]).collect()).unwrap_or(0.0);
+        let Some(disc) = sizes.disc(square, &patch) else {
+            continue;
+        };
+        let ringed = surround_share(image, &disc, |p| {
+            let p = hsv(p);
+            hue.holds(p, limits.marker_min_saturation / 2.0) && p.1 >= edge
+        }) > limits.marker_max_surround_share;
+        // the patch as a whole, not only its seed, stands out from the fabric
+        if disc.whole && !ringed && stands_out > limits.marker_stand_out_sd * scatter {
+            found.push(disc);
+        }
+    }
+    found
+}
+
+/// The mean of `values` over the cells where `counted` holds, in the
+/// (2 `reach` + 1)-cell square around each cell of a `w` x `h` grid (cut by
+/// the grid's edges), from summed-area tables; 0 where none counts.
+fn local_mean(values: &[f64], counted: &[bool], w: usize, h: usize, reach: usize) -> Vec<f64> {
+    let stride = w + 1;
+    let (mut sum, mut count) = (vec![0.0; stride * (h + 1)], vec![0.0; stride * (h + 1)]);
+    for y in 0..h {
+        for x in 0..w {
+            let (v, c) = if counted[y * w + x] {
+                (values[y * w + x], 1.0)
+            } else {
+                (0.0, 0.0)
+            };
+            let at = (y + 1) * stride + x + 1;
+            sum[at] = v + sum[at - 1] + sum[at - stride] - sum[at - stride - 1];
+            count[at] = c + count[at - 1] + count[at - stride] - count[at - stride - 1];
+        }
+    }
+    let boxed = |table: &[f64], x0: usize, y0: usize, x1: usize, y1: usize| {
+        table[y1 * stride + x1] - table[y0 * stride + x1] - table[y1 * stride + x0]
+            + table[y0 * stride + x0]
+    };
+    (0..w * h)
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            let (x0, y0) = (x.saturating_sub(reach), y.saturating_sub(reach));
+            let (x1, y1) = ((x + reach + 1).min(w), (y + reach + 1).min(h));
+            let n = boxed(&count, x0, y0, x1, y1);
+            if n > 0.0 {
+                boxed(&sum, x0, y0, x1, y1) / n
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// The median, unless there are no values.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mid = values.len() / 2;
+    let (_, m, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
+    Some(*m)
+}
+
+/// A standard deviation robust to the few outliers a marker makes: 1.4826
+/// times the median absolute deviation (the SD of a normal scatter).
+fn robust_sd(values: Vec<f64>) -> Option<f64> {
+    let centre = median(values.clone())?;
+    median(values.iter().map(|v| (v - centre).abs()).collect()).map(|mad| 1.4826 * mad)
+}
+
+/// The share of the ring around a disc (`pelvis.marker_surround_*_radii`)
+/// whose pixels are `alike` the marker: a ball stands out from skin or
+/// clothing of another colour (or another saturation), while a fleck of
+/// the colour in a fabric of that colour is ringed by it.
+fn surround_share(image: &RgbImage, disc: &Patch, alike: impl Fn([u8; 3]) -> bool) -> f64 {
     let limits = &limits().pelvis;
     let (inner, outer) = (
         limits.marker_surround_inner_radii * disc.radius,
         limits.marker_surround_outer_radii * disc.radius,
     );
-    let (mut ring, mut alike) = (0usize, 0usize);
+    let (mut ring, mut like) = (0usize, 0usize);
     let span = |c: f64, size: u32| {
         ((c - outer).floor().max(0.0) as u32)..((c + outer).ceil().max(0.0) as u32).min(size)
     };
@@ -278,34 +503,16 @@ fn surround_share(image: &RgbImage, disc: &Patch, target_hue: f64) -> f64 {
                 continue;
             }
             ring += 1;
-            let (hue, s, _) = hsv(image.get_pixel(x, y).0);
-            let diff = (hue - target_hue).abs();
-            if diff.min(360.0 - diff) <= limits.marker_hue_tolerance_deg
-                && s >= limits.marker_min_saturation / 2.0
-            {
-                alike += 1;
+            if alike(image.get_pixel(x, y).0) {
+                like += 1;
             }
         }
     }
     if ring == 0 {
         0.0
     } else {
-        alike as f64 / ring as f64
+        like as f64 / ring as f64
     }
-}
-
-/// The pixels (x, y) of the 4-connected patch of `matches` at `start`.
-fn component(
-    matches: &[bool],
-    seen: &mut [bool],
-    w: usize,
-    h: usize,
-    start: usize,
-) -> Vec<(usize, usize)> {
-    flood(seen, w, h, start, |i| matches[i])
-        .into_iter()
-        .map(|i| (i % w, i / w))
-        .collect()
 }
 
 /// A patch with the pixels it encloses added: those of its bounding box
@@ -879,6 +1086,46 @@ mod tests {
         assert!(
             reason.starts_with("neither the ASIS nor the PSIS marker")
                 && reason.contains("contrasts with the clothing"),
+            "{reason}"
+        );
+    }
+
+    /// A muted red top over the hip (the marker's hue at two thirds of its
+    /// saturation), its weave a few levels of noise either way.
+    fn muted_top(photo: &mut RgbImage) {
+        for y in 40..130 {
+            for x in 20..180 {
+                // a fixed scatter of -4..=4 levels per pixel
+                let noise = ((x * 7919 + y * 104_729) % 9) as i32 - 4;
+                let level = |c: i32| (c + noise).clamp(0, 255) as u8;
+                photo.put_pixel(x, y, image::Rgb([level(160), level(75), level(70)]));
+            }
+        }
+    }
+
+    #[test]
+    fn balls_on_a_top_of_their_hue_are_found_by_their_purer_colour() {
+        let mut photo = wall();
+        muted_top(&mut photo);
+        shaded_ball(&mut photo, ASIS_AT, 8.0, RED.rgb);
+        shaded_ball(&mut photo, PSIS_AT, 8.0, RED.rgb);
+        // the top is one patch of the hue larger than a marker
+        assert!(colour_patches(&photo, HIP, TORSO, RED).unwrap().large);
+        let (asis, psis) = locate(&photo).unwrap();
+        assert!(
+            asis.distance(ASIS_AT) < 1.0 && psis.distance(PSIS_AT) < 1.0,
+            "{asis:?} {psis:?}"
+        );
+        // A fold a little purer than the rest of the top is no marker: long
+        // and thin, and hardly beyond the weave's own scatter.
+        let mut folded = wall();
+        muted_top(&mut folded);
+        fill(&mut folded, (40, 60), (110, 64), [168, 70, 64]);
+        shaded_ball(&mut folded, PSIS_AT, 8.0, RED.rgb);
+        let reason = locate(&folded).unwrap_err();
+        assert!(
+            reason.contains("the ASIS marker is missing")
+                && reason.contains("cannot be told from the skin or clothing"),
             "{reason}"
         );
     }

@@ -705,6 +705,17 @@ def render_settings(spec: Mapping) -> str:
     return "png" if fmt == "png" else "jpg"
 
 
-def render(path: str) -> None:
-    bpy.context.scene.render.filepath = path
+def render(path: str, region_px: Sequence[float] | None = None) -> None:
+    """Render to `path`; with `region_px` ([x0, y0, x1, y1], pixels from the
+    top-left) only that part of the frame, the rest left black, at the
+    frame's full size (so that pixel coordinates keep their meaning)."""
+    render_ = bpy.context.scene.render
+    render_.filepath = path
+    if region_px is not None:
+        width, height = render_.resolution_x, render_.resolution_y
+        x0, y0, x1, y1 = region_px
+        render_.use_border, render_.use_crop_to_border = True, False
+        # Blender's border is in fractions of the frame, y from the bottom
+        render_.border_min_x, render_.border_max_x = max(0.0, x0 / width), min(1.0, x1 / width)
+        render_.border_min_y, render_.border_max_y = max(0.0, 1 - y1 / height), min(1.0, 1 - y0 / height)
     bpy.ops.render.render(write_still=True)

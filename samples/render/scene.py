@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -106,16 +107,34 @@ def main() -> None:
         log("markers", truth["markers"])
     log("angles 3d", truth["angles_3d_deg"])
     log("angles img", truth["angles_image_deg"])
+    region = hip_region(truth, camera_spec.get("render_hip_region_torso"))
+    if region is not None:
+        truth["rendered_region_px"] = region
     if not args.no_render:
         image = os.path.join(args.out, f"{name}.{extension}")
         started = time.time()
-        blender_scene.render(image)
+        blender_scene.render(image, region)
         truth["render_seconds"] = round(time.time() - started, 1)
         log("rendered", image, truth["render_seconds"], "s")
     truth_path = os.path.join(args.out, f"{name}.truth.json")
     with open(truth_path, "w") as fh:
         json.dump(truth, fh, indent=1)
     log("wrote", truth_path)
+
+
+def hip_region(truth: dict, half_torso: float | None) -> list[float] | None:
+    """The square `half_torso` torso lengths either side of the near hip
+    (pixels, [x0, y0, x1, y1]) when the spec renders only that part (a
+    high-resolution look at the markers, composited by
+    samples/render/composite_region.py onto the whole frame rendered
+    smaller), else None."""
+    if not half_torso:
+        return None
+    joints = truth["joints_px"]
+    near = truth["near_side"]
+    hip, shoulder = joints[f"{near}_hip"], joints[f"{near}_shoulder"]
+    half = float(half_torso) * math.hypot(hip[0] - shoulder[0], hip[1] - shoulder[1])
+    return [round(hip[0] - half), round(hip[1] - half), round(hip[0] + half), round(hip[1] + half)]
 
 
 if __name__ == "__main__":

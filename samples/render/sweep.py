@@ -279,7 +279,7 @@ CLOTH_LIKE_MARKER = {
 CLOTH_CONTRASTING = [[0.05, 0.05, 0.06], [0.3, 0.3, 0.32], [0.7, 0.7, 0.68], [0.3, 0.2, 0.32]]
 
 
-def marker_specs(seed, n, samples, width, height):
+def marker_specs(seed, n, samples, width, height, hip_region=None):
     """n standing renders (a multiple of 12) with marker balls on the near
     ASIS and PSIS over MARKER_FACTORS; the rest drawn as in the sweep, the
     tilt stratified over its range, tight clothing, the roll within 2 degrees;
@@ -309,6 +309,8 @@ def marker_specs(seed, n, samples, width, height):
         camera.update({"width": width, "height": height, "view_yaw_deg": r1(rng.uniform(*f["view_yaw_deg"]), 1),
                        "roll_deg": r1(rng.uniform(-2, 2), 1), "fill": r1(rng.uniform(0.75, 0.88)),
                        "height_m": r1(rng.uniform(0.8, 1.3))})
+        if hip_region:
+            camera["render_hip_region_torso"] = hip_region
         specs.append(spec)
     return specs
 
@@ -412,6 +414,9 @@ def main():
                     help="renders of the design: thomas_factors 48, standing_cases 8 a case, lumbar 4 people, "
                          "markers 24")
     ap.add_argument("--size", default="1512x2016", help="markers: the image's width x height in pixels")
+    ap.add_argument("--hip-region", type=float,
+                    help="markers: render only the square this many torso lengths either side of the near "
+                         "hip (see composite_region.py)")
     args = ap.parse_args()
     folder = args.design or ("series" if args.series else "sweep")
     args.out = args.out or os.path.expanduser(f"~/.cache/sagitta/renders/{folder}/specs")
@@ -424,7 +429,7 @@ def main():
         return
     if args.design == "markers":
         width, height = (int(x) for x in args.size.split("x"))
-        write(marker_specs(args.seed, args.count or 24, args.samples, width, height), args.out)
+        write(marker_specs(args.seed, args.count or 24, args.samples, width, height, args.hip_region), args.out)
         return
     if args.design == "lumbar":
         write(lumbar_specs(args.seed, args.count or 4, args.samples), args.out)

@@ -846,6 +846,12 @@ fn pick_markers(
         [] => Err(format!(
             "no marker of colour {hex} was found near the hip: check --marker-color, and that both markers face the camera with the arms folded across the chest"
         )),
+        // many patches among skin or clothing of the hue: parts of that
+        // fabric or skin, not other things to take away
+        found if large_patch => Err(format!(
+            "found {} patches of the marker colour {hex} near the hip where 2 markers were expected: {BLENDED}",
+            found.len()
+        )),
         found => Err(format!(
             "found {} marker dots of colour {hex} near the hip; expected exactly 2 (ASIS and PSIS): remove or cover other things of that colour near the hips",
             found.len()
@@ -1143,6 +1149,15 @@ mod tests {
         }
         let reason = locate(&photo).unwrap_err();
         assert!(reason.starts_with("found 3 marker dots"), "{reason}");
+        // beside skin or clothing of the hue they are parts of it, and the
+        // remedy is a contrasting colour, not taking things away
+        fill(&mut photo, (140, 90), (200, 160), [150, 25, 20]);
+        let reason = locate(&photo).unwrap_err();
+        assert!(
+            reason.starts_with("found 3 patches of the marker colour")
+                && reason.contains("use a marker colour that contrasts"),
+            "{reason}"
+        );
     }
 
     #[test]

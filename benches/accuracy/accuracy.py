@@ -587,6 +587,43 @@ def series_report(truths, records):
     return "\n".join(lines) + "\n"
 
 
+def plumb_report(truths, records):
+    """The plumb-line offsets against the rig's joints (standing renders)."""
+    errors = {}
+    for truth, record in zip(truths, records, strict=True):
+        if truth["protocol"] != "standing" or not record or record.get("type") != "analysis":
+            continue
+        anterior, leg, _ = truth_frame(truth)
+        roll = camera_roll_deg(truth)
+        w, h = truth["image"]["width"], truth["image"]["height"]
+        true_px = undo_roll({k: tuple(v) for k, v in truth["joints_px"].items()}, roll, w, h)
+        ankle = true_px[f"{leg}_ankle"]
+        # the ankle to the top of the head, from the ankle to the ear: the
+        # ear sits about 0.88 of that height up (a scale good to a few per
+        # cent, which a 0.02 figure does not feel)
+        height = (ankle[1] - true_px[f"{leg}_ear"][1]) / 0.88
+        for limb in ("ear", "shoulder", "hip", "knee"):
+            m = record["measurements"].get(f"plumb_{limb}") or {}
+            if m.get("value") is None or len(m.get("points_px", [])) != 2:
+                continue
+            got = undo_roll({"ankle": tuple(m["points_px"][0]), "limb": tuple(m["points_px"][1])}, roll, w, h)
+            measured = (got["limb"][0] - got["ankle"][0]) * anterior[0] / height
+            true = (true_px[f"{leg}_{limb}"][0] - ankle[0]) * anterior[0] / height
+            errors.setdefault(limb, []).append(measured - true)
+    if not errors:
+        return ""
+    lines = ["## Plumb offsets (standing renders)\n",
+             "Each offset's error against the rig's joints as projected, in fractions of the "
+             "ankle-to-head-top height: n, bias, MAE, 90th percentile of |error|.\n",
+             "| offset | n | bias | MAE | p90 |", "|---|---|---|---|---|"]
+    for limb, e in errors.items():
+        a = sorted(abs(x) for x in e)
+        p90 = a[min(len(a) - 1, math.ceil(0.9 * len(a)) - 1)]
+        lines.append(f"| plumb_{limb} | {len(e)} | {statistics.mean(e):+.4f} | "
+                     f"{statistics.mean(a):.4f} | {p90:.4f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", required=True, help="folder with *.truth.json and their images")
@@ -615,6 +652,7 @@ def main():
           f"sagitta {' '.join(args.sagitta_arg) or 'defaults'}\n")
     print(report(rows, ["sagitta", *mediapipe]))
     print(curve_report(truths, sagitta))
+    print(plumb_report(truths, sagitta))
     if args.series:
         series = [t for t in load_truths(args.series) if t["protocol"] == "standing"]
         print(series_report(series, run_sagitta(args.sagitta, series, args.sagitta_arg,

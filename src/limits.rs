@@ -184,6 +184,7 @@ pub struct UncertaintyLimits {
     pub palpation_deg: f64,
     pub craniovertebral_deg: f64,
     pub pelvic_morphology_sd_deg: f64,
+    pub plumb_height: f64,
     pub benchmark_p90: Vec<BenchmarkError>,
 }
 

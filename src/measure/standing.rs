@@ -109,6 +109,7 @@ pub fn measure(body: &Body, view: &View, out: &mut BTreeMap<String, Measurement>
                     value: Some(round(value, 3)),
                     unit: Quantity::HeightFraction.unit().map(str::to_string),
                     method: "plumb_line".to_string(),
+                    uncertainty: Some(limits().uncertainty.plumb_height),
                     confidence: Some(round(
                         body.min_visibility(&[limb, ankle]) * view.lateral_score,
                         2,

@@ -116,12 +116,32 @@ pub const CSV_COLUMNS: &[CsvColumn] = &[
     ),
     of("standing_plumb_ear_fraction_of_height", PlumbEar, Value),
     of(
+        "standing_plumb_ear_uncertainty_fraction_of_height",
+        PlumbEar,
+        Uncertainty,
+    ),
+    of(
         "standing_plumb_shoulder_fraction_of_height",
         PlumbShoulder,
         Value,
     ),
+    of(
+        "standing_plumb_shoulder_uncertainty_fraction_of_height",
+        PlumbShoulder,
+        Uncertainty,
+    ),
     of("standing_plumb_hip_fraction_of_height", PlumbHip, Value),
+    of(
+        "standing_plumb_hip_uncertainty_fraction_of_height",
+        PlumbHip,
+        Uncertainty,
+    ),
     of("standing_plumb_knee_fraction_of_height", PlumbKnee, Value),
+    of(
+        "standing_plumb_knee_uncertainty_fraction_of_height",
+        PlumbKnee,
+        Uncertainty,
+    ),
     of(
         "standing_lumbar_lordosis_depth_fraction_of_trunk_length",
         LumbarLordosisDepth,

@@ -504,6 +504,12 @@ pub fn measure_sized(
             uncertainty.segment_deg, uncertainty.knee_deg, uncertainty.palpation_deg
         ));
     }
+    if protocol.kind == ProtocolKind::Standing {
+        protocol.assumptions.push(format!(
+            "the uncertainty of a plumb offset, {} of the height, is sagitta's 90th-percentile error on rendered ground truth (SagittaBench2026): no published figure exists",
+            limits().uncertainty.plumb_height
+        ));
+    }
 
     // Pelvic landmarks or markers are read only on a standing photo: say so
     // instead of dropping them without a word.

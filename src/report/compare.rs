@@ -8,6 +8,7 @@ use super::overlay::protocol_name;
 use super::snake_name;
 use super::text::class_words;
 use crate::input::terminal_safe;
+use crate::recommend::write_wrapped;
 use crate::schema::{
     Asymmetry, CallStatus, Change, ComparedInput, Comparison, ComparisonOrder, FindingStatus,
     Judgement, ProtocolKind, Side,
@@ -54,11 +55,13 @@ pub(super) fn grouped(skipped: &[crate::schema::Skipped]) -> Vec<(Vec<&str>, &st
     groups
 }
 
+/// The verdict column, short enough that a row fits 100 columns; the
+/// table's closing line says what it means.
 fn verdict(judgement: &Judgement) -> &'static str {
     if judgement.exceeds_mdc {
-        "exceeds the MDC: more than measurement error"
+        "exceeds the MDC"
     } else {
-        "within measurement error"
+        "within error"
     }
 }
 
@@ -233,28 +236,25 @@ pub fn write_compare_text(c: &Comparison, out: &mut dyn Write) -> io::Result<()>
         )?;
     }
     for not in &c.not_compared {
-        writeln!(
-            out,
-            "\nInput [{}] compared with nothing: {}",
-            not.input,
-            safe(&not.reason)
-        )?;
+        writeln!(out)?;
+        let first = format!("Input [{}] compared with nothing:", not.input);
+        write_wrapped(out, &first, "  ", &safe(&not.reason))?;
     }
     let notes = mdc_notes(c);
     if !notes.is_empty() {
         writeln!(out, "\nHow each MDC was set:")?;
         for (name, basis) in notes {
-            writeln!(out, "  {}: {basis}", safe(&name))?;
+            write_wrapped(out, &format!("  {}:", safe(&name)), "    ", &basis)?;
         }
     }
     for warning in &c.warnings {
-        writeln!(out, "warning: {}", safe(warning))?;
+        write_wrapped(out, "warning:", "  ", &safe(warning))?;
     }
     if !c.references.is_empty() {
         writeln!(out, "references:")?;
         for key in &c.references {
             if let Some(reference) = crate::references::get(key) {
-                writeln!(out, "  {key}: {}", reference.full())?;
+                write_wrapped(out, &format!("  {key}:"), "    ", &reference.full())?;
             }
         }
     }
@@ -315,16 +315,17 @@ pub(super) fn write_text_table(
     for setup in setup_differences {
         writeln!(out, "  camera set-up differs: {}", safe(setup))?;
     }
+    // at most 99 columns (values to +999.9 +/- 99.9), as the wrapped text
     writeln!(
         out,
-        "  {:<26} {:>15} {:>15} {:>10} {:>8} {:>6}",
+        "  {:<25} {:>15} {:>15} {:>10} {:>5} {:>5}",
         "measurement", first, second, difference, "+/-", "MDC95"
     )?;
     for row in rows {
         let [(a, ua), (b, ub)] = row.values;
         writeln!(
             out,
-            "  {:<26} {:>15} {:>15} {:>+10.1} {:>8.1} {:>6.1}  {}",
+            "  {:<25} {:>15} {:>15} {:>+10.1} {:>5.1} {:>5.1}  {}",
             safe(row.name),
             format!("{a:+.1} +/- {ua:.1}"),
             format!("{b:+.1} +/- {ub:.1}"),
@@ -334,13 +335,15 @@ pub(super) fn write_text_table(
             verdict(row.judgement)
         )?;
     }
-    for (names, reason) in grouped(skipped) {
+    if !rows.is_empty() {
         writeln!(
             out,
-            "  not compared: {}: {}",
-            safe(&names.join(", ")),
-            safe(reason)
+            "  (+/-: the two uncertainties combined; a change within the MDC95 is within measurement error)"
         )?;
+    }
+    for (names, reason) in grouped(skipped) {
+        let text = format!("{}: {}", safe(&names.join(", ")), safe(reason));
+        write_wrapped(out, "  not compared:", "    ", &text)?;
     }
     Ok(())
 }

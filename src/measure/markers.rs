@@ -219,16 +219,8 @@ fn colour_patches(
         h: (y1 - y0) as usize,
     };
     let hue = Hue::of(color);
-    let pixels: Vec<(f64, f64, f64)> = (0..square.w * square.h)
-        .map(|i| {
-            hsv(image
-                .get_pixel(x0 + (i % square.w) as u32, y0 + (i / square.w) as u32)
-                .0)
-        })
-        .collect();
-    let matches: Vec<bool> = pixels
-        .iter()
-        .map(|&p| hue.holds(p, limits.marker_min_saturation))
+    let matches: Vec<bool> = (0..square.w * square.h)
+        .map(|i| hue.holds(square.hsv(image, i), limits.marker_min_saturation))
         .collect();
     let sizes = Sizes::of(torso_px);
     let mut seen = vec![false; matches.len()];
@@ -260,7 +252,7 @@ fn colour_patches(
         }
     }
     if found.large && found.markers.len() != 2 {
-        let stand_out = standing_out(image, &square, &pixels, hue, &sizes, torso_px);
+        let stand_out = standing_out(image, &square, hue, &sizes, torso_px);
         // the second search stands in where it finds the pair, or more of it
         if stand_out.len() == 2 || stand_out.len() > found.markers.len() {
             found.markers = stand_out;
@@ -274,6 +266,15 @@ struct Square {
     origin: Vec2,
     w: usize,
     h: usize,
+}
+
+impl Square {
+    /// The HSV of the square's cell `i` (row by row).
+    fn hsv(&self, image: &RgbImage, i: usize) -> (f64, f64, f64) {
+        let x = self.origin.x as u32 + (i % self.w) as u32;
+        let y = self.origin.y as u32 + (i / self.w) as u32;
+        hsv(image.get_pixel(x, y).0)
+    }
 }
 
 /// The marker's hue, and whether an HSV pixel has it.
@@ -344,18 +345,18 @@ impl Sizes {
 fn standing_out(
     image: &RgbImage,
     square: &Square,
-    pixels: &[(f64, f64, f64)],
     hue: Hue,
     sizes: &Sizes,
     torso_px: f64,
 ) -> Vec<Patch> {
     let limits = &limits().pelvis;
     let (w, h) = (square.w, square.h);
-    let fabric: Vec<bool> = pixels
-        .iter()
-        .map(|&p| hue.holds(p, limits.marker_min_saturation / 2.0))
-        .collect();
-    let saturation: Vec<f64> = pixels.iter().map(|p| p.1).collect();
+    let (fabric, saturation): (Vec<bool>, Vec<f64>) = (0..w * h)
+        .map(|i| {
+            let p = square.hsv(image, i);
+            (hue.holds(p, limits.marker_min_saturation / 2.0), p.1)
+        })
+        .unzip();
     let reach = (limits.marker_surround_outer_radii * limits.marker_max_diameter_torso / 2.0
         * torso_px)
         .ceil()
@@ -374,9 +375,10 @@ fn standing_out(
     };
     let seeds: Vec<bool> = (0..w * h)
         .map(|i| {
+            // of the fabric's hue and as saturated as a marker pixel must be
             fabric[i]
+                && saturation[i] >= limits.marker_min_saturation
                 && excess[i] > limits.marker_stand_out_sd * scatter
-                && hue.holds(pixels[i], limits.marker_min_saturation)
         })
         .collect();
     // each seed's most saturated pixel and the level its patch's edge lies at

@@ -25,8 +25,9 @@
 //!   real pelves (Preece2008), which the rendered skeleton does not vary.
 //!   Heights where a hand or an arm crosses an outline are skipped, and so
 //!   is a point standing outside the line through the others by more than
-//!   a finger's thickness (a hand the keypoints missed); an outline left with too few heights, or too irregular to be a body
-//!   contour, is not used; with neither outline left, the estimate is
+//!   a finger's thickness (a hand the keypoints missed); an outline left
+//!   with too few heights, or too irregular to be a body contour, is not
+//!   used; with neither outline left, the estimate is
 //!   declined with the reason. A back outline that hangs straight from the
 //!   waist (loose clothing, or a flat buttock) is still used, since a tucked
 //!   pelvis flattens the buttock too, but with a wider uncertainty, a lower

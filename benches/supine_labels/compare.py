@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Model keypoints against hand labels on real photos of people lying on their back.
 
-Reads the labels (pass1.json, and pass2.json when it exists; PROTOCOL.md
-says what they are), runs the sagitta binary over the labelled photos once
+Reads the labels (pass1.json, and pass2.json and pass3.json where they
+exist; PROTOCOL.md says what they are), runs the sagitta binary over the labelled photos once
 per setting (the default heavy second look for lying poses, and
 `--thomas-model full`), optionally runs MediaPipe's Python pose solution
 (full and heavy), and prints Markdown tables:
 
-- the repeat error between the passes, per landmark, in pixels and in torso
-  lengths (when pass2.json is present);
+- the repeat error between each two passes, per landmark, in pixels and in
+  torso lengths of the earlier pass;
 - each model's keypoint error against each pass, per landmark, in torso
   lengths (that pass's near-side acromion to hip joint centre), near and far
   side, and for the hip its signed offset towards the body's front;
@@ -123,46 +123,60 @@ def summarise(values):
     return f"{statistics.median(values):.3f} / {max(values):.3f} (n={len(values)})"
 
 
-def repeat_error(pass1, pass2):
-    """Per landmark, how far pass 2's points lie from pass 1's."""
-    second = {e["photo"]: e for e in pass2["photos"]}
-    lines = ["### Repeat error, pass 2 against pass 1 (median / max)\n"]
-    lines.append("| landmark | px | torso lengths | placed in one pass only |")
-    lines.append("|---|---|---|---|")
-    rows = {joint: ([], [], 0) for joint in JOINTS}
-    for entry in pass1["photos"]:
-        other = second.get(entry["photo"])
+def repeat_error(earlier, later):
+    """Per landmark, how far the later pass's points lie from the earlier's:
+    as each pass names the legs, and with the later pass's legs swapped in
+    the photos where that fits the earlier pass better (the passes chose a
+    different leg as the near one)."""
+    by_photo = {e["photo"]: e for e in later["photos"]}
+    lines = [f"### Repeat error, pass {later['pass']} against pass {earlier['pass']} (median / max)\n"]
+    lines.append(
+        "| landmark | px, as named | torso lengths, as named | torso lengths, legs matched | placed in one pass only |"
+    )
+    lines.append("|---|---|---|---|---|")
+    rows = {joint: ([], [], [], 0) for joint in JOINTS}
+    crossed = []
+    for entry in earlier["photos"]:
+        other = by_photo.get(entry["photo"])
         if other is None:
             continue
         torso = torso_px(entry)
+        points = {name: point(mark) for name, mark in other["landmarks"].items()}
+        turned = swapped(points)
+        legs = [
+            name
+            for name, mark in entry["landmarks"].items()
+            if mark and points.get(name) and turned.get(name) and name.split("_")[1] in LEG_JOINTS
+        ]
+        cross = bool(legs) and sum(math.dist(point(entry["landmarks"][n]), turned[n]) for n in legs) < sum(
+            math.dist(point(entry["landmarks"][n]), points[n]) for n in legs
+        )
+        if cross:
+            crossed.append(Path(entry["photo"]).stem)
         for name, mark in entry["landmarks"].items():
             joint = name.split("_")[1]
-            px, unit, one_only = rows[joint]
-            again = other["landmarks"].get(name)
+            px, unit, unit_matched, one_only = rows[joint]
+            again = points.get(name)
             if (mark is None) != (again is None):
-                rows[joint] = (px, unit, one_only + 1)
+                one_only += 1
             elif mark is not None:
-                d = math.dist(point(mark), point(again))
+                d = math.dist(point(mark), again)
                 px.append(d)
                 unit.append(d / torso)
-    crossed = 0
-    for entry in pass1["photos"]:
-        other = second.get(entry["photo"])
-        if other is None:
-            continue
-        points = {name: point(mark) for name, mark in other["landmarks"].items()}
-        both = [name for name, mark in entry["landmarks"].items() if mark and points.get(name)]
-        turned = swapped(points)
-        legs = [name for name in both if name.split("_")[1] in LEG_JOINTS and turned.get(name)]
-        if legs and sum(math.dist(point(entry["landmarks"][n]), turned[n]) for n in legs) < sum(
-            math.dist(point(entry["landmarks"][n]), points[n]) for n in legs
-        ):
-            crossed += 1
-    for joint, (px, unit, one_only) in rows.items():
+            best = turned.get(name) if cross else again
+            if mark is not None and best is not None:
+                unit_matched.append(math.dist(point(mark), best) / torso)
+            rows[joint] = (px, unit, unit_matched, one_only)
+    for joint, (px, unit, unit_matched, one_only) in rows.items():
         px_text = f"{statistics.median(px):.1f} / {max(px):.1f} (n={len(px)})" if px else "-"
-        lines.append(f"| {joint} | {px_text} | {summarise(unit)} | {one_only} |")
-    sides = sum(second[e["photo"]]["near_side"] != e["near_side"] for e in pass1["photos"] if e["photo"] in second)
-    lines.append(f"\nPhotos whose pass-2 legs fit pass 1 better with left and right swapped: {crossed}.")
+        lines.append(f"| {joint} | {px_text} | {summarise(unit)} | {summarise(unit_matched)} | {one_only} |")
+    sides = sum(
+        by_photo[e["photo"]]["near_side"] != e["near_side"] for e in earlier["photos"] if e["photo"] in by_photo
+    )
+    lines.append(
+        f"\nPhotos whose pass-{later['pass']} legs fit pass {earlier['pass']} better "
+        f"with left and right swapped: {len(crossed)}{': ' + ', '.join(crossed) if crossed else ''}."
+    )
     lines.append(f"Photos whose passes name a different near side: {sides}.")
     return "\n".join(lines)
 
@@ -173,7 +187,7 @@ def in_order_of(first, other):
     by_photo = {e["photo"]: e for e in other["photos"]}
     missing = [e["photo"] for e in first["photos"] if e["photo"] not in by_photo]
     if missing or len(by_photo) != len(first["photos"]):
-        sys.exit(f"pass2.json must label the photos of pass1.json; missing: {missing}")
+        sys.exit(f"pass{other['pass']}.json must label the photos of pass1.json; missing: {missing}")
     return {**other, "photos": [by_photo[e["photo"]] for e in first["photos"]]}
 
 
@@ -194,6 +208,7 @@ def keypoint_report(labels, pipelines, which):
     fronts = {name: [] for name in pipelines}
     alongs = {name: [] for name in pipelines}
     swaps = {name: [0, 0] for name in pipelines}
+    swapped_photos = {name: [] for name in pipelines}
     missing = {name: 0 for name in pipelines}
     for name, results in pipelines.items():
         for entry, points in zip(labels["photos"], results, strict=True):
@@ -203,6 +218,8 @@ def keypoint_report(labels, pipelines, which):
             torso = torso_px(entry)
             best, was_swapped = matched(entry, points)
             swaps[name][0] += was_swapped
+            if was_swapped:
+                swapped_photos[name].append(Path(entry["photo"]).stem)
             swaps[name][1] += 1
             for landmark, mark in entry["landmarks"].items():
                 if mark is None:
@@ -248,6 +265,8 @@ def keypoint_report(labels, pipelines, which):
         "left and right of the legs swapped where that fits the labels better. "
         "Rows `seen` and `estimated` take both sides, split by how the label was placed."
     )
+    for name, photos in swapped_photos.items():
+        lines.append(f"\nLegs swapped for {name}: {', '.join(photos) or 'none'}.")
     return "\n".join(lines)
 
 
@@ -268,23 +287,22 @@ def fmt(value):
     return "-" if value is None else f"{value:.1f}"
 
 
-def thomas_report(labels, pipelines, records, second=None):
-    """The angles against pass 1; `second` (pass 2, in pass 1's photo order)
-    adds its label angles as a column."""
+def thomas_report(labels, pipelines, records, later):
+    """The angles against pass 1; each of the `later` passes (in pass 1's
+    photo order) adds its label angles as a column."""
     lines = ["### Thomas-test angles of the near leg (degrees; labels, then each model on pass 1's legs)\n"]
-    passes = "labels pass 1 | labels pass 2" if second else "labels"
+    passes = " | ".join(f"labels pass {p['pass']}" for p in [labels, *later])
     lines.append(f"| photo | pose | angle | {passes} | " + " | ".join(pipelines) + " | sagitta's own reading |")
-    lines.append("|---" * (len(pipelines) + 5 + bool(second)) + "|")
+    lines.append("|---" * (len(pipelines) + 5 + len(later)) + "|")
     for i, entry in enumerate(labels["photos"]):
         name = Path(entry["photo"]).name
         if name not in THOMAS_LIKE:
             continue
         label_points = {k: point(v) for k, v in entry["landmarks"].items()}
         truth = thomas_angles(entry, label_points)
-        again = None
-        if second:
-            other = second["photos"][i]
-            again = thomas_angles(other, {k: point(v) for k, v in other["landmarks"].items()})
+        again = [
+            thomas_angles(p["photos"][i], {k: point(v) for k, v in p["photos"][i]["landmarks"].items()}) for p in later
+        ]
         measured = [
             (None, None) if results[i] is None else thomas_angles(entry, matched(entry, results[i])[0])
             for results in pipelines.values()
@@ -296,13 +314,12 @@ def thomas_report(labels, pipelines, records, second=None):
                 m = record.get("measurements", {}).get(angle, {})
                 own = f"{fmt(m.get('value_deg'))} (test leg {record['protocol'].get('test_leg')})"
             cells = " | ".join(fmt(m[k]) for m in measured)
-            label_cells = fmt(truth[k]) + ("" if again is None else f" | {fmt(again[k])}")
+            label_cells = " | ".join(fmt(a[k]) for a in [truth, *again])
             lines.append(
                 f"| {name} | {THOMAS_LIKE[name] if k == 0 else ''} | {angle} | {label_cells} | {cells} | {own} |"
             )
     lines.append(
-        "\nThe labels' angle carries the labels' own error; where both passes are present, "
-        "the difference between their two columns shows its size."
+        "\nThe labels' angle carries the labels' own error; the differences between the passes' columns show its size."
     )
     return "\n".join(lines)
 
@@ -344,17 +361,20 @@ def main() -> int:
         pipelines[label] = run_mediapipe(images, complexity)
 
     print(f"## Hand-labelled supine photos ({len(labels['photos'])} photos)\n")
-    pass2 = HERE / "pass2.json"
-    second = None
-    if pass2.is_file():
-        second = in_order_of(labels, json.loads(pass2.read_text()))
-        print(repeat_error(labels, second) + "\n")
-    else:
-        print("No pass2.json yet: the repeat error is not measured.\n")
-    print(keypoint_report(labels, pipelines, "pass 1") + "\n")
-    if second:
-        print(keypoint_report(second, pipelines, "pass 2") + "\n")
-    print(thomas_report(labels, pipelines, records, second) + "\n")
+    later = [
+        in_order_of(labels, json.loads(path.read_text()))
+        for path in (HERE / "pass2.json", HERE / "pass3.json")
+        if path.is_file()
+    ]
+    if not later:
+        print("No later pass yet: the repeat error is not measured.\n")
+    passes = [labels, *later]
+    for i, first in enumerate(passes):
+        for other in passes[i + 1 :]:
+            print(repeat_error(first, other) + "\n")
+    for labelled in passes:
+        print(keypoint_report(labelled, pipelines, f"pass {labelled['pass']}") + "\n")
+    print(thomas_report(labels, pipelines, records, later) + "\n")
     if args.per_photo:
         print("### Per photo: near hip / knee / ankle error (torso lengths, legs matched)\n")
         print("| photo | sagitta: protocol, model | " + " | ".join(pipelines) + " |")

@@ -158,6 +158,10 @@ impl Analyzer {
         let mut started = Instant::now();
         let measure_options = MeasureOptions {
             quarter_turned_by_exif: photo.quarter_turned_by_exif,
+            focal_length_35mm_mm: self
+                .measure
+                .focal_length_35mm_mm
+                .or(photo.focal_length_35mm_mm),
             ..self.measure.clone()
         };
         let mut measured = measure::measure(&pose, &photo.image, &measure_options);

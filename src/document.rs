@@ -10,7 +10,10 @@ use std::path::Path;
 
 use crate::error::Invalid;
 use crate::image_io::DecodeLimits;
-use crate::measure::{MAX_CAMERA_ROLL_DEG, MAX_POINT_PX, conventions};
+use crate::measure::{
+    FOCAL_LENGTH_35MM_RANGE_MM, MAX_CAMERA_PITCH_DEG, MAX_CAMERA_ROLL_DEG, MAX_POINT_PX,
+    conventions,
+};
 use crate::plan::Planned;
 use crate::pose::{Joint, Pose};
 use crate::recommend::Screening;
@@ -254,8 +257,9 @@ fn check_session(s: &crate::schema::Session) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// The camera roll within what `--camera-roll-deg` takes; the lateral score
-/// a fraction.
+/// The camera roll, pitch and focal length within what `--camera-roll-deg`,
+/// `--camera-pitch-deg` and `--focal-length-35mm` take; the lateral score a
+/// fraction.
 fn check_protocol(analysis: &Analysis) -> Result<(), Invalid> {
     let protocol = &analysis.protocol;
     if let Some(roll) = protocol.camera_roll_deg
@@ -264,6 +268,23 @@ fn check_protocol(analysis: &Analysis) -> Result<(), Invalid> {
         return Err(Invalid(format!(
             "protocol.camera_roll_deg is {}, outside -{MAX_CAMERA_ROLL_DEG} to {MAX_CAMERA_ROLL_DEG}: not a roll sagitta corrects",
             Num(roll)
+        )));
+    }
+    if let Some(pitch) = protocol.camera_pitch_deg
+        && !(pitch.is_finite() && pitch.abs() <= MAX_CAMERA_PITCH_DEG)
+    {
+        return Err(Invalid(format!(
+            "protocol.camera_pitch_deg is {}, outside -{MAX_CAMERA_PITCH_DEG} to {MAX_CAMERA_PITCH_DEG}: not a tilt sagitta levels",
+            Num(pitch)
+        )));
+    }
+    let (shortest, longest) = FOCAL_LENGTH_35MM_RANGE_MM;
+    if let Some(focal) = protocol.focal_length_35mm_mm
+        && !(shortest..=longest).contains(&focal)
+    {
+        return Err(Invalid(format!(
+            "protocol.focal_length_35mm_mm is {}, outside {shortest} to {longest}",
+            Num(focal)
         )));
     }
     if !(0.0..=1.0).contains(&protocol.lateral_score) {

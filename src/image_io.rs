@@ -60,6 +60,9 @@ pub struct Photo {
     /// Whether the EXIF orientation turned the stored pixels a quarter turn
     /// to make the photo upright.
     pub quarter_turned_by_exif: bool,
+    /// The lens's 35 mm-equivalent focal length (EXIF
+    /// FocalLengthIn35mmFilm), when the photo gives a plausible one.
+    pub focal_length_35mm_mm: Option<f64>,
 }
 
 /// Reads and decodes the photo at `path`.
@@ -111,6 +114,7 @@ struct Decoded {
     orientation: image::metadata::Orientation,
     warnings: Vec<Warning>,
     taken: Option<String>,
+    focal_length_35mm_mm: Option<f64>,
 }
 
 /// Decodes image bytes; the error carries the kind and a message without the path.
@@ -179,12 +183,15 @@ fn decode_pixels(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, (FileEr
         .reserve(decoder.total_bytes())
         .map_err(|e| classify(e, &format_name))?;
     // Read before the orientation, which the JPEG decoder then takes from
-    // the same parse. A damaged EXIF block costs the date, not the photo.
-    let taken = decoder
+    // the same parse. A damaged EXIF block costs the date and the focal
+    // length, not the photo.
+    let exif = decoder
         .exif_metadata()
         .ok()
         .flatten()
-        .and_then(exif_date_taken);
+        .and_then(|raw| exif::Reader::new().read_raw(raw).ok());
+    let taken = exif.as_ref().and_then(exif_date_taken);
+    let focal_length_35mm_mm = exif.as_ref().and_then(exif_focal_length_35mm);
     let orientation = decoder
         .orientation()
         .map_err(|e| classify(e, &format_name))?;
@@ -200,6 +207,7 @@ fn decode_pixels(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, (FileEr
         orientation,
         warnings,
         taken,
+        focal_length_35mm_mm,
     })
 }
 
@@ -213,6 +221,7 @@ fn finish(decoded: Decoded, limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
         orientation,
         warnings,
         taken,
+        focal_length_35mm_mm,
     } = decoded;
     let quarter_turned_by_exif = matches!(
         orientation,
@@ -264,13 +273,13 @@ fn finish(decoded: Decoded, limits: &DecodeLimits) -> Result<Photo, (FileErrorKi
         warnings,
         taken,
         quarter_turned_by_exif,
+        focal_length_35mm_mm,
     })
 }
 
-/// The EXIF DateTimeOriginal of a raw EXIF (TIFF) block as
-/// `YYYY-MM-DDTHH:MM:SS`, when it is there and a real calendar date.
-pub fn exif_date_taken(exif: Vec<u8>) -> Option<String> {
-    let exif = exif::Reader::new().read_raw(exif).ok()?;
+/// The EXIF DateTimeOriginal as `YYYY-MM-DDTHH:MM:SS`, when it is there
+/// and a real calendar date.
+fn exif_date_taken(exif: &exif::Exif) -> Option<String> {
     let field = exif.get_field(exif::Tag::DateTimeOriginal, exif::In::PRIMARY)?;
     let exif::Value::Ascii(ref values) = field.value else {
         return None;
@@ -284,6 +293,15 @@ pub fn exif_date_taken(exif: Vec<u8>) -> Option<String> {
             taken.hour, taken.minute, taken.second
         )
     })
+}
+
+/// The EXIF FocalLengthIn35mmFilm in mm, when it lies in the range sagitta
+/// accepts (0 means unknown in EXIF).
+fn exif_focal_length_35mm(exif: &exif::Exif) -> Option<f64> {
+    let field = exif.get_field(exif::Tag::FocalLengthIn35mmFilm, exif::In::PRIMARY)?;
+    let mm = f64::from(field.value.get_uint(0)?);
+    let (shortest, longest) = crate::measure::FOCAL_LENGTH_35MM_RANGE_MM;
+    (shortest..=longest).contains(&mm).then_some(mm)
 }
 
 fn classify(error: image::ImageError, format: &str) -> (FileErrorKind, String) {

@@ -41,6 +41,10 @@ pub struct Remeasure {
     pub protocol: Option<measure::ProtocolChoice>,
     /// `None`: the document's `protocol.camera_roll_deg`.
     pub camera_roll_deg: Option<f64>,
+    /// `None`: the document's `protocol.camera_pitch_deg`.
+    pub camera_pitch_deg: Option<f64>,
+    /// `None`: the document's `protocol.focal_length_35mm_mm`.
+    pub focal_length_35mm_mm: Option<f64>,
     /// Palpated (ASIS, PSIS) in photo pixels; `None`: the landmarks the
     /// document's pelvic tilt was measured from, if it was.
     pub landmarks: Option<((f64, f64), (f64, f64))>,
@@ -69,6 +73,10 @@ impl Remeasure {
         MeasureOptions {
             protocol,
             camera_roll_deg: self.camera_roll_deg.or(saved.protocol.camera_roll_deg),
+            camera_pitch_deg: self.camera_pitch_deg.or(saved.protocol.camera_pitch_deg),
+            focal_length_35mm_mm: self
+                .focal_length_35mm_mm
+                .or(saved.protocol.focal_length_35mm_mm),
             pelvis: match self.landmarks.or(saved_landmarks) {
                 Some((asis, psis)) => PelvisInput::Landmarks { asis, psis },
                 None => PelvisInput::Estimate,

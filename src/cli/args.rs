@@ -12,7 +12,10 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::batch::Shard;
 use crate::commands::{DocumentFormat, PageFormat, RegistryFormat};
-use sagitta::measure::{MAX_CAMERA_ROLL_DEG, MAX_POINT_PX, MarkerColor, ProtocolChoice};
+use sagitta::measure::{
+    FOCAL_LENGTH_35MM_RANGE_MM, MAX_CAMERA_PITCH_DEG, MAX_CAMERA_ROLL_DEG, MAX_POINT_PX,
+    MarkerColor, ProtocolChoice,
+};
 use sagitta::pose::{Joint, ModelKind, PersonChoice};
 use sagitta::recommend;
 use sagitta::report::{self, Format};
@@ -367,6 +370,20 @@ pub struct GeometryArgs {
         value_parser = parse_roll
     )]
     pub camera_roll_deg: Option<f64>,
+    /// The camera's tilt in degrees (-30 to 30), up positive, as a phone's
+    /// level shows it: the keypoints are levelled before measuring, which
+    /// removes the keystone a tilted camera gives a body seen from the side.
+    #[arg(
+        long,
+        value_name = "DEG",
+        allow_hyphen_values = true,
+        value_parser = parse_pitch
+    )]
+    pub camera_pitch_deg: Option<f64>,
+    /// The lens's 35 mm-equivalent focal length in mm (10 to 400), for
+    /// --camera-pitch-deg; by default the photo's EXIF, else 26 (a phone).
+    #[arg(long = "focal-length-35mm", value_name = "MM", value_parser = parse_focal_length)]
+    pub focal_length_35mm: Option<f64>,
     /// ASIS position in image pixels (with --psis): pelvic tilt from these
     /// landmarks (one photo).
     #[arg(long, value_name = "X,Y", value_parser = parse_point, requires = "psis", allow_hyphen_values = true)]
@@ -557,14 +574,40 @@ fn parse_side(text: &str) -> Result<Side, String> {
 }
 
 fn parse_roll(text: &str) -> Result<f64, String> {
+    parse_within(
+        text,
+        "a roll",
+        -MAX_CAMERA_ROLL_DEG,
+        MAX_CAMERA_ROLL_DEG,
+        "degrees",
+    )
+}
+
+fn parse_pitch(text: &str) -> Result<f64, String> {
+    parse_within(
+        text,
+        "a pitch",
+        -MAX_CAMERA_PITCH_DEG,
+        MAX_CAMERA_PITCH_DEG,
+        "degrees",
+    )
+}
+
+fn parse_focal_length(text: &str) -> Result<f64, String> {
+    let (shortest, longest) = FOCAL_LENGTH_35MM_RANGE_MM;
+    parse_within(text, "a focal length", shortest, longest, "mm")
+}
+
+/// A number within `low..=high`, or a message naming what was expected.
+fn parse_within(text: &str, what: &str, low: f64, high: f64, unit: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
-        Ok(deg) if deg.is_finite() && deg.abs() <= MAX_CAMERA_ROLL_DEG => Ok(deg),
+        Ok(value) if value.is_finite() && (low..=high).contains(&value) => Ok(value),
         Ok(_) => Err(format!(
-            "expected a roll between -{MAX_CAMERA_ROLL_DEG} and {MAX_CAMERA_ROLL_DEG} degrees, got {}",
+            "expected {what} between {low} and {high} {unit}, got {}",
             sagitta::input::excerpt(text)
         )),
         Err(_) => Err(format!(
-            "expected a number of degrees, got {}",
+            "expected a number of {unit}, got {}",
             sagitta::input::excerpt(text)
         )),
     }

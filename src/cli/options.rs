@@ -141,6 +141,8 @@ fn analyzer_options(args: &AnalyzeArgs) -> Result<AnalyzerOptions, Error> {
                 .protocol
                 .map_or(ProtocolChoice::Auto, ProtocolChoice::from),
             camera_roll_deg: args.geometry.camera_roll_deg,
+            camera_pitch_deg: args.geometry.camera_pitch_deg,
+            focal_length_35mm_mm: args.geometry.focal_length_35mm,
             pelvis: match (args.geometry.asis, args.geometry.psis) {
                 (Some(asis), Some(psis)) => PelvisInput::Landmarks { asis, psis },
                 _ if args.markers && args.marker_balls => {
@@ -192,6 +194,8 @@ pub fn measure_options(args: MeasureArgs) -> Result<MeasureOptions, Error> {
         moves: args.moves.clone(),
         protocol: geometry.protocol.map(ProtocolChoice::from),
         camera_roll_deg: geometry.camera_roll_deg,
+        camera_pitch_deg: geometry.camera_pitch_deg,
+        focal_length_35mm_mm: geometry.focal_length_35mm,
         landmarks: geometry.asis.zip(geometry.psis),
     };
     Ok(MeasureOptions {

@@ -1,7 +1,8 @@
 //! Every angle sagitta reports, its definition and its sign, in one place.
 //!
 //! All angles are in degrees (names end in `_deg`), measured in the image
-//! plane after the camera-roll correction (`--camera-roll-deg`), and
+//! plane after the camera corrections (`--camera-roll-deg`,
+//! `--camera-pitch-deg`), and
 //! expressed in the person's own frame: "anterior" is the way the front of
 //! the body faces, whichever way that is in the image, so a mirrored photo
 //! gives the same numbers.
@@ -26,6 +27,15 @@
 //! turned R degrees clockwise in the image; sagitta turns every point back by
 //! R degrees before measuring. Without it, image vertical is taken as true
 //! vertical, and the output says so.
+//!
+//! `--camera-pitch-deg P`: the camera was tilted P degrees up (negative:
+//! down) from level, as a phone's level shows it. After the roll, sagitta
+//! turns each point's ray back by P about the camera's horizontal axis,
+//! through the photo's centre, with the lens's 35 mm-equivalent focal length
+//! (`--focal-length-35mm`, else the photo's EXIF, else 26 mm): the points
+//! then lie as a level camera at the same place would have seen them, and a
+//! body in a vertical plane square to the lens keeps its angles. Without it
+//! the camera is taken as level, as the roll is, and nothing is changed.
 
 use schemars::JsonSchema;
 use serde::Serialize;

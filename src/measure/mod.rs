@@ -19,7 +19,7 @@ use image::RgbImage;
 use crate::limits::limits;
 use crate::pose::{Joint, Pose};
 use crate::schema::{Measurement, MeasurementId, Protocol, ProtocolKind, Reading, Side};
-use geometry::Vec2;
+use geometry::{Pitch, Vec2};
 
 pub use markers::MarkerColor;
 pub use pelvis::PelvisInput;
@@ -43,6 +43,13 @@ pub struct MeasureOptions {
     pub protocol: ProtocolChoice,
     /// Degrees the camera was rolled (see [`conventions`]); `None` = level.
     pub camera_roll_deg: Option<f64>,
+    /// Degrees the camera was tilted up (positive) or down (see
+    /// [`conventions`]); `None` = level.
+    pub camera_pitch_deg: Option<f64>,
+    /// The lens's 35 mm-equivalent focal length, which the pitch correction
+    /// needs: given, or from the photo's EXIF; `None` assumes
+    /// [`ASSUMED_FOCAL_LENGTH_35MM_MM`].
+    pub focal_length_35mm_mm: Option<f64>,
     pub pelvis: PelvisInput,
     /// Whether the photo's EXIF orientation turned it a quarter turn before
     /// measuring (the analyzer sets it): a body lying on its side in it is
@@ -67,6 +74,23 @@ pub struct MeasureResult {
 /// protocol checks (trunk within 35 degrees of vertical) would no longer
 /// mean what they say.
 pub const MAX_CAMERA_ROLL_DEG: f64 = 45.0;
+
+/// The largest camera pitch accepted. Tilted further, a side view of a body
+/// seen from the side is mostly a view from above or below, which levelling
+/// the rays cannot turn into a side view.
+pub const MAX_CAMERA_PITCH_DEG: f64 = 30.0;
+
+/// The 35 mm-equivalent focal length taken when neither `--focal-length-35mm`
+/// nor the photo's EXIF gives one: a phone's main camera (24 to 28 mm).
+pub const ASSUMED_FOCAL_LENGTH_35MM_MM: f64 = 26.0;
+
+/// The range of 35 mm-equivalent focal lengths accepted: an ultra-wide
+/// phone lens to a long telephoto.
+pub const FOCAL_LENGTH_35MM_RANGE_MM: (f64, f64) = (10.0, 400.0);
+
+/// The diagonal of the 36 x 24 mm frame that 35 mm-equivalent focal lengths
+/// are stated against.
+const FULL_FRAME_DIAGONAL_MM: f64 = 43.266_615;
 
 /// The farthest a pixel coordinate given by hand (`--asis`, `--psis`,
 /// `--person`) or carried by a saved document may lie from the photo's
@@ -168,29 +192,74 @@ pub fn other(side: Side) -> Side {
     }
 }
 
-/// The keypoints as the measurements see them: camera roll undone, with
-/// whether each one was seen and lies inside the photo.
+/// How a photo point reaches the frame the measurements use: the camera's
+/// roll turned back about the photo's centre, then its pitch levelled.
+#[derive(Debug, Clone, Copy)]
+pub struct CameraFrame {
+    center: Vec2,
+    roll_deg: f64,
+    pitch: Option<Pitch>,
+}
+
+impl CameraFrame {
+    /// The frame of a `width` x `height` photo under `options`' roll and pitch.
+    pub fn new(width: u32, height: u32, options: &MeasureOptions) -> Self {
+        let focal_35mm = options
+            .focal_length_35mm_mm
+            .unwrap_or(ASSUMED_FOCAL_LENGTH_35MM_MM);
+        let diagonal_px = f64::from(width).hypot(f64::from(height));
+        Self {
+            center: Vec2::new(f64::from(width) / 2.0, f64::from(height) / 2.0),
+            roll_deg: options.camera_roll_deg.unwrap_or(0.0),
+            pitch: options.camera_pitch_deg.map(|deg| Pitch {
+                deg,
+                focal_px: focal_35mm * diagonal_px / FULL_FRAME_DIAGONAL_MM,
+            }),
+        }
+    }
+
+    fn from_photo(&self, point: Vec2) -> Vec2 {
+        let unrolled = point.rotated_about(self.center, -self.roll_deg);
+        self.pitch
+            .map_or(unrolled, |pitch| pitch.levelled(unrolled, self.center))
+    }
+
+    fn to_photo(&self, point: Vec2) -> Vec2 {
+        let tilted = self
+            .pitch
+            .map_or(point, |pitch| pitch.tilted(point, self.center));
+        tilted.rotated_about(self.center, self.roll_deg)
+    }
+
+    /// The same camera rolled a further `deg` degrees.
+    fn rolled(self, deg: f64) -> Self {
+        Self {
+            roll_deg: self.roll_deg + deg,
+            ..self
+        }
+    }
+}
+
+/// The keypoints as the measurements see them: camera roll and pitch undone,
+/// with whether each one was seen and lies inside the photo.
 pub struct Body<'a> {
     points: [Vec2; Joint::COUNT],
     visibility: [f64; Joint::COUNT],
     in_frame: [bool; Joint::COUNT],
     pose: &'a Pose,
-    /// Centre of the roll correction, and the correction itself.
-    center: Vec2,
-    roll_deg: f64,
+    camera: CameraFrame,
     size: (f64, f64),
 }
 
 impl<'a> Body<'a> {
-    pub fn new(pose: &'a Pose, width: u32, height: u32, roll_deg: f64) -> Self {
-        let center = Vec2::new(width as f64 / 2.0, height as f64 / 2.0);
+    pub fn new(pose: &'a Pose, width: u32, height: u32, camera: CameraFrame) -> Self {
         let mut points = [Vec2::default(); Joint::COUNT];
         let mut visibility = [0.0; Joint::COUNT];
         let mut in_frame = [false; Joint::COUNT];
         for joint in Joint::ALL {
             let k = pose.get(joint);
             let raw = Vec2::new(k.x as f64, k.y as f64);
-            points[joint.index()] = raw.rotated_about(center, -roll_deg);
+            points[joint.index()] = camera.from_photo(raw);
             visibility[joint.index()] = if k.visibility.is_finite() {
                 k.visibility as f64
             } else {
@@ -204,8 +273,7 @@ impl<'a> Body<'a> {
             visibility,
             in_frame,
             pose,
-            center,
-            roll_deg,
+            camera,
             size: (width as f64, height as f64),
         }
     }
@@ -276,16 +344,16 @@ impl<'a> Body<'a> {
             .fold(1.0, f64::min)
     }
 
-    /// Person-mask probability at a (roll-corrected) point; 0 where the
+    /// Person-mask probability at a (camera-corrected) point; 0 where the
     /// pose source gives no mask.
     pub fn mask_at(&self, point: Vec2) -> f64 {
-        let raw = point.rotated_about(self.center, self.roll_deg);
+        let raw = self.camera.to_photo(point);
         self.pose.mask.as_ref().map_or(0.0, |mask| {
             mask.probability_at(raw.x as f32, raw.y as f32) as f64
         })
     }
 
-    /// Whether a (roll-corrected) point lies inside the person outline.
+    /// Whether a (camera-corrected) point lies inside the person outline.
     pub fn inside(&self, point: Vec2) -> bool {
         self.mask_at(point) >= limits().mask.person_probability
     }
@@ -302,14 +370,14 @@ impl<'a> Body<'a> {
         }
     }
 
-    /// Maps a roll-corrected point back to photo pixels.
+    /// Maps a camera-corrected point back to photo pixels.
     pub fn to_photo(&self, point: Vec2) -> Vec2 {
-        point.rotated_about(self.center, self.roll_deg)
+        self.camera.to_photo(point)
     }
 
-    /// Maps photo pixels to the roll-corrected frame.
+    /// Maps photo pixels to the camera-corrected frame.
     pub fn from_photo(&self, point: Vec2) -> Vec2 {
-        point.rotated_about(self.center, -self.roll_deg)
+        self.camera.from_photo(point)
     }
 
     /// The side of one cell of the person mask, in photo pixels: the finest
@@ -334,7 +402,7 @@ impl<'a> Body<'a> {
             self.pose,
             self.size.0 as u32,
             self.size.1 as u32,
-            self.roll_deg + deg,
+            self.camera.rolled(deg),
         )
     }
 }
@@ -350,7 +418,7 @@ pub fn angle(value_deg: f64, method: &str, confidence: f64) -> Reading {
 }
 
 impl Body<'_> {
-    /// Roll-corrected points back in photo pixels, rounded, for `points_px`.
+    /// Camera-corrected points back in photo pixels, rounded, for `points_px`.
     pub fn photo_points(&self, points: &[Vec2]) -> Vec<[f64; 2]> {
         points
             .iter()
@@ -445,7 +513,8 @@ pub fn measure_sized(
     photo: Option<&RgbImage>,
     options: &MeasureOptions,
 ) -> MeasureResult {
-    let body = Body::new(pose, size.0, size.1, options.camera_roll_deg.unwrap_or(0.0));
+    let camera = CameraFrame::new(size.0, size.1, options);
+    let body = Body::new(pose, size.0, size.1, camera);
     let view = protocol::view(&body);
     let protocol::Detection {
         mut protocol,
@@ -458,6 +527,12 @@ pub fn measure_sized(
         options.quarter_turned_by_exif,
     );
     protocol.camera_roll_deg = options.camera_roll_deg;
+    protocol.camera_pitch_deg = options.camera_pitch_deg;
+    protocol.focal_length_35mm_mm = options.camera_pitch_deg.map(|_| {
+        options
+            .focal_length_35mm_mm
+            .unwrap_or(ASSUMED_FOCAL_LENGTH_35MM_MM)
+    });
     let mut measurements = BTreeMap::new();
     let mut warnings = Vec::new();
 
@@ -468,6 +543,19 @@ pub fn measure_sized(
                 .to_string()
         }
     });
+    if let Some(pitch) = options.camera_pitch_deg {
+        let focal = match options.focal_length_35mm_mm {
+            Some(mm) => format!("a 35 mm-equivalent focal length of {mm} mm"),
+            None => format!(
+                "an assumed 35 mm-equivalent focal length of {ASSUMED_FOCAL_LENGTH_35MM_MM} mm (a phone's main camera; the photo gave none)"
+            ),
+        };
+        protocol.assumptions.push(format!(
+            "the camera was tilted {} {} degrees (levelled before measuring, with {focal}, about the photo's centre)",
+            if pitch >= 0.0 { "up" } else { "down" },
+            pitch.abs()
+        ));
+    }
 
     match protocol.kind {
         ProtocolKind::Standing => {

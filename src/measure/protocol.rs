@@ -379,6 +379,8 @@ pub fn detect(
         unconfirmed: stance.unconfirmed,
         test_leg: None,
         camera_roll_deg: None,
+        camera_pitch_deg: None,
+        focal_length_35mm_mm: None,
     };
     Detection {
         protocol,

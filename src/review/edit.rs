@@ -235,6 +235,8 @@ impl Edit {
                 moves,
                 protocol,
                 camera_roll_deg: None,
+                camera_pitch_deg: None,
+                focal_length_35mm_mm: None,
                 landmarks: landmarks.map(|(a, p)| ((a[0], a[1]), (p[0], p[1]))),
             };
             crate::remeasure(&start, &change, recommender, &plan).map_err(|e| e.to_string())?

@@ -31,7 +31,7 @@ pub use compare::*;
 mod visit;
 pub use visit::*;
 
-pub const SCHEMA_VERSION: &str = "1.3";
+pub const SCHEMA_VERSION: &str = "1.4";
 
 /// The analysis document of one photo (`sagitta analyze --format json`):
 /// keypoints, protocol, measurements, findings and routine.
@@ -328,6 +328,14 @@ pub struct Protocol {
     /// absent when the image vertical was taken as true vertical.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub camera_roll_deg: Option<f64>,
+    /// The camera's tilt up (positive) or down levelled before measuring
+    /// (`--camera-pitch-deg`); absent when the camera was taken as level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera_pitch_deg: Option<f64>,
+    /// The 35 mm-equivalent focal length the pitch was levelled with (given,
+    /// from the photo's EXIF, or assumed); present with `camera_pitch_deg`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focal_length_35mm_mm: Option<f64>,
 }
 
 /// How strongly a finding should steer the routine.

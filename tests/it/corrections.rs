@@ -356,6 +356,19 @@ fn the_documents_own_options_are_kept() {
     let again = measure(&path, &[]);
     assert_eq!(again["protocol"]["camera_roll_deg"], 5.0);
     assert_eq!(again["measurements"], rolled["measurements"]);
+
+    let tilted = measure(
+        &fixture,
+        &["--camera-pitch-deg", "8", "--focal-length-35mm", "40"],
+    );
+    assert_eq!(tilted["protocol"]["camera_pitch_deg"], 8.0);
+    assert_eq!(tilted["protocol"]["focal_length_35mm_mm"], 40.0);
+    assert_ne!(tilted["measurements"], kept["measurements"]);
+    let path = dir.path().join("tilted.json");
+    std::fs::write(&path, serde_json::to_vec(&tilted).unwrap()).unwrap();
+    let again = measure(&path, &[]);
+    assert_eq!(again["protocol"]["camera_pitch_deg"], 8.0);
+    assert_eq!(again["measurements"], tilted["measurements"]);
 }
 
 #[test]

@@ -815,6 +815,41 @@ fn the_camera_roll_must_be_finite_and_within_45_degrees() {
     }
 }
 
+#[test]
+fn the_camera_pitch_and_focal_length_must_be_finite_and_in_range() {
+    for (flag, value, says) in [
+        (
+            "--camera-pitch-deg",
+            "NaN",
+            "expected a pitch between -30 and 30 degrees",
+        ),
+        (
+            "--camera-pitch-deg",
+            "30.5",
+            "expected a pitch between -30 and 30 degrees",
+        ),
+        ("--camera-pitch-deg", "up", "expected a number of degrees"),
+        (
+            "--focal-length-35mm",
+            "0",
+            "expected a focal length between 10 and 400 mm",
+        ),
+        (
+            "--focal-length-35mm",
+            "inf",
+            "expected a focal length between 10 and 400 mm",
+        ),
+    ] {
+        sagitta()
+            .args(["analyze", flag, value])
+            .arg(sample("walker_01.jpg"))
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(says));
+    }
+}
+
 /// Before: `--threads 64` on two cores was accepted (and ran 40-100 times slower).
 #[test]
 fn threads_beyond_the_cores_need_force() {

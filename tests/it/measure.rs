@@ -294,6 +294,70 @@ fn camera_roll_is_undone() {
 }
 
 #[test]
+fn camera_pitch_is_levelled() {
+    // The standing body as a level camera sees it, in a vertical plane square
+    // to the lens and off to the side of the photo's centre, where a tilt
+    // leans verticals; then seen by the same camera tilted up or down.
+    let points = transform(&standing_points(&ANGLES, 1.0), |(x, y)| (x + 500.0, y));
+    let focal_35mm = 26.0;
+    let focal_px = focal_35mm * f64::from(W).hypot(f64::from(H)) / 36f64.hypot(24.0);
+    let centre = (f64::from(W) / 2.0, f64::from(H) / 2.0);
+    for pitch in [-15.0f64, 12.0] {
+        let (sin, cos) = pitch.to_radians().sin_cos();
+        let tilted = transform(&points, |(x, y)| {
+            let (rx, ry) = ((x - centre.0) / focal_px, (y - centre.1) / focal_px);
+            let (ry, depth) = (cos * ry + sin, -sin * ry + cos);
+            (
+                centre.0 + rx / depth * focal_px,
+                centre.1 + ry / depth * focal_px,
+            )
+        });
+        let uncorrected = run(&tilted, &MeasureOptions::default()).measurements;
+        assert!(
+            (value(&uncorrected, "trunk_inclination") - 4.0).abs() > 2.0,
+            "the keystone must show without correction: {}",
+            value(&uncorrected, "trunk_inclination")
+        );
+        let corrected = run(
+            &tilted,
+            &MeasureOptions {
+                camera_pitch_deg: Some(pitch),
+                focal_length_35mm_mm: Some(focal_35mm),
+                ..Default::default()
+            },
+        );
+        let m = &corrected.measurements;
+        for (name, want) in [
+            ("trunk_inclination", 4.0),
+            ("standing_hip_flexion", 7.0),
+            ("knee_flexion", 12.0),
+        ] {
+            assert!(
+                (value(m, name) - want).abs() <= 0.06,
+                "{pitch}: {name} {}",
+                value(m, name)
+            );
+        }
+        // The points it names are the photo's own pixels, not the levelled ones.
+        let knee = m["knee_flexion"].points_px()[1];
+        let photo_knee = tilted[&Joint::LeftKnee];
+        assert!((knee[0] - photo_knee.0).abs() <= 0.06 && (knee[1] - photo_knee.1).abs() <= 0.06);
+        assert_eq!(corrected.protocol.camera_pitch_deg, Some(pitch));
+        assert_eq!(corrected.protocol.focal_length_35mm_mm, Some(focal_35mm));
+        let direction = if pitch > 0.0 { "up" } else { "down" };
+        assert!(
+            corrected
+                .protocol
+                .assumptions
+                .iter()
+                .any(|a| a.contains(&format!("tilted {direction}"))),
+            "{:?}",
+            corrected.protocol.assumptions
+        );
+    }
+}
+
+#[test]
 fn pelvic_tilt_from_given_landmarks() {
     let points = standing_points(&ANGLES, 1.0);
     // ASIS 120 px ahead of the PSIS and 12 degrees lower: anterior tilt of 12.

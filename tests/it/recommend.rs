@@ -31,6 +31,8 @@ fn protocol(kind: ProtocolKind, valid: bool) -> Protocol {
         unconfirmed: Vec::new(),
         test_leg: None,
         camera_roll_deg: None,
+        camera_pitch_deg: None,
+        focal_length_35mm_mm: None,
     }
 }
 

@@ -138,6 +138,16 @@ fn tampered_documents_are_refused_by_every_reader() {
             "protocol.camera_roll_deg",
         ),
         (
+            "pitch",
+            |d| d["protocol"]["camera_pitch_deg"] = json!(-31.0),
+            "protocol.camera_pitch_deg",
+        ),
+        (
+            "focal length",
+            |d| d["protocol"]["focal_length_35mm_mm"] = json!(0.0),
+            "protocol.focal_length_35mm_mm",
+        ),
+        (
             "landmark",
             |d| d["measurements"]["pelvic_tilt"]["points_px"] = json!([[1e300, 1.0], [2.0, 3.0]]),
             "measurements.pelvic_tilt.points_px[0]",

@@ -123,6 +123,20 @@ def undo_roll(points, roll_deg, width, height):
     }
 
 
+def levelled(points, pitch_deg, focal_35mm, width, height):
+    """Roll-corrected pixel points as a level camera would see them, as
+    `--camera-pitch-deg` with `--focal-length-35mm` does."""
+    cx, cy = width / 2.0, height / 2.0
+    focal_px = focal_35mm * math.hypot(width, height) / math.hypot(36, 24)
+    s, c = math.sin(math.radians(pitch_deg)), math.cos(math.radians(pitch_deg))
+    out = {}
+    for k, (x, y) in points.items():
+        rx, ry = (x - cx) / focal_px, (y - cy) / focal_px
+        depth = s * ry + c
+        out[k] = (cx + rx / depth * focal_px, cy + (c * ry - s) / depth * focal_px)
+    return out
+
+
 # --- running the two pipelines -----------------------------------------------
 
 def camera_roll_deg(truth):
@@ -130,16 +144,38 @@ def camera_roll_deg(truth):
     return truth.get("camera", {}).get("vertical_appears_turned_cw_deg", 0.0) or 0.0
 
 
-def run_sagitta(binary, truths, extra_args, give_roll):
-    """One sagitta run per distinct camera roll (all at once when the roll is not given)."""
+def camera_pitch_deg(truth):
+    """How far the camera looked up (negative: down) from level: sagitta's
+    `--camera-pitch-deg`, from the camera's place and the point it aimed at."""
+    camera = truth.get("camera", {})
+    (x, y, z), (ax, ay, az) = camera["location_m"], camera["aim_m"]
+    return round(math.degrees(math.atan2(az - z, math.hypot(ax - x, ay - y))), 3)
+
+
+def focal_length_35mm(truth):
+    """The render's lens as a 35 mm-equivalent focal length (diagonal field
+    of view; the sensor is fitted to the image's width)."""
+    camera, image = truth["camera"], truth["image"]
+    width, height = image["width"], image["height"]
+    diagonal_mm = camera["sensor_width_mm"] * math.hypot(width, height) / width
+    return round(camera["focal_mm"] * math.hypot(36, 24) / diagonal_mm, 3)
+
+
+def run_sagitta(binary, truths, extra_args, give_roll, give_pitch=False):
+    """One sagitta run per distinct camera roll (all at once when the roll is
+    not given), and per pitch and focal length when the pitch is given too."""
     groups = {}
     for truth in truths:
-        groups.setdefault(camera_roll_deg(truth) if give_roll else None, []).append(truth["_image"])
+        roll = camera_roll_deg(truth) if give_roll else None
+        pitch = (camera_pitch_deg(truth), focal_length_35mm(truth)) if give_pitch else None
+        groups.setdefault((roll, pitch), []).append(truth["_image"])
     by_path = {}
-    for roll, images in groups.items():
-        roll_args = [] if roll is None else [f"--camera-roll-deg={roll}"]
+    for (roll, pitch), images in groups.items():
+        camera_args = [] if roll is None else [f"--camera-roll-deg={roll}"]
+        if pitch is not None:
+            camera_args += [f"--camera-pitch-deg={pitch[0]}", f"--focal-length-35mm={pitch[1]}"]
         out = subprocess.run(
-            [binary, "analyze", "--format", "jsonl", "--quiet", *roll_args, *extra_args, *images],
+            [binary, "analyze", "--format", "jsonl", "--quiet", *camera_args, *extra_args, *images],
             capture_output=True, text=True, check=False,
         )
         if out.returncode not in (0, 1):

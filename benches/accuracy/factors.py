@@ -34,9 +34,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accuracy import (  # noqa: E402
+    camera_pitch_deg,
     camera_roll_deg,
+    focal_length_35mm,
     keypoint_angles,
     keypoint_offsets,
+    levelled,
     line_fit,
     run_mediapipe,
     run_sagitta,
@@ -151,6 +154,14 @@ def thomas_rows(truths, runs, mediapipe):
         # this is the perspective error no keypoint model can remove.
         row["got"]["true_joints"] = dict(row["true_image"])
         row["protocol"]["true_joints"] = "thomas_test"
+        # The same with the camera's pitch levelled, as --camera-pitch-deg
+        # does: what remains is the leg's own departure from a plane square
+        # to the lens.
+        true_px = {k: tuple(v) for k, v in truth["joints_px"].items()}
+        level = levelled(undo_roll(true_px, roll, w, h), camera_pitch_deg(truth), focal_length_35mm(truth), w, h)
+        angles = keypoint_angles(level, "thomas_test", anterior, leg, other)
+        row["got"]["true_joints_levelled"] = {m: angles.get(m) for m in THOMAS_ANGLES}
+        row["protocol"]["true_joints_levelled"] = "thomas_test"
         for name, points in (mediapipe or {}).items():
             if points[i] is not None:
                 angles = keypoint_angles(undo_roll(points[i], roll, w, h), "thomas_test", anterior, leg, other)
@@ -391,11 +402,13 @@ def main():
     if thomas:
         runs = {model: run_sagitta(args.sagitta, thomas, ["--thomas-model", model], True)
                 for model in ("heavy", "full")}
+        # The default again, told the camera's pitch as a phone's level gives it.
+        runs["heavy_levelled"] = run_sagitta(args.sagitta, thomas, ["--thomas-model", "heavy"], True, give_pitch=True)
         names = {0: "mediapipe_lite", 1: "mediapipe_full", 2: "mediapipe_heavy"}
         mediapipe = {names[c]: run_mediapipe(thomas, c) for c in args.mediapipe}
         rows = thomas_rows(thomas, runs, mediapipe)
-        pipes = ["heavy", "full", "fuse", *mediapipe]
-        out.append(thomas_report(rows, [*pipes, "true_joints"])[0])
+        pipes = ["heavy", "heavy_levelled", "full", "fuse", *mediapipe]
+        out.append(thomas_report(rows, [*pipes, "true_joints", "true_joints_levelled"])[0])
         out.append(thomas_report(rows, pipes, "true_image")[0])
         if args.json:
             Path(args.json).write_text(json.dumps(rows, indent=1))

@@ -123,7 +123,7 @@ pub fn write_measurements_markdown(out: &mut dyn Write) -> io::Result<()> {
         out,
         "Every measurement sagitta reports, with its definition, where it is 0 \
          and what a positive value means. Every angle is in degrees (`_deg`), \
-         measured after the camera-roll correction, in the person's own frame: \
+         measured after the camera corrections (roll, and pitch when given), in the person's own frame: \
          positive means towards the front of the person (anterior), whichever \
          way they face in the image. How each is measured, and its uncertainty, \
          is in [methods.md](methods.md).\n"

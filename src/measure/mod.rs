@@ -218,13 +218,15 @@ impl CameraFrame {
         }
     }
 
-    fn from_photo(&self, point: Vec2) -> Vec2 {
+    /// A photo pixel in the measured frame.
+    fn measured(self, point: Vec2) -> Vec2 {
         let unrolled = point.rotated_about(self.center, -self.roll_deg);
         self.pitch
             .map_or(unrolled, |pitch| pitch.levelled(unrolled, self.center))
     }
 
-    fn to_photo(&self, point: Vec2) -> Vec2 {
+    /// A point of the measured frame in photo pixels.
+    fn photo(self, point: Vec2) -> Vec2 {
         let tilted = self
             .pitch
             .map_or(point, |pitch| pitch.tilted(point, self.center));
@@ -259,7 +261,7 @@ impl<'a> Body<'a> {
         for joint in Joint::ALL {
             let k = pose.get(joint);
             let raw = Vec2::new(k.x as f64, k.y as f64);
-            points[joint.index()] = camera.from_photo(raw);
+            points[joint.index()] = camera.measured(raw);
             visibility[joint.index()] = if k.visibility.is_finite() {
                 k.visibility as f64
             } else {
@@ -347,7 +349,7 @@ impl<'a> Body<'a> {
     /// Person-mask probability at a (camera-corrected) point; 0 where the
     /// pose source gives no mask.
     pub fn mask_at(&self, point: Vec2) -> f64 {
-        let raw = self.camera.to_photo(point);
+        let raw = self.camera.photo(point);
         self.pose.mask.as_ref().map_or(0.0, |mask| {
             mask.probability_at(raw.x as f32, raw.y as f32) as f64
         })
@@ -372,12 +374,12 @@ impl<'a> Body<'a> {
 
     /// Maps a camera-corrected point back to photo pixels.
     pub fn to_photo(&self, point: Vec2) -> Vec2 {
-        self.camera.to_photo(point)
+        self.camera.photo(point)
     }
 
     /// Maps photo pixels to the camera-corrected frame.
     pub fn from_photo(&self, point: Vec2) -> Vec2 {
-        self.camera.from_photo(point)
+        self.camera.measured(point)
     }
 
     /// The side of one cell of the person mask, in photo pixels: the finest

@@ -373,12 +373,7 @@ pub struct GeometryArgs {
     /// The camera's tilt in degrees (-30 to 30), up positive, as a phone's
     /// level shows it: the keypoints are levelled before measuring, which
     /// removes the keystone a tilted camera gives a body seen from the side.
-    #[arg(
-        long,
-        value_name = "DEG",
-        allow_hyphen_values = true,
-        value_parser = parse_pitch
-    )]
+    #[arg(long, value_name = "DEG", allow_hyphen_values = true, value_parser = parse_pitch)]
     pub camera_pitch_deg: Option<f64>,
     /// The lens's 35 mm-equivalent focal length in mm (10 to 400), for
     /// --camera-pitch-deg; by default the photo's EXIF, else 26 (a phone).

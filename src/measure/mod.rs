@@ -545,19 +545,23 @@ pub fn measure_sized(
                 .to_string()
         }
     });
-    if let Some(pitch) = options.camera_pitch_deg {
-        let focal = match options.focal_length_35mm_mm {
-            Some(mm) => format!("a 35 mm-equivalent focal length of {mm} mm"),
-            None => format!(
-                "an assumed 35 mm-equivalent focal length of {ASSUMED_FOCAL_LENGTH_35MM_MM} mm (a phone's main camera; the photo gave none)"
-            ),
-        };
-        protocol.assumptions.push(format!(
-            "the camera was tilted {} {} degrees (levelled before measuring, with {focal}, about the photo's centre)",
-            if pitch >= 0.0 { "up" } else { "down" },
-            pitch.abs()
-        ));
-    }
+    protocol.assumptions.push(match options.camera_pitch_deg {
+        Some(pitch) => {
+            let focal = match options.focal_length_35mm_mm {
+                Some(mm) => format!("a 35 mm-equivalent focal length of {mm} mm"),
+                None => format!(
+                    "an assumed 35 mm-equivalent focal length of {ASSUMED_FOCAL_LENGTH_35MM_MM} mm (a phone's main camera; the photo gave none)"
+                ),
+            };
+            format!(
+                "the camera was tilted {} {} degrees (levelled before measuring, with {focal}, about the photo's centre)",
+                if pitch >= 0.0 { "up" } else { "down" },
+                pitch.abs()
+            )
+        }
+        None => "the camera looked level, neither up nor down (set --camera-pitch-deg otherwise)"
+            .to_string(),
+    });
 
     match protocol.kind {
         ProtocolKind::Standing => {

@@ -312,12 +312,22 @@ fn camera_pitch_is_levelled() {
                 centre.1 + ry / depth * focal_px,
             )
         });
-        let uncorrected = run(&tilted, &MeasureOptions::default()).measurements;
+        let uncorrected = run(&tilted, &MeasureOptions::default());
         assert!(
-            (value(&uncorrected, "trunk_inclination") - 4.0).abs() > 2.0,
+            (value(&uncorrected.measurements, "trunk_inclination") - 4.0).abs() > 2.0,
             "the keystone must show without correction: {}",
-            value(&uncorrected, "trunk_inclination")
+            value(&uncorrected.measurements, "trunk_inclination")
         );
+        assert!(
+            uncorrected
+                .protocol
+                .assumptions
+                .iter()
+                .any(|a| a.contains("looked level")),
+            "{:?}",
+            uncorrected.protocol.assumptions
+        );
+        assert_eq!(uncorrected.protocol.camera_pitch_deg, None);
         let corrected = run(
             &tilted,
             &MeasureOptions {

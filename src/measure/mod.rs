@@ -75,9 +75,9 @@ pub struct MeasureResult {
 /// mean what they say.
 pub const MAX_CAMERA_ROLL_DEG: f64 = 45.0;
 
-/// The largest camera pitch accepted. Tilted further, a side view of a body
-/// seen from the side is mostly a view from above or below, which levelling
-/// the rays cannot turn into a side view.
+/// The largest camera pitch accepted. Tilted further, the camera looks at
+/// the body more from above or below than from the side, which levelling
+/// the rays cannot undo.
 pub const MAX_CAMERA_PITCH_DEG: f64 = 30.0;
 
 /// The 35 mm-equivalent focal length taken when neither `--focal-length-35mm`

@@ -172,7 +172,9 @@ impl Analyzer {
         // model (the first swapped the held and the free leg on renders),
         // whose keypoints are kept. An upright body whose legs read a step within the keypoints' error (measured as
         // standing, legs declined) gets the first model on the crop its own
-        // keypoints imply, kept only where it shows a stance beyond doubt.
+        // keypoints imply, kept only where it shows a stance beyond doubt; one
+        // refused as oblique by a side-view score within the keypoints' error
+        // of its limit gets the same look, kept where it reads a side view.
         // The look's own time goes to the pose stage, not to geometry.
         timings.geometry += started.elapsed();
         let second = match measured.second_look {
@@ -189,7 +191,7 @@ impl Analyzer {
                     }
                 }
             }
-            Some(SecondLookCue::UprightLegsInDoubt) => self
+            Some(SecondLookCue::UprightLegsInDoubt | SecondLookCue::SideViewInDoubt) => self
                 .source
                 .look_closer(&photo.image, &mut timings.pose)
                 .map_err(file_error)?,
@@ -198,10 +200,14 @@ impl Analyzer {
         started = Instant::now();
         if let Some(second) = second {
             let remeasured = measure::measure(&second, &photo.image, &measure_options);
-            if measured.second_look == Some(SecondLookCue::LyingWithFootDown)
-                || (remeasured.protocol.kind == ProtocolKind::Standing
-                    && remeasured.second_look.is_none())
-            {
+            let standing =
+                remeasured.protocol.kind == ProtocolKind::Standing && remeasured.protocol.valid;
+            let keep = match measured.second_look {
+                Some(SecondLookCue::LyingWithFootDown) => true,
+                Some(SecondLookCue::SideViewInDoubt) => standing,
+                _ => standing && remeasured.second_look.is_none(),
+            };
+            if keep {
                 pose = second;
                 measured = remeasured;
             }

@@ -156,6 +156,7 @@ pub struct MaskLimits {
 pub struct ViewLimits {
     pub max_side_separation_torso: f64,
     pub min_lateral_score: f64,
+    pub side_score_doubt: f64,
     pub near_side_visibility_margin: f64,
 }
 

@@ -63,6 +63,13 @@ pub enum SecondLookCue {
     /// background's colour where a step would put it; a look on the crop
     /// its own keypoints imply did not.
     UprightLegsInDoubt,
+    /// An upright body refused as frontal or oblique by a side-view score
+    /// short of its limit by no more than the keypoints' own scatter
+    /// (`view.side_score_doubt`): looked at again, and kept only where the
+    /// second look reads a side view. A real standing photo cut at the knees
+    /// read 0.46 where the whole photo read 0.62; on the crop its keypoints
+    /// imply, 0.53.
+    SideViewInDoubt,
 }
 
 /// Whether the keypoints may show a Thomas test even where they do not show
@@ -359,6 +366,8 @@ pub fn detect(
         Some(SecondLookCue::LyingWithFootDown)
     } else if legs_in_doubt {
         Some(SecondLookCue::UprightLegsInDoubt)
+    } else if refusal == Some(Refusal::NotSideOn) && side_view_in_doubt(view) {
+        Some(SecondLookCue::SideViewInDoubt)
     } else {
         None
     };
@@ -777,6 +786,14 @@ fn stance(body: &Body, view: &View, hip_flexion: f64) -> Result<StanceDoubts, Sh
         unconfirmed,
         in_doubt: !readings.is_empty(),
     })
+}
+
+/// Whether an upright body's side-view score falls short of its limit by no
+/// more than the keypoints' own scatter.
+fn side_view_in_doubt(view: &View) -> bool {
+    let limits = limits();
+    view.trunk_from_vertical_deg <= limits.protocol.upright_deg
+        && view.lateral_score >= limits.view.min_lateral_score - limits.view.side_score_doubt
 }
 
 /// The protocol the keypoints show and why, or the refusal.

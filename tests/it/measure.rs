@@ -524,6 +524,38 @@ fn an_arm_along_the_front_outline_weighs_in_the_back_outline() {
 }
 
 #[test]
+fn a_side_view_score_just_short_of_its_limit_asks_for_a_second_look() {
+    // Shoulders and hips spread further and further across the body: a side
+    // view, then one within the keypoints' scatter (0.12) of the 0.5 limit,
+    // then a view beyond doubt oblique.
+    let mut seen = [false; 3];
+    for spread in (0..=24).map(|k| f64::from(k) * 5.0) {
+        let mut points = standing_points(&ANGLES, 1.0);
+        for (joint, dx) in [
+            (Joint::LeftShoulder, -spread),
+            (Joint::RightShoulder, spread),
+            (Joint::LeftHip, -spread * 2.0 / 3.0),
+            (Joint::RightHip, spread * 2.0 / 3.0),
+        ] {
+            points.get_mut(&joint).unwrap().0 += dx;
+        }
+        let result = run(&points, &MeasureOptions::default());
+        let score = result.protocol.lateral_score;
+        if score >= 0.5 {
+            assert_eq!(result.protocol.kind, ProtocolKind::Standing, "{score}");
+            seen[0] = true;
+        } else {
+            assert_eq!(result.protocol.kind, ProtocolKind::Unsupported, "{score}");
+            assert!(result.protocol.reason.contains("frontal or oblique"));
+            let in_doubt = score >= 0.38 + 1e-9;
+            assert_eq!(result.second_look.is_some(), in_doubt, "{score}");
+            seen[if in_doubt { 1 } else { 2 }] = true;
+        }
+    }
+    assert_eq!(seen, [true; 3], "the spreads must reach all three cases");
+}
+
+#[test]
 fn a_frontal_view_is_unsupported_and_forcing_it_declines_the_angles() {
     let mut points = standing_points(&ANGLES, 1.0);
     // Shoulders and hips spread across the body: seen from the front.

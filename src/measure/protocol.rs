@@ -824,22 +824,41 @@ fn auto_detect(body: &Body, view: &View, quarter_turned_by_exif: bool) -> Shown 
     }
     let near = view.near_side;
     let hip_flexion = hip_flexion_of(body, near, view.anterior);
+    // A thigh read forward off a knee the model did not see (hidden, or
+    // placed at the frame's edge when the frame cuts the legs) is no
+    // evidence of sitting: the stance is then unconfirmed, not refused.
+    let mut seated_in_doubt = None;
     if hip_flexion > limits.max_standing_hip_flexion_deg {
-        return refused(
-            Refusal::Seated,
-            format!(
-                "seated or crouching: the thigh is {hip_flexion:.0} degrees forward of the trunk line"
-            ),
-        );
+        match body.require(&[joint(near, Limb::Hip), joint(near, Limb::Knee)]) {
+            Ok(()) => {
+                return refused(
+                    Refusal::Seated,
+                    format!(
+                        "seated or crouching: the thigh is {hip_flexion:.0} degrees forward of the trunk line"
+                    ),
+                );
+            }
+            Err(why) => {
+                seated_in_doubt = Some(format!(
+                    "standing, not seated: the thigh reads {hip_flexion:.0} degrees forward of the trunk line, but {why}, so the reading is not taken as evidence"
+                ));
+            }
+        }
     }
     match stance(body, view, hip_flexion) {
         Err(refusal) => refusal,
-        Ok(stance) => Shown {
-            kind: ProtocolKind::Standing,
-            reason: format!("upright side view (trunk {tilt:.0} degrees from vertical)"),
-            refusal: None,
-            stance,
-        },
+        Ok(mut stance) => {
+            if let Some(doubt) = seated_in_doubt {
+                stance.unconfirmed.insert(0, doubt);
+                stance.in_doubt = true;
+            }
+            Shown {
+                kind: ProtocolKind::Standing,
+                reason: format!("upright side view (trunk {tilt:.0} degrees from vertical)"),
+                refusal: None,
+                stance,
+            }
+        }
     }
 }
 

@@ -1500,6 +1500,54 @@ fn a_hidden_far_heel_read_high_is_no_step() {
 }
 
 #[test]
+fn a_thigh_read_forward_off_an_unseen_knee_is_no_evidence_of_sitting() {
+    // Upright, the near thigh 60 degrees forward of the trunk line: seated
+    // where the model sees the knee.
+    let points = standing_points(
+        &Standing {
+            hip_flexion: 60.0,
+            knee_flexion: 60.0,
+            ..ANGLES
+        },
+        1.0,
+    );
+    let seen = measure_pose(&pose_from(&points), &MeasureOptions::default());
+    assert_eq!(seen.protocol.kind, ProtocolKind::Unsupported);
+    assert!(
+        seen.protocol.reason.starts_with("seated or crouching"),
+        "{}",
+        seen.protocol.reason
+    );
+    // The same knee placed but not seen, as where the frame cuts the legs
+    // and the model puts the knee at its edge: standing, legs declined.
+    let mut pose = pose_from(&points);
+    for joint in [Joint::LeftKnee, Joint::RightKnee] {
+        pose.keypoints[joint.index()].visibility = 0.36;
+    }
+    let result = measure_pose(&pose, &MeasureOptions::default());
+    assert_eq!(
+        result.protocol.kind,
+        ProtocolKind::Standing,
+        "{:?}",
+        result.protocol
+    );
+    assert!(result.protocol.valid);
+    assert_eq!(
+        result.protocol.unconfirmed[0],
+        "standing, not seated: the thigh reads 60 degrees forward of the trunk line, but the left knee is hidden (visibility 0.36), so the reading is not taken as evidence"
+    );
+    for name in LEG_MEASUREMENTS {
+        assert!(
+            result.measurements[name].declined_reason().is_some(),
+            "{name}: {:?}",
+            result.measurements[name]
+        );
+    }
+    assert!((value(&result.measurements, "trunk_inclination") - 4.0).abs() <= 0.05);
+    assert!(result.second_look.is_some(), "the closer look is asked for");
+}
+
+#[test]
 fn a_foot_at_the_bottom_edge_of_the_photo_is_no_evidence_of_a_step() {
     for forward in [1.0, -1.0] {
         // The whole body lowered until the near toe is 10 px inside the

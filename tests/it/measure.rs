@@ -1525,13 +1525,8 @@ fn a_thigh_read_forward_off_an_unseen_knee_is_no_evidence_of_sitting() {
         pose.keypoints[joint.index()].visibility = 0.36;
     }
     let result = measure_pose(&pose, &MeasureOptions::default());
-    assert_eq!(
-        result.protocol.kind,
-        ProtocolKind::Standing,
-        "{:?}",
-        result.protocol
-    );
-    assert!(result.protocol.valid);
+    let assessed = result.protocol.kind == ProtocolKind::Standing && result.protocol.valid;
+    assert!(assessed, "{:?}", result.protocol);
     assert_eq!(
         result.protocol.unconfirmed[0],
         "standing, not seated: the thigh reads 60 degrees forward of the trunk line, but the left knee is hidden (visibility 0.36), so the reading is not taken as evidence"

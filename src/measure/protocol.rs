@@ -611,6 +611,7 @@ impl PastLimit {
     fn refusal_reason(&self) -> String {
         let head = match self.refusal {
             Refusal::Kneeling => "kneeling, lunging or squatting",
+            Refusal::Seated => "seated or crouching",
             _ => "mid-stride",
         };
         format!(
@@ -622,13 +623,17 @@ impl PastLimit {
     /// What the photo could not confirm, for a reading that was not taken
     /// as shown.
     fn doubt(&self) -> String {
+        let claim = match self.refusal {
+            Refusal::Seated => "standing, not seated",
+            _ => "standing still on both feet",
+        };
         match &self.unseen {
             Some(why) => format!(
-                "standing still on both feet: {}, but {why}, so the reading is not taken as evidence",
+                "{claim}: {}, but {why}, so the reading is not taken as evidence",
                 self.what
             ),
             None => format!(
-                "standing still on both feet: {}, past the {} a stance allows by no more than the keypoints' error ({}), so a step is neither shown nor ruled out",
+                "{claim}: {}, past the {} a stance allows by no more than the keypoints' error ({}), so a step is neither shown nor ruled out",
                 self.what, self.limit, self.error_text
             ),
         }
@@ -662,7 +667,7 @@ fn leg_joints(side: Side) -> [crate::pose::Joint; 3] {
 /// on keypoints the model did not see, leaves the stance unconfirmed and
 /// the legs unmeasured, as do feet outside the photo; a reading within the
 /// error of its limit is worth a closer look.
-fn stance(body: &Body, view: &View, hip_flexion: f64) -> Result<StanceDoubts, Shown> {
+fn stance(body: &Body, view: &View) -> Result<StanceDoubts, Shown> {
     let limits = &limits().protocol;
     let errors = &crate::limits::limits().uncertainty;
     let near = view.near_side;
@@ -671,6 +676,30 @@ fn stance(body: &Body, view: &View, hip_flexion: f64) -> Result<StanceDoubts, Sh
             .filter(|_| body.require(&leg_joints(side)).is_ok())
     };
     let mut readings = Vec::new();
+    // The near thigh forward as in sitting. Read off a knee the model did
+    // not see (hidden, or placed at the frame's edge where the frame cuts
+    // the legs), it is no evidence of sitting.
+    let hip_flexion = hip_flexion_of(body, near, view.anterior);
+    if hip_flexion > limits.max_standing_hip_flexion_deg {
+        readings.push(PastLimit::angle(
+            body,
+            &[joint(near, Limb::Hip), joint(near, Limb::Knee)],
+            (
+                Refusal::Seated,
+                format!(
+                    "the {} thigh is {hip_flexion:.0} degrees forward of the trunk line",
+                    side_name(near)
+                ),
+                "as in sitting",
+            ),
+            (
+                hip_flexion,
+                limits.max_standing_hip_flexion_deg,
+                errors.segment_deg,
+            ),
+            false,
+        ));
+    }
     // The near knee bent as in kneeling, unless the other leg is not: then
     // the body stands on that leg and the bent knee is a step, which the
     // last check reads. (The other leg's reading only names the refusal,
@@ -822,43 +851,14 @@ fn auto_detect(body: &Body, view: &View, quarter_turned_by_exif: bool) -> Shown 
     if tilt > limits.upright_deg {
         return lying(body, view, tilt, quarter_turned_by_exif);
     }
-    let near = view.near_side;
-    let hip_flexion = hip_flexion_of(body, near, view.anterior);
-    // A thigh read forward off a knee the model did not see (hidden, or
-    // placed at the frame's edge when the frame cuts the legs) is no
-    // evidence of sitting: the stance is then unconfirmed, not refused.
-    let mut seated_in_doubt = None;
-    if hip_flexion > limits.max_standing_hip_flexion_deg {
-        match body.require(&[joint(near, Limb::Hip), joint(near, Limb::Knee)]) {
-            Ok(()) => {
-                return refused(
-                    Refusal::Seated,
-                    format!(
-                        "seated or crouching: the thigh is {hip_flexion:.0} degrees forward of the trunk line"
-                    ),
-                );
-            }
-            Err(why) => {
-                seated_in_doubt = Some(format!(
-                    "standing, not seated: the thigh reads {hip_flexion:.0} degrees forward of the trunk line, but {why}, so the reading is not taken as evidence"
-                ));
-            }
-        }
-    }
-    match stance(body, view, hip_flexion) {
+    match stance(body, view) {
         Err(refusal) => refusal,
-        Ok(mut stance) => {
-            if let Some(doubt) = seated_in_doubt {
-                stance.unconfirmed.insert(0, doubt);
-                stance.in_doubt = true;
-            }
-            Shown {
-                kind: ProtocolKind::Standing,
-                reason: format!("upright side view (trunk {tilt:.0} degrees from vertical)"),
-                refusal: None,
-                stance,
-            }
-        }
+        Ok(stance) => Shown {
+            kind: ProtocolKind::Standing,
+            reason: format!("upright side view (trunk {tilt:.0} degrees from vertical)"),
+            refusal: None,
+            stance,
+        },
     }
 }
 

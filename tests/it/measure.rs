@@ -1529,7 +1529,7 @@ fn a_thigh_read_forward_off_an_unseen_knee_is_no_evidence_of_sitting() {
     assert!(assessed, "{:?}", result.protocol);
     assert_eq!(
         result.protocol.unconfirmed[0],
-        "standing, not seated: the thigh reads 60 degrees forward of the trunk line, but the left knee is hidden (visibility 0.36), so the reading is not taken as evidence"
+        "standing, not seated: the left thigh is 60 degrees forward of the trunk line, but the left knee is hidden (visibility 0.36), so the reading is not taken as evidence"
     );
     for name in LEG_MEASUREMENTS {
         assert!(

@@ -55,7 +55,7 @@ impl Vec2 {
 
 /// A camera tilted up or down: the pitch and the focal length in pixels,
 /// about the photo's centre (the principal point of a phone photo).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Pitch {
     /// Positive when the camera looked up (see `conventions`).
     pub deg: f64,

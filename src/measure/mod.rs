@@ -57,6 +57,15 @@ pub struct MeasureOptions {
     pub quarter_turned_by_exif: bool,
 }
 
+impl MeasureOptions {
+    /// The 35 mm-equivalent focal length the pitch is levelled with: the one
+    /// given or read from EXIF, else the assumed phone lens.
+    fn focal_length_35mm(&self) -> f64 {
+        self.focal_length_35mm_mm
+            .unwrap_or(ASSUMED_FOCAL_LENGTH_35MM_MM)
+    }
+}
+
 /// What the measurement stage hands on.
 #[derive(Debug, Clone)]
 pub struct MeasureResult {
@@ -204,9 +213,7 @@ pub struct CameraFrame {
 impl CameraFrame {
     /// The frame of a `width` x `height` photo under `options`' roll and pitch.
     pub fn new(width: u32, height: u32, options: &MeasureOptions) -> Self {
-        let focal_35mm = options
-            .focal_length_35mm_mm
-            .unwrap_or(ASSUMED_FOCAL_LENGTH_35MM_MM);
+        let focal_35mm = options.focal_length_35mm();
         let diagonal_px = f64::from(width).hypot(f64::from(height));
         Self {
             center: Vec2::new(f64::from(width) / 2.0, f64::from(height) / 2.0),
@@ -530,11 +537,9 @@ pub fn measure_sized(
     );
     protocol.camera_roll_deg = options.camera_roll_deg;
     protocol.camera_pitch_deg = options.camera_pitch_deg;
-    protocol.focal_length_35mm_mm = options.camera_pitch_deg.map(|_| {
-        options
-            .focal_length_35mm_mm
-            .unwrap_or(ASSUMED_FOCAL_LENGTH_35MM_MM)
-    });
+    protocol.focal_length_35mm_mm = options
+        .camera_pitch_deg
+        .map(|_| options.focal_length_35mm());
     let mut measurements = BTreeMap::new();
     let mut warnings = Vec::new();
 

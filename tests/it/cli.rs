@@ -467,41 +467,6 @@ fn text_for_a_photo_that_was_not_assessed_says_why_and_how_to_retake() {
     assert!(!text.contains("Stretch to a mild pull"), "{text}");
 }
 
-/// A JPEG with an EXIF block holding only DateTimeOriginal, made from a
-/// sample: the APP1 segment goes right after the start-of-image marker.
-fn jpeg_with_exif_date(dir: &std::path::Path, date_time: &str) -> std::path::PathBuf {
-    assert_eq!(date_time.len(), 19);
-    let mut tiff: Vec<u8> = b"II*\0".to_vec();
-    tiff.extend(8u32.to_le_bytes());
-    // IFD0: one entry, the pointer to the Exif IFD at offset 26.
-    tiff.extend(1u16.to_le_bytes());
-    tiff.extend(0x8769u16.to_le_bytes());
-    tiff.extend(4u16.to_le_bytes());
-    tiff.extend(1u32.to_le_bytes());
-    tiff.extend(26u32.to_le_bytes());
-    tiff.extend(0u32.to_le_bytes());
-    // Exif IFD: DateTimeOriginal, ASCII, 20 bytes at offset 44.
-    tiff.extend(1u16.to_le_bytes());
-    tiff.extend(0x9003u16.to_le_bytes());
-    tiff.extend(2u16.to_le_bytes());
-    tiff.extend(20u32.to_le_bytes());
-    tiff.extend(44u32.to_le_bytes());
-    tiff.extend(0u32.to_le_bytes());
-    tiff.extend(date_time.as_bytes());
-    tiff.push(0);
-    let mut app1 = vec![0xFF, 0xE1];
-    app1.extend(((2 + 6 + tiff.len()) as u16).to_be_bytes());
-    app1.extend(b"Exif\0\0");
-    app1.extend(tiff);
-    let jpeg = std::fs::read(sample("walker_01.jpg")).unwrap();
-    let mut bytes = jpeg[..2].to_vec();
-    bytes.extend(app1);
-    bytes.extend(&jpeg[2..]);
-    let path = dir.join("dated.jpg");
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
 fn json_of(args: &[&std::ffi::OsStr]) -> serde_json::Value {
     let output = valid_output(
         sagitta().args(["analyze", "--format", "json"]).args(args),
@@ -581,7 +546,15 @@ fn the_session_record_appears_in_json_text_and_csv() {
 #[test]
 fn the_exif_date_is_the_default_and_a_different_given_date_is_warned_about() {
     let dir = tempfile::tempdir().unwrap();
-    let dated = jpeg_with_exif_date(dir.path(), "2025:03:14 09:26:53");
+    let dated = common::jpeg_with_exif(
+        dir.path(),
+        "walker_01.jpg",
+        "dated.jpg",
+        &common::Exif {
+            date_time: Some("2025:03:14 09:26:53"),
+            ..Default::default()
+        },
+    );
     let doc = json_of(&[dated.as_os_str()]);
     assert_eq!(doc["session"]["date"], "2025-03-14T09:26:53");
     assert_eq!(doc["session"]["date_source"], "exif");

@@ -124,3 +124,70 @@ pub fn saved_analysis(dir: &Path, photo: &Path, extra: &[&str]) -> (PathBuf, ser
     std::fs::write(&path, &stdout).unwrap();
     (path, serde_json::from_slice(&stdout).unwrap())
 }
+
+/// What [`jpeg_with_exif`] writes into the Exif IFD.
+#[derive(Default)]
+pub struct Exif<'a> {
+    /// DateTimeOriginal, `YYYY:MM:DD HH:MM:SS`.
+    pub date_time: Option<&'a str>,
+    /// FocalLengthIn35mmFilm, mm.
+    pub focal_length_35mm: Option<u16>,
+}
+
+/// The sample `from` as `dir/name` with an EXIF block holding only `exif`'s
+/// fields: the APP1 segment goes right after the start-of-image marker.
+pub fn jpeg_with_exif(dir: &Path, from: &str, name: &str, exif: &Exif) -> PathBuf {
+    const EXIF_IFD_AT: u32 = 26;
+    let mut entries: Vec<[u8; 12]> = Vec::new();
+    let mut data = Vec::new();
+    let count = u32::from(exif.date_time.is_some()) + u32::from(exif.focal_length_35mm.is_some());
+    let data_at = EXIF_IFD_AT + 2 + 12 * count + 4;
+    let entry = |tag: u16, kind: u16, n: u32, value: [u8; 4]| {
+        let mut e = [0u8; 12];
+        e[..2].copy_from_slice(&tag.to_le_bytes());
+        e[2..4].copy_from_slice(&kind.to_le_bytes());
+        e[4..8].copy_from_slice(&n.to_le_bytes());
+        e[8..].copy_from_slice(&value);
+        e
+    };
+    // Entries in tag order: DateTimeOriginal (ASCII, stored after the IFD),
+    // then FocalLengthIn35mmFilm (SHORT, inline).
+    if let Some(date_time) = exif.date_time {
+        assert_eq!(date_time.len(), 19);
+        entries.push(entry(
+            0x9003,
+            2,
+            20,
+            (data_at + data.len() as u32).to_le_bytes(),
+        ));
+        data.extend(date_time.as_bytes());
+        data.push(0);
+    }
+    if let Some(mm) = exif.focal_length_35mm {
+        let [a, b] = mm.to_le_bytes();
+        entries.push(entry(0xA405, 3, 1, [a, b, 0, 0]));
+    }
+    let mut tiff: Vec<u8> = b"II*\0".to_vec();
+    tiff.extend(8u32.to_le_bytes());
+    // IFD0: one entry, the pointer to the Exif IFD.
+    tiff.extend(1u16.to_le_bytes());
+    tiff.extend(entry(0x8769, 4, 1, EXIF_IFD_AT.to_le_bytes()));
+    tiff.extend(0u32.to_le_bytes());
+    tiff.extend((entries.len() as u16).to_le_bytes());
+    for e in &entries {
+        tiff.extend(e);
+    }
+    tiff.extend(0u32.to_le_bytes());
+    tiff.extend(data);
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend(((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    app1.extend(b"Exif\0\0");
+    app1.extend(tiff);
+    let jpeg = std::fs::read(sample(from)).unwrap();
+    let mut bytes = jpeg[..2].to_vec();
+    bytes.extend(app1);
+    bytes.extend(&jpeg[2..]);
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}

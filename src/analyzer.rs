@@ -66,6 +66,9 @@ pub struct Outcome {
     pub analysis: Analysis,
     /// The decoded photo, upright.
     pub photo: image::RgbImage,
+    /// The lens's 35 mm-equivalent focal length from the photo's EXIF, which
+    /// the document records only where a pitch was levelled with it.
+    pub exif_focal_length_35mm_mm: Option<f64>,
     pub timings: StageTimings,
 }
 
@@ -247,6 +250,7 @@ impl Analyzer {
         Ok(Outcome {
             analysis,
             photo: photo.image,
+            exif_focal_length_35mm_mm: photo.focal_length_35mm_mm,
             timings,
         })
     }

@@ -4,6 +4,8 @@
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
+// The edit's camera fields, each a form input of the same name.
+const CAMERA = ["camera_roll_deg", "camera_pitch_deg", "focal_length_35mm_mm"];
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -311,6 +313,10 @@ function fillRecord() {
     form.elements[name].value = record[name] || "";
   }
   form.elements.protocol.value = state.edit.protocol || "";
+  for (const name of CAMERA) {
+    const value = state.edit[name];
+    form.elements[name].value = value === null || value === undefined ? "" : String(value);
+  }
   for (const radio of form.querySelectorAll("input[type=radio]")) {
     radio.checked = (state.edit.screening[radio.dataset.flag] || "not_asked") === radio.value;
   }
@@ -322,6 +328,12 @@ function recordChanged(event) {
   if (target.type === "radio") return;
   if (target.name === "protocol") {
     change({ ...state.edit, protocol: target.value || null });
+    return;
+  }
+  if (CAMERA.includes(target.name)) {
+    // Empty (a number input's value when cleared or unreadable): as measured.
+    const text = target.value.trim();
+    change({ ...state.edit, [target.name]: text === "" ? null : Number(text) });
     return;
   }
   const record = { ...state.edit.record, [target.name]: form.elements[target.name].value };

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use crate::measure::ProtocolChoice;
+use crate::measure::{
+    FOCAL_LENGTH_35MM_RANGE_MM, MAX_CAMERA_PITCH_DEG, MAX_CAMERA_ROLL_DEG, ProtocolChoice,
+};
 use crate::pose::Joint;
 use crate::recommend::{Recommender, Screening};
 use crate::schema::{Analysis, RedFlag};
@@ -37,6 +39,15 @@ pub struct Edit {
     /// `auto`, `standing` or `thomas_test`; absent: as the analysis was measured.
     #[serde(default)]
     pub protocol: Option<String>,
+    /// The camera as `--camera-roll-deg`, `--camera-pitch-deg` and
+    /// `--focal-length-35mm` give it (the lens counts only with a pitch);
+    /// each absent: as the analysis was measured.
+    #[serde(default)]
+    pub camera_roll_deg: Option<f64>,
+    #[serde(default)]
+    pub camera_pitch_deg: Option<f64>,
+    #[serde(default)]
+    pub focal_length_35mm_mm: Option<f64>,
     #[serde(default)]
     pub record: Record,
     /// Each warning sign's answer: `yes`, `no` or `not_asked`.
@@ -126,6 +137,21 @@ fn inside(what: &str, [x, y]: [f64; 2], analysis: &Analysis) -> Result<(), Strin
     }
 }
 
+/// A camera setting within what its command-line option takes.
+fn camera_setting(
+    what: &str,
+    value: Option<f64>,
+    (low, high): (f64, f64),
+    unit: &str,
+) -> Result<Option<f64>, String> {
+    match value {
+        Some(v) if !(low..=high).contains(&v) => {
+            Err(format!("{what}={v} lies outside {low} to {high} {unit}"))
+        }
+        _ => Ok(value),
+    }
+}
+
 impl Edit {
     /// The opened analysis with this edit made: re-measured without the
     /// model where keypoints, landmarks or the protocol changed, planned
@@ -159,6 +185,32 @@ impl Edit {
             }
         }
         let landmarks = self.asis.zip(self.psis);
+        let saved = &opened.protocol;
+        let roll = camera_setting(
+            "camera_roll_deg",
+            self.camera_roll_deg,
+            (-MAX_CAMERA_ROLL_DEG, MAX_CAMERA_ROLL_DEG),
+            "degrees",
+        )?
+        .filter(|&roll| Some(roll) != saved.camera_roll_deg);
+        let pitch = camera_setting(
+            "camera_pitch_deg",
+            self.camera_pitch_deg,
+            (-MAX_CAMERA_PITCH_DEG, MAX_CAMERA_PITCH_DEG),
+            "degrees",
+        )?;
+        // The lens changes nothing unless a pitch is levelled with it.
+        let focal = camera_setting(
+            "focal_length_35mm_mm",
+            self.focal_length_35mm_mm,
+            FOCAL_LENGTH_35MM_RANGE_MM,
+            "mm",
+        )?
+        .filter(|&mm| {
+            pitch.or(saved.camera_pitch_deg).is_some() && Some(mm) != saved.focal_length_35mm_mm
+        });
+        let pitch = pitch.filter(|&pitch| Some(pitch) != saved.camera_pitch_deg);
+        let camera_changed = roll.is_some() || pitch.is_some() || focal.is_some();
         let protocol = match self.protocol.as_deref() {
             None => None,
             Some("auto") => Some(ProtocolChoice::Auto),
@@ -228,15 +280,18 @@ impl Edit {
             screening: Screening::default(),
             ..plan.clone()
         };
-        let geometry_changed =
-            self.reset || !moves.is_empty() || landmarks_changed || protocol.is_some();
+        let geometry_changed = self.reset
+            || !moves.is_empty()
+            || landmarks_changed
+            || protocol.is_some()
+            || camera_changed;
         let mut analysis = if geometry_changed {
             let change = Remeasure {
                 moves,
                 protocol,
-                camera_roll_deg: None,
-                camera_pitch_deg: None,
-                focal_length_35mm_mm: None,
+                camera_roll_deg: roll,
+                camera_pitch_deg: pitch,
+                focal_length_35mm_mm: focal,
                 landmarks: landmarks.map(|(a, p)| ((a[0], a[1]), (p[0], p[1]))),
             };
             crate::remeasure(&start, &change, recommender, &plan).map_err(|e| e.to_string())?

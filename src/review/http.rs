@@ -251,7 +251,7 @@ fn open(state: &State, id: &str) -> Reply {
                 "label": item.label(),
                 "saved": item.is_saved(&state.out),
                 "from_saved": opened.from_saved,
-                "edit": view::initial_edit(&opened.base),
+                "edit": view::initial_edit(&opened.base, opened.exif_focal_length_35mm_mm),
                 "questions": view::questions(&state.recommender),
                 "view": view::view(&opened.base, &opened.base),
             }),

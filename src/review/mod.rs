@@ -87,6 +87,9 @@ struct Opened {
     /// The upright photo as JPEG for the page (EXIF orientation applied, so
     /// a click's pixel is the analysis's pixel).
     jpeg: Arc<Vec<u8>>,
+    /// The lens's focal length from the photo's EXIF: what a pitch typed on
+    /// the page is levelled with unless the clinician gives another.
+    exif_focal_length_35mm_mm: Option<f64>,
     /// Where the base came from: a saved analysis, shown as it was saved.
     from_saved: bool,
 }
@@ -396,6 +399,7 @@ impl State {
             base: outcome.analysis,
             photo: Arc::new(outcome.photo),
             jpeg: Arc::new(jpeg),
+            exif_focal_length_35mm_mm: outcome.exif_focal_length_35mm_mm,
             from_saved: false,
         })
     }
@@ -451,6 +455,7 @@ fn with_photo(saved: Analysis, photo_path: &Path, from_saved: bool) -> Result<Op
         base: saved,
         photo: Arc::new(photo.image),
         jpeg: Arc::new(jpeg),
+        exif_focal_length_35mm_mm: photo.focal_length_35mm_mm,
         from_saved,
     })
 }
@@ -483,6 +488,7 @@ fn save(
         base: analysis.clone(),
         photo: opened.photo.clone(),
         jpeg: opened.jpeg.clone(),
+        exif_focal_length_35mm_mm: opened.exif_focal_length_35mm_mm,
         from_saved: true,
     }));
     if let Some(after) = &state.after_save {

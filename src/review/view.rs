@@ -83,9 +83,10 @@ pub(super) fn view(analysis: &Analysis, opened: &Analysis) -> Value {
     })
 }
 
-/// The edit that reproduces the opened analysis: its landmarks, record and
-/// answers, nothing moved. The page starts from it.
-pub(super) fn initial_edit(opened: &Analysis) -> Value {
+/// The edit that reproduces the opened analysis: its landmarks, camera,
+/// record and answers, nothing moved. The page starts from it; its lens is
+/// the photo's own where the analysis levelled no pitch with one.
+pub(super) fn initial_edit(opened: &Analysis, exif_focal_length_35mm_mm: Option<f64>) -> Value {
     let landmarks = saved_landmarks(opened);
     let session = &opened.session;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -95,6 +96,9 @@ pub(super) fn initial_edit(opened: &Analysis) -> Value {
         "asis": landmarks.map(|l| l.0),
         "psis": landmarks.map(|l| l.1),
         "protocol": null,
+        "camera_roll_deg": opened.protocol.camera_roll_deg,
+        "camera_pitch_deg": opened.protocol.camera_pitch_deg,
+        "focal_length_35mm_mm": opened.protocol.focal_length_35mm_mm.or(exif_focal_length_35mm_mm),
         "record": {
             "client": text(&session.client),
             "date": session.date.as_ref().map(|d| d[..d.floor_char_boundary(10)].to_string()).unwrap_or_default(),

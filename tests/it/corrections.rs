@@ -44,7 +44,8 @@ fn knee_bend_deg(hip: [f64; 2], knee: [f64; 2], ankle: [f64; 2]) -> f64 {
     cos.clamp(-1.0, 1.0).acos().to_degrees()
 }
 
-fn measure(from: &Path, args: &[&str]) -> Value {
+/// `measure --format json --from FROM ARGS`, checked against the schema.
+pub fn measure(from: &Path, args: &[&str]) -> Value {
     let output = sagitta()
         .args(["measure", "--format", "json", "--from"])
         .arg(from)

@@ -9,7 +9,8 @@ use sagitta::AnalyzerOptions;
 use sagitta::review::{ReviewOptions, Server};
 use serde_json::{Value, json};
 
-use crate::common::{assert_schema_valid, read_json, sample};
+use crate::common::{Exif, assert_schema_valid, jpeg_with_exif, read_json, sample, saved_analysis};
+use crate::corrections::measure;
 pub use crate::http::{Answer, request};
 
 /// A review server over `inputs` saving into `out`, with its token and cookie.
@@ -328,6 +329,19 @@ fn edits_out_of_bounds_are_refused_with_the_field_named() {
             "unknown warning sign",
         ),
         (json!({"protocol": "lying"}), "unknown protocol"),
+        (
+            json!({"camera_pitch_deg": 31.0}),
+            "camera_pitch_deg=31 lies outside -30 to 30 degrees",
+        ),
+        (
+            json!({"camera_roll_deg": -45.5}),
+            "camera_roll_deg=-45.5 lies outside -45 to 45 degrees",
+        ),
+        (
+            json!({"focal_length_35mm_mm": 9.0}),
+            "focal_length_35mm_mm=9 lies outside 10 to 400 mm",
+        ),
+        (json!({"camera_pitch_deg": "level"}), "not an edit"),
     ];
     for (change, expected) in cases {
         let body = edited(&initial, |edit| {
@@ -405,6 +419,100 @@ fn a_drag_remeasures_landmarks_call_the_tilt_and_a_yes_withholds_the_routine() {
             .unwrap()
             .contains("Routine withheld")
     );
+}
+
+#[test]
+fn a_camera_typed_on_the_page_measures_as_measure_from_does() {
+    let out = tempfile::tempdir().unwrap();
+    let photo = sample("thomas_short_left.jpg");
+    let review = Review::start(vec![photo.clone()], out.path());
+    let opened = review.get("/api/photo/p1").json();
+    let initial = opened["edit"].clone();
+    // A render carries no EXIF: no camera and no lens until one is typed.
+    for field in [
+        "camera_roll_deg",
+        "camera_pitch_deg",
+        "focal_length_35mm_mm",
+    ] {
+        assert_eq!(initial[field], Value::Null, "{field}");
+    }
+    let camera = edited(&initial, |e| {
+        e["camera_roll_deg"] = json!(2.0);
+        e["camera_pitch_deg"] = json!(-8.0);
+        e["focal_length_35mm_mm"] = json!(40.0);
+    });
+    let view = review.post("/api/photo/p1/view", &camera).json()["view"].clone();
+    assert_ne!(
+        value(&view, "knee_flexion"),
+        value(&opened["view"], "knee_flexion")
+    );
+    let saved = review.post("/api/photo/p1/save", &camera);
+    assert_eq!(
+        saved.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&saved.body)
+    );
+    let path = out.path().join("thomas_short_left.json");
+    let document = read_json(&path);
+    assert_eq!(document["protocol"]["camera_roll_deg"], json!(2.0));
+    assert_eq!(document["protocol"]["camera_pitch_deg"], json!(-8.0));
+    assert_eq!(document["protocol"]["focal_length_35mm_mm"], json!(40.0));
+    // The page is a front end over the library call the command line makes.
+    let first = tempfile::tempdir().unwrap();
+    let (analysed, _) = saved_analysis(first.path(), &photo, &[]);
+    let typed = measure(
+        &analysed,
+        &[
+            "--camera-roll-deg",
+            "2",
+            "--camera-pitch-deg",
+            "-8",
+            "--focal-length-35mm",
+            "40",
+        ],
+    );
+    assert_eq!(document["measurements"], typed["measurements"]);
+    // Opened again, the page starts from the saved camera; a value equal to
+    // it is no change, and an emptied field keeps it.
+    drop(review);
+    let again = Review::start(vec![photo], out.path());
+    let reopened = again.get("/api/photo/p1").json();
+    assert_eq!(reopened["edit"]["camera_pitch_deg"], json!(-8.0));
+    assert_eq!(reopened["edit"]["focal_length_35mm_mm"], json!(40.0));
+    let emptied = edited(&reopened["edit"], |e| e["camera_pitch_deg"] = Value::Null);
+    let kept = again.post("/api/photo/p1/view", &emptied).json()["view"].clone();
+    assert_eq!(kept["values"], reopened["view"]["values"]);
+}
+
+#[test]
+fn a_tilt_typed_on_the_page_is_levelled_with_the_photos_own_lens() {
+    let photos = tempfile::tempdir().unwrap();
+    let photo = jpeg_with_exif(
+        photos.path(),
+        "thomas_short_left.jpg",
+        "lens_52.jpg",
+        &Exif {
+            focal_length_35mm: Some(52),
+            ..Default::default()
+        },
+    );
+    // `analyze` levels a tilt with the lens the photo's EXIF gives.
+    let first = tempfile::tempdir().unwrap();
+    let (_, analysed) = saved_analysis(first.path(), &photo, &["--camera-pitch-deg", "-8"]);
+    assert_eq!(analysed["protocol"]["focal_length_35mm_mm"], json!(52.0));
+    // The page offers that lens before any tilt is typed, and saves it with one.
+    let out = tempfile::tempdir().unwrap();
+    let review = Review::start(vec![photo], out.path());
+    let opened = review.get("/api/photo/p1").json();
+    assert_eq!(opened["edit"]["camera_pitch_deg"], Value::Null);
+    assert_eq!(opened["edit"]["focal_length_35mm_mm"], json!(52.0));
+    let tilted = edited(&opened["edit"], |e| e["camera_pitch_deg"] = json!(-8.0));
+    let saved = review.post("/api/photo/p1/save", &tilted);
+    assert_eq!(saved.status, 200);
+    let document = read_json(&out.path().join("lens_52.json"));
+    assert_eq!(document["protocol"]["camera_pitch_deg"], json!(-8.0));
+    assert_eq!(document["protocol"]["focal_length_35mm_mm"], json!(52.0));
 }
 
 /// The annotated JPEG the report embeds.

@@ -155,18 +155,25 @@ fn a_warning_sign_answered_yes_withholds_the_routine() {
 }
 
 #[test]
-fn ctrl_s_saves_the_three_files_with_a_valid_document() {
+fn ctrl_s_saves_the_three_files_with_the_typed_record_and_camera() {
     let out = tempfile::tempdir().unwrap();
     let review = Review::start(vec![sample("thomas_short_left.jpg")], out.path());
     let browser = Browser::start();
     open(&browser, &review);
+    let cell = "tr[data-name='knee_flexion'] td.value";
+    let level = browser.text(cell);
     browser.click("input[name='client']");
     browser.keys(&["C"]);
     browser.keys(&["7"]);
+    // The camera looked down 8 degrees: the knee is levelled before measuring.
+    browser.click("input[name='camera_pitch_deg']");
+    for key in ["-", "8"] {
+        browser.keys(&[key]);
+    }
     browser.click("h1");
     browser.wait_for(
-        "the record sent",
-        "return document.body.dataset.state === 'ready' && document.getElementById('message').textContent === 'Updated.'",
+        "the record and camera sent",
+        &format!("return document.body.dataset.state === 'ready' && document.getElementById('message').textContent === 'Updated.' && document.querySelector(\"{cell}\").textContent !== {level:?}"),
         30,
     );
     browser.keys(&[CONTROL, "s"]);
@@ -189,6 +196,9 @@ fn ctrl_s_saves_the_three_files_with_a_valid_document() {
         read_json(&out.path().join("thomas_short_left.json"))["session"]["client"],
         json!("C7")
     );
+    let protocol = &read_json(&out.path().join("thomas_short_left.json"))["protocol"];
+    assert_eq!(protocol["camera_pitch_deg"], json!(-8.0));
+    assert_eq!(protocol["focal_length_35mm_mm"], json!(26.0));
     assert!(browser.text("#queue").contains("saved"));
 }
 

@@ -331,7 +331,12 @@ function recordChanged(event) {
     return;
   }
   if (CAMERA.includes(target.name)) {
-    // Empty (a number input's value when cleared or unreadable): as measured.
+    // Text the browser cannot read as a number also has an empty value:
+    // said so, not sent as "as measured".
+    if (target.validity.badInput) {
+      message(`${target.closest("label").firstChild.textContent.trim()}: not a number`, true);
+      return;
+    }
     const text = target.value.trim();
     change({ ...state.edit, [target.name]: text === "" ? null : Number(text) });
     return;

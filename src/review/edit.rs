@@ -1,5 +1,5 @@
 //! What the page sends: the clinician's edit of one photo, whole (moved
-//! keypoints, landmarks, protocol, record, warning-sign answers), checked as
+//! keypoints, landmarks, protocol, camera, record, warning-sign answers), checked as
 //! strictly as the command line's options and turned into the library's
 //! calls on the opened analysis.
 
@@ -154,12 +154,15 @@ fn camera_setting(
 
 impl Edit {
     /// The opened analysis with this edit made: re-measured without the
-    /// model where keypoints, landmarks or the protocol changed, planned
-    /// again where only the answers did, and the record written in. An
+    /// model where keypoints, landmarks, the protocol or the camera changed,
+    /// planned again where only the answers did, and the record written in.
+    /// A pitch is levelled with the lens given, else the analysis's, else
+    /// `photo_lens_35mm_mm` (the photo's EXIF), as `analyze` would. An
     /// error names the field that is wrong.
     pub fn apply(
         &self,
         opened: &Analysis,
+        photo_lens_35mm_mm: Option<f64>,
         recommender: &Recommender,
         plan: &PlanOptions,
     ) -> Result<Analysis, String> {
@@ -206,6 +209,8 @@ impl Edit {
             FOCAL_LENGTH_35MM_RANGE_MM,
             "mm",
         )?
+        .or(saved.focal_length_35mm_mm)
+        .or(photo_lens_35mm_mm)
         .filter(|&mm| {
             pitch.or(saved.camera_pitch_deg).is_some() && Some(mm) != saved.focal_length_35mm_mm
         });

@@ -286,6 +286,7 @@ fn post(state: &State, path: &str, body: &[u8]) -> Reply {
     };
     let analysis = match edit.apply(
         &opened.base,
+        opened.exif_focal_length_35mm_mm,
         &state.recommender,
         &state.analyzer_options.plan,
     ) {

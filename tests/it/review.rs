@@ -473,8 +473,8 @@ fn a_camera_typed_on_the_page_measures_as_measure_from_does() {
         ],
     );
     assert_eq!(document["measurements"], typed["measurements"]);
-    // Opened again, the page starts from the saved camera; a value equal to
-    // it is no change, and an emptied field keeps it.
+    // Opened again, the page starts from the saved camera, and an emptied
+    // field keeps it.
     drop(review);
     let again = Review::start(vec![photo], out.path());
     let reopened = again.get("/api/photo/p1").json();
@@ -501,16 +501,32 @@ fn a_tilt_typed_on_the_page_is_levelled_with_the_photos_own_lens() {
     let first = tempfile::tempdir().unwrap();
     let (_, analysed) = saved_analysis(first.path(), &photo, &["--camera-pitch-deg", "-8"]);
     assert_eq!(analysed["protocol"]["focal_length_35mm_mm"], json!(52.0));
-    // The page offers that lens before any tilt is typed, and saves it with one.
+    // The page offers that lens before any tilt is typed; without a tilt it
+    // changes nothing, so the untouched photo is not measured again.
     let out = tempfile::tempdir().unwrap();
     let review = Review::start(vec![photo], out.path());
     let opened = review.get("/api/photo/p1").json();
     assert_eq!(opened["edit"]["camera_pitch_deg"], Value::Null);
     assert_eq!(opened["edit"]["focal_length_35mm_mm"], json!(52.0));
-    let tilted = edited(&opened["edit"], |e| e["camera_pitch_deg"] = json!(-8.0));
-    let saved = review.post("/api/photo/p1/save", &tilted);
-    assert_eq!(saved.status, 200);
-    let document = read_json(&out.path().join("lens_52.json"));
+    let saved = |edit: &Value| {
+        let answer = review.post("/api/photo/p1/save", edit);
+        assert_eq!(answer.status, 200, "{edit}");
+        read_json(&out.path().join("lens_52.json"))
+    };
+    let untouched = saved(&opened["edit"]);
+    assert_eq!(untouched["protocol"]["focal_length_35mm_mm"], Value::Null);
+    assert!(
+        !untouched["warnings"].to_string().contains("measured again"),
+        "{}",
+        untouched["warnings"]
+    );
+    // A tilt typed with the lens field emptied is levelled with the photo's
+    // lens, as `analyze` levels it.
+    let tilted = edited(&opened["edit"], |e| {
+        e["camera_pitch_deg"] = json!(-8.0);
+        e["focal_length_35mm_mm"] = Value::Null;
+    });
+    let document = saved(&tilted);
     assert_eq!(document["protocol"]["camera_pitch_deg"], json!(-8.0));
     assert_eq!(document["protocol"]["focal_length_35mm_mm"], json!(52.0));
 }

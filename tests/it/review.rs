@@ -72,6 +72,18 @@ impl Review {
             body.to_string().as_bytes(),
         )
     }
+
+    /// Saves `edit` of the first photo, which must succeed: the answer.
+    pub fn save_first(&self, edit: &Value) -> Value {
+        let answer = self.post("/api/photo/p1/save", edit);
+        assert_eq!(
+            answer.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        answer.json()
+    }
 }
 
 impl Drop for Review {
@@ -80,6 +92,15 @@ impl Drop for Review {
             server.stop();
         }
     }
+}
+
+/// A review of `photo` saving into a fresh folder, and the photo as the
+/// page first opens it.
+fn opened_alone(photo: PathBuf) -> (tempfile::TempDir, Review, Value) {
+    let out = tempfile::tempdir().unwrap();
+    let review = Review::start(vec![photo], out.path());
+    let opened = review.get("/api/photo/p1").json();
+    (out, review, opened)
 }
 
 /// The opened photo's initial edit with `change` applied to it.
@@ -358,9 +379,7 @@ fn edits_out_of_bounds_are_refused_with_the_field_named() {
 
 #[test]
 fn a_drag_remeasures_landmarks_call_the_tilt_and_a_yes_withholds_the_routine() {
-    let out = tempfile::tempdir().unwrap();
-    let review = Review::start(vec![sample("standing_anterior_tilt.jpg")], out.path());
-    let opened = review.get("/api/photo/p1").json();
+    let (_out, review, opened) = opened_alone(sample("standing_anterior_tilt.jpg"));
     let initial = opened["edit"].clone();
     let view = &opened["view"];
     assert!(view["svg"].as_str().unwrap().starts_with("<svg"));
@@ -423,10 +442,8 @@ fn a_drag_remeasures_landmarks_call_the_tilt_and_a_yes_withholds_the_routine() {
 
 #[test]
 fn a_camera_typed_on_the_page_measures_as_measure_from_does() {
-    let out = tempfile::tempdir().unwrap();
     let photo = sample("thomas_short_left.jpg");
-    let review = Review::start(vec![photo.clone()], out.path());
-    let opened = review.get("/api/photo/p1").json();
+    let (out, review, opened) = opened_alone(photo.clone());
     let initial = opened["edit"].clone();
     // A render carries no EXIF: no camera and no lens until one is typed.
     for field in [
@@ -446,13 +463,7 @@ fn a_camera_typed_on_the_page_measures_as_measure_from_does() {
         value(&view, "knee_flexion"),
         value(&opened["view"], "knee_flexion")
     );
-    let saved = review.post("/api/photo/p1/save", &camera);
-    assert_eq!(
-        saved.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&saved.body)
-    );
+    review.save_first(&camera);
     let path = out.path().join("thomas_short_left.json");
     let document = read_json(&path);
     assert_eq!(document["protocol"]["camera_roll_deg"], json!(2.0));
@@ -503,14 +514,11 @@ fn a_tilt_typed_on_the_page_is_levelled_with_the_photos_own_lens() {
     assert_eq!(analysed["protocol"]["focal_length_35mm_mm"], json!(52.0));
     // The page offers that lens before any tilt is typed; without a tilt it
     // changes nothing, so the untouched photo is not measured again.
-    let out = tempfile::tempdir().unwrap();
-    let review = Review::start(vec![photo], out.path());
-    let opened = review.get("/api/photo/p1").json();
+    let (out, review, opened) = opened_alone(photo);
     assert_eq!(opened["edit"]["camera_pitch_deg"], Value::Null);
     assert_eq!(opened["edit"]["focal_length_35mm_mm"], json!(52.0));
     let saved = |edit: &Value| {
-        let answer = review.post("/api/photo/p1/save", edit);
-        assert_eq!(answer.status, 200, "{edit}");
+        review.save_first(edit);
         read_json(&out.path().join("lens_52.json"))
     };
     let untouched = saved(&opened["edit"]);
@@ -547,10 +555,8 @@ fn embedded_jpeg(report: &Path) -> Vec<u8> {
 
 #[test]
 fn saving_writes_the_three_files_as_analyze_does_and_a_reopening_shows_them() {
-    let out = tempfile::tempdir().unwrap();
     let photo = sample("standing_anterior_tilt.jpg");
-    let review = Review::start(vec![photo.clone()], out.path());
-    let opened = review.get("/api/photo/p1").json();
+    let (out, review, opened) = opened_alone(photo.clone());
     let initial = opened["edit"].clone();
     let (asis, psis) = truth_landmarks();
     let edit = edited(&initial, |e| {
@@ -561,19 +567,13 @@ fn saving_writes_the_three_files_as_analyze_does_and_a_reopening_shows_them() {
         e["record"]["date"] = json!("2026-03-02");
         e["screening"]["sharp_pain"] = json!("yes");
     });
-    let saved = review.post("/api/photo/p1/save", &edit);
-    assert_eq!(
-        saved.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&saved.body)
-    );
+    let saved = review.save_first(&edit);
     let names = [
         "standing_anterior_tilt.annotated.jpg",
         "standing_anterior_tilt.report.html",
         "standing_anterior_tilt.json",
     ];
-    assert_eq!(saved.json()["files"], json!(names));
+    assert_eq!(saved["files"], json!(names));
     for name in names {
         assert!(out.path().join(name).is_file(), "{name}");
     }

@@ -236,6 +236,43 @@ def keypoint_offsets(points, truth, leg):
     return offsets
 
 
+# Nearer straight than this, which way one keypoint moves the knee angle is
+# ill-defined (a straight knee's angle can only grow), so such knees are left
+# out of `knee_error_shares`.
+MIN_BENT_KNEE_DEG = 20.0
+
+
+def knee_bend_deg(hip, knee, ankle):
+    """The angle between the thigh (hip -> knee) and the shank (knee ->
+    ankle), degrees, unsigned; None for a zero-length segment."""
+    thigh, shank = difference(knee, hip), difference(ankle, knee)
+    norms = math.hypot(*thigh) * math.hypot(*shank)
+    if norms == 0:
+        return None
+    cos = (thigh[0] * shank[0] + thigh[1] * shank[1]) / norms
+    return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+
+
+def knee_error_shares(reference, got, leg):
+    """Each leg keypoint's share of the knee angle's error: the angle with
+    that one keypoint from `got` and the other two from `reference`, minus
+    the reference's own (degrees, by joint); {} for a knee bent less than
+    MIN_BENT_KNEE_DEG or a joint missing from either."""
+    names = [f"{leg}_{j}" for j in ("hip", "knee", "ankle")]
+    if not all(n in reference and n in got for n in names):
+        return {}
+    base = knee_bend_deg(*(reference[n] for n in names))
+    if base is None or base < MIN_BENT_KNEE_DEG:
+        return {}
+    shares = {}
+    for i, joint in enumerate(("hip", "knee", "ankle")):
+        points = [got[n] if k == i else reference[n] for k, n in enumerate(names)]
+        bent = knee_bend_deg(*points)
+        if bent is not None:
+            shares[joint] = bent - base
+    return shares
+
+
 def finding_cutoffs(rules_path):
     """(finding id, protocol, measurement, 'above'|'below', cut-off) for numeric findings."""
     rules = tomllib.loads(Path(rules_path).read_text())

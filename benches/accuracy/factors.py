@@ -18,7 +18,9 @@ n, MAE and the bias (measured - true, posed 3D angle) with its 95 %
 confidence interval (Student t) for hip extension and knee flexion. The
 rule that picks a model must hold on every level of every factor, so the
 table also gives, per pipeline, the worst level's MAE and the worst level's
-|bias|. MediaPipe (`--mediapipe`, its Python pose solution) is read with
+|bias|, and each test-leg keypoint's share of the knee angle's error (the
+angle with that keypoint from the model and the rest from the rig's
+projected joints, minus theirs). MediaPipe (`--mediapipe`, its Python pose solution) is read with
 sagitta's definitions and the true test leg, as in accuracy.py.
 
 Needs only the standard library unless `--mediapipe` is given (then run it
@@ -39,6 +41,7 @@ from accuracy import (  # noqa: E402
     focal_length_35mm,
     keypoint_angles,
     keypoint_offsets,
+    knee_error_shares,
     levelled,
     line_fit,
     run_mediapipe,
@@ -129,7 +132,8 @@ def thomas_rows(truths, runs, mediapipe):
         row = {"name": truth["spec"]["name"], "factors": truth["spec"].get("factors", {}),
                "true": {m: truth["angles_3d_deg"][m] for m in THOMAS_ANGLES},
                "true_image": {m: truth["angles_image_deg"][m] for m in THOMAS_ANGLES}, "got": {}, "offsets": {},
-               "protocol": {}}
+               "knee_shares": {}, "protocol": {}}
+        true_px = {k: tuple(v) for k, v in truth["joints_px"].items()}
         records = {}
         for pipe, records_of in runs.items():
             record = records_of[i]
@@ -140,6 +144,7 @@ def thomas_rows(truths, runs, mediapipe):
             records[pipe] = record
             row["got"][pipe] = {m: (record["measurements"].get(m) or {}).get("value_deg") for m in THOMAS_ANGLES}
             row["offsets"][pipe] = keypoint_offsets(points_of(record), truth, leg)
+            row["knee_shares"][pipe] = knee_error_shares(true_px, points_of(record), leg)
         if "heavy" in records and "full" in records:
             # sagitta's own test-leg decision, as the heavy run made it
             said = records["heavy"]["protocol"].get("test_leg") or leg
@@ -157,7 +162,6 @@ def thomas_rows(truths, runs, mediapipe):
         # The same with the camera's pitch levelled, as --camera-pitch-deg
         # does: what remains is the leg's own departure from a plane square
         # to the lens.
-        true_px = {k: tuple(v) for k, v in truth["joints_px"].items()}
         level = levelled(undo_roll(true_px, roll, w, h), camera_pitch_deg(truth), focal_length_35mm(truth), w, h)
         angles = keypoint_angles(level, "thomas_test", anterior, leg, other)
         row["got"]["true_joints_levelled"] = {m: angles.get(m) for m in THOMAS_ANGLES}
@@ -169,6 +173,23 @@ def thomas_rows(truths, runs, mediapipe):
                 row["offsets"][name] = keypoint_offsets(points[i], truth, leg)
         rows.append(row)
     return rows
+
+
+def knee_share_report(rows, pipes):
+    """Per pipeline: each test-leg keypoint's share of the knee angle's error
+    against the rig's joints as the camera projects them (median degrees over
+    the knees bent 20 degrees or more; negative reads the knee straighter)."""
+    lines = ["## Each keypoint's share of the knee angle's error (degrees, median; n renders)\n",
+             "| pipeline | hip | knee | ankle |", "|---|---|---|---|"]
+    for pipe in pipes:
+        shares = {"hip": [], "knee": [], "ankle": []}
+        for r in rows:
+            for joint, share in r["knee_shares"].get(pipe, {}).items():
+                shares[joint].append(share)
+        if any(shares.values()):
+            lines.append(f"| {pipe} | " + " | ".join(
+                f"{statistics.median(v):+.2f} (n {len(v)})" if v else "-" for v in shares.values()) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def level_key(value):
@@ -410,6 +431,7 @@ def main():
         pipes = ["heavy", "heavy_levelled", "full", "fuse", *mediapipe]
         out.append(thomas_report(rows, [*pipes, "true_joints", "true_joints_levelled"])[0])
         out.append(thomas_report(rows, pipes, "true_image")[0])
+        out.append(knee_share_report(rows, ["heavy", "full"]))
         if args.json:
             Path(args.json).write_text(json.dumps(rows, indent=1))
     standing = load_rendered(args.standing) if Path(args.standing).is_dir() else []

@@ -16,7 +16,11 @@ per setting (the default heavy second look for lying poses, and
   swapped;
 - the Thomas-test angles (hip extension and knee flexion of the test leg, as
   sagitta defines them) from the labels and from each model, on the photos
-  whose pose is the test or close to it.
+  whose pose is the test or close to it;
+- each leg keypoint's share of the knee angle's error against each pass
+  (the angle with that keypoint from the model and the other two from the
+  labels, minus the labels' own), median over the knees bent 20 degrees or
+  more.
 
 The keypoint angles of every model are computed here from its keypoints with
 sagitta's own definitions (samples/render/sagitta_conventions.py), on the
@@ -43,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "samples" / "render"))
 sys.path.insert(0, str(REPO / "benches" / "accuracy"))
-from accuracy import run_mediapipe, run_sagitta  # noqa: E402
+from accuracy import knee_error_shares, run_mediapipe, run_sagitta  # noqa: E402
 from sagitta_conventions import UP, below_horizontal_deg, knee_flexion_deg  # noqa: E402
 
 JOINTS = ["shoulder", "hip", "knee", "ankle"]
@@ -324,6 +328,33 @@ def thomas_report(labels, pipelines, records, later):
     return "\n".join(lines)
 
 
+def knee_share_report(passes, pipelines):
+    """Per pass and pipeline: each leg keypoint's share of the knee angle's
+    error against the labels (median degrees over every labelled leg bent
+    20 degrees or more, legs matched; negative reads the knee straighter)."""
+    lines = [
+        "### Each keypoint's share of the knee angle's error (degrees, median; n legs)\n",
+        "| labels | pipeline | hip | knee | ankle |",
+        "|---|---|---|---|---|",
+    ]
+    for labelled in passes:
+        for name, results in pipelines.items():
+            shares = {"hip": [], "knee": [], "ankle": []}
+            for entry, points in zip(labelled["photos"], results, strict=True):
+                if points is None:
+                    continue
+                points, _ = matched(entry, points)
+                reference = {k: point(v) for k, v in entry["landmarks"].items() if v is not None}
+                for leg in ("left", "right"):
+                    for joint, share in knee_error_shares(reference, points, leg).items():
+                        shares[joint].append(share)
+            cells = " | ".join(
+                f"{statistics.median(v):+.2f} (n {len(v)})" if v else "-" for v in shares.values()
+            )
+            lines.append(f"| pass {labelled['pass']} | {name} | {cells} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sagitta", default=str(REPO / "target" / "release" / "sagitta"))
@@ -375,6 +406,7 @@ def main() -> int:
     for labelled in passes:
         print(keypoint_report(labelled, pipelines, f"pass {labelled['pass']}") + "\n")
     print(thomas_report(labels, pipelines, records, later) + "\n")
+    print(knee_share_report(passes, pipelines) + "\n")
     if args.per_photo:
         print("### Per photo: near hip / knee / ankle error (torso lengths, legs matched)\n")
         print("| photo | sagitta: protocol, model | " + " | ".join(pipelines) + " |")

@@ -86,6 +86,7 @@ async function openAt(index) {
     state.undo = [];
     state.redo = [];
     state.savedYes = data.view.saved_yes;
+    cameraPlaceholders(data.edit);
     buildScreening(data.questions);
     const photo = $("photo");
     photo.src = "/photo/" + encodeURIComponent(item.id) + ".jpg";
@@ -304,6 +305,17 @@ function answerFlag(flag, answer) {
     cleared.push(flag);
   }
   change({ ...state.edit, screening: { ...state.edit.screening, [flag]: answer }, cleared });
+}
+
+// What an emptied camera field stands for: the opened analysis's own value
+// (the lens: its own or the photo's EXIF one), or else level and 26 mm.
+function cameraPlaceholders(opened) {
+  const form = $("record");
+  for (const name of CAMERA) {
+    const value = opened[name];
+    const otherwise = name === "focal_length_35mm_mm" ? "26 (a phone's, assumed)" : "level";
+    form.elements[name].placeholder = value === null || value === undefined ? otherwise : `as measured: ${value}`;
+  }
 }
 
 function fillRecord() {

@@ -165,6 +165,19 @@ fn ctrl_s_saves_the_three_files_with_the_typed_record_and_camera() {
     browser.click("input[name='client']");
     browser.keys(&["C"]);
     browser.keys(&["7"]);
+    // A render carries no tilt or lens: an empty field stands for level and
+    // the assumed phone lens.
+    let placeholder = |name: &str| {
+        browser.script(
+            "return document.querySelector(`input[name='${arguments[0]}']`).placeholder",
+            json!([name]),
+        )
+    };
+    assert_eq!(placeholder("camera_pitch_deg"), json!("level"));
+    assert_eq!(
+        placeholder("focal_length_35mm_mm"),
+        json!("26 (a phone's, assumed)")
+    );
     // The camera looked down 8 degrees: the knee is levelled before measuring.
     browser.click("input[name='camera_pitch_deg']");
     for key in ["-", "8"] {

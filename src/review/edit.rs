@@ -1,7 +1,7 @@
 //! What the page sends: the clinician's edit of one photo, whole (moved
-//! keypoints, landmarks, protocol, camera, record, warning-sign answers), checked as
-//! strictly as the command line's options and turned into the library's
-//! calls on the opened analysis.
+//! keypoints, landmarks, protocol, camera, record, warning-sign answers),
+//! checked as strictly as the command line's options and turned into the
+//! library's calls on the opened analysis.
 
 use std::collections::{BTreeMap, BTreeSet};
 

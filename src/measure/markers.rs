@@ -351,12 +351,12 @@ fn standing_out(
 ) -> Vec<Patch> {
     let limits = &limits().pelvis;
     let (w, h) = (square.w, square.h);
-    let (fabric, colour): (Vec<bool>, Vec<f64>) = (0..w * h)
-        .map(|i| {
-            let p = square.hsv(image, i);
-            (hue.holds(p, limits.marker_min_saturation / 2.0), chroma(p))
-        })
-        .unzip();
+    let pixels: Vec<(f64, f64, f64)> = (0..w * h).map(|i| square.hsv(image, i)).collect();
+    let fabric: Vec<bool> = pixels
+        .iter()
+        .map(|&p| hue.holds(p, limits.marker_min_saturation / 2.0))
+        .collect();
+    let colour: Vec<f64> = pixels.iter().map(|&p| chroma(p)).collect();
     let reach = (limits.marker_surround_outer_radii * limits.marker_max_diameter_torso / 2.0
         * torso_px)
         .ceil()
@@ -377,7 +377,7 @@ fn standing_out(
         .map(|i| {
             // of the fabric's hue and as saturated as a marker pixel must be
             fabric[i]
-                && square.hsv(image, i).1 >= limits.marker_min_saturation
+                && pixels[i].1 >= limits.marker_min_saturation
                 && excess[i] > limits.marker_stand_out_sd * scatter
         })
         .collect();
